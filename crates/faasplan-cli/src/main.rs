@@ -1,0 +1,3 @@
+//! The `faasplan` command line.
+
+fn main() {}

@@ -1,0 +1,103 @@
+//! The workflow DAG: stages, their decision space, and the edges between them.
+//!
+//! Stages are identified by a unique `id` string, which is also the key into
+//! the profiles and the name used in plan JSON. Edges name stages by id.
+//! [`Workflow::validate`] turns a workflow into a [`Dag`], the index form every
+//! later step uses (topological order, parents, children, every source-to-sink
+//! path), after checking that ids are unique, edges name existing stages, and
+//! the graph is acyclic.
+
+use serde::{Deserialize, Serialize};
+
+/// One configuration of a stage: memory per instance and instance count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Config {
+    /// Memory per function instance, in MB (this also buys CPU).
+    pub memory_mb: u32,
+    /// Number of parallel instances (1 for a single-instance stage).
+    pub d: u32,
+}
+
+/// Whether a stage fans out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageKind {
+    /// The stage runs as d parallel instances; d is a decision.
+    Parallel,
+    /// The stage always runs as one instance.
+    Single,
+}
+
+/// The memory sizes a stage may use: `min_mb, min_mb + step_mb, ..` up to `max_mb`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MemoryGrid {
+    /// Smallest memory size, MB.
+    pub min_mb: u32,
+    /// Largest memory size, MB (included when it lies on the grid).
+    pub max_mb: u32,
+    /// Step between sizes, MB (at least 1).
+    pub step_mb: u32,
+}
+
+/// Position of a stage in the editor, in editor units.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Position {
+    /// Horizontal coordinate.
+    pub x: f64,
+    /// Vertical coordinate.
+    pub y: f64,
+}
+
+/// A stage of the workflow and its decision space.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stage {
+    /// Unique id; the key into the profiles.
+    pub id: String,
+    /// Parallel or single-instance.
+    pub kind: StageKind,
+    /// Allowed instance counts for a parallel stage (ignored for single-instance stages).
+    pub allowed_d: Vec<u32>,
+    /// Allowed memory sizes.
+    pub memory: MemoryGrid,
+    /// A configuration the user has fixed; the planner then uses only it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<Config>,
+    /// Where the editor draws the stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
+}
+
+/// A directed edge: `to` starts after `from` has finished.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Edge {
+    /// Id of the upstream stage.
+    pub from: String,
+    /// Id of the downstream stage.
+    pub to: String,
+}
+
+/// A serverless workflow as the user describes it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Workflow {
+    /// Display name.
+    pub name: String,
+    /// The stages, in the user's order.
+    pub stages: Vec<Stage>,
+    /// Dependencies between stages.
+    pub edges: Vec<Edge>,
+}
+
+/// The validated index form of a [`Workflow`]. Indices are positions in `Workflow::stages`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dag {
+    /// Stage indices in a topological order (stable: ties keep the user's order).
+    pub topo: Vec<usize>,
+    /// Parents of each stage.
+    pub parents: Vec<Vec<usize>>,
+    /// Children of each stage.
+    pub children: Vec<Vec<usize>>,
+    /// For a single-instance stage whose input is split by a parallel parent, that
+    /// parent (the parallel parent latest in `topo`): its d is the number of input
+    /// partitions, which the stage's read time depends on.
+    pub input_parent: Vec<Option<usize>>,
+}

@@ -1,0 +1,1 @@
+//! The exact latency–cost Pareto frontier.

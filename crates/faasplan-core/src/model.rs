@@ -1,0 +1,1 @@
+//! Per-stage stochastic performance models fitted from profiles.

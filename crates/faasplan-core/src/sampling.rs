@@ -1,0 +1,1 @@
+//! Monte Carlo sampling of the fitted models into a [`SampledProblem`](crate::problem::SampledProblem).

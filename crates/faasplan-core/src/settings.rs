@@ -1,0 +1,77 @@
+//! Planning settings: the bound, the percentile, the confidence and the sampling.
+//!
+//! Sample count (sample-average approximation over a finite decision set X,
+//! risk ε = 1 − q, allowed empirical violation α < ε, confidence 1 − δ):
+//! `N = ceil(ln(|X| / δ) / (2 (ε − α)²))`, with |X| = Π_i |C_i| the real size of
+//! the space. A plan is feasible on a sample set when at most `floor(α N)` samples
+//! violate the bound.
+
+use serde::{Deserialize, Serialize};
+
+/// Which quantity is bounded.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Bound {
+    /// Minimise expected cost subject to P(latency ≤ max_s) ≥ q.
+    Latency {
+        /// Latency bound B, s.
+        max_s: f64,
+    },
+    /// Minimise the q-latency subject to a cost bound.
+    Cost {
+        /// Cost bound C, USD per run.
+        max_usd: f64,
+        /// Whether the expected cost or the q-quantile of cost is bounded.
+        kind: CostKind,
+    },
+}
+
+/// How a cost bound is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CostKind {
+    /// Expected (mean) cost per run ≤ C.
+    Mean,
+    /// P(cost per run ≤ C) ≥ q.
+    Quantile,
+}
+
+/// How many Monte Carlo samples to draw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", content = "n", rename_all = "snake_case")]
+pub enum SampleCount {
+    /// From the SAA formula above.
+    Auto,
+    /// A fixed number.
+    Fixed(usize),
+}
+
+/// Everything the planner needs besides the workflow, profiles and platform.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanSettings {
+    /// The bound.
+    pub bound: Bound,
+    /// Percentile q of the guarantee, in (0, 1), e.g. 0.95.
+    pub percentile: f64,
+    /// Risk of the guarantee not holding, δ in (0, 1), e.g. 0.001 (confidence 1 − δ).
+    pub delta: f64,
+    /// Allowed empirical violation α, in [0, 1 − q).
+    pub alpha: f64,
+    /// Sample count.
+    pub samples: SampleCount,
+    /// Seed of every random draw.
+    pub seed: u64,
+}
+
+impl Default for PlanSettings {
+    fn default() -> Self {
+        PlanSettings {
+            bound: Bound::Latency { max_s: 60.0 },
+            percentile: 0.95,
+            delta: 0.001,
+            alpha: 0.0,
+            samples: SampleCount::Auto,
+            seed: 1,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The exact chance-constrained planner over the discrete configuration grid.

@@ -1,0 +1,1 @@
+//! Integration tests of faasplan-core: one binary, one module per area.

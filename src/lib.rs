@@ -1,0 +1,1 @@
+//! The faasplan web app.
