@@ -33,6 +33,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn same_seed_and_stream_give_the_same_draws() {
         let a: Vec<f64> = (0..4)
             .map({
@@ -50,11 +51,13 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn streams_differ() {
         assert_ne!(uniform(&mut stream(7, 3)), uniform(&mut stream(7, 4)));
     }
 
     #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn uniform_stays_inside_the_open_interval() {
         let mut r = stream(1, 1);
         assert!(
