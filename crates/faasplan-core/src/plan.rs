@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | `format`, `version` | `"faasplan-plan"`, `1` | file type and schema version |
 //! | `workflow` | string | workflow name |
-//! | `settings.bound` | `{"type": "latency", "max_s"}` or `{"type": "cost", "max_usd", "kind": "mean"｜"quantile"}` | the bound planned for |
+//! | `settings.bound` | `{"type": "latency", "max_s"}` or `{"type": "cost", "max_usd", "kind": "mean" or "quantile"}` | the bound planned for |
 //! | `settings.percentile` | number | q |
 //! | `settings.confidence` | number | 1 − δ: probability that the guarantee holds |
 //! | `settings.alpha` | number | allowed empirical violation α |
