@@ -35,7 +35,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::formats::project::FileHeader;
+use crate::formats::project::{HeaderError, check_header};
 use crate::settings::Bound;
 
 /// The value of the `format` field.
@@ -201,16 +201,11 @@ pub fn to_json(report: &PlanReport) -> String {
 
 /// Reads a plan file, checking `format` and `version` first.
 pub fn from_json(text: &str) -> Result<PlanReport, PlanFileError> {
-    let header: FileHeader = serde_json::from_str(text)?;
-    header
-        .check(PLAN_FORMAT, PLAN_VERSION)
-        .map_err(|(is_format, found)| {
-            if is_format {
-                PlanFileError::NotAPlan(found)
-            } else {
-                PlanFileError::UnsupportedVersion(found)
-            }
-        })?;
+    check_header(text, PLAN_FORMAT, PLAN_VERSION).map_err(|e| match e {
+        HeaderError::Json(e) => PlanFileError::Json(e),
+        HeaderError::Format(found) => PlanFileError::NotAPlan(found),
+        HeaderError::Version(found) => PlanFileError::UnsupportedVersion(found),
+    })?;
     let f: FileIn = serde_json::from_str(text)?;
     Ok(PlanReport {
         workflow: f.workflow,

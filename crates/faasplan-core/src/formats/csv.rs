@@ -22,6 +22,20 @@
 //! [`write_profiles_csv`] followed by [`read_profiles_csv`] gives back the
 //! same [`Profiles`] bit for bit (for finite values and ids without line breaks).
 //! The file does not hold `mb_per_vcpu`: the reader takes it as a parameter.
+//!
+//! ```
+//! use faasplan_core::formats::csv::{read_profiles_csv, write_profiles_csv};
+//!
+//! let text = "stage,memory_mb,d,rep,cold,start_mean_s,start_p95_s,read_mean_s,read_p95_s,\
+//!             compute_mean_s,compute_p95_s,write_mean_s,write_p95_s\n# a cold run\n\
+//!             split,1792,4,0,true,1.2,0.9,0.5,0.6,10.25,11.5,,\n";
+//! let profiles = read_profiles_csv(text, 1792.0).unwrap();
+//! assert_eq!(profiles.stages[0].runs[0].wall_s(), 1.2 + 0.5 + 10.25);
+//! assert_eq!(read_profiles_csv(&write_profiles_csv(&profiles), 1792.0).unwrap(), profiles);
+//!
+//! let err = read_profiles_csv(&text.replace("10.25", "abc"), 1792.0).unwrap_err();
+//! assert_eq!(err.to_string(), "line 3, column compute_mean_s: \"abc\" is not a number");
+//! ```
 
 use std::collections::HashMap;
 

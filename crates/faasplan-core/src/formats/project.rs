@@ -98,25 +98,41 @@ struct FileIn {
 
 /// The `format` and `version` fields of a faasplan JSON file, whatever their types.
 #[derive(Deserialize)]
-pub(crate) struct FileHeader {
+struct FileHeader {
     format: Option<serde_json::Value>,
     version: Option<serde_json::Value>,
 }
 
-impl FileHeader {
-    /// `Ok(())` when `format` and `version` match, else a description of
-    /// what was found: `Err((true, found))` for the format, `Err((false, found))` for the version.
-    pub(crate) fn check(&self, format: &str, version: u32) -> Result<(), (bool, String)> {
-        let describe =
-            |v: &Option<serde_json::Value>| v.as_ref().map_or("nothing".into(), super::describe);
-        if self.format.as_ref().and_then(|f| f.as_str()) != Some(format) {
-            return Err((true, describe(&self.format)));
+/// Why a faasplan JSON file's header does not match.
+pub(crate) enum HeaderError {
+    /// Not JSON.
+    Json(serde_json::Error),
+    /// Another file type; what `format` holds instead.
+    Format(String),
+    /// Another version; what `version` holds instead.
+    Version(String),
+}
+
+/// Checks that `text` is a JSON object whose `format` and `version` are the given ones.
+pub(crate) fn check_header(text: &str, format: &str, version: u32) -> Result<(), HeaderError> {
+    let header: FileHeader = match serde_json::from_str(text) {
+        Ok(h) => h,
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            return Err(HeaderError::Format(
+                "a JSON value that is not an object".into(),
+            ));
         }
-        if self.version.as_ref().and_then(|v| v.as_u64()) != Some(u64::from(version)) {
-            return Err((false, describe(&self.version)));
-        }
-        Ok(())
+        Err(e) => return Err(HeaderError::Json(e)),
+    };
+    let describe =
+        |v: &Option<serde_json::Value>| v.as_ref().map_or("nothing".into(), super::describe);
+    if header.format.as_ref().and_then(|f| f.as_str()) != Some(format) {
+        return Err(HeaderError::Format(describe(&header.format)));
     }
+    if header.version.as_ref().and_then(|v| v.as_u64()) != Some(u64::from(version)) {
+        return Err(HeaderError::Version(describe(&header.version)));
+    }
+    Ok(())
 }
 
 impl Project {
@@ -138,16 +154,11 @@ impl Project {
 
     /// Reads and validates a project file (see the module docs).
     pub fn from_json(text: &str) -> Result<Project, ProjectFileError> {
-        let header: FileHeader = serde_json::from_str(text)?;
-        header
-            .check(PROJECT_FORMAT, PROJECT_VERSION)
-            .map_err(|(is_format, found)| {
-                if is_format {
-                    ProjectFileError::NotAProject(found)
-                } else {
-                    ProjectFileError::UnsupportedVersion(found)
-                }
-            })?;
+        check_header(text, PROJECT_FORMAT, PROJECT_VERSION).map_err(|e| match e {
+            HeaderError::Json(e) => ProjectFileError::Json(e),
+            HeaderError::Format(found) => ProjectFileError::NotAProject(found),
+            HeaderError::Version(found) => ProjectFileError::UnsupportedVersion(found),
+        })?;
         let file: FileIn = serde_json::from_str(text)?;
         file.workflow.validate()?;
         file.platform.validate()?;
