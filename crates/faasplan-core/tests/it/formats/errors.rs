@@ -506,3 +506,12 @@ fn project_errors_name_the_field() {
         "plan json: missing field `workflow`",
     );
 }
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn presets_and_default_settings_validate() {
+    for preset in faasplan_core::platform::Preset::ALL {
+        assert_eq!(preset.platform().validate(), Ok(()), "{preset:?}");
+    }
+    assert_eq!(PlanSettings::default().validate(), Ok(()));
+}
