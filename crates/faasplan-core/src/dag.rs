@@ -101,3 +101,40 @@ pub struct Dag {
     /// partitions, which the stage's read time depends on.
     pub input_parent: Vec<Option<usize>>,
 }
+
+mod validate;
+
+pub use validate::WorkflowError;
+
+impl MemoryGrid {
+    /// Whether `memory_mb` is one of the grid's sizes.
+    pub fn contains(&self, memory_mb: u32) -> bool {
+        self.step_mb >= 1
+            && memory_mb >= self.min_mb
+            && memory_mb <= self.max_mb
+            && (memory_mb - self.min_mb).is_multiple_of(self.step_mb)
+    }
+
+    /// The grid's sizes, ascending, MB (empty for an invalid grid).
+    pub fn sizes(&self) -> impl Iterator<Item = u32> + '_ {
+        let step = self.step_mb.max(1) as usize;
+        let end = if self.step_mb == 0 || self.min_mb > self.max_mb {
+            self.min_mb
+        } else {
+            self.max_mb.saturating_add(1)
+        };
+        (self.min_mb..end).step_by(step)
+    }
+}
+
+impl Stage {
+    /// Whether `config` lies within this stage's decision space: memory on the
+    /// grid, and `d` in `allowed_d` for a parallel stage or `d = 1` for a single one.
+    pub fn allows(&self, config: Config) -> bool {
+        let d_ok = match self.kind {
+            StageKind::Parallel => self.allowed_d.contains(&config.d),
+            StageKind::Single => config.d == 1,
+        };
+        d_ok && self.memory.contains(config.memory_mb)
+    }
+}

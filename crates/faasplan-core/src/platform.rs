@@ -72,3 +72,74 @@ impl Default for Platform {
         Preset::AwsX86_64.platform()
     }
 }
+
+/// Why a [`Platform`] is not usable.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum PlatformError {
+    /// A price is negative or not finite.
+    #[error("platform.{field}: {value} is not a finite price of at least 0")]
+    Price {
+        /// `price_per_gb_s` or `price_per_request`.
+        field: &'static str,
+        /// The offending value, USD.
+        value: f64,
+    },
+    /// `mb_per_vcpu` is not positive and finite.
+    #[error("platform.mb_per_vcpu: {0} is not a finite value above 0")]
+    MbPerVcpu(f64),
+    /// `min_memory_mb` is 0 or exceeds `max_memory_mb`.
+    #[error(
+        "platform.min_memory_mb: {min_mb} must be at least 1 and at most max_memory_mb {max_mb}"
+    )]
+    MemoryRange {
+        /// `min_memory_mb`.
+        min_mb: u32,
+        /// `max_memory_mb`.
+        max_mb: u32,
+    },
+    /// `billing_granularity_ms` is not positive and finite.
+    #[error("platform.billing_granularity_ms: {0} is not a finite value above 0")]
+    Granularity(f64),
+    /// `timeout_s` is not positive and finite.
+    #[error("platform.timeout_s: {0} is not a finite value above 0")]
+    Timeout(f64),
+    /// `concurrency_limit` is 0.
+    #[error("platform.concurrency_limit: must be at least 1")]
+    Concurrency,
+}
+
+impl Platform {
+    /// Checks that prices are finite and ≥ 0, `mb_per_vcpu`, the billing
+    /// granularity and the timeout are finite and > 0, `1 ≤ min_memory_mb ≤
+    /// max_memory_mb`, and the concurrency limit is at least 1.
+    pub fn validate(&self) -> Result<(), PlatformError> {
+        for (field, value) in [
+            ("price_per_gb_s", self.price_per_gb_s),
+            ("price_per_request", self.price_per_request),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(PlatformError::Price { field, value });
+            }
+        }
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        if !positive(self.mb_per_vcpu) {
+            return Err(PlatformError::MbPerVcpu(self.mb_per_vcpu));
+        }
+        if self.min_memory_mb == 0 || self.min_memory_mb > self.max_memory_mb {
+            return Err(PlatformError::MemoryRange {
+                min_mb: self.min_memory_mb,
+                max_mb: self.max_memory_mb,
+            });
+        }
+        if !positive(self.billing_granularity_ms) {
+            return Err(PlatformError::Granularity(self.billing_granularity_ms));
+        }
+        if !positive(self.timeout_s) {
+            return Err(PlatformError::Timeout(self.timeout_s));
+        }
+        if self.concurrency_limit == 0 {
+            return Err(PlatformError::Concurrency);
+        }
+        Ok(())
+    }
+}

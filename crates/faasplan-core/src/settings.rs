@@ -75,3 +75,66 @@ impl Default for PlanSettings {
         }
     }
 }
+
+/// Why [`PlanSettings`] are not usable.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SettingsError {
+    /// The percentile is not in (0, 1).
+    #[error("settings.percentile: {0} is not in (0, 1)")]
+    Percentile(f64),
+    /// δ is not in (0, 1).
+    #[error("settings.delta: {0} is not in (0, 1)")]
+    Delta(f64),
+    /// α is not in [0, 1 − percentile).
+    #[error("settings.alpha: {alpha} is not in [0, 1 - percentile) = [0, {limit})")]
+    Alpha {
+        /// The offending α.
+        alpha: f64,
+        /// 1 − percentile.
+        limit: f64,
+    },
+    /// The latency bound is not positive and finite.
+    #[error("settings.bound.max_s: {0} is not a finite value above 0")]
+    LatencyBound(f64),
+    /// The cost bound is not positive and finite.
+    #[error("settings.bound.max_usd: {0} is not a finite value above 0")]
+    CostBound(f64),
+    /// A fixed sample count of 0.
+    #[error("settings.samples: a fixed sample count must be at least 1")]
+    Samples,
+}
+
+impl PlanSettings {
+    /// Checks `0 < percentile < 1`, `0 < delta < 1`, `0 ≤ alpha < 1 − percentile`,
+    /// a positive finite bound and a fixed sample count of at least 1.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let open_unit = |v: f64| v > 0.0 && v < 1.0;
+        if !open_unit(self.percentile) {
+            return Err(SettingsError::Percentile(self.percentile));
+        }
+        if !open_unit(self.delta) {
+            return Err(SettingsError::Delta(self.delta));
+        }
+        let limit = 1.0 - self.percentile;
+        if !(self.alpha >= 0.0 && self.alpha < limit) {
+            return Err(SettingsError::Alpha {
+                alpha: self.alpha,
+                limit,
+            });
+        }
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        match self.bound {
+            Bound::Latency { max_s } if !positive(max_s) => {
+                return Err(SettingsError::LatencyBound(max_s));
+            }
+            Bound::Cost { max_usd, .. } if !positive(max_usd) => {
+                return Err(SettingsError::CostBound(max_usd));
+            }
+            _ => {}
+        }
+        if self.samples == SampleCount::Fixed(0) {
+            return Err(SettingsError::Samples);
+        }
+        Ok(())
+    }
+}

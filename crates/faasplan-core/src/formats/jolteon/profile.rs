@@ -1,0 +1,196 @@
+//! The Jolteon profile JSON: `profile[stage][step][rep][cfg] = [mean_s, p95_s]`.
+
+use serde_json::{Map, Value};
+
+use super::{JOLTEON_MB_PER_VCPU, JolteonError, JolteonGrid, at, parse};
+use crate::dag::Workflow;
+use crate::formats::describe;
+use crate::profile::{ProfileRun, Profiles, StageProfile, StepStat};
+
+/// Options of the profile import.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JolteonProfileOptions {
+    /// MB per vCPU of the platform the profiles were measured on
+    /// (default [`JOLTEON_MB_PER_VCPU`]).
+    pub mb_per_vcpu: f64,
+}
+
+impl Default for JolteonProfileOptions {
+    fn default() -> Self {
+        JolteonProfileOptions {
+            mb_per_vcpu: JOLTEON_MB_PER_VCPU,
+        }
+    }
+}
+
+const STEPS: [&str; 4] = ["cold", "read", "compute", "write"];
+
+/// One step's values: `[rep][cfg]`.
+type StepTable = Vec<Vec<StepStat>>;
+
+/// Imports a profile file for `workflow`, measured on `grid`. Every stage of
+/// the workflow must be present, and only those; every step must have the
+/// same number of repetitions (at least one), each with exactly `grid.len()`
+/// configurations of two finite numbers.
+pub fn import_profiles(
+    text: &str,
+    workflow: &Workflow,
+    grid: &JolteonGrid,
+    options: &JolteonProfileOptions,
+) -> Result<Profiles, JolteonError> {
+    grid.check()?;
+    if !(options.mb_per_vcpu.is_finite() && options.mb_per_vcpu > 0.0) {
+        return Err(at(
+            "mb_per_vcpu",
+            format!("{} is not a finite value above 0", options.mb_per_vcpu),
+        ));
+    }
+    let value = parse("profile", text)?;
+    let Value::Object(obj) = &value else {
+        return Err(at(
+            "profile",
+            format!(
+                "expected an object keyed by stage, found {}",
+                describe(&value)
+            ),
+        ));
+    };
+    if let Some(extra) = obj.keys().find(|k| workflow.stage_index(k).is_none()) {
+        return Err(at(extra.as_str(), "not a stage of the workflow"));
+    }
+    let mut stages = Vec::with_capacity(workflow.stages.len());
+    for stage in &workflow.stages {
+        let id = stage.id.as_str();
+        match obj.get(id) {
+            Some(Value::Object(steps)) => stages.push(stage_profile(id, steps, grid)?),
+            Some(other) => {
+                return Err(at(
+                    id,
+                    format!(
+                        "expected an object keyed by step, found {}",
+                        describe(other)
+                    ),
+                ));
+            }
+            None => {
+                return Err(at(
+                    id,
+                    "missing: every stage of the workflow needs a profile",
+                ));
+            }
+        }
+    }
+    Ok(Profiles {
+        mb_per_vcpu: options.mb_per_vcpu,
+        stages,
+    })
+}
+
+fn stage_profile(
+    id: &str,
+    steps: &Map<String, Value>,
+    grid: &JolteonGrid,
+) -> Result<StageProfile, JolteonError> {
+    if let Some(extra) = steps.keys().find(|k| !STEPS.contains(&k.as_str())) {
+        return Err(at(
+            format!("{id}.{extra}"),
+            "unknown step (expected cold, read, compute or write)",
+        ));
+    }
+    let mut tables: Vec<Option<StepTable>> = Vec::with_capacity(STEPS.len());
+    for step in STEPS {
+        let path = format!("{id}.{step}");
+        tables.push(match steps.get(step) {
+            Some(v) => Some(step_table(&path, v, grid.0.len())?),
+            None if step == "write" => None,
+            None => return Err(at(path, "missing")),
+        });
+    }
+    let reps = tables[0].as_ref().map_or(0, Vec::len);
+    for (step, table) in STEPS.iter().zip(&tables) {
+        let len = table.as_ref().map_or(reps, Vec::len);
+        if len != reps {
+            return Err(at(
+                format!("{id}.{step}"),
+                format!("has {len} repetitions, but {id}.cold has {reps}"),
+            ));
+        }
+    }
+    let [Some(cold), Some(read), Some(compute), write] = tables.as_slice() else {
+        return Err(at(id, "missing a required step"));
+    };
+    let mut runs = Vec::with_capacity(grid.0.len() * reps);
+    for (c, config) in grid.0.iter().enumerate() {
+        for r in 0..reps {
+            runs.push(ProfileRun {
+                memory_mb: config.memory_mb,
+                d: config.d,
+                rep: u32::try_from(r).unwrap_or(u32::MAX),
+                cold: r == 0,
+                start: cold[r][c],
+                read: read[r][c],
+                compute: compute[r][c],
+                write: write.as_ref().map(|w| w[r][c]),
+            });
+        }
+    }
+    Ok(StageProfile {
+        stage: id.to_string(),
+        runs,
+    })
+}
+
+fn step_table(path: &str, value: &Value, n_configs: usize) -> Result<StepTable, JolteonError> {
+    let reps = value.as_array().ok_or_else(|| {
+        at(
+            path,
+            format!("expected a list of repetitions, found {}", describe(value)),
+        )
+    })?;
+    if reps.is_empty() {
+        return Err(at(path, "no repetitions"));
+    }
+    let mut table = Vec::with_capacity(reps.len());
+    for (r, rep) in reps.iter().enumerate() {
+        let rpath = format!("{path}[{r}]");
+        let cfgs = rep.as_array().ok_or_else(|| {
+            at(
+                &rpath,
+                format!("expected a list of configurations, found {}", describe(rep)),
+            )
+        })?;
+        if cfgs.len() != n_configs {
+            return Err(at(
+                &rpath,
+                format!(
+                    "has {} configurations, but the grid has {n_configs}",
+                    cfgs.len()
+                ),
+            ));
+        }
+        let row = cfgs
+            .iter()
+            .enumerate()
+            .map(|(c, v)| step_stat(&format!("{rpath}[{c}]"), v))
+            .collect::<Result<Vec<_>, _>>()?;
+        table.push(row);
+    }
+    Ok(table)
+}
+
+fn step_stat(path: &str, value: &Value) -> Result<StepStat, JolteonError> {
+    let pair = match value.as_array().map(Vec::as_slice) {
+        Some([m, p]) => m.as_f64().zip(p.as_f64()),
+        _ => None,
+    };
+    let Some((mean_s, p95_s)) = pair else {
+        return Err(at(
+            path,
+            format!("expected [mean_s, p95_s], found {}", describe(value)),
+        ));
+    };
+    if !(mean_s.is_finite() && p95_s.is_finite()) {
+        return Err(at(path, "values must be finite"));
+    }
+    Ok(StepStat { mean_s, p95_s })
+}

@@ -1,0 +1,207 @@
+//! Round trips: CSV, project and plan JSON.
+
+use faasplan_core::dag::Position;
+use faasplan_core::formats::csv::{read_profiles_csv, write_profiles_csv};
+use faasplan_core::formats::project::Project;
+use faasplan_core::plan::{
+    self, OutOfSample, PlanReport, PlanStatus, PlanTotals, SettingsEcho, StagePlan,
+    guaranteed_value,
+};
+use faasplan_core::platform::Preset;
+use faasplan_core::profile::{ProfileRun, Profiles, StageProfile, StepStat};
+use faasplan_core::settings::{Bound, CostKind, PlanSettings, SampleCount};
+
+use super::{ML_PROFILE, ML_WORKFLOW, VIDEO_PROFILE, VIDEO_WORKFLOW, bundled};
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn csv_write_then_read_gives_back_the_bundled_profiles_exactly() {
+    for (w, p) in [(ML_WORKFLOW, ML_PROFILE), (VIDEO_WORKFLOW, VIDEO_PROFILE)] {
+        let (_, profiles) = bundled(w, p);
+        let text = write_profiles_csv(&profiles);
+        let back = read_profiles_csv(&text, profiles.mb_per_vcpu).unwrap();
+        assert_eq!(back, profiles);
+        assert_eq!(write_profiles_csv(&back), text);
+    }
+}
+
+fn awkward_profiles() -> Profiles {
+    let stat = |mean_s: f64, p95_s: f64| StepStat { mean_s, p95_s };
+    let run = |write| ProfileRun {
+        memory_mb: 1769,
+        d: 3,
+        rep: 7,
+        cold: false,
+        start: stat(-0.0, -1e-300),
+        read: stat(0.1 + 0.2, 1e300),
+        compute: stat(f64::MIN_POSITIVE, 5e-324),
+        write,
+    };
+    let stages = [" lead", "a,b", "say \"hi\"", "#tag", "ünï"]
+        .iter()
+        .map(|id| StageProfile {
+            stage: id.to_string(),
+            runs: vec![run(None), run(Some(stat(1.0, 2.0)))],
+        })
+        .collect();
+    Profiles {
+        mb_per_vcpu: 1769.0,
+        stages,
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn csv_round_trips_extreme_floats_missing_writes_and_quoted_ids() {
+    let profiles = awkward_profiles();
+    let text = write_profiles_csv(&profiles);
+    let back = read_profiles_csv(&text, 1769.0).unwrap();
+    assert_eq!(back, profiles);
+    let bits = |p: &Profiles| p.stages[0].runs[0].start.mean_s.to_bits();
+    assert_eq!(bits(&back), bits(&profiles));
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn csv_reader_accepts_any_column_order_crlf_comments_and_spaces() {
+    let text = "\u{feff}# exported by hand\r\n\r\n  rep , d,stage,memory_mb,cold,start_mean_s,start_p95_s,read_mean_s,read_p95_s,compute_mean_s,compute_p95_s\r\n\
+                0, 4 , \"s 1\" ,1792, TRUE ,1,2,3,4,5,6\r\n# done\r\n1,4,s2,1792,0,1,2,3,4,5,6";
+    let p = read_profiles_csv(text, 1792.0).unwrap();
+    let ids: Vec<&str> = p.stages.iter().map(|s| s.stage.as_str()).collect();
+    assert_eq!(ids, ["s 1", "s2"]);
+    let r = &p.stages[0].runs[0];
+    assert_eq!(
+        (r.memory_mb, r.d, r.rep, r.cold, r.write),
+        (1792, 4, 0, true, None)
+    );
+    assert_eq!((r.compute.mean_s, p.stages[1].runs[0].cold), (5.0, false));
+}
+
+fn sample_project() -> Project {
+    let (mut workflow, profiles) = bundled(ML_WORKFLOW, ML_PROFILE);
+    workflow.stages[2].position = Some(Position {
+        x: 0.1 + 0.2,
+        y: -3.5,
+    });
+    workflow.stages[1].fixed = Some(faasplan_core::dag::Config {
+        memory_mb: 1792,
+        d: 8,
+    });
+    let settings = PlanSettings {
+        bound: Bound::Cost {
+            max_usd: 0.001_234_567_890_123,
+            kind: CostKind::Quantile,
+        },
+        percentile: 0.99,
+        delta: 1e-6,
+        alpha: 0.001,
+        samples: SampleCount::Fixed(5000),
+        seed: u64::MAX,
+    };
+    Project {
+        workflow,
+        profiles,
+        platform: Preset::JolteonProfiled.platform(),
+        settings,
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn project_write_read_write_is_byte_and_value_identical() {
+    let project = sample_project();
+    let text = project.to_json();
+    assert!(
+        text.starts_with(
+            "{\n  \"format\": \"faasplan-project\",\n  \"version\": 1,\n  \"workflow\""
+        )
+    );
+    assert!(text.ends_with("}\n"));
+    let back = Project::from_json(&text).unwrap();
+    assert_eq!(back, project);
+    assert_eq!(back.to_json(), text);
+}
+
+fn sample_plan(status: PlanStatus) -> PlanReport {
+    let totals = PlanTotals {
+        latency_p50_s: 41.25,
+        latency_q_s: 0.1 + 0.2 + 50.0,
+        guaranteed_latency_s: 52.000_000_000_000_01,
+        expected_cost_usd: 1.234e-5,
+        cost_q_usd: 2.5e-5,
+    };
+    let stage = |(i, (memory_mb, d)): (usize, (u32, u32))| StagePlan {
+        stage: format!("stage{i}"),
+        memory_mb,
+        vcpu: f64::from(memory_mb) / 1792.0,
+        d,
+        latency_p50_s: 2.0 + 10.0 / 3.0 * i as f64,
+        latency_q_s: 2.5 + 30.0 / 7.0 * i as f64,
+        expected_cost_usd: 1e-7 * (i + 1) as f64,
+    };
+    let configs = [(1792, 1), (3584, 8), (5120, 16), (1792, 1)];
+    PlanReport {
+        workflow: "ML-Pipeline".into(),
+        settings: SettingsEcho {
+            bound: Bound::Latency { max_s: 60.0 },
+            percentile: 0.95,
+            confidence: 0.999,
+            alpha: 0.0,
+            samples: 6789,
+            seed: 42,
+            platform: "AWS Lambda x86_64".into(),
+        },
+        status,
+        stages: configs.into_iter().enumerate().map(stage).collect(),
+        totals: Some(totals.clone()),
+        out_of_sample: Some(OutOfSample {
+            seed: 43,
+            samples: 10_000,
+            totals,
+            fraction_meeting_bound: 0.9512,
+        }),
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn plan_json_round_trips_for_every_status() {
+    let statuses = [
+        PlanStatus::Optimal,
+        PlanStatus::FeasibleWithGap {
+            relative_gap: 0.0125,
+        },
+        PlanStatus::Infeasible {
+            nearest_bound: Bound::Latency { max_s: 71.5 },
+        },
+    ];
+    for status in statuses {
+        let report = sample_plan(status);
+        let text = plan::to_json(&report);
+        assert!(text.starts_with("{\n  \"format\": \"faasplan-plan\",\n  \"version\": 1,\n  \"workflow\": \"ML-Pipeline\""));
+        let back = plan::from_json(&text).unwrap();
+        assert_eq!(back, report);
+        assert_eq!(plan::to_json(&back), text);
+    }
+    let example = plan::to_json(&sample_plan(PlanStatus::Optimal));
+    expect_test::expect_file!["plan_example.json"].assert_eq(&example);
+    let mut empty = sample_plan(PlanStatus::Infeasible {
+        nearest_bound: Bound::Cost {
+            max_usd: 0.002,
+            kind: CostKind::Mean,
+        },
+    });
+    (empty.stages, empty.totals, empty.out_of_sample) = (Vec::new(), None, None);
+    assert_eq!(plan::from_json(&plan::to_json(&empty)).unwrap(), empty);
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn guaranteed_value_is_the_n_minus_floor_alpha_n_th_smallest_sample() {
+    let samples: Vec<f64> = (1..=100).rev().map(f64::from).collect();
+    assert_eq!(guaranteed_value(&samples, 0.0), Some(100.0));
+    assert_eq!(guaranteed_value(&samples, 0.05), Some(95.0));
+    assert_eq!(guaranteed_value(&samples, 0.059), Some(95.0));
+    assert_eq!(guaranteed_value(&samples, 1.0), Some(1.0));
+    assert_eq!(guaranteed_value(&[], 0.0), None);
+}
