@@ -1,0 +1,123 @@
+//! Reading the user's files into a [`Project`], with errors that name the file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use faasplan_core::formats::csv::read_profiles_csv;
+use faasplan_core::formats::jolteon::{self, JolteonGrid, JolteonProfileOptions};
+use faasplan_core::formats::project::Project;
+use faasplan_core::platform::Preset;
+use faasplan_core::settings::PlanSettings;
+
+/// Where the workflow and its profiles come from.
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// A faasplan project file (workflow, profiles, platform and settings).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["workflow", "profiles", "grid"])]
+    pub project: Option<PathBuf>,
+    /// A Jolteon workflow JSON file.
+    #[arg(long, value_name = "FILE", requires = "profiles")]
+    pub workflow: Option<PathBuf>,
+    /// Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension).
+    #[arg(long, value_name = "FILE", requires = "workflow")]
+    pub profiles: Option<PathBuf>,
+    /// The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows).
+    #[arg(long, value_name = "FILE")]
+    pub grid: Option<PathBuf>,
+    /// MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV].
+    #[arg(long, value_name = "MB")]
+    pub measured_mb_per_vcpu: Option<f64>,
+    /// Platform to plan for [default: the project's, else aws-x86-64].
+    #[arg(long, value_enum)]
+    pub platform: Option<PlatformArg>,
+}
+
+/// The platform presets on the command line.
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum PlatformArg {
+    /// AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU.
+    AwsX86_64,
+    /// AWS Lambda arm64, us-east-1, 1,769 MB per vCPU.
+    AwsArm64,
+    /// AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured.
+    JolteonProfiled,
+}
+
+impl From<PlatformArg> for Preset {
+    fn from(p: PlatformArg) -> Self {
+        match p {
+            PlatformArg::AwsX86_64 => Preset::AwsX86_64,
+            PlatformArg::AwsArm64 => Preset::AwsArm64,
+            PlatformArg::JolteonProfiled => Preset::JolteonProfiled,
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the file", path.display()))
+}
+
+/// Loads the project the arguments describe.
+pub fn load(args: &InputArgs) -> Result<Project> {
+    let mut project = match (&args.project, &args.workflow, &args.profiles) {
+        (Some(path), _, _) => {
+            Project::from_json(&read(path)?).with_context(|| path.display().to_string())?
+        }
+        (None, Some(wf), Some(pf)) => load_files(args, wf, pf)?,
+        _ => bail!("no input: give --project FILE, or --workflow FILE with --profiles FILE"),
+    };
+    if let Some(p) = args.platform {
+        project.platform = Preset::from(p).platform();
+    }
+    Ok(project)
+}
+
+fn load_files(args: &InputArgs, wf_path: &Path, pf_path: &Path) -> Result<Project> {
+    let wf_text = read(wf_path)?;
+    let grid = match &args.grid {
+        Some(path) => {
+            Some(JolteonGrid::from_json(&read(path)?).with_context(|| path.display().to_string())?)
+        }
+        None => None,
+    };
+    let grid = match grid {
+        Some(g) => g,
+        None => {
+            let name =
+                jolteon::workflow_name(&wf_text).with_context(|| wf_path.display().to_string())?;
+            JolteonGrid::bundled(&name).with_context(|| {
+                format!(
+                    "{}: workflow {name:?} is not one of the bundled ones, so its profiling grid is unknown: give it with --grid FILE",
+                    wf_path.display()
+                )
+            })?
+        }
+    };
+    let workflow =
+        jolteon::import_workflow(&wf_text, &grid).with_context(|| wf_path.display().to_string())?;
+    let pf_text = read(pf_path)?;
+    let is_csv = pf_path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let profiles = if is_csv {
+        let mb = args.measured_mb_per_vcpu.with_context(|| {
+            format!("{}: a CSV profile needs --measured-mb-per-vcpu (MB per vCPU of the platform it was measured on)", pf_path.display())
+        })?;
+        read_profiles_csv(&pf_text, mb).with_context(|| pf_path.display().to_string())?
+    } else {
+        let mut options = JolteonProfileOptions::default();
+        if let Some(mb) = args.measured_mb_per_vcpu {
+            options.mb_per_vcpu = mb;
+        }
+        jolteon::import_profiles(&pf_text, &workflow, &grid, &options)
+            .with_context(|| pf_path.display().to_string())?
+    };
+    Ok(Project {
+        workflow,
+        profiles,
+        platform: Preset::AwsX86_64.platform(),
+        settings: PlanSettings::default(),
+    })
+}
