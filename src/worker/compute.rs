@@ -81,3 +81,74 @@ pub fn compute(job: &Job, progress: &mut dyn FnMut(Progress)) -> Result<PlanOutp
     });
     Err(ComputeError::EngineUnavailable)
 }
+
+#[cfg(test)]
+mod tests {
+    use faasplan_core::dag::{Edge, Position};
+    use faasplan_core::profile::{Profiles, StageProfile};
+
+    use super::*;
+    use crate::state::project::{Project, new_stage};
+
+    fn job(stages: &[&str], edges: &[(&str, &str)], profiled: Option<&[&str]>) -> Job {
+        let mut project = Project::default();
+        let at = Position { x: 0.0, y: 0.0 };
+        project.workflow.stages = stages
+            .iter()
+            .map(|s| new_stage(s.to_string(), at))
+            .collect();
+        project.workflow.edges = edges
+            .iter()
+            .map(|(a, b)| Edge {
+                from: a.to_string(),
+                to: b.to_string(),
+            })
+            .collect();
+        project.profiles = profiled.map(|ids| Profiles {
+            mb_per_vcpu: 1792.0,
+            stages: ids
+                .iter()
+                .map(|id| StageProfile {
+                    stage: id.to_string(),
+                    runs: Vec::new(),
+                })
+                .collect(),
+        });
+        Job { rev: 7, project }
+    }
+
+    fn run(job: &Job) -> (Result<PlanOutput, ComputeError>, usize) {
+        let mut reports = 0;
+        let result = compute(job, &mut |_| reports += 1);
+        (result, reports)
+    }
+
+    #[test]
+    fn compute_checks_inputs_before_planning() {
+        assert_eq!(
+            run(&job(&[], &[], None)).0,
+            Err(ComputeError::EmptyWorkflow)
+        );
+        assert_eq!(
+            run(&job(&["a"], &[], None)).0,
+            Err(ComputeError::NoProfiles)
+        );
+        assert_eq!(
+            run(&job(&["a", "b"], &[], Some(&["a"]))).0,
+            Err(ComputeError::MissingProfile("b".into()))
+        );
+        let cyclic = job(&["a", "b"], &[("a", "b"), ("b", "a")], Some(&["a", "b"]));
+        assert!(matches!(run(&cyclic).0, Err(ComputeError::Cycle { .. })));
+    }
+
+    #[test]
+    fn compute_reports_progress_and_says_the_engine_is_missing_instead_of_inventing_numbers() {
+        let (result, reports) = run(&job(&["a", "b"], &[("a", "b")], Some(&["a", "b"])));
+        assert_eq!(result, Err(ComputeError::EngineUnavailable));
+        assert_eq!(
+            ComputeError::EngineUnavailable.to_string(),
+            "planning engine not available"
+        );
+        assert!(reports >= 1);
+    }
+}

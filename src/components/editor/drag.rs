@@ -125,3 +125,96 @@ pub fn release(wf: &Workflow, view: &ViewTransform, drag: &Drag, at: Point) -> O
         Drag::Move { .. } | Drag::Pan { .. } => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use faasplan_core::dag::{Position, Workflow};
+
+    use super::*;
+    use crate::geometry::{NODE_H, NODE_W, input_port, output_port};
+    use crate::state::project::new_stage;
+
+    fn two_stages() -> Workflow {
+        let at = |x| Position { x, y: 0.0 };
+        Workflow {
+            name: "t".into(),
+            stages: vec![
+                new_stage("a".into(), at(0.0)),
+                new_stage("b".into(), at(300.0)),
+            ],
+            edges: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn dragging_from_an_output_port_to_a_stage_connects_them() {
+        let wf = two_stages();
+        let view = ViewTransform::default().panned(10.0, 5.0);
+        let start = view.to_screen(output_port(&wf.stages[0]));
+        let (drag, select) = press(&wf, &view, start);
+        assert!(matches!(drag, Drag::Connect { .. }));
+        assert_eq!(select, None);
+        let end = view.to_screen(input_port(&wf.stages[1]));
+        let (drag, _) = motion(&drag, &view, end);
+        assert_eq!(
+            release(&wf, &view, &drag, end),
+            Some(Action::Connect {
+                from: "a".into(),
+                to: "b".into()
+            })
+        );
+    }
+
+    #[test]
+    fn dropping_a_connection_on_the_background_or_itself_does_nothing() {
+        let wf = two_stages();
+        let view = ViewTransform::default();
+        let (drag, _) = press(&wf, &view, output_port(&wf.stages[0]));
+        assert_eq!(release(&wf, &view, &drag, Point::new(150.0, 300.0)), None);
+        assert_eq!(release(&wf, &view, &drag, Point::new(20.0, 20.0)), None);
+    }
+
+    #[test]
+    fn dragging_a_stage_moves_it_by_the_pointer_delta_in_model_units() {
+        let wf = two_stages();
+        let view = ViewTransform {
+            scale: 2.0,
+            offset: Point::new(0.0, 0.0),
+        };
+        let grab = view.to_screen(Point::new(NODE_W / 2.0, NODE_H / 2.0));
+        let (drag, select) = press(&wf, &view, grab);
+        assert_eq!(
+            select,
+            Some(Action::Select(Some(Selection::Stage("a".into()))))
+        );
+        let to = Point::new(grab.x + 40.0, grab.y + 20.0);
+        let (drag, _) = motion(&drag, &view, to);
+        assert_eq!(
+            release(&wf, &view, &drag, to),
+            Some(Action::MoveStage {
+                id: "a".into(),
+                to: Position { x: 20.0, y: 10.0 }
+            })
+        );
+    }
+
+    #[test]
+    fn a_click_on_a_stage_selects_without_moving() {
+        let wf = two_stages();
+        let view = ViewTransform::default();
+        let p = Point::new(30.0, 20.0);
+        let (drag, _) = press(&wf, &view, p);
+        let (drag, _) = motion(&drag, &view, Point::new(31.0, 21.0));
+        assert_eq!(release(&wf, &view, &drag, p), None);
+    }
+
+    #[test]
+    fn dragging_the_background_pans_and_clears_the_selection() {
+        let wf = two_stages();
+        let view = ViewTransform::default();
+        let (drag, select) = press(&wf, &view, Point::new(100.0, 300.0));
+        assert_eq!(select, Some(Action::Select(None)));
+        let (_, panned) = motion(&drag, &view, Point::new(130.0, 290.0));
+        assert_eq!(panned.offset, Point::new(30.0, -10.0));
+    }
+}
