@@ -188,6 +188,8 @@ pub struct AppState {
     pub doc_rev: u64,
     /// The latest run.
     pub run: RunStatus,
+    /// Grows whenever the editor should fit the drawing into view (imports, auto layout).
+    pub fit_rev: u64,
     next_notice_id: u64,
 }
 
@@ -212,8 +214,10 @@ impl AppState {
                 self.project.profiles = Some(profiles);
                 self.touch_inputs();
             }
-            Action::ProjectLoaded(project) => {
+            Action::ProjectLoaded(mut project) => {
+                edit::layout_if_unplaced(&mut project.workflow);
                 self.project = project;
+                self.fit_rev += 1;
                 self.history.clear();
                 self.selection = None;
                 self.touch_inputs();

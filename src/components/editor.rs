@@ -6,7 +6,8 @@ pub mod drag;
 pub mod inspector;
 pub mod rename;
 
-use faasplan_core::dag::Position;
+use faasplan_core::dag::{Position, Stage};
+use web_sys::Element;
 use yew::prelude::*;
 
 use crate::geometry::transform::ViewTransform;
@@ -16,16 +17,35 @@ use crate::store::use_store;
 use canvas::Canvas;
 use inspector::Inspector;
 
-/// Size the fit button assumes for the canvas, pixels (its CSS size at 1280 × 800).
-const FIT_VIEWPORT: (f64, f64) = (780.0, 360.0);
+/// Canvas size assumed when it cannot be measured, pixels (its CSS size at 1280 × 800).
+const FALLBACK_VIEWPORT: (f64, f64) = (880.0, 360.0);
+
+/// A view that shows every stage in the canvas as it is laid out now.
+fn fit_view(stages: &[Stage], wrap: &NodeRef) -> ViewTransform {
+    let (w, h) = wrap
+        .cast::<Element>()
+        .map(|el| (f64::from(el.client_width()), f64::from(el.client_height())))
+        .filter(|&(w, h)| w > 0.0 && h > 0.0)
+        .unwrap_or(FALLBACK_VIEWPORT);
+    ViewTransform::fit(stages, w, h)
+}
 
 /// The workflow editor panel.
 #[component]
 pub fn EditorPanel() -> Html {
     let store = use_store();
     let view = use_state(ViewTransform::default);
+    let wrap = use_node_ref();
     let state = store.state();
     let stage_count = state.project.workflow.stages.len();
+    {
+        let (store, view, wrap) = (store.clone(), view.clone(), wrap.clone());
+        use_effect_with(state.fit_rev, move |rev| {
+            if *rev > 0 {
+                view.set(fit_view(&store.state().project.workflow.stages, &wrap));
+            }
+        });
+    }
 
     let add = {
         let (store, view) = (store.clone(), view.clone());
@@ -41,10 +61,9 @@ pub fn EditorPanel() -> Html {
         })
     };
     let fit = {
-        let (store, view) = (store.clone(), view.clone());
+        let (store, view, wrap) = (store.clone(), view.clone(), wrap.clone());
         Callback::from(move |_: MouseEvent| {
-            let stages = &store.state().project.workflow.stages;
-            view.set(ViewTransform::fit(stages, FIT_VIEWPORT.0, FIT_VIEWPORT.1));
+            view.set(fit_view(&store.state().project.workflow.stages, &wrap));
         })
     };
     let button = |label: &'static str, testid: &'static str, action: Action, enabled: bool| {
@@ -65,7 +84,7 @@ pub fn EditorPanel() -> Html {
                     <button class="btn" data-testid="fit-view" disabled={stage_count == 0} onclick={fit}>{ "Fit" }</button>
                 </div>
             </header>
-            <Canvas view={view.clone()} />
+            <div class="canvas-wrap" ref={wrap}><Canvas view={view.clone()} /></div>
             <Inspector />
         </section>
     }

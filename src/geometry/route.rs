@@ -1,17 +1,27 @@
 //! Edge routing: a cubic Bézier from the upstream stage's output port to the
 //! downstream stage's input port, with horizontal tangents at both ends and
 //! control points `max(40, |Δx| / 2)` units out. Backward edges (target left of
-//! source) get the same shape, which loops out and back.
+//! source) get the same shape, which loops out and back. An edge that skips
+//! over a layer at nearly the same height would run straight through the
+//! stages in between, so it bows upwards: both inner control points are lifted
+//! by `min(Δx / 4, 120)` (the curve's peak is ¾ of that).
 
-use super::Point;
+use super::layout::H_GAP;
+use super::{NODE_H, NODE_W, Point};
 
 /// The four control points of an edge from `a` (output port) to `b` (input port).
 pub fn edge_curve(a: Point, b: Point) -> [Point; 4] {
     let reach = ((b.x - a.x).abs() / 2.0).max(40.0);
+    let skips_a_layer = b.x - a.x > 2.0 * H_GAP + NODE_W / 2.0;
+    let lift = if skips_a_layer && (b.y - a.y).abs() < NODE_H {
+        ((b.x - a.x) / 4.0).min(120.0)
+    } else {
+        0.0
+    };
     [
         a,
-        Point::new(a.x + reach, a.y),
-        Point::new(b.x - reach, b.y),
+        Point::new(a.x + reach, a.y - lift),
+        Point::new(b.x - reach, b.y - lift),
         b,
     ]
 }

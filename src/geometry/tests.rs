@@ -145,3 +145,19 @@ fn layout_of_a_cycle_still_places_every_stage() {
     let wf = workflow(3, &[(0, 1), (1, 2), (2, 1)]);
     assert_eq!(layered_layout(&wf).len(), 3);
 }
+
+#[test]
+fn an_edge_skipping_a_layer_bows_above_the_stages_between() {
+    // stage0 → stage2 over stage1, all on one row.
+    let wf = workflow(3, &[(0, 2)]);
+    let (a, b) = (output_port(&wf.stages[0]), input_port(&wf.stages[2]));
+    let mid = route::midpoint(a, b);
+    assert!(mid.y < stage_origin(&wf.stages[1]).y, "{mid:?}");
+    assert_eq!(
+        hit_test(&wf, mid),
+        Hit::Edge {
+            from: "s0".into(),
+            to: "s2".into()
+        }
+    );
+}

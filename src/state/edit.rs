@@ -26,6 +26,9 @@ impl AppState {
         let mut next = self.project.workflow.clone();
         let mut select = self.selection.clone();
         let moved_only = matches!(action, Action::MoveStage { .. } | Action::AutoLayout);
+        if matches!(action, Action::ImportWorkflow(_) | Action::AutoLayout) {
+            self.fit_rev += 1;
+        }
         let outcome = edit_workflow(self, &mut next, &mut select, action);
         match outcome {
             Err(reason) => self.notify(Level::Warning, reason),
@@ -76,9 +79,7 @@ fn edit_workflow(
             None => {}
         },
         Action::ImportWorkflow(mut imported) => {
-            if imported.stages.iter().any(|s| s.position.is_none()) {
-                apply_layout(&mut imported);
-            }
+            layout_if_unplaced(&mut imported);
             *wf = imported;
             *select = None;
         }
@@ -164,6 +165,13 @@ fn edit_stage(
         }
     }
     Ok(())
+}
+
+/// Lays the workflow out in layers if any stage has no position yet.
+pub fn layout_if_unplaced(wf: &mut Workflow) {
+    if wf.stages.iter().any(|s| s.position.is_none()) {
+        apply_layout(wf);
+    }
 }
 
 fn apply_layout(wf: &mut Workflow) {
