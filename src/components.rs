@@ -1,0 +1,10 @@
+//! UI components. Panels call `use_store()`; widgets take values and callbacks.
+
+pub mod controls_panel;
+pub mod editor;
+pub mod frontier_panel;
+pub mod header;
+pub mod notices;
+pub mod plan_panel;
+pub mod profiles_panel;
+pub mod widgets;

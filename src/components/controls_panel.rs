@@ -1,0 +1,181 @@
+//! Planning controls: mode (latency- or cost-bounded), the bound, percentile,
+//! confidence and the platform (a preset or custom prices).
+
+use faasplan_core::platform::Preset;
+use faasplan_core::settings::{Bound, CostKind};
+use wasm_bindgen::JsCast;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+use crate::components::widgets::number_field::NumberField;
+use crate::components::widgets::slider::Slider;
+use crate::state::{Action, Level, PlatformChoice};
+use crate::store::{Store, use_store};
+
+/// Latency bound a switch to latency mode starts from, s.
+pub const DEFAULT_LATENCY_S: f64 = 60.0;
+/// Cost bound a switch to cost mode starts from, USD per run.
+pub const DEFAULT_COST_USD: f64 = 0.01;
+
+/// The controls panel.
+#[component]
+pub fn ControlsPanel() -> Html {
+    let store = use_store();
+    let s = &store.state().project.settings;
+    let invalid = {
+        let store = store.clone();
+        Callback::from(move |msg: String| store.report(Level::Warning, msg))
+    };
+    let q_pct = s.percentile * 100.0;
+    let conf_pct = (1.0 - s.delta) * 100.0;
+    html! {
+        <section class="panel panel-controls" data-testid="panel-controls">
+            <header class="panel-head"><h2>{ "Controls" }</h2></header>
+            { view_mode(&store, s.bound) }
+            { view_bound(&store, s.bound, &invalid) }
+            <div class="control">
+                <NumberField label="Percentile" unit="%" value={round(q_pct, 1)} min=50.0 max=99.9 step=0.1
+                    testid="percentile" on_change={store.callback(|v: f64| Action::SetPercentile(v / 100.0))} on_invalid={invalid.clone()} />
+                <Slider label="Percentile" value={q_pct} min=50.0 max=99.9 step=0.1 testid="percentile-slider"
+                    on_change={store.callback(|v: f64| Action::SetPercentile(v / 100.0))} />
+            </div>
+            <div class="control">
+                <NumberField label="Confidence" unit="%" value={round(conf_pct, 3)} min=50.0 max=99.999 step=0.1
+                    testid="confidence" on_change={store.callback(|v: f64| Action::SetDelta(1.0 - v / 100.0))} on_invalid={invalid.clone()} />
+                <p class="hint">{ "Chance that the guarantee holds, given the sampling (1 − δ)." }</p>
+            </div>
+            { view_platform(&store, &invalid) }
+        </section>
+    }
+}
+
+fn view_mode(store: &Store, bound: Bound) -> Html {
+    let latency = matches!(bound, Bound::Latency { .. });
+    let to_latency = store.callback(|_: MouseEvent| {
+        Action::SetBound(Bound::Latency {
+            max_s: DEFAULT_LATENCY_S,
+        })
+    });
+    let to_cost = store.callback(|_: MouseEvent| {
+        Action::SetBound(Bound::Cost {
+            max_usd: DEFAULT_COST_USD,
+            kind: CostKind::Mean,
+        })
+    });
+    html! {
+        <div class="segmented" role="group" aria-label="Planning mode">
+            <button class={classes!("seg", latency.then_some("on"))} data-testid="mode-latency"
+                    onclick={if latency { Callback::noop() } else { to_latency }}>{ "Latency bound" }</button>
+            <button class={classes!("seg", (!latency).then_some("on"))} data-testid="mode-cost"
+                    onclick={if latency { to_cost } else { Callback::noop() }}>{ "Cost bound" }</button>
+        </div>
+    }
+}
+
+fn view_bound(store: &Store, bound: Bound, invalid: &Callback<String>) -> Html {
+    match bound {
+        Bound::Latency { max_s } => {
+            let set = store.callback(|v: f64| Action::SetBound(Bound::Latency { max_s: v }));
+            html! {
+                <div class="control">
+                    <NumberField label="Latency bound" unit="s" value={max_s} min=0.01 max=86400.0 step=0.5
+                        testid="bound" on_change={set.clone()} on_invalid={invalid.clone()} />
+                    <Slider label="Latency bound" value={max_s} min=1.0 max=600.0 step=0.5 testid="bound-slider" on_change={set} />
+                </div>
+            }
+        }
+        Bound::Cost { max_usd, kind } => {
+            let set =
+                store.callback(move |v: f64| Action::SetBound(Bound::Cost { max_usd: v, kind }));
+            let on_kind = store.callback(move |e: Event| {
+                let quantile = select_value(&e) == "quantile";
+                let kind = if quantile {
+                    CostKind::Quantile
+                } else {
+                    CostKind::Mean
+                };
+                Action::SetBound(Bound::Cost { max_usd, kind })
+            });
+            html! {
+                <div class="control">
+                    <NumberField label="Cost bound" unit="USD/run" value={max_usd} min=0.0 max=1000.0 step=0.0001
+                        testid="bound" on_change={set.clone()} on_invalid={invalid.clone()} />
+                    <Slider label="Cost bound" value={max_usd} min=0.0 max=0.1 step=0.0001 testid="bound-slider" on_change={set} />
+                    <label class="field">
+                        <span class="field-label">{ "Bounded cost" }</span>
+                        <select data-testid="cost-kind" onchange={on_kind}>
+                            <option value="mean" selected={kind == CostKind::Mean}>{ "mean" }</option>
+                            <option value="quantile" selected={kind == CostKind::Quantile}>{ "percentile" }</option>
+                        </select>
+                    </label>
+                </div>
+            }
+        }
+    }
+}
+
+fn view_platform(store: &Store, invalid: &Callback<String>) -> Html {
+    let project = &store.state().project;
+    let p = &project.platform;
+    let on_preset = store.callback(|e: Event| {
+        let v = select_value(&e);
+        let preset = Preset::ALL
+            .into_iter()
+            .find(|p| preset_key(*p) == v)
+            .unwrap_or(Preset::AwsX86_64);
+        Action::SetPreset(preset)
+    });
+    let current = match project.platform_choice {
+        PlatformChoice::Preset(p) => preset_key(p),
+        PlatformChoice::Custom => "custom",
+    };
+    let per_request = p.price_per_request;
+    let per_gb_s = p.price_per_gb_s;
+    let set_gb_s = store.callback(move |v: f64| Action::SetPrices {
+        price_per_gb_s: v,
+        price_per_request: per_request,
+    });
+    let set_req = store.callback(move |v: f64| Action::SetPrices {
+        price_per_gb_s: per_gb_s,
+        price_per_request: v / 1e6,
+    });
+    html! {
+        <div class="control">
+            <label class="field">
+                <span class="field-label">{ "Platform" }</span>
+                <select data-testid="preset" onchange={on_preset}>
+                    { for Preset::ALL.into_iter().map(|pr| html! {
+                        <option value={preset_key(pr)} selected={current == preset_key(pr)}>{ pr.platform().name }</option>
+                    }) }
+                    if current == "custom" { <option value="custom" selected=true disabled=true>{ "Custom prices" }</option> }
+                </select>
+            </label>
+            <NumberField label="Price per GB-s" unit="USD" value={per_gb_s} min=0.0 max=1.0 step=0.0000001
+                testid="price-gb-s" on_change={set_gb_s} on_invalid={invalid.clone()} />
+            <NumberField label="Price per 1M requests" unit="USD" value={round(per_request * 1e6, 6)} min=0.0 max=1000.0 step=0.01
+                testid="price-requests" on_change={set_req} on_invalid={invalid.clone()} />
+            <p class="hint">{ format!("{:.0} MB per vCPU · {}–{} MB · timeout {:.0} s", p.mb_per_vcpu, p.min_memory_mb, p.max_memory_mb, p.timeout_s) }</p>
+        </div>
+    }
+}
+
+/// Stable key of a preset for `<option value>`.
+pub fn preset_key(p: Preset) -> &'static str {
+    match p {
+        Preset::AwsX86_64 => "aws_x86_64",
+        Preset::AwsArm64 => "aws_arm64",
+        Preset::JolteonProfiled => "jolteon_profiled",
+    }
+}
+
+fn select_value(e: &Event) -> String {
+    e.target()
+        .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
+        .map(|s| s.value())
+        .unwrap_or_default()
+}
+
+fn round(v: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (v * f).round() / f
+}

@@ -1,0 +1,3 @@
+//! Hooks that run effects outside the reducer.
+
+pub mod use_autosave;

@@ -1,0 +1,339 @@
+//! The app's state and the one pure reducer that changes it.
+//!
+//! [`AppState`] holds the [`Project`] (the saved document), the undo/redo
+//! [`History`] of its workflow, the editor selection, notices and the state of
+//! the latest planning run. [`AppState::apply`] is the only way to change it;
+//! it does no I/O and knows nothing of Yew, so it is tested natively.
+//!
+//! Two revision counters drive effects outside the reducer:
+//! - `inputs_rev` grows on every change to what the planner reads (stages,
+//!   edges, stage options, settings, platform, profiles), not on moves or
+//!   selection; a run's answer is accepted only if it carries the current value;
+//! - `doc_rev` grows on every change to the project, moves included; autosave
+//!   is keyed on it.
+
+pub mod edit;
+pub mod history;
+pub mod notice;
+pub mod project;
+
+use std::rc::Rc;
+
+use faasplan_core::dag::{Position, Workflow};
+use faasplan_core::platform::Preset;
+use faasplan_core::profile::Profiles;
+use faasplan_core::settings::Bound;
+
+pub use edit::StageEdit;
+pub use history::History;
+pub use notice::{Level, Notice};
+pub use project::{PlatformChoice, Project};
+
+use crate::worker::protocol::{PlanOutput, Progress};
+
+/// What is selected in the workflow editor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// A stage, by id.
+    Stage(String),
+    /// An edge, by its end stages.
+    Edge {
+        /// Upstream stage id.
+        from: String,
+        /// Downstream stage id.
+        to: String,
+    },
+}
+
+/// State of the planning run for the current inputs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum RunStatus {
+    /// Nothing has been asked yet.
+    #[default]
+    Idle,
+    /// A job for `rev` is running.
+    Running {
+        /// Inputs revision of the job.
+        rev: u64,
+        /// Latest progress report, if any.
+        progress: Option<Progress>,
+    },
+    /// The job for `rev` finished.
+    Done {
+        /// Inputs revision of the job.
+        rev: u64,
+        /// Its output.
+        output: Rc<PlanOutput>,
+    },
+    /// The job for `rev` failed with a message for the user.
+    Failed {
+        /// Inputs revision of the job.
+        rev: u64,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Everything the user can do, and everything that comes back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Add a stage with a fresh id at a model position, and select it.
+    AddStage {
+        /// Where to put it.
+        at: Position,
+    },
+    /// Move a stage (one undo step per completed drag).
+    MoveStage {
+        /// Stage id.
+        id: String,
+        /// New top-left corner, model units.
+        to: Position,
+    },
+    /// Connect two stages; refused with a notice if it would close a cycle.
+    Connect {
+        /// Upstream stage id.
+        from: String,
+        /// Downstream stage id.
+        to: String,
+    },
+    /// Rename a stage (its edges follow).
+    RenameStage {
+        /// Current id.
+        id: String,
+        /// New id.
+        new_id: String,
+    },
+    /// Change one option of a stage.
+    EditStage {
+        /// Stage id.
+        id: String,
+        /// The change.
+        edit: StageEdit,
+    },
+    /// Delete what is selected (a stage with its edges, or an edge).
+    DeleteSelection,
+    /// Select a stage or edge, or clear the selection.
+    Select(Option<Selection>),
+    /// Replace the workflow (an import); stages without positions are laid out.
+    ImportWorkflow(Workflow),
+    /// Lay every stage out again in layers.
+    AutoLayout,
+    /// Undo the last workflow edit.
+    Undo,
+    /// Redo the last undone workflow edit.
+    Redo,
+    /// Set the bound (latency or cost).
+    SetBound(Bound),
+    /// Set the percentile q, in (0, 1).
+    SetPercentile(f64),
+    /// Set the risk δ (confidence 1 − δ), in (0, 1).
+    SetDelta(f64),
+    /// Use a built-in platform.
+    SetPreset(Preset),
+    /// Use custom prices.
+    SetPrices {
+        /// USD per GB-second.
+        price_per_gb_s: f64,
+        /// USD per request.
+        price_per_request: f64,
+    },
+    /// Profiles were loaded.
+    ProfilesLoaded(Profiles),
+    /// A saved project was read back (autosave or a project file).
+    ProjectLoaded(Project),
+    /// Show a message.
+    Notify {
+        /// Severity.
+        level: Level,
+        /// Text.
+        text: String,
+    },
+    /// Hide a message.
+    Dismiss(u64),
+    /// A job for `rev` was posted.
+    RunStarted {
+        /// Inputs revision.
+        rev: u64,
+    },
+    /// The job for `rev` reported progress.
+    RunProgressed {
+        /// Inputs revision.
+        rev: u64,
+        /// The report.
+        progress: Progress,
+    },
+    /// The job for `rev` ended.
+    RunFinished {
+        /// Inputs revision.
+        rev: u64,
+        /// Output or message.
+        result: Result<Rc<PlanOutput>, String>,
+    },
+}
+
+/// The whole app state.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AppState {
+    /// The saved document.
+    pub project: Project,
+    /// Undo/redo of the workflow.
+    pub history: History,
+    /// Editor selection.
+    pub selection: Option<Selection>,
+    /// Messages to the user, oldest first.
+    pub notices: Vec<Notice>,
+    /// Grows on every change of the planner's inputs.
+    pub inputs_rev: u64,
+    /// Grows on every change of the project.
+    pub doc_rev: u64,
+    /// The latest run.
+    pub run: RunStatus,
+    /// Grows whenever the editor should fit the drawing into view (imports, auto layout).
+    pub fit_rev: u64,
+    next_notice_id: u64,
+}
+
+impl AppState {
+    /// Most notices kept; older ones are dropped.
+    pub const MAX_NOTICES: usize = 5;
+
+    /// Applies one action.
+    pub fn apply(&mut self, action: Action) {
+        match action {
+            Action::Select(selection) => self.selection = selection,
+            Action::Undo => self.step_history(true),
+            Action::Redo => self.step_history(false),
+            Action::Notify { level, text } => self.notify(level, text),
+            Action::Dismiss(id) => self.notices.retain(|n| n.id != id),
+            Action::SetBound(_)
+            | Action::SetPercentile(_)
+            | Action::SetDelta(_)
+            | Action::SetPreset(_)
+            | Action::SetPrices { .. } => self.apply_setting(action),
+            Action::ProfilesLoaded(profiles) => {
+                self.project.profiles = Some(profiles);
+                self.touch_inputs();
+            }
+            Action::ProjectLoaded(mut project) => {
+                edit::layout_if_unplaced(&mut project.workflow);
+                self.project = project;
+                self.fit_rev += 1;
+                self.history.clear();
+                self.selection = None;
+                self.touch_inputs();
+            }
+            Action::RunStarted { .. }
+            | Action::RunProgressed { .. }
+            | Action::RunFinished { .. } => self.apply_run(action),
+            edit => self.apply_edit(edit),
+        }
+    }
+
+    /// Adds a notice.
+    pub fn notify(&mut self, level: Level, text: impl Into<String>) {
+        self.next_notice_id += 1;
+        self.notices.push(Notice {
+            id: self.next_notice_id,
+            level,
+            text: text.into(),
+        });
+        if self.notices.len() > Self::MAX_NOTICES {
+            self.notices.remove(0);
+        }
+    }
+
+    /// The selected stage's id, if a stage is selected.
+    pub fn selected_stage(&self) -> Option<&str> {
+        match &self.selection {
+            Some(Selection::Stage(id)) => Some(id),
+            _ => None,
+        }
+    }
+
+    fn touch_inputs(&mut self) {
+        self.inputs_rev += 1;
+        self.doc_rev += 1;
+    }
+
+    fn step_history(&mut self, back: bool) {
+        let current = self.project.workflow.clone();
+        let step = if back {
+            self.history.undo(current)
+        } else {
+            self.history.redo(current)
+        };
+        if let Some(workflow) = step {
+            self.project.workflow = workflow;
+            self.drop_dangling_selection();
+            self.touch_inputs();
+        }
+    }
+
+    fn drop_dangling_selection(&mut self) {
+        let wf = &self.project.workflow;
+        let exists = match &self.selection {
+            None => true,
+            Some(Selection::Stage(id)) => wf.stages.iter().any(|s| &s.id == id),
+            Some(Selection::Edge { from, to }) => {
+                wf.edges.iter().any(|e| &e.from == from && &e.to == to)
+            }
+        };
+        if !exists {
+            self.selection = None;
+        }
+    }
+
+    fn apply_setting(&mut self, action: Action) {
+        let p = &mut self.project;
+        match action {
+            Action::SetBound(bound) => p.settings.bound = bound,
+            Action::SetPercentile(q) if q > 0.0 && q < 1.0 => p.settings.percentile = q,
+            Action::SetDelta(delta) if delta > 0.0 && delta < 1.0 => p.settings.delta = delta,
+            Action::SetPreset(preset) => {
+                p.platform = preset.platform();
+                p.platform_choice = PlatformChoice::Preset(preset);
+            }
+            Action::SetPrices {
+                price_per_gb_s,
+                price_per_request,
+            } if price_per_gb_s >= 0.0 && price_per_request >= 0.0 => {
+                p.platform.price_per_gb_s = price_per_gb_s;
+                p.platform.price_per_request = price_per_request;
+                p.platform.name = "Custom prices".to_string();
+                p.platform_choice = PlatformChoice::Custom;
+            }
+            other => {
+                self.notify(Level::Warning, format!("setting out of range: {other:?}"));
+                return;
+            }
+        }
+        self.touch_inputs();
+    }
+
+    fn apply_run(&mut self, action: Action) {
+        match action {
+            Action::RunStarted { rev } if rev == self.inputs_rev => {
+                self.run = RunStatus::Running {
+                    rev,
+                    progress: None,
+                };
+            }
+            Action::RunProgressed { rev, progress } if rev == self.inputs_rev => {
+                self.run = RunStatus::Running {
+                    rev,
+                    progress: Some(progress),
+                };
+            }
+            Action::RunFinished { rev, result } if rev == self.inputs_rev => {
+                self.run = match result {
+                    Ok(output) => RunStatus::Done { rev, output },
+                    Err(message) => RunStatus::Failed { rev, message },
+                };
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

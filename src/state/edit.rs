@@ -1,0 +1,182 @@
+//! Workflow edits: each is checked, applied to a copy, and recorded in the
+//! history only when it succeeds and changes something. A refused edit leaves
+//! the workflow untouched and adds a warning notice naming the reason.
+
+use faasplan_core::dag::{Config, Edge, MemoryGrid, StageKind, Workflow};
+
+use super::project::{check_memory_grid, fresh_stage_id, new_stage, would_create_cycle};
+use super::{Action, AppState, Level, Selection};
+use crate::geometry::layout::layered_layout;
+
+/// A change to one option of a stage.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StageEdit {
+    /// Parallel or single-instance.
+    Kind(StageKind),
+    /// Allowed instance counts (positive, sorted, deduplicated).
+    AllowedD(Vec<u32>),
+    /// Memory grid.
+    Memory(MemoryGrid),
+    /// Fix the configuration, or release it.
+    Fixed(Option<Config>),
+}
+
+impl AppState {
+    pub(super) fn apply_edit(&mut self, action: Action) {
+        let mut next = self.project.workflow.clone();
+        let mut select = self.selection.clone();
+        let moved_only = matches!(action, Action::MoveStage { .. } | Action::AutoLayout);
+        if matches!(action, Action::ImportWorkflow(_) | Action::AutoLayout) {
+            self.fit_rev += 1;
+        }
+        let outcome = edit_workflow(self, &mut next, &mut select, action);
+        match outcome {
+            Err(reason) => self.notify(Level::Warning, reason),
+            Ok(()) if next == self.project.workflow => self.selection = select,
+            Ok(()) => {
+                let before = std::mem::replace(&mut self.project.workflow, next);
+                self.history.record(before);
+                self.selection = select;
+                self.doc_rev += 1;
+                if !moved_only {
+                    self.inputs_rev += 1;
+                }
+            }
+        }
+    }
+}
+
+fn edit_workflow(
+    state: &AppState,
+    wf: &mut Workflow,
+    select: &mut Option<Selection>,
+    action: Action,
+) -> Result<(), String> {
+    match action {
+        Action::AddStage { at } => {
+            let id = fresh_stage_id(wf);
+            wf.stages.push(new_stage(id.clone(), at));
+            *select = Some(Selection::Stage(id));
+        }
+        Action::MoveStage { id, to } => stage_mut(wf, &id)?.position = Some(to),
+        Action::Connect { from, to } => connect(wf, from, to)?,
+        Action::RenameStage { id, new_id } => {
+            let new_id = new_id.trim().to_string();
+            rename(wf, &id, &new_id)?;
+            if select.as_ref() == Some(&Selection::Stage(id)) {
+                *select = Some(Selection::Stage(new_id));
+            }
+        }
+        Action::EditStage { id, edit } => edit_stage(state, wf, &id, edit)?,
+        Action::DeleteSelection => match select.take() {
+            Some(Selection::Stage(id)) => {
+                wf.stages.retain(|s| s.id != id);
+                wf.edges.retain(|e| e.from != id && e.to != id);
+            }
+            Some(Selection::Edge { from, to }) => {
+                wf.edges.retain(|e| !(e.from == from && e.to == to));
+            }
+            None => {}
+        },
+        Action::ImportWorkflow(mut imported) => {
+            layout_if_unplaced(&mut imported);
+            *wf = imported;
+            *select = None;
+        }
+        Action::AutoLayout => apply_layout(wf),
+        other => unreachable!("apply routes only workflow edits here, got {other:?}"),
+    }
+    Ok(())
+}
+
+fn stage_mut<'a>(
+    wf: &'a mut Workflow,
+    id: &str,
+) -> Result<&'a mut faasplan_core::dag::Stage, String> {
+    wf.stages
+        .iter_mut()
+        .find(|s| s.id == id)
+        .ok_or_else(|| format!("no stage with id {id:?}"))
+}
+
+fn connect(wf: &mut Workflow, from: String, to: String) -> Result<(), String> {
+    for id in [&from, &to] {
+        if !wf.stages.iter().any(|s| &s.id == id) {
+            return Err(format!("no stage with id {id:?}"));
+        }
+    }
+    if wf.edges.iter().any(|e| e.from == from && e.to == to) {
+        return Ok(());
+    }
+    if would_create_cycle(&wf.edges, &from, &to) {
+        return Err(format!(
+            "connection {from} → {to} refused: it would make a cycle"
+        ));
+    }
+    wf.edges.push(Edge { from, to });
+    Ok(())
+}
+
+fn rename(wf: &mut Workflow, id: &str, new_id: &str) -> Result<(), String> {
+    if new_id.is_empty() {
+        return Err("stage id must not be empty".to_string());
+    }
+    if new_id != id && wf.stages.iter().any(|s| s.id == new_id) {
+        return Err(format!("stage id {new_id:?} is already used"));
+    }
+    stage_mut(wf, id)?.id = new_id.to_string();
+    for e in &mut wf.edges {
+        if e.from == id {
+            e.from = new_id.to_string();
+        }
+        if e.to == id {
+            e.to = new_id.to_string();
+        }
+    }
+    Ok(())
+}
+
+fn edit_stage(
+    state: &AppState,
+    wf: &mut Workflow,
+    id: &str,
+    edit: StageEdit,
+) -> Result<(), String> {
+    let stage = stage_mut(wf, id)?;
+    match edit {
+        StageEdit::Kind(kind) => stage.kind = kind,
+        StageEdit::AllowedD(d) => {
+            if d.is_empty() || d.contains(&0) {
+                return Err(format!("allowed d of {id} must be positive and non-empty"));
+            }
+            stage.allowed_d = d;
+        }
+        StageEdit::Memory(grid) => {
+            check_memory_grid(&grid, &state.project.platform)?;
+            stage.memory = grid;
+        }
+        StageEdit::Fixed(fixed) => {
+            if fixed.is_some_and(|c| c.d == 0 || c.memory_mb == 0) {
+                return Err(format!(
+                    "fixed configuration of {id} needs memory and d ≥ 1"
+                ));
+            }
+            stage.fixed = fixed;
+        }
+    }
+    Ok(())
+}
+
+/// Lays the workflow out in layers if any stage has no position yet.
+pub fn layout_if_unplaced(wf: &mut Workflow) {
+    if wf.stages.iter().any(|s| s.position.is_none()) {
+        apply_layout(wf);
+    }
+}
+
+fn apply_layout(wf: &mut Workflow) {
+    let positions = layered_layout(wf);
+    for (stage, at) in wf.stages.iter_mut().zip(positions) {
+        stage.position = Some(at);
+    }
+}

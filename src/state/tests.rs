@@ -1,0 +1,282 @@
+use faasplan_core::dag::{MemoryGrid, Position, StageKind};
+use faasplan_core::platform::Preset;
+use faasplan_core::settings::Bound;
+
+use super::*;
+use crate::worker::protocol::PlanOutput;
+
+fn at(x: f64, y: f64) -> Position {
+    Position { x, y }
+}
+
+fn with_stages(n: usize) -> AppState {
+    let mut s = AppState::default();
+    for i in 0..n {
+        s.apply(Action::AddStage {
+            at: at(i as f64 * 200.0, 0.0),
+        });
+    }
+    s
+}
+
+fn connect(s: &mut AppState, from: &str, to: &str) {
+    s.apply(Action::Connect {
+        from: from.into(),
+        to: to.into(),
+    });
+}
+
+fn ids(s: &AppState) -> Vec<&str> {
+    s.project
+        .workflow
+        .stages
+        .iter()
+        .map(|x| x.id.as_str())
+        .collect()
+}
+
+#[test]
+fn add_stage_uses_fresh_ids_and_selects_the_new_stage() {
+    let s = with_stages(3);
+    assert_eq!(ids(&s), ["stage1", "stage2", "stage3"]);
+    assert_eq!(s.selected_stage(), Some("stage3"));
+    assert_eq!(s.inputs_rev, 3);
+}
+
+#[test]
+fn connection_that_closes_a_cycle_is_refused_with_a_notice() {
+    let mut s = with_stages(3);
+    connect(&mut s, "stage1", "stage2");
+    connect(&mut s, "stage2", "stage3");
+    let before = s.project.workflow.clone();
+    connect(&mut s, "stage3", "stage1");
+    assert_eq!(s.project.workflow, before);
+    assert_eq!(s.notices.len(), 1);
+    assert!(s.notices[0].text.contains("cycle"), "{}", s.notices[0].text);
+}
+
+#[test]
+fn self_loop_is_refused() {
+    let mut s = with_stages(1);
+    connect(&mut s, "stage1", "stage1");
+    assert!(s.project.workflow.edges.is_empty());
+    assert_eq!(s.notices.len(), 1);
+}
+
+#[test]
+fn duplicate_connection_changes_nothing() {
+    let mut s = with_stages(2);
+    connect(&mut s, "stage1", "stage2");
+    let rev = s.inputs_rev;
+    connect(&mut s, "stage1", "stage2");
+    assert_eq!(s.project.workflow.edges.len(), 1);
+    assert_eq!(s.inputs_rev, rev);
+}
+
+#[test]
+fn deleting_a_stage_removes_its_edges_and_undo_restores_both() {
+    let mut s = with_stages(3);
+    connect(&mut s, "stage1", "stage2");
+    connect(&mut s, "stage2", "stage3");
+    s.apply(Action::Select(Some(Selection::Stage("stage2".into()))));
+    s.apply(Action::DeleteSelection);
+    assert_eq!(ids(&s), ["stage1", "stage3"]);
+    assert!(s.project.workflow.edges.is_empty());
+    assert_eq!(s.selection, None);
+    s.apply(Action::Undo);
+    assert_eq!(ids(&s), ["stage1", "stage2", "stage3"]);
+    assert_eq!(s.project.workflow.edges.len(), 2);
+    s.apply(Action::Redo);
+    assert_eq!(ids(&s), ["stage1", "stage3"]);
+}
+
+#[test]
+fn deleting_a_selected_edge_keeps_the_stages() {
+    let mut s = with_stages(2);
+    connect(&mut s, "stage1", "stage2");
+    s.apply(Action::Select(Some(Selection::Edge {
+        from: "stage1".into(),
+        to: "stage2".into(),
+    })));
+    s.apply(Action::DeleteSelection);
+    assert_eq!(s.project.workflow.stages.len(), 2);
+    assert!(s.project.workflow.edges.is_empty());
+}
+
+#[test]
+fn a_new_edit_after_undo_clears_redo() {
+    let mut s = with_stages(2);
+    s.apply(Action::Undo);
+    assert!(s.history.can_redo());
+    s.apply(Action::AddStage { at: at(0.0, 0.0) });
+    assert!(!s.history.can_redo());
+}
+
+#[test]
+fn undo_with_empty_history_changes_nothing() {
+    let mut s = AppState::default();
+    s.apply(Action::Undo);
+    assert_eq!(s, AppState::default());
+}
+
+#[test]
+fn rename_updates_edges_and_selection_and_refuses_duplicates() {
+    let mut s = with_stages(2);
+    connect(&mut s, "stage1", "stage2");
+    s.apply(Action::Select(Some(Selection::Stage("stage1".into()))));
+    s.apply(Action::RenameStage {
+        id: "stage1".into(),
+        new_id: " split ".into(),
+    });
+    assert_eq!(ids(&s), ["split", "stage2"]);
+    assert_eq!(s.project.workflow.edges[0].from, "split");
+    assert_eq!(s.selected_stage(), Some("split"));
+    s.apply(Action::RenameStage {
+        id: "split".into(),
+        new_id: "stage2".into(),
+    });
+    assert_eq!(ids(&s), ["split", "stage2"]);
+    assert!(s.notices[0].text.contains("already used"));
+}
+
+#[test]
+fn moving_a_stage_is_undoable_but_does_not_bump_inputs_rev() {
+    let mut s = with_stages(1);
+    let (inputs, doc) = (s.inputs_rev, s.doc_rev);
+    s.apply(Action::MoveStage {
+        id: "stage1".into(),
+        to: at(50.0, 60.0),
+    });
+    assert_eq!(s.project.workflow.stages[0].position, Some(at(50.0, 60.0)));
+    assert_eq!(s.inputs_rev, inputs);
+    assert_eq!(s.doc_rev, doc + 1);
+    s.apply(Action::Undo);
+    assert_eq!(s.project.workflow.stages[0].position, Some(at(0.0, 0.0)));
+}
+
+#[test]
+fn stage_edits_are_validated() {
+    let mut s = with_stages(1);
+    let edit = |e| Action::EditStage {
+        id: "stage1".into(),
+        edit: e,
+    };
+    s.apply(edit(StageEdit::Kind(StageKind::Single)));
+    s.apply(edit(StageEdit::AllowedD(vec![2, 4])));
+    assert_eq!(s.project.workflow.stages[0].kind, StageKind::Single);
+    assert_eq!(s.project.workflow.stages[0].allowed_d, [2, 4]);
+    let bad = MemoryGrid {
+        min_mb: 4096,
+        max_mb: 1024,
+        step_mb: 64,
+    };
+    s.apply(edit(StageEdit::Memory(bad)));
+    assert_ne!(s.project.workflow.stages[0].memory, bad);
+    assert!(
+        s.notices[0].text.contains("above max"),
+        "{}",
+        s.notices[0].text
+    );
+}
+
+#[test]
+fn import_lays_out_stages_without_positions_and_clears_selection() {
+    let mut s = with_stages(2);
+    connect(&mut s, "stage1", "stage2");
+    let mut wf = s.project.workflow.clone();
+    for st in &mut wf.stages {
+        st.position = None;
+    }
+    s.apply(Action::ImportWorkflow(wf));
+    assert!(
+        s.project
+            .workflow
+            .stages
+            .iter()
+            .all(|x| x.position.is_some())
+    );
+    assert_eq!(s.selection, None);
+    let x = |i: usize| s.project.workflow.stages[i].position.map(|p| p.x);
+    assert!(x(0) < x(1));
+}
+
+#[test]
+fn settings_actions_bump_inputs_rev_and_out_of_range_values_are_refused() {
+    let mut s = AppState::default();
+    s.apply(Action::SetPercentile(0.99));
+    s.apply(Action::SetBound(Bound::Latency { max_s: 30.0 }));
+    s.apply(Action::SetPreset(Preset::AwsArm64));
+    assert_eq!(s.inputs_rev, 3);
+    assert_eq!(s.project.settings.percentile, 0.99);
+    assert_eq!(
+        s.project.platform_choice,
+        PlatformChoice::Preset(Preset::AwsArm64)
+    );
+    s.apply(Action::SetPercentile(1.5));
+    assert_eq!(s.project.settings.percentile, 0.99);
+    assert_eq!(s.inputs_rev, 3);
+    assert_eq!(s.notices.len(), 1);
+}
+
+#[test]
+fn custom_prices_switch_the_platform_to_custom() {
+    let mut s = AppState::default();
+    s.apply(Action::SetPrices {
+        price_per_gb_s: 0.00002,
+        price_per_request: 0.0,
+    });
+    assert_eq!(s.project.platform_choice, PlatformChoice::Custom);
+    assert_eq!(s.project.platform.price_per_gb_s, 0.00002);
+}
+
+#[test]
+fn run_results_for_a_stale_rev_are_ignored() {
+    let mut s = with_stages(1);
+    let old = s.inputs_rev;
+    s.apply(Action::RunStarted { rev: old });
+    s.apply(Action::SetPercentile(0.9));
+    s.apply(Action::RunFinished {
+        rev: old,
+        result: Ok(Rc::new(PlanOutput {
+            plan: None,
+            frontier: Vec::new(),
+        })),
+    });
+    assert!(matches!(s.run, RunStatus::Running { rev, .. } if rev == old));
+    s.apply(Action::RunFinished {
+        rev: s.inputs_rev,
+        result: Err("planning engine not available".into()),
+    });
+    assert!(matches!(s.run, RunStatus::Failed { .. }));
+}
+
+#[test]
+fn notices_are_capped_and_dismissable() {
+    let mut s = AppState::default();
+    for i in 0..8 {
+        s.notify(Level::Info, format!("n{i}"));
+    }
+    assert_eq!(s.notices.len(), AppState::MAX_NOTICES);
+    assert_eq!(s.notices[0].text, "n3");
+    let id = s.notices[0].id;
+    s.apply(Action::Dismiss(id));
+    assert!(s.notices.iter().all(|n| n.id != id));
+}
+
+#[test]
+fn project_round_trips_through_json() {
+    let mut s = with_stages(2);
+    connect(&mut s, "stage1", "stage2");
+    let json = serde_json::to_string(&s.project).unwrap();
+    let back: Project = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, s.project);
+}
+
+#[test]
+fn parse_d_list_sorts_dedups_and_rejects_bad_entries() {
+    use super::project::parse_d_list;
+    assert_eq!(parse_d_list("8, 2 4,2").unwrap(), [2, 4, 8]);
+    assert!(parse_d_list("0").is_err());
+    assert!(parse_d_list("x").is_err());
+    assert!(parse_d_list(" ").is_err());
+}
