@@ -1,0 +1,135 @@
+//! The performance model and the sampler on the bundled Jolteon profiles.
+
+mod fixtures;
+mod sampling;
+
+use faasplan_core::dag::{Config, StageKind};
+use faasplan_core::model::{self, DRAWS, InputPartitions, fit_stage_with, fit_workflow};
+use fixtures::{Bundled, ml, video};
+use proptest::prelude::*;
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test;
+
+fn report(w: &Bundled) -> model::FitReport {
+    model::fit_report(&w.workflow, &w.dag, &w.profiles).unwrap()
+}
+
+/// Prints the fit table of both workflows (`cargo test -p faasplan-core --test it
+/// fit_report_table -- --nocapture`) and checks the cross-validation targets.
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn fit_report_table_meets_the_cross_validation_targets() {
+    for w in [ml(), video()] {
+        let r = report(&w);
+        println!("{}\n{}", w.workflow.name, r.table());
+        for s in &r.stages {
+            assert!(
+                s.cv_mean_pct <= s.plain_cv_mean_pct,
+                "{} {}: model {:.1}% vs plain {:.1}%",
+                w.workflow.name,
+                s.stage,
+                s.cv_mean_pct,
+                s.plain_cv_mean_pct
+            );
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn fit_workflow_names_an_unprofiled_stage() {
+    let mut w = ml();
+    w.profiles.stages.retain(|s| s.stage != "stage2");
+    let err = fit_workflow(&w.workflow, &w.dag, &w.profiles).unwrap_err();
+    assert!(err.to_string().contains("stage2"), "{err}");
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn fit_stage_rejects_a_single_configuration() {
+    let w = ml();
+    let mut p = w.profiles.stage("stage1").unwrap().clone();
+    p.runs.retain(|r| (r.memory_mb, r.d) == (1792, 4));
+    let err = fit_stage_with(&w.workflow.stages[1], &p, 1792.0, InputPartitions::Unused);
+    assert!(matches!(
+        err,
+        Err(model::FitError::TooFewConfigs { found: 1, .. })
+    ));
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn monte_carlo_mean_matches_predict_within_four_sigma() {
+    let w = video();
+    let m = fit_workflow(&w.workflow, &w.dag, &w.profiles).unwrap();
+    let mut rng = faasplan_core::rng::stream(9, 0);
+    let n = 20_000;
+    for sm in &m.stages {
+        for cfg in [
+            Config {
+                memory_mb: 2000,
+                d: 6,
+            },
+            Config {
+                memory_mb: 8000,
+                d: 24,
+            },
+        ] {
+            let vcpu = f64::from(cfg.memory_mb) / 1792.0;
+            let xs: Vec<f64> = (0..n)
+                .map(|_| {
+                    let u: [f64; DRAWS] =
+                        std::array::from_fn(|_| faasplan_core::rng::uniform(&mut rng));
+                    sm.sample(cfg, None, vcpu, &u).latency_s
+                })
+                .collect();
+            let mean = xs.iter().sum::<f64>() / n as f64;
+            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let want = sm.predict(cfg, None, vcpu).mean_s;
+            assert!(
+                (mean - want).abs() <= 4.0 * (var / n as f64).sqrt() + 1e-12,
+                "{}: {mean} vs {want}",
+                sm.stage
+            );
+        }
+    }
+}
+
+fn fitted_models() -> Vec<model::StageModel> {
+    let mut out = Vec::new();
+    for w in [ml(), video()] {
+        out.extend(
+            fit_workflow(&w.workflow, &w.dag, &w.profiles)
+                .unwrap()
+                .stages,
+        );
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Every fitted step curve is non-increasing in memory and in d (x ≥ e), and a
+    /// single-instance stage gets no faster with more input partitions.
+    #[test]
+    fn fitted_curves_are_monotone(mem in 2000u32..10_000, extra in 1u32..4000, d in 3u32..64, dd in 1u32..32) {
+        for sm in fitted_models() {
+            let (lo, hi) = (f64::from(mem) / 1792.0, f64::from(mem + extra) / 1792.0);
+            for (name, step) in &sm.steps {
+                for c in [&step.mean, &step.p95] {
+                    let (df, d2) = (f64::from(d), f64::from(d + dd));
+                    let (din, din2) = (f64::from(d), f64::from(d + dd));
+                    let slack = 1e-9;
+                    prop_assert!(c.eval(hi, df, din) <= c.eval(lo, df, din) + slack, "{} {} memory", sm.stage, name);
+                    if sm.kind == StageKind::Parallel {
+                        prop_assert!(c.eval(lo, d2, din) <= c.eval(lo, df, din) + slack, "{} {} d", sm.stage, name);
+                    } else {
+                        prop_assert!(c.eval(lo, 1.0, din2) + slack >= c.eval(lo, 1.0, din), "{} {} d_in", sm.stage, name);
+                    }
+                }
+            }
+        }
+    }
+}
