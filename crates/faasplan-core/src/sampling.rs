@@ -36,7 +36,7 @@ mod fresh;
 pub use fresh::{FRESH_STREAM_BASE, FreshEvaluation, evaluate_fresh};
 
 use crate::dag::{Config, Dag, Stage, StageKind, Workflow};
-use crate::model::{DRAWS, StageCurves, WorkflowModel, combine};
+use crate::model::{DRAWS, StageCurves, WorkflowModel};
 use crate::platform::Platform;
 use crate::problem::{SampledProblem, StageContext, StageTable};
 use crate::rng;
@@ -177,8 +177,8 @@ pub(crate) fn check_settings(s: &PlanSettings) -> Result<(), SamplingError> {
 struct Partial {
     configs: Vec<Config>,
     context: Option<StageContext>,
-    /// Per-sample residuals (ρ, ε) of this stage.
-    resid: Vec<(f64, f64)>,
+    /// Per-sample residuals of this stage.
+    resid: Residuals,
     latency_s: Vec<f64>,
     cost_usd: Vec<f64>,
     expected_cost_usd: Vec<f64>,
@@ -205,20 +205,49 @@ pub struct Sampler<'a> {
     total: usize,
 }
 
-/// The per-sample residuals of `model`'s stage `i` from stream `stream_id` of `seed`.
+/// Per-sample residuals of one stage, as columns: ρ and the noise factor 1 + ε.
+pub(crate) struct Residuals {
+    rho: Vec<f64>,
+    factor: Vec<f64>,
+}
+
+/// The per-sample residuals of `model`'s stage from stream `stream_id` of `seed`.
 pub(crate) fn residuals(
     model: &crate::model::StageModel,
     seed: u64,
     stream_id: u64,
     n: usize,
-) -> Vec<(f64, f64)> {
+) -> Residuals {
     let mut r = rng::stream(seed, stream_id);
-    (0..n)
-        .map(|_| {
-            let u: [f64; DRAWS] = std::array::from_fn(|_| rng::uniform(&mut r));
-            model.residuals(&u)
-        })
-        .collect()
+    let (mut rho, mut factor) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for _ in 0..n {
+        let u: [f64; DRAWS] = std::array::from_fn(|_| rng::uniform(&mut r));
+        let (a, e) = model.residuals(&u);
+        rho.push(a);
+        factor.push(1.0 + e);
+    }
+    Residuals { rho, factor }
+}
+
+/// Appends the latency and cost of every sample of one candidate; returns the cost sum.
+///
+/// Latency is computed exactly as [`crate::model::combine`] does (bit for bit); the cost
+/// rounds the mean instance's billed time `(1 + ε)·M` up to the granularity.
+pub(crate) fn fill_samples(
+    c: &StageCurves,
+    coster: &Coster,
+    r: &Residuals,
+    latency_s: &mut Vec<f64>,
+    cost_usd: &mut Vec<f64>,
+) -> f64 {
+    latency_s.extend(r.rho.iter().zip(&r.factor).map(|(&rho, &f)| {
+        let slow = c.base_s + rho + f * c.slow_s;
+        let billed = f * c.mean_s;
+        if slow > billed { slow } else { billed }
+    }));
+    let start = cost_usd.len();
+    cost_usd.extend(r.factor.iter().map(|&f| coster.cost_one(f * c.mean_s)));
+    cost_usd[start..].iter().sum()
 }
 
 impl<'a> Sampler<'a> {
@@ -282,6 +311,20 @@ impl<'a> Sampler<'a> {
         })
     }
 
+    /// Reuses the table buffers of a previous problem (same stage count), so a
+    /// rebuild after a settings change does not allocate (and, natively, does not
+    /// page-fault) tens of megabytes again. Call before the first [`Sampler::step`].
+    pub fn reuse_buffers(&mut self, old: SampledProblem) {
+        for (st, t) in self.stages.iter_mut().zip(old.stages) {
+            if st.latency_s.is_empty() {
+                st.latency_s = t.latency_s;
+                st.latency_s.clear();
+                st.cost_usd = t.cost_usd;
+                st.cost_usd.clear();
+            }
+        }
+    }
+
     /// Number of Monte Carlo samples.
     pub fn n_samples(&self) -> usize {
         self.n_samples
@@ -320,15 +363,18 @@ impl<'a> Sampler<'a> {
         let vcpu = f64::from(cfg.memory_mb) / self.platform.mb_per_vcpu;
         let curves = self.model.stages[i].curves(cfg, input_d, vcpu);
         let coster = Coster::new(self.platform, cfg);
-        st.latency_s.reserve(self.n_samples);
-        st.cost_usd.reserve(self.n_samples);
-        let mut sum = 0.0;
-        for &(rho, eps) in &st.resid {
-            let (lat, cost) = sample_one(&curves, &coster, rho, eps);
-            st.latency_s.push(lat);
-            st.cost_usd.push(cost);
-            sum += cost;
+        if row == 0 {
+            let cap = st.rows() * self.n_samples;
+            st.latency_s.reserve_exact(cap);
+            st.cost_usd.reserve_exact(cap);
         }
+        let sum = fill_samples(
+            &curves,
+            &coster,
+            &st.resid,
+            &mut st.latency_s,
+            &mut st.cost_usd,
+        );
         st.expected_cost_usd.push(sum / self.n_samples as f64);
     }
 
@@ -381,38 +427,47 @@ pub(crate) struct Coster {
     request_usd: f64,
     usd_per_s: f64,
     granularity_s: f64,
-    d: f64,
+    per_granule: f64,
 }
 
 impl Coster {
     pub(crate) fn new(p: &Platform, cfg: Config) -> Self {
         let d = f64::from(cfg.d.max(1));
+        let granularity_s = (p.billing_granularity_ms / 1000.0).max(0.0);
         Coster {
             request_usd: d * p.price_per_request,
             usd_per_s: d * f64::from(cfg.memory_mb) / 1024.0 * p.price_per_gb_s,
-            granularity_s: p.billing_granularity_ms / 1000.0,
-            d,
+            granularity_s,
+            per_granule: if granularity_s > 0.0 {
+                1.0 / granularity_s
+            } else {
+                0.0
+            },
         }
     }
 
-    /// Cost, USD, of a run whose instances are billed `billed_s` in total.
+    /// Cost, USD, of a run whose every instance is billed `per_instance_s`.
     #[inline]
-    pub(crate) fn cost(&self, billed_s: f64) -> f64 {
-        let per = billed_s / self.d;
-        let rounded = if self.granularity_s > 0.0 {
-            (per / self.granularity_s).ceil() * self.granularity_s
+    pub(crate) fn cost_one(&self, per_instance_s: f64) -> f64 {
+        let rounded = if self.per_granule > 0.0 {
+            ceil_fast(per_instance_s * self.per_granule) * self.granularity_s
         } else {
-            per
+            per_instance_s
         };
         self.request_usd + rounded * self.usd_per_s
     }
 }
 
-/// Latency and cost of one sample.
+/// `t.ceil()` without a libm call (baseline x86_64 has no rounding instruction),
+/// exact for |t| < 2⁶³; larger values are returned unchanged (they are integers).
 #[inline]
-pub(crate) fn sample_one(c: &StageCurves, coster: &Coster, rho: f64, eps: f64) -> (f64, f64) {
-    let s = combine(c, rho, eps);
-    (s.latency_s, coster.cost(s.billed_s))
+fn ceil_fast(t: f64) -> f64 {
+    if t.abs() < 9.0e18 {
+        let i = t as i64 as f64;
+        if i < t { i + 1.0 } else { i }
+    } else {
+        t
+    }
 }
 
 /// Removes candidates whose q-quantile latency exceeds `timeout_s` in every context.

@@ -9,7 +9,7 @@
 //! [`super::build_problem`] with the same settings and platform.
 
 use super::{
-    Coster, SamplingError, candidates, check_settings, residuals, sample_count, sample_one,
+    Coster, SamplingError, candidates, check_settings, fill_samples, residuals, sample_count,
 };
 use crate::dag::{Config, Dag, StageKind, Workflow};
 use crate::model::WorkflowModel;
@@ -98,14 +98,15 @@ pub fn evaluate_fresh(
         let curves = sm.curves(cfg, input_d, vcpu);
         let coster = Coster::new(platform, cfg);
         let resid = residuals(sm, settings.seed, FRESH_STREAM_BASE + i as u64, n);
-        for (s, &(rho, eps)) in resid.iter().enumerate() {
-            let (lat, cost) = sample_one(&curves, &coster, rho, eps);
+        let (mut lat, mut cost) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        fill_samples(&curves, &coster, &resid, &mut lat, &mut cost);
+        for s in 0..n {
             let start = dag.parents[i]
                 .iter()
                 .map(|&p| finish[p][s])
                 .fold(0.0, f64::max);
-            finish[i][s] = start + lat;
-            cost_usd[s] += cost;
+            finish[i][s] = start + lat[s];
+            cost_usd[s] += cost[s];
         }
     }
     let latency_s = (0..n)

@@ -144,14 +144,9 @@ fn stepping_in_small_budgets_gives_the_same_problem() {
     let plat = platform();
     let mut sampler = Sampler::new(&w.workflow, &w.dag, &m, &plat, &s).unwrap();
     let mut last = 0;
-    loop {
-        match sampler.step(7) {
-            Progress::Running { done, total } => {
-                assert!(done > last && done < total);
-                last = done;
-            }
-            Progress::Done => break,
-        }
+    while let Progress::Running { done, total } = sampler.step(7) {
+        assert!(done > last && done < total);
+        last = done;
     }
     assert!(
         sampler.finish().unwrap() == build_problem(&w.workflow, &w.dag, &m, &plat, &s).unwrap()

@@ -1,0 +1,26 @@
+//! Fitting every stage model of a bundled workflow.
+
+mod common;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use faasplan_core::model::fit_workflow;
+use std::hint::black_box;
+
+fn fit(c: &mut Criterion) {
+    let mut g = c.benchmark_group("fit_workflow");
+    for (name, w) in [("ml/23cfg", common::ml()), ("video/24cfg", common::video())] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                fit_workflow(
+                    black_box(&w.workflow),
+                    black_box(&w.dag),
+                    black_box(&w.profiles),
+                )
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, fit);
+criterion_main!(benches);
