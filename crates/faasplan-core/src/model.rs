@@ -56,7 +56,9 @@ mod report;
 
 pub use curve::{Curve, Obs, Term, XForm, fit_nnls};
 pub use fit::{InputPartitions, fit_stage, fit_stage_with, fit_workflow};
-pub use report::{FitReport, StageReport, fit_report, measured_p95_s, stage_report};
+pub use report::{
+    ConfigPrediction, FitReport, StageReport, fit_report, measured_p95_s, stage_report,
+};
 
 use crate::dag::{Config, StageKind};
 
@@ -230,6 +232,18 @@ impl StageModel {
         vcpu: f64,
         q: f64,
     ) -> Prediction {
+        let all = self.latency_distribution(cfg, input_d, vcpu);
+        let mean_s = all.iter().sum::<f64>() / all.len() as f64;
+        let rank = ((q * all.len() as f64).ceil() as usize).clamp(1, all.len());
+        Prediction {
+            mean_s,
+            p95_s: all[rank - 1],
+        }
+    }
+
+    /// Every equally likely stage latency of the model's discrete distribution
+    /// (one per pair of residuals), sorted ascending, s.
+    pub fn latency_distribution(&self, cfg: Config, input_d: Option<u32>, vcpu: f64) -> Vec<f64> {
         let c = self.curves(cfg, input_d, vcpu);
         let mut all: Vec<f64> = Vec::with_capacity(self.start_resid_s.len() * self.noise.len());
         for &rho in &self.start_resid_s {
@@ -237,13 +251,8 @@ impl StageModel {
                 all.push(combine(&c, rho, eps).latency_s);
             }
         }
-        let mean_s = all.iter().sum::<f64>() / all.len() as f64;
         all.sort_by(f64::total_cmp);
-        let rank = ((q * all.len() as f64).ceil() as usize).clamp(1, all.len());
-        Prediction {
-            mean_s,
-            p95_s: all[rank - 1],
-        }
+        all
     }
 }
 

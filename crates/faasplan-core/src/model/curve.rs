@@ -15,7 +15,7 @@
 //! never gets faster with more input partitions.
 
 /// Which variable a step's work is split over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum XForm {
     /// x = d: the work splits over the instances, not helped by more vCPU.
     D,
@@ -23,6 +23,11 @@ pub enum XForm {
     KD,
     /// x = k: one instance, helped by its vCPUs (single-instance stages).
     K,
+    /// x = min(k, cap)·d: work with `cap` threads split over the instances, slowed
+    /// by fewer vCPUs than threads and not helped by more.
+    CapD(f64),
+    /// x = min(k, cap): work with `cap` threads in one instance.
+    Cap(f64),
 }
 
 impl XForm {
@@ -32,6 +37,8 @@ impl XForm {
             XForm::D => d,
             XForm::KD => vcpu * d,
             XForm::K => vcpu,
+            XForm::CapD(cap) => vcpu.min(cap) * d,
+            XForm::Cap(cap) => vcpu.min(cap),
         }
     }
 }
@@ -95,9 +102,10 @@ impl Curve {
             .sum()
     }
 
-    /// Number of nonzero coefficients.
+    /// Number of fitted parameters: nonzero coefficients, plus the thread cap if any.
     pub fn n_params(&self) -> usize {
-        self.terms.iter().filter(|t| t.1 != 0.0).count()
+        let cap = matches!(self.xform, XForm::CapD(_) | XForm::Cap(_));
+        self.terms.iter().filter(|t| t.1 != 0.0).count() + usize::from(cap)
     }
 }
 
@@ -122,74 +130,77 @@ pub struct Obs {
 /// The best nonnegative weighted least-squares fit of `terms` on `obs` with
 /// variable `xform`, and its weighted sum of squared residuals.
 ///
-/// At most [`MAX_TERMS`] terms are used; further terms are ignored.
+/// At most [`MAX_TERMS`] terms are used; further terms are ignored. The Gram
+/// matrix is formed once; each subset is solved from it, and its SSE is
+/// `yᵀWy − 2cᵀb + cᵀGc`.
 pub fn fit_nnls(xform: XForm, terms: &[Term], obs: &[Obs]) -> (Curve, f64) {
     let terms = &terms[..terms.len().min(MAX_TERMS)];
     let p = terms.len();
-    let mut best: Option<(Vec<f64>, f64)> = None;
-    for mask in 0u32..(1 << p) {
+    let mut g = [[0.0f64; MAX_TERMS]; MAX_TERMS];
+    let mut b = [0.0f64; MAX_TERMS];
+    let mut yy = 0.0;
+    for o in obs {
+        let x = xform.x(o.vcpu, o.d);
+        let mut phi = [0.0f64; MAX_TERMS];
+        for (f, t) in phi.iter_mut().zip(terms) {
+            *f = t.eval(x, o.vcpu, o.d, o.d_in);
+        }
+        for ((row, br), &pr) in g.iter_mut().zip(b.iter_mut()).zip(&phi) {
+            for (gc, &pc) in row.iter_mut().zip(&phi) {
+                *gc += o.w * pr * pc;
+            }
+            *br += o.w * pr * o.y;
+        }
+        yy += o.w * o.y * o.y;
+    }
+    let mut best = ([0.0f64; MAX_TERMS], yy);
+    for mask in 1u32..(1 << p) {
         let active: Vec<usize> = (0..p).filter(|j| mask & (1 << j) != 0).collect();
         if active.len() > obs.len() {
             continue;
         }
-        let Some(coef) = solve_subset(xform, terms, &active, obs) else {
+        let Some(coef) = solve_subset(&g, &b, &active) else {
             continue;
         };
         if coef.iter().any(|&c| c < 0.0 || !c.is_finite()) {
             continue;
         }
-        let mut full = vec![0.0; p];
+        let mut full = [0.0f64; MAX_TERMS];
         for (&j, &c) in active.iter().zip(&coef) {
             full[j] = c;
         }
-        let sse = weighted_sse(xform, terms, &full, obs);
-        if best.as_ref().is_none_or(|b| sse < b.1) {
-            best = Some((full, sse));
+        let mut sse = yy;
+        for r in 0..p {
+            sse -= 2.0 * full[r] * b[r];
+            for c in 0..p {
+                sse += full[r] * g[r][c] * full[c];
+            }
+        }
+        if sse < best.1 {
+            best = (full, sse);
         }
     }
-    // The empty subset is always feasible, so `best` is set.
-    let (coef, sse) = best.unwrap_or_else(|| (vec![0.0; p], f64::INFINITY));
     let curve = Curve {
         xform,
-        terms: terms.iter().copied().zip(coef).collect(),
+        terms: terms.iter().copied().zip(best.0).collect(),
     };
-    (curve, sse)
+    (curve, best.1.max(0.0))
 }
 
-fn weighted_sse(xform: XForm, terms: &[Term], coef: &[f64], obs: &[Obs]) -> f64 {
-    obs.iter()
-        .map(|o| {
-            let x = xform.x(o.vcpu, o.d);
-            let f: f64 = terms
-                .iter()
-                .zip(coef)
-                .map(|(t, c)| c * t.eval(x, o.vcpu, o.d, o.d_in))
-                .sum();
-            o.w * (f - o.y) * (f - o.y)
-        })
-        .sum()
-}
-
-/// Unconstrained weighted least squares on the `active` terms (normal equations,
-/// Gaussian elimination with partial pivoting); `None` when singular.
-fn solve_subset(xform: XForm, terms: &[Term], active: &[usize], obs: &[Obs]) -> Option<Vec<f64>> {
+/// Solves the normal equations restricted to the `active` terms (Gaussian
+/// elimination with partial pivoting); `None` when singular.
+fn solve_subset(
+    g: &[[f64; MAX_TERMS]; MAX_TERMS],
+    b: &[f64; MAX_TERMS],
+    active: &[usize],
+) -> Option<Vec<f64>> {
     let n = active.len();
-    if n == 0 {
-        return Some(Vec::new());
-    }
     let mut a = [[0.0f64; MAX_TERMS + 1]; MAX_TERMS];
-    for o in obs {
-        let x = xform.x(o.vcpu, o.d);
-        let mut phi = [0.0f64; MAX_TERMS];
-        for (i, &j) in active.iter().enumerate() {
-            phi[i] = terms[j].eval(x, o.vcpu, o.d, o.d_in);
+    for (r, &jr) in active.iter().enumerate() {
+        for (c, &jc) in active.iter().enumerate() {
+            a[r][c] = g[jr][jc];
         }
-        for r in 0..n {
-            for c in 0..n {
-                a[r][c] += o.w * phi[r] * phi[c];
-            }
-            a[r][n] += o.w * phi[r] * o.y;
-        }
+        a[r][n] = b[jr];
     }
     let scale = (0..n).map(|i| a[i][i].abs()).fold(0.0, f64::max);
     for col in 0..n {

@@ -203,47 +203,98 @@ fn group(runs: &[ProfileRun]) -> Vec<Group<'_>> {
     groups.into_iter().map(|g| g.1).collect()
 }
 
+/// Thread counts tried for the saturating forms x = min(k, cap)·d and x = min(k, cap).
+const CAPS: [f64; 5] = [1.0, 1.5, 2.0, 3.0, 4.0];
+
 /// Candidate (x, terms) families for a step.
 fn family(step: &str, single: bool, input: InputPartitions) -> Vec<(XForm, Vec<Term>)> {
     let compute = vec![Term::InvX, Term::LnXOverX, Term::InvX2, Term::One];
     let io = vec![Term::InvX, Term::One];
+    let xs: Vec<XForm> = if single {
+        std::iter::once(XForm::K)
+            .chain(CAPS.map(XForm::Cap))
+            .collect()
+    } else {
+        [XForm::D, XForm::KD]
+            .into_iter()
+            .chain(CAPS.map(XForm::CapD))
+            .collect()
+    };
+    let with = |terms: &[Term]| -> Vec<(XForm, Vec<Term>)> {
+        xs.iter().map(|&x| (x, terms.to_vec())).collect()
+    };
     match (single, step) {
         (true, "read") if input == InputPartitions::Used => {
-            vec![(XForm::K, vec![Term::InvX, Term::InputD, Term::One])]
+            with(&[Term::InvX, Term::InputD, Term::One])
         }
-        (true, "compute") => vec![(XForm::K, compute)],
-        (true, _) => vec![(XForm::K, io)],
+        (true, "compute") => with(&compute),
+        (true, _) => with(&io),
         (false, "compute") => {
+            let mut f = with(&compute);
             let mut both = compute.clone();
             both.push(Term::InvKD);
-            vec![
-                (XForm::D, compute.clone()),
-                (XForm::KD, compute),
-                (XForm::D, both),
-            ]
+            f.push((XForm::D, both));
+            f
         }
-        (false, _) => vec![
-            (XForm::D, io.clone()),
-            (XForm::KD, io),
-            (XForm::D, vec![Term::InvX, Term::InvKD, Term::One]),
-        ],
+        (false, _) => {
+            let mut f = with(&io);
+            f.push((XForm::D, vec![Term::InvX, Term::InvKD, Term::One]));
+            f
+        }
     }
 }
 
-/// The family member with the lowest BIC.
+/// Huber threshold on a residual relative to the stage wall time.
+const HUBER_REL: f64 = 0.05;
+/// Reweighting rounds of the robust fit.
+const IRLS_ROUNDS: usize = 4;
+
+/// The family member with the lowest BIC, each fitted robustly (Huber loss on the
+/// residual relative to the stage wall time, by iteratively reweighted NNLS), so
+/// that one anomalous configuration does not bend the curve for all the others.
 fn best_fit(family: &[(XForm, Vec<Term>)], obs: &[Obs]) -> Curve {
     let n = obs.len() as f64;
-    let wsum: f64 = obs.iter().map(|o| o.w).sum();
     let mut best: Option<(Curve, f64)> = None;
     for (xform, terms) in family {
-        let (curve, sse) = fit_nnls(*xform, terms, obs);
-        // A relative floor keeps a perfect fit from scoring -inf.
-        let score = n * (sse / wsum + 1e-12).ln() + curve.n_params() as f64 * n.ln();
+        let curve = robust_fit(*xform, terms, obs);
+        let loss: f64 = obs.iter().map(|o| huber(scaled_resid(&curve, o))).sum();
+        // A floor keeps a perfect fit from scoring -inf.
+        let score = n * (2.0 * loss / n + 1e-12).ln() + curve.n_params() as f64 * n.ln();
         if best.as_ref().is_none_or(|b| score < b.1) {
             best = Some((curve, score));
         }
     }
     best.map_or_else(|| Curve::constant(0.0), |b| b.0)
+}
+
+fn scaled_resid(c: &Curve, o: &Obs) -> f64 {
+    o.w.sqrt() * (c.eval(o.vcpu, o.d, o.d_in) - o.y)
+}
+
+fn huber(r: f64) -> f64 {
+    let a = r.abs();
+    if a <= HUBER_REL {
+        0.5 * a * a
+    } else {
+        HUBER_REL * (a - 0.5 * HUBER_REL)
+    }
+}
+
+fn robust_fit(xform: XForm, terms: &[Term], obs: &[Obs]) -> Curve {
+    let mut curve = fit_nnls(xform, terms, obs).0;
+    let mut w_obs = obs.to_vec();
+    for _ in 0..IRLS_ROUNDS {
+        for (wo, o) in w_obs.iter_mut().zip(obs) {
+            let a = scaled_resid(&curve, o).abs();
+            wo.w = if a <= HUBER_REL {
+                o.w
+            } else {
+                o.w * HUBER_REL / a
+            };
+        }
+        curve = fit_nnls(xform, terms, &w_obs).0;
+    }
+    curve
 }
 
 /// Least squares `start.p95 = a + b·ln d` with b ≥ 0 (b = 0 for single-instance stages).
