@@ -14,11 +14,20 @@
 //!   number of input partitions d_in written by the parallel parent:
 //!   `a/k + b·d_in + c`.
 //!
-//! Both choices of x are fitted and the better one is kept by BIC
-//! (`n·ln(SSE/n) + p·ln(n)`, p = nonzero coefficients), so an extra term is
-//! kept only when it pays for itself. Fits are weighted least squares with
-//! weight `1/wall²` per configuration (the error that matters is relative to the
-//! stage's wall time), on the per-configuration means over the repetitions.
+//! Two more choices of x cover what the profiles show: x = min(k, cap)·d (and
+//! x = min(k, cap) for single-instance stages), for code with `cap` ∈ {1, 1.5,
+//! 2, 3, 4} threads that a fractional vCPU slows down and more vCPUs do not
+//! help (ML stage 0 saturates at 1 vCPU, Video stage 1 at 2); and, for parallel
+//! stages, x = d with an extra `f/(k·d)` term (work partly per instance, partly
+//! per vCPU). Every choice is fitted and the one with the lowest BIC
+//! (`n·ln(2·loss/n) + p·ln(n)`, p = nonzero coefficients plus the cap) is kept,
+//! so an extra term stays only when it pays for itself.
+//!
+//! Fits are on the per-configuration means over the repetitions, weighted by
+//! `1/wall²` (the error that matters is relative to the stage's wall time), and
+//! robust: Huber loss with a threshold of 5% of the wall time, by iteratively
+//! reweighted NNLS (4 rounds), so one anomalous configuration does not bend the
+//! curve for the others. Fitting is deterministic.
 //!
 //! Every step is fitted twice: on the instances' mean (`mean` column, what one
 //! instance is billed on average) and on their 95th percentile (`p95` column,
@@ -54,7 +63,7 @@ mod curve;
 mod fit;
 mod report;
 
-pub use curve::{Curve, Obs, Term, XForm, fit_nnls};
+pub use curve::{Curve, MAX_TERMS, Obs, Term, XForm, fit_nnls};
 pub use fit::{InputPartitions, fit_stage, fit_stage_with, fit_workflow};
 pub use report::{
     ConfigPrediction, FitReport, StageReport, fit_report, measured_p95_s, stage_report,

@@ -8,7 +8,7 @@
 //!
 //! # Tables
 //!
-//! For stage i, sample s draws [`DRAWS`] uniforms from the stream
+//! For stage i, sample s draws [`DRAWS`](crate::model::DRAWS) uniforms from the stream
 //! `rng::stream(seed, i)`, so every stage's draws are independent of the other
 //! stages and of how many candidates anyone has (common random numbers: every
 //! candidate of stage i sees the same draws in sample s). A single-instance
@@ -32,14 +32,18 @@
 //! [`Progress`]; [`build_problem`] just runs it to the end.
 
 mod fresh;
+mod kernel;
+mod table;
 
 pub use fresh::{FRESH_STREAM_BASE, FreshEvaluation, evaluate_fresh};
 
+use kernel::{Coster, Residuals, fill_samples, residuals};
+use table::{drop_timeouts, input_context};
+
 use crate::dag::{Config, Dag, Stage, StageKind, Workflow};
-use crate::model::{DRAWS, StageCurves, WorkflowModel};
+use crate::model::WorkflowModel;
 use crate::platform::Platform;
-use crate::problem::{SampledProblem, StageContext, StageTable};
-use crate::rng;
+use crate::problem::{SampledProblem, StageContext};
 use crate::settings::{PlanSettings, SampleCount};
 
 /// Why a problem could not be sampled.
@@ -205,51 +209,6 @@ pub struct Sampler<'a> {
     total: usize,
 }
 
-/// Per-sample residuals of one stage, as columns: ρ and the noise factor 1 + ε.
-pub(crate) struct Residuals {
-    rho: Vec<f64>,
-    factor: Vec<f64>,
-}
-
-/// The per-sample residuals of `model`'s stage from stream `stream_id` of `seed`.
-pub(crate) fn residuals(
-    model: &crate::model::StageModel,
-    seed: u64,
-    stream_id: u64,
-    n: usize,
-) -> Residuals {
-    let mut r = rng::stream(seed, stream_id);
-    let (mut rho, mut factor) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for _ in 0..n {
-        let u: [f64; DRAWS] = std::array::from_fn(|_| rng::uniform(&mut r));
-        let (a, e) = model.residuals(&u);
-        rho.push(a);
-        factor.push(1.0 + e);
-    }
-    Residuals { rho, factor }
-}
-
-/// Appends the latency and cost of every sample of one candidate; returns the cost sum.
-///
-/// Latency is computed exactly as [`crate::model::combine`] does (bit for bit); the cost
-/// rounds the mean instance's billed time `(1 + ε)·M` up to the granularity.
-pub(crate) fn fill_samples(
-    c: &StageCurves,
-    coster: &Coster,
-    r: &Residuals,
-    latency_s: &mut Vec<f64>,
-    cost_usd: &mut Vec<f64>,
-) -> f64 {
-    latency_s.extend(r.rho.iter().zip(&r.factor).map(|(&rho, &f)| {
-        let slow = c.base_s + rho + f * c.slow_s;
-        let billed = f * c.mean_s;
-        if slow > billed { slow } else { billed }
-    }));
-    let start = cost_usd.len();
-    cost_usd.extend(r.factor.iter().map(|&f| coster.cost_one(f * c.mean_s)));
-    cost_usd[start..].iter().sum()
-}
-
 impl<'a> Sampler<'a> {
     /// Prepares the candidates, contexts and random draws.
     pub fn new(
@@ -403,123 +362,4 @@ impl<'a> Sampler<'a> {
             allowed_violations: (self.alpha * n as f64).floor() as usize,
         })
     }
-}
-
-/// Context of a single-instance stage reading a parallel parent's partitions.
-fn input_context(
-    workflow: &Workflow,
-    dag: &Dag,
-    cands: &[Vec<Config>],
-    i: usize,
-) -> Option<StageContext> {
-    if workflow.stages[i].kind != StageKind::Single {
-        return None;
-    }
-    let parent = (*dag.input_parent.get(i)?)?;
-    let mut parent_d: Vec<u32> = cands[parent].iter().map(|c| c.d).collect();
-    parent_d.sort_unstable();
-    parent_d.dedup();
-    Some(StageContext { parent, parent_d })
-}
-
-/// Cost of one stage run from its billed time.
-pub(crate) struct Coster {
-    request_usd: f64,
-    usd_per_s: f64,
-    granularity_s: f64,
-    per_granule: f64,
-}
-
-impl Coster {
-    pub(crate) fn new(p: &Platform, cfg: Config) -> Self {
-        let d = f64::from(cfg.d.max(1));
-        let granularity_s = (p.billing_granularity_ms / 1000.0).max(0.0);
-        Coster {
-            request_usd: d * p.price_per_request,
-            usd_per_s: d * f64::from(cfg.memory_mb) / 1024.0 * p.price_per_gb_s,
-            granularity_s,
-            per_granule: if granularity_s > 0.0 {
-                1.0 / granularity_s
-            } else {
-                0.0
-            },
-        }
-    }
-
-    /// Cost, USD, of a run whose every instance is billed `per_instance_s`.
-    #[inline]
-    pub(crate) fn cost_one(&self, per_instance_s: f64) -> f64 {
-        let rounded = if self.per_granule > 0.0 {
-            ceil_fast(per_instance_s * self.per_granule) * self.granularity_s
-        } else {
-            per_instance_s
-        };
-        self.request_usd + rounded * self.usd_per_s
-    }
-}
-
-/// `t.ceil()` without a libm call (baseline x86_64 has no rounding instruction),
-/// exact for |t| < 2⁶³; larger values are returned unchanged (they are integers).
-#[inline]
-fn ceil_fast(t: f64) -> f64 {
-    if t.abs() < 9.0e18 {
-        let i = t as i64 as f64;
-        if i < t { i + 1.0 } else { i }
-    } else {
-        t
-    }
-}
-
-/// Removes candidates whose q-quantile latency exceeds `timeout_s` in every context.
-fn drop_timeouts(st: Partial, n: usize, q: f64, timeout_s: f64) -> StageTable {
-    let n_cfg = st.configs.len();
-    let n_ctx = st.context.as_ref().map_or(1, |c| c.parent_d.len());
-    let rank = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
-    let row = |ctx: usize, j: usize| (ctx * n_cfg + j) * n;
-    let mut scratch = Vec::new();
-    let keep: Vec<bool> = (0..n_cfg)
-        .map(|j| {
-            (0..n_ctx).any(|ctx| {
-                let lat = &st.latency_s[row(ctx, j)..row(ctx, j) + n];
-                if lat.iter().all(|&l| l <= timeout_s) {
-                    return true;
-                }
-                scratch.clear();
-                scratch.extend_from_slice(lat);
-                let (_, qv, _) = scratch.select_nth_unstable_by(rank, f64::total_cmp);
-                *qv <= timeout_s
-            })
-        })
-        .collect();
-    if keep.iter().all(|&k| k) {
-        return StageTable {
-            configs: st.configs,
-            context: st.context,
-            expected_cost_usd: st.expected_cost_usd,
-            cost_usd: st.cost_usd,
-            latency_s: st.latency_s,
-        };
-    }
-    let mut t = StageTable {
-        configs: Vec::new(),
-        context: st.context.clone(),
-        expected_cost_usd: Vec::new(),
-        cost_usd: Vec::new(),
-        latency_s: Vec::new(),
-    };
-    t.configs = (0..n_cfg)
-        .filter(|&j| keep[j])
-        .map(|j| st.configs[j])
-        .collect();
-    for ctx in 0..n_ctx {
-        for j in (0..n_cfg).filter(|&j| keep[j]) {
-            t.expected_cost_usd
-                .push(st.expected_cost_usd[ctx * n_cfg + j]);
-            t.latency_s
-                .extend_from_slice(&st.latency_s[row(ctx, j)..row(ctx, j) + n]);
-            t.cost_usd
-                .extend_from_slice(&st.cost_usd[row(ctx, j)..row(ctx, j) + n]);
-        }
-    }
-    t
 }

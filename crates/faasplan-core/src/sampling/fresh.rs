@@ -8,9 +8,8 @@
 //! and the workflow cost is the sum of the stage costs. N is the same as for
 //! [`super::build_problem`] with the same settings and platform.
 
-use super::{
-    Coster, SamplingError, candidates, check_settings, fill_samples, residuals, sample_count,
-};
+use super::kernel::{Coster, fill_samples, residuals};
+use super::{SamplingError, candidates, check_settings, sample_count};
 use crate::dag::{Config, Dag, StageKind, Workflow};
 use crate::model::WorkflowModel;
 use crate::platform::Platform;
