@@ -4,7 +4,10 @@
 //! `reused` recycles the previous tables' buffers (what a rebuild after a settings
 //! change does), which isolates the sampling work from the kernel's page faults.
 
-mod common;
+/// The bundled workflows, read as the integration tests read them.
+#[path = "../tests/it/model/fixtures.rs"]
+#[allow(dead_code)]
+mod fixtures;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use faasplan_core::model::fit_workflow;
@@ -18,7 +21,7 @@ fn sampling(c: &mut Criterion) {
     g.sample_size(20);
     let platform = Preset::JolteonProfiled.platform();
     let settings = PlanSettings::default();
-    for (name, w) in [("ml", common::ml()), ("video", common::video())] {
+    for (name, w) in [("ml", fixtures::ml()), ("video", fixtures::video())] {
         let m = fit_workflow(&w.workflow, &w.dag, &w.profiles).expect("bundled profiles fit");
         let build = || {
             build_problem(
