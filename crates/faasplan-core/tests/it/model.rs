@@ -45,6 +45,46 @@ fn fit_report_table_meets_the_cross_validation_targets() {
     }
 }
 
+/// The table in `docs/model.md` (refresh with `UPDATE_EXPECT=1`).
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn fit_report_tables_match_the_documented_ones() {
+    expect_test::expect![[r#"
+        | stage | configs | fit mean % | fit P95 % | CV mean % | CV P95 % | CV P95-of-3 % | CV worst mean % | plain CV mean % | plain CV P95 % |
+        |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+        | stage0 | 23 | 5.6 | 12.5 | 6.0 | 13.0 | 9.7 | 15.5 | 16.5 | 19.4 |
+        | stage1 | 23 | 10.9 | 12.6 | 12.9 | 13.7 | 12.6 | 52.6 | 20.0 | 21.4 |
+        | stage2 | 23 | 4.2 | 9.9 | 4.1 | 9.8 | 12.0 | 17.2 | 6.1 | 7.7 |
+        | stage3 | 23 | 8.9 | 32.8 | 9.4 | 33.8 | 18.2 | 20.3 | 26.7 | 29.6 |
+    "#]].assert_eq(&report(&ml()).table());
+    expect_test::expect![[r#"
+        | stage | configs | fit mean % | fit P95 % | CV mean % | CV P95 % | CV P95-of-3 % | CV worst mean % | plain CV mean % | plain CV P95 % |
+        |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+        | stage0 | 24 | 3.0 | 8.3 | 3.4 | 8.8 | 5.4 | 13.6 | 4.2 | 9.2 |
+        | stage1 | 24 | 2.6 | 7.9 | 3.0 | 8.1 | 5.0 | 12.1 | 4.8 | 5.6 |
+        | stage2 | 24 | 6.3 | 15.4 | 6.8 | 15.8 | 11.4 | 18.2 | 7.8 | 9.9 |
+        | stage3 | 24 | 5.3 | 12.3 | 5.9 | 12.6 | 16.1 | 16.1 | 6.4 | 8.5 |
+    "#]].assert_eq(&report(&video()).table());
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn fit_stage_names_a_non_finite_value_and_a_bad_vcpu_ratio() {
+    let w = video();
+    let mut p = w.profiles.stage("stage2").unwrap().clone();
+    let st = &w.workflow.stages[2];
+    assert!(matches!(
+        model::fit_stage(st, &p, 0.0),
+        Err(model::FitError::BadMbPerVcpu(_))
+    ));
+    p.runs[5].compute.p95_s = f64::NAN;
+    let err = model::fit_stage(st, &p, 1792.0).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "stage `stage2` has an invalid `compute` at 3584 MB, d = 8"
+    );
+}
+
 #[test]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
 fn fit_workflow_names_an_unprofiled_stage() {
