@@ -93,3 +93,34 @@ fn ceil_fast(t: f64) -> f64 {
         t
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ceil_fast_agrees_with_ceil() {
+        let mut r = rng::stream(3, 0);
+        for _ in 0..10_000 {
+            let t = (rng::uniform(&mut r) - 0.3) * 1e7;
+            assert_eq!(ceil_fast(t), t.ceil(), "{t}");
+        }
+        for t in [0.0, 1.0, -1.0, 2.5, 1e19, -0.5] {
+            assert_eq!(ceil_fast(t), t.ceil(), "{t}");
+        }
+    }
+
+    #[test]
+    fn cost_rounds_each_instance_up_to_the_granularity() {
+        let p = crate::platform::Preset::AwsX86_64.platform();
+        let c = Coster::new(
+            &p,
+            Config {
+                memory_mb: 1024,
+                d: 4,
+            },
+        );
+        let want = 4.0 * p.price_per_request + 4.0 * 1.235 * p.price_per_gb_s;
+        approx::assert_relative_eq!(c.cost_one(1.2341), want, max_relative = 1e-12);
+    }
+}

@@ -261,3 +261,32 @@ fn fresh_evaluation_uses_every_path_and_matches_in_sample_means() {
         }
     ));
 }
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn table_latencies_equal_stage_samples_from_the_documented_streams() {
+    let w = ml();
+    let m = fit_workflow(&w.workflow, &w.dag, &w.profiles).unwrap();
+    let p = problem(&w, &settings(40, 8));
+    for (i, t) in p.stages.iter().enumerate() {
+        let mut r = faasplan_core::rng::stream(8, i as u64);
+        let draws: Vec<[f64; 2]> = (0..40)
+            .map(|_| std::array::from_fn(|_| faasplan_core::rng::uniform(&mut r)))
+            .collect();
+        let n_cfg = t.configs.len();
+        for ctx in 0..t.n_contexts() {
+            let input_d = t.context.as_ref().map(|c| c.parent_d[ctx]);
+            for j in [0, n_cfg / 2, n_cfg - 1] {
+                let c = t.configs[j];
+                let vcpu = f64::from(c.memory_mb) / 1792.0;
+                for (s, u) in draws.iter().enumerate() {
+                    let want = m.stages[i].sample(c, input_d, vcpu, u).latency_s;
+                    assert_eq!(
+                        t.latency_s[(ctx * n_cfg + j) * 40 + s].to_bits(),
+                        want.to_bits()
+                    );
+                }
+            }
+        }
+    }
+}
