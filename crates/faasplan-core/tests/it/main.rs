@@ -1,2 +1,3 @@
 //! Integration tests of faasplan-core: one binary, one module per area.
 mod formats;
+mod model;

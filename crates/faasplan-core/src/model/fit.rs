@@ -1,0 +1,316 @@
+//! Fitting a [`StageModel`] from a stage's profiled runs (see the parent module
+//! for the model). Runs are grouped by configuration (memory, d); step curves are
+//! fitted on the per-configuration means over the repetitions, the overhead and
+//! the residual distributions on the individual runs.
+
+use super::curve::{Curve, Obs, Term, XForm, fit_nnls};
+use super::{FitError, StageModel, StepModel, WorkflowModel};
+use crate::dag::{Dag, Stage, StageKind, Workflow};
+use crate::profile::{ProfileRun, Profiles, StageProfile, StepStat};
+
+/// Fewest distinct configurations a stage needs to be fitted.
+const MIN_CONFIGS: usize = 2;
+
+/// Whether a single-instance stage's read time depends on its input partitions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputPartitions {
+    /// The stage reads the output of a parallel parent split in d_in parts.
+    Used,
+    /// The stage's input does not come from a parallel parent.
+    Unused,
+}
+
+/// Fits a stage; a single-instance stage's read step may depend on its input partitions.
+pub fn fit_stage(
+    stage: &Stage,
+    profile: &StageProfile,
+    mb_per_vcpu: f64,
+) -> Result<StageModel, FitError> {
+    fit_stage_with(stage, profile, mb_per_vcpu, InputPartitions::Used)
+}
+
+/// Fits every stage of a workflow; a single-instance stage uses its input
+/// partitions only when the DAG gives it an input parent.
+pub fn fit_workflow(
+    workflow: &Workflow,
+    dag: &Dag,
+    profiles: &Profiles,
+) -> Result<WorkflowModel, FitError> {
+    let stages = workflow
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| {
+            let profile = profiles
+                .stage(&stage.id)
+                .ok_or_else(|| FitError::Unprofiled {
+                    stage: stage.id.clone(),
+                })?;
+            let input = match dag.input_parent.get(i) {
+                Some(Some(_)) => InputPartitions::Used,
+                _ => InputPartitions::Unused,
+            };
+            fit_stage_with(stage, profile, profiles.mb_per_vcpu, input)
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(WorkflowModel { stages })
+}
+
+/// Runs of one configuration.
+struct Group<'a> {
+    runs: Vec<&'a ProfileRun>,
+}
+
+impl Group<'_> {
+    fn avg(&self, f: impl Fn(&ProfileRun) -> f64) -> f64 {
+        self.runs.iter().map(|r| f(r)).sum::<f64>() / self.runs.len() as f64
+    }
+}
+
+/// Fits a stage with an explicit choice of input-partition dependence.
+pub fn fit_stage_with(
+    stage: &Stage,
+    profile: &StageProfile,
+    mb_per_vcpu: f64,
+    input: InputPartitions,
+) -> Result<StageModel, FitError> {
+    if !(mb_per_vcpu.is_finite() && mb_per_vcpu > 0.0) {
+        return Err(FitError::BadMbPerVcpu(mb_per_vcpu));
+    }
+    for r in &profile.runs {
+        check_run(&stage.id, r)?;
+    }
+    let groups = group(&profile.runs);
+    if groups.len() < MIN_CONFIGS {
+        return Err(FitError::TooFewConfigs {
+            stage: stage.id.clone(),
+            found: groups.len(),
+            needed: MIN_CONFIGS,
+        });
+    }
+    let single = stage.kind == StageKind::Single;
+    let inst_d = |r: &ProfileRun| if single { 1.0 } else { f64::from(r.d) };
+    let obs = |col: &dyn Fn(&ProfileRun) -> f64| -> Vec<Obs> {
+        groups
+            .iter()
+            .map(|g| {
+                let r0 = g.runs[0];
+                let wall = g.avg(ProfileRun::wall_s);
+                Obs {
+                    vcpu: f64::from(r0.memory_mb) / mb_per_vcpu,
+                    d: inst_d(r0),
+                    d_in: f64::from(r0.d),
+                    y: g.avg(col),
+                    w: 1.0 / (wall * wall),
+                }
+            })
+            .collect()
+    };
+    type Get = fn(&ProfileRun) -> Option<StepStat>;
+    let getters: [(&str, Get); 3] = [
+        ("read", |r| Some(r.read)),
+        ("compute", |r| Some(r.compute)),
+        ("write", |r| r.write),
+    ];
+    let mut steps = Vec::new();
+    for (name, get) in getters {
+        if profile.runs.iter().any(|r| get(r).is_none()) {
+            continue;
+        }
+        let mean_of = |r: &ProfileRun| get(r).map_or(0.0, |s| s.mean_s);
+        let p95_of = |r: &ProfileRun| get(r).map_or(0.0, |s| s.p95_s);
+        let family = family(name, single, input);
+        steps.push((
+            name.to_string(),
+            StepModel {
+                mean: best_fit(&family, &obs(&mean_of)),
+                p95: best_fit(&family, &obs(&p95_of)),
+            },
+        ));
+    }
+    let overhead = fit_overhead(&profile.runs, single);
+    let g = |r: &ProfileRun| overhead[0] + overhead[1] * inst_d(r).ln();
+    let mut start_resid_s: Vec<f64> = profile.runs.iter().map(|r| r.start.p95_s - g(r)).collect();
+    start_resid_s.sort_by(f64::total_cmp);
+    let mut noise: Vec<f64> = Vec::with_capacity(profile.runs.len());
+    for grp in &groups {
+        let avg = grp.avg(straggler_s);
+        noise.extend(grp.runs.iter().map(|r| {
+            if avg > 0.0 {
+                straggler_s(r) / avg - 1.0
+            } else {
+                0.0
+            }
+        }));
+    }
+    noise.sort_by(f64::total_cmp);
+    let mut ds: Vec<u32> = profile.runs.iter().map(|r| r.d).collect();
+    ds.sort_unstable();
+    Ok(StageModel {
+        stage: stage.id.clone(),
+        kind: stage.kind,
+        steps,
+        overhead,
+        start_resid_s,
+        noise,
+        default_input_d: ds[ds.len() / 2],
+    })
+}
+
+/// In-function time of the slowest instance of a run: Σ_step p95, s.
+fn straggler_s(r: &ProfileRun) -> f64 {
+    r.read.p95_s + r.compute.p95_s + r.write.map_or(0.0, |w| w.p95_s)
+}
+
+fn check_run(stage: &str, r: &ProfileRun) -> Result<(), FitError> {
+    let bad = |field| FitError::BadValue {
+        stage: stage.to_string(),
+        field,
+        memory_mb: r.memory_mb,
+        d: r.d,
+    };
+    let stats = [
+        ("start", Some(r.start)),
+        ("read", Some(r.read)),
+        ("compute", Some(r.compute)),
+        ("write", r.write),
+    ];
+    for (field, s) in stats {
+        if let Some(s) = s
+            && !(s.mean_s.is_finite() && s.p95_s.is_finite())
+        {
+            return Err(bad(field));
+        }
+    }
+    if r.memory_mb == 0 || r.d == 0 {
+        return Err(bad("config"));
+    }
+    if r.wall_s() <= 0.0 {
+        return Err(bad("wall"));
+    }
+    Ok(())
+}
+
+fn group(runs: &[ProfileRun]) -> Vec<Group<'_>> {
+    let mut groups: Vec<((u32, u32), Group<'_>)> = Vec::new();
+    for r in runs {
+        let key = (r.memory_mb, r.d);
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.1.runs.push(r),
+            None => groups.push((key, Group { runs: vec![r] })),
+        }
+    }
+    groups.into_iter().map(|g| g.1).collect()
+}
+
+/// Thread counts tried for the saturating forms x = min(k, cap)·d and x = min(k, cap).
+const CAPS: [f64; 5] = [1.0, 1.5, 2.0, 3.0, 4.0];
+
+/// Candidate (x, terms) families for a step.
+fn family(step: &str, single: bool, input: InputPartitions) -> Vec<(XForm, Vec<Term>)> {
+    let compute = vec![Term::InvX, Term::LnXOverX, Term::InvX2, Term::One];
+    let io = vec![Term::InvX, Term::One];
+    let xs: Vec<XForm> = if single {
+        std::iter::once(XForm::K)
+            .chain(CAPS.map(XForm::Cap))
+            .collect()
+    } else {
+        [XForm::D, XForm::KD]
+            .into_iter()
+            .chain(CAPS.map(XForm::CapD))
+            .collect()
+    };
+    let with = |terms: &[Term]| -> Vec<(XForm, Vec<Term>)> {
+        xs.iter().map(|&x| (x, terms.to_vec())).collect()
+    };
+    match (single, step) {
+        (true, "read") if input == InputPartitions::Used => {
+            with(&[Term::InvX, Term::InputD, Term::One])
+        }
+        (true, "compute") => with(&compute),
+        (true, _) => with(&io),
+        (false, "compute") => {
+            let mut f = with(&compute);
+            let mut both = compute.clone();
+            both.push(Term::InvKD);
+            f.push((XForm::D, both));
+            f
+        }
+        (false, _) => {
+            let mut f = with(&io);
+            f.push((XForm::D, vec![Term::InvX, Term::InvKD, Term::One]));
+            f
+        }
+    }
+}
+
+/// Huber threshold on a residual relative to the stage wall time.
+const HUBER_REL: f64 = 0.05;
+/// Reweighting rounds of the robust fit.
+const IRLS_ROUNDS: usize = 4;
+
+/// The family member with the lowest BIC, each fitted robustly (Huber loss on the
+/// residual relative to the stage wall time, by iteratively reweighted NNLS), so
+/// that one anomalous configuration does not bend the curve for all the others.
+fn best_fit(family: &[(XForm, Vec<Term>)], obs: &[Obs]) -> Curve {
+    let n = obs.len() as f64;
+    let mut best: Option<(Curve, f64)> = None;
+    for (xform, terms) in family {
+        let curve = robust_fit(*xform, terms, obs);
+        let loss: f64 = obs.iter().map(|o| huber(scaled_resid(&curve, o))).sum();
+        // A floor keeps a perfect fit from scoring -inf.
+        let score = n * (2.0 * loss / n + 1e-12).ln() + curve.n_params() as f64 * n.ln();
+        if best.as_ref().is_none_or(|b| score < b.1) {
+            best = Some((curve, score));
+        }
+    }
+    best.map_or_else(|| Curve::constant(0.0), |b| b.0)
+}
+
+fn scaled_resid(c: &Curve, o: &Obs) -> f64 {
+    o.w.sqrt() * (c.eval(o.vcpu, o.d, o.d_in) - o.y)
+}
+
+fn huber(r: f64) -> f64 {
+    let a = r.abs();
+    if a <= HUBER_REL {
+        0.5 * a * a
+    } else {
+        HUBER_REL * (a - 0.5 * HUBER_REL)
+    }
+}
+
+fn robust_fit(xform: XForm, terms: &[Term], obs: &[Obs]) -> Curve {
+    let mut curve = fit_nnls(xform, terms, obs).0;
+    let mut w_obs = obs.to_vec();
+    for _ in 0..IRLS_ROUNDS {
+        for (wo, o) in w_obs.iter_mut().zip(obs) {
+            let a = scaled_resid(&curve, o).abs();
+            wo.w = if a <= HUBER_REL {
+                o.w
+            } else {
+                o.w * HUBER_REL / a
+            };
+        }
+        curve = fit_nnls(xform, terms, &w_obs).0;
+    }
+    curve
+}
+
+/// Least squares `start.p95 = a + b·ln d` with b ≥ 0 (b = 0 for single-instance stages).
+fn fit_overhead(runs: &[ProfileRun], single: bool) -> [f64; 2] {
+    let n = runs.len() as f64;
+    let y_mean = runs.iter().map(|r| r.start.p95_s).sum::<f64>() / n;
+    if single {
+        return [y_mean, 0.0];
+    }
+    let x = |r: &ProfileRun| f64::from(r.d).ln();
+    let x_mean = runs.iter().map(x).sum::<f64>() / n;
+    let sxx: f64 = runs.iter().map(|r| (x(r) - x_mean).powi(2)).sum();
+    let sxy: f64 = runs
+        .iter()
+        .map(|r| (x(r) - x_mean) * (r.start.p95_s - y_mean))
+        .sum();
+    let b = if sxx > 0.0 { (sxy / sxx).max(0.0) } else { 0.0 };
+    [y_mean - b * x_mean, b]
+}

@@ -1,0 +1,337 @@
+//! Fit report: how well the model predicts the measured stage wall time.
+//!
+//! Per stage and configuration (memory, d) the measured values are the mean of
+//! the repetitions' wall times ([`ProfileRun::wall_s`], cold repetition
+//! included, as the model's start-up distribution includes it) and their P95,
+//! defined from the few repetitions by linear interpolation between order
+//! statistics (the usual "type 7" quantile: with 3 runs, `x₂ + 0.9·(x₃ − x₂)`,
+//! close to the slowest run). Errors are mean absolute percentage errors (MAPE)
+//! over the configurations:
+//!
+//! - fit: the model fitted on every run predicts every configuration;
+//! - cross-validation (leave one configuration out): all repetitions of one
+//!   configuration are dropped, the model is refitted and predicts it.
+//!
+//! The same is reported for a plain least-squares model of the stage wall time,
+//! `a + b/(k·d) + c/d` (unconstrained; fitted separately to the means and to the
+//! P95s), as a comparison.
+
+use super::fit::{InputPartitions, fit_stage_with};
+use super::{FitError, StageModel};
+use crate::dag::{Config, Dag, Stage, StageKind, Workflow};
+use crate::profile::{ProfileRun, Profiles, StageProfile};
+
+/// Errors of one stage, in percent (MAPE over configurations).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StageReport {
+    /// Stage id.
+    pub stage: String,
+    /// Number of profiled configurations.
+    pub configs: usize,
+    /// Fit MAPE of the mean wall time, %.
+    pub fit_mean_pct: f64,
+    /// Fit MAPE of the P95 wall time, %.
+    pub fit_p95_pct: f64,
+    /// Leave-one-configuration-out MAPE of the mean wall time, %.
+    pub cv_mean_pct: f64,
+    /// Leave-one-configuration-out MAPE of the P95 wall time, %.
+    pub cv_p95_pct: f64,
+    /// Leave-one-out MAPE of the expected 3-run P95 statistic (the same statistic
+    /// as the measured P95, computed on the model's distribution), %.
+    pub cv_p95_of_3_pct: f64,
+    /// Largest leave-one-out absolute error of the mean on one configuration, %.
+    pub cv_mean_worst_pct: f64,
+    /// The plain model's leave-one-out MAPE of the mean, %.
+    pub plain_cv_mean_pct: f64,
+    /// The plain model's leave-one-out MAPE of the P95, %.
+    pub plain_cv_p95_pct: f64,
+    /// Leave-one-out predictions, one per configuration.
+    pub cv_rows: Vec<ConfigPrediction>,
+}
+
+/// Measured and leave-one-out predicted wall time of one configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfigPrediction {
+    /// Memory, MB.
+    pub memory_mb: u32,
+    /// d of the profiled run (input partitions for a single-instance stage).
+    pub d: u32,
+    /// Measured mean wall time, s.
+    pub measured_mean_s: f64,
+    /// Predicted mean wall time, s.
+    pub predicted_mean_s: f64,
+    /// Measured P95 wall time, s.
+    pub measured_p95_s: f64,
+    /// Predicted P95 wall time, s.
+    pub predicted_p95_s: f64,
+    /// Predicted expected 3-run P95 statistic, s.
+    pub predicted_p95_of_3_s: f64,
+}
+
+/// Errors of every stage of a workflow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FitReport {
+    /// One row per stage, in workflow order.
+    pub stages: Vec<StageReport>,
+}
+
+impl FitReport {
+    /// The report as a Markdown table.
+    pub fn table(&self) -> String {
+        let mut s = String::from(
+            "| stage | configs | fit mean % | fit P95 % | CV mean % | CV P95 % | CV P95-of-3 % | CV worst mean % | plain CV mean % | plain CV P95 % |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        );
+        for r in &self.stages {
+            s.push_str(&format!(
+                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |\n",
+                r.stage,
+                r.configs,
+                r.fit_mean_pct,
+                r.fit_p95_pct,
+                r.cv_mean_pct,
+                r.cv_p95_pct,
+                r.cv_p95_of_3_pct,
+                r.cv_mean_worst_pct,
+                r.plain_cv_mean_pct,
+                r.plain_cv_p95_pct
+            ));
+        }
+        s
+    }
+}
+
+/// P95 of a few measured values: linear interpolation between order statistics.
+pub fn measured_p95_s(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n => {
+            let h = 0.95 * (n - 1) as f64;
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            v[lo] + (h - lo as f64) * (v[hi] - v[lo])
+        }
+    }
+}
+
+/// The fit report of every stage of a workflow (input partitions as in [`super::fit_workflow`]).
+pub fn fit_report(
+    workflow: &Workflow,
+    dag: &Dag,
+    profiles: &Profiles,
+) -> Result<FitReport, FitError> {
+    let stages = workflow
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| {
+            let profile = profiles
+                .stage(&stage.id)
+                .ok_or_else(|| FitError::Unprofiled {
+                    stage: stage.id.clone(),
+                })?;
+            let input = match dag.input_parent.get(i) {
+                Some(Some(_)) => InputPartitions::Used,
+                _ => InputPartitions::Unused,
+            };
+            stage_report(stage, profile, profiles.mb_per_vcpu, input)
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(FitReport { stages })
+}
+
+/// Measured mean and P95 wall time of one configuration.
+struct Measured {
+    memory_mb: u32,
+    d: u32,
+    mean_s: f64,
+    p95_s: f64,
+}
+
+fn measured(profile: &StageProfile) -> Vec<Measured> {
+    let mut keys: Vec<(u32, u32)> = Vec::new();
+    for r in &profile.runs {
+        if !keys.contains(&(r.memory_mb, r.d)) {
+            keys.push((r.memory_mb, r.d));
+        }
+    }
+    keys.into_iter()
+        .map(|(memory_mb, d)| {
+            let walls: Vec<f64> = profile
+                .runs
+                .iter()
+                .filter(|r| (r.memory_mb, r.d) == (memory_mb, d))
+                .map(ProfileRun::wall_s)
+                .collect();
+            Measured {
+                memory_mb,
+                d,
+                mean_s: walls.iter().sum::<f64>() / walls.len() as f64,
+                p95_s: measured_p95_s(&walls),
+            }
+        })
+        .collect()
+}
+
+/// Predicted mean, P95 and expected 3-run P95 statistic.
+fn predict(model: &StageModel, m: &Measured, mb_per_vcpu: f64) -> (f64, f64, f64) {
+    let (d, input_d) = match model.kind {
+        StageKind::Parallel => (m.d, None),
+        StageKind::Single => (1, Some(m.d)),
+    };
+    let cfg = Config {
+        memory_mb: m.memory_mb,
+        d,
+    };
+    let vcpu = f64::from(m.memory_mb) / mb_per_vcpu;
+    let p = model.predict(cfg, input_d, vcpu);
+    let dist = model.latency_distribution(cfg, input_d, vcpu);
+    (p.mean_s, p.p95_s, expected_p95_of_3(&dist))
+}
+
+/// Expected value of `measured_p95_s` over 3 independent draws from the sorted,
+/// equally likely values `v`: `0.1·E[X₍₂₎] + 0.9·E[X₍₃₎]`, from the order
+/// statistics' CDFs F³ (maximum) and 3F² − 2F³ (median).
+fn expected_p95_of_3(v: &[f64]) -> f64 {
+    let m = v.len() as f64;
+    let g_max = |f: f64| f * f * f;
+    let g_med = |f: f64| 3.0 * f * f - 2.0 * f * f * f;
+    v.iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            let (lo, hi) = (i as f64 / m, (i + 1) as f64 / m);
+            x * (0.1 * (g_med(hi) - g_med(lo)) + 0.9 * (g_max(hi) - g_max(lo)))
+        })
+        .sum()
+}
+
+fn ape(pred: f64, meas: f64) -> f64 {
+    100.0 * (pred - meas).abs() / meas
+}
+
+/// The fit report of one stage.
+pub fn stage_report(
+    stage: &Stage,
+    profile: &StageProfile,
+    mb_per_vcpu: f64,
+    input: InputPartitions,
+) -> Result<StageReport, FitError> {
+    let meas = measured(profile);
+    let n = meas.len() as f64;
+    let full = fit_stage_with(stage, profile, mb_per_vcpu, input)?;
+    let (mut fit_mean, mut fit_p95) = (0.0, 0.0);
+    for m in &meas {
+        let (pm, pp, _) = predict(&full, m, mb_per_vcpu);
+        fit_mean += ape(pm, m.mean_s) / n;
+        fit_p95 += ape(pp, m.p95_s) / n;
+    }
+    let (mut cv_mean, mut cv_p95, mut worst) = (0.0, 0.0, 0.0f64);
+    let (mut plain_mean, mut plain_p95) = (0.0, 0.0);
+    let mut cv_rows = Vec::with_capacity(meas.len());
+    let mut cv_p3 = 0.0;
+    for (i, m) in meas.iter().enumerate() {
+        let rest = StageProfile {
+            stage: profile.stage.clone(),
+            runs: profile
+                .runs
+                .iter()
+                .filter(|r| (r.memory_mb, r.d) != (m.memory_mb, m.d))
+                .cloned()
+                .collect(),
+        };
+        let model = fit_stage_with(stage, &rest, mb_per_vcpu, input)?;
+        let (pm, pp, p3) = predict(&model, m, mb_per_vcpu);
+        cv_rows.push(ConfigPrediction {
+            memory_mb: m.memory_mb,
+            d: m.d,
+            measured_mean_s: m.mean_s,
+            predicted_mean_s: pm,
+            measured_p95_s: m.p95_s,
+            predicted_p95_s: pp,
+            predicted_p95_of_3_s: p3,
+        });
+        cv_p3 += ape(p3, m.p95_s) / n;
+        let e = ape(pm, m.mean_s);
+        cv_mean += e / n;
+        cv_p95 += ape(pp, m.p95_s) / n;
+        worst = worst.max(e);
+        let others: Vec<&Measured> = meas
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, o)| o)
+            .collect();
+        let k = f64::from(m.memory_mb) / mb_per_vcpu;
+        plain_mean += ape(
+            plain_fit(&others, mb_per_vcpu, |o| o.mean_s)(k, m.d),
+            m.mean_s,
+        ) / n;
+        plain_p95 += ape(
+            plain_fit(&others, mb_per_vcpu, |o| o.p95_s)(k, m.d),
+            m.p95_s,
+        ) / n;
+    }
+    Ok(StageReport {
+        stage: stage.id.clone(),
+        configs: meas.len(),
+        fit_mean_pct: fit_mean,
+        fit_p95_pct: fit_p95,
+        cv_mean_pct: cv_mean,
+        cv_p95_pct: cv_p95,
+        cv_p95_of_3_pct: cv_p3,
+        cv_mean_worst_pct: worst,
+        plain_cv_mean_pct: plain_mean,
+        plain_cv_p95_pct: plain_p95,
+        cv_rows,
+    })
+}
+
+/// Unconstrained least squares `y = a + b/(k·d) + c/d`; returns the fitted function of (k, d).
+fn plain_fit(
+    data: &[&Measured],
+    mb_per_vcpu: f64,
+    y: impl Fn(&Measured) -> f64,
+) -> impl Fn(f64, u32) -> f64 {
+    let phi = |k: f64, d: f64| [1.0, 1.0 / (k * d), 1.0 / d];
+    let mut a = [[0.0f64; 4]; 3];
+    for m in data {
+        let p = phi(f64::from(m.memory_mb) / mb_per_vcpu, f64::from(m.d));
+        for r in 0..3 {
+            for c in 0..3 {
+                a[r][c] += p[r] * p[c];
+            }
+            a[r][3] += p[r] * y(m);
+        }
+    }
+    let coef = solve3(a);
+    move |k, d| {
+        let p = phi(k, f64::from(d));
+        p.iter().zip(&coef).map(|(x, c)| x * c).sum()
+    }
+}
+
+/// Solves a 3×3 system given as an augmented matrix; a singular pivot falls back to
+/// the mean (only the constant term kept).
+fn solve3(mut a: [[f64; 4]; 3]) -> [f64; 3] {
+    for col in 0..3 {
+        let piv = (col..3)
+            .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
+            .unwrap_or(col);
+        a.swap(col, piv);
+        if a[col][col].abs() < 1e-300 {
+            return [0.0; 3];
+        }
+        for r in 0..3 {
+            if r != col {
+                let f = a[r][col] / a[col][col];
+                let pivot_row = a[col];
+                for (x, p) in a[r][col..].iter_mut().zip(&pivot_row[col..]) {
+                    *x -= f * p;
+                }
+            }
+        }
+    }
+    [a[0][3] / a[0][0], a[1][3] / a[1][1], a[2][3] / a[2][2]]
+}

@@ -1,0 +1,126 @@
+//! The sampling kernel: per-sample residual columns, the latency and cost of
+//! every sample of one candidate, and the cost of one run from its billed time.
+
+use crate::dag::Config;
+use crate::model::{DRAWS, StageCurves, StageModel};
+use crate::platform::Platform;
+use crate::rng;
+
+/// Per-sample residuals of one stage, as columns: ρ and the noise factor 1 + ε.
+pub(crate) struct Residuals {
+    pub(crate) rho: Vec<f64>,
+    pub(crate) factor: Vec<f64>,
+}
+
+/// The per-sample residuals of `model`'s stage from stream `stream_id` of `seed`.
+pub(crate) fn residuals(model: &StageModel, seed: u64, stream_id: u64, n: usize) -> Residuals {
+    let mut r = rng::stream(seed, stream_id);
+    let (mut rho, mut factor) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for _ in 0..n {
+        let u: [f64; DRAWS] = std::array::from_fn(|_| rng::uniform(&mut r));
+        let (a, e) = model.residuals(&u);
+        rho.push(a);
+        factor.push(1.0 + e);
+    }
+    Residuals { rho, factor }
+}
+
+/// Appends the latency and cost of every sample of one candidate; returns the cost sum.
+///
+/// Latency is computed exactly as [`crate::model::combine`] does (bit for bit); the cost
+/// rounds the mean instance's billed time `(1 + ε)·M` up to the granularity.
+pub(crate) fn fill_samples(
+    c: &StageCurves,
+    coster: &Coster,
+    r: &Residuals,
+    latency_s: &mut Vec<f64>,
+    cost_usd: &mut Vec<f64>,
+) -> f64 {
+    latency_s.extend(r.rho.iter().zip(&r.factor).map(|(&rho, &f)| {
+        let slow = c.base_s + rho + f * c.slow_s;
+        let billed = f * c.mean_s;
+        if slow > billed { slow } else { billed }
+    }));
+    let start = cost_usd.len();
+    cost_usd.extend(r.factor.iter().map(|&f| coster.cost_one(f * c.mean_s)));
+    cost_usd[start..].iter().sum()
+}
+
+/// Cost of one stage run from its billed time.
+pub(crate) struct Coster {
+    request_usd: f64,
+    usd_per_s: f64,
+    granularity_s: f64,
+    per_granule: f64,
+}
+
+impl Coster {
+    pub(crate) fn new(p: &Platform, cfg: Config) -> Self {
+        let d = f64::from(cfg.d.max(1));
+        let granularity_s = (p.billing_granularity_ms / 1000.0).max(0.0);
+        Coster {
+            request_usd: d * p.price_per_request,
+            usd_per_s: d * f64::from(cfg.memory_mb) / 1024.0 * p.price_per_gb_s,
+            granularity_s,
+            per_granule: if granularity_s > 0.0 {
+                1.0 / granularity_s
+            } else {
+                0.0
+            },
+        }
+    }
+
+    /// Cost, USD, of a run whose every instance is billed `per_instance_s`.
+    #[inline]
+    pub(crate) fn cost_one(&self, per_instance_s: f64) -> f64 {
+        let rounded = if self.per_granule > 0.0 {
+            ceil_fast(per_instance_s * self.per_granule) * self.granularity_s
+        } else {
+            per_instance_s
+        };
+        self.request_usd + rounded * self.usd_per_s
+    }
+}
+
+/// `t.ceil()` without a libm call (baseline x86_64 has no rounding instruction),
+/// exact for |t| < 2⁶³; larger values are returned unchanged (they are integers).
+#[inline]
+fn ceil_fast(t: f64) -> f64 {
+    if t.abs() < 9.0e18 {
+        let i = t as i64 as f64;
+        if i < t { i + 1.0 } else { i }
+    } else {
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ceil_fast_agrees_with_ceil() {
+        let mut r = rng::stream(3, 0);
+        for _ in 0..10_000 {
+            let t = (rng::uniform(&mut r) - 0.3) * 1e7;
+            assert_eq!(ceil_fast(t), t.ceil(), "{t}");
+        }
+        for t in [0.0, 1.0, -1.0, 2.5, 1e19, -0.5] {
+            assert_eq!(ceil_fast(t), t.ceil(), "{t}");
+        }
+    }
+
+    #[test]
+    fn cost_rounds_each_instance_up_to_the_granularity() {
+        let p = crate::platform::Preset::AwsX86_64.platform();
+        let c = Coster::new(
+            &p,
+            Config {
+                memory_mb: 1024,
+                d: 4,
+            },
+        );
+        let want = 4.0 * p.price_per_request + 4.0 * 1.235 * p.price_per_gb_s;
+        approx::assert_relative_eq!(c.cost_one(1.2341), want, max_relative = 1e-12);
+    }
+}

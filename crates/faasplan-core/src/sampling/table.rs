@@ -1,0 +1,77 @@
+//! Finishing a stage's table: the context of a single-instance stage and the
+//! timeout filter.
+
+use super::Partial;
+use crate::dag::{Config, Dag, StageKind, Workflow};
+use crate::problem::{StageContext, StageTable};
+
+/// Context of a single-instance stage reading a parallel parent's partitions.
+pub(crate) fn input_context(
+    workflow: &Workflow,
+    dag: &Dag,
+    cands: &[Vec<Config>],
+    i: usize,
+) -> Option<StageContext> {
+    if workflow.stages[i].kind != StageKind::Single {
+        return None;
+    }
+    let parent = (*dag.input_parent.get(i)?)?;
+    let mut parent_d: Vec<u32> = cands[parent].iter().map(|c| c.d).collect();
+    parent_d.sort_unstable();
+    parent_d.dedup();
+    Some(StageContext { parent, parent_d })
+}
+
+/// Removes candidates whose q-quantile latency exceeds `timeout_s` in every context.
+pub(crate) fn drop_timeouts(st: Partial, n: usize, q: f64, timeout_s: f64) -> StageTable {
+    let n_cfg = st.configs.len();
+    let n_ctx = st.context.as_ref().map_or(1, |c| c.parent_d.len());
+    let rank = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
+    let row = |ctx: usize, j: usize| (ctx * n_cfg + j) * n;
+    let mut scratch = Vec::new();
+    let keep: Vec<bool> = (0..n_cfg)
+        .map(|j| {
+            (0..n_ctx).any(|ctx| {
+                let lat = &st.latency_s[row(ctx, j)..row(ctx, j) + n];
+                if lat.iter().all(|&l| l <= timeout_s) {
+                    return true;
+                }
+                scratch.clear();
+                scratch.extend_from_slice(lat);
+                let (_, qv, _) = scratch.select_nth_unstable_by(rank, f64::total_cmp);
+                *qv <= timeout_s
+            })
+        })
+        .collect();
+    if keep.iter().all(|&k| k) {
+        return StageTable {
+            configs: st.configs,
+            context: st.context,
+            expected_cost_usd: st.expected_cost_usd,
+            cost_usd: st.cost_usd,
+            latency_s: st.latency_s,
+        };
+    }
+    let mut t = StageTable {
+        configs: Vec::new(),
+        context: st.context.clone(),
+        expected_cost_usd: Vec::new(),
+        cost_usd: Vec::new(),
+        latency_s: Vec::new(),
+    };
+    t.configs = (0..n_cfg)
+        .filter(|&j| keep[j])
+        .map(|j| st.configs[j])
+        .collect();
+    for ctx in 0..n_ctx {
+        for j in (0..n_cfg).filter(|&j| keep[j]) {
+            t.expected_cost_usd
+                .push(st.expected_cost_usd[ctx * n_cfg + j]);
+            t.latency_s
+                .extend_from_slice(&st.latency_s[row(ctx, j)..row(ctx, j) + n]);
+            t.cost_usd
+                .extend_from_slice(&st.cost_usd[row(ctx, j)..row(ctx, j) + n]);
+        }
+    }
+    t
+}

@@ -1,0 +1,292 @@
+//! The sampler: sample count, candidates, tables, determinism, fresh evaluation.
+
+use super::fixtures::{Bundled, ml, video};
+use faasplan_core::dag::{Config, StageKind};
+use faasplan_core::model::fit_workflow;
+use faasplan_core::platform::{Platform, Preset};
+use faasplan_core::problem::SampledProblem;
+use faasplan_core::sampling::{
+    Progress, Sampler, SamplingError, build_problem, candidates, evaluate_fresh, sample_count,
+};
+use faasplan_core::settings::{PlanSettings, SampleCount};
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test;
+
+fn platform() -> Platform {
+    Preset::JolteonProfiled.platform()
+}
+
+fn settings(n: usize, seed: u64) -> PlanSettings {
+    PlanSettings {
+        samples: SampleCount::Fixed(n),
+        seed,
+        ..PlanSettings::default()
+    }
+}
+
+fn problem(w: &Bundled, s: &PlanSettings) -> SampledProblem {
+    let m = fit_workflow(&w.workflow, &w.dag, &w.profiles).unwrap();
+    build_problem(&w.workflow, &w.dag, &m, &platform(), s).unwrap()
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn sample_count_follows_the_saa_formula_in_log_space() {
+    let s = PlanSettings::default();
+    let ln_x = 2.0 * 49f64.ln() + 2.0 * 196f64.ln();
+    let want = ((ln_x - 0.001f64.ln()) / (2.0 * 0.05 * 0.05)).ceil() as usize;
+    assert_eq!(sample_count(&s, ln_x), want);
+    assert!((4900..5200).contains(&want), "{want}");
+    // 8 stages × 10⁴ candidates does not overflow.
+    assert!(sample_count(&s, 8.0 * 1e4f64.ln()) < 100_000);
+    assert_eq!(sample_count(&settings(77, 1), 1e9), 77);
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn candidates_cover_the_grid_within_the_platform_range() {
+    let w = ml();
+    let mut st = w.workflow.stages[1].clone();
+    st.memory.min_mb = 64;
+    let c = candidates(&st, &platform());
+    assert_eq!(
+        c.first(),
+        Some(&Config {
+            memory_mb: 192,
+            d: 4
+        })
+    );
+    assert!(c.iter().all(|c| c.memory_mb >= 128 && c.memory_mb <= 7168));
+    assert_eq!(c.len(), 55 * 4);
+    let single = candidates(&w.workflow.stages[0], &platform());
+    assert!(single.iter().all(|c| c.d == 1));
+    assert_eq!(single.len(), 49);
+    st.fixed = Some(Config {
+        memory_mb: 3000,
+        d: 7,
+    });
+    assert_eq!(
+        candidates(&st, &platform()),
+        vec![Config {
+            memory_mb: 3000,
+            d: 7
+        }]
+    );
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn same_seed_gives_identical_tables_and_another_seed_does_not() {
+    let w = video();
+    let a = problem(&w, &settings(300, 5));
+    let b = problem(&w, &settings(300, 5));
+    let c = problem(&w, &settings(300, 6));
+    assert!(a == b);
+    assert!(a.stages[0].latency_s != c.stages[0].latency_s);
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn a_stage_draws_do_not_depend_on_other_stages_candidates() {
+    let w = video();
+    let a = problem(&w, &settings(200, 3));
+    let mut w2 = w.clone();
+    w2.workflow.stages[0].allowed_d = vec![2, 4];
+    w2.workflow.stages[0].memory.step_mb = 64;
+    let b = problem(&w2, &settings(200, 3));
+    assert_eq!(a.stages[2], b.stages[2]);
+    assert_ne!(a.stages[0].configs.len(), b.stages[0].configs.len());
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn single_stage_with_input_parent_gets_one_block_per_parent_d() {
+    let w = ml();
+    let p = problem(&w, &settings(100, 1));
+    let t = &p.stages[3];
+    let ctx = t.context.as_ref().unwrap();
+    assert_eq!((ctx.parent, ctx.parent_d.clone()), (2, vec![4, 8, 16, 32]));
+    assert_eq!(t.latency_s.len(), 4 * t.configs.len() * 100);
+    assert_eq!(t.expected_cost_usd.len(), 4 * t.configs.len());
+    // More input partitions never read faster (same draws, same memory).
+    let n_cfg = t.configs.len();
+    let mean = |ctx: usize| {
+        t.latency_s[ctx * n_cfg * 100..(ctx * n_cfg + 1) * 100]
+            .iter()
+            .sum::<f64>()
+    };
+    assert!(mean(3) > mean(0));
+    assert!(p.stages[0].context.is_none() && p.stages[1].context.is_none());
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn cost_counts_requests_and_rounded_duration() {
+    let w = video();
+    let p = problem(&w, &settings(50, 1));
+    let t = &p.stages[1];
+    let plat = platform();
+    for (j, c) in t.configs.iter().enumerate() {
+        let floor = f64::from(c.d) * plat.price_per_request;
+        assert!(t.cost_usd[j * 50..(j + 1) * 50].iter().all(|&x| x > floor));
+        let mean = t.cost_usd[j * 50..(j + 1) * 50].iter().sum::<f64>() / 50.0;
+        approx::assert_relative_eq!(mean, t.expected_cost_usd[j], max_relative = 1e-12);
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn stepping_in_small_budgets_gives_the_same_problem() {
+    let w = ml();
+    let m = fit_workflow(&w.workflow, &w.dag, &w.profiles).unwrap();
+    let s = settings(64, 2);
+    let plat = platform();
+    let mut sampler = Sampler::new(&w.workflow, &w.dag, &m, &plat, &s).unwrap();
+    let mut last = 0;
+    while let Progress::Running { done, total } = sampler.step(7) {
+        assert!(done > last && done < total);
+        last = done;
+    }
+    assert!(
+        sampler.finish().unwrap() == build_problem(&w.workflow, &w.dag, &m, &plat, &s).unwrap()
+    );
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn candidates_over_the_timeout_are_excluded() {
+    let w = video();
+    let m = fit_workflow(&w.workflow, &w.dag, &w.profiles).unwrap();
+    let plat = Platform {
+        timeout_s: 20.0,
+        ..platform()
+    };
+    let p = build_problem(&w.workflow, &w.dag, &m, &plat, &settings(200, 1)).unwrap();
+    let t = &p.stages[0];
+    assert!(!t.configs.contains(&Config {
+        memory_mb: 1792,
+        d: 4
+    }));
+    assert!(t.configs.contains(&Config {
+        memory_mb: 8960,
+        d: 32
+    }));
+    assert_eq!(t.latency_s.len(), t.configs.len() * 200);
+    let tiny = Platform {
+        timeout_s: 0.01,
+        ..platform()
+    };
+    let err = build_problem(&w.workflow, &w.dag, &m, &tiny, &settings(10, 1)).unwrap_err();
+    assert!(matches!(err, SamplingError::NoCandidates { ref stage, .. } if stage == "stage0"));
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn allowed_violations_is_floor_alpha_n_and_bad_settings_are_rejected() {
+    let w = video();
+    let s = PlanSettings {
+        alpha: 0.01,
+        ..settings(250, 1)
+    };
+    assert_eq!(problem(&w, &s).allowed_violations, 2);
+    let m = fit_workflow(&w.workflow, &w.dag, &w.profiles).unwrap();
+    let bad = PlanSettings {
+        alpha: 0.2,
+        ..settings(10, 1)
+    };
+    let err = build_problem(&w.workflow, &w.dag, &m, &platform(), &bad).unwrap_err();
+    assert!(err.to_string().contains("alpha"), "{err}");
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn fresh_evaluation_uses_every_path_and_matches_in_sample_means() {
+    let w = ml();
+    let m = fit_workflow(&w.workflow, &w.dag, &w.profiles).unwrap();
+    let s = settings(4000, 11);
+    let plan = [
+        Config {
+            memory_mb: 3584,
+            d: 1,
+        },
+        Config {
+            memory_mb: 3584,
+            d: 16,
+        },
+        Config {
+            memory_mb: 1792,
+            d: 8,
+        },
+        Config {
+            memory_mb: 2048,
+            d: 1,
+        },
+    ];
+    let fresh = evaluate_fresh(&w.workflow, &w.dag, &m, &platform(), &s, &plan).unwrap();
+    let p = problem(&w, &s);
+    let n = p.n_samples;
+    let row = |i: usize, ctx: usize| {
+        let t = &p.stages[i];
+        let j = t.configs.iter().position(|c| *c == plan[i]).unwrap();
+        (ctx * t.configs.len() + j) * n
+    };
+    // In-sample workflow latency along 0 → 1 → 2 → 3 (the longest path here).
+    let in_sample: Vec<f64> = (0..n)
+        .map(|s| {
+            [(0, 0), (1, 0), (2, 0), (3, 1)]
+                .iter()
+                .map(|&(i, ctx)| p.stages[i].latency_s[row(i, ctx) + s])
+                .sum()
+        })
+        .collect();
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let sd = (in_sample
+        .iter()
+        .map(|x| (x - mean(&in_sample)).powi(2))
+        .sum::<f64>()
+        / n as f64)
+        .sqrt();
+    assert!((mean(&fresh.latency_s) - mean(&in_sample)).abs() < 6.0 * sd / (n as f64).sqrt());
+    assert!(fresh.latency_s != in_sample);
+    assert!(fresh.latency_quantile_s(0.95) >= fresh.latency_quantile_s(0.5));
+    assert!(fresh.mean_cost_usd() > 0.0);
+    assert_eq!(w.workflow.stages[3].kind, StageKind::Single);
+    let err = evaluate_fresh(&w.workflow, &w.dag, &m, &platform(), &s, &plan[..2]).unwrap_err();
+    assert!(matches!(
+        err,
+        SamplingError::PlanMismatch {
+            expected: 4,
+            found: 2
+        }
+    ));
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn table_latencies_equal_stage_samples_from_the_documented_streams() {
+    let w = ml();
+    let m = fit_workflow(&w.workflow, &w.dag, &w.profiles).unwrap();
+    let p = problem(&w, &settings(40, 8));
+    for (i, t) in p.stages.iter().enumerate() {
+        let mut r = faasplan_core::rng::stream(8, i as u64);
+        let draws: Vec<[f64; 2]> = (0..40)
+            .map(|_| std::array::from_fn(|_| faasplan_core::rng::uniform(&mut r)))
+            .collect();
+        let n_cfg = t.configs.len();
+        for ctx in 0..t.n_contexts() {
+            let input_d = t.context.as_ref().map(|c| c.parent_d[ctx]);
+            for j in [0, n_cfg / 2, n_cfg - 1] {
+                let c = t.configs[j];
+                let vcpu = f64::from(c.memory_mb) / 1792.0;
+                for (s, u) in draws.iter().enumerate() {
+                    let want = m.stages[i].sample(c, input_d, vcpu, u).latency_s;
+                    assert_eq!(
+                        t.latency_s[(ctx * n_cfg + j) * 40 + s].to_bits(),
+                        want.to_bits()
+                    );
+                }
+            }
+        }
+    }
+}
