@@ -13,8 +13,8 @@ for (const [label, size] of [['1280x800', { width: 1280, height: 800 }], ['narro
   test(`the app shows every panel without console errors (${label})`, async () => {
     const page = await openPage(env.browser, size);
     await page.goto(env.base);
-    await page.waitForSelector('[data-testid="app-header"]');
-    assert.match(await page.textContent('[data-testid="app-header"]'), /faasplan/);
+    await page.waitForSelector('header.app-header');
+    assert.match(await page.textContent('header.app-header'), /faasplan/);
     for (const id of PANELS) {
       assert.ok(await page.isVisible(`[data-testid="${id}"]`), `${id} is visible`);
     }
