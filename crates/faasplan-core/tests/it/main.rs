@@ -1,1 +1,2 @@
 //! Integration tests of faasplan-core: one binary, one module per area.
+mod solve;
