@@ -27,6 +27,7 @@
 //! `docs/solver.md` and the module docs of the internals.
 
 mod antichain;
+mod bounds;
 mod eval;
 mod prepared;
 mod search;

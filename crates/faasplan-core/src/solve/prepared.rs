@@ -1,13 +1,10 @@
 //! Validation and bound-independent precomputation of a [`SampledProblem`].
 //!
-//! With `m_i(s)` the smallest latency of stage `i` on sample `s` over all its
-//! configurations and contexts:
-//! - `head_i(s) = max_{p ∈ parents(i)} (head_p(s) + m_p(s))`, the earliest start;
-//! - `tail_i(s) = max_{c ∈ children(i)} (m_c(s) + tail_c(s))`, the least time after;
-//! - `lb(s) = max_i (head_i(s) + m_i(s) + tail_i(s))`, the least workflow latency
-//!   any plan reaches on `s` (samples are tried hardest first, by `lb` descending);
-//! - per configuration, `thr` = the `(a + 1)`-th largest `head + L(s) + tail`: no plan
-//!   using it meets a bound below `thr`, so it is dropped for such bounds.
+//! Samples are ordered hardest first by the latency of a fast reference plan
+//! (each stage's dearest configuration); constraint generation starts from the
+//! head of that order. Latency bounds are computed on the sample subset only
+//! (see `bounds.rs`), so preparation reads the full tables just twice: once to
+//! validate them and once for dominance.
 //!
 //! Dominance: within one stage and context, a configuration is dropped when an
 //! earlier one in (expected cost, index) order is no slower on every sample (and,
@@ -15,9 +12,10 @@
 //! must match when the stage is a context parent, and may only shrink under a
 //! concurrency limit, so a dominated configuration never helps any plan.
 
+use super::Plan;
 use super::SolveError;
 use super::antichain::maximal_antichains;
-use super::eval::offset;
+use super::eval::{contexts, latencies, offset};
 use crate::problem::SampledProblem;
 
 /// Precomputed tables for one problem.
@@ -26,14 +24,11 @@ pub(crate) struct Prepared<'p> {
     pub k: usize,
     pub n: usize,
     pub a: usize,
-    pub tail: Vec<f64>,
-    pub base_lb: Vec<f64>,
     pub hard: Vec<u32>,
-    pub thr: Vec<Vec<f64>>,
     pub sorted: Vec<Vec<Vec<u32>>>,
     pub antichains_of: Vec<Vec<u64>>,
     pub min_d: Vec<u32>,
-    pub min_cost_sample: Option<Vec<f64>>,
+    pub per_sample_cost: bool,
 }
 
 pub(crate) fn validate(p: &SampledProblem) -> Result<(), SolveError> {
@@ -90,33 +85,11 @@ pub(crate) fn validate(p: &SampledProblem) -> Result<(), SolveError> {
                 });
             }
         }
-        let bad = |v: &f64| !v.is_finite() || *v < 0.0;
-        if t.latency_s.iter().any(bad) || t.cost_usd.iter().any(bad) {
-            return Err(SolveError::Value(i));
-        }
-        if t.expected_cost_usd.iter().any(bad) {
+        if !all_valid(&t.latency_s) || !all_valid(&t.cost_usd) || !all_valid(&t.expected_cost_usd) {
             return Err(SolveError::Value(i));
         }
     }
     Ok(())
-}
-
-fn min_over_configs(p: &SampledProblem, i: usize, field: impl Fn(usize) -> f64) -> Vec<f64> {
-    let n = p.n_samples;
-    let t = &p.stages[i];
-    let x = t.n_contexts() * t.configs.len();
-    (0..n)
-        .map(|s| {
-            let mut m = f64::INFINITY;
-            for c in 0..x {
-                let v = field(c * n + s);
-                if v < m {
-                    m = v;
-                }
-            }
-            m
-        })
-        .collect()
 }
 
 impl<'p> Prepared<'p> {
@@ -125,47 +98,7 @@ impl<'p> Prepared<'p> {
         let k = p.stages.len();
         let n = p.n_samples;
         let a = p.allowed_violations;
-        let minl: Vec<Vec<f64>> = (0..k)
-            .map(|i| min_over_configs(p, i, |x| p.stages[i].latency_s[x]))
-            .collect();
-        let mut head = vec![0.0; k * n];
-        for &i in &p.topo {
-            for &q in &p.parents[i] {
-                for s in 0..n {
-                    let v = head[q * n + s] + minl[q][s];
-                    if v > head[i * n + s] {
-                        head[i * n + s] = v;
-                    }
-                }
-            }
-        }
-        let mut tail = vec![0.0; k * n];
-        for &i in p.topo.iter().rev() {
-            for &q in &p.parents[i] {
-                for s in 0..n {
-                    let v = minl[i][s] + tail[i * n + s];
-                    if v > tail[q * n + s] {
-                        tail[q * n + s] = v;
-                    }
-                }
-            }
-        }
-        let mut base_lb = vec![0.0; n];
-        for i in 0..k {
-            for s in 0..n {
-                let v = head[i * n + s] + minl[i][s] + tail[i * n + s];
-                if v > base_lb[s] {
-                    base_lb[s] = v;
-                }
-            }
-        }
-        let mut hard: Vec<u32> = (0..n as u32).collect();
-        hard.sort_by(|&x, &y| {
-            base_lb[y as usize]
-                .total_cmp(&base_lb[x as usize])
-                .then(x.cmp(&y))
-        });
-        let thr = (0..k).map(|i| thresholds(p, i, &head, &tail)).collect();
+        let hard = hardest_first(p);
         let ctx_parent: Vec<bool> = (0..k)
             .map(|i| {
                 p.stages
@@ -202,44 +135,18 @@ impl<'p> Prepared<'p> {
             .iter()
             .map(|t| t.configs.iter().map(|c| c.d).min().unwrap_or(0))
             .collect();
-        let min_cost_sample = per_sample_cost.then(|| {
-            (0..k)
-                .flat_map(|i| min_over_configs(p, i, |x| p.stages[i].cost_usd[x]))
-                .collect()
-        });
         Prepared {
             p,
             k,
             n,
             a,
-            tail,
-            base_lb,
             hard,
-            thr,
             sorted,
             antichains_of,
             min_d,
-            min_cost_sample,
+            per_sample_cost,
         }
     }
-}
-
-fn thresholds(p: &SampledProblem, i: usize, head: &[f64], tail: &[f64]) -> Vec<f64> {
-    let n = p.n_samples;
-    let t = &p.stages[i];
-    let mut v = vec![0.0; n];
-    let mut out = Vec::with_capacity(t.n_contexts() * t.configs.len());
-    for c in 0..t.n_contexts() {
-        for j in 0..t.configs.len() {
-            let o = offset(p, i, c, j);
-            for s in 0..n {
-                v[s] = head[i * n + s] + t.latency_s[o + s] + tail[i * n + s];
-            }
-            let (_, x, _) = v.select_nth_unstable_by(n - 1 - p.allowed_violations, f64::total_cmp);
-            out.push(*x);
-        }
-    }
-    out
 }
 
 #[derive(Clone, Copy)]
@@ -254,14 +161,29 @@ fn dominates(p: &SampledProblem, i: usize, c: usize, y: usize, x: usize, cost: b
     let (oy, ox) = (offset(p, i, c, y), offset(p, i, c, x));
     let ly = &t.latency_s[oy..oy + n];
     let lx = &t.latency_s[ox..ox + n];
-    if ly.iter().zip(lx).any(|(a, b)| a > b) {
+    if !all_le(ly, lx) {
         return false;
     }
     !cost || {
         let cy = &t.cost_usd[oy..oy + n];
         let cx = &t.cost_usd[ox..ox + n];
-        cy.iter().zip(cx).all(|(a, b)| a <= b)
+        all_le(cy, cx)
     }
+}
+
+/// Every value finite and non-negative (vectorisable: no early exit inside a chunk).
+fn all_valid(v: &[f64]) -> bool {
+    v.chunks(256).all(|c| {
+        c.iter()
+            .fold(true, |ok, &x| ok & (x >= 0.0) & (x < f64::INFINITY))
+    })
+}
+
+/// `x[s] ≤ y[s]` for every s, in vectorisable chunks with an exit between chunks.
+fn all_le(x: &[f64], y: &[f64]) -> bool {
+    x.chunks(64)
+        .zip(y.chunks(64))
+        .all(|(a, b)| a.iter().zip(b).fold(true, |ok, (u, v)| ok & (u <= v)))
 }
 
 fn non_dominated(p: &SampledProblem, i: usize, c: usize, dm: DMatters, cost: bool) -> Vec<u32> {
@@ -287,4 +209,31 @@ fn non_dominated(p: &SampledProblem, i: usize, c: usize, dm: DMatters, cost: boo
         }
     }
     kept
+}
+
+/// Samples ordered by the latency of a fast reference plan (each stage's dearest
+/// configuration), slowest first: a cheap proxy for "hardest".
+fn hardest_first(p: &SampledProblem) -> Vec<u32> {
+    let choice: Vec<u32> = p
+        .stages
+        .iter()
+        .map(|t| {
+            let nc = t.configs.len();
+            (0..nc)
+                .max_by(|&x, &y| t.expected_cost_usd[x].total_cmp(&t.expected_cost_usd[y]))
+                .unwrap_or(0) as u32
+        })
+        .collect();
+    let mut hard: Vec<u32> = (0..p.n_samples as u32).collect();
+    if let Ok(ctx) = contexts(
+        p,
+        &Plan {
+            choice: choice.clone(),
+        },
+    ) {
+        let mut lat = Vec::new();
+        latencies(p, &choice, &ctx, &mut lat);
+        hard.sort_by(|&x, &y| lat[y as usize].total_cmp(&lat[x as usize]).then(x.cmp(&y)));
+    }
+    hard
 }

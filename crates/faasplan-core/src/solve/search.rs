@@ -21,6 +21,7 @@
 
 mod node;
 
+use super::bounds::{row_min, subset_bounds};
 use super::eval::{contexts, expected_cost, guarantee, latencies, sample_costs};
 use super::prepared::Prepared;
 use crate::solve::Plan;
@@ -88,6 +89,11 @@ pub(crate) struct Search<'p> {
     lat_t: Vec<Vec<f64>>,
     cost_t: Vec<Vec<f64>>,
     tail_t: Vec<f64>,
+    thr_t: Vec<Vec<f64>>,
+    minl_t: Vec<f64>,
+    dh: Vec<f64>,
+    rest: Vec<f64>,
+    depth_of: Vec<usize>,
     remc_t: Vec<f64>,
     cands: Vec<Vec<Vec<u32>>>,
     min_rem: Vec<f64>,
@@ -115,7 +121,12 @@ impl<'p> Search<'p> {
         let k = prep.k;
         let n = prep.n;
         let first: Vec<u32> = prep.hard.iter().take(16).copied().collect();
-        let track_cost = lim.costq_max.is_finite() || goal == Goal::CostQuantile;
+        let mut depth_of = vec![0; k];
+        for (d, &i) in prep.p.topo.iter().enumerate() {
+            depth_of[i] = d;
+        }
+        let track_cost =
+            prep.per_sample_cost && (lim.costq_max.is_finite() || goal == Goal::CostQuantile);
         let mut s = Search {
             prep,
             goal,
@@ -127,6 +138,11 @@ impl<'p> Search<'p> {
             lat_t: vec![Vec::new(); k],
             cost_t: vec![Vec::new(); k],
             tail_t: Vec::new(),
+            thr_t: Vec::new(),
+            minl_t: Vec::new(),
+            dh: Vec::new(),
+            rest: vec![0.0; k],
+            depth_of,
             remc_t: Vec::new(),
             cands: Vec::new(),
             min_rem: vec![0.0; k + 1],
@@ -199,22 +215,23 @@ impl<'p> Search<'p> {
                 self.cost_t[i] = gather(&t.cost_usd, rows);
             }
         }
-        self.tail_t = gather(&self.prep.tail, self.prep.k);
-        let k = self.prep.k;
+        let k = prep.k;
+        let b = subset_bounds(&self.lat_t, &p.parents, &p.topo, m, prep.a);
+        self.tail_t = b.tail;
+        self.minl_t = b.minl;
+        self.dh = vec![0.0; k * m];
+        self.thr_t = b.thr;
         self.fin = vec![0.0; k * m];
         self.lat = vec![0.0; (k + 1) * m];
         self.lb = vec![0.0; (k + 1) * m];
         self.pc = vec![0.0; (k + 1) * m];
-        for (t, &s) in self.subset.iter().enumerate() {
-            self.lb[t] = self.prep.base_lb[s as usize];
-        }
+        self.lb[..m].copy_from_slice(&b.base);
         self.remc_t = vec![0.0; (k + 1) * m];
-        if let Some(mc) = &self.prep.min_cost_sample {
-            let mcs = gather(mc, k);
+        if self.track_cost {
             for d in (0..k).rev() {
-                let i = p.topo[d];
+                let mc = row_min(&self.cost_t[p.topo[d]], m);
                 for t in 0..m {
-                    self.remc_t[d * m + t] = self.remc_t[(d + 1) * m + t] + mcs[i * m + t];
+                    self.remc_t[d * m + t] = self.remc_t[(d + 1) * m + t] + mc[t];
                 }
             }
         }
@@ -231,7 +248,7 @@ impl<'p> Search<'p> {
                     .iter()
                     .enumerate()
                     .map(|(c, list)| {
-                        let thr = &prep.thr[i];
+                        let thr = &self.thr_t[i];
                         list.iter()
                             .copied()
                             .filter(|&j| thr[c * nc + j as usize] <= cap)

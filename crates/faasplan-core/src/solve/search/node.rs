@@ -33,8 +33,13 @@ impl Search<'_> {
             }
         }
         self.pos[d] = 0;
+        self.rest[d] = if self.lim.lat_max < f64::INFINITY {
+            self.dynamic_rest(d)
+        } else {
+            self.min_rem[d + 1]
+        };
         let cap = slack(self.lim.mean_max);
-        let (base, rest) = (self.partial[d], self.min_rem[d + 1]);
+        let (base, rest) = (self.partial[d], self.rest[d]);
         let list = self.list(d);
         self.end[d] = if self.descending() {
             list.partition_point(|&j| base + self.cost_of(i, j) + rest <= cap)
@@ -67,7 +72,7 @@ impl Search<'_> {
         let i = p.topo[d];
         let j = self.list(d)[self.index(d)];
         let cost = self.partial[d] + self.cost_of(i, j);
-        if !self.descending() && cost + self.min_rem[d + 1] > slack(self.lim.mean_max) {
+        if !self.descending() && cost + self.rest[d] > slack(self.lim.mean_max) {
             self.end[d] = self.pos[d];
             return;
         }
@@ -188,6 +193,82 @@ impl Search<'_> {
         }
     }
 
+    /// Least expected cost of the stages after level `d`, given the stages before it:
+    /// each later stage's cheapest configuration that can still meet the latency
+    /// limit on S when its start is the earliest the assigned stages allow
+    /// (`dh`: assigned parents' finish times, else earliest start plus least latency).
+    fn dynamic_rest(&mut self, d: usize) -> f64 {
+        let p = self.prep.p;
+        let (m, k, a) = (self.m, self.prep.k, self.prep.a);
+        let cap = slack(self.lim.lat_max);
+        for &j in &p.topo[d..] {
+            for t in 0..m {
+                let mut h = 0.0;
+                for &q in &p.parents[j] {
+                    let v = if self.depth_of[q] < d {
+                        self.fin[q * m + t]
+                    } else {
+                        self.dh[q * m + t] + self.minl_t[q * m + t]
+                    };
+                    if v > h {
+                        h = v;
+                    }
+                }
+                self.dh[j * m + t] = h;
+            }
+        }
+        let mut total = 0.0;
+        for &j in &p.topo[d + 1..k] {
+            let t = &p.stages[j];
+            let nc = t.configs.len();
+            let fixed = t.context.as_ref().and_then(|cx| {
+                (self.depth_of[cx.parent] < d).then(|| {
+                    let pd = self.dsel[cx.parent];
+                    cx.parent_d
+                        .iter()
+                        .position(|&x| x == pd)
+                        .unwrap_or(usize::MAX)
+                })
+            });
+            let mut best = f64::INFINITY;
+            for (c, list) in self.cands[j].iter().enumerate() {
+                if fixed.is_some_and(|f| f != c) {
+                    continue;
+                }
+                for &cfg in list {
+                    let cost = t.expected_cost_usd[c * nc + cfg as usize];
+                    if cost >= best {
+                        break;
+                    }
+                    let row = (c * nc + cfg as usize) * m;
+                    let lat = &self.lat_t[j][row..row + m];
+                    let (dh, tail) = (
+                        &self.dh[j * m..(j + 1) * m],
+                        &self.tail_t[j * m..(j + 1) * m],
+                    );
+                    let mut viol = 0;
+                    for u in 0..m {
+                        if dh[u] + lat[u] + tail[u] > cap {
+                            viol += 1;
+                            if viol > a {
+                                break;
+                            }
+                        }
+                    }
+                    if viol <= a {
+                        best = cost;
+                        break;
+                    }
+                }
+            }
+            total += best;
+            if best == f64::INFINITY {
+                break;
+            }
+        }
+        total
+    }
+
     /// Lower bound on every plan below the open candidates of level `d`.
     pub(super) fn level_bound(&mut self, d: usize) -> f64 {
         let m = self.m;
@@ -200,7 +281,7 @@ impl Search<'_> {
                 }
                 let i = self.prep.p.topo[d];
                 let j = self.list(d)[self.pos[d]];
-                self.partial[d] + self.cost_of(i, j) + self.min_rem[d + 1]
+                self.partial[d] + self.cost_of(i, j) + self.rest[d]
             }
             _ if a >= m => 0.0,
             Goal::Latency => {
