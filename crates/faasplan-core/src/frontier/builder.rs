@@ -2,7 +2,7 @@
 
 use super::{Frontier, FrontierPoint, FrontierSettings};
 use crate::problem::SampledProblem;
-use crate::solve::{Goal, Limits, Plan, Prepared, Search, SolveError, below, evaluate, validate};
+use crate::solve::{Goal, Limits, Plan, Prepared, Search, SolveError, below, validate};
 use std::rc::Rc;
 
 /// Progress after a [`FrontierBuilder::step`].
@@ -46,7 +46,7 @@ impl<'p> FrontierBuilder<'p> {
         settings: FrontierSettings,
     ) -> Result<Self, SolveError> {
         settings.validate()?;
-        validate(problem)?;
+        validate(problem, false)?;
         let prep = Rc::new(Prepared::new(problem, false));
         Ok(FrontierBuilder {
             problem,
@@ -88,7 +88,7 @@ impl<'p> FrontierBuilder<'p> {
             return;
         };
         let plan = Plan { choice: inc.choice };
-        let Ok(eval) = evaluate(self.problem, &plan) else {
+        let Some(l) = self.search.guaranteed_latency(&plan.choice) else {
             self.done = true;
             return;
         };
@@ -99,7 +99,6 @@ impl<'p> FrontierBuilder<'p> {
         {
             self.points.pop();
         }
-        let l = eval.guaranteed_latency_s;
         self.points.push(FrontierPoint {
             guaranteed_latency_s: l,
             expected_cost_usd: inc.value,

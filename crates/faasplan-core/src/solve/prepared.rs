@@ -31,7 +31,9 @@ pub(crate) struct Prepared<'p> {
     pub per_sample_cost: bool,
 }
 
-pub(crate) fn validate(p: &SampledProblem) -> Result<(), SolveError> {
+/// Checks shapes and values; per-sample costs are read (and checked) only when
+/// `per_sample_cost` is set, i.e. for quantile cost bounds.
+pub(crate) fn validate(p: &SampledProblem, per_sample_cost: bool) -> Result<(), SolveError> {
     let k = p.stages.len();
     let n = p.n_samples;
     if n == 0 || p.allowed_violations >= n {
@@ -85,7 +87,10 @@ pub(crate) fn validate(p: &SampledProblem) -> Result<(), SolveError> {
                 });
             }
         }
-        if !all_valid(&t.latency_s) || !all_valid(&t.cost_usd) || !all_valid(&t.expected_cost_usd) {
+        if !all_valid(&t.latency_s)
+            || (per_sample_cost && !all_valid(&t.cost_usd))
+            || !all_valid(&t.expected_cost_usd)
+        {
             return Err(SolveError::Value(i));
         }
     }
@@ -175,7 +180,7 @@ fn dominates(p: &SampledProblem, i: usize, c: usize, y: usize, x: usize, cost: b
 fn all_valid(v: &[f64]) -> bool {
     v.chunks(256).all(|c| {
         c.iter()
-            .fold(true, |ok, &x| ok & (x >= 0.0) & (x < f64::INFINITY))
+            .fold(true, |ok, &x| ok & (0.0..f64::INFINITY).contains(&x))
     })
 }
 

@@ -94,6 +94,8 @@ pub(crate) struct Search<'p> {
     dh: Vec<f64>,
     rest: Vec<f64>,
     depth_of: Vec<usize>,
+    slot_of: Vec<usize>,
+    scan: Vec<u32>,
     remc_t: Vec<f64>,
     cands: Vec<Vec<Vec<u32>>>,
     min_rem: Vec<f64>,
@@ -121,6 +123,10 @@ impl<'p> Search<'p> {
         let k = prep.k;
         let n = prep.n;
         let first: Vec<u32> = prep.hard.iter().take(16).copied().collect();
+        let mut slot_of = vec![0; k + 1];
+        for (i, t) in prep.p.stages.iter().enumerate() {
+            slot_of[i + 1] = slot_of[i] + t.n_contexts();
+        }
         let mut depth_of = vec![0; k];
         for (d, &i) in prep.p.topo.iter().enumerate() {
             depth_of[i] = d;
@@ -143,6 +149,8 @@ impl<'p> Search<'p> {
             dh: Vec::new(),
             rest: vec![0.0; k],
             depth_of,
+            scan: vec![0; k * slot_of[k]],
+            slot_of,
             remc_t: Vec::new(),
             cands: Vec::new(),
             min_rem: vec![0.0; k + 1],
@@ -230,8 +238,8 @@ impl<'p> Search<'p> {
         if self.track_cost {
             for d in (0..k).rev() {
                 let mc = row_min(&self.cost_t[p.topo[d]], m);
-                for t in 0..m {
-                    self.remc_t[d * m + t] = self.remc_t[(d + 1) * m + t] + mc[t];
+                for (t, c) in mc.iter().enumerate() {
+                    self.remc_t[d * m + t] = self.remc_t[(d + 1) * m + t] + c;
                 }
             }
         }
@@ -285,6 +293,28 @@ impl<'p> Search<'p> {
             return false;
         }
         matches!(self.check_full(choice, &ctx), Check::Accepted)
+    }
+
+    /// Guaranteed latency of a plan on all samples (`None` for an invalid plan).
+    pub(crate) fn guaranteed_latency(&mut self, choice: &[u32]) -> Option<f64> {
+        let p = self.prep.p;
+        let plan = Plan {
+            choice: choice.to_vec(),
+        };
+        let ctx = contexts(p, &plan).ok()?;
+        let mut lat = Vec::new();
+        latencies(p, choice, &ctx, &mut lat);
+        Some(guarantee(&lat, self.prep.a, &mut self.scratch))
+    }
+
+    /// Expected cost of a plan (`None` for an invalid plan).
+    pub(crate) fn expected_cost(&self, choice: &[u32]) -> Option<f64> {
+        let p = self.prep.p;
+        let plan = Plan {
+            choice: choice.to_vec(),
+        };
+        let ctx = contexts(p, &plan).ok()?;
+        Some(expected_cost(p, choice, &ctx))
     }
 
     /// Expected cost of a plan that holds on S (a cheap screen before [`Self::offer`]).

@@ -7,8 +7,7 @@
 
 use super::search::{Goal, Search};
 use super::{
-    Plan, Progress, Solution, SolveError, SolveSettings, Stats, Status, evaluate, limits, prepared,
-    validate,
+    Plan, Progress, Solution, SolveError, SolveSettings, Stats, Status, limits, prepared, validate,
 };
 use crate::problem::SampledProblem;
 use crate::settings::{Bound, CostKind};
@@ -24,7 +23,6 @@ enum Phase {
 /// A resumable exact solve (argmin style): build it, call [`Solver::step`] until
 /// [`Progress::Finished`], then read [`Solver::solution`] (also valid mid-way).
 pub struct Solver<'p> {
-    problem: &'p SampledProblem,
     bound: Bound,
     search: Search<'p>,
     phase: Phase,
@@ -40,7 +38,13 @@ impl<'p> Solver<'p> {
     /// Validates the problem and settings and prepares the search.
     pub fn new(problem: &'p SampledProblem, settings: SolveSettings) -> Result<Self, SolveError> {
         settings.validate()?;
-        validate(problem)?;
+        validate(matches!(
+            settings.bound,
+            Bound::Cost {
+                kind: CostKind::Quantile,
+                ..
+            }
+        ))?;
         let prep = prepared(problem, settings.bound);
         let (goal, lim) = match settings.bound {
             Bound::Latency { max_s } => (Goal::Cost, limits(max_s, INF, INF)),
@@ -50,7 +54,6 @@ impl<'p> Solver<'p> {
             },
         };
         Ok(Solver {
-            problem,
             bound: settings.bound,
             search: Search::new(prep, goal, lim),
             phase: Phase::Main,
@@ -175,12 +178,16 @@ impl<'p> Solver<'p> {
                 )
             }
         };
+        let (mut l, mut c) = (f64::NAN, f64::NAN);
+        if let Some(choice) = &choice {
+            l = self.search.guaranteed_latency(choice).unwrap_or(f64::NAN);
+            c = self.search.expected_cost(choice).unwrap_or(f64::NAN);
+        }
         let plan = choice.map(|choice| Plan { choice });
-        let eval = plan.as_ref().and_then(|p| evaluate(self.problem, p).ok());
         Solution {
             status,
-            guaranteed_latency_s: eval.as_ref().map_or(f64::NAN, |e| e.guaranteed_latency_s),
-            expected_cost_usd: eval.as_ref().map_or(f64::NAN, |e| e.expected_cost_usd),
+            guaranteed_latency_s: l,
+            expected_cost_usd: c,
             plan,
             stats: Stats {
                 nodes: self.nodes(),

@@ -217,6 +217,7 @@ impl Search<'_> {
                 self.dh[j * m + t] = h;
             }
         }
+        let slots = self.slot_of[k];
         let mut total = 0.0;
         for &j in &p.topo[d + 1..k] {
             let t = &p.stages[j];
@@ -232,41 +233,54 @@ impl Search<'_> {
             });
             let mut best = f64::INFINITY;
             for (c, list) in self.cands[j].iter().enumerate() {
-                if fixed.is_some_and(|f| f != c) {
-                    continue;
-                }
-                for &cfg in list {
-                    let cost = t.expected_cost_usd[c * nc + cfg as usize];
-                    if cost >= best {
-                        break;
-                    }
-                    let row = (c * nc + cfg as usize) * m;
-                    let lat = &self.lat_t[j][row..row + m];
-                    let (dh, tail) = (
-                        &self.dh[j * m..(j + 1) * m],
-                        &self.tail_t[j * m..(j + 1) * m],
-                    );
-                    let mut viol = 0;
-                    for u in 0..m {
-                        if dh[u] + lat[u] + tail[u] > cap {
-                            viol += 1;
-                            if viol > a {
-                                break;
-                            }
+                let slot = self.slot_of[j] + c;
+                // Later levels only add finish times, so configurations the parent
+                // level proved infeasible stay infeasible: resume after them.
+                let from = if d == 0 {
+                    0
+                } else {
+                    self.scan[(d - 1) * slots + slot]
+                };
+                let mut at = from as usize;
+                if fixed.is_none_or(|f| f == c) {
+                    while at < list.len() {
+                        let cfg = list[at] as usize;
+                        let cost = t.expected_cost_usd[c * nc + cfg];
+                        if cost >= best {
+                            break;
                         }
-                    }
-                    if viol <= a {
-                        best = cost;
-                        break;
+                        let row = (c * nc + cfg) * m;
+                        if self.fits(j, row, cap, a) {
+                            best = cost;
+                            break;
+                        }
+                        at += 1;
                     }
                 }
+                self.scan[d * slots + slot] = at as u32;
             }
             total += best;
-            if best == f64::INFINITY {
-                break;
-            }
         }
         total
+    }
+
+    /// Whether a configuration (table row offset `row`) of stage `j` can meet `cap`
+    /// on S when it starts at the dynamic head.
+    fn fits(&self, j: usize, row: usize, cap: f64, a: usize) -> bool {
+        let m = self.m;
+        let lat = &self.lat_t[j][row..row + m];
+        let dh = &self.dh[j * m..(j + 1) * m];
+        let tail = &self.tail_t[j * m..(j + 1) * m];
+        let mut viol = 0;
+        for u in 0..m {
+            if dh[u] + lat[u] + tail[u] > cap {
+                viol += 1;
+                if viol > a {
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// Lower bound on every plan below the open candidates of level `d`.
