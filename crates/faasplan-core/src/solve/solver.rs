@@ -38,13 +38,16 @@ impl<'p> Solver<'p> {
     /// Validates the problem and settings and prepares the search.
     pub fn new(problem: &'p SampledProblem, settings: SolveSettings) -> Result<Self, SolveError> {
         settings.validate()?;
-        validate(matches!(
-            settings.bound,
-            Bound::Cost {
-                kind: CostKind::Quantile,
-                ..
-            }
-        ))?;
+        validate(
+            problem,
+            matches!(
+                settings.bound,
+                Bound::Cost {
+                    kind: CostKind::Quantile,
+                    ..
+                }
+            ),
+        )?;
         let prep = prepared(problem, settings.bound);
         let (goal, lim) = match settings.bound {
             Bound::Latency { max_s } => (Goal::Cost, limits(max_s, INF, INF)),
