@@ -1,1 +1,96 @@
 //! The exact latency–cost Pareto frontier.
+//!
+//! The frontier is the set of values (guaranteed latency, expected cost) of plans
+//! that no other plan beats on both (one plan kept per value pair). It is built by
+//! sweeping the latency bound downward: with `B_0 = ∞`, solve "minimise expected
+//! cost s.t. the plan meets `B_k`" exactly, record the optimum's (latency `l_k`,
+//! cost `c_k`), and continue with the strict next-lower bound
+//! `B_{k+1} = the largest float below l_k`, until no plan meets the bound. When
+//! `c_{k+1} = c_k` the earlier point is dominated (same cost, higher latency) and is
+//! removed. Every non-dominated point is found: between `l_{k+1}` and `l_k` no plan
+//! is cheaper than `c_{k+1}`.
+//!
+//! One search runs the whole sweep: its sample subset (constraint generation) and
+//! tables carry over from bound to bound, and the previous point's plan's
+//! single-stage neighbours are offered as warm starts.
+//!
+//! [`FrontierSettings::min_step_s`] > 0 is an exact-but-thinned option: after a
+//! point at latency `l`, the next bound is `l − min_step_s`, so every returned
+//! point is still exactly optimal for its bound, but points closer than
+//! `min_step_s` to a returned one may be skipped. The default (0) is exact.
+
+mod builder;
+
+pub use builder::{FrontierBuilder, FrontierProgress};
+
+use crate::problem::SampledProblem;
+use crate::solve::{Plan, SolveError};
+
+/// One non-dominated plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrontierPoint {
+    /// Guaranteed latency (the smallest bound the plan meets), s.
+    pub guaranteed_latency_s: f64,
+    /// Expected cost per run, USD.
+    pub expected_cost_usd: f64,
+    /// The plan.
+    pub plan: Plan,
+}
+
+/// Settings of the frontier sweep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrontierSettings {
+    /// Least latency step between consecutive points, s (0: the exact frontier).
+    pub min_step_s: f64,
+}
+
+impl Default for FrontierSettings {
+    fn default() -> Self {
+        FrontierSettings { min_step_s: 0.0 }
+    }
+}
+
+impl FrontierSettings {
+    /// Checks that the step is a non-negative finite number.
+    pub fn validate(&self) -> Result<(), SolveError> {
+        if !self.min_step_s.is_finite() || self.min_step_s < 0.0 {
+            return Err(SolveError::Bound(self.min_step_s));
+        }
+        Ok(())
+    }
+}
+
+/// The frontier: points by ascending latency and strictly descending cost.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Frontier {
+    /// The points.
+    pub points: Vec<FrontierPoint>,
+}
+
+impl Frontier {
+    /// The cheapest point that meets latency bound `max_s` (binary search).
+    pub fn for_latency_bound(&self, max_s: f64) -> Option<&FrontierPoint> {
+        let k = self
+            .points
+            .partition_point(|p| p.guaranteed_latency_s <= max_s);
+        k.checked_sub(1).map(|k| &self.points[k])
+    }
+
+    /// The fastest point whose expected cost is at most `max_usd` (binary search).
+    pub fn for_cost_bound(&self, max_usd: f64) -> Option<&FrontierPoint> {
+        let k = self
+            .points
+            .partition_point(|p| p.expected_cost_usd > max_usd);
+        self.points.get(k)
+    }
+}
+
+/// Computes the whole frontier of `problem`.
+pub fn frontier(
+    problem: &SampledProblem,
+    settings: FrontierSettings,
+) -> Result<Frontier, SolveError> {
+    let mut b = FrontierBuilder::new(problem, settings)?;
+    while let FrontierProgress::Running { .. } = b.step(1 << 20) {}
+    Ok(b.frontier())
+}

@@ -1,1 +1,270 @@
 //! The exact chance-constrained planner over the discrete configuration grid.
+//!
+//! A plan picks one configuration index per stage. On sample `s` the workflow
+//! latency `L(s)` is the longest path through the DAG of the stage latencies
+//! (see [`evaluate`]); a stage with a context uses the block of its context
+//! parent's chosen `d`. With `a = allowed_violations`, a plan meets a latency bound
+//! B when `#{s : L(s) > B} ≤ a`, and its guaranteed latency is the smallest such B.
+//! The expected cost is `Σ_i expected_cost_usd`; the per-sample cost is
+//! `Σ_i cost_usd[s]`, and a quantile cost bound C is met when `#{s : cost(s) > C} ≤ a`.
+//! When `concurrency_limit = Some(c)`, `Σ_{i ∈ A} d_i ≤ c` for every maximal
+//! antichain A of the DAG (stages that can run at once).
+//!
+//! Modes ([`Bound`]):
+//! - latency-bounded: minimise expected cost subject to meeting B;
+//! - cost-bounded: minimise guaranteed latency subject to expected cost ≤ C
+//!   ([`CostKind::Mean`]) or the quantile cost bound ([`CostKind::Quantile`]);
+//!   among latency-optimal plans the cheapest is returned.
+//!
+//! The answer is exact over the grid: [`Status::Optimal`] is a proof. When the
+//! node budget stops the search, [`Status::Feasible`] carries the best plan and a
+//! proven relative gap. An infeasible bound is [`Status::Infeasible`] with the
+//! nearest achievable bound: the least guaranteed latency any plan reaches
+//! (latency mode) or the least expected or quantile cost (cost mode).
+//!
+//! Method: branch-and-bound with constraint generation over samples, per-stage
+//! dominance pruning, head/tail latency bounds and cost-ordered branching; see
+//! `docs/solver.md` and the module docs of the internals.
+
+mod antichain;
+mod bounds;
+mod eval;
+mod prepared;
+mod search;
+#[doc(hidden)]
+pub mod synthetic;
+
+pub use eval::{PlanEval, evaluate};
+
+pub(crate) use prepared::{Prepared, validate};
+pub(crate) use search::{Goal, Limits, Search, below};
+
+use crate::problem::SampledProblem;
+use crate::settings::{Bound, CostKind};
+use std::rc::Rc;
+
+/// A plan: one configuration index per stage, indexed like the stages.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Plan {
+    /// Index into `StageTable::configs` of each stage.
+    pub choice: Vec<u32>,
+}
+
+/// A problem the solver cannot work on (checked once, at construction).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SolveError {
+    /// `n_samples` is zero or `allowed_violations` is not below it.
+    #[error("n_samples {n_samples} must exceed allowed_violations {allowed_violations}")]
+    Samples {
+        /// Number of samples.
+        n_samples: usize,
+        /// Allowed violations.
+        allowed_violations: usize,
+    },
+    /// The number of stages is 0 or above 64.
+    #[error("stage count {0} is outside 1..=64")]
+    StageCount(usize),
+    /// `parents` has the wrong length.
+    #[error("parents has {0} entries, not one per stage")]
+    Parents(usize),
+    /// `topo` is not a topological order of the stages.
+    #[error("topo is not a topological order of the stages (at {0})")]
+    Topo(usize),
+    /// A stage has no configuration.
+    #[error("stage {0} has no configurations")]
+    EmptyStage(usize),
+    /// A context names a stage that is not a parent, or has no `parent_d`.
+    #[error(
+        "stage {stage} has a context on stage {parent}, which is not a parent or has no parent_d"
+    )]
+    Context {
+        /// The stage with the context.
+        stage: usize,
+        /// The named parent.
+        parent: usize,
+    },
+    /// A table has the wrong length.
+    #[error("stage {stage} field {field} has {found} values, expected {expected}")]
+    TableSize {
+        /// The stage.
+        stage: usize,
+        /// The field.
+        field: &'static str,
+        /// Expected length.
+        expected: usize,
+        /// Found length.
+        found: usize,
+    },
+    /// A latency or cost is negative or not finite.
+    #[error("stage {0} has a negative or non-finite latency or cost")]
+    Value(usize),
+    /// The bound is NaN or negative.
+    #[error("bound {0} must be a non-negative number")]
+    Bound(f64),
+}
+
+/// A plan that does not fit its problem.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// Wrong number of stages.
+    #[error("plan has {found} stages, the problem {expected}")]
+    Length {
+        /// Stages in the problem.
+        expected: usize,
+        /// Stages in the plan.
+        found: usize,
+    },
+    /// A configuration index is out of range.
+    #[error("stage {stage} has no configuration {index}")]
+    Index {
+        /// The stage.
+        stage: usize,
+        /// The index.
+        index: u32,
+    },
+    /// A context parent's d has no block in the stage's table.
+    #[error("stage {stage} has no context for parent d = {d}")]
+    Context {
+        /// The stage with the context.
+        stage: usize,
+        /// The parent's d.
+        d: u32,
+    },
+    /// The problem has no samples or too many allowed violations.
+    #[error("n_samples {n_samples} must exceed allowed_violations {allowed_violations}")]
+    Samples {
+        /// Number of samples.
+        n_samples: usize,
+        /// Allowed violations.
+        allowed_violations: usize,
+    },
+}
+
+/// Settings of one solve.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SolveSettings {
+    /// What is bounded (and so what is minimised).
+    pub bound: Bound,
+    /// Most search nodes [`solve`] spends (`None`: until proven).
+    pub max_nodes: Option<u64>,
+}
+
+impl Default for SolveSettings {
+    fn default() -> Self {
+        SolveSettings {
+            bound: Bound::Latency { max_s: 60.0 },
+            max_nodes: None,
+        }
+    }
+}
+
+impl SolveSettings {
+    /// Checks the bound.
+    pub fn validate(&self) -> Result<(), SolveError> {
+        let b = match self.bound {
+            Bound::Latency { max_s } => max_s,
+            Bound::Cost { max_usd, .. } => max_usd,
+        };
+        if b.is_nan() || b < 0.0 {
+            return Err(SolveError::Bound(b));
+        }
+        Ok(())
+    }
+}
+
+/// How a solve ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    /// The plan is optimal.
+    Optimal,
+    /// The budget stopped the search; the plan is feasible and within `gap` of the
+    /// optimum: `(objective − lower_bound) / objective` (0 when the objective is 0).
+    Feasible {
+        /// Proven relative gap.
+        gap: f64,
+    },
+    /// No plan meets the bound. `nearest_bound` is the tightest bound some plan
+    /// meets (s or USD), or `None` when no plan exists at all (concurrency limit,
+    /// missing contexts). If the budget stopped that search, it is the best found.
+    Infeasible {
+        /// Tightest achievable bound of the same kind.
+        nearest_bound: Option<f64>,
+    },
+    /// The budget stopped the search before any plan was found.
+    BudgetExhausted {
+        /// Proven lower bound on the objective.
+        lower_bound: f64,
+    },
+}
+
+/// Counters of the search.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Search nodes (candidate configurations tried) over all phases.
+    pub nodes: u64,
+    /// Rounds of constraint generation (restarts with more samples).
+    pub rounds: u64,
+    /// Samples in the reduced problem at the end.
+    pub samples_used: usize,
+}
+
+/// The result of a solve.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Solution {
+    /// How the solve ended.
+    pub status: Status,
+    /// The plan (for `Optimal` and `Feasible`).
+    pub plan: Option<Plan>,
+    /// Guaranteed latency of the plan, s (NaN without a plan).
+    pub guaranteed_latency_s: f64,
+    /// Expected cost of the plan, USD (NaN without a plan).
+    pub expected_cost_usd: f64,
+    /// Search counters.
+    pub stats: Stats,
+}
+
+/// Progress after a [`Solver::step`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Progress {
+    /// More work remains.
+    Running {
+        /// Nodes so far.
+        nodes: u64,
+    },
+    /// The solve is finished; read [`Solver::solution`].
+    Finished,
+}
+
+mod solver;
+pub use solver::Solver;
+
+/// Solves `problem` under `settings` (spending at most `settings.max_nodes` nodes).
+pub fn solve(problem: &SampledProblem, settings: SolveSettings) -> Result<Solution, SolveError> {
+    let max = settings.max_nodes.unwrap_or(u64::MAX);
+    let mut s = Solver::new(problem, settings)?;
+    while let Progress::Running { nodes } = s.step(max.saturating_sub(s.nodes()).min(1 << 20)) {
+        if nodes >= max {
+            break;
+        }
+    }
+    Ok(s.solution())
+}
+
+fn limits(lat_max: f64, costq_max: f64, mean_max: f64) -> Limits {
+    Limits {
+        lat_max,
+        costq_max,
+        mean_max,
+    }
+}
+
+fn prepared(p: &SampledProblem, bound: Bound) -> Rc<Prepared<'_>> {
+    let per_sample = matches!(
+        bound,
+        Bound::Cost {
+            kind: CostKind::Quantile,
+            ..
+        }
+    );
+    Rc::new(Prepared::new(p, per_sample))
+}

@@ -1,3 +1,4 @@
 //! Integration tests of faasplan-core: one binary, one module per area.
 mod formats;
 mod model;
+mod solve;

@@ -1,0 +1,148 @@
+//! The resumable frontier sweep.
+
+use super::{Frontier, FrontierPoint, FrontierSettings};
+use crate::problem::SampledProblem;
+use crate::solve::{Goal, Limits, Plan, Prepared, Search, SolveError, below, validate};
+use std::rc::Rc;
+
+/// Progress after a [`FrontierBuilder::step`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum FrontierProgress {
+    /// More work remains.
+    Running {
+        /// Points found so far.
+        points: usize,
+        /// Search nodes so far.
+        nodes: u64,
+    },
+    /// The frontier is complete.
+    Finished,
+}
+
+/// Builds the frontier step by step (the browser worker reports between steps).
+pub struct FrontierBuilder<'p> {
+    problem: &'p SampledProblem,
+    settings: FrontierSettings,
+    search: Search<'p>,
+    points: Vec<FrontierPoint>,
+    done: bool,
+    past_nodes: u64,
+}
+
+const INF: f64 = f64::INFINITY;
+
+fn lim(lat_max: f64) -> Limits {
+    Limits {
+        lat_max,
+        costq_max: INF,
+        mean_max: INF,
+    }
+}
+
+impl<'p> FrontierBuilder<'p> {
+    /// Validates the problem and prepares the sweep.
+    pub fn new(
+        problem: &'p SampledProblem,
+        settings: FrontierSettings,
+    ) -> Result<Self, SolveError> {
+        settings.validate()?;
+        validate(problem, false)?;
+        let prep = Rc::new(Prepared::new(problem, false));
+        Ok(FrontierBuilder {
+            problem,
+            settings,
+            search: Search::new(prep, Goal::Cost, lim(INF)),
+            points: Vec::new(),
+            done: false,
+            past_nodes: 0,
+        })
+    }
+
+    /// Search nodes spent so far.
+    pub fn nodes(&self) -> u64 {
+        self.past_nodes + self.search.nodes
+    }
+
+    /// Runs at most about `budget` search nodes.
+    pub fn step(&mut self, budget: u64) -> FrontierProgress {
+        let stop = self.nodes().saturating_add(budget);
+        while !self.done && self.nodes() < stop {
+            let left = stop - self.nodes();
+            if self.search.step(left) {
+                self.point_found();
+            }
+        }
+        if self.done {
+            FrontierProgress::Finished
+        } else {
+            FrontierProgress::Running {
+                points: self.points.len(),
+                nodes: self.nodes(),
+            }
+        }
+    }
+
+    fn point_found(&mut self) {
+        let Some(inc) = self.search.inc.clone() else {
+            self.done = true;
+            return;
+        };
+        let plan = Plan { choice: inc.choice };
+        let Some(l) = self.search.guaranteed_latency(&plan.choice) else {
+            self.done = true;
+            return;
+        };
+        if self
+            .points
+            .last()
+            .is_some_and(|p| p.expected_cost_usd == inc.value)
+        {
+            self.points.pop();
+        }
+        self.points.push(FrontierPoint {
+            guaranteed_latency_s: l,
+            expected_cost_usd: inc.value,
+            plan: plan.clone(),
+        });
+        let next = if self.settings.min_step_s > 0.0 {
+            below(l - self.settings.min_step_s).min(below(l))
+        } else {
+            below(l)
+        };
+        self.search.restart(lim(next));
+        self.warm_start(&plan.choice);
+    }
+
+    /// Offers the previous plan's single-stage changes, cheapest first, until one holds.
+    fn warm_start(&mut self, prev: &[u32]) {
+        let p = self.problem;
+        let mut moves: Vec<(f64, usize, u32)> = Vec::new();
+        for (i, t) in p.stages.iter().enumerate() {
+            for j in 0..t.configs.len() as u32 {
+                if j != prev[i] {
+                    let mut c = prev.to_vec();
+                    c[i] = j;
+                    if let Some(cost) = self.search.screen(&c) {
+                        moves.push((cost, i, j));
+                    }
+                }
+            }
+        }
+        moves.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let mut c = prev.to_vec();
+        for (_, i, j) in moves {
+            c[i] = j;
+            if self.search.offer(&c) {
+                return;
+            }
+            c[i] = prev[i];
+        }
+    }
+
+    /// The frontier found so far (complete after [`FrontierProgress::Finished`]).
+    pub fn frontier(&self) -> Frontier {
+        let mut points = self.points.clone();
+        points.reverse();
+        Frontier { points }
+    }
+}

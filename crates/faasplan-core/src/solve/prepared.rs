@@ -1,0 +1,244 @@
+//! Validation and bound-independent precomputation of a [`SampledProblem`].
+//!
+//! Samples are ordered hardest first by the latency of a fast reference plan
+//! (each stage's dearest configuration); constraint generation starts from the
+//! head of that order. Latency bounds are computed on the sample subset only
+//! (see `bounds.rs`), so preparation reads the full tables just twice: once to
+//! validate them and once for dominance.
+//!
+//! Dominance: within one stage and context, a configuration is dropped when an
+//! earlier one in (expected cost, index) order is no slower on every sample (and,
+//! when per-sample cost is bounded, no dearer on every sample). Instance counts
+//! must match when the stage is a context parent, and may only shrink under a
+//! concurrency limit, so a dominated configuration never helps any plan.
+
+use super::Plan;
+use super::SolveError;
+use super::antichain::maximal_antichains;
+use super::eval::{contexts, latencies, offset};
+use crate::problem::SampledProblem;
+
+/// Precomputed tables for one problem.
+pub(crate) struct Prepared<'p> {
+    pub p: &'p SampledProblem,
+    pub k: usize,
+    pub n: usize,
+    pub a: usize,
+    pub hard: Vec<u32>,
+    pub sorted: Vec<Vec<Vec<u32>>>,
+    pub antichains_of: Vec<Vec<u64>>,
+    pub min_d: Vec<u32>,
+    pub per_sample_cost: bool,
+}
+
+/// Checks shapes and values; per-sample costs are read (and checked) only when
+/// `per_sample_cost` is set, i.e. for quantile cost bounds.
+pub(crate) fn validate(p: &SampledProblem, per_sample_cost: bool) -> Result<(), SolveError> {
+    let k = p.stages.len();
+    let n = p.n_samples;
+    if n == 0 || p.allowed_violations >= n {
+        return Err(SolveError::Samples {
+            n_samples: n,
+            allowed_violations: p.allowed_violations,
+        });
+    }
+    if k == 0 || k > 64 {
+        return Err(SolveError::StageCount(k));
+    }
+    if p.parents.len() != k {
+        return Err(SolveError::Parents(p.parents.len()));
+    }
+    let mut seen = vec![false; k];
+    for &i in &p.topo {
+        if i >= k || seen[i] || p.parents[i].iter().any(|&q| q >= k || !seen[q]) {
+            return Err(SolveError::Topo(i));
+        }
+        seen[i] = true;
+    }
+    if p.topo.len() != k {
+        return Err(SolveError::Topo(p.topo.len()));
+    }
+    for (i, t) in p.stages.iter().enumerate() {
+        let c = t.configs.len();
+        if c == 0 {
+            return Err(SolveError::EmptyStage(i));
+        }
+        if let Some(cx) = &t.context
+            && (!p.parents[i].contains(&cx.parent) || cx.parent_d.is_empty())
+        {
+            return Err(SolveError::Context {
+                stage: i,
+                parent: cx.parent,
+            });
+        }
+        let x = t.n_contexts() * c;
+        let sizes = [
+            ("expected_cost_usd", t.expected_cost_usd.len(), x),
+            ("cost_usd", t.cost_usd.len(), x * n),
+            ("latency_s", t.latency_s.len(), x * n),
+        ];
+        for (field, found, expected) in sizes {
+            if found != expected {
+                return Err(SolveError::TableSize {
+                    stage: i,
+                    field,
+                    expected,
+                    found,
+                });
+            }
+        }
+        if !all_valid(&t.latency_s)
+            || (per_sample_cost && !all_valid(&t.cost_usd))
+            || !all_valid(&t.expected_cost_usd)
+        {
+            return Err(SolveError::Value(i));
+        }
+    }
+    Ok(())
+}
+
+impl<'p> Prepared<'p> {
+    /// Builds the tables; `per_sample_cost` enables per-sample cost bounds and dominance.
+    pub(crate) fn new(p: &'p SampledProblem, per_sample_cost: bool) -> Self {
+        let k = p.stages.len();
+        let n = p.n_samples;
+        let a = p.allowed_violations;
+        let hard = hardest_first(p);
+        let ctx_parent: Vec<bool> = (0..k)
+            .map(|i| {
+                p.stages
+                    .iter()
+                    .any(|t| t.context.as_ref().is_some_and(|c| c.parent == i))
+            })
+            .collect();
+        let sorted = (0..k)
+            .map(|i| {
+                let dm = DMatters {
+                    equal: ctx_parent[i],
+                    shrink: p.concurrency_limit.is_some(),
+                };
+                (0..p.stages[i].n_contexts())
+                    .map(|c| non_dominated(p, i, c, dm, per_sample_cost))
+                    .collect()
+            })
+            .collect();
+        let antichains = match p.concurrency_limit {
+            Some(_) => maximal_antichains(&p.parents, &p.topo),
+            None => Vec::new(),
+        };
+        let antichains_of = (0..k)
+            .map(|i| {
+                antichains
+                    .iter()
+                    .copied()
+                    .filter(|m| m >> i & 1 == 1)
+                    .collect()
+            })
+            .collect();
+        let min_d = p
+            .stages
+            .iter()
+            .map(|t| t.configs.iter().map(|c| c.d).min().unwrap_or(0))
+            .collect();
+        Prepared {
+            p,
+            k,
+            n,
+            a,
+            hard,
+            sorted,
+            antichains_of,
+            min_d,
+            per_sample_cost,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct DMatters {
+    equal: bool,
+    shrink: bool,
+}
+
+fn dominates(p: &SampledProblem, i: usize, c: usize, y: usize, x: usize, cost: bool) -> bool {
+    let t = &p.stages[i];
+    let n = p.n_samples;
+    let (oy, ox) = (offset(p, i, c, y), offset(p, i, c, x));
+    let ly = &t.latency_s[oy..oy + n];
+    let lx = &t.latency_s[ox..ox + n];
+    if !all_le(ly, lx) {
+        return false;
+    }
+    !cost || {
+        let cy = &t.cost_usd[oy..oy + n];
+        let cx = &t.cost_usd[ox..ox + n];
+        all_le(cy, cx)
+    }
+}
+
+/// Every value finite and non-negative (vectorisable: no early exit inside a chunk).
+fn all_valid(v: &[f64]) -> bool {
+    v.chunks(256).all(|c| {
+        c.iter()
+            .fold(true, |ok, &x| ok & (0.0..f64::INFINITY).contains(&x))
+    })
+}
+
+/// `x[s] ≤ y[s]` for every s, in vectorisable chunks with an exit between chunks.
+fn all_le(x: &[f64], y: &[f64]) -> bool {
+    x.chunks(64)
+        .zip(y.chunks(64))
+        .all(|(a, b)| a.iter().zip(b).fold(true, |ok, (u, v)| ok & (u <= v)))
+}
+
+fn non_dominated(p: &SampledProblem, i: usize, c: usize, dm: DMatters, cost: bool) -> Vec<u32> {
+    let t = &p.stages[i];
+    let nc = t.configs.len();
+    let ec = &t.expected_cost_usd[c * nc..(c + 1) * nc];
+    let mut order: Vec<u32> = (0..nc as u32).collect();
+    order.sort_by(|&x, &y| ec[x as usize].total_cmp(&ec[y as usize]).then(x.cmp(&y)));
+    let mut kept: Vec<u32> = Vec::new();
+    for &x in &order {
+        let dx = t.configs[x as usize].d;
+        let dominated = kept.iter().any(|&y| {
+            let dy = t.configs[y as usize].d;
+            let d_ok = if dm.equal {
+                dy == dx
+            } else {
+                !dm.shrink || dy <= dx
+            };
+            d_ok && dominates(p, i, c, y as usize, x as usize, cost)
+        });
+        if !dominated {
+            kept.push(x);
+        }
+    }
+    kept
+}
+
+/// Samples ordered by the latency of a fast reference plan (each stage's dearest
+/// configuration), slowest first: a cheap proxy for "hardest".
+fn hardest_first(p: &SampledProblem) -> Vec<u32> {
+    let choice: Vec<u32> = p
+        .stages
+        .iter()
+        .map(|t| {
+            let nc = t.configs.len();
+            (0..nc)
+                .max_by(|&x, &y| t.expected_cost_usd[x].total_cmp(&t.expected_cost_usd[y]))
+                .unwrap_or(0) as u32
+        })
+        .collect();
+    let mut hard: Vec<u32> = (0..p.n_samples as u32).collect();
+    if let Ok(ctx) = contexts(
+        p,
+        &Plan {
+            choice: choice.clone(),
+        },
+    ) {
+        let mut lat = Vec::new();
+        latencies(p, &choice, &ctx, &mut lat);
+        hard.sort_by(|&x, &y| lat[y as usize].total_cmp(&lat[x as usize]).then(x.cmp(&y)));
+    }
+    hard
+}

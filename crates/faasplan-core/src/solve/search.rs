@@ -1,0 +1,476 @@
+//! The branch-and-bound engine: a resumable depth-first search over the stages in
+//! topological order, on a growing subset S of the samples (constraint generation).
+//!
+//! A node assigns configurations to the first `k` stages. Per sample `t ∈ S` it
+//! keeps the finish time of every assigned stage, the exact workflow latency so far
+//! and the lower bound `max_j (f_j(t) + tail_j(t))` (never below the least latency
+//! any plan reaches on `t`). A node is pruned when more than `a` samples of S have
+//! a lower bound above the latency limit, or a per-sample cost bound (cost so far
+//! plus the cheapest remaining per-sample cost) above the cost-quantile limit, or
+//! when its expected cost so far plus the cheapest remaining stages exceeds the
+//! cost limit. Candidates are tried in expected-cost order (ascending when cost is
+//! the objective, with a break; descending, i.e. fastest first, when latency is).
+//! Pruning tests use a relative slack of 1e-12 (sums are associated differently
+//! from the checker's); acceptance is exact.
+//!
+//! At a leaf the plan is checked exactly on S, then on all N samples. If it fails
+//! on N, the worst violated samples (up to 8) join S and the search restarts with
+//! the incumbent kept: every plan it skips is infeasible on S (hence on N) or no
+//! better than the incumbent, so the final pass proves optimality. The reduced
+//! problem is a relaxation, so bounds of open nodes are valid lower bounds.
+
+mod node;
+
+use super::bounds::{row_min, subset_bounds};
+use super::eval::{contexts, expected_cost, guarantee, latencies, sample_costs};
+use super::prepared::Prepared;
+use crate::solve::Plan;
+use std::rc::Rc;
+
+/// What the search minimises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Goal {
+    /// Expected cost.
+    Cost,
+    /// Guaranteed latency.
+    Latency,
+    /// Guaranteed per-sample cost.
+    CostQuantile,
+}
+
+/// Inclusive limits a plan must meet (tightened by the incumbent for the objective).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    pub lat_max: f64,
+    pub costq_max: f64,
+    pub mean_max: f64,
+}
+
+/// The best plan found so far.
+#[derive(Clone, Debug)]
+pub(crate) struct Incumbent {
+    pub choice: Vec<u32>,
+    pub value: f64,
+}
+
+/// The largest float below `x` (for strict improvement as an inclusive limit).
+pub(crate) fn below(x: f64) -> f64 {
+    if x.is_nan() || x == f64::NEG_INFINITY {
+        x
+    } else if x == 0.0 {
+        -f64::from_bits(1)
+    } else if x > 0.0 {
+        f64::from_bits(x.to_bits() - 1)
+    } else {
+        f64::from_bits(x.to_bits() + 1)
+    }
+}
+
+pub(crate) fn slack(x: f64) -> f64 {
+    x + x.abs() * 1e-12
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum State {
+    Start,
+    Running,
+    Done,
+}
+
+/// Resumable search state.
+pub(crate) struct Search<'p> {
+    prep: Rc<Prepared<'p>>,
+    goal: Goal,
+    lim: Limits,
+    track_cost: bool,
+    subset: Vec<u32>,
+    in_subset: Vec<bool>,
+    m: usize,
+    lat_t: Vec<Vec<f64>>,
+    cost_t: Vec<Vec<f64>>,
+    tail_t: Vec<f64>,
+    thr_t: Vec<Vec<f64>>,
+    minl_t: Vec<f64>,
+    dh: Vec<f64>,
+    rest: Vec<f64>,
+    depth_of: Vec<usize>,
+    slot_of: Vec<usize>,
+    scan: Vec<u32>,
+    remc_t: Vec<f64>,
+    cands: Vec<Vec<Vec<u32>>>,
+    min_rem: Vec<f64>,
+    fin: Vec<f64>,
+    lat: Vec<f64>,
+    lb: Vec<f64>,
+    pc: Vec<f64>,
+    partial: Vec<f64>,
+    pos: Vec<usize>,
+    end: Vec<usize>,
+    ctx: Vec<usize>,
+    choice: Vec<u32>,
+    dsel: Vec<u32>,
+    depth: usize,
+    state: State,
+    pub inc: Option<Incumbent>,
+    pub nodes: u64,
+    pub rounds: u64,
+    scratch: Vec<f64>,
+}
+
+impl<'p> Search<'p> {
+    /// A search for `goal` under `lim`, starting from the 16 hardest samples.
+    pub(crate) fn new(prep: Rc<Prepared<'p>>, goal: Goal, lim: Limits) -> Self {
+        let k = prep.k;
+        let n = prep.n;
+        let first: Vec<u32> = prep.hard.iter().take(16).copied().collect();
+        let mut slot_of = vec![0; k + 1];
+        for (i, t) in prep.p.stages.iter().enumerate() {
+            slot_of[i + 1] = slot_of[i] + t.n_contexts();
+        }
+        let mut depth_of = vec![0; k];
+        for (d, &i) in prep.p.topo.iter().enumerate() {
+            depth_of[i] = d;
+        }
+        let track_cost =
+            prep.per_sample_cost && (lim.costq_max.is_finite() || goal == Goal::CostQuantile);
+        let mut s = Search {
+            prep,
+            goal,
+            lim,
+            track_cost,
+            subset: Vec::new(),
+            in_subset: vec![false; n],
+            m: 0,
+            lat_t: vec![Vec::new(); k],
+            cost_t: vec![Vec::new(); k],
+            tail_t: Vec::new(),
+            thr_t: Vec::new(),
+            minl_t: Vec::new(),
+            dh: Vec::new(),
+            rest: vec![0.0; k],
+            depth_of,
+            scan: vec![0; k * slot_of[k]],
+            slot_of,
+            remc_t: Vec::new(),
+            cands: Vec::new(),
+            min_rem: vec![0.0; k + 1],
+            fin: Vec::new(),
+            lat: Vec::new(),
+            lb: Vec::new(),
+            pc: Vec::new(),
+            partial: vec![0.0; k + 1],
+            pos: vec![0; k],
+            end: vec![0; k],
+            ctx: vec![0; k],
+            choice: vec![0; k],
+            dsel: vec![0; k],
+            depth: 0,
+            state: State::Start,
+            inc: None,
+            nodes: 0,
+            rounds: 0,
+            scratch: Vec::new(),
+        };
+        s.add_samples(&first);
+        s.filter();
+        s
+    }
+
+    /// A fresh search for another goal that starts from this one's samples.
+    pub(crate) fn fork(&self, goal: Goal, lim: Limits) -> Search<'p> {
+        let mut s = Search::new(Rc::clone(&self.prep), goal, lim);
+        s.add_samples(&self.subset);
+        s.filter();
+        s
+    }
+
+    /// Number of samples in S.
+    pub(crate) fn subset_len(&self) -> usize {
+        self.m
+    }
+
+    /// Restarts with new limits, keeping S; the incumbent is dropped.
+    pub(crate) fn restart(&mut self, lim: Limits) {
+        self.lim = lim;
+        self.inc = None;
+        self.state = State::Start;
+        self.filter();
+    }
+
+    fn add_samples(&mut self, add: &[u32]) {
+        let prep = Rc::clone(&self.prep);
+        let p = prep.p;
+        let n = prep.n;
+        for &s in add {
+            if !self.in_subset[s as usize] {
+                self.in_subset[s as usize] = true;
+                self.subset.push(s);
+            }
+        }
+        let m = self.subset.len();
+        self.m = m;
+        let gather = |v: &[f64], rows: usize| -> Vec<f64> {
+            let mut out = Vec::with_capacity(rows * m);
+            for r in 0..rows {
+                out.extend(self.subset.iter().map(|&s| v[r * n + s as usize]));
+            }
+            out
+        };
+        for (i, t) in p.stages.iter().enumerate() {
+            let rows = t.n_contexts() * t.configs.len();
+            self.lat_t[i] = gather(&t.latency_s, rows);
+            if self.track_cost {
+                self.cost_t[i] = gather(&t.cost_usd, rows);
+            }
+        }
+        let k = prep.k;
+        let b = subset_bounds(&self.lat_t, &p.parents, &p.topo, m, prep.a);
+        self.tail_t = b.tail;
+        self.minl_t = b.minl;
+        self.dh = vec![0.0; k * m];
+        self.thr_t = b.thr;
+        self.fin = vec![0.0; k * m];
+        self.lat = vec![0.0; (k + 1) * m];
+        self.lb = vec![0.0; (k + 1) * m];
+        self.pc = vec![0.0; (k + 1) * m];
+        self.lb[..m].copy_from_slice(&b.base);
+        self.remc_t = vec![0.0; (k + 1) * m];
+        if self.track_cost {
+            for d in (0..k).rev() {
+                let mc = row_min(&self.cost_t[p.topo[d]], m);
+                for (t, c) in mc.iter().enumerate() {
+                    self.remc_t[d * m + t] = self.remc_t[(d + 1) * m + t] + c;
+                }
+            }
+        }
+    }
+
+    /// Candidate lists for the current latency limit and the cheapest remaining costs.
+    fn filter(&mut self) {
+        let prep = Rc::clone(&self.prep);
+        let cap = slack(self.lim.lat_max);
+        self.cands = (0..prep.k)
+            .map(|i| {
+                let nc = prep.p.stages[i].configs.len();
+                prep.sorted[i]
+                    .iter()
+                    .enumerate()
+                    .map(|(c, list)| {
+                        let thr = &self.thr_t[i];
+                        list.iter()
+                            .copied()
+                            .filter(|&j| thr[c * nc + j as usize] <= cap)
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let k = prep.k;
+        self.min_rem[k] = 0.0;
+        for d in (0..k).rev() {
+            let i = prep.p.topo[d];
+            let t = &prep.p.stages[i];
+            let nc = t.configs.len();
+            let mut best = f64::INFINITY;
+            for (c, list) in self.cands[i].iter().enumerate() {
+                if let Some(&j) = list.first() {
+                    best = best.min(t.expected_cost_usd[c * nc + j as usize]);
+                }
+            }
+            self.min_rem[d] = self.min_rem[d + 1] + best;
+        }
+    }
+
+    /// Offers a plan as incumbent: kept when it is feasible on all samples and better.
+    pub(crate) fn offer(&mut self, choice: &[u32]) -> bool {
+        let plan = Plan {
+            choice: choice.to_vec(),
+        };
+        let Ok(ctx) = contexts(self.prep.p, &plan) else {
+            return false;
+        };
+        if !self.concurrency_ok(choice) {
+            return false;
+        }
+        matches!(self.check_full(choice, &ctx), Check::Accepted)
+    }
+
+    /// Guaranteed latency of a plan on all samples (`None` for an invalid plan).
+    pub(crate) fn guaranteed_latency(&mut self, choice: &[u32]) -> Option<f64> {
+        let p = self.prep.p;
+        let plan = Plan {
+            choice: choice.to_vec(),
+        };
+        let ctx = contexts(p, &plan).ok()?;
+        let mut lat = Vec::new();
+        latencies(p, choice, &ctx, &mut lat);
+        Some(guarantee(&lat, self.prep.a, &mut self.scratch))
+    }
+
+    /// Expected cost of a plan (`None` for an invalid plan).
+    pub(crate) fn expected_cost(&self, choice: &[u32]) -> Option<f64> {
+        let p = self.prep.p;
+        let plan = Plan {
+            choice: choice.to_vec(),
+        };
+        let ctx = contexts(p, &plan).ok()?;
+        Some(expected_cost(p, choice, &ctx))
+    }
+
+    /// Expected cost of a plan that holds on S (a cheap screen before [`Self::offer`]).
+    pub(crate) fn screen(&self, choice: &[u32]) -> Option<f64> {
+        let p = self.prep.p;
+        let plan = Plan {
+            choice: choice.to_vec(),
+        };
+        let ctx = contexts(p, &plan).ok()?;
+        let cost = expected_cost(p, choice, &ctx);
+        if cost > self.lim.mean_max || !self.concurrency_ok(choice) {
+            return None;
+        }
+        let m = self.m;
+        let mut fin = vec![0.0; self.prep.k * m];
+        let mut viol = 0;
+        let mut lat = vec![0.0; m];
+        for &i in &p.topo {
+            let nc = p.stages[i].configs.len();
+            let row = (ctx[i] * nc + choice[i] as usize) * m;
+            for t in 0..m {
+                let mut mx = 0.0;
+                for &q in &p.parents[i] {
+                    let f = fin[q * m + t];
+                    if f > mx {
+                        mx = f;
+                    }
+                }
+                let f = mx + self.lat_t[i][row + t];
+                fin[i * m + t] = f;
+                if f > lat[t] {
+                    lat[t] = f;
+                }
+            }
+        }
+        for l in lat {
+            if l > self.lim.lat_max {
+                viol += 1;
+            }
+        }
+        (viol <= self.prep.a).then_some(cost)
+    }
+
+    fn concurrency_ok(&self, choice: &[u32]) -> bool {
+        let p = self.prep.p;
+        let Some(limit) = p.concurrency_limit else {
+            return true;
+        };
+        self.prep.antichains_of.iter().flatten().all(|&mask| {
+            let mut sum = 0u64;
+            let mut b = mask;
+            while b != 0 {
+                let j = b.trailing_zeros() as usize;
+                b &= b - 1;
+                sum += u64::from(p.stages[j].configs[choice[j] as usize].d);
+            }
+            sum <= u64::from(limit)
+        })
+    }
+
+    /// Lower bound on the objective over the plans not yet ruled out.
+    pub(crate) fn lower_bound(&mut self) -> f64 {
+        let inc = self.inc.as_ref().map_or(f64::INFINITY, |x| x.value);
+        let open = match self.state {
+            State::Done => f64::INFINITY,
+            State::Start => self.level_bound(0),
+            State::Running => {
+                let mut b = f64::INFINITY;
+                for d in 0..=self.depth {
+                    if self.pos[d] < self.end[d] {
+                        b = b.min(self.level_bound(d));
+                    }
+                }
+                b
+            }
+        };
+        inc.min(open)
+    }
+
+    /// Runs at most `budget` nodes; returns true when the search has finished.
+    pub(crate) fn step(&mut self, budget: u64) -> bool {
+        let stop = self.nodes.saturating_add(budget);
+        if self.state == State::Start {
+            self.depth = 0;
+            self.partial[0] = 0.0;
+            self.enter(0);
+            self.state = State::Running;
+        }
+        while self.state == State::Running && self.nodes < stop {
+            self.advance();
+        }
+        self.state == State::Done
+    }
+
+    fn check_full(&mut self, choice: &[u32], ctx: &[usize]) -> Check {
+        let p = self.prep.p;
+        let a = self.prep.a;
+        let cost = expected_cost(p, choice, ctx);
+        if cost > self.lim.mean_max {
+            return Check::Rejected;
+        }
+        let mut lat = Vec::new();
+        latencies(p, choice, ctx, &mut lat);
+        let mut pcs = Vec::new();
+        if self.track_cost {
+            sample_costs(p, choice, ctx, &mut pcs);
+        }
+        let lv: Vec<u32> = violators(&lat, self.lim.lat_max);
+        let cv: Vec<u32> = violators(&pcs, self.lim.costq_max);
+        if lv.len() <= a && cv.len() <= a {
+            let value = match self.goal {
+                Goal::Cost => cost,
+                Goal::Latency => guarantee(&lat, a, &mut self.scratch),
+                Goal::CostQuantile => guarantee(&pcs, a, &mut self.scratch),
+            };
+            match self.goal {
+                Goal::Cost => self.lim.mean_max = below(value),
+                Goal::Latency => self.lim.lat_max = below(value),
+                Goal::CostQuantile => self.lim.costq_max = below(value),
+            }
+            self.inc = Some(Incumbent {
+                choice: choice.to_vec(),
+                value,
+            });
+            return Check::Accepted;
+        }
+        let mut add = Vec::new();
+        for (v, vals, limit) in [(lv, &lat, self.lim.lat_max), (cv, &pcs, self.lim.costq_max)] {
+            if v.len() > a {
+                let mut v: Vec<u32> = v
+                    .into_iter()
+                    .filter(|&s| !self.in_subset[s as usize])
+                    .collect();
+                // Worst first: largest excess over the limit.
+                v.sort_by(|&x, &y| {
+                    let (ex, ey) = (vals[x as usize] - limit, vals[y as usize] - limit);
+                    ey.total_cmp(&ex).then(x.cmp(&y))
+                });
+                let room = 8usize.saturating_sub(add.len());
+                add.extend(v.into_iter().take(room));
+            }
+        }
+        Check::Violated(add)
+    }
+}
+
+enum Check {
+    Accepted,
+    Rejected,
+    Violated(Vec<u32>),
+}
+
+fn violators(v: &[f64], limit: f64) -> Vec<u32> {
+    v.iter()
+        .enumerate()
+        .filter(|(_, x)| **x > limit)
+        .map(|(s, _)| s as u32)
+        .collect()
+}

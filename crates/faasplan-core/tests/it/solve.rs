@@ -1,0 +1,404 @@
+//! The exact planner and the frontier against brute force.
+
+use approx::assert_relative_eq;
+use faasplan_core::frontier::{Frontier, FrontierSettings, frontier};
+use faasplan_core::problem::SampledProblem;
+use faasplan_core::settings::{Bound, CostKind};
+use faasplan_core::solve::synthetic::{Shape, Small, problem, small};
+use faasplan_core::solve::{Plan, PlanEval, SolveSettings, Status, evaluate, solve};
+use proptest::prelude::*;
+
+/// Every valid plan with its evaluation (contexts present, concurrency met).
+fn all_plans(p: &SampledProblem) -> Vec<(Plan, PlanEval)> {
+    let sizes: Vec<usize> = p.stages.iter().map(|t| t.configs.len()).collect();
+    let mut out = Vec::new();
+    let mut choice = vec![0u32; sizes.len()];
+    loop {
+        let plan = Plan {
+            choice: choice.clone(),
+        };
+        if let Ok(e) = evaluate(p, &plan)
+            && concurrency_ok(p, &choice)
+        {
+            out.push((plan, e));
+        }
+        let mut i = 0;
+        loop {
+            if i == sizes.len() {
+                return out;
+            }
+            choice[i] += 1;
+            if (choice[i] as usize) < sizes[i] {
+                break;
+            }
+            choice[i] = 0;
+            i += 1;
+        }
+    }
+}
+
+fn reaches(p: &SampledProblem, from: usize, to: usize) -> bool {
+    from == to || p.parents[to].iter().any(|&q| reaches(p, from, q))
+}
+
+/// Concurrency by brute force over every subset of pairwise independent stages.
+fn concurrency_ok(p: &SampledProblem, choice: &[u32]) -> bool {
+    let Some(c) = p.concurrency_limit else {
+        return true;
+    };
+    let k = p.stages.len();
+    (1u32..1 << k).all(|mask| {
+        let set: Vec<usize> = (0..k).filter(|i| mask >> i & 1 == 1).collect();
+        let anti = set.iter().all(|&a| {
+            set.iter()
+                .all(|&b| a == b || (!reaches(p, a, b) && !reaches(p, b, a)))
+        });
+        !anti
+            || set
+                .iter()
+                .map(|&i| p.stages[i].configs[choice[i] as usize].d)
+                .sum::<u32>()
+                <= c
+    })
+}
+
+/// The brute-force non-dominated set: (latency, cost), latency ascending.
+fn brute_frontier(plans: &[(Plan, PlanEval)]) -> Vec<(f64, f64)> {
+    let mut v: Vec<(f64, f64)> = plans
+        .iter()
+        .map(|(_, e)| (e.guaranteed_latency_s, e.expected_cost_usd))
+        .collect();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for (l, c) in v {
+        if out.last().is_none_or(|&(_, lc)| c < lc) {
+            out.push((l, c));
+        }
+    }
+    out
+}
+
+fn min_by(
+    plans: &[(Plan, PlanEval)],
+    ok: impl Fn(&PlanEval) -> bool,
+    key: impl Fn(&PlanEval) -> f64,
+) -> Option<f64> {
+    plans
+        .iter()
+        .filter(|(_, e)| ok(e))
+        .map(|(_, e)| key(e))
+        .min_by(f64::total_cmp)
+}
+
+type Key = fn(&PlanEval) -> f64;
+type Feasible = Box<dyn Fn(&PlanEval) -> bool>;
+
+/// Solves `bound` and checks status, objective and feasibility against brute force.
+fn check_bound(p: &SampledProblem, plans: &[(Plan, PlanEval)], bound: Bound) {
+    let sol = solve(
+        p,
+        SolveSettings {
+            bound,
+            max_nodes: None,
+        },
+    )
+    .unwrap();
+    let (feasible, objective, nearest): (Feasible, Key, Key) = match bound {
+        Bound::Latency { max_s } => (
+            Box::new(move |e: &PlanEval| e.guaranteed_latency_s <= max_s),
+            |e| e.expected_cost_usd,
+            |e| e.guaranteed_latency_s,
+        ),
+        Bound::Cost {
+            max_usd,
+            kind: CostKind::Mean,
+        } => (
+            Box::new(move |e: &PlanEval| e.expected_cost_usd <= max_usd),
+            |e| e.guaranteed_latency_s,
+            |e| e.expected_cost_usd,
+        ),
+        Bound::Cost {
+            max_usd,
+            kind: CostKind::Quantile,
+        } => (
+            Box::new(move |e: &PlanEval| e.cost_quantile_usd <= max_usd),
+            |e| e.guaranteed_latency_s,
+            |e| e.cost_quantile_usd,
+        ),
+    };
+    match min_by(plans, &feasible, objective) {
+        Some(best) => {
+            assert_eq!(sol.status, Status::Optimal, "bound {bound:?}");
+            let e = evaluate(p, sol.plan.as_ref().unwrap()).unwrap();
+            assert!(feasible(&e), "returned plan breaks {bound:?}");
+            assert_relative_eq!(objective(&e), best, max_relative = 1e-12);
+            if !matches!(bound, Bound::Latency { .. }) {
+                // Among the fastest plans the cheapest is returned.
+                let cheapest = min_by(
+                    plans,
+                    |x| feasible(x) && x.guaranteed_latency_s == best,
+                    |x| x.expected_cost_usd,
+                );
+                assert_relative_eq!(e.expected_cost_usd, cheapest.unwrap(), max_relative = 1e-12);
+            }
+        }
+        None => {
+            let want = min_by(plans, |_| true, nearest);
+            match sol.status {
+                Status::Infeasible { nearest_bound } => match (nearest_bound, want) {
+                    (Some(a), Some(b)) => assert_relative_eq!(a, b, max_relative = 1e-12),
+                    (a, b) => assert_eq!(a, b),
+                },
+                s => panic!("expected infeasible for {bound:?}, got {s:?}"),
+            }
+        }
+    }
+}
+
+fn check_frontier(p: &SampledProblem, plans: &[(Plan, PlanEval)]) -> Frontier {
+    let f = frontier(p, FrontierSettings::default()).unwrap();
+    let want = brute_frontier(plans);
+    assert_eq!(f.points.len(), want.len(), "frontier size");
+    for (pt, (l, c)) in f.points.iter().zip(&want) {
+        assert_eq!(pt.guaranteed_latency_s, *l);
+        assert_relative_eq!(pt.expected_cost_usd, *c, max_relative = 1e-12);
+        let e = evaluate(p, &pt.plan).unwrap();
+        assert_eq!(e.guaranteed_latency_s, pt.guaranteed_latency_s);
+        assert!(concurrency_ok(p, &pt.plan.choice));
+    }
+    f
+}
+
+fn small_strategy() -> impl Strategy<Value = (Small, u64)> {
+    (
+        2usize..=5,
+        2usize..=6,
+        5usize..=40,
+        0usize..=2,
+        proptest::option::of(2u32..=8),
+        any::<bool>(),
+        any::<u64>(),
+    )
+        .prop_map(|(stages, max_configs, samples, a, limit, ties, seed)| {
+            let o = Small {
+                stages,
+                max_configs,
+                samples,
+                allowed_violations: a,
+                concurrency_limit: limit,
+                ties,
+            };
+            (o, seed)
+        })
+}
+
+fn bounds_to_try(plans: &[(Plan, PlanEval)]) -> Vec<Bound> {
+    let front = brute_frontier(plans);
+    let mut b = vec![
+        Bound::Latency { max_s: 0.0 },
+        Bound::Latency {
+            max_s: f64::INFINITY,
+        },
+    ];
+    for &(l, c) in front.iter().take(6) {
+        b.push(Bound::Latency { max_s: l });
+        b.push(Bound::Latency {
+            max_s: l * (1.0 - 1e-9),
+        });
+        for kind in [CostKind::Mean, CostKind::Quantile] {
+            b.push(Bound::Cost { max_usd: c, kind });
+            b.push(Bound::Cost {
+                max_usd: c * (1.0 - 1e-9),
+                kind,
+            });
+        }
+    }
+    if let Some((_, e)) = plans.first() {
+        b.push(Bound::Cost {
+            max_usd: e.cost_quantile_usd,
+            kind: CostKind::Quantile,
+        });
+    }
+    b.push(Bound::Cost {
+        max_usd: 0.0,
+        kind: CostKind::Quantile,
+    });
+    b
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+proptest! {
+    #![proptest_config(ProptestConfig { cases: std::env::var("SOLVE_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(96), ..ProptestConfig::default() })]
+
+    #[test]
+    fn optimum_equals_brute_force_on_small_instances((o, seed) in small_strategy()) {
+        let p = small(o, seed);
+        let plans = all_plans(&p);
+        for b in bounds_to_try(&plans) {
+            check_bound(&p, &plans, b);
+        }
+    }
+
+    #[test]
+    fn frontier_equals_brute_force_non_dominated_set((o, seed) in small_strategy()) {
+        let p = small(o, seed);
+        let plans = all_plans(&p);
+        let f = check_frontier(&p, &plans);
+        for pt in &f.points {
+            check_bound(&p, &plans, Bound::Latency { max_s: pt.guaranteed_latency_s });
+        }
+    }
+
+    #[test]
+    fn same_input_gives_bit_identical_output((o, seed) in small_strategy()) {
+        let p = small(o, seed);
+        let s = SolveSettings { bound: Bound::Latency { max_s: 4.0 }, max_nodes: None };
+        let a = format!("{:?}", solve(&p, s.clone()).unwrap());
+        prop_assert_eq!(a, format!("{:?}", solve(&p, s).unwrap()));
+        let f1 = frontier(&p, FrontierSettings::default()).unwrap();
+        prop_assert_eq!(format!("{f1:?}"), format!("{:?}", frontier(&p, FrontierSettings::default()).unwrap()));
+    }
+}
+
+fn ml() -> SampledProblem {
+    problem(Shape::Ml, 300, 7)
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn unreachable_latency_bound_reports_the_least_guaranteed_latency() {
+    let p = ml();
+    let sol = solve(
+        &p,
+        SolveSettings {
+            bound: Bound::Latency { max_s: 0.1 },
+            max_nodes: None,
+        },
+    )
+    .unwrap();
+    let f = frontier(&p, FrontierSettings::default()).unwrap();
+    let fastest = f.points.first().unwrap().guaranteed_latency_s;
+    assert_eq!(
+        sol.status,
+        Status::Infeasible {
+            nearest_bound: Some(fastest)
+        }
+    );
+    assert!(sol.plan.is_none());
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn unreachable_cost_bound_reports_the_least_cost() {
+    let p = ml();
+    let sol = solve(
+        &p,
+        SolveSettings {
+            bound: Bound::Cost {
+                max_usd: 0.0,
+                kind: CostKind::Mean,
+            },
+            max_nodes: None,
+        },
+    )
+    .unwrap();
+    let f = frontier(&p, FrontierSettings::default()).unwrap();
+    let cheapest = f.points.last().unwrap().expected_cost_usd;
+    assert_eq!(
+        sol.status,
+        Status::Infeasible {
+            nearest_bound: Some(cheapest)
+        }
+    );
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn budget_stop_reports_a_gap_that_brackets_the_optimum() {
+    let p = ml();
+    let f = frontier(&p, FrontierSettings::default()).unwrap();
+    let mid = &f.points[f.points.len() / 2];
+    let bound = Bound::Latency {
+        max_s: mid.guaranteed_latency_s,
+    };
+    for max_nodes in [1, 5, 20, 100] {
+        let sol = solve(
+            &p,
+            SolveSettings {
+                bound,
+                max_nodes: Some(max_nodes),
+            },
+        )
+        .unwrap();
+        match sol.status {
+            Status::Optimal => assert_relative_eq!(
+                sol.expected_cost_usd,
+                mid.expected_cost_usd,
+                max_relative = 1e-12
+            ),
+            Status::Feasible { gap } => {
+                assert!((0.0..=1.0).contains(&gap));
+                assert!(sol.expected_cost_usd >= mid.expected_cost_usd);
+                assert!(
+                    sol.expected_cost_usd * (1.0 - gap) <= mid.expected_cost_usd * (1.0 + 1e-12)
+                );
+            }
+            Status::BudgetExhausted { lower_bound } => {
+                assert!(lower_bound <= mid.expected_cost_usd)
+            }
+            s => panic!("unexpected {s:?}"),
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn frontier_lookups_pick_the_cheapest_under_latency_and_fastest_under_cost() {
+    let p = ml();
+    let f = frontier(&p, FrontierSettings::default()).unwrap();
+    assert!(
+        f.points
+            .windows(2)
+            .all(|w| w[0].guaranteed_latency_s < w[1].guaranteed_latency_s
+                && w[0].expected_cost_usd > w[1].expected_cost_usd)
+    );
+    let mid = &f.points[f.points.len() / 2];
+    assert_eq!(f.for_latency_bound(mid.guaranteed_latency_s), Some(mid));
+    assert_eq!(f.for_cost_bound(mid.expected_cost_usd), Some(mid));
+    assert_eq!(f.for_latency_bound(0.0), None);
+    assert_eq!(f.for_cost_bound(0.0), None);
+    let sol = solve(
+        &p,
+        SolveSettings {
+            bound: Bound::Latency {
+                max_s: mid.guaranteed_latency_s,
+            },
+            max_nodes: None,
+        },
+    )
+    .unwrap();
+    assert_relative_eq!(
+        sol.expected_cost_usd,
+        mid.expected_cost_usd,
+        max_relative = 1e-12
+    );
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn thinned_frontier_keeps_points_at_least_a_step_apart() {
+    let p = ml();
+    let f = frontier(&p, FrontierSettings { min_step_s: 0.5 }).unwrap();
+    assert!(
+        f.points
+            .windows(2)
+            .all(|w| w[1].guaranteed_latency_s - w[0].guaranteed_latency_s >= 0.5)
+    );
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn evaluate_rejects_a_plan_of_the_wrong_length() {
+    let p = ml();
+    assert!(evaluate(&p, &Plan { choice: vec![0] }).is_err());
+}
