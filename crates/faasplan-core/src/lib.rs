@@ -17,6 +17,7 @@ pub mod dag;
 pub mod formats;
 pub mod frontier;
 pub mod model;
+pub mod pipeline;
 pub mod plan;
 pub mod platform;
 pub mod problem;

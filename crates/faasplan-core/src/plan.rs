@@ -17,7 +17,7 @@
 //! | `settings.samples` | integer | N, the number of samples actually used |
 //! | `settings.seed` | integer | seed of the samples |
 //! | `settings.platform` | string | platform name |
-//! | `status` | `{"kind": "optimal"}`, `{"kind": "feasible_with_gap", "relative_gap"}` or `{"kind": "infeasible", "nearest_bound": <bound>}` | outcome; `relative_gap` = (plan objective − best lower bound) / plan objective; `nearest_bound` is the tightest achievable bound of the same type |
+//! | `status` | `{"kind": "optimal"}`, `{"kind": "feasible_with_gap", "relative_gap"}` or `{"kind": "infeasible", "nearest_bound": <bound> or null}` or `{"kind": "budget_exhausted", "lower_bound"}` | outcome; `relative_gap` = (plan objective − best lower bound) / plan objective; `nearest_bound` is the tightest achievable bound of the same type |
 //! | `stages[]` | list | one entry per stage, in workflow order (empty when infeasible and no plan is shown) |
 //! | `stages[].stage` | string | stage id |
 //! | `stages[].memory_mb`, `stages[].vcpu`, `stages[].d` | integer, number, integer | chosen memory per instance, its vCPUs (`memory_mb / mb_per_vcpu`), instance count |
@@ -92,8 +92,14 @@ pub enum PlanStatus {
     },
     /// No configuration meets the bound.
     Infeasible {
-        /// The tightest bound of the same type that some configuration meets.
-        nearest_bound: Bound,
+        /// The tightest bound of the same type that some configuration meets
+        /// (`null` when no configuration exists at all, e.g. under the concurrency limit).
+        nearest_bound: Option<Bound>,
+    },
+    /// The work budget ran out before any plan meeting the bound was found.
+    BudgetExhausted {
+        /// Proven lower bound on the objective (USD for a latency bound, s for a cost bound).
+        lower_bound: f64,
     },
 }
 

@@ -172,7 +172,7 @@ fn plan_json_round_trips_for_every_status() {
             relative_gap: 0.0125,
         },
         PlanStatus::Infeasible {
-            nearest_bound: Bound::Latency { max_s: 71.5 },
+            nearest_bound: Some(Bound::Latency { max_s: 71.5 }),
         },
     ];
     for status in statuses {
@@ -186,10 +186,10 @@ fn plan_json_round_trips_for_every_status() {
     let example = plan::to_json(&sample_plan(PlanStatus::Optimal));
     expect_test::expect_file!["plan_example.json"].assert_eq(&example);
     let mut empty = sample_plan(PlanStatus::Infeasible {
-        nearest_bound: Bound::Cost {
+        nearest_bound: Some(Bound::Cost {
             max_usd: 0.002,
             kind: CostKind::Mean,
-        },
+        }),
     });
     (empty.stages, empty.totals, empty.out_of_sample) = (Vec::new(), None, None);
     assert_eq!(plan::from_json(&plan::to_json(&empty)).unwrap(), empty);

@@ -1,0 +1,100 @@
+//! The planning run end to end on the bundled real profiles.
+
+use faasplan_core::formats::jolteon::{JolteonProfileOptions, import};
+use faasplan_core::formats::project::Project;
+use faasplan_core::pipeline::{self, Limits};
+use faasplan_core::plan::PlanStatus;
+use faasplan_core::platform::Preset;
+use faasplan_core::settings::{Bound, PlanSettings};
+
+fn project(which: &str, bound: Bound) -> Project {
+    let (wf, pf) = match which {
+        "ml" => (
+            include_str!("../../../../static/examples/ML-pipeline.json"),
+            include_str!("../../../../static/examples/ML-Pipeline_profile.json"),
+        ),
+        _ => (
+            include_str!("../../../../static/examples/Video-analytics.json"),
+            include_str!("../../../../static/examples/Video-Analytics_profile.json"),
+        ),
+    };
+    let (workflow, profiles) = import(wf, pf, None, &JolteonProfileOptions::default()).unwrap();
+    Project {
+        workflow,
+        profiles,
+        platform: Preset::AwsX86_64.platform(),
+        settings: PlanSettings {
+            bound,
+            ..PlanSettings::default()
+        },
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn a_met_bound_gives_an_optimal_plan_that_meets_it_in_and_out_of_sample() {
+    let p = project("ml", Bound::Latency { max_s: 40.0 });
+    let r = pipeline::plan(&p, Limits::default()).unwrap();
+    assert_eq!(r.status, PlanStatus::Optimal);
+    assert_eq!(r.stages.len(), 4);
+    let totals = r.totals.as_ref().unwrap();
+    assert!(totals.guaranteed_latency_s <= 40.0);
+    assert!(totals.latency_q_s <= totals.guaranteed_latency_s);
+    let oos = r.out_of_sample.as_ref().unwrap();
+    assert_eq!(oos.samples, r.settings.samples);
+    assert!(
+        oos.fraction_meeting_bound >= 0.95,
+        "{}",
+        oos.fraction_meeting_bound
+    );
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn the_same_seed_gives_the_same_plan_bytes() {
+    let p = project("video", Bound::Latency { max_s: 30.0 });
+    let a = faasplan_core::plan::to_json(&pipeline::plan(&p, Limits::default()).unwrap());
+    let b = faasplan_core::plan::to_json(&pipeline::plan(&p, Limits::default()).unwrap());
+    assert_eq!(a, b);
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn an_unreachable_bound_is_infeasible_with_the_nearest_achievable_bound() {
+    let p = project("ml", Bound::Latency { max_s: 1.0 });
+    let r = pipeline::plan(&p, Limits::default()).unwrap();
+    let PlanStatus::Infeasible {
+        nearest_bound: Some(Bound::Latency { max_s }),
+    } = r.status
+    else {
+        panic!("expected infeasible, got {:?}", r.status);
+    };
+    assert!(max_s > 1.0);
+    assert!(r.stages.is_empty());
+    // The nearest bound is achievable.
+    let r = pipeline::plan(&project("ml", Bound::Latency { max_s }), Limits::default()).unwrap();
+    assert_eq!(r.status, PlanStatus::Optimal);
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn the_frontier_look_up_matches_the_direct_solve() {
+    let p = project("ml", Bound::Latency { max_s: 25.0 });
+    let prepared = pipeline::prepare(&p).unwrap();
+    let frontier = pipeline::frontier(&prepared, |_, _| {}).unwrap();
+    assert!(
+        frontier.points.len() > 10,
+        "{} points",
+        frontier.points.len()
+    );
+    let point = frontier.for_latency_bound(25.0).unwrap();
+    let r = pipeline::plan(&p, Limits::default()).unwrap();
+    let totals = r.totals.unwrap();
+    assert_eq!(point.expected_cost_usd, totals.expected_cost_usd);
+    let chosen: Vec<(u32, u32)> = r.stages.iter().map(|s| (s.memory_mb, s.d)).collect();
+    let looked_up: Vec<(u32, u32)> = pipeline::configs(&prepared.problem, &point.plan)
+        .iter()
+        .map(|c| (c.memory_mb, c.d))
+        .collect();
+    assert_eq!(chosen, looked_up);
+}
