@@ -157,13 +157,13 @@ fn fitted_models() -> Vec<model::StageModel> {
     out
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// Every fitted step curve is non-increasing in memory and in d, and a
     /// single-instance stage gets no faster with more input partitions.
     #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
     fn fitted_curves_are_monotone(mem in 128u32..10_240, extra in 1u32..4000, d in 1u32..64, dd in 1u32..32) {
         for sm in fitted_models() {
             let (lo, hi) = (f64::from(mem) / 1792.0, f64::from(mem + extra) / 1792.0);
@@ -184,13 +184,13 @@ proptest! {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// With the same draws (common random numbers), more memory never gives a
     /// slower stage sample.
     #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
     fn sampled_latency_is_non_increasing_in_memory(mem in 128u32..10_240, extra in 1u32..4000, d in 1u32..64, u0 in 0.0f64..1.0, u1 in 0.0f64..1.0) {
         for sm in fitted_models() {
             let lo = Config { memory_mb: mem, d };

@@ -226,11 +226,11 @@ fn bounds_to_try(plans: &[(Plan, PlanEval)]) -> Vec<Bound> {
     b
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 proptest! {
     #![proptest_config(ProptestConfig { cases: std::env::var("SOLVE_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(96), ..ProptestConfig::default() })]
 
     #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn optimum_equals_brute_force_on_small_instances((o, seed) in small_strategy()) {
         let p = small(o, seed);
         let plans = all_plans(&p);
@@ -240,6 +240,7 @@ proptest! {
     }
 
     #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn frontier_equals_brute_force_non_dominated_set((o, seed) in small_strategy()) {
         let p = small(o, seed);
         let plans = all_plans(&p);
@@ -250,6 +251,7 @@ proptest! {
     }
 
     #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn same_input_gives_bit_identical_output((o, seed) in small_strategy()) {
         let p = small(o, seed);
         let s = SolveSettings { bound: Bound::Latency { max_s: 4.0 }, max_nodes: None };
