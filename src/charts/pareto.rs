@@ -109,6 +109,16 @@ impl ParetoView {
         (x, y)
     }
 
+    /// The point a bound picks on a frontier ascending in latency: the
+    /// cheapest point within a latency bound (the last one at or below it), or
+    /// the fastest point within a cost bound (the first one at or below it).
+    pub fn chosen_for_bound(points: &[(f64, f64)], bound: BoundLine) -> Option<usize> {
+        match bound {
+            BoundLine::Latency(max_s) => points.iter().rposition(|p| p.0 <= max_s),
+            BoundLine::Cost(max_usd) => points.iter().position(|p| p.1 <= max_usd),
+        }
+    }
+
     /// The frontier as CSV: `latency_s,cost_usd,cost_usd_per_million,chosen`.
     pub fn to_csv(&self) -> String {
         let mut out = String::from("latency_s,cost_usd,cost_usd_per_million,chosen\n");

@@ -158,3 +158,24 @@ fn profile_chart_of_a_bundled_stage_has_one_series_per_d() {
     }
     assert!(svg.contains("memory (MB)") && svg.contains("wall time (s)"));
 }
+
+#[test]
+fn a_bound_picks_the_cheapest_point_within_latency_or_the_fastest_within_cost() {
+    let v = synthetic();
+    assert_eq!(
+        ParetoView::chosen_for_bound(&v.points, BoundLine::Latency(14.0)),
+        Some(1)
+    );
+    assert_eq!(
+        ParetoView::chosen_for_bound(&v.points, BoundLine::Latency(5.0)),
+        None
+    );
+    assert_eq!(
+        ParetoView::chosen_for_bound(&v.points, BoundLine::Cost(0.003)),
+        Some(1)
+    );
+    assert_eq!(
+        ParetoView::chosen_for_bound(&v.points, BoundLine::Cost(0.001)),
+        None
+    );
+}

@@ -1,0 +1,40 @@
+//! The profile chart on a canvas, redrawn when its view changes.
+
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+use crate::charts::profile::{ProfilesView, draw_profile};
+
+/// Props of [`ProfileChart`].
+#[derive(Properties, PartialEq)]
+pub struct ProfileChartProps {
+    /// What to draw.
+    pub view: ProfilesView,
+}
+
+/// Canvas size, px (CSS scales it to the panel's width).
+pub const PROFILE_CANVAS: (u32, u32) = (560, 300);
+
+/// Wall time against memory for one stage.
+#[component]
+pub fn ProfileChart(props: &ProfileChartProps) -> Html {
+    let canvas = use_node_ref();
+    {
+        let canvas = canvas.clone();
+        use_effect_with(props.view.clone(), move |view| {
+            if let Some(el) = canvas.cast::<HtmlCanvasElement>()
+                && let Some(backend) = CanvasBackend::with_canvas_object(el)
+            {
+                // A failed draw leaves the canvas blank; there is nothing better to show.
+                let _ = draw_profile(&backend.into_drawing_area(), view);
+            }
+        });
+    }
+    html! {
+        <canvas class="chart profile-chart" data-testid="profile-chart" ref={canvas}
+            width={PROFILE_CANVAS.0.to_string()} height={PROFILE_CANVAS.1.to_string()}
+            aria-label={format!("Measured wall time against memory of stage {}", props.view.stage)} />
+    }
+}
