@@ -3,6 +3,7 @@
 //! downloading text, and localStorage.
 //! Components call these instead of touching `web_sys` themselves.
 
+pub mod canvas;
 pub mod crash;
 pub mod download;
 pub mod fetch;

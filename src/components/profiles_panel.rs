@@ -71,12 +71,13 @@ pub fn ProfilesPanel() -> Html {
                     <input type="file" multiple=true accept={OPEN_ACCEPT} data-testid="profiles-file" {onchange} />
                 </label>
             </header>
-            <div class="control csv-mb">
+            { view_body(state, &store) }
+            <details class="csv-mb">
+                <summary>{ format!("Profile CSV files are read as measured at {} MB per vCPU", state.csv_mb_per_vcpu) }</summary>
                 <NumberField label="CSV measured at" unit="MB per vCPU" value={state.csv_mb_per_vcpu}
                     min=64.0 max=16384.0 step=1.0 testid="csv-mb-per-vcpu"
                     on_change={store.callback(Action::SetCsvMbPerVcpu)} on_invalid={invalid} />
-            </div>
-            { view_body(state, &store) }
+            </details>
         </section>
     }
 }

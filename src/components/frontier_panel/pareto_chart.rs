@@ -12,6 +12,7 @@ use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
+use crate::browser::canvas::fit_canvas;
 use crate::browser::download::{download_text, download_url};
 use crate::browser::js_message;
 use crate::charts::hover::nearest;
@@ -20,8 +21,10 @@ use crate::charts::{ChartFrame, fmt_sig};
 use crate::state::Level;
 use crate::store::use_store;
 
-/// Canvas size, px (CSS scales it to the panel's width).
-pub const PARETO_CANVAS: (u32, u32) = (720, 400);
+/// Size of the exported SVG, px (the canvas takes the width it is shown at).
+pub const PARETO_CANVAS: (u32, u32) = (720, 420);
+/// Canvas height over width.
+pub const PARETO_ASPECT: f64 = 0.6;
 /// How far from a point the pointer may be and still show it, canvas px.
 pub const HOVER_RADIUS_PX: f64 = 14.0;
 
@@ -66,7 +69,13 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
         let (canvas, frame, view) = (canvas.clone(), frame.clone(), view.clone());
         use_effect_with((props.view_rev, (*hidden).clone()), move |_| {
             if let Some(el) = canvas.cast::<HtmlCanvasElement>()
-                && let Some(backend) = CanvasBackend::with_canvas_object(el)
+                && let Some(backend) = CanvasBackend::with_canvas_object(fit_canvas(
+                    el,
+                    PARETO_ASPECT,
+                    300,
+                    1200,
+                    PARETO_CANVAS.0,
+                ))
             {
                 frame
                     .borrow()
@@ -135,7 +144,6 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
         <div class="pareto">
             <div class="chart-wrap">
                 <canvas class="chart pareto-chart" data-testid="pareto-canvas" ref={canvas}
-                    width={PARETO_CANVAS.0.to_string()} height={PARETO_CANVAS.1.to_string()}
                     aria-label="Latency–cost frontier" {onmousemove} {onmouseleave} />
                 { view_tooltip(&props.view, *hover) }
             </div>

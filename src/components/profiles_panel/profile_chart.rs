@@ -5,6 +5,7 @@ use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
+use crate::browser::canvas::fit_canvas;
 use crate::charts::profile::{ProfilesView, draw_profile};
 
 /// Props of [`ProfileChart`].
@@ -14,8 +15,10 @@ pub struct ProfileChartProps {
     pub view: ProfilesView,
 }
 
-/// Canvas size, px (CSS scales it to the panel's width).
-pub const PROFILE_CANVAS: (u32, u32) = (560, 300);
+/// Canvas height over width.
+pub const PROFILE_ASPECT: f64 = 0.62;
+/// Canvas width when it is not laid out yet, px.
+pub const PROFILE_FALLBACK_W: u32 = 480;
 
 /// Wall time against memory for one stage.
 #[component]
@@ -25,7 +28,13 @@ pub fn ProfileChart(props: &ProfileChartProps) -> Html {
         let canvas = canvas.clone();
         use_effect_with(props.view.clone(), move |view| {
             if let Some(el) = canvas.cast::<HtmlCanvasElement>()
-                && let Some(backend) = CanvasBackend::with_canvas_object(el)
+                && let Some(backend) = CanvasBackend::with_canvas_object(fit_canvas(
+                    el,
+                    PROFILE_ASPECT,
+                    280,
+                    900,
+                    PROFILE_FALLBACK_W,
+                ))
             {
                 // A failed draw leaves the canvas blank; there is nothing better to show.
                 let _ = draw_profile(&backend.into_drawing_area(), view);
@@ -34,7 +43,6 @@ pub fn ProfileChart(props: &ProfileChartProps) -> Html {
     }
     html! {
         <canvas class="chart profile-chart" data-testid="profile-chart" ref={canvas}
-            width={PROFILE_CANVAS.0.to_string()} height={PROFILE_CANVAS.1.to_string()}
             aria-label={format!("Measured wall time against memory of stage {}", props.view.stage)} />
     }
 }
