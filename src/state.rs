@@ -283,7 +283,7 @@ impl AppState {
         }
     }
 
-    fn load_project(&mut self, mut project: Project) {
+    pub(crate) fn load_project(&mut self, mut project: Project) {
         edit::layout_if_unplaced(&mut project.workflow);
         self.project = project;
         self.fit_rev += 1;
@@ -292,40 +292,7 @@ impl AppState {
         self.touch_inputs();
     }
 
-    /// Applies a batch of read files: a project replaces everything; a
-    /// workflow replaces the workflow (one undo step) and drops profiles that
-    /// do not fit it; profiles replace the profiles.
-    fn apply_import(&mut self, imported: &Imported) {
-        if let Some(core) = &imported.project {
-            self.load_project(Project::from_core(core.clone()));
-        }
-        if let Some(workflow) = &imported.workflow {
-            self.apply_edit(Action::ImportWorkflow(workflow.clone()));
-            let fits = |p: &faasplan_core::profile::Profiles| {
-                p.stages
-                    .iter()
-                    .all(|s| workflow.stage_index(&s.stage).is_some())
-            };
-            if imported.profiles.is_none() && !self.project.profiles.as_ref().is_some_and(fits) {
-                self.project.profiles = None;
-            }
-        }
-        if let Some(profiles) = &imported.profiles {
-            self.project.profiles = Some(profiles.clone());
-            self.touch_inputs();
-        }
-        if let Some(grid) = &imported.grid {
-            self.jolteon_grid = Some(grid.clone());
-        }
-        if !imported.summary.is_empty() {
-            self.notify(
-                Level::Info,
-                format!("Opened {}", imported.summary.join("; ")),
-            );
-        }
-    }
-
-    fn touch_inputs(&mut self) {
+    pub(crate) fn touch_inputs(&mut self) {
         self.inputs_rev += 1;
         self.doc_rev += 1;
     }

@@ -7,6 +7,8 @@
 //! platform's MB per vCPU, and an empty list reads back as "no profiles".
 //! The platform preset is not in the core file: it is recognised again when
 //! the platform equals a preset's, else it reads back as custom prices.
+//!
+//! Applying a batch of opened files ([`Action::FilesImported`]) is here too.
 
 use faasplan_core::formats::project::Project as CoreProject;
 use faasplan_core::platform::Preset;
@@ -15,6 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use super::edit::layout_if_unplaced;
 use super::project::{PlatformChoice, Project};
+use super::{Action, AppState, Level};
+use crate::import::Imported;
 
 /// MB per vCPU assumed for profile CSV files until the user says otherwise
 /// (the bundled Jolteon profiles were measured with 1,792).
@@ -87,6 +91,41 @@ impl Autosave {
         let mut project = Project::from_core(core);
         project.platform_choice = self.platform_choice;
         Ok(project)
+    }
+}
+
+impl AppState {
+    /// Applies a batch of read files: a project replaces everything; a
+    /// workflow replaces the workflow (one undo step) and drops profiles that
+    /// do not fit it; profiles replace the profiles.
+    pub(crate) fn apply_import(&mut self, imported: &Imported) {
+        if let Some(core) = &imported.project {
+            self.load_project(Project::from_core(core.clone()));
+        }
+        if let Some(workflow) = &imported.workflow {
+            self.apply_edit(Action::ImportWorkflow(workflow.clone()));
+            let fits = |p: &faasplan_core::profile::Profiles| {
+                p.stages
+                    .iter()
+                    .all(|s| workflow.stage_index(&s.stage).is_some())
+            };
+            if imported.profiles.is_none() && !self.project.profiles.as_ref().is_some_and(fits) {
+                self.project.profiles = None;
+            }
+        }
+        if let Some(profiles) = &imported.profiles {
+            self.project.profiles = Some(profiles.clone());
+            self.touch_inputs();
+        }
+        if let Some(grid) = &imported.grid {
+            self.jolteon_grid = Some(grid.clone());
+        }
+        if !imported.summary.is_empty() {
+            self.notify(
+                Level::Info,
+                format!("Opened {}", imported.summary.join("; ")),
+            );
+        }
     }
 }
 
