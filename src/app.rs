@@ -1,19 +1,21 @@
-//! The app shell: store, header, notices and the five panels.
+//! The app shell: store, header, notices, the five panels, and the page-wide
+//! drop target for files.
 
 use yew::prelude::*;
 
+use crate::browser::file::{drags_files, dropped_files};
 use crate::components::controls_panel::ControlsPanel;
 use crate::components::editor::EditorPanel;
 use crate::components::frontier_panel::FrontierPanel;
-use crate::components::header::Header;
+use crate::components::header::{Header, open_files};
 use crate::components::notices::Notices;
 use crate::components::plan_panel::PlanPanel;
 use crate::components::profiles_panel::ProfilesPanel;
 use crate::hooks::use_autosave::use_autosave;
-use crate::store::StoreProvider;
+use crate::store::{StoreProvider, use_store};
 
-/// localStorage key of the autosaved project.
-pub const AUTOSAVE_KEY: &str = "faasplan.project.v1";
+/// localStorage key of the autosave record ([`crate::state::Autosave`]).
+pub const AUTOSAVE_KEY: &str = "faasplan.autosave.v2";
 
 /// Props of [`App`].
 #[derive(Properties, PartialEq)]
@@ -44,8 +46,41 @@ pub fn App(props: &AppProps) -> Html {
 #[component]
 fn Shell(props: &AppProps) -> Html {
     use_autosave(props.storage_key.clone());
+    let store = use_store();
+    let dragging = use_state(|| false);
+    let ondragover = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            if drags_files(&e) {
+                // Without this the browser opens the file instead of dropping it here.
+                e.prevent_default();
+                dragging.set(true);
+            }
+        })
+    };
+    let ondragleave = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            // Leaving for a child element also fires; only a leave to outside counts.
+            if e.related_target().is_none() {
+                dragging.set(false);
+            }
+        })
+    };
+    let ondrop = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            let files = dropped_files(&e);
+            if !files.is_empty() {
+                e.prevent_default();
+                open_files(store.clone(), files);
+            }
+            dragging.set(false);
+        })
+    };
     html! {
-        <div class="app">
+        <div class={classes!("app", dragging.then_some("dragging"))} data-testid="app"
+            {ondragover} {ondragleave} {ondrop}>
             <Header />
             <Notices />
             <main class="layout">
@@ -55,6 +90,11 @@ fn Shell(props: &AppProps) -> Html {
                 <FrontierPanel />
                 <PlanPanel />
             </main>
+            if *dragging {
+                <div class="drop-hint" aria-hidden="true">
+                    { "Drop a project, Jolteon workflow + profile, grid or profile CSV" }
+                </div>
+            }
         </div>
     }
 }

@@ -1,9 +1,12 @@
 //! Small wrappers around browser APIs, each returning `Result` with a message
-//! fit for a notice: reading a picked file, downloading text, and localStorage.
+//! fit for a notice: reading picked or dropped files, fetching bundled files,
+//! downloading text, and localStorage.
 //! Components call these instead of touching `web_sys` themselves.
 
+pub mod canvas;
 pub mod crash;
 pub mod download;
+pub mod fetch;
 pub mod file;
 pub mod storage;
 

@@ -12,9 +12,11 @@
 
 pub mod app;
 pub mod browser;
+pub mod charts;
 pub mod components;
 pub mod geometry;
 pub mod hooks;
+pub mod import;
 pub mod state;
 pub mod store;
 pub mod worker;

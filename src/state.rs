@@ -16,10 +16,12 @@ pub mod edit;
 pub mod history;
 pub mod notice;
 pub mod project;
+pub mod saved;
 
 use std::rc::Rc;
 
 use faasplan_core::dag::{Position, Workflow};
+use faasplan_core::formats::jolteon::JolteonGrid;
 use faasplan_core::platform::Preset;
 use faasplan_core::profile::Profiles;
 use faasplan_core::settings::Bound;
@@ -28,6 +30,9 @@ pub use edit::StageEdit;
 pub use history::History;
 pub use notice::{Level, Notice};
 pub use project::{PlatformChoice, Project};
+pub use saved::{Autosave, DEFAULT_CSV_MB_PER_VCPU};
+
+use crate::import::Imported;
 
 use crate::worker::protocol::{PlanOutput, Progress};
 
@@ -141,6 +146,10 @@ pub enum Action {
     ProfilesLoaded(Profiles),
     /// A saved project was read back (autosave or a project file).
     ProjectLoaded(Project),
+    /// A batch of files was read (see [`crate::import`]).
+    FilesImported(Rc<Imported>),
+    /// Set the MB per vCPU that profile CSV files were measured with.
+    SetCsvMbPerVcpu(f64),
     /// Show a message.
     Notify {
         /// Severity.
@@ -172,7 +181,7 @@ pub enum Action {
 }
 
 /// The whole app state.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AppState {
     /// The saved document.
     pub project: Project,
@@ -190,7 +199,29 @@ pub struct AppState {
     pub run: RunStatus,
     /// Grows whenever the editor should fit the drawing into view (imports, auto layout).
     pub fit_rev: u64,
+    /// A Jolteon grid side file opened earlier, used for later profile imports.
+    pub jolteon_grid: Option<JolteonGrid>,
+    /// MB per vCPU that profile CSV files were measured with.
+    pub csv_mb_per_vcpu: f64,
     next_notice_id: u64,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState {
+            project: Project::default(),
+            history: History::default(),
+            selection: None,
+            notices: Vec::new(),
+            inputs_rev: 0,
+            doc_rev: 0,
+            run: RunStatus::default(),
+            fit_rev: 0,
+            jolteon_grid: None,
+            csv_mb_per_vcpu: DEFAULT_CSV_MB_PER_VCPU,
+            next_notice_id: 0,
+        }
+    }
 }
 
 impl AppState {
@@ -214,14 +245,16 @@ impl AppState {
                 self.project.profiles = Some(profiles);
                 self.touch_inputs();
             }
-            Action::ProjectLoaded(mut project) => {
-                edit::layout_if_unplaced(&mut project.workflow);
-                self.project = project;
-                self.fit_rev += 1;
-                self.history.clear();
-                self.selection = None;
-                self.touch_inputs();
+            Action::ProjectLoaded(project) => self.load_project(project),
+            Action::FilesImported(imported) => self.apply_import(&imported),
+            Action::SetCsvMbPerVcpu(mb) if mb.is_finite() && mb > 0.0 => {
+                self.csv_mb_per_vcpu = mb;
+                self.doc_rev += 1;
             }
+            Action::SetCsvMbPerVcpu(mb) => self.notify(
+                Level::Warning,
+                format!("mb per vcpu must be a finite value above 0, got {mb}"),
+            ),
             Action::RunStarted { .. }
             | Action::RunProgressed { .. }
             | Action::RunFinished { .. } => self.apply_run(action),
@@ -250,7 +283,16 @@ impl AppState {
         }
     }
 
-    fn touch_inputs(&mut self) {
+    pub(crate) fn load_project(&mut self, mut project: Project) {
+        edit::layout_if_unplaced(&mut project.workflow);
+        self.project = project;
+        self.fit_rev += 1;
+        self.history.clear();
+        self.selection = None;
+        self.touch_inputs();
+    }
+
+    pub(crate) fn touch_inputs(&mut self) {
         self.inputs_rev += 1;
         self.doc_rev += 1;
     }

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::import::{ImportContext, NamedText, import_files};
 use crate::state::{Action, AppState, Level};
 
 impl Reducible for AppState {
@@ -36,6 +37,22 @@ impl Store {
     pub fn callback<T: 'static>(&self, f: impl Fn(T) -> Action + 'static) -> Callback<T> {
         let store = self.clone();
         Callback::from(move |x| store.dispatch(f(x)))
+    }
+
+    /// Reads a batch of opened or dropped files against the current state and
+    /// applies them, or shows a notice naming the file and the problem and
+    /// changes nothing else.
+    pub fn import(&self, files: &[NamedText]) {
+        let state = self.state();
+        let cx = ImportContext {
+            workflow: &state.project.workflow,
+            grid: state.jolteon_grid.as_ref(),
+            csv_mb_per_vcpu: state.csv_mb_per_vcpu,
+        };
+        match import_files(files, &cx) {
+            Ok(imported) => self.dispatch(Action::FilesImported(Rc::new(imported))),
+            Err(e) => self.report(Level::Warning, e.to_string()),
+        }
     }
 
     /// Shows an error from a browser API as a notice.

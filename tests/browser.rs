@@ -123,3 +123,159 @@ async fn switching_to_cost_mode_shows_the_cost_kind() {
     click(&root, "mode-cost").await;
     assert!(by_testid(&root, "cost-kind").is_some());
 }
+
+mod files {
+    //! Opening files and drawing charts: the import path is called directly
+    //! with the bundled examples (no fetch), through a store grabbed from a
+    //! harness that mounts the panels the import changes.
+
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use faasplan_web::charts::pareto::{BoundLine, Marker, ParetoView};
+    use faasplan_web::components::editor::EditorPanel;
+    use faasplan_web::components::frontier_panel::pareto_chart::{ParetoChart, ParetoChartProps};
+    use faasplan_web::components::notices::Notices;
+    use faasplan_web::components::profiles_panel::ProfilesPanel;
+    use faasplan_web::import::NamedText;
+    use faasplan_web::store::{Store, StoreProvider, use_store};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::wasm_bindgen_test;
+    use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement};
+    use yew::prelude::*;
+
+    use super::{by_testid, count, gloo_document};
+
+    const ML_WORKFLOW: &str = include_str!("../static/examples/ML-pipeline.json");
+    const ML_PROFILE: &str = include_str!("../static/examples/ML-Pipeline_profile.json");
+
+    thread_local! {
+        static STORE: RefCell<Option<Store>> = const { RefCell::new(None) };
+    }
+
+    /// The latest store handle (updated on every render of the harness).
+    fn store() -> Store {
+        STORE
+            .with(|s| s.borrow().clone())
+            .expect("harness is mounted")
+    }
+
+    #[component]
+    fn Grab() -> Html {
+        let store = use_store();
+        STORE.with(|s| *s.borrow_mut() = Some(store));
+        Html::default()
+    }
+
+    #[component]
+    fn Harness() -> Html {
+        html! { <StoreProvider><Grab /><Notices /><EditorPanel /><ProfilesPanel /></StoreProvider> }
+    }
+
+    async fn mount_harness() -> Element {
+        let root = gloo_document().create_element("div").unwrap();
+        gloo_document().body().unwrap().append_child(&root).unwrap();
+        yew::Renderer::<Harness>::with_root(root.clone()).render();
+        yew::scheduler::flush().await;
+        root
+    }
+
+    async fn open(files: &[(&str, &str)]) {
+        let files: Vec<_> = files.iter().map(|(n, t)| NamedText::new(*n, *t)).collect();
+        store().import(&files);
+        yew::scheduler::flush().await;
+    }
+
+    fn inked_pixels(canvas: &Element) -> usize {
+        let canvas: HtmlCanvasElement = canvas.clone().dyn_into().unwrap();
+        let ctx: CanvasRenderingContext2d = canvas
+            .get_context("2d")
+            .unwrap()
+            .unwrap()
+            .dyn_into()
+            .unwrap();
+        let (w, h) = (canvas.width(), canvas.height());
+        let data = ctx
+            .get_image_data(0.0, 0.0, f64::from(w), f64::from(h))
+            .unwrap()
+            .data();
+        data.chunks(4)
+            .filter(|p| p[3] > 0 && (p[0] < 200 || p[1] < 200 || p[2] < 200))
+            .count()
+    }
+
+    #[wasm_bindgen_test]
+    async fn opening_the_bundled_ml_example_draws_its_stages_runs_and_chart() {
+        let root = mount_harness().await;
+        open(&[
+            ("ML-pipeline.json", ML_WORKFLOW),
+            ("ML-Pipeline_profile.json", ML_PROFILE),
+        ])
+        .await;
+        assert_eq!(count(&root, "stage"), 4);
+        assert!(by_testid(&root, "profiles-empty").is_none());
+        let rows = by_testid(&root, "profile-runs")
+            .unwrap()
+            .query_selector_all("tbody tr")
+            .unwrap();
+        assert!(rows.length() > 10, "runs of the shown stage are listed");
+        assert!(by_testid(&root, "fit-pending").is_some());
+        assert!(inked_pixels(&by_testid(&root, "profile-chart").unwrap()) > 500);
+        let notice = by_testid(&root, "notice").unwrap().text_content().unwrap();
+        assert!(notice.contains("ML-pipeline.json"), "{notice}");
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_malformed_file_gives_a_notice_naming_it_and_changes_nothing() {
+        let root = mount_harness().await;
+        open(&[
+            ("ML-pipeline.json", ML_WORKFLOW),
+            ("ML-Pipeline_profile.json", ML_PROFILE),
+        ])
+        .await;
+        let before = store().state().clone();
+        open(&[("broken.json", &ML_PROFILE[..300])]).await;
+        let after = store().state().clone();
+        assert_eq!(after.project, before.project);
+        assert_eq!(after.inputs_rev, before.inputs_rev);
+        assert_eq!(after.doc_rev, before.doc_rev);
+        assert_eq!(count(&root, "stage"), 4);
+        let last = after.notices.last().unwrap().text.clone();
+        assert!(
+            last.contains("broken.json") && last.contains("line"),
+            "{last}"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_frontier_canvas_draws_pixels() {
+        #[component]
+        fn ChartHarness() -> Html {
+            let view = ParetoView {
+                points: Rc::from(vec![
+                    (10.0, 0.004),
+                    (12.0, 0.003),
+                    (15.0, 0.0025),
+                    (20.0, 0.0022),
+                ]),
+                bound: Some(BoundLine::Latency(14.0)),
+                chosen: Some(1),
+                markers: vec![Marker {
+                    label: "max memory".into(),
+                    latency_s: 9.0,
+                    cost_usd: 0.006,
+                    visible: true,
+                }],
+                ..ParetoView::default()
+            };
+            let props = ParetoChartProps { view, view_rev: 1 };
+            html! { <StoreProvider><ParetoChart ..props /></StoreProvider> }
+        }
+        let root = gloo_document().create_element("div").unwrap();
+        gloo_document().body().unwrap().append_child(&root).unwrap();
+        yew::Renderer::<ChartHarness>::with_root(root.clone()).render();
+        yew::scheduler::flush().await;
+        let canvas = by_testid(&root, "pareto-canvas").expect("canvas");
+        assert!(inked_pixels(&canvas) > 1000);
+    }
+}

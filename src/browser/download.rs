@@ -26,6 +26,11 @@ pub fn download_blob(file_name: &str, blob: &Blob) -> Result<(), String> {
     result
 }
 
+/// Downloads what `url` points to (e.g. a `data:` URL from a canvas) as `file_name`.
+pub fn download_url(file_name: &str, url: &str) -> Result<(), String> {
+    click_link(url, file_name)
+}
+
 fn click_link(url: &str, file_name: &str) -> Result<(), String> {
     let document = web_sys::window()
         .and_then(|w| w.document())

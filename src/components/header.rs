@@ -1,48 +1,80 @@
-//! The app header: product name, project name, project import and export.
+//! The app header: product name, project name, open, save and the examples menu.
+
+pub mod examples_menu;
 
 use yew::prelude::*;
 
 use crate::browser::download::download_text;
-use crate::browser::file::{picked_file, read_text};
-use crate::state::{Action, Level, Project};
-use crate::store::use_store;
+use crate::browser::file::{picked_files, read_all};
+use crate::state::Level;
+use crate::store::{Store, use_store};
+use examples_menu::ExamplesMenu;
 
-/// Parses a project file written by "Export".
-pub fn parse_project(name: &str, text: &str) -> Result<Project, String> {
-    serde_json::from_str(text).map_err(|e| format!("cannot read project from {name}: {e}"))
+/// File types the open button offers (detection is by content anyway).
+pub const OPEN_ACCEPT: &str = ".json,.csv,application/json,text/csv";
+
+/// Reads the files and imports them as one batch; failures become notices.
+pub fn open_files(store: Store, files: Vec<web_sys::File>) {
+    if files.is_empty() {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        match read_all(files).await {
+            Ok(texts) => store.import(&texts),
+            Err(msg) => store.report(Level::Warning, msg),
+        }
+    });
+}
+
+/// A file name for the saved project: the workflow name, filesystem-safe.
+pub fn project_file_name(workflow_name: &str) -> String {
+    let stem: String = workflow_name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let stem = stem.trim_matches('-');
+    format!(
+        "{}.faasplan.json",
+        if stem.is_empty() { "project" } else { stem }
+    )
 }
 
 /// The header bar.
 #[component]
 pub fn Header() -> Html {
     let store = use_store();
-    let export = {
+    let save = {
         let store = store.clone();
         Callback::from(move |_: MouseEvent| {
-            let result = serde_json::to_string_pretty(&store.state().project)
-                .map_err(|e| format!("cannot write project: {e}"))
-                .and_then(|json| download_text("faasplan-project.json", "application/json", &json));
+            let project = &store.state().project;
+            let result = project
+                .workflow
+                .validate()
+                .map_err(|e| format!("cannot save: workflow: {e}"))
+                .and_then(|_| {
+                    download_text(
+                        &project_file_name(&project.workflow.name),
+                        "application/json",
+                        &project.to_core().to_json(),
+                    )
+                });
             if let Err(msg) = result {
                 store.report(Level::Error, msg);
             }
         })
     };
-    let import = {
+    let open = {
         let store = store.clone();
-        Callback::from(move |e: Event| {
-            let Some(file) = picked_file(&e) else { return };
-            let store = store.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let name = file.name();
-                match read_text(file).await.and_then(|t| parse_project(&name, &t)) {
-                    Ok(project) => store.dispatch(Action::ProjectLoaded(project)),
-                    Err(msg) => store.report(Level::Warning, msg),
-                }
-            });
-        })
+        Callback::from(move |e: Event| open_files(store.clone(), picked_files(&e)))
     };
     html! {
-        <header class="app-header">
+        <header class="app-header" data-testid="app-header">
             <div class="brand">
                 <span class="logo" aria-hidden="true">{ "◆" }</span>
                 <h1>{ "faasplan" }</h1>
@@ -50,12 +82,28 @@ pub fn Header() -> Html {
             </div>
             <div class="header-actions">
                 <span class="project-name" data-testid="project-name">{ store.state().project.workflow.name.clone() }</span>
-                <label class="btn file-btn">
-                    { "Import" }
-                    <input type="file" accept=".json,application/json" data-testid="project-file" onchange={import} />
+                <ExamplesMenu />
+                <label class="btn file-btn" title="Open a project, Jolteon workflow/profile/grid or profile CSV (or drop files on the page)">
+                    { "Open…" }
+                    <input type="file" multiple=true accept={OPEN_ACCEPT} data-testid="open-file" onchange={open} />
                 </label>
-                <button class="btn" data-testid="export-project" onclick={export}>{ "Export" }</button>
+                <button class="btn" data-testid="save-project" onclick={save}>{ "Save project" }</button>
             </div>
         </header>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::project_file_name;
+
+    #[test]
+    fn project_file_name_is_filesystem_safe() {
+        assert_eq!(
+            project_file_name("ML-Pipeline"),
+            "ML-Pipeline.faasplan.json"
+        );
+        assert_eq!(project_file_name("a/b c"), "a-b-c.faasplan.json");
+        assert_eq!(project_file_name("//"), "project.faasplan.json");
     }
 }

@@ -1,15 +1,50 @@
-//! The profiles panel: load measured runs and see which stages they cover.
+//! The profiles panel: open measured runs, pick a stage (synced with the
+//! editor's selection), and see what was measured for it: a table of runs and
+//! wall time against memory, one series per d.
+//!
+//! Hook for the worker's model fit: [`fitted_for`] returns the
+//! [`FittedProfile`] of a stage once planning has run; until the worker sends
+//! one it returns `None` and the panel says "fit appears after planning".
+
+pub mod profile_chart;
+pub mod stage_runs;
+
+use std::rc::Rc;
 
 use faasplan_core::profile::Profiles;
 use yew::prelude::*;
 
-use crate::browser::file::{picked_file, read_text};
-use crate::state::{Action, Level};
-use crate::store::{Store, use_store};
+use crate::charts::profile::{FittedProfile, ProfilesView};
+use crate::components::header::{OPEN_ACCEPT, open_files};
+use crate::components::widgets::number_field::NumberField;
+use crate::state::{Action, AppState, Level, Selection};
+use crate::store::use_store;
+use profile_chart::ProfileChart;
+use stage_runs::StageRuns;
 
-/// Parses profile JSON in faasplan's own layout (`faasplan_core::profile::Profiles`).
-pub fn parse_profiles(name: &str, text: &str) -> Result<Profiles, String> {
-    serde_json::from_str(text).map_err(|e| format!("cannot read profiles from {name}: {e}"))
+/// The fitted model of `stage`, once the worker has sent one (not yet: the
+/// plan output does not carry fits).
+pub fn fitted_for(_state: &AppState, _stage: &str) -> Option<FittedProfile> {
+    None
+}
+
+/// The stage the panel shows: the editor's selected stage if it is profiled,
+/// else the first profiled stage of the workflow.
+pub fn shown_stage(state: &AppState, profiles: &Profiles) -> Option<String> {
+    let profiled = |id: &str| profiles.stage(id).is_some_and(|p| !p.runs.is_empty());
+    state
+        .selected_stage()
+        .filter(|id| profiled(id))
+        .map(str::to_string)
+        .or_else(|| {
+            state
+                .project
+                .workflow
+                .stages
+                .iter()
+                .find(|s| profiled(&s.id))
+                .map(|s| s.id.clone())
+        })
 }
 
 /// The profiles panel.
@@ -19,71 +54,104 @@ pub fn ProfilesPanel() -> Html {
     let onchange = {
         let store = store.clone();
         Callback::from(move |e: Event| {
-            if let Some(file) = picked_file(&e) {
-                load(store.clone(), file);
-            }
+            open_files(store.clone(), crate::browser::file::picked_files(&e))
         })
     };
+    let invalid = store.callback(|msg: String| Action::Notify {
+        level: Level::Warning,
+        text: msg,
+    });
+    let state = store.state();
     html! {
         <section class="panel panel-profiles" data-testid="panel-profiles">
             <header class="panel-head">
                 <h2>{ "Profiles" }</h2>
-                <label class="btn file-btn">
+                <label class="btn file-btn" title="Jolteon profile JSON (with or after its workflow), or a profile CSV">
                     { "Load…" }
-                    <input type="file" accept=".json,application/json" data-testid="profiles-file" {onchange} />
+                    <input type="file" multiple=true accept={OPEN_ACCEPT} data-testid="profiles-file" {onchange} />
                 </label>
             </header>
-            { view_body(&store) }
+            { view_body(state, &store) }
+            <details class="csv-mb">
+                <summary>{ format!("Profile CSV files are read as measured at {} MB per vCPU", state.csv_mb_per_vcpu) }</summary>
+                <NumberField label="CSV measured at" unit="MB per vCPU" value={state.csv_mb_per_vcpu}
+                    min=64.0 max=16384.0 step=1.0 testid="csv-mb-per-vcpu"
+                    on_change={store.callback(Action::SetCsvMbPerVcpu)} on_invalid={invalid} />
+            </details>
         </section>
     }
 }
 
-fn load(store: Store, file: web_sys::File) {
-    wasm_bindgen_futures::spawn_local(async move {
-        let name = file.name();
-        let parsed = read_text(file)
-            .await
-            .and_then(|text| parse_profiles(&name, &text));
-        match parsed {
-            Ok(profiles) => store.dispatch(Action::ProfilesLoaded(profiles)),
-            Err(msg) => store.report(Level::Warning, msg),
-        }
-    });
-}
-
-fn view_body(store: &Store) -> Html {
-    let project = &store.state().project;
-    let Some(profiles) = &project.profiles else {
+fn view_body(state: &AppState, store: &crate::store::Store) -> Html {
+    let Some(profiles) = &state.project.profiles else {
         return html! {
             <div class="empty-state" data-testid="profiles-empty">
                 <p>{ "Measured step times of each stage go here." }</p>
-                <p class="hint">{ "Load a profile file: runs of every stage under a few memory and parallelism settings." }</p>
+                <p class="hint">{ "Open an example, or drop a Jolteon workflow with its profile, or a profile CSV, anywhere on the page." }</p>
             </div>
         };
     };
-    let rows = project.workflow.stages.iter().map(|stage| {
-        let runs = profiles
-            .stage(&stage.id)
-            .map(|p| p.runs.as_slice())
+    let Some(stage) = shown_stage(state, profiles) else {
+        return html! { <p class="warn" data-testid="profiles-unmatched">{ "No stage of this workflow has profiled runs." }</p> };
+    };
+    let onchange = store.callback(|e: Event| {
+        let id = e
+            .target_dyn_into::<web_sys::HtmlSelectElement>()
+            .map(|s| s.value())
             .unwrap_or_default();
-        let mut configs: Vec<(u32, u32)> = runs.iter().map(|r| (r.memory_mb, r.d)).collect();
-        configs.sort_unstable();
-        configs.dedup();
-        let status = if runs.is_empty() { "missing" } else { "ok" };
-        html! {
-            <tr class={status}>
-                <td>{ stage.id.clone() }</td>
-                <td class="num">{ runs.len() }</td>
-                <td class="num">{ configs.len() }</td>
-                <td>{ if runs.is_empty() { "no runs" } else { "profiled" } }</td>
-            </tr>
-        }
+        Action::Select(Some(Selection::Stage(id)))
     });
+    let runs: Rc<[_]> = profiles
+        .stage(&stage)
+        .map(|p| Rc::from(p.runs.as_slice()))
+        .unwrap_or_else(|| Rc::from(Vec::new()));
+    let view = ProfilesView {
+        stage: stage.clone(),
+        runs,
+        fitted: fitted_for(state, &stage),
+    };
+    let missing: Vec<_> = state
+        .project
+        .workflow
+        .stages
+        .iter()
+        .filter(|s| profiles.stage(&s.id).is_none_or(|p| p.runs.is_empty()))
+        .map(|s| s.id.clone())
+        .collect();
     html! {
-        <table class="table" data-testid="profiles-table">
-            <thead><tr><th>{ "Stage" }</th><th class="num">{ "Runs" }</th><th class="num">{ "Configs" }</th><th>{ "Status" }</th></tr></thead>
-            <tbody>{ for rows }</tbody>
-            <caption>{ format!("{} profiled stages · {:.0} MB per vCPU", profiles.stages.len(), profiles.mb_per_vcpu) }</caption>
-        </table>
+        <div class="profiles-body">
+            <div class="stage-pick">
+                <label>{ "Stage " }
+                    <select data-testid="profile-stage" {onchange}>
+                        { for profiles.stages.iter().map(|p| html! {
+                            <option value={p.stage.clone()} selected={p.stage == stage}>
+                                { format!("{} ({} runs)", p.stage, p.runs.len()) }
+                            </option>
+                        }) }
+                    </select>
+                </label>
+                <span class="muted">{ format!("measured at {} MB per vCPU", profiles.mb_per_vcpu) }</span>
+            </div>
+            if !missing.is_empty() {
+                <p class="warn" data-testid="profiles-missing">{ format!("No runs for: {}", missing.join(", ")) }</p>
+            }
+            <ProfileChart view={view.clone()} />
+            { view_fit(view.fitted.as_ref()) }
+            <StageRuns runs={view.runs.clone()} />
+        </div>
+    }
+}
+
+fn view_fit(fitted: Option<&FittedProfile>) -> Html {
+    let pct = |e: Option<f64>| e.map_or("–".to_string(), |e| format!("{:.1} %", e * 100.0));
+    match fitted {
+        None => {
+            html! { <p class="hint" data-testid="fit-pending">{ "Fit appears after planning." }</p> }
+        }
+        Some(f) => html! {
+            <p class="fit-errors" data-testid="fit-errors">
+                { format!("Fit error {} · cross-validated {}", pct(f.fit_error), pct(f.cv_error)) }
+            </p>
+        },
     }
 }

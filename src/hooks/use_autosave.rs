@@ -1,10 +1,11 @@
-//! Autosave: restore the project from localStorage on mount, save it whenever
-//! `doc_rev` changes. Failures become notices.
+//! Autosave: restore from localStorage on mount, save whenever `doc_rev`
+//! changes. What is stored is an [`Autosave`] record: the core project file
+//! plus app-only UI fields. Failures become notices.
 
 use yew::prelude::*;
 
 use crate::browser::storage;
-use crate::state::{Action, Level, Project};
+use crate::state::{Action, Autosave, Level};
 use crate::store::use_store;
 
 /// Keeps the project in localStorage under `key` (`None` turns autosave off).
@@ -15,8 +16,13 @@ pub fn use_autosave(key: Option<AttrValue>) {
         let (store, key) = (store.clone(), key.clone());
         use_effect_with((), move |_| {
             if let Some(key) = key {
-                match storage::load::<Project>(&key) {
-                    Ok(Some(project)) => store.dispatch(Action::ProjectLoaded(project)),
+                let restored = storage::load::<Autosave>(&key)
+                    .and_then(|saved| saved.map(|s| s.restore().map(|p| (p, s))).transpose());
+                match restored {
+                    Ok(Some((project, saved))) => {
+                        store.dispatch(Action::ProjectLoaded(project));
+                        store.dispatch(Action::SetCsvMbPerVcpu(saved.csv_mb_per_vcpu));
+                    }
                     Ok(None) => {}
                     Err(msg) => store.report(Level::Warning, msg),
                 }
@@ -25,10 +31,12 @@ pub fn use_autosave(key: Option<AttrValue>) {
     }
     let doc_rev = store.state().doc_rev;
     use_effect_with(doc_rev, move |rev| {
-        if let (Some(key), true) = (key, *rev > 0)
-            && let Err(msg) = storage::save(&key, &store.state().project)
-        {
-            store.report(Level::Error, msg);
+        if let (Some(key), true) = (key, *rev > 0) {
+            let state = store.state();
+            let record = Autosave::new(&state.project, state.csv_mb_per_vcpu);
+            if let Err(msg) = storage::save(&key, &record) {
+                store.report(Level::Error, msg);
+            }
         }
     });
 }

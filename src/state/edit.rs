@@ -4,7 +4,7 @@
 
 use faasplan_core::dag::{Config, Edge, MemoryGrid, StageKind, Workflow};
 
-use super::project::{check_memory_grid, fresh_stage_id, new_stage, would_create_cycle};
+use super::project::{check_memory_grid, fresh_stage_id, new_stage};
 use super::{Action, AppState, Level, Selection};
 use crate::geometry::layout::layered_layout;
 
@@ -108,7 +108,7 @@ fn connect(wf: &mut Workflow, from: String, to: String) -> Result<(), String> {
     if wf.edges.iter().any(|e| e.from == from && e.to == to) {
         return Ok(());
     }
-    if would_create_cycle(&wf.edges, &from, &to) {
+    if wf.would_create_cycle(&from, &to) {
         return Err(format!(
             "connection {from} → {to} refused: it would make a cycle"
         ));

@@ -2,7 +2,7 @@
 //! platform, loaded profiles). This is what autosave stores and what a
 //! planning job receives as its inputs.
 
-use faasplan_core::dag::{Edge, MemoryGrid, Position, Stage, StageKind, Workflow};
+use faasplan_core::dag::{MemoryGrid, Position, Stage, StageKind, Workflow};
 use faasplan_core::platform::{Platform, Preset};
 use faasplan_core::profile::Profiles;
 use faasplan_core::settings::PlanSettings;
@@ -73,29 +73,6 @@ pub fn fresh_stage_id(workflow: &Workflow) -> String {
         .map(|n| format!("stage{n}"))
         .find(|id| !workflow.stages.iter().any(|s| &s.id == id))
         .unwrap_or_else(|| unreachable!("an unbounded range always yields an unused id"))
-}
-
-/// Whether adding `from → to` would close a cycle (including a self-loop):
-/// true when `from` is reachable from `to` along existing edges.
-pub fn would_create_cycle(edges: &[Edge], from: &str, to: &str) -> bool {
-    let mut stack = vec![to];
-    let mut seen: Vec<&str> = Vec::new();
-    while let Some(node) = stack.pop() {
-        if node == from {
-            return true;
-        }
-        if seen.contains(&node) {
-            continue;
-        }
-        seen.push(node);
-        stack.extend(
-            edges
-                .iter()
-                .filter(|e| e.from == node)
-                .map(|e| e.to.as_str()),
-        );
-    }
-    false
 }
 
 /// Parses a list of instance counts such as `"1, 2, 4 8"` into sorted,

@@ -9,7 +9,6 @@
 use thiserror::Error;
 
 use super::protocol::{Job, PlanOutput, Progress};
-use crate::state::project::would_create_cycle;
 
 /// Why a job produced no output.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -17,14 +16,9 @@ pub enum ComputeError {
     /// The workflow has no stages.
     #[error("the workflow has no stages")]
     EmptyWorkflow,
-    /// An edge closes a cycle.
-    #[error("edge {from} → {to} closes a cycle")]
-    Cycle {
-        /// Upstream stage id.
-        from: String,
-        /// Downstream stage id.
-        to: String,
-    },
+    /// The workflow is not a valid DAG (the core's message, e.g. a cycle).
+    #[error("workflow: {0}")]
+    InvalidWorkflow(String),
     /// No profiles have been loaded.
     #[error("no profiles loaded")]
     NoProfiles,
@@ -47,21 +41,9 @@ pub fn compute(job: &Job, progress: &mut dyn FnMut(Progress)) -> Result<PlanOutp
     if workflow.stages.is_empty() {
         return Err(ComputeError::EmptyWorkflow);
     }
-    for (i, edge) in workflow.edges.iter().enumerate() {
-        let others: Vec<_> = workflow
-            .edges
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .map(|(_, e)| e.clone())
-            .collect();
-        if would_create_cycle(&others, &edge.from, &edge.to) {
-            return Err(ComputeError::Cycle {
-                from: edge.from.clone(),
-                to: edge.to.clone(),
-            });
-        }
-    }
+    workflow
+        .validate()
+        .map_err(|e| ComputeError::InvalidWorkflow(e.to_string()))?;
     let profiles = job
         .project
         .profiles
@@ -138,7 +120,9 @@ mod tests {
             Err(ComputeError::MissingProfile("b".into()))
         );
         let cyclic = job(&["a", "b"], &[("a", "b"), ("b", "a")], Some(&["a", "b"]));
-        assert!(matches!(run(&cyclic).0, Err(ComputeError::Cycle { .. })));
+        assert!(
+            matches!(run(&cyclic).0, Err(ComputeError::InvalidWorkflow(m)) if m.contains("cycle"))
+        );
     }
 
     #[test]

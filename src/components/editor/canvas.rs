@@ -138,7 +138,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
             if wf.stages.is_empty() {
                 <div class="canvas-empty" data-testid="editor-empty">
                     <p>{ "Draw the workflow here." }</p>
-                    <p class="hint">{ "Add a stage, drag from its right-hand port to another stage to connect them, or import a project." }</p>
+                    <p class="hint">{ "Add a stage, drag from its right-hand port to another stage to connect them, or open an example from the header (or drop files anywhere on the page)." }</p>
                 </div>
             }
             { view_rename(&store, &renaming, &view, wf) }

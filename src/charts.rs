@@ -1,0 +1,104 @@
+//! Charts, written once and generic over the plotters backend: the browser
+//! draws them on a `<canvas>` (`plotters_canvas::CanvasBackend`), native tests
+//! and the "export SVG" buttons on an `SVGBackend` string.
+//!
+//! Every `draw_*` function returns the [`ChartFrame`] it drew into (the plot
+//! area in pixels and the data ranges), so pointer positions can be mapped
+//! back to data by pure functions ([`ChartFrame::to_px`], [`hover::nearest`]).
+
+pub mod hover;
+pub mod pareto;
+pub mod profile;
+#[cfg(test)]
+mod tests;
+
+use plotters::prelude::*;
+
+/// Where a chart's plot area is and what it shows: pixels and data ranges.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChartFrame {
+    /// Left and right edge of the plot area, px.
+    pub px_x: (f64, f64),
+    /// Top and bottom edge of the plot area, px.
+    pub px_y: (f64, f64),
+    /// Data range along x (left to right).
+    pub x: (f64, f64),
+    /// Data range along y (bottom to top).
+    pub y: (f64, f64),
+}
+
+impl ChartFrame {
+    /// Pixel position of a data point.
+    pub fn to_px(&self, x: f64, y: f64) -> (f64, f64) {
+        let fx = (x - self.x.0) / (self.x.1 - self.x.0);
+        let fy = (y - self.y.0) / (self.y.1 - self.y.0);
+        (
+            self.px_x.0 + fx * (self.px_x.1 - self.px_x.0),
+            self.px_y.1 - fy * (self.px_y.1 - self.px_y.0),
+        )
+    }
+
+    fn of<X, Y>(chart: &ChartContext<'_, impl DrawingBackend, Cartesian2d<X, Y>>) -> ChartFrame
+    where
+        X: plotters::coord::ranged1d::Ranged<ValueType = f64>,
+        Y: plotters::coord::ranged1d::Ranged<ValueType = f64>,
+    {
+        let (px_x, px_y) = chart.plotting_area().get_pixel_range();
+        let (x, y) = (chart.x_range(), chart.y_range());
+        ChartFrame {
+            px_x: (f64::from(px_x.start), f64::from(px_x.end)),
+            px_y: (f64::from(px_y.start), f64::from(px_y.end)),
+            x: (x.start, x.end),
+            y: (y.start, y.end),
+        }
+    }
+}
+
+/// `(lo, hi)` of the values, widened by `pad` of the span on each side
+/// (and to a unit span around a single value); `None` for no finite value.
+pub fn padded_range(values: impl IntoIterator<Item = f64>, pad: f64) -> Option<(f64, f64)> {
+    let (lo, hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(None, |acc: Option<(f64, f64)>, v| {
+            Some(acc.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))))
+        })?;
+    let span = if hi > lo { hi - lo } else { lo.abs().max(1e-9) };
+    Some((lo - pad * span, hi + pad * span))
+}
+
+/// `v` with `digits` significant digits, without exponent for everyday magnitudes.
+pub fn fmt_sig(v: f64, digits: i32) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    let decimals = (digits - 1 - magnitude).clamp(0, 12) as usize;
+    format!("{v:.decimals$}")
+}
+
+/// The chart palette (colour-blind safe, Okabe–Ito).
+pub mod palette {
+    use plotters::style::RGBColor;
+
+    /// Frontier line and points.
+    pub const BLUE: RGBColor = RGBColor(0, 114, 178);
+    /// The chosen plan.
+    pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
+    /// The bound.
+    pub const VERMILION: RGBColor = RGBColor(213, 94, 0);
+    /// Series colours, in order.
+    pub const SERIES: [RGBColor; 7] = [
+        RGBColor(0, 114, 178),
+        RGBColor(230, 159, 0),
+        RGBColor(0, 158, 115),
+        RGBColor(204, 121, 167),
+        RGBColor(86, 180, 233),
+        RGBColor(213, 94, 0),
+        RGBColor(120, 120, 120),
+    ];
+    /// Axis and label text.
+    pub const INK: RGBColor = RGBColor(51, 65, 85);
+    /// Grid lines.
+    pub const GRID: RGBColor = RGBColor(226, 232, 240);
+}

@@ -1,0 +1,221 @@
+//! The latency–cost frontier chart.
+//!
+//! x: latency at the settings' percentile q, s ("P95 latency (s)" for q = 0.95);
+//! y (left): expected cost per run, USD; y (right): the same per million runs.
+//! The frontier is drawn as a line through its points (ascending latency), the
+//! chosen plan as a larger point, the bound as a dashed line (vertical at a
+//! latency bound, horizontal at a cost bound), and baseline plans as labelled
+//! markers that the legend can hide.
+
+use std::rc::Rc;
+
+use faasplan_core::settings::Bound;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::palette::{BLUE, GRID, INK, ORANGE, SERIES, VERMILION};
+use super::{ChartFrame, fmt_sig, padded_range};
+
+/// Runs per "million runs" on the right axis.
+pub const RUNS_PER_MILLION: f64 = 1e6;
+
+/// The bound as the chart draws it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BoundLine {
+    /// Vertical line at a latency bound, s.
+    Latency(f64),
+    /// Horizontal line at a cost bound, USD per run.
+    Cost(f64),
+}
+
+impl From<Bound> for BoundLine {
+    fn from(bound: Bound) -> Self {
+        match bound {
+            Bound::Latency { max_s } => BoundLine::Latency(max_s),
+            Bound::Cost { max_usd, .. } => BoundLine::Cost(max_usd),
+        }
+    }
+}
+
+/// A plan drawn for comparison (e.g. a baseline), toggled from the legend.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marker {
+    /// Legend text.
+    pub label: String,
+    /// Its latency at the percentile, s.
+    pub latency_s: f64,
+    /// Its expected cost per run, USD.
+    pub cost_usd: f64,
+    /// Whether it is drawn.
+    pub visible: bool,
+}
+
+/// Everything the frontier chart shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParetoView {
+    /// Frontier points `(latency_s, cost_usd)`, ascending in latency.
+    pub points: Rc<[(f64, f64)]>,
+    /// One line per point describing its plan (tooltip); empty when unknown.
+    pub notes: Rc<[String]>,
+    /// The bound, if drawn.
+    pub bound: Option<BoundLine>,
+    /// Index into `points` of the chosen plan.
+    pub chosen: Option<usize>,
+    /// Baseline plans.
+    pub markers: Vec<Marker>,
+    /// The percentile q in (0, 1) the latencies are taken at.
+    pub percentile: f64,
+}
+
+impl Default for ParetoView {
+    fn default() -> Self {
+        ParetoView {
+            points: Rc::from(Vec::new()),
+            notes: Rc::from(Vec::new()),
+            bound: None,
+            chosen: None,
+            markers: Vec::new(),
+            percentile: 0.95,
+        }
+    }
+}
+
+impl ParetoView {
+    /// The x-axis title, e.g. "P95 latency (s)".
+    pub fn x_title(&self) -> String {
+        format!("P{} latency (s)", (self.percentile * 1e4).round() / 100.0)
+    }
+
+    /// Data ranges of the chart: every point, visible marker and the bound, padded.
+    pub fn ranges(&self) -> ((f64, f64), (f64, f64)) {
+        let visible = || self.markers.iter().filter(|m| m.visible);
+        let (bx, by) = match self.bound {
+            Some(BoundLine::Latency(s)) => (Some(s), None),
+            Some(BoundLine::Cost(c)) => (None, Some(c)),
+            None => (None, None),
+        };
+        let xs = self
+            .points
+            .iter()
+            .map(|p| p.0)
+            .chain(visible().map(|m| m.latency_s));
+        let ys = self
+            .points
+            .iter()
+            .map(|p| p.1)
+            .chain(visible().map(|m| m.cost_usd));
+        let x = padded_range(xs.chain(bx), 0.06).unwrap_or((0.0, 1.0));
+        let y = padded_range(ys.chain(by), 0.08).unwrap_or((0.0, 1e-3));
+        (x, y)
+    }
+
+    /// The point a bound picks on a frontier ascending in latency: the
+    /// cheapest point within a latency bound (the last one at or below it), or
+    /// the fastest point within a cost bound (the first one at or below it).
+    pub fn chosen_for_bound(points: &[(f64, f64)], bound: BoundLine) -> Option<usize> {
+        match bound {
+            BoundLine::Latency(max_s) => points.iter().rposition(|p| p.0 <= max_s),
+            BoundLine::Cost(max_usd) => points.iter().position(|p| p.1 <= max_usd),
+        }
+    }
+
+    /// The frontier as CSV: `latency_s,cost_usd,cost_usd_per_million,chosen`.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("latency_s,cost_usd,cost_usd_per_million,chosen\n");
+        for (i, &(l, c)) in self.points.iter().enumerate() {
+            let chosen = self.chosen == Some(i);
+            out.push_str(&format!("{l},{c},{},{chosen}\n", c * RUNS_PER_MILLION));
+        }
+        out
+    }
+}
+
+/// Draws the frontier chart into `area` and returns the frame it drew into.
+pub fn draw_pareto<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    v: &ParetoView,
+) -> Result<ChartFrame, DrawingAreaErrorKind<DB::ErrorType>> {
+    area.fill(&WHITE)?;
+    let ((x0, x1), (y0, y1)) = v.ranges();
+    let mut chart = ChartBuilder::on(area)
+        .margin(12)
+        .x_label_area_size(42)
+        .y_label_area_size(72)
+        .right_y_label_area_size(72)
+        .build_cartesian_2d(x0..x1, y0..y1)?
+        .set_secondary_coord(x0..x1, y0 * RUNS_PER_MILLION..y1 * RUNS_PER_MILLION);
+    let text = ("sans-serif", 13).into_font().color(&INK);
+    chart
+        .configure_mesh()
+        .light_line_style(GRID.mix(0.5))
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.6))
+        .label_style(text.clone())
+        .axis_desc_style(text.clone())
+        .x_desc(v.x_title())
+        .y_desc("$ per run")
+        .x_label_formatter(&|x| fmt_sig(*x, 3))
+        .y_label_formatter(&|y| fmt_sig(*y, 3))
+        .draw()?;
+    chart
+        .configure_secondary_axes()
+        .axis_style(INK.mix(0.6))
+        .label_style(text.clone())
+        .axis_desc_style(text)
+        .y_desc("$ per million runs")
+        .y_label_formatter(&|y| fmt_sig(*y, 3))
+        .draw()?;
+    let frame = ChartFrame::of(&chart);
+
+    match v.bound {
+        Some(BoundLine::Latency(s)) => {
+            chart.draw_series(DashedLineSeries::new(
+                [(s, y0), (s, y1)],
+                6,
+                4,
+                VERMILION.stroke_width(2),
+            ))?;
+        }
+        Some(BoundLine::Cost(c)) => {
+            chart.draw_series(DashedLineSeries::new(
+                [(x0, c), (x1, c)],
+                6,
+                4,
+                VERMILION.stroke_width(2),
+            ))?;
+        }
+        None => {}
+    }
+    let pts = v.points.iter().copied();
+    chart
+        .draw_series(LineSeries::new(pts.clone(), BLUE.stroke_width(2)))?
+        .label("frontier")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLUE.stroke_width(2)));
+    chart.draw_series(pts.map(|p| Circle::new(p, 3, BLUE.filled())))?;
+    if let Some(&p) = v.chosen.and_then(|i| v.points.get(i)) {
+        chart
+            .draw_series([Circle::new(p, 7, ORANGE.filled())])?
+            .label("chosen plan")
+            .legend(|(x, y)| Circle::new((x + 8, y), 5, ORANGE.filled()));
+    }
+    for (i, m) in v.markers.iter().enumerate().filter(|(_, m)| m.visible) {
+        let color = SERIES[(i + 2) % SERIES.len()];
+        chart
+            .draw_series([TriangleMarker::new(
+                (m.latency_s, m.cost_usd),
+                7,
+                color.filled(),
+            )])?
+            .label(m.label.clone())
+            .legend(move |(x, y)| TriangleMarker::new((x + 8, y), 6, color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GRID)
+        .label_font(("sans-serif", 12).into_font().color(&INK))
+        .draw()?;
+    area.present()?;
+    Ok(frame)
+}

@@ -1,0 +1,181 @@
+use std::rc::Rc;
+
+use plotters::prelude::*;
+
+use super::hover::nearest;
+use super::pareto::{BoundLine, Marker, ParetoView, draw_pareto};
+use super::profile::{ProfilesView, draw_profile};
+use super::{ChartFrame, fmt_sig};
+use crate::import::{ImportContext, NamedText, import_files};
+
+fn synthetic() -> ParetoView {
+    ParetoView {
+        points: Rc::from(vec![
+            (10.0, 0.004),
+            (12.0, 0.003),
+            (15.0, 0.0025),
+            (20.0, 0.0022),
+        ]),
+        notes: Rc::from(Vec::new()),
+        bound: Some(BoundLine::Latency(14.0)),
+        chosen: Some(2),
+        markers: vec![
+            Marker {
+                label: "max memory".into(),
+                latency_s: 9.0,
+                cost_usd: 0.006,
+                visible: true,
+            },
+            Marker {
+                label: "hidden baseline".into(),
+                latency_s: 30.0,
+                cost_usd: 0.01,
+                visible: false,
+            },
+        ],
+        percentile: 0.95,
+    }
+}
+
+fn svg_of(v: &ParetoView) -> (String, ChartFrame) {
+    let mut svg = String::new();
+    let frame = {
+        let area = SVGBackend::with_string(&mut svg, (800, 480)).into_drawing_area();
+        draw_pareto(&area, v).unwrap()
+    };
+    (svg, frame)
+}
+
+#[test]
+fn pareto_svg_has_the_frontier_line_points_and_axis_titles() {
+    let (svg, _) = svg_of(&synthetic());
+    assert!(svg.contains("<polyline"), "frontier line");
+    assert!(
+        svg.matches("<circle").count() >= 5,
+        "4 points + the chosen one"
+    );
+    for label in [
+        "P95 latency (s)",
+        "$ per run",
+        "$ per million runs",
+        "max memory",
+        "chosen plan",
+    ] {
+        assert!(svg.contains(label), "missing {label}");
+    }
+    assert!(
+        !svg.contains("hidden baseline"),
+        "hidden markers are not drawn"
+    );
+}
+
+#[test]
+fn pareto_x_title_follows_the_percentile() {
+    let v = ParetoView {
+        percentile: 0.99,
+        ..synthetic()
+    };
+    assert!(svg_of(&v).0.contains("P99 latency (s)"));
+}
+
+#[test]
+fn pareto_draws_an_empty_view_without_failing() {
+    let (svg, frame) = svg_of(&ParetoView::default());
+    assert!(svg.contains("$ per run"));
+    assert!(frame.px_x.1 > frame.px_x.0);
+}
+
+#[test]
+fn hover_finds_the_nearest_point_in_screen_space_within_the_radius() {
+    let v = synthetic();
+    let (_, frame) = svg_of(&v);
+    let (px, py) = frame.to_px(12.0, 0.003);
+    assert_eq!(
+        nearest(&frame, &v.points, (px + 3.0, py - 2.0), 12.0),
+        Some(1)
+    );
+    assert_eq!(
+        nearest(&frame, &v.points, (px + 40.0, py + 40.0), 12.0),
+        None
+    );
+    assert_eq!(nearest(&frame, &[], (px, py), 12.0), None);
+}
+
+#[test]
+fn frame_maps_range_corners_to_plot_corners() {
+    let f = ChartFrame {
+        px_x: (10.0, 110.0),
+        px_y: (5.0, 55.0),
+        x: (0.0, 1.0),
+        y: (0.0, 2.0),
+    };
+    assert_eq!(f.to_px(0.0, 0.0), (10.0, 55.0));
+    assert_eq!(f.to_px(1.0, 2.0), (110.0, 5.0));
+}
+
+#[test]
+fn frontier_csv_has_a_header_and_one_row_per_point() {
+    let csv = synthetic().to_csv();
+    let lines: Vec<_> = csv.lines().collect();
+    assert_eq!(lines[0], "latency_s,cost_usd,cost_usd_per_million,chosen");
+    assert_eq!(lines.len(), 5);
+    assert_eq!(lines[3], "15,0.0025,2500,true");
+}
+
+#[test]
+fn fmt_sig_keeps_significant_digits() {
+    assert_eq!(fmt_sig(0.0012345, 3), "0.00123");
+    assert_eq!(fmt_sig(1234.5, 3), "1234");
+    assert_eq!(fmt_sig(95.0, 3), "95.0");
+}
+
+#[test]
+fn profile_chart_of_a_bundled_stage_has_one_series_per_d() {
+    let files = [
+        NamedText::new("w.json", crate::import::tests::ML_WORKFLOW),
+        NamedText::new("p.json", crate::import::tests::ML_PROFILE),
+    ];
+    let empty = crate::state::Project::default().workflow;
+    let cx = ImportContext {
+        workflow: &empty,
+        grid: None,
+        csv_mb_per_vcpu: 1792.0,
+    };
+    let profiles = import_files(&files, &cx).unwrap().profiles.unwrap();
+    let stage = &profiles.stages[1];
+    let v = ProfilesView {
+        stage: stage.stage.clone(),
+        runs: Rc::from(stage.runs.clone()),
+        fitted: None,
+    };
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, (640, 360)).into_drawing_area();
+        draw_profile(&area, &v).unwrap();
+    }
+    for d in [4, 8, 16, 32] {
+        assert!(svg.contains(&format!("d = {d}")), "missing d = {d}");
+    }
+    assert!(svg.contains("memory (MB)") && svg.contains("wall time (s)"));
+}
+
+#[test]
+fn a_bound_picks_the_cheapest_point_within_latency_or_the_fastest_within_cost() {
+    let v = synthetic();
+    assert_eq!(
+        ParetoView::chosen_for_bound(&v.points, BoundLine::Latency(14.0)),
+        Some(1)
+    );
+    assert_eq!(
+        ParetoView::chosen_for_bound(&v.points, BoundLine::Latency(5.0)),
+        None
+    );
+    assert_eq!(
+        ParetoView::chosen_for_bound(&v.points, BoundLine::Cost(0.003)),
+        Some(1)
+    );
+    assert_eq!(
+        ParetoView::chosen_for_bound(&v.points, BoundLine::Cost(0.001)),
+        None
+    );
+}

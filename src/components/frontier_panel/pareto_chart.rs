@@ -1,0 +1,177 @@
+//! The frontier chart on a canvas: redrawn in `use_effect_with(view_rev, ..)`,
+//! a tooltip for the point under the pointer, legend toggles for the baseline
+//! markers, and exports (SVG from the same drawing code, PNG from the canvas,
+//! the frontier as CSV).
+
+use std::cell::Cell;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+use crate::browser::canvas::fit_canvas;
+use crate::browser::download::{download_text, download_url};
+use crate::browser::js_message;
+use crate::charts::hover::nearest;
+use crate::charts::pareto::{ParetoView, RUNS_PER_MILLION, draw_pareto};
+use crate::charts::{ChartFrame, fmt_sig};
+use crate::state::Level;
+use crate::store::use_store;
+
+/// Size of the exported SVG, px (the canvas takes the width it is shown at).
+pub const PARETO_CANVAS: (u32, u32) = (720, 420);
+/// Canvas height over width.
+pub const PARETO_ASPECT: f64 = 0.6;
+/// How far from a point the pointer may be and still show it, canvas px.
+pub const HOVER_RADIUS_PX: f64 = 14.0;
+
+/// Props of [`ParetoChart`].
+#[derive(Properties, PartialEq)]
+pub struct ParetoChartProps {
+    /// What to draw.
+    pub view: ParetoView,
+    /// Grows whenever `view` changes; the canvas is redrawn on it.
+    pub view_rev: u64,
+}
+
+/// The view with the markers the user hid switched off.
+fn shown(view: &ParetoView, hidden: &BTreeSet<String>) -> ParetoView {
+    let mut v = view.clone();
+    for m in &mut v.markers {
+        m.visible = m.visible && !hidden.contains(&m.label);
+    }
+    v
+}
+
+/// The SVG of a view, as the export button downloads it.
+pub fn pareto_svg(view: &ParetoView) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, PARETO_CANVAS).into_drawing_area();
+        draw_pareto(&area, view).map_err(|e| format!("cannot draw the chart: {e}"))?;
+    }
+    Ok(svg)
+}
+
+/// The frontier chart.
+#[component]
+pub fn ParetoChart(props: &ParetoChartProps) -> Html {
+    let store = use_store();
+    let canvas = use_node_ref();
+    let frame = use_mut_ref(|| Cell::new(None::<ChartFrame>));
+    let hidden = use_state(BTreeSet::<String>::new);
+    let hover = use_state(|| None::<(usize, f64, f64)>);
+    let view = Rc::new(shown(&props.view, &hidden));
+    {
+        let (canvas, frame, view) = (canvas.clone(), frame.clone(), view.clone());
+        use_effect_with((props.view_rev, (*hidden).clone()), move |_| {
+            if let Some(el) = canvas.cast::<HtmlCanvasElement>()
+                && let Some(backend) = CanvasBackend::with_canvas_object(fit_canvas(
+                    el,
+                    PARETO_ASPECT,
+                    300,
+                    1200,
+                    PARETO_CANVAS.0,
+                ))
+            {
+                frame
+                    .borrow()
+                    .set(draw_pareto(&backend.into_drawing_area(), &view).ok());
+            }
+        });
+    }
+    let onmousemove = {
+        let (canvas, frame, hover, points) = (
+            canvas.clone(),
+            frame.clone(),
+            hover.clone(),
+            props.view.points.clone(),
+        );
+        Callback::from(move |e: MouseEvent| {
+            let (Some(el), Some(f)) = (canvas.cast::<HtmlCanvasElement>(), frame.borrow().get())
+            else {
+                return;
+            };
+            // Pointer in CSS px → canvas px (CSS scales the canvas to the panel).
+            let scale = f64::from(el.width()) / f64::from(el.client_width().max(1));
+            let (cx, cy) = (f64::from(e.offset_x()), f64::from(e.offset_y()));
+            let hit = nearest(&f, &points, (cx * scale, cy * scale), HOVER_RADIUS_PX);
+            hover.set(hit.map(|i| (i, cx, cy)));
+        })
+    };
+    let onmouseleave = {
+        let hover = hover.clone();
+        Callback::from(move |_: MouseEvent| hover.set(None))
+    };
+    let export = |kind: &'static str| {
+        let (store, canvas, view) = (store.clone(), canvas.clone(), view.clone());
+        Callback::from(move |_: MouseEvent| {
+            let result = match kind {
+                "svg" => pareto_svg(&view)
+                    .and_then(|svg| download_text("frontier.svg", "image/svg+xml", &svg)),
+                "png" => canvas
+                    .cast::<HtmlCanvasElement>()
+                    .ok_or_else(|| "the chart is not on the page".to_string())
+                    .and_then(|c| {
+                        c.to_data_url()
+                            .map_err(|e| js_message("cannot export png", e))
+                    })
+                    .and_then(|url| download_url("frontier.png", &url)),
+                _ => download_text("frontier.csv", "text/csv", &view.to_csv()),
+            };
+            if let Err(msg) = result {
+                store.report(Level::Error, msg);
+            }
+        })
+    };
+    let (export_svg, export_png, export_csv) = (export("svg"), export("png"), export("csv"));
+    let toggles = props.view.markers.iter().map(|m| {
+        let (hidden, label) = (hidden.clone(), m.label.clone());
+        let on = !hidden.contains(&m.label);
+        let onchange = Callback::from(move |_: Event| {
+            let mut next = (*hidden).clone();
+            if !next.remove(&label) {
+                next.insert(label.clone());
+            }
+            hidden.set(next);
+        });
+        html! { <label class="toggle"><input type="checkbox" checked={on} {onchange} />{ m.label.clone() }</label> }
+    });
+    html! {
+        <div class="pareto">
+            <div class="chart-wrap">
+                <canvas class="chart pareto-chart" data-testid="pareto-canvas" ref={canvas}
+                    aria-label="Latency–cost frontier" {onmousemove} {onmouseleave} />
+                { view_tooltip(&props.view, *hover) }
+            </div>
+            <div class="chart-actions">
+                { for toggles }
+                <span class="spacer" />
+                <button class="btn" data-testid="export-svg" onclick={export_svg}>{ "SVG" }</button>
+                <button class="btn" data-testid="export-png" onclick={export_png}>{ "PNG" }</button>
+                <button class="btn" data-testid="export-csv" onclick={export_csv}>{ "CSV" }</button>
+            </div>
+        </div>
+    }
+}
+
+fn view_tooltip(view: &ParetoView, hover: Option<(usize, f64, f64)>) -> Html {
+    let Some((i, x, y)) = hover else {
+        return Html::default();
+    };
+    let Some(&(latency_s, cost_usd)) = view.points.get(i) else {
+        return Html::default();
+    };
+    let style = format!("left: {}px; top: {}px;", x + 12.0, y + 12.0);
+    html! {
+        <div class="tooltip" data-testid="pareto-tooltip" {style}>
+            <strong>{ if view.chosen == Some(i) { "Chosen plan" } else { "Plan" } }</strong>
+            <div>{ format!("{}: {} s", view.x_title().replace(" (s)", ""), fmt_sig(latency_s, 3)) }</div>
+            <div>{ format!("${} per run · ${} per million", fmt_sig(cost_usd, 3), fmt_sig(cost_usd * RUNS_PER_MILLION, 3)) }</div>
+            if let Some(note) = view.notes.get(i) { <div class="note">{ note.clone() }</div> }
+        </div>
+    }
+}

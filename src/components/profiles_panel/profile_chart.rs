@@ -1,0 +1,48 @@
+//! The profile chart on a canvas, redrawn when its view changes.
+
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+use crate::browser::canvas::fit_canvas;
+use crate::charts::profile::{ProfilesView, draw_profile};
+
+/// Props of [`ProfileChart`].
+#[derive(Properties, PartialEq)]
+pub struct ProfileChartProps {
+    /// What to draw.
+    pub view: ProfilesView,
+}
+
+/// Canvas height over width.
+pub const PROFILE_ASPECT: f64 = 0.62;
+/// Canvas width when it is not laid out yet, px.
+pub const PROFILE_FALLBACK_W: u32 = 480;
+
+/// Wall time against memory for one stage.
+#[component]
+pub fn ProfileChart(props: &ProfileChartProps) -> Html {
+    let canvas = use_node_ref();
+    {
+        let canvas = canvas.clone();
+        use_effect_with(props.view.clone(), move |view| {
+            if let Some(el) = canvas.cast::<HtmlCanvasElement>()
+                && let Some(backend) = CanvasBackend::with_canvas_object(fit_canvas(
+                    el,
+                    PROFILE_ASPECT,
+                    280,
+                    900,
+                    PROFILE_FALLBACK_W,
+                ))
+            {
+                // A failed draw leaves the canvas blank; there is nothing better to show.
+                let _ = draw_profile(&backend.into_drawing_area(), view);
+            }
+        });
+    }
+    html! {
+        <canvas class="chart profile-chart" data-testid="profile-chart" ref={canvas}
+            aria-label={format!("Measured wall time against memory of stage {}", props.view.stage)} />
+    }
+}

@@ -1,0 +1,219 @@
+//! Reading the files a user opens or drops: which kind each is, and what it
+//! changes. Pure (texts in, data out), so it is tested natively; the browser
+//! side only reads the files and dispatches [`Action::FilesImported`](crate::state::Action).
+//!
+//! Kinds, detected by content with the extension as a hint ([`detect_kind`]):
+//! - project JSON (`"format": "faasplan-project"`, the file the CLI reads);
+//! - Jolteon workflow JSON (`workflow_name`, stages keyed `"0"` ..);
+//! - Jolteon profile JSON (`profile[stage][step][rep][cfg] = [mean_s, p95_s]`),
+//!   which needs its workflow: dropped together with it, or after it;
+//! - Jolteon grid side file (`[[memory_mb, d], ...]`); without one the grid of a
+//!   published workflow comes from `JolteonGrid::bundled`;
+//! - native profile CSV, read with the measured MB per vCPU the user set.
+//!
+//! Several files dropped together are read as one batch (project first, then
+//! grid, workflow, profiles). A batch is all or nothing: the first file that
+//! cannot be read gives an [`ImportError`] naming it, and nothing is applied.
+
+mod detect;
+#[cfg(test)]
+pub(crate) mod tests;
+
+use faasplan_core::dag::Workflow;
+use faasplan_core::formats::csv::read_profiles_csv;
+use faasplan_core::formats::jolteon::{
+    JolteonGrid, JolteonProfileOptions, import_profiles, import_workflow, workflow_name,
+};
+use faasplan_core::formats::project::Project as CoreProject;
+use faasplan_core::profile::Profiles;
+
+pub use detect::{FileKind, detect_kind};
+
+/// A file's name and its text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedText {
+    /// File name (used in messages and as the extension hint).
+    pub name: String,
+    /// Contents.
+    pub text: String,
+}
+
+impl NamedText {
+    /// A named text.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        NamedText {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// What the import reads against: the current workflow and grid, and settings.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportContext<'a> {
+    /// The workflow in the editor (profiles dropped alone belong to it).
+    pub workflow: &'a Workflow,
+    /// A grid side file dropped earlier, if any.
+    pub grid: Option<&'a JolteonGrid>,
+    /// MB per vCPU the CSV profiles were measured with.
+    pub csv_mb_per_vcpu: f64,
+}
+
+/// What a batch of files gives.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Imported {
+    /// A whole project (replaces everything).
+    pub project: Option<CoreProject>,
+    /// A new workflow.
+    pub workflow: Option<Workflow>,
+    /// New profiles (for the new workflow if there is one, else the current one).
+    pub profiles: Option<Profiles>,
+    /// A Jolteon grid side file, kept for later profile imports.
+    pub grid: Option<JolteonGrid>,
+    /// One line per file saying what it was, for the notice.
+    pub summary: Vec<String>,
+}
+
+/// Why a file could not be imported: names the file and the problem.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("cannot open {file}: {message}")]
+pub struct ImportError {
+    /// The file's name.
+    pub file: String,
+    /// What is wrong (the core's message names line or field).
+    pub message: String,
+}
+
+/// Reads a batch of files (see the module docs).
+pub fn import_files(files: &[NamedText], cx: &ImportContext) -> Result<Imported, ImportError> {
+    if files.is_empty() {
+        return Ok(Imported::default());
+    }
+    let mut kinds = files
+        .iter()
+        .map(|f| {
+            detect_kind(&f.name, &f.text)
+                .map(|k| (k, f))
+                .map_err(|message| fail(f, message))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    kinds.sort_by_key(|(k, _)| *k);
+    let mut out = Imported::default();
+    for (kind, file) in kinds {
+        read_one(kind, file, cx, &mut out).map_err(|message| fail(file, message))?;
+    }
+    Ok(out)
+}
+
+fn fail(file: &NamedText, message: String) -> ImportError {
+    ImportError {
+        file: file.name.clone(),
+        message,
+    }
+}
+
+fn read_one(
+    kind: FileKind,
+    file: &NamedText,
+    cx: &ImportContext,
+    out: &mut Imported,
+) -> Result<(), String> {
+    let text = &file.text;
+    let grid = out.grid.as_ref().or(cx.grid);
+    match kind {
+        FileKind::Project => {
+            if out.project.is_some() {
+                return Err("only one project can be opened at a time".into());
+            }
+            let project = CoreProject::from_json(text).map_err(|e| e.to_string())?;
+            let n = project.workflow.stages.len();
+            out.summary
+                .push(format!("{}: project, {n} stages", file.name));
+            out.workflow = None;
+            out.profiles = None;
+            out.project = Some(project);
+        }
+        FileKind::JolteonGrid => {
+            let g = JolteonGrid::from_json(text).map_err(|e| e.to_string())?;
+            out.summary.push(format!(
+                "{}: profiling grid, {} configurations",
+                file.name,
+                g.0.len()
+            ));
+            out.grid = Some(g);
+        }
+        FileKind::JolteonWorkflow => {
+            let bundled;
+            let grid = match grid {
+                Some(g) => g,
+                None => {
+                    let name = workflow_name(text).map_err(|e| e.to_string())?;
+                    bundled = JolteonGrid::bundled(&name).ok_or_else(|| {
+                        format!("workflow_name: no bundled grid for {name:?}; drop its grid file [[memory_mb, d], ...] with it")
+                    })?;
+                    &bundled
+                }
+            };
+            let wf = import_workflow(text, grid).map_err(|e| e.to_string())?;
+            out.summary.push(format!(
+                "{}: Jolteon workflow {}, {} stages",
+                file.name,
+                wf.name,
+                wf.stages.len()
+            ));
+            out.workflow = Some(wf);
+        }
+        FileKind::JolteonProfile => {
+            let wf = current_workflow(cx, out);
+            if wf.stages.is_empty() {
+                return Err(
+                    "a Jolteon profile needs its workflow: open the workflow first, or both together"
+                        .into(),
+                );
+            }
+            let bundled = JolteonGrid::bundled(&wf.name);
+            let grid = grid.or(bundled.as_ref()).ok_or_else(|| {
+                format!(
+                    "no profiling grid for workflow {:?}: drop its grid file [[memory_mb, d], ...] with the profile",
+                    wf.name
+                )
+            })?;
+            let p = import_profiles(text, wf, grid, &JolteonProfileOptions::default())
+                .map_err(|e| e.to_string())?;
+            out.summary
+                .push(format!("{}: Jolteon profile, {}", file.name, describe(&p)));
+            out.profiles = Some(p);
+        }
+        FileKind::ProfileCsv => {
+            let p = read_profiles_csv(text, cx.csv_mb_per_vcpu).map_err(|e| e.to_string())?;
+            let wf = current_workflow(cx, out);
+            if let Some(s) = p.stages.iter().find(|s| wf.stage_index(&s.stage).is_none()) {
+                return Err(format!(
+                    "stage {:?} is not a stage of the workflow {:?}",
+                    s.stage, wf.name
+                ));
+            }
+            out.summary.push(format!(
+                "{}: profile CSV at {} MB per vCPU, {}",
+                file.name,
+                cx.csv_mb_per_vcpu,
+                describe(&p)
+            ));
+            out.profiles = Some(p);
+        }
+    }
+    Ok(())
+}
+
+fn current_workflow<'a>(cx: &'a ImportContext, out: &'a Imported) -> &'a Workflow {
+    out.project
+        .as_ref()
+        .map(|p| &p.workflow)
+        .or(out.workflow.as_ref())
+        .unwrap_or(cx.workflow)
+}
+
+fn describe(p: &Profiles) -> String {
+    let runs: usize = p.stages.iter().map(|s| s.runs.len()).sum();
+    format!("{} stages, {runs} runs", p.stages.len())
+}
