@@ -221,15 +221,46 @@ pub fn concurrency_ok(problem: &SampledProblem, plan: &Plan) -> bool {
     })
 }
 
-/// Expected cost and nearest-rank q-quantile latency of `choice` on the samples,
-/// or `None` when the plan has no context block.
+/// Workflow latency per sample and expected cost of `choice`, or `None` when a
+/// context parent's d has no block. Finish times are computed with the same
+/// operations as [`evaluate`], so the values agree bit for bit.
+pub(crate) fn latencies(problem: &SampledProblem, choice: &[u32]) -> Option<(Vec<f64>, f64)> {
+    let ctx = contexts(problem, choice)?;
+    let n = problem.n_samples;
+    if n == 0 {
+        return None;
+    }
+    let mut fin = vec![0.0f64; problem.stages.len() * n];
+    let mut lat = vec![0.0f64; n];
+    let mut cost = 0.0;
+    for &i in &problem.topo {
+        let t = &problem.stages[i];
+        let row = ctx[i] * t.configs.len() + choice[i] as usize;
+        cost += t.expected_cost_usd[row];
+        let l = &t.latency_s[row * n..(row + 1) * n];
+        for s in 0..n {
+            let mut m = 0.0;
+            for &q in &problem.parents[i] {
+                let f = fin[q * n + s];
+                if f > m {
+                    m = f;
+                }
+            }
+            let f = m + l[s];
+            fin[i * n + s] = f;
+            if f > lat[s] {
+                lat[s] = f;
+            }
+        }
+    }
+    Some((lat, cost))
+}
+
+/// Nearest-rank q-quantile latency and expected cost of `choice` on the samples.
 pub(crate) fn q_latency(problem: &SampledProblem, choice: &[u32]) -> Option<(f64, f64)> {
-    let e = evaluate(
-        problem,
-        &Plan {
-            choice: choice.to_vec(),
-        },
-    )
-    .ok()?;
-    Some((e.q_latency_s, e.expected_cost_usd))
+    let (mut lat, cost) = latencies(problem, choice)?;
+    let n = lat.len();
+    let rank = ((problem.percentile * n as f64).ceil() as usize).clamp(1, n);
+    let (_, q, _) = lat.select_nth_unstable_by(rank - 1, f64::total_cmp);
+    Some((*q, cost))
 }

@@ -18,7 +18,7 @@
 
 use super::inputs::PointTable;
 use crate::problem::SampledProblem;
-use crate::solve::{Plan, evaluate};
+use crate::solve::Plan;
 
 /// The d of every stage in proportion to its work proxy.
 pub fn proportional_d(problem: &SampledProblem, points: &PointTable) -> Vec<u32> {
@@ -89,13 +89,12 @@ pub fn plan(problem: &SampledProblem, points: &PointTable, bound_s: f64) -> Opti
             })
             .collect();
         let Some(choice) = choice else { continue };
-        let plan = Plan { choice };
-        let Ok(e) = evaluate(problem, &plan) else {
+        let Some((lat, cost)) = super::latencies(problem, &choice) else {
             continue;
         };
-        let mean_s = e.latency_s.iter().sum::<f64>() / e.latency_s.len().max(1) as f64;
-        if mean_s <= bound_s && best.as_ref().is_none_or(|(c, _)| e.expected_cost_usd < *c) {
-            best = Some((e.expected_cost_usd, plan));
+        let mean_s = lat.iter().sum::<f64>() / lat.len().max(1) as f64;
+        if mean_s <= bound_s && best.as_ref().is_none_or(|(c, _)| cost < *c) {
+            best = Some((cost, Plan { choice }));
         }
     }
     best.map(|(_, p)| p)
