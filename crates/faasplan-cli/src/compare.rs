@@ -219,22 +219,31 @@ fn table(project: &Project, prepared: &Prepared, prepare_ms: f64, rows: &[Row]) 
     for r in rows {
         let _ = writeln!(
             out,
-            "{:>7} {:<22} {:>11.7} {:>8.3} {:>8.2} {:>5} {:>8.2} {:>7.1} {:>5} {:>7.2} {:>9.2}  {}",
+            "{:>7} {:<22} {:>11} {:>8} {:>8} {:>5} {:>8} {:>7} {:>5} {:>7} {:>9.2}  {}",
             r.bound_s,
             r.planner,
-            r.cost_usd,
-            r.cost_vs_exact,
-            r.q_s,
+            fixed(r.cost_usd, 7),
+            fixed(r.cost_vs_exact, 3),
+            fixed(r.q_s, 2),
             yes(r.met),
-            r.fresh_q_s,
-            100.0 * r.fresh_fraction,
+            fixed(r.fresh_q_s, 2),
+            fixed(100.0 * r.fresh_fraction, 1),
             yes(r.fresh_met),
-            r.guaranteed_s,
+            fixed(r.guaranteed_s, 2),
             r.solve_ms,
             r.plan.as_deref().unwrap_or("(no plan)")
         );
     }
     out
+}
+
+/// `v` with `prec` decimals, or "-" when it is not a number (no plan, or no exact plan to compare with).
+fn fixed(v: f64, prec: usize) -> String {
+    if v.is_finite() {
+        format!("{v:.prec$}")
+    } else {
+        "-".to_string()
+    }
 }
 
 fn csv(project: &Project, rows: &[Row]) -> String {
@@ -284,7 +293,7 @@ fn json_rows(project: &Project, rows: &[Row]) -> String {
                 "fresh_q_latency_s": num(r.fresh_q_s),
                 "fresh_fraction_meeting_bound": num(r.fresh_fraction),
                 "fresh_meets_bound": r.fresh_met,
-                "solve_ms": r.solve_ms,
+                "solve_ms": (r.solve_ms * 1e3).round() / 1e3,
             })
         })
         .collect();

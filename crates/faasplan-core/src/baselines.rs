@@ -21,9 +21,12 @@
 //! the bound under the exact criterion.
 //!
 //! Cost of [`all`]: for the bundled workflows (4 stages, ≤ 228 candidates each,
-//! N ≈ 5,000 samples) about 10–40 ms natively, dominated by Orion's greedy walk
-//! (≤ Σ|memory sizes| × K evaluations) and Jolteon's relaxation (on ≤ 1,024
-//! samples); see `docs/comparison.md` for measured times.
+//! N ≈ 5,000–5,700 samples) 10–80 ms natively (release build), measured by
+//! `faasplan compare` (per-planner times in `docs/comparison.md`): Power
+//! Tuning and Ditto take microseconds; Orion's greedy walk (at most
+//! Σ_i |memory sizes_i| steps of K evaluations) up to ~30 ms when the bound is
+//! out of its reach; Caerus 2–7 ms; Jolteon's relaxation (on ≤ 1,024 samples)
+//! and probing 9–40 ms. Expect a few times that in the browser's wasm worker.
 
 pub mod caerus;
 pub mod ditto;
@@ -263,4 +266,32 @@ pub(crate) fn q_latency(problem: &SampledProblem, choice: &[u32]) -> Option<(f64
     let rank = ((problem.percentile * n as f64).ceil() as usize).clamp(1, n);
     let (_, q, _) = lat.select_nth_unstable_by(rank - 1, f64::total_cmp);
     Some((*q, cost))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solve::synthetic::{Shape, problem};
+
+    #[test]
+    fn lean_q_latency_agrees_with_the_exact_evaluator_bit_for_bit() {
+        let p = problem(Shape::Ml, 300, 7);
+        for k in 0..20u32 {
+            let choice: Vec<u32> = p
+                .stages
+                .iter()
+                .map(|t| (k * 37 + 11) % t.configs.len() as u32)
+                .collect();
+            let e = evaluate(
+                &p,
+                &Plan {
+                    choice: choice.clone(),
+                },
+            )
+            .expect("every synthetic context block exists");
+            let (q, c) = q_latency(&p, &choice).expect("same plan");
+            assert_eq!(q.to_bits(), e.q_latency_s.to_bits());
+            assert_eq!(c.to_bits(), e.expected_cost_usd.to_bits());
+        }
+    }
 }
