@@ -173,6 +173,20 @@ pub fn all(project: &Project, prepared: &Prepared, bound_s: f64) -> Vec<Baseline
     all_on(&prepared.problem, &inputs, bound_s)
 }
 
+/// The same problem judged as Orion and Jolteon judge a plan: the bound is met
+/// when the nearest-rank q-quantile of the workflow latency is at most B, i.e.
+/// `allowed_violations = N − ⌈qN⌉` (no margin for sampling error). The exact
+/// planner on this problem is the optimum under the percentile baselines' own
+/// criterion. Copies the tables.
+pub fn quantile_target(problem: &SampledProblem) -> SampledProblem {
+    let n = problem.n_samples;
+    let rank = ((problem.percentile * n as f64).ceil() as usize).clamp(1, n.max(1));
+    SampledProblem {
+        allowed_violations: n.saturating_sub(rank),
+        ..problem.clone()
+    }
+}
+
 /// The context row of every stage under `choice`, or `None` when a context
 /// parent's d has no block.
 pub(crate) fn contexts(problem: &SampledProblem, choice: &[u32]) -> Option<Vec<usize>> {

@@ -270,3 +270,62 @@ fn jolteon_meets_its_own_target_at_a_reachable_bound_and_is_deterministic() {
         );
     }
 }
+
+/// Asserts that the exact plan under the percentile criterion costs no more than
+/// an Orion or Jolteon plan whose q-latency meets the bound.
+fn exact_q_never_loses_to_percentile_baselines(problem: &SampledProblem, bounds: &[f64]) {
+    let q_problem = baselines::quantile_target(problem);
+    let inputs = Inputs::from_samples(problem);
+    for &b in bounds {
+        let exact = solve(
+            &q_problem,
+            SolveSettings {
+                bound: Bound::Latency { max_s: b },
+                max_nodes: None,
+            },
+        )
+        .unwrap();
+        for r in baselines::all_on(problem, &inputs, b) {
+            let own_target_met = r.q_latency_s <= b;
+            if !matches!(r.baseline, Baseline::Orion | Baseline::Jolteon) || !own_target_met {
+                continue;
+            }
+            assert_eq!(exact.status, Status::Optimal, "bound {b}: {}", r.name);
+            assert!(
+                exact.expected_cost_usd <= r.expected_cost_usd * (1.0 + 1e-12),
+                "bound {b}: exact {} > {} {}",
+                exact.expected_cost_usd,
+                r.name,
+                r.expected_cost_usd
+            );
+            assert!(exact.guaranteed_latency_s <= b);
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn exact_plan_on_the_quantile_criterion_never_loses_to_orion_or_jolteon_on_small_problems() {
+    for seed in 0..30u64 {
+        let p = small(
+            Small {
+                stages: 2 + (seed % 4) as usize,
+                max_configs: 6,
+                samples: 40,
+                allowed_violations: 0,
+                concurrency_limit: None,
+                ties: seed % 2 == 0,
+            },
+            seed,
+        );
+        exact_q_never_loses_to_percentile_baselines(&p, &[2.0, 3.0, 4.0, 6.0, 8.0]);
+    }
+}
+
+// Heavy (a real-size problem with thousands of allowed violations): native only.
+#[test]
+#[cfg(not(target_arch = "wasm32"))]
+fn exact_plan_on_the_quantile_criterion_never_loses_to_orion_or_jolteon_on_the_ml_pipeline() {
+    let (_, prep) = prepared("ml");
+    exact_q_never_loses_to_percentile_baselines(&prep.problem, &[40.0]);
+}
