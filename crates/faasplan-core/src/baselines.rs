@@ -21,12 +21,12 @@
 //! the bound under the exact criterion.
 //!
 //! Cost of [`all`]: for the bundled workflows (4 stages, ≤ 228 candidates each,
-//! N ≈ 5,000–5,700 samples) 10–80 ms natively (release build), measured by
+//! N ≈ 5,000–5,700 samples) 10–85 ms natively (release build), measured by
 //! `faasplan compare` (per-planner times in `docs/comparison.md`): Power
 //! Tuning and Ditto take microseconds; Orion's greedy walk (at most
-//! Σ_i |memory sizes_i| steps of K evaluations) up to ~30 ms when the bound is
+//! Σ_i |memory sizes_i| steps of K evaluations) up to ~50 ms when the bound is
 //! out of its reach; Caerus 2–7 ms; Jolteon's relaxation (on ≤ 1,024 samples)
-//! and probing 9–40 ms. Expect a few times that in the browser's wasm worker.
+//! and probing 14–60 ms. Expect a few times that in the browser's wasm worker.
 
 pub mod caerus;
 pub mod ditto;
