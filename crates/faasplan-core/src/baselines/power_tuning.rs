@@ -11,7 +11,10 @@
 //!   with Power Tuning's default weight w = 0.5 (maxima over the stage's
 //!   measured configurations).
 //!
-//! Ties go to the smaller memory, then the smaller d. Power Tuning does not
+//! These are the strategies and the formula of Power Tuning's analyzer, with its
+//! tie-breaks (cost: the faster; speed: the cheaper), then the smaller memory
+//! and d. Its duration is the function's; here it is the stage's measured wall
+//! time, the closest a stage of d instances has. Power Tuning does not
 //! choose d: the stage takes the profiled d of the configuration the strategy
 //! prefers (at the chosen memory, that is the d whose measurement scores best).
 //! The chosen (memory, d) is mapped to the nearest candidate: same d if the
@@ -49,9 +52,16 @@ pub fn pick(measured: &[MeasuredConfig], strategy: Strategy) -> Option<MeasuredC
                 + (1.0 - w) * m.duration_s / max_dur.max(f64::MIN_POSITIVE)
         }
     };
+    // Power Tuning's tie-breaks: cost → faster, speed → cheaper; then the smaller size.
+    let tie = |a: &MeasuredConfig, b: &MeasuredConfig| match strategy {
+        Strategy::Cost => a.duration_s.total_cmp(&b.duration_s),
+        Strategy::Speed => a.cost_usd.total_cmp(&b.cost_usd),
+        Strategy::Balanced => std::cmp::Ordering::Equal,
+    };
     measured.iter().copied().min_by(|a, b| {
         score(a)
             .total_cmp(&score(b))
+            .then(tie(a, b))
             .then(a.memory_mb.cmp(&b.memory_mb))
             .then(a.d.cmp(&b.d))
     })
