@@ -4,6 +4,7 @@
 //! invalid settings); 2 usage error; 3 the bound cannot be met (the plan JSON
 //! still says so and names the nearest achievable bound).
 
+mod compare;
 mod input;
 
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Compare the exact planner with every baseline planner at a list of latency bounds.
+    Compare(compare::CompareArgs),
     /// Check a workflow with its profiles, or a project file, and say what is in it.
     Validate {
         #[command(flatten)]
@@ -37,6 +40,10 @@ enum Outcome {
 
 fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
+        Command::Compare(args) => {
+            compare::run(args)?;
+            Ok(Outcome::Success)
+        }
         Command::Validate { input } => {
             let project = input::load(&input)?;
             let dag = project.workflow.validate()?;

@@ -1,4 +1,5 @@
 //! Integration tests of faasplan-core: one binary, one module per area.
+mod baselines;
 mod formats;
 mod model;
 mod pipeline;

@@ -1,0 +1,319 @@
+//! `faasplan compare`: the exact planner against every baseline, bound by bound.
+//!
+//! The project is fitted and sampled once. For every latency bound, the exact
+//! planner and each baseline plan on the same samples; every plan is then judged
+//! by the same evaluator: expected cost, q-latency and guaranteed latency on the
+//! planning samples, and the q-latency and fraction of runs meeting the bound
+//! on a fresh sample set (out of sample). Solve times are wall-clock times of
+//! the planning call alone (fitting and sampling are shared and timed apart).
+//!
+//! Two exact rows: `exact` is the planner as configured (with α = 0 the bound
+//! must hold on every planning sample, the sample-average guarantee); `exact-q`
+//! is the exact optimum under the percentile baselines' own criterion (the
+//! nearest-rank q-latency on the planning samples at most B, see
+//! [`baselines::quantile_target`]). Both are judged like every other row.
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use clap::{Args, ValueEnum};
+use faasplan_core::baselines::{self, Baseline, Inputs};
+use faasplan_core::formats::project::Project;
+use faasplan_core::pipeline::{self, Prepared};
+use faasplan_core::problem::SampledProblem;
+use faasplan_core::settings::Bound;
+use faasplan_core::solve::{self, Plan, SolveSettings, Status};
+use serde_json::json;
+
+use crate::input::{self, InputArgs};
+
+/// Arguments of `faasplan compare`.
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Latency bounds to compare at, s, comma-separated (e.g. 20,30,40).
+    #[arg(long, value_delimiter = ',', required = true, value_name = "S,..")]
+    latency_bounds: Vec<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Seed of every random draw [default: the project's, else 1].
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+/// Output formats.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// Aligned text table.
+    Table,
+    /// Comma-separated values with a header.
+    Csv,
+    /// A JSON array of rows.
+    Json,
+}
+
+/// One planner at one bound.
+struct Row {
+    bound_s: f64,
+    planner: &'static str,
+    plan: Option<String>,
+    cost_usd: f64,
+    q_s: f64,
+    guaranteed_s: f64,
+    met: bool,
+    fresh_q_s: f64,
+    fresh_fraction: f64,
+    fresh_met: bool,
+    cost_vs_exact: f64,
+    solve_ms: f64,
+}
+
+/// Runs the comparison and prints it.
+pub fn run(args: CompareArgs) -> Result<()> {
+    let mut project = input::load(&args.input)?;
+    if let Some(seed) = args.seed {
+        project.settings.seed = seed;
+    }
+    if let Some(&b) = args
+        .latency_bounds
+        .iter()
+        .find(|b| !(b.is_finite() && **b > 0.0))
+    {
+        bail!("--latency-bounds: {b} is not a finite value above 0");
+    }
+    project.settings.bound = Bound::Latency {
+        max_s: args.latency_bounds[0],
+    };
+    let t = Instant::now();
+    let prepared = pipeline::prepare(&project)?;
+    let inputs = Inputs::from_project(&project, &prepared);
+    let prepare_ms = t.elapsed().as_secs_f64() * 1e3;
+    let q_target = baselines::quantile_target(&prepared.problem);
+    let mut rows = Vec::new();
+    for &bound_s in &args.latency_bounds {
+        project.settings.bound = Bound::Latency { max_s: bound_s };
+        rows.extend(compare_bound(
+            &project, &prepared, &q_target, &inputs, bound_s,
+        )?);
+    }
+    let text = match args.format {
+        Format::Table => table(&project, &prepared, prepare_ms, &rows),
+        Format::Csv => csv(&project, &rows),
+        Format::Json => json_rows(&project, &rows),
+    };
+    print!("{text}");
+    Ok(())
+}
+
+/// The exact plan of `problem` for `bound_s` and its solve time, ms.
+fn exact(problem: &SampledProblem, bound_s: f64) -> Result<(Option<Plan>, f64)> {
+    let t = Instant::now();
+    let solution = solve::solve(
+        problem,
+        SolveSettings {
+            bound: Bound::Latency { max_s: bound_s },
+            max_nodes: None,
+        },
+    )?;
+    Ok((solution.plan, t.elapsed().as_secs_f64() * 1e3))
+}
+
+fn compare_bound(
+    project: &Project,
+    prepared: &Prepared,
+    q_target: &SampledProblem,
+    inputs: &Inputs,
+    bound_s: f64,
+) -> Result<Vec<Row>> {
+    let problem = &prepared.problem;
+    let (plan, ms) = exact(problem, bound_s)?;
+    let mut rows = vec![row(project, prepared, bound_s, "exact", plan, ms)?];
+    let exact_cost = rows[0].cost_usd;
+    let (plan, ms) = exact(q_target, bound_s)?;
+    rows.push(row(project, prepared, bound_s, "exact-q", plan, ms)?);
+    for b in Baseline::ALL {
+        let t = Instant::now();
+        let plan = b.plan(problem, inputs, bound_s);
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        rows.push(row(project, prepared, bound_s, b.name(), plan, ms)?);
+    }
+    for r in &mut rows {
+        r.cost_vs_exact = r.cost_usd / exact_cost;
+    }
+    Ok(rows)
+}
+
+fn row(
+    project: &Project,
+    prepared: &Prepared,
+    bound_s: f64,
+    planner: &'static str,
+    plan: Option<Plan>,
+    solve_ms: f64,
+) -> Result<Row> {
+    let problem = &prepared.problem;
+    let eval = plan
+        .as_ref()
+        .map(|p| solve::evaluate(problem, p))
+        .transpose()?;
+    let (q_s, guaranteed_s, cost_usd) = eval.as_ref().map_or((f64::NAN, f64::NAN, f64::NAN), |e| {
+        (e.q_latency_s, e.guaranteed_latency_s, e.expected_cost_usd)
+    });
+    let met = plan
+        .as_ref()
+        .is_some_and(|p| guaranteed_s <= bound_s && baselines::concurrency_ok(problem, p));
+    let mut r = Row {
+        bound_s,
+        planner,
+        plan: None,
+        cost_usd,
+        q_s,
+        guaranteed_s,
+        met,
+        fresh_q_s: f64::NAN,
+        fresh_fraction: f64::NAN,
+        fresh_met: false,
+        cost_vs_exact: f64::NAN,
+        solve_ms,
+    };
+    let Some(plan) = plan else {
+        return Ok(r);
+    };
+    let configs = pipeline::configs(&prepared.problem, &plan);
+    r.plan = Some(
+        configs
+            .iter()
+            .map(|c| format!("{}x{}", c.memory_mb, c.d))
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    let report = pipeline::report(project, prepared, &Status::Optimal, Some(&plan))?;
+    if let Some(oos) = report.out_of_sample {
+        r.fresh_q_s = oos.totals.latency_q_s;
+        r.fresh_fraction = oos.fraction_meeting_bound;
+        r.fresh_met = oos.fraction_meeting_bound >= project.settings.percentile;
+    }
+    Ok(r)
+}
+
+fn yes(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn table(project: &Project, prepared: &Prepared, prepare_ms: f64, rows: &[Row]) -> String {
+    let s = &project.settings;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "workflow {:?}, platform {}, q = {}, alpha = {}, N = {} samples (fresh: N more), seed {}; fit + sample + baseline inputs {:.0} ms",
+        project.workflow.name,
+        project.platform.name,
+        s.percentile,
+        s.alpha,
+        prepared.problem.n_samples,
+        s.seed,
+        prepare_ms
+    );
+    let _ = writeln!(
+        out,
+        "{:>7} {:<22} {:>11} {:>8} {:>8} {:>5} {:>8} {:>7} {:>5} {:>7} {:>9}  plan (MB x d per stage)",
+        "bound_s",
+        "planner",
+        "cost_usd",
+        "vs_exact",
+        "q_lat_s",
+        "met",
+        "fresh_q",
+        "fresh%",
+        "met",
+        "guar_s",
+        "solve_ms"
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "{:>7} {:<22} {:>11} {:>8} {:>8} {:>5} {:>8} {:>7} {:>5} {:>7} {:>9.2}  {}",
+            r.bound_s,
+            r.planner,
+            fixed(r.cost_usd, 7),
+            fixed(r.cost_vs_exact, 3),
+            fixed(r.q_s, 2),
+            yes(r.met),
+            fixed(r.fresh_q_s, 2),
+            fixed(100.0 * r.fresh_fraction, 1),
+            yes(r.fresh_met),
+            fixed(r.guaranteed_s, 2),
+            r.solve_ms,
+            r.plan.as_deref().unwrap_or("(no plan)")
+        );
+    }
+    out
+}
+
+/// `v` with `prec` decimals, or "-" when it is not a number (no plan, or no exact plan to compare with).
+fn fixed(v: f64, prec: usize) -> String {
+    if v.is_finite() {
+        format!("{v:.prec$}")
+    } else {
+        "-".to_string()
+    }
+}
+
+fn csv(project: &Project, rows: &[Row]) -> String {
+    let mut out = String::from(
+        "workflow,bound_s,planner,expected_cost_usd,cost_vs_exact,q_latency_s,guaranteed_latency_s,meets_bound,fresh_q_latency_s,fresh_fraction_meeting_bound,fresh_meets_bound,solve_ms,plan\n",
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{:.3},{}",
+            project.workflow.name,
+            r.bound_s,
+            r.planner,
+            r.cost_usd,
+            r.cost_vs_exact,
+            r.q_s,
+            r.guaranteed_s,
+            r.met,
+            r.fresh_q_s,
+            r.fresh_fraction,
+            r.fresh_met,
+            r.solve_ms,
+            r.plan.as_deref().unwrap_or("")
+        );
+    }
+    out
+}
+
+fn num(v: f64) -> serde_json::Value {
+    if v.is_finite() { json!(v) } else { json!(null) }
+}
+
+fn json_rows(project: &Project, rows: &[Row]) -> String {
+    let v: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "workflow": project.workflow.name,
+                "bound_s": r.bound_s,
+                "planner": r.planner,
+                "plan": r.plan,
+                "expected_cost_usd": num(r.cost_usd),
+                "cost_vs_exact": num(r.cost_vs_exact),
+                "q_latency_s": num(r.q_s),
+                "guaranteed_latency_s": num(r.guaranteed_s),
+                "meets_bound": r.met,
+                "fresh_q_latency_s": num(r.fresh_q_s),
+                "fresh_fraction_meeting_bound": num(r.fresh_fraction),
+                "fresh_meets_bound": r.fresh_met,
+                "solve_ms": (r.solve_ms * 1e3).round() / 1e3,
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+    s.push('\n');
+    s
+}

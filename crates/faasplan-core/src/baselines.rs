@@ -1,0 +1,311 @@
+//! Baseline planners: what a user would get from the published alternatives,
+//! on the same fitted model and the same [`SampledProblem`] as the exact planner.
+//!
+//! Every baseline maps the problem (plus, where its rule needs it, the model's
+//! deterministic point predictions or the measured profile means, see
+//! [`Inputs`]) to a [`Plan`] or to no plan. Each rule is documented in its
+//! module:
+//!
+//! - [`power_tuning`]: AWS Lambda Power Tuning per stage, on measured means;
+//! - [`ditto`]: Ditto's two extremes on a deterministic white-box model;
+//! - [`orion`]: Orion's best-first search over memory from the minimum;
+//! - [`caerus`]: Caerus' parallelism in proportion to input size, one memory size;
+//! - [`jolteon`]: Jolteon's continuous relaxation, rounding and probing.
+//!
+//! A plan is then judged like the exact planner's ([`evaluate`]): it meets a
+//! latency bound B when its guaranteed latency (the `(N − a)`-th smallest
+//! workflow latency over the samples, `a = allowed_violations`) is at most B and
+//! it respects the concurrency limit. Baselines that target a percentile (Orion,
+//! Jolteon) check the nearest-rank q-quantile instead, which is what they do;
+//! with α = 0 that is a weaker test than the guarantee, so their plans can miss
+//! the bound under the exact criterion.
+//!
+//! Cost of [`all`]: for the bundled workflows (4 stages, ≤ 228 candidates each,
+//! N ≈ 5,000–5,700 samples) 10–85 ms natively (release build), measured by
+//! `faasplan compare` (per-planner times in `docs/comparison.md`): Power
+//! Tuning and Ditto take microseconds; Orion's greedy walk (at most
+//! Σ_i |memory sizes_i| steps of K evaluations) up to ~50 ms when the bound is
+//! out of its reach; Caerus 2–7 ms; Jolteon's relaxation (on ≤ 1,024 samples)
+//! and probing 14–60 ms. Expect a few times that in the browser's wasm worker.
+
+pub mod caerus;
+pub mod ditto;
+pub mod inputs;
+pub mod jolteon;
+pub mod orion;
+pub mod power_tuning;
+
+pub use inputs::{Inputs, Measured, MeasuredConfig, PointTable};
+
+use crate::formats::project::Project;
+use crate::pipeline::Prepared;
+use crate::problem::SampledProblem;
+use crate::solve::{Plan, evaluate};
+
+/// A baseline planner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Baseline {
+    /// Power Tuning, cost strategy.
+    PowerTuningCost,
+    /// Power Tuning, speed strategy.
+    PowerTuningSpeed,
+    /// Power Tuning, balanced strategy.
+    PowerTuningBalanced,
+    /// Ditto, minimum-latency extreme.
+    DittoMinLatency,
+    /// Ditto, minimum-cost extreme.
+    DittoMinCost,
+    /// Orion.
+    Orion,
+    /// Caerus.
+    Caerus,
+    /// Jolteon-style relaxation.
+    Jolteon,
+}
+
+impl Baseline {
+    /// Every baseline, in display order.
+    pub const ALL: [Baseline; 8] = [
+        Baseline::PowerTuningCost,
+        Baseline::PowerTuningSpeed,
+        Baseline::PowerTuningBalanced,
+        Baseline::DittoMinLatency,
+        Baseline::DittoMinCost,
+        Baseline::Orion,
+        Baseline::Caerus,
+        Baseline::Jolteon,
+    ];
+
+    /// Short name, as in tables and charts.
+    pub fn name(self) -> &'static str {
+        match self {
+            Baseline::PowerTuningCost => "power-tuning-cost",
+            Baseline::PowerTuningSpeed => "power-tuning-speed",
+            Baseline::PowerTuningBalanced => "power-tuning-balanced",
+            Baseline::DittoMinLatency => "ditto-min-latency",
+            Baseline::DittoMinCost => "ditto-min-cost",
+            Baseline::Orion => "orion",
+            Baseline::Caerus => "caerus",
+            Baseline::Jolteon => "jolteon",
+        }
+    }
+
+    /// Runs this baseline for latency bound `bound_s` (the bound-free ones ignore it).
+    pub fn plan(self, problem: &SampledProblem, inputs: &Inputs, bound_s: f64) -> Option<Plan> {
+        use power_tuning::Strategy;
+        match self {
+            Baseline::PowerTuningCost => {
+                power_tuning::plan(problem, &inputs.measured, Strategy::Cost)
+            }
+            Baseline::PowerTuningSpeed => {
+                power_tuning::plan(problem, &inputs.measured, Strategy::Speed)
+            }
+            Baseline::PowerTuningBalanced => {
+                power_tuning::plan(problem, &inputs.measured, Strategy::Balanced)
+            }
+            Baseline::DittoMinLatency => {
+                ditto::plan(problem, &inputs.points, ditto::Extreme::MinLatency)
+            }
+            Baseline::DittoMinCost => ditto::plan(problem, &inputs.points, ditto::Extreme::MinCost),
+            Baseline::Orion => orion::plan(problem, bound_s),
+            Baseline::Caerus => caerus::plan(problem, &inputs.points, bound_s),
+            Baseline::Jolteon => jolteon::plan(problem, bound_s),
+        }
+    }
+}
+
+/// A baseline's plan with its figures on the planning samples.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BaselineResult {
+    /// Which baseline.
+    pub baseline: Baseline,
+    /// Its short name.
+    pub name: &'static str,
+    /// The plan, or `None` when the baseline found none.
+    pub plan: Option<Plan>,
+    /// Guaranteed latency on the planning samples, s (NaN without a plan).
+    pub guaranteed_latency_s: f64,
+    /// Nearest-rank q-quantile of the workflow latency, s (NaN without a plan).
+    pub q_latency_s: f64,
+    /// Expected cost per run, USD (NaN without a plan).
+    pub expected_cost_usd: f64,
+    /// Whether the plan meets the bound on the planning samples (guarantee and
+    /// concurrency limit); false without a plan.
+    pub meets_bound: bool,
+}
+
+/// Evaluates `plan` of `baseline` on the planning samples against `bound_s`.
+pub fn judge(
+    problem: &SampledProblem,
+    baseline: Baseline,
+    plan: Option<Plan>,
+    bound_s: f64,
+) -> BaselineResult {
+    let eval = plan.as_ref().and_then(|p| evaluate(problem, p).ok());
+    let (g, q, c) = eval.as_ref().map_or((f64::NAN, f64::NAN, f64::NAN), |e| {
+        (e.guaranteed_latency_s, e.q_latency_s, e.expected_cost_usd)
+    });
+    let meets_bound =
+        eval.is_some() && g <= bound_s && plan.as_ref().is_some_and(|p| concurrency_ok(problem, p));
+    BaselineResult {
+        baseline,
+        name: baseline.name(),
+        plan: if eval.is_some() { plan } else { None },
+        guaranteed_latency_s: g,
+        q_latency_s: q,
+        expected_cost_usd: c,
+        meets_bound,
+    }
+}
+
+/// Every baseline's plan for latency bound `bound_s`, on problem and inputs alone.
+pub fn all_on(problem: &SampledProblem, inputs: &Inputs, bound_s: f64) -> Vec<BaselineResult> {
+    Baseline::ALL
+        .iter()
+        .map(|&b| judge(problem, b, b.plan(problem, inputs, bound_s), bound_s))
+        .collect()
+}
+
+/// Every baseline's plan for latency bound `bound_s` on a prepared project
+/// (point predictions from its fitted model, measured means from its profiles).
+pub fn all(project: &Project, prepared: &Prepared, bound_s: f64) -> Vec<BaselineResult> {
+    let inputs = Inputs::from_project(project, prepared);
+    all_on(&prepared.problem, &inputs, bound_s)
+}
+
+/// The same problem judged as Orion and Jolteon judge a plan: the bound is met
+/// when the nearest-rank q-quantile of the workflow latency is at most B, i.e.
+/// `allowed_violations = N − ⌈qN⌉` (no margin for sampling error). The exact
+/// planner on this problem is the optimum under the percentile baselines' own
+/// criterion. Copies the tables.
+pub fn quantile_target(problem: &SampledProblem) -> SampledProblem {
+    let n = problem.n_samples;
+    let rank = ((problem.percentile * n as f64).ceil() as usize).clamp(1, n.max(1));
+    SampledProblem {
+        allowed_violations: n.saturating_sub(rank),
+        ..problem.clone()
+    }
+}
+
+/// The context row of every stage under `choice`, or `None` when a context
+/// parent's d has no block.
+pub(crate) fn contexts(problem: &SampledProblem, choice: &[u32]) -> Option<Vec<usize>> {
+    problem
+        .stages
+        .iter()
+        .map(|t| match &t.context {
+            None => Some(0),
+            Some(cx) => {
+                let d = problem.stages[cx.parent].configs[choice[cx.parent] as usize].d;
+                cx.parent_d.iter().position(|&x| x == d)
+            }
+        })
+        .collect()
+}
+
+/// Whether `plan` keeps `Σ d` over every set of stages that can run at once
+/// within the concurrency limit. Exact (all antichains) up to 20 stages; above
+/// that, the conservative test `Σ_all d ≤ limit`.
+pub fn concurrency_ok(problem: &SampledProblem, plan: &Plan) -> bool {
+    let Some(limit) = problem.concurrency_limit else {
+        return true;
+    };
+    let k = problem.stages.len();
+    let d: Vec<u64> = (0..k)
+        .map(|i| u64::from(problem.stages[i].configs[plan.choice[i] as usize].d))
+        .collect();
+    if d.iter().sum::<u64>() <= u64::from(limit) {
+        return true;
+    }
+    if k > 20 {
+        return false;
+    }
+    // Ancestor bit sets; a set is an antichain when no member is an ancestor of another.
+    let mut anc = vec![0u32; k];
+    for &i in &problem.topo {
+        for &p in &problem.parents[i] {
+            anc[i] |= anc[p] | (1 << p);
+        }
+    }
+    (1u32..(1 << k)).all(|set| {
+        let antichain = (0..k).all(|i| set >> i & 1 == 0 || anc[i] & set == 0);
+        !antichain
+            || (0..k)
+                .filter(|i| set >> i & 1 == 1)
+                .map(|i| d[i])
+                .sum::<u64>()
+                <= u64::from(limit)
+    })
+}
+
+/// Workflow latency per sample and expected cost of `choice`, or `None` when a
+/// context parent's d has no block. Finish times are computed with the same
+/// operations as [`evaluate`], so the values agree bit for bit.
+pub(crate) fn latencies(problem: &SampledProblem, choice: &[u32]) -> Option<(Vec<f64>, f64)> {
+    let ctx = contexts(problem, choice)?;
+    let n = problem.n_samples;
+    if n == 0 {
+        return None;
+    }
+    let mut fin = vec![0.0f64; problem.stages.len() * n];
+    let mut lat = vec![0.0f64; n];
+    let mut cost = 0.0;
+    for &i in &problem.topo {
+        let t = &problem.stages[i];
+        let row = ctx[i] * t.configs.len() + choice[i] as usize;
+        cost += t.expected_cost_usd[row];
+        let l = &t.latency_s[row * n..(row + 1) * n];
+        for s in 0..n {
+            let mut m = 0.0;
+            for &q in &problem.parents[i] {
+                let f = fin[q * n + s];
+                if f > m {
+                    m = f;
+                }
+            }
+            let f = m + l[s];
+            fin[i * n + s] = f;
+            if f > lat[s] {
+                lat[s] = f;
+            }
+        }
+    }
+    Some((lat, cost))
+}
+
+/// Nearest-rank q-quantile latency and expected cost of `choice` on the samples.
+pub(crate) fn q_latency(problem: &SampledProblem, choice: &[u32]) -> Option<(f64, f64)> {
+    let (mut lat, cost) = latencies(problem, choice)?;
+    let n = lat.len();
+    let rank = ((problem.percentile * n as f64).ceil() as usize).clamp(1, n);
+    let (_, q, _) = lat.select_nth_unstable_by(rank - 1, f64::total_cmp);
+    Some((*q, cost))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solve::synthetic::{Shape, problem};
+
+    #[test]
+    fn lean_q_latency_agrees_with_the_exact_evaluator_bit_for_bit() {
+        let p = problem(Shape::Ml, 300, 7);
+        for k in 0..20u32 {
+            let choice: Vec<u32> = p
+                .stages
+                .iter()
+                .map(|t| (k * 37 + 11) % t.configs.len() as u32)
+                .collect();
+            let e = evaluate(
+                &p,
+                &Plan {
+                    choice: choice.clone(),
+                },
+            )
+            .expect("every synthetic context block exists");
+            let (q, c) = q_latency(&p, &choice).expect("same plan");
+            assert_eq!(q.to_bits(), e.q_latency_s.to_bits());
+            assert_eq!(c.to_bits(), e.expected_cost_usd.to_bits());
+        }
+    }
+}
