@@ -19,6 +19,7 @@
 //! better than the incumbent, so the final pass proves optimality. The reduced
 //! problem is a relaxation, so bounds of open nodes are valid lower bounds.
 
+mod budget;
 mod node;
 
 use super::bounds::{row_min, subset_bounds};
@@ -95,6 +96,10 @@ pub(crate) struct Search<'p> {
     rest: Vec<f64>,
     depth_of: Vec<usize>,
     slot_of: Vec<usize>,
+    pm: Vec<Vec<Vec<f64>>>,
+    minc: Vec<f64>,
+    best_at: Vec<f64>,
+    fin2: Vec<f64>,
     scan: Vec<u32>,
     remc_t: Vec<f64>,
     cands: Vec<Vec<Vec<u32>>>,
@@ -151,6 +156,10 @@ impl<'p> Search<'p> {
             depth_of,
             scan: vec![0; k * slot_of[k]],
             slot_of,
+            pm: Vec::new(),
+            minc: vec![0.0; k],
+            best_at: vec![0.0; k * k],
+            fin2: Vec::new(),
             remc_t: Vec::new(),
             cands: Vec::new(),
             min_rem: vec![0.0; k + 1],
@@ -228,6 +237,7 @@ impl<'p> Search<'p> {
         self.tail_t = b.tail;
         self.minl_t = b.minl;
         self.dh = vec![0.0; k * m];
+        self.fin2 = vec![0.0; k * m];
         self.thr_t = b.thr;
         self.fin = vec![0.0; k * m];
         self.lat = vec![0.0; (k + 1) * m];
@@ -277,8 +287,11 @@ impl<'p> Search<'p> {
                     best = best.min(t.expected_cost_usd[c * nc + j as usize]);
                 }
             }
+            self.minc[i] = best;
             self.min_rem[d] = self.min_rem[d + 1] + best;
         }
+        let ncfg: Vec<usize> = prep.p.stages.iter().map(|t| t.configs.len()).collect();
+        self.pm = budget::prefix_minima(&self.cands, &self.lat_t, &ncfg, self.m);
     }
 
     /// Offers a plan as incumbent: kept when it is feasible on all samples and better.

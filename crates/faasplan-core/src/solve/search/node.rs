@@ -36,6 +36,10 @@ impl Search<'_> {
         self.rest[d] = if self.lim.lat_max < f64::INFINITY {
             self.dynamic_rest(d)
         } else {
+            let k = self.prep.k;
+            for &j in &p.topo[d + 1..k] {
+                self.best_at[d * k + j] = self.minc[j];
+            }
             self.min_rem[d + 1]
         };
         let cap = slack(self.lim.mean_max);
@@ -83,6 +87,10 @@ impl Search<'_> {
             self.pos[d] += 1;
             return;
         }
+        if d + 1 < self.prep.k && !self.budget_ok(d, cost) {
+            self.pos[d] += 1;
+            return;
+        }
         if d + 1 == self.prep.k {
             if !self.leaf(d, cost) {
                 self.pos[d] += 1;
@@ -105,7 +113,7 @@ impl Search<'_> {
             while b != 0 {
                 let j = b.trailing_zeros() as usize;
                 b &= b - 1;
-                let assigned = p.topo[..=d].contains(&j);
+                let assigned = self.depth_of[j] <= d;
                 sum += u64::from(if assigned {
                     self.dsel[j]
                 } else {
@@ -259,6 +267,7 @@ impl Search<'_> {
                 }
                 self.scan[d * slots + slot] = at as u32;
             }
+            self.best_at[d * k + j] = best;
             total += best;
         }
         total
