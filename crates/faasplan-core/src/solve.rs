@@ -13,7 +13,8 @@
 //! Modes ([`Bound`]):
 //! - latency-bounded: minimise expected cost subject to meeting B;
 //! - cost-bounded: minimise guaranteed latency subject to expected cost ≤ C
-//!   ([`CostKind::Mean`](crate::settings::CostKind::Mean)) or the quantile cost bound ([`CostKind::Quantile`](crate::settings::CostKind::Quantile));
+//!   ([`CostKind::Mean`](crate::settings::CostKind::Mean)) or the quantile cost
+//!   bound ([`CostKind::Quantile`](crate::settings::CostKind::Quantile));
 //!   among latency-optimal plans the cheapest is returned.
 //!
 //! The answer is exact over the grid: [`Status::Optimal`] is a proof. When the
@@ -25,6 +26,20 @@
 //! Method: branch-and-bound with constraint generation over samples, per-stage
 //! dominance pruning, head/tail latency bounds and cost-ordered branching; see
 //! `docs/solver.md` and the module docs of the internals.
+//!
+//! ```
+//! use faasplan_core::settings::Bound;
+//! use faasplan_core::solve::synthetic::{Shape, problem};
+//! use faasplan_core::solve::{Planner, SolveSettings, Status, evaluate};
+//!
+//! let p = problem(Shape::Ml, 200, 1);
+//! let planner = Planner::new(&p)?;
+//! let sol = planner.solve(SolveSettings { bound: Bound::Latency { max_s: 120.0 }, max_nodes: None })?;
+//! assert_eq!(sol.status, Status::Optimal);
+//! let plan = sol.plan.expect("an optimal solve has a plan");
+//! assert!(evaluate(&p, &plan)?.guaranteed_latency_s <= 120.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod antichain;
 mod bounds;
