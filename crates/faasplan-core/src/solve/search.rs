@@ -118,6 +118,8 @@ pub(crate) struct Search<'p> {
     depth: usize,
     state: State,
     pub inc: Option<Incumbent>,
+    floor: f64,
+    mx: Vec<f64>,
     pub nodes: u64,
     pub rounds: u64,
     scratch: Vec<f64>,
@@ -177,6 +179,8 @@ impl<'p> Search<'p> {
             depth: 0,
             state: State::Start,
             inc: None,
+            floor: f64::NEG_INFINITY,
+            mx: Vec::new(),
             nodes: 0,
             rounds: 0,
             scratch: Vec::new(),
@@ -199,8 +203,10 @@ impl<'p> Search<'p> {
         self.m
     }
 
-    /// Restarts with new limits, keeping S; the incumbent is dropped.
-    pub(crate) fn restart(&mut self, lim: Limits) {
+    /// Restarts with new limits and a known lower bound `floor` on the objective
+    /// (a plan reaching it ends the search), keeping S; the incumbent is dropped.
+    pub(crate) fn restart(&mut self, lim: Limits, floor: f64) {
+        self.floor = floor;
         self.lim = lim;
         self.inc = None;
         self.state = State::Start;

@@ -58,6 +58,25 @@ impl Search<'_> {
         if room.is_nan() || room == f64::INFINITY {
             return true;
         }
+        // When every later stage can afford its whole list the pass adds nothing to
+        // the node's own least-latency bound: skip it.
+        let restricted = p.topo[d + 1..k].iter().any(|&j| {
+            let t = &p.stages[j];
+            let c = match &t.context {
+                None => 0,
+                Some(cx) if self.depth_of[cx.parent] <= d => self.ctx_for(j, cx.parent),
+                Some(_) => return false,
+            };
+            self.cands[j].get(c).is_none_or(|list| {
+                list.last().is_none_or(|&x| {
+                    t.expected_cost_usd[c * t.configs.len() + x as usize]
+                        > self.best_at[d * k + j] + room
+                })
+            })
+        });
+        if !restricted {
+            return true;
+        }
         let cap = slack(self.lim.lat_max);
         for &j in &p.topo[d + 1..k] {
             let t = &p.stages[j];

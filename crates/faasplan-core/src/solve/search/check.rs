@@ -4,7 +4,7 @@
 //! (latency and per-sample cost violations at most `a`, expected cost within the
 //! limit); the objective's limit then tightens to the largest float below its value.
 
-use super::{Goal, Incumbent, Search, below};
+use super::{Goal, Incumbent, Search, State, below};
 use crate::solve::Plan;
 use crate::solve::eval::{contexts, expected_cost, guarantee, latencies, sample_costs};
 
@@ -133,6 +133,10 @@ impl Search<'_> {
                 choice: choice.to_vec(),
                 value,
             });
+            if value <= self.floor {
+                // No plan beats a known lower bound: the incumbent is optimal.
+                self.state = State::Done;
+            }
             return Check::Accepted;
         }
         let mut add = Vec::new();
