@@ -14,7 +14,7 @@
 //! from the checker's); acceptance is exact.
 //!
 //! At a leaf the plan is checked exactly on S, then on all N samples. If it fails
-//! on N, the worst violated samples (up to 8) join S and the search restarts with
+//! on N, the worst violated samples (up to 8 + a) join S and the search restarts with
 //! the incumbent kept: every plan it skips is infeasible on S (hence on N) or no
 //! better than the incumbent, so the final pass proves optimality. The reduced
 //! problem is a relaxation, so bounds of open nodes are valid lower bounds.

@@ -151,7 +151,7 @@ impl Search<'_> {
                     let (ex, ey) = (vals[x as usize] - limit, vals[y as usize] - limit);
                     ey.total_cmp(&ex).then(x.cmp(&y))
                 });
-                let room = 8usize.saturating_sub(add.len());
+                let room = (8 + a).saturating_sub(add.len());
                 add.extend(v.into_iter().take(room));
             }
         }
