@@ -1,11 +1,12 @@
-//! One bound solved exactly from scratch (validation, dominance, search), for
-//! bounds spread over each instance's frontier: tight, middle, loose.
+//! One bound solved exactly, for bounds spread over each instance's frontier
+//! (tight, middle, loose): from scratch (validation, dominance, search) and with
+//! a prepared [`Planner`] (the search only, as for a slider move).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use faasplan_core::frontier::{FrontierSettings, frontier};
 use faasplan_core::settings::Bound;
 use faasplan_core::solve::synthetic::{Shape, problem};
-use faasplan_core::solve::{SolveSettings, solve};
+use faasplan_core::solve::{Planner, SolveSettings, solve};
 use std::hint::black_box;
 
 fn bench(c: &mut Criterion) {
@@ -28,6 +29,10 @@ fn bench(c: &mut Criterion) {
             };
             g.bench_function(format!("{name}/{tag}"), |bch| {
                 bch.iter(|| solve(black_box(&p), s.clone()))
+            });
+            let planner = Planner::new(&p).expect("valid synthetic problem");
+            g.bench_function(format!("{name}/{tag}/prepared"), |bch| {
+                bch.iter(|| planner.solve(black_box(s.clone())))
             });
         }
     }

@@ -18,6 +18,19 @@
 //! point at latency `l`, the next bound is `l − min_step_s`, so every returned
 //! point is still exactly optimal for its bound, but points closer than
 //! `min_step_s` to a returned one may be skipped. The default (0) is exact.
+//!
+//! ```
+//! use faasplan_core::frontier::{FrontierSettings, frontier};
+//! use faasplan_core::solve::synthetic::{Shape, problem};
+//!
+//! let p = problem(Shape::Video, 200, 1);
+//! let f = frontier(&p, FrontierSettings::default())?;
+//! let fastest = &f.points[0];
+//! // A slider position is a look-up: the cheapest plan that meets 1.5× the fastest.
+//! let pick = f.for_latency_bound(1.5 * fastest.guaranteed_latency_s).expect("a point");
+//! assert!(pick.expected_cost_usd <= fastest.expected_cost_usd);
+//! # Ok::<(), faasplan_core::solve::SolveError>(())
+//! ```
 
 mod builder;
 

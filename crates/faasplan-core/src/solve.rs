@@ -13,7 +13,8 @@
 //! Modes ([`Bound`]):
 //! - latency-bounded: minimise expected cost subject to meeting B;
 //! - cost-bounded: minimise guaranteed latency subject to expected cost ≤ C
-//!   ([`CostKind::Mean`]) or the quantile cost bound ([`CostKind::Quantile`]);
+//!   ([`CostKind::Mean`](crate::settings::CostKind::Mean)) or the quantile cost
+//!   bound ([`CostKind::Quantile`](crate::settings::CostKind::Quantile));
 //!   among latency-optimal plans the cheapest is returned.
 //!
 //! The answer is exact over the grid: [`Status::Optimal`] is a proof. When the
@@ -25,6 +26,20 @@
 //! Method: branch-and-bound with constraint generation over samples, per-stage
 //! dominance pruning, head/tail latency bounds and cost-ordered branching; see
 //! `docs/solver.md` and the module docs of the internals.
+//!
+//! ```
+//! use faasplan_core::settings::Bound;
+//! use faasplan_core::solve::synthetic::{Shape, problem};
+//! use faasplan_core::solve::{Planner, SolveSettings, Status, evaluate};
+//!
+//! let p = problem(Shape::Ml, 200, 1);
+//! let planner = Planner::new(&p)?;
+//! let sol = planner.solve(SolveSettings { bound: Bound::Latency { max_s: 120.0 }, max_nodes: None })?;
+//! assert_eq!(sol.status, Status::Optimal);
+//! let plan = sol.plan.expect("an optimal solve has a plan");
+//! assert!(evaluate(&p, &plan)?.guaranteed_latency_s <= 120.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod antichain;
 mod bounds;
@@ -40,8 +55,7 @@ pub(crate) use prepared::{Prepared, validate};
 pub(crate) use search::{Goal, Limits, Search, below};
 
 use crate::problem::SampledProblem;
-use crate::settings::{Bound, CostKind};
-use std::rc::Rc;
+use crate::settings::Bound;
 
 /// A plan: one configuration index per stage, indexed like the stages.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -235,19 +249,24 @@ pub enum Progress {
     Finished,
 }
 
+mod planner;
 mod solver;
+pub use planner::Planner;
 pub use solver::Solver;
 
 /// Solves `problem` under `settings` (spending at most `settings.max_nodes` nodes).
 pub fn solve(problem: &SampledProblem, settings: SolveSettings) -> Result<Solution, SolveError> {
-    let max = settings.max_nodes.unwrap_or(u64::MAX);
-    let mut s = Solver::new(problem, settings)?;
+    Planner::new(problem)?.solve(settings)
+}
+
+fn solve_with(mut s: Solver<'_>, max_nodes: Option<u64>) -> Solution {
+    let max = max_nodes.unwrap_or(u64::MAX);
     while let Progress::Running { nodes } = s.step(max.saturating_sub(s.nodes()).min(1 << 20)) {
         if nodes >= max {
             break;
         }
     }
-    Ok(s.solution())
+    s.solution()
 }
 
 fn limits(lat_max: f64, costq_max: f64, mean_max: f64) -> Limits {
@@ -256,15 +275,4 @@ fn limits(lat_max: f64, costq_max: f64, mean_max: f64) -> Limits {
         costq_max,
         mean_max,
     }
-}
-
-fn prepared(p: &SampledProblem, bound: Bound) -> Rc<Prepared<'_>> {
-    let per_sample = matches!(
-        bound,
-        Bound::Cost {
-            kind: CostKind::Quantile,
-            ..
-        }
-    );
-    Rc::new(Prepared::new(p, per_sample))
 }

@@ -109,7 +109,8 @@ impl<'p> FrontierBuilder<'p> {
         } else {
             below(l)
         };
-        self.search.restart(lim(next));
+        // The next bound is tighter, so its optimum costs at least this point's cost.
+        self.search.restart(lim(next), inc.value);
         self.warm_start(&plan.choice);
     }
 

@@ -31,6 +31,14 @@ pub(crate) struct Prepared<'p> {
     pub per_sample_cost: bool,
 }
 
+/// Per-sample costs finite and non-negative (needed for quantile cost bounds).
+pub(crate) fn validate_sample_costs(p: &SampledProblem) -> Result<(), SolveError> {
+    match p.stages.iter().position(|t| !all_valid(&t.cost_usd)) {
+        Some(i) => Err(SolveError::Value(i)),
+        None => Ok(()),
+    }
+}
+
 /// Checks shapes and values; per-sample costs are read (and checked) only when
 /// `per_sample_cost` is set, i.e. for quantile cost bounds.
 pub(crate) fn validate(p: &SampledProblem, per_sample_cost: bool) -> Result<(), SolveError> {

@@ -14,17 +14,19 @@
 //! from the checker's); acceptance is exact.
 //!
 //! At a leaf the plan is checked exactly on S, then on all N samples. If it fails
-//! on N, the worst violated samples (up to 8) join S and the search restarts with
+//! on N, the worst violated samples (up to 8 + a) join S and the search restarts with
 //! the incumbent kept: every plan it skips is infeasible on S (hence on N) or no
 //! better than the incumbent, so the final pass proves optimality. The reduced
 //! problem is a relaxation, so bounds of open nodes are valid lower bounds.
 
+mod budget;
+mod check;
 mod node;
 
+pub(super) use check::Check;
+
 use super::bounds::{row_min, subset_bounds};
-use super::eval::{contexts, expected_cost, guarantee, latencies, sample_costs};
 use super::prepared::Prepared;
-use crate::solve::Plan;
 use std::rc::Rc;
 
 /// What the search minimises.
@@ -95,6 +97,10 @@ pub(crate) struct Search<'p> {
     rest: Vec<f64>,
     depth_of: Vec<usize>,
     slot_of: Vec<usize>,
+    pm: Vec<Vec<Vec<f64>>>,
+    minc: Vec<f64>,
+    best_at: Vec<f64>,
+    fin2: Vec<f64>,
     scan: Vec<u32>,
     remc_t: Vec<f64>,
     cands: Vec<Vec<Vec<u32>>>,
@@ -112,6 +118,8 @@ pub(crate) struct Search<'p> {
     depth: usize,
     state: State,
     pub inc: Option<Incumbent>,
+    floor: f64,
+    mx: Vec<f64>,
     pub nodes: u64,
     pub rounds: u64,
     scratch: Vec<f64>,
@@ -151,6 +159,10 @@ impl<'p> Search<'p> {
             depth_of,
             scan: vec![0; k * slot_of[k]],
             slot_of,
+            pm: Vec::new(),
+            minc: vec![0.0; k],
+            best_at: vec![0.0; k * k],
+            fin2: Vec::new(),
             remc_t: Vec::new(),
             cands: Vec::new(),
             min_rem: vec![0.0; k + 1],
@@ -167,6 +179,8 @@ impl<'p> Search<'p> {
             depth: 0,
             state: State::Start,
             inc: None,
+            floor: f64::NEG_INFINITY,
+            mx: Vec::new(),
             nodes: 0,
             rounds: 0,
             scratch: Vec::new(),
@@ -189,8 +203,10 @@ impl<'p> Search<'p> {
         self.m
     }
 
-    /// Restarts with new limits, keeping S; the incumbent is dropped.
-    pub(crate) fn restart(&mut self, lim: Limits) {
+    /// Restarts with new limits and a known lower bound `floor` on the objective
+    /// (a plan reaching it ends the search), keeping S; the incumbent is dropped.
+    pub(crate) fn restart(&mut self, lim: Limits, floor: f64) {
+        self.floor = floor;
         self.lim = lim;
         self.inc = None;
         self.state = State::Start;
@@ -228,6 +244,7 @@ impl<'p> Search<'p> {
         self.tail_t = b.tail;
         self.minl_t = b.minl;
         self.dh = vec![0.0; k * m];
+        self.fin2 = vec![0.0; k * m];
         self.thr_t = b.thr;
         self.fin = vec![0.0; k * m];
         self.lat = vec![0.0; (k + 1) * m];
@@ -277,102 +294,11 @@ impl<'p> Search<'p> {
                     best = best.min(t.expected_cost_usd[c * nc + j as usize]);
                 }
             }
+            self.minc[i] = best;
             self.min_rem[d] = self.min_rem[d + 1] + best;
         }
-    }
-
-    /// Offers a plan as incumbent: kept when it is feasible on all samples and better.
-    pub(crate) fn offer(&mut self, choice: &[u32]) -> bool {
-        let plan = Plan {
-            choice: choice.to_vec(),
-        };
-        let Ok(ctx) = contexts(self.prep.p, &plan) else {
-            return false;
-        };
-        if !self.concurrency_ok(choice) {
-            return false;
-        }
-        matches!(self.check_full(choice, &ctx), Check::Accepted)
-    }
-
-    /// Guaranteed latency of a plan on all samples (`None` for an invalid plan).
-    pub(crate) fn guaranteed_latency(&mut self, choice: &[u32]) -> Option<f64> {
-        let p = self.prep.p;
-        let plan = Plan {
-            choice: choice.to_vec(),
-        };
-        let ctx = contexts(p, &plan).ok()?;
-        let mut lat = Vec::new();
-        latencies(p, choice, &ctx, &mut lat);
-        Some(guarantee(&lat, self.prep.a, &mut self.scratch))
-    }
-
-    /// Expected cost of a plan (`None` for an invalid plan).
-    pub(crate) fn expected_cost(&self, choice: &[u32]) -> Option<f64> {
-        let p = self.prep.p;
-        let plan = Plan {
-            choice: choice.to_vec(),
-        };
-        let ctx = contexts(p, &plan).ok()?;
-        Some(expected_cost(p, choice, &ctx))
-    }
-
-    /// Expected cost of a plan that holds on S (a cheap screen before [`Self::offer`]).
-    pub(crate) fn screen(&self, choice: &[u32]) -> Option<f64> {
-        let p = self.prep.p;
-        let plan = Plan {
-            choice: choice.to_vec(),
-        };
-        let ctx = contexts(p, &plan).ok()?;
-        let cost = expected_cost(p, choice, &ctx);
-        if cost > self.lim.mean_max || !self.concurrency_ok(choice) {
-            return None;
-        }
-        let m = self.m;
-        let mut fin = vec![0.0; self.prep.k * m];
-        let mut viol = 0;
-        let mut lat = vec![0.0; m];
-        for &i in &p.topo {
-            let nc = p.stages[i].configs.len();
-            let row = (ctx[i] * nc + choice[i] as usize) * m;
-            for t in 0..m {
-                let mut mx = 0.0;
-                for &q in &p.parents[i] {
-                    let f = fin[q * m + t];
-                    if f > mx {
-                        mx = f;
-                    }
-                }
-                let f = mx + self.lat_t[i][row + t];
-                fin[i * m + t] = f;
-                if f > lat[t] {
-                    lat[t] = f;
-                }
-            }
-        }
-        for l in lat {
-            if l > self.lim.lat_max {
-                viol += 1;
-            }
-        }
-        (viol <= self.prep.a).then_some(cost)
-    }
-
-    fn concurrency_ok(&self, choice: &[u32]) -> bool {
-        let p = self.prep.p;
-        let Some(limit) = p.concurrency_limit else {
-            return true;
-        };
-        self.prep.antichains_of.iter().flatten().all(|&mask| {
-            let mut sum = 0u64;
-            let mut b = mask;
-            while b != 0 {
-                let j = b.trailing_zeros() as usize;
-                b &= b - 1;
-                sum += u64::from(p.stages[j].configs[choice[j] as usize].d);
-            }
-            sum <= u64::from(limit)
-        })
+        let ncfg: Vec<usize> = prep.p.stages.iter().map(|t| t.configs.len()).collect();
+        self.pm = budget::prefix_minima(&self.cands, &self.lat_t, &ncfg, self.m);
     }
 
     /// Lower bound on the objective over the plans not yet ruled out.
@@ -408,69 +334,4 @@ impl<'p> Search<'p> {
         }
         self.state == State::Done
     }
-
-    fn check_full(&mut self, choice: &[u32], ctx: &[usize]) -> Check {
-        let p = self.prep.p;
-        let a = self.prep.a;
-        let cost = expected_cost(p, choice, ctx);
-        if cost > self.lim.mean_max {
-            return Check::Rejected;
-        }
-        let mut lat = Vec::new();
-        latencies(p, choice, ctx, &mut lat);
-        let mut pcs = Vec::new();
-        if self.track_cost {
-            sample_costs(p, choice, ctx, &mut pcs);
-        }
-        let lv: Vec<u32> = violators(&lat, self.lim.lat_max);
-        let cv: Vec<u32> = violators(&pcs, self.lim.costq_max);
-        if lv.len() <= a && cv.len() <= a {
-            let value = match self.goal {
-                Goal::Cost => cost,
-                Goal::Latency => guarantee(&lat, a, &mut self.scratch),
-                Goal::CostQuantile => guarantee(&pcs, a, &mut self.scratch),
-            };
-            match self.goal {
-                Goal::Cost => self.lim.mean_max = below(value),
-                Goal::Latency => self.lim.lat_max = below(value),
-                Goal::CostQuantile => self.lim.costq_max = below(value),
-            }
-            self.inc = Some(Incumbent {
-                choice: choice.to_vec(),
-                value,
-            });
-            return Check::Accepted;
-        }
-        let mut add = Vec::new();
-        for (v, vals, limit) in [(lv, &lat, self.lim.lat_max), (cv, &pcs, self.lim.costq_max)] {
-            if v.len() > a {
-                let mut v: Vec<u32> = v
-                    .into_iter()
-                    .filter(|&s| !self.in_subset[s as usize])
-                    .collect();
-                // Worst first: largest excess over the limit.
-                v.sort_by(|&x, &y| {
-                    let (ex, ey) = (vals[x as usize] - limit, vals[y as usize] - limit);
-                    ey.total_cmp(&ex).then(x.cmp(&y))
-                });
-                let room = 8usize.saturating_sub(add.len());
-                add.extend(v.into_iter().take(room));
-            }
-        }
-        Check::Violated(add)
-    }
-}
-
-enum Check {
-    Accepted,
-    Rejected,
-    Violated(Vec<u32>),
-}
-
-fn violators(v: &[f64], limit: f64) -> Vec<u32> {
-    v.iter()
-        .enumerate()
-        .filter(|(_, x)| **x > limit)
-        .map(|(s, _)| s as u32)
-        .collect()
 }

@@ -5,12 +5,12 @@
 //! - Tie (cost mode only): the cheapest plan among those with the optimal latency.
 //! - Nearest (when Main finds no plan): the tightest achievable bound.
 
+use super::prepared::Prepared;
 use super::search::{Goal, Search};
-use super::{
-    Plan, Progress, Solution, SolveError, SolveSettings, Stats, Status, limits, prepared, validate,
-};
+use super::{Plan, Progress, Solution, SolveError, SolveSettings, Stats, Status, limits};
 use crate::problem::SampledProblem;
 use crate::settings::{Bound, CostKind};
+use std::rc::Rc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -35,20 +35,13 @@ pub struct Solver<'p> {
 const INF: f64 = f64::INFINITY;
 
 impl<'p> Solver<'p> {
-    /// Validates the problem and settings and prepares the search.
+    /// Validates the problem and settings and prepares the search (use a
+    /// [`Planner`](super::Planner) to prepare once for many solves).
     pub fn new(problem: &'p SampledProblem, settings: SolveSettings) -> Result<Self, SolveError> {
-        settings.validate()?;
-        validate(
-            problem,
-            matches!(
-                settings.bound,
-                Bound::Cost {
-                    kind: CostKind::Quantile,
-                    ..
-                }
-            ),
-        )?;
-        let prep = prepared(problem, settings.bound);
+        super::Planner::new(problem)?.solver(settings)
+    }
+
+    pub(crate) fn from_prepared(prep: Rc<Prepared<'p>>, settings: SolveSettings) -> Self {
         let (goal, lim) = match settings.bound {
             Bound::Latency { max_s } => (Goal::Cost, limits(max_s, INF, INF)),
             Bound::Cost { max_usd, kind } => match kind {
@@ -56,7 +49,7 @@ impl<'p> Solver<'p> {
                 CostKind::Quantile => (Goal::Latency, limits(INF, max_usd, INF)),
             },
         };
-        Ok(Solver {
+        Solver {
             bound: settings.bound,
             search: Search::new(prep, goal, lim),
             phase: Phase::Main,
@@ -64,7 +57,7 @@ impl<'p> Solver<'p> {
             past_nodes: 0,
             past_rounds: 0,
             status: None,
-        })
+        }
     }
 
     /// Search nodes spent so far.

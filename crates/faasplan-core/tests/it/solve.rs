@@ -1,11 +1,17 @@
 //! The exact planner and the frontier against brute force.
+//!
+//! The property tests (proptest) run natively only; the unit tests also run in wasm.
+#![cfg_attr(target_arch = "wasm32", allow(dead_code, unused_imports))]
 
 use approx::assert_relative_eq;
 use faasplan_core::frontier::{Frontier, FrontierSettings, frontier};
 use faasplan_core::problem::SampledProblem;
 use faasplan_core::settings::{Bound, CostKind};
 use faasplan_core::solve::synthetic::{Shape, Small, problem, small};
-use faasplan_core::solve::{Plan, PlanEval, SolveSettings, Status, evaluate, solve};
+use faasplan_core::solve::{
+    Plan, PlanEval, Planner, Progress, SolveSettings, Solver, Status, evaluate, solve,
+};
+#[cfg(not(target_arch = "wasm32"))]
 use proptest::prelude::*;
 
 /// Every valid plan with its evaluation (contexts present, concurrency met).
@@ -95,14 +101,21 @@ type Feasible = Box<dyn Fn(&PlanEval) -> bool>;
 
 /// Solves `bound` and checks status, objective and feasibility against brute force.
 fn check_bound(p: &SampledProblem, plans: &[(Plan, PlanEval)], bound: Bound) {
-    let sol = solve(
-        p,
-        SolveSettings {
+    check_bound_with(&Planner::new(p).unwrap(), p, plans, bound);
+}
+
+fn check_bound_with(
+    planner: &Planner,
+    p: &SampledProblem,
+    plans: &[(Plan, PlanEval)],
+    bound: Bound,
+) {
+    let sol = planner
+        .solve(SolveSettings {
             bound,
             max_nodes: None,
-        },
-    )
-    .unwrap();
+        })
+        .unwrap();
     let (feasible, objective, nearest): (Feasible, Key, Key) = match bound {
         Bound::Latency { max_s } => (
             Box::new(move |e: &PlanEval| e.guaranteed_latency_s <= max_s),
@@ -169,6 +182,7 @@ fn check_frontier(p: &SampledProblem, plans: &[(Plan, PlanEval)]) -> Frontier {
     f
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn small_strategy() -> impl Strategy<Value = (Small, u64)> {
     (
         2usize..=5,
@@ -234,8 +248,9 @@ proptest! {
     fn optimum_equals_brute_force_on_small_instances((o, seed) in small_strategy()) {
         let p = small(o, seed);
         let plans = all_plans(&p);
+        let planner = Planner::new(&p).unwrap();
         for b in bounds_to_try(&plans) {
-            check_bound(&p, &plans, b);
+            check_bound_with(&planner, &p, &plans, b);
         }
     }
 
@@ -403,4 +418,31 @@ fn thinned_frontier_keeps_points_at_least_a_step_apart() {
 fn evaluate_rejects_a_plan_of_the_wrong_length() {
     let p = ml();
     assert!(evaluate(&p, &Plan { choice: vec![0] }).is_err());
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn stepping_in_small_budgets_gives_the_same_answer_as_one_solve() {
+    let p = problem(Shape::Video, 200, 3);
+    for bound in [
+        Bound::Latency { max_s: 40.0 },
+        Bound::Cost {
+            max_usd: 0.002,
+            kind: CostKind::Mean,
+        },
+        Bound::Cost {
+            max_usd: 0.002,
+            kind: CostKind::Quantile,
+        },
+    ] {
+        let settings = SolveSettings {
+            bound,
+            max_nodes: None,
+        };
+        let mut s = Solver::new(&p, settings.clone()).unwrap();
+        while let Progress::Running { .. } = s.step(3) {}
+        let stepped = s.solution();
+        let whole = solve(&p, settings).unwrap();
+        assert_eq!(format!("{stepped:?}"), format!("{whole:?}"));
+    }
 }

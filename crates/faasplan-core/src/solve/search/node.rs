@@ -36,6 +36,10 @@ impl Search<'_> {
         self.rest[d] = if self.lim.lat_max < f64::INFINITY {
             self.dynamic_rest(d)
         } else {
+            let k = self.prep.k;
+            for &j in &p.topo[d + 1..k] {
+                self.best_at[d * k + j] = self.minc[j];
+            }
             self.min_rem[d + 1]
         };
         let cap = slack(self.lim.mean_max);
@@ -83,6 +87,10 @@ impl Search<'_> {
             self.pos[d] += 1;
             return;
         }
+        if d + 1 < self.prep.k && !self.budget_ok(d, cost) {
+            self.pos[d] += 1;
+            return;
+        }
         if d + 1 == self.prep.k {
             if !self.leaf(d, cost) {
                 self.pos[d] += 1;
@@ -105,7 +113,7 @@ impl Search<'_> {
             while b != 0 {
                 let j = b.trailing_zeros() as usize;
                 b &= b - 1;
-                let assigned = p.topo[..=d].contains(&j);
+                let assigned = self.depth_of[j] <= d;
                 sum += u64::from(if assigned {
                     self.dsel[j]
                 } else {
@@ -125,29 +133,45 @@ impl Search<'_> {
         let row = (self.ctx[i] * nc + j as usize) * m;
         let lat_cap = slack(self.lim.lat_max);
         let (prev, next) = ((d * m), (d + 1) * m);
-        let mut viol = 0;
-        for t in 0..m {
-            let mut mx = 0.0;
-            for &q in &p.parents[i] {
-                let f = self.fin[q * m + t];
-                if f > mx {
-                    mx = f;
+        let mut mx = std::mem::take(&mut self.mx);
+        mx.clear();
+        mx.resize(m, 0.0);
+        for &q in &p.parents[i] {
+            for (x, &f) in mx.iter_mut().zip(&self.fin[q * m..(q + 1) * m]) {
+                if f > *x {
+                    *x = f;
                 }
             }
-            let f = mx + self.lat_t[i][row + t];
-            self.fin[i * m + t] = f;
-            let l = self.lat[prev + t];
-            self.lat[next + t] = if f > l { f } else { l };
-            let g = f + self.tail_t[i * m + t];
-            let b = self.lb[prev + t];
+        }
+        let lat_row = &self.lat_t[i][row..row + m];
+        let tail = &self.tail_t[i * m..(i + 1) * m];
+        let fin = &mut self.fin[i * m..(i + 1) * m];
+        let (lat_lo, lat_hi) = self.lat.split_at_mut(next);
+        let (lb_lo, lb_hi) = self.lb.split_at_mut(next);
+        let (lat_prev, lat_next) = (&lat_lo[prev..], &mut lat_hi[..m]);
+        let (lb_prev, lb_next) = (&lb_lo[prev..], &mut lb_hi[..m]);
+        let mut viol = 0;
+        let mut ok = true;
+        for t in 0..m {
+            let f = mx[t] + lat_row[t];
+            fin[t] = f;
+            let l = lat_prev[t];
+            lat_next[t] = if f > l { f } else { l };
+            let g = f + tail[t];
+            let b = lb_prev[t];
             let b = if g > b { g } else { b };
-            self.lb[next + t] = b;
+            lb_next[t] = b;
             if b > lat_cap {
                 viol += 1;
                 if viol > a {
-                    return false;
+                    ok = false;
+                    break;
                 }
             }
+        }
+        self.mx = mx;
+        if !ok {
+            return false;
         }
         if self.track_cost {
             let cap = slack(self.lim.costq_max);
@@ -259,6 +283,7 @@ impl Search<'_> {
                 }
                 self.scan[d * slots + slot] = at as u32;
             }
+            self.best_at[d * k + j] = best;
             total += best;
         }
         total

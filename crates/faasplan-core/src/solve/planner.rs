@@ -1,0 +1,63 @@
+//! A validated, prepared problem that many solves reuse (slider moves, bound sweeps).
+//!
+//! Preparation (validation and per-stage dominance) reads the whole sample table
+//! and is most of the time of a single solve from scratch; a [`Planner`] does it
+//! once. Quantile cost bounds need dominance that also compares per-sample costs,
+//! prepared (and the per-sample costs validated) on first use.
+
+use super::prepared::{Prepared, validate, validate_sample_costs};
+use super::{Solution, SolveError, SolveSettings, Solver, solve_with};
+use crate::problem::SampledProblem;
+use crate::settings::{Bound, CostKind};
+use std::cell::OnceCell;
+use std::rc::Rc;
+
+/// A problem prepared for repeated solves.
+pub struct Planner<'p> {
+    problem: &'p SampledProblem,
+    mean: Rc<Prepared<'p>>,
+    quantile: OnceCell<Rc<Prepared<'p>>>,
+}
+
+impl<'p> Planner<'p> {
+    /// Validates `problem` and prepares it.
+    pub fn new(problem: &'p SampledProblem) -> Result<Self, SolveError> {
+        validate(problem, false)?;
+        Ok(Planner {
+            problem,
+            mean: Rc::new(Prepared::new(problem, false)),
+            quantile: OnceCell::new(),
+        })
+    }
+
+    pub(crate) fn prepared_for(&self, bound: Bound) -> Result<Rc<Prepared<'p>>, SolveError> {
+        if let Bound::Cost {
+            kind: CostKind::Quantile,
+            ..
+        } = bound
+        {
+            if let Some(p) = self.quantile.get() {
+                return Ok(Rc::clone(p));
+            }
+            validate_sample_costs(self.problem)?;
+            let p = Rc::new(Prepared::new(self.problem, true));
+            return Ok(Rc::clone(self.quantile.get_or_init(|| p)));
+        }
+        Ok(Rc::clone(&self.mean))
+    }
+
+    /// A resumable solver for `settings`.
+    pub fn solver(&self, settings: SolveSettings) -> Result<Solver<'p>, SolveError> {
+        settings.validate()?;
+        Ok(Solver::from_prepared(
+            self.prepared_for(settings.bound)?,
+            settings,
+        ))
+    }
+
+    /// Solves `settings` (spending at most `settings.max_nodes` nodes).
+    pub fn solve(&self, settings: SolveSettings) -> Result<Solution, SolveError> {
+        let max = settings.max_nodes;
+        Ok(solve_with(self.solver(settings)?, max))
+    }
+}
