@@ -1,0 +1,82 @@
+//! Short human summaries for stderr.
+
+use faasplan_core::plan::{PlanReport, PlanStatus};
+use faasplan_core::settings::Bound;
+
+/// Runs per million, to quote costs per million runs.
+pub const MILLION: f64 = 1e6;
+
+/// A bound rounded up to a value that still holds when quoted (4 significant
+/// digits, upwards, so "the nearest achievable bound" is one a user can type).
+pub fn rounded_up(b: &Bound) -> Bound {
+    let up = |v: f64| {
+        if v <= 0.0 || !v.is_finite() {
+            return v;
+        }
+        let scale = 10f64.powi(3 - v.log10().floor() as i32);
+        (v * scale).ceil() / scale
+    };
+    match *b {
+        Bound::Latency { max_s } => Bound::Latency { max_s: up(max_s) },
+        Bound::Cost { max_usd, kind } => Bound::Cost {
+            max_usd: up(max_usd),
+            kind,
+        },
+    }
+}
+
+/// The summary of a plan: one line per stage and the totals.
+pub fn plan(report: &PlanReport) -> String {
+    let s = &report.settings;
+    let status = match report.status {
+        PlanStatus::Optimal => "optimal".to_string(),
+        PlanStatus::FeasibleWithGap { relative_gap } => {
+            format!("feasible, within {:.2}% of optimal", relative_gap * 100.0)
+        }
+        _ => "no plan".to_string(),
+    };
+    let mut out = format!(
+        "{}: {status} at P{} with confidence {} ({} samples, seed {}, {})\n",
+        report.workflow,
+        s.percentile * 100.0,
+        s.confidence,
+        s.samples,
+        s.seed,
+        s.platform
+    );
+    let w = report
+        .stages
+        .iter()
+        .map(|p| p.stage.chars().count())
+        .max()
+        .unwrap_or(5);
+    for p in &report.stages {
+        out.push_str(&format!(
+            "  {:<w$}  {:>5} MB × {:>2}   P{}: {:>7.2} s   ${:.6} per run\n",
+            p.stage,
+            p.memory_mb,
+            p.d,
+            s.percentile * 100.0,
+            p.latency_q_s,
+            p.expected_cost_usd
+        ));
+    }
+    if let Some(t) = &report.totals {
+        out.push_str(&format!(
+            "guaranteed latency {:.2} s; expected cost ${:.6} per run, ${:.2} per million runs\n",
+            t.guaranteed_latency_s,
+            t.expected_cost_usd,
+            t.expected_cost_usd * MILLION
+        ));
+    }
+    if let Some(o) = &report.out_of_sample {
+        out.push_str(&format!(
+            "out of sample ({} fresh samples): {:.2}% meet the bound, P{} latency {:.2} s\n",
+            o.samples,
+            o.fraction_meeting_bound * 100.0,
+            s.percentile * 100.0,
+            o.totals.latency_q_s
+        ));
+    }
+    out
+}
