@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
+use crate::progress::emit;
 
 /// Arguments of `fit`.
 #[derive(Args, Debug)]
@@ -26,9 +27,9 @@ pub fn run(args: &FitArgs) -> Result<Outcome> {
     let dag = project.workflow.validate()?;
     let report = fit_report(&project.workflow, &dag, &project.profiles)?;
     if args.json {
-        print!("{}", to_json(&project.workflow.name, &report));
+        emit(&to_json(&project.workflow.name, &report))?;
     } else {
-        print!("{}", table(&report));
+        emit(&table(&report))?;
     }
     Ok(Outcome::Success)
 }

@@ -17,7 +17,7 @@ use faasplan_core::solve::{self, SolveSettings};
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
-use crate::progress::Progress;
+use crate::progress::{Progress, emit};
 use crate::settings_args::{BoundNeed, SettingsArgs};
 
 pub use chart::{ChartView, draw_frontier};
@@ -74,8 +74,8 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
         frontier: &frontier,
     };
     match args.format {
-        Format::Json => print!("{}", output::json(&view)),
-        Format::Csv => print!("{}", output::csv(&view)),
+        Format::Json => emit(&output::json(&view))?,
+        Format::Csv => emit(&output::csv(&view))?,
     }
     if let Some(path) = &args.svg {
         let chart = ChartView {

@@ -7,6 +7,7 @@ use faasplan_core::plan::{PlanStatus, to_json};
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
+use crate::progress::emit;
 use crate::settings_args::{BoundNeed, SettingsArgs, describe_bound};
 use crate::summary;
 
@@ -34,7 +35,7 @@ pub fn run(args: &PlanArgs) -> Result<Outcome> {
     let resolved = args.settings.resolve(base, BoundNeed::Required)?;
     project.settings = resolved.settings;
     let report = pipeline::plan(&project, resolved.limits)?;
-    print!("{}", to_json(&report));
+    emit(&to_json(&report))?;
     let bound = describe_bound(&project.settings.bound);
     let q = project.settings.percentile * 100.0;
     Ok(match &report.status {

@@ -1,4 +1,4 @@
-//! Progress lines on stderr, at most a few per second.
+//! Progress lines on stderr, at most a few per second, and stdout that tolerates a closed pipe.
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -59,5 +59,17 @@ impl Progress {
     /// Seconds since the reporter was created.
     pub fn elapsed_s(&self) -> f64 {
         self.start.elapsed().as_secs_f64()
+    }
+}
+
+/// Writes `text` to stdout. A closed pipe (`faasplan frontier | head`) is not an
+/// error: the reader has all it wanted.
+pub fn emit(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("cannot write to stdout"))
+        }
+        _ => Ok(()),
     }
 }

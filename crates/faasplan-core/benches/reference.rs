@@ -7,6 +7,7 @@
 //!
 //! Before the `solve` group, every 20th frontier latency is also solved once and
 //! timed, and the median and worst single-bound times are printed on stderr.
+//! `solve/*/p50-setup` is [`Solver::new`] alone: the work before the search.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -21,7 +22,7 @@ use faasplan_core::problem::SampledProblem;
 use faasplan_core::profile::Profiles;
 use faasplan_core::sampling::build_problem;
 use faasplan_core::settings::{Bound, PlanSettings};
-use faasplan_core::solve::{SolveSettings, solve};
+use faasplan_core::solve::{SolveSettings, Solver, solve};
 
 const ML: (&str, &str) = (
     include_str!("../../../static/examples/ML-pipeline.json"),
@@ -154,6 +155,11 @@ fn solve_one(c: &mut Criterion) {
                 bch.iter(|| solve(black_box(&p), latency(b)))
             });
         }
+        // The part of a solve before the search: validation, tables, dominance.
+        let b = lat[(lat.len() - 1) / 2];
+        g.bench_function(format!("{}/p50-setup", r.name), |bch| {
+            bch.iter(|| Solver::new(black_box(&p), latency(b)))
+        });
     }
     g.finish();
 }
