@@ -82,7 +82,7 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
             title: format!(
                 "{}: P{} latency–cost frontier",
                 project.workflow.name,
-                project.settings.percentile * 100.0
+                crate::summary::percent(project.settings.percentile)
             ),
             points: frontier
                 .points

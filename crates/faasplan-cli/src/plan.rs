@@ -37,7 +37,7 @@ pub fn run(args: &PlanArgs) -> Result<Outcome> {
     let report = pipeline::plan(&project, resolved.limits)?;
     emit(&to_json(&report))?;
     let bound = describe_bound(&project.settings.bound);
-    let q = project.settings.percentile * 100.0;
+    let q = summary::percent(project.settings.percentile);
     Ok(match &report.status {
         PlanStatus::Optimal | PlanStatus::FeasibleWithGap { .. } => {
             if !args.quiet {

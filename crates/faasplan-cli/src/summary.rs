@@ -3,6 +3,12 @@
 use faasplan_core::plan::{PlanReport, PlanStatus};
 use faasplan_core::settings::Bound;
 
+/// A percentile as a percentage without float noise: 0.95 → "95", 0.999 → "99.9".
+pub fn percent(q: f64) -> String {
+    let s = format!("{:.4}", q * 100.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// Runs per million, to quote costs per million runs.
 pub const MILLION: f64 = 1e6;
 
@@ -38,7 +44,7 @@ pub fn plan(report: &PlanReport) -> String {
     let mut out = format!(
         "{}: {status} at P{} with confidence {} ({} samples, seed {}, {})\n",
         report.workflow,
-        s.percentile * 100.0,
+        percent(s.percentile),
         s.confidence,
         s.samples,
         s.seed,
@@ -56,7 +62,7 @@ pub fn plan(report: &PlanReport) -> String {
             p.stage,
             p.memory_mb,
             p.d,
-            s.percentile * 100.0,
+            percent(s.percentile),
             p.latency_q_s,
             p.expected_cost_usd
         ));
@@ -74,7 +80,7 @@ pub fn plan(report: &PlanReport) -> String {
             "out of sample ({} fresh samples): {:.2}% meet the bound, P{} latency {:.2} s\n",
             o.samples,
             o.fraction_meeting_bound * 100.0,
-            s.percentile * 100.0,
+            percent(s.percentile),
             o.totals.latency_q_s
         ));
     }

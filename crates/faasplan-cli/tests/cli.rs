@@ -468,3 +468,62 @@ fn frontier_help() {
         "#]],
     );
 }
+
+/// The ML pipeline as a project file with a 90 s bound at P90 and seed 5.
+fn ml_project() -> PathBuf {
+    use faasplan_core::formats::jolteon::{self, JolteonProfileOptions};
+    use faasplan_core::formats::project::Project;
+    use faasplan_core::platform::Preset;
+    use faasplan_core::settings::{Bound, PlanSettings};
+    let read = |n: &str| std::fs::read_to_string(example(n)).expect("example reads");
+    let (workflow, profiles) = jolteon::import(
+        &read("ML-pipeline.json"),
+        &read("ML-Pipeline_profile.json"),
+        None,
+        &JolteonProfileOptions::default(),
+    )
+    .expect("bundled example imports");
+    let project = Project {
+        workflow,
+        profiles,
+        platform: Preset::JolteonProfiled.platform(),
+        settings: PlanSettings {
+            bound: Bound::Latency { max_s: 90.0 },
+            percentile: 0.9,
+            seed: 5,
+            ..PlanSettings::default()
+        },
+    };
+    let path = temp("project.json");
+    std::fs::write(&path, project.to_json()).expect("temp file writes");
+    path
+}
+
+#[test]
+fn plan_takes_the_project_settings_and_flags_override_them() {
+    let path = ml_project();
+    let input = vec!["--project".to_string(), path.display().to_string()];
+    let a = run(&["plan"], &input);
+    let b = run(&["plan", "--seed", "6"], &input);
+    std::fs::remove_file(&path).ok();
+    assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
+    let ra = from_json(&stdout(&a)).expect("plan JSON");
+    let rb = from_json(&stdout(&b)).expect("plan JSON");
+    assert_eq!(ra.settings.seed, 5);
+    assert_eq!(ra.settings.percentile, 0.9);
+    assert!(stderr(&a).contains("at P90 "), "{}", stderr(&a));
+    assert_eq!(rb.settings.seed, 6);
+    assert_eq!(rb.settings.platform, ra.settings.platform);
+}
+
+#[test]
+fn plan_with_a_cost_bound_minimises_latency_within_it() {
+    let o = run(
+        &["plan", "--cost-bound", "0.008", "--cost-kind", "quantile"],
+        &ml(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report = from_json(&stdout(&o)).expect("plan JSON");
+    let totals = report.totals.expect("a plan");
+    assert!(totals.cost_q_usd <= 0.008, "{}", totals.cost_q_usd);
+}

@@ -94,7 +94,7 @@ fn draw_into<DB: DrawingBackend>(
         .bold_line_style(RGBColor(225, 225, 225))
         .x_desc(format!(
             "guaranteed P{} workflow latency (s)",
-            v.percentile * 100.0
+            crate::summary::percent(v.percentile)
         ))
         .y_desc("expected cost ($ per run)")
         .x_label_formatter(&|x| format!("{x:.0} s"))
@@ -135,7 +135,11 @@ fn draw_into<DB: DrawingBackend>(
                 match kind {
                     CostKind::Mean => format!("cost bound {}", dollars(max_usd)),
                     CostKind::Quantile => {
-                        format!("P{} cost bound {}", v.percentile * 100.0, dollars(max_usd))
+                        format!(
+                            "P{} cost bound {}",
+                            crate::summary::percent(v.percentile),
+                            dollars(max_usd)
+                        )
                     }
                 },
             ),
