@@ -8,7 +8,7 @@
 mod chart;
 mod output;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
@@ -93,13 +93,7 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
             chosen,
             percentile: project.settings.percentile,
         };
-        let mut svg = String::new();
-        {
-            let area = plotters::prelude::SVGBackend::with_string(&mut svg, (900, 560));
-            draw_frontier(area, &chart).map_err(|e| anyhow::anyhow!("drawing the chart: {e}"))?;
-        }
-        std::fs::write(path, svg)
-            .with_context(|| format!("{}: cannot write the SVG", path.display()))?;
+        write_svg(path, &chart)?;
     }
     if !args.quiet {
         eprintln!(
@@ -111,6 +105,16 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
         );
     }
     Ok(Outcome::Success)
+}
+
+/// Draws `chart` into an SVG file at `path`.
+fn write_svg(path: &Path, chart: &ChartView) -> Result<()> {
+    let mut svg = String::new();
+    {
+        let area = plotters::prelude::SVGBackend::with_string(&mut svg, (900, 560));
+        draw_frontier(area, chart).map_err(|e| anyhow::anyhow!("drawing the chart: {e}"))?;
+    }
+    std::fs::write(path, svg).with_context(|| format!("{}: cannot write the SVG", path.display()))
 }
 
 /// The (guaranteed latency, expected cost) of the exact plan for `bound`, if any.

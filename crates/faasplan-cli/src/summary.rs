@@ -1,7 +1,7 @@
 //! Short human summaries for stderr.
 
 use faasplan_core::plan::{PlanReport, PlanStatus};
-use faasplan_core::settings::Bound;
+use faasplan_core::settings::{Bound, CostKind};
 
 /// A percentile as a percentage without float noise: 0.95 → "95", 0.999 → "99.9".
 pub fn percent(q: f64) -> String {
@@ -76,13 +76,23 @@ pub fn plan(report: &PlanReport) -> String {
         ));
     }
     if let Some(o) = &report.out_of_sample {
-        out.push_str(&format!(
-            "out of sample ({} fresh samples): {:.2}% meet the bound, P{} latency {:.2} s\n",
-            o.samples,
-            o.fraction_meeting_bound * 100.0,
-            percent(s.percentile),
-            o.totals.latency_q_s
-        ));
+        let q = percent(s.percentile);
+        let latency_q = o.totals.latency_q_s;
+        out.push_str(&match s.bound {
+            // A mean-cost bound is about the average, not about each run.
+            Bound::Cost {
+                kind: CostKind::Mean,
+                max_usd,
+            } => format!(
+                "out of sample ({} fresh samples): mean cost ${:.6} per run (bound ${max_usd}), P{q} latency {latency_q:.2} s\n",
+                o.samples, o.totals.expected_cost_usd
+            ),
+            _ => format!(
+                "out of sample ({} fresh samples): {:.2}% meet the bound, P{q} latency {latency_q:.2} s\n",
+                o.samples,
+                o.fraction_meeting_bound * 100.0
+            ),
+        });
     }
     out
 }
