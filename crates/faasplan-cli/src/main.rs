@@ -2,17 +2,23 @@
 //!
 //! Exit codes: 0 success; 1 bad input (a file that cannot be read or parsed,
 //! invalid settings); 2 usage error; 3 the bound cannot be met (the plan JSON
-//! still says so and names the nearest achievable bound).
+//! still says so and names the nearest achievable bound); 4 the node budget
+//! (`--max-nodes`) ran out before any plan meeting the bound was found.
 
 mod compare;
+mod fit;
+mod frontier;
 mod input;
+mod plan;
+mod progress;
+mod settings_args;
+mod summary;
+mod validate;
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-
-use input::InputArgs;
 
 /// Plan memory and parallelism of serverless workflows with a probabilistic latency guarantee.
 #[derive(Parser, Debug)]
@@ -24,18 +30,26 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Check a workflow with its profiles, or a project file, and say what is in it.
+    Validate(validate::ValidateArgs),
+    /// Fit the stage models and report their fit and cross-validation errors.
+    Fit(fit::FitArgs),
+    /// Plan one bound exactly: the plan JSON on stdout, a summary on stderr.
+    Plan(plan::PlanArgs),
+    /// The whole latency–cost frontier as JSON or CSV, optionally drawn as SVG.
+    Frontier(frontier::FrontierArgs),
     /// Compare the exact planner with every baseline planner at a list of latency bounds.
     Compare(compare::CompareArgs),
-    /// Check a workflow with its profiles, or a project file, and say what is in it.
-    Validate {
-        #[command(flatten)]
-        input: InputArgs,
-    },
 }
 
 /// What a command asks `main` to exit with.
-enum Outcome {
+pub enum Outcome {
+    /// Done (exit 0).
     Success,
+    /// No plan meets the bound (exit 3).
+    Infeasible,
+    /// The node budget ran out before a plan was found (exit 4).
+    BudgetExhausted,
 }
 
 fn run(cli: Cli) -> Result<Outcome> {
@@ -44,21 +58,10 @@ fn run(cli: Cli) -> Result<Outcome> {
             compare::run(args)?;
             Ok(Outcome::Success)
         }
-        Command::Validate { input } => {
-            let project = input::load(&input)?;
-            let dag = project.workflow.validate()?;
-            let runs: usize = project.profiles.stages.iter().map(|s| s.runs.len()).sum();
-            println!(
-                "ok: workflow {:?}: {} stages, {} edges, {} source-to-sink paths; {} profiled runs; platform {}",
-                project.workflow.name,
-                project.workflow.stages.len(),
-                project.workflow.edges.len(),
-                dag.paths(10_000).len(),
-                runs,
-                project.platform.name
-            );
-            Ok(Outcome::Success)
-        }
+        Command::Validate(args) => validate::run(&args),
+        Command::Fit(args) => fit::run(&args),
+        Command::Plan(args) => plan::run(&args),
+        Command::Frontier(args) => frontier::run(&args),
     }
 }
 
@@ -66,6 +69,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Infeasible) => ExitCode::from(3),
+        Ok(Outcome::BudgetExhausted) => ExitCode::from(4),
         Err(err) => {
             eprintln!("error: {}", error_chain(&err));
             ExitCode::from(1)

@@ -1,0 +1,159 @@
+//! `faasplan fit`: the stage models' fit and leave-one-configuration-out
+//! cross-validation errors (mean absolute % error of the stage wall time), with
+//! the plain least-squares model `a + b/(k·d) + c/d` for comparison.
+
+use anyhow::Result;
+use clap::Args;
+use faasplan_core::model::{FitReport, StageReport, fit_report};
+use serde::Serialize;
+
+use crate::Outcome;
+use crate::input::{self, InputArgs};
+use crate::progress::emit;
+
+/// Arguments of `fit`.
+#[derive(Args, Debug)]
+pub struct FitArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Print JSON (one object per stage, with the per-configuration predictions) instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Fits the models and prints the report.
+pub fn run(args: &FitArgs) -> Result<Outcome> {
+    let project = input::load(&args.input)?;
+    let dag = project.workflow.validate()?;
+    let report = fit_report(&project.workflow, &dag, &project.profiles)?;
+    if args.json {
+        emit(&to_json(&project.workflow.name, &report))?;
+    } else {
+        emit(&table(&report))?;
+    }
+    Ok(Outcome::Success)
+}
+
+/// The value of one column for one stage.
+type Value = fn(&StageReport) -> f64;
+
+/// Column headers of the table (two lines) and the value of each column.
+const COLUMNS: [(&str, &str, Value); 8] = [
+    ("fit", "mean %", |r| r.fit_mean_pct),
+    ("fit", "P95 %", |r| r.fit_p95_pct),
+    ("CV", "mean %", |r| r.cv_mean_pct),
+    ("CV", "P95 %", |r| r.cv_p95_pct),
+    ("CV", "P95-of-3 %", |r| r.cv_p95_of_3_pct),
+    ("CV worst", "mean %", |r| r.cv_mean_worst_pct),
+    ("plain CV", "mean %", |r| r.plain_cv_mean_pct),
+    ("plain CV", "P95 %", |r| r.plain_cv_p95_pct),
+];
+
+/// The report as an aligned text table with an average row.
+pub fn table(report: &FitReport) -> String {
+    let name_w = report
+        .stages
+        .iter()
+        .map(|r| r.stage.chars().count())
+        .chain([7])
+        .max()
+        .unwrap_or(7);
+    let mut head1 = format!("{:<name_w$}  {:>7}", "stage", "configs");
+    let mut head2 = format!("{:<name_w$}  {:>7}", "", "");
+    for (a, b, _) in COLUMNS {
+        let w = b.len().max(a.len()).max(6);
+        head1.push_str(&format!("  {a:>w$}"));
+        head2.push_str(&format!("  {b:>w$}"));
+    }
+    let mut out = format!("{}\n{}\n", head1.trim_end(), head2.trim_end());
+    let row = |name: &str, configs: String, value: &dyn Fn(Value) -> f64| {
+        let mut line = format!("{name:<name_w$}  {configs:>7}");
+        for (a, b, f) in COLUMNS {
+            let w = b.len().max(a.len()).max(6);
+            line.push_str(&format!("  {:>w$.1}", value(f)));
+        }
+        line + "\n"
+    };
+    for r in &report.stages {
+        out.push_str(&row(&r.stage, r.configs.to_string(), &|f| f(r)));
+    }
+    let n = report.stages.len().max(1) as f64;
+    out.push_str(&row("average", String::new(), &|f| {
+        report.stages.iter().map(f).sum::<f64>() / n
+    }));
+    out.push_str(
+        "\nMean absolute % error of the stage wall time over the profiled configurations.\n\
+         fit: the model fitted on every run; CV: leave one configuration out, refit, predict it;\n\
+         P95-of-3: the 3-run P95 statistic of the model's distribution; plain: a + b/(k·d) + c/d.\n",
+    );
+    out
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    workflow: &'a str,
+    stages: Vec<JsonStage<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonStage<'a> {
+    stage: &'a str,
+    configs: usize,
+    fit_mean_pct: f64,
+    fit_p95_pct: f64,
+    cv_mean_pct: f64,
+    cv_p95_pct: f64,
+    cv_p95_of_3_pct: f64,
+    cv_mean_worst_pct: f64,
+    plain_cv_mean_pct: f64,
+    plain_cv_p95_pct: f64,
+    cv_rows: Vec<JsonRow>,
+}
+
+#[derive(Serialize)]
+struct JsonRow {
+    memory_mb: u32,
+    d: u32,
+    measured_mean_s: f64,
+    predicted_mean_s: f64,
+    measured_p95_s: f64,
+    predicted_p95_s: f64,
+    predicted_p95_of_3_s: f64,
+}
+
+/// The report as pretty JSON with a trailing newline.
+fn to_json(workflow: &str, report: &FitReport) -> String {
+    let stages = report
+        .stages
+        .iter()
+        .map(|r| JsonStage {
+            stage: &r.stage,
+            configs: r.configs,
+            fit_mean_pct: r.fit_mean_pct,
+            fit_p95_pct: r.fit_p95_pct,
+            cv_mean_pct: r.cv_mean_pct,
+            cv_p95_pct: r.cv_p95_pct,
+            cv_p95_of_3_pct: r.cv_p95_of_3_pct,
+            cv_mean_worst_pct: r.cv_mean_worst_pct,
+            plain_cv_mean_pct: r.plain_cv_mean_pct,
+            plain_cv_p95_pct: r.plain_cv_p95_pct,
+            cv_rows: r
+                .cv_rows
+                .iter()
+                .map(|c| JsonRow {
+                    memory_mb: c.memory_mb,
+                    d: c.d,
+                    measured_mean_s: c.measured_mean_s,
+                    predicted_mean_s: c.predicted_mean_s,
+                    measured_p95_s: c.measured_p95_s,
+                    predicted_p95_s: c.predicted_p95_s,
+                    predicted_p95_of_3_s: c.predicted_p95_of_3_s,
+                })
+                .collect(),
+        })
+        .collect();
+    let mut text =
+        serde_json::to_string_pretty(&JsonReport { workflow, stages }).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,129 @@
+//! `faasplan frontier`: the exact latency–cost frontier as JSON or CSV, and
+//! optionally an SVG chart of it.
+//!
+//! Points come by ascending guaranteed latency (s) and strictly descending
+//! expected cost (USD per run). With a bound (a flag, or the project's), the
+//! plan for that bound is solved exactly and highlighted on the chart.
+
+mod chart;
+mod output;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use faasplan_core::pipeline::{self, Prepared};
+use faasplan_core::solve::{self, SolveSettings};
+
+use crate::Outcome;
+use crate::input::{self, InputArgs};
+use crate::progress::{Progress, emit};
+use crate::settings_args::{BoundNeed, SettingsArgs};
+
+pub use chart::{ChartView, draw_frontier};
+
+/// Arguments of `frontier`.
+#[derive(Args, Debug)]
+pub struct FrontierArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    settings: SettingsArgs,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+    /// Also draw the frontier as an SVG chart into FILE.
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
+    /// Print no progress and no summary on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Output formats of `frontier`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// JSON: the settings echo and the points with each stage's configuration.
+    Json,
+    /// CSV: one row per point, one memory_mb and d column pair per stage.
+    Csv,
+}
+
+/// Computes the frontier and writes it out.
+pub fn run(args: &FrontierArgs) -> Result<Outcome> {
+    let mut project = input::load(&args.input)?;
+    let base = args.input.project.is_some().then_some(&project.settings);
+    let resolved = args.settings.resolve(base, BoundNeed::Optional)?;
+    project.settings = resolved.settings;
+    let mut progress = Progress::new();
+    let prepared = pipeline::prepare(&project)?;
+    let sampled_s = progress.elapsed_s();
+    let frontier = pipeline::frontier(&prepared, |points, nodes| {
+        if !args.quiet {
+            progress.tick(|| format!("frontier: {points} points, {nodes} nodes"));
+        }
+    })?;
+    progress.finish();
+    let chosen = match resolved.bound {
+        Some(bound) => chosen(&prepared, bound, resolved.limits.max_nodes)?,
+        None => None,
+    };
+    let view = output::View {
+        project: &project,
+        prepared: &prepared,
+        frontier: &frontier,
+    };
+    match args.format {
+        Format::Json => emit(&output::json(&view))?,
+        Format::Csv => emit(&output::csv(&view))?,
+    }
+    if let Some(path) = &args.svg {
+        let chart = ChartView {
+            title: format!(
+                "{}: P{} latency–cost frontier",
+                project.workflow.name,
+                crate::summary::percent(project.settings.percentile)
+            ),
+            points: frontier
+                .points
+                .iter()
+                .map(|p| (p.guaranteed_latency_s, p.expected_cost_usd))
+                .collect(),
+            bound: resolved.bound,
+            chosen,
+            percentile: project.settings.percentile,
+        };
+        write_svg(path, &chart)?;
+    }
+    if !args.quiet {
+        eprintln!(
+            "{} frontier points from {} samples; sampled in {:.2} s, total {:.2} s",
+            frontier.points.len(),
+            prepared.problem.n_samples,
+            sampled_s,
+            progress.elapsed_s()
+        );
+    }
+    Ok(Outcome::Success)
+}
+
+/// Draws `chart` into an SVG file at `path`.
+fn write_svg(path: &Path, chart: &ChartView) -> Result<()> {
+    let mut svg = String::new();
+    {
+        let area = plotters::prelude::SVGBackend::with_string(&mut svg, (900, 560));
+        draw_frontier(area, chart).map_err(|e| anyhow::anyhow!("drawing the chart: {e}"))?;
+    }
+    std::fs::write(path, svg).with_context(|| format!("{}: cannot write the SVG", path.display()))
+}
+
+/// The (guaranteed latency, expected cost) of the exact plan for `bound`, if any.
+fn chosen(
+    prepared: &Prepared,
+    bound: faasplan_core::settings::Bound,
+    max_nodes: Option<u64>,
+) -> Result<Option<(f64, f64)>> {
+    let s = solve::solve(&prepared.problem, SolveSettings { bound, max_nodes })?;
+    Ok(s.plan
+        .map(|_| (s.guaranteed_latency_s, s.expected_cost_usd)))
+}

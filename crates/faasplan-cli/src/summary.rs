@@ -1,0 +1,98 @@
+//! Short human summaries for stderr.
+
+use faasplan_core::plan::{PlanReport, PlanStatus};
+use faasplan_core::settings::{Bound, CostKind};
+
+/// A percentile as a percentage without float noise: 0.95 → "95", 0.999 → "99.9".
+pub fn percent(q: f64) -> String {
+    let s = format!("{:.4}", q * 100.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Runs per million, to quote costs per million runs.
+pub const MILLION: f64 = 1e6;
+
+/// A bound rounded up to a value that still holds when quoted (4 significant
+/// digits, upwards, so "the nearest achievable bound" is one a user can type).
+pub fn rounded_up(b: &Bound) -> Bound {
+    let up = |v: f64| {
+        if v <= 0.0 || !v.is_finite() {
+            return v;
+        }
+        let scale = 10f64.powi(3 - v.log10().floor() as i32);
+        (v * scale).ceil() / scale
+    };
+    match *b {
+        Bound::Latency { max_s } => Bound::Latency { max_s: up(max_s) },
+        Bound::Cost { max_usd, kind } => Bound::Cost {
+            max_usd: up(max_usd),
+            kind,
+        },
+    }
+}
+
+/// The summary of a plan: one line per stage and the totals.
+pub fn plan(report: &PlanReport) -> String {
+    let s = &report.settings;
+    let status = match report.status {
+        PlanStatus::Optimal => "optimal".to_string(),
+        PlanStatus::FeasibleWithGap { relative_gap } => {
+            format!("feasible, within {:.2}% of optimal", relative_gap * 100.0)
+        }
+        _ => "no plan".to_string(),
+    };
+    let mut out = format!(
+        "{}: {status} at P{} with confidence {} ({} samples, seed {}, {})\n",
+        report.workflow,
+        percent(s.percentile),
+        s.confidence,
+        s.samples,
+        s.seed,
+        s.platform
+    );
+    let w = report
+        .stages
+        .iter()
+        .map(|p| p.stage.chars().count())
+        .max()
+        .unwrap_or(5);
+    for p in &report.stages {
+        out.push_str(&format!(
+            "  {:<w$}  {:>5} MB × {:>2}   P{}: {:>7.2} s   ${:.6} per run\n",
+            p.stage,
+            p.memory_mb,
+            p.d,
+            percent(s.percentile),
+            p.latency_q_s,
+            p.expected_cost_usd
+        ));
+    }
+    if let Some(t) = &report.totals {
+        out.push_str(&format!(
+            "guaranteed latency {:.2} s; expected cost ${:.6} per run, ${:.2} per million runs\n",
+            t.guaranteed_latency_s,
+            t.expected_cost_usd,
+            t.expected_cost_usd * MILLION
+        ));
+    }
+    if let Some(o) = &report.out_of_sample {
+        let q = percent(s.percentile);
+        let latency_q = o.totals.latency_q_s;
+        out.push_str(&match s.bound {
+            // A mean-cost bound is about the average, not about each run.
+            Bound::Cost {
+                kind: CostKind::Mean,
+                max_usd,
+            } => format!(
+                "out of sample ({} fresh samples): mean cost ${:.6} per run (bound ${max_usd}), P{q} latency {latency_q:.2} s\n",
+                o.samples, o.totals.expected_cost_usd
+            ),
+            _ => format!(
+                "out of sample ({} fresh samples): {:.2}% meet the bound, P{q} latency {latency_q:.2} s\n",
+                o.samples,
+                o.fraction_meeting_bound * 100.0
+            ),
+        });
+    }
+    out
+}

@@ -1,0 +1,529 @@
+//! The built `faasplan` binary on the bundled examples: outputs, exit codes, help.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use expect_test::{Expect, expect};
+use faasplan_core::plan::{PlanStatus, from_json};
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../static/examples");
+
+fn example(name: &str) -> String {
+    format!("{EXAMPLES}/{name}")
+}
+
+/// The ML pipeline's input flags.
+fn ml() -> Vec<String> {
+    vec![
+        "--workflow".into(),
+        example("ML-pipeline.json"),
+        "--profiles".into(),
+        example("ML-Pipeline_profile.json"),
+    ]
+}
+
+fn run(args: &[&str], input: &[String]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_faasplan"))
+        .args(args)
+        .args(input)
+        .output()
+        .expect("the faasplan binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A file under the temp dir, unique to this process and `name`.
+fn temp(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("faasplan-cli-{}-{name}", std::process::id()))
+}
+
+#[test]
+fn validate_accepts_the_bundled_example() {
+    let o = run(&["validate"], &ml());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    expect![[r#"
+        ok: workflow "ML-Pipeline": 4 stages, 5 edges, 3 source-to-sink paths; 276 profiled runs; platform AWS Lambda x86_64
+    "#]]
+    .assert_eq(&stdout(&o));
+}
+
+#[test]
+fn validate_names_a_malformed_file_and_exits_1() {
+    let bad = temp("bad-profile.json");
+    std::fs::write(&bad, "{\"stage0\": [1, 2,").expect("temp file writes");
+    let input = vec![
+        "--workflow".into(),
+        example("ML-pipeline.json"),
+        "--profiles".into(),
+        bad.display().to_string(),
+    ];
+    let o = run(&["validate"], &input);
+    std::fs::remove_file(&bad).ok();
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(&bad.display().to_string()), "{err}");
+}
+
+#[test]
+fn fit_prints_the_error_table() {
+    let o = run(&["fit"], &ml());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    expect![[r#"
+        stage    configs     fit     fit      CV      CV          CV  CV worst  plain CV  plain CV
+                          mean %   P95 %  mean %   P95 %  P95-of-3 %    mean %    mean %     P95 %
+        stage0        23     5.6    12.5     6.0    13.0         9.7      15.5      16.5      19.4
+        stage1        23    10.9    12.6    12.9    13.7        12.6      52.6      20.0      21.4
+        stage2        23     4.2     9.9     4.1     9.8        12.0      17.2       6.1       7.7
+        stage3        23     8.9    32.8     9.4    33.8        18.2      20.3      26.7      29.6
+        average              7.4    16.9     8.1    17.6        13.1      26.4      17.3      19.5
+
+        Mean absolute % error of the stage wall time over the profiled configurations.
+        fit: the model fitted on every run; CV: leave one configuration out, refit, predict it;
+        P95-of-3: the 3-run P95 statistic of the model's distribution; plain: a + b/(k·d) + c/d.
+    "#]]
+    .assert_eq(&stdout(&o));
+}
+
+#[test]
+fn fit_json_has_one_entry_per_stage() {
+    let o = run(&["fit", "--json"], &ml());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("fit --json is JSON");
+    let stages = v["stages"].as_array().expect("stages is a list");
+    assert_eq!(stages.len(), 4);
+    assert_eq!(stages[1]["cv_rows"].as_array().map(Vec::len), Some(23));
+}
+
+#[test]
+fn plan_prints_plan_json_identical_across_runs() {
+    let args = ["plan", "--latency-bound", "100", "--seed", "7"];
+    let a = run(&args, &ml());
+    let b = run(&args, &ml());
+    assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
+    assert_eq!(stdout(&a), stdout(&b));
+    let report = from_json(&stdout(&a)).expect("plan output is a plan file");
+    assert_eq!(report.status, PlanStatus::Optimal);
+    assert_eq!(report.stages.len(), 4);
+    assert_eq!(report.settings.seed, 7);
+    let totals = report.totals.expect("an optimal plan has totals");
+    assert!(totals.guaranteed_latency_s <= 100.0);
+    let err = stderr(&a);
+    assert!(err.contains("per million runs"), "{err}");
+    assert!(err.contains("meet the bound"), "{err}");
+}
+
+#[test]
+fn plan_accepts_percentile_as_fraction_or_percent() {
+    let a = run(
+        &["plan", "--latency-bound", "100", "--percentile", "0.9"],
+        &ml(),
+    );
+    let b = run(
+        &["plan", "--latency-bound", "100", "--percentile", "90"],
+        &ml(),
+    );
+    assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
+    assert_eq!(stdout(&a), stdout(&b));
+}
+
+#[test]
+fn plan_infeasible_bound_exits_3_with_the_nearest_bound() {
+    let o = run(&["plan", "--latency-bound", "5"], &ml());
+    assert_eq!(o.status.code(), Some(3));
+    let report = from_json(&stdout(&o)).expect("the plan JSON is still printed");
+    assert!(matches!(
+        report.status,
+        PlanStatus::Infeasible {
+            nearest_bound: Some(_)
+        }
+    ));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("nearest achievable bound"), "{err}");
+}
+
+#[test]
+fn plan_without_a_bound_exits_1() {
+    let o = run(&["plan"], &ml());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--latency-bound"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_settings_name_the_flag() {
+    for (flag, value) in [
+        ("--percentile", "0"),
+        ("--confidence", "100"),
+        ("--alpha", "0.5"),
+        ("--samples", "0"),
+    ] {
+        let o = run(&["plan", "--latency-bound", "100", flag, value], &ml());
+        assert_eq!(o.status.code(), Some(1), "{flag} {value}");
+        assert!(stderr(&o).contains(flag), "{flag}: {}", stderr(&o));
+    }
+    let o = run(&["plan", "--latency-bound", "0"], &ml());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--latency-bound"), "{}", stderr(&o));
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error() {
+    let o = run(&["plan", "--no-such-flag"], &ml());
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn frontier_csv_has_a_header_and_one_row_per_point() {
+    let o = run(&["frontier", "--format", "csv", "--samples", "300"], &ml());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let mut lines = out.lines();
+    expect![[r#"guaranteed_latency_s,expected_cost_usd,cost_per_million_usd,stage0_memory_mb,stage0_d,stage1_memory_mb,stage1_d,stage2_memory_mb,stage2_d,stage3_memory_mb,stage3_d"#]]
+        .assert_eq(lines.next().expect("a header"));
+    let rows: Vec<&str> = lines.collect();
+    let json = run(&["frontier", "--samples", "300"], &ml());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("frontier JSON");
+    assert_eq!(v["settings"]["samples"], 300);
+    assert_eq!(v["points"].as_array().map(Vec::len), Some(rows.len()));
+    assert!(rows.len() > 10);
+    assert!(rows.iter().all(|r| r.split(',').count() == 11));
+}
+
+#[test]
+fn frontier_svg_writes_a_chart() {
+    let svg = temp("frontier.svg");
+    let args = [
+        "frontier",
+        "--samples",
+        "300",
+        "--latency-bound",
+        "60",
+        "--svg",
+        svg.to_str().expect("temp path is UTF-8"),
+    ];
+    let o = run(&args, &ml());
+    let text = std::fs::read_to_string(&svg).expect("the SVG was written");
+    std::fs::remove_file(&svg).ok();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(text.starts_with("<svg"), "{}", &text[..80.min(text.len())]);
+    assert!(text.contains("latency bound 60 s"));
+    assert!(text.contains("$ per run"));
+}
+
+fn check_help(command: &str, expect: Expect) {
+    let o = run(&[command, "--help"], &[]);
+    assert_eq!(o.status.code(), Some(0));
+    // Snapshots keep no trailing spaces; clap pads some blank lines.
+    let text: String = stdout(&o)
+        .lines()
+        .map(|l| l.trim_end().to_string() + "\n")
+        .collect();
+    expect.assert_eq(&text);
+}
+
+#[test]
+fn validate_help() {
+    check_help(
+        "validate",
+        expect![[r#"
+        Check a workflow with its profiles, or a project file, and say what is in it
+
+        Usage: faasplan validate [OPTIONS]
+
+        Options:
+              --project <FILE>
+                  A faasplan project file (workflow, profiles, platform and settings)
+
+              --workflow <FILE>
+                  A Jolteon workflow JSON file
+
+              --profiles <FILE>
+                  Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension)
+
+              --grid <FILE>
+                  The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
+
+              --measured-mb-per-vcpu <MB>
+                  MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
+
+              --platform <PLATFORM>
+                  Platform to plan for [default: the project's, else aws-x86-64]
+
+                  Possible values:
+                  - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
+                  - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
+                  - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
+
+          -h, --help
+                  Print help (see a summary with '-h')
+    "#]],
+    );
+}
+
+#[test]
+fn fit_help() {
+    check_help(
+        "fit",
+        expect![[r#"
+        Fit the stage models and report their fit and cross-validation errors
+
+        Usage: faasplan fit [OPTIONS]
+
+        Options:
+              --project <FILE>
+                  A faasplan project file (workflow, profiles, platform and settings)
+
+              --workflow <FILE>
+                  A Jolteon workflow JSON file
+
+              --profiles <FILE>
+                  Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension)
+
+              --grid <FILE>
+                  The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
+
+              --measured-mb-per-vcpu <MB>
+                  MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
+
+              --platform <PLATFORM>
+                  Platform to plan for [default: the project's, else aws-x86-64]
+
+                  Possible values:
+                  - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
+                  - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
+                  - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
+
+              --json
+                  Print JSON (one object per stage, with the per-configuration predictions) instead of a table
+
+          -h, --help
+                  Print help (see a summary with '-h')
+    "#]],
+    );
+}
+
+#[test]
+fn plan_help() {
+    check_help(
+        "plan",
+        expect![[r#"
+        Plan one bound exactly: the plan JSON on stdout, a summary on stderr
+
+        Usage: faasplan plan [OPTIONS]
+
+        Options:
+              --project <FILE>
+                  A faasplan project file (workflow, profiles, platform and settings)
+
+              --workflow <FILE>
+                  A Jolteon workflow JSON file
+
+              --profiles <FILE>
+                  Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension)
+
+              --grid <FILE>
+                  The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
+
+              --measured-mb-per-vcpu <MB>
+                  MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
+
+              --platform <PLATFORM>
+                  Platform to plan for [default: the project's, else aws-x86-64]
+
+                  Possible values:
+                  - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
+                  - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
+                  - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
+
+              --latency-bound <S>
+                  Latency bound B, seconds: minimise expected cost subject to P(latency ≤ B) ≥ percentile
+
+              --cost-bound <USD>
+                  Cost bound C, USD per run: minimise the latency percentile subject to cost ≤ C
+
+              --cost-kind <COST_KIND>
+                  How the cost bound is read: the mean cost, or the cost at the percentile [default: mean]
+
+                  Possible values:
+                  - mean:     Expected (mean) cost per run ≤ C
+                  - quantile: P(cost per run ≤ C) ≥ percentile
+
+              --percentile <Q>
+                  Percentile q of the guarantee, as a fraction (0.95) or a percentage (95) [default: 0.95]
+
+              --confidence <C>
+                  Confidence 1 − δ that the guarantee holds, as a fraction (0.999) or a percentage (99.9) [default: 0.999]
+
+              --alpha <A>
+                  Allowed empirical violation α, a fraction in [0, 1 − percentile) [default: 0]
+
+              --seed <N>
+                  Seed of every random draw [default: 1]
+
+              --samples <N>
+                  Number of Monte Carlo samples [default: ceil(ln(|X|/δ) / (2(1 − q − α)²))]
+
+              --max-nodes <N>
+                  Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit]
+
+          -q, --quiet
+                  Print no summary on stderr
+
+          -h, --help
+                  Print help (see a summary with '-h')
+
+        Exit status: 0 a plan meets the bound (optimal, or feasible with a gap under --max-nodes); 1 bad input; 2 usage error; 3 no plan meets the bound (the JSON names the nearest achievable bound); 4 --max-nodes ran out before any plan was found.
+    "#]],
+    );
+}
+
+#[test]
+fn frontier_help() {
+    check_help(
+        "frontier",
+        expect![[r#"
+            The whole latency–cost frontier as JSON or CSV, optionally drawn as SVG
+
+            Usage: faasplan frontier [OPTIONS]
+
+            Options:
+                  --project <FILE>
+                      A faasplan project file (workflow, profiles, platform and settings)
+
+                  --workflow <FILE>
+                      A Jolteon workflow JSON file
+
+                  --profiles <FILE>
+                      Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension)
+
+                  --grid <FILE>
+                      The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
+
+                  --measured-mb-per-vcpu <MB>
+                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
+
+                  --platform <PLATFORM>
+                      Platform to plan for [default: the project's, else aws-x86-64]
+
+                      Possible values:
+                      - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
+                      - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
+                      - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
+
+                  --latency-bound <S>
+                      Latency bound B, seconds: minimise expected cost subject to P(latency ≤ B) ≥ percentile
+
+                  --cost-bound <USD>
+                      Cost bound C, USD per run: minimise the latency percentile subject to cost ≤ C
+
+                  --cost-kind <COST_KIND>
+                      How the cost bound is read: the mean cost, or the cost at the percentile [default: mean]
+
+                      Possible values:
+                      - mean:     Expected (mean) cost per run ≤ C
+                      - quantile: P(cost per run ≤ C) ≥ percentile
+
+                  --percentile <Q>
+                      Percentile q of the guarantee, as a fraction (0.95) or a percentage (95) [default: 0.95]
+
+                  --confidence <C>
+                      Confidence 1 − δ that the guarantee holds, as a fraction (0.999) or a percentage (99.9) [default: 0.999]
+
+                  --alpha <A>
+                      Allowed empirical violation α, a fraction in [0, 1 − percentile) [default: 0]
+
+                  --seed <N>
+                      Seed of every random draw [default: 1]
+
+                  --samples <N>
+                      Number of Monte Carlo samples [default: ceil(ln(|X|/δ) / (2(1 − q − α)²))]
+
+                  --max-nodes <N>
+                      Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit]
+
+                  --format <FORMAT>
+                      Output format on stdout
+
+                      Possible values:
+                      - json: JSON: the settings echo and the points with each stage's configuration
+                      - csv:  CSV: one row per point, one memory_mb and d column pair per stage
+
+                      [default: json]
+
+                  --svg <FILE>
+                      Also draw the frontier as an SVG chart into FILE
+
+              -q, --quiet
+                      Print no progress and no summary on stderr
+
+              -h, --help
+                      Print help (see a summary with '-h')
+        "#]],
+    );
+}
+
+/// The ML pipeline as a project file with a 90 s bound at P90 and seed 5.
+fn ml_project() -> PathBuf {
+    use faasplan_core::formats::jolteon::{self, JolteonProfileOptions};
+    use faasplan_core::formats::project::Project;
+    use faasplan_core::platform::Preset;
+    use faasplan_core::settings::{Bound, PlanSettings};
+    let read = |n: &str| std::fs::read_to_string(example(n)).expect("example reads");
+    let (workflow, profiles) = jolteon::import(
+        &read("ML-pipeline.json"),
+        &read("ML-Pipeline_profile.json"),
+        None,
+        &JolteonProfileOptions::default(),
+    )
+    .expect("bundled example imports");
+    let project = Project {
+        workflow,
+        profiles,
+        platform: Preset::JolteonProfiled.platform(),
+        settings: PlanSettings {
+            bound: Bound::Latency { max_s: 90.0 },
+            percentile: 0.9,
+            seed: 5,
+            ..PlanSettings::default()
+        },
+    };
+    let path = temp("project.json");
+    std::fs::write(&path, project.to_json()).expect("temp file writes");
+    path
+}
+
+#[test]
+fn plan_takes_the_project_settings_and_flags_override_them() {
+    let path = ml_project();
+    let input = vec!["--project".to_string(), path.display().to_string()];
+    let a = run(&["plan"], &input);
+    let b = run(&["plan", "--seed", "6"], &input);
+    std::fs::remove_file(&path).ok();
+    assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
+    let ra = from_json(&stdout(&a)).expect("plan JSON");
+    let rb = from_json(&stdout(&b)).expect("plan JSON");
+    assert_eq!(ra.settings.seed, 5);
+    assert_eq!(ra.settings.percentile, 0.9);
+    assert!(stderr(&a).contains("at P90 "), "{}", stderr(&a));
+    assert_eq!(rb.settings.seed, 6);
+    assert_eq!(rb.settings.platform, ra.settings.platform);
+}
+
+#[test]
+fn plan_with_a_cost_bound_minimises_latency_within_it() {
+    let o = run(
+        &["plan", "--cost-bound", "0.008", "--cost-kind", "quantile"],
+        &ml(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report = from_json(&stdout(&o)).expect("plan JSON");
+    let totals = report.totals.expect("a plan");
+    assert!(totals.cost_q_usd <= 0.008, "{}", totals.cost_q_usd);
+}
