@@ -1,7 +1,6 @@
 //! The exact planner and the frontier against brute force.
 //!
-//! The property tests (proptest) run natively only; the unit tests also run in wasm.
-#![cfg_attr(target_arch = "wasm32", allow(dead_code, unused_imports))]
+//! Every test, the property tests included, runs natively and in wasm32.
 
 use approx::assert_relative_eq;
 use faasplan_core::frontier::{Frontier, FrontierSettings, frontier};
@@ -11,7 +10,6 @@ use faasplan_core::solve::synthetic::{Shape, Small, problem, small};
 use faasplan_core::solve::{
     Plan, PlanEval, Planner, Progress, SolveSettings, Solver, Status, evaluate, solve,
 };
-#[cfg(not(target_arch = "wasm32"))]
 use proptest::prelude::*;
 
 /// Every valid plan with its evaluation (contexts present, concurrency met).
@@ -182,7 +180,6 @@ fn check_frontier(p: &SampledProblem, plans: &[(Plan, PlanEval)]) -> Frontier {
     f
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 fn small_strategy() -> impl Strategy<Value = (Small, u64)> {
     (
         2usize..=5,
