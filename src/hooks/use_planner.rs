@@ -24,7 +24,7 @@ use crate::state::run::{Chosen, chosen, output};
 use crate::state::{Action, Level};
 use crate::store::{Store, use_store};
 use crate::worker::agent::PlannerAgent;
-use crate::worker::protocol::{Job, ReportKind, Task, WorkerOutput};
+use crate::worker::protocol::{Job, PlanOutput, ReportKind, Task, WorkerOutput};
 
 /// Delay before a frontier job is posted after an edit, ms.
 pub const RUN_DEBOUNCE_MS: u32 = 150;
@@ -53,10 +53,15 @@ fn handle(store: &Store, out: WorkerOutput) {
                 progress,
             }),
         },
-        WorkerOutput::Frontier { rev, result } => store.dispatch(Action::RunFinished {
-            rev,
-            result: result.map(Rc::new),
-        }),
+        WorkerOutput::Frontier { rev, result } => {
+            if let Ok(out) = &result {
+                expose_timings(out);
+            }
+            store.dispatch(Action::RunFinished {
+                rev,
+                result: result.map(Rc::new),
+            });
+        }
         WorkerOutput::Report {
             kind: ReportKind::Export,
             result,
@@ -83,6 +88,20 @@ fn handle(store: &Store, out: WorkerOutput) {
                 .and_then(|json| from_json(&json).map_err(|e| e.to_string()))
                 .map(Rc::new),
         }),
+    }
+}
+
+/// Puts the last run's figures on `window.__faasplanTimings` for the
+/// end-to-end tests and the docs (samples, points, nodes, phase times in ms).
+fn expose_timings(out: &PlanOutput) {
+    let json = serde_json::json!({
+        "samples": out.samples,
+        "points": out.frontier.len(),
+        "nodes": out.nodes,
+        "timings": out.timings,
+    });
+    if let (Some(w), Ok(v)) = (web_sys::window(), js_sys::JSON::parse(&json.to_string())) {
+        let _ = js_sys::Reflect::set(&w, &"__faasplanTimings".into(), &v);
     }
 }
 
