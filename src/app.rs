@@ -12,10 +12,16 @@ use crate::components::notices::Notices;
 use crate::components::plan_panel::PlanPanel;
 use crate::components::profiles_panel::ProfilesPanel;
 use crate::hooks::use_autosave::use_autosave;
+use crate::hooks::use_planner::use_planner;
 use crate::store::{StoreProvider, use_store};
+use crate::worker::agent::PlannerAgent;
+use yew_agent::worker::WorkerProvider;
 
 /// localStorage key of the autosave record ([`crate::state::Autosave`]).
 pub const AUTOSAVE_KEY: &str = "faasplan.autosave.v2";
+
+/// Where Trunk puts the planning worker (`data-bin="worker"` in `index.html`).
+pub const WORKER_PATH: &str = "worker.js";
 
 /// Props of [`App`].
 #[derive(Properties, PartialEq)]
@@ -23,12 +29,16 @@ pub struct AppProps {
     /// Where to autosave the project; `None` turns autosave off (tests).
     #[prop_or(Some(AttrValue::Static(AUTOSAVE_KEY)))]
     pub storage_key: Option<AttrValue>,
+    /// URL of the planning worker's script; `None` turns planning off (tests).
+    #[prop_or(Some(AttrValue::Static(WORKER_PATH)))]
+    pub worker_path: Option<AttrValue>,
 }
 
 impl Default for AppProps {
     fn default() -> Self {
         AppProps {
             storage_key: Some(AttrValue::Static(AUTOSAVE_KEY)),
+            worker_path: Some(AttrValue::Static(WORKER_PATH)),
         }
     }
 }
@@ -38,9 +48,23 @@ impl Default for AppProps {
 pub fn App(props: &AppProps) -> Html {
     html! {
         <StoreProvider>
-            <Shell storage_key={props.storage_key.clone()} />
+            if let Some(path) = props.worker_path.clone() {
+                <WorkerProvider<PlannerAgent> {path}>
+                    <Planner />
+                    <Shell storage_key={props.storage_key.clone()} worker_path={None::<AttrValue>} />
+                </WorkerProvider<PlannerAgent>>
+            } else {
+                <Shell storage_key={props.storage_key.clone()} worker_path={None::<AttrValue>} />
+            }
         </StoreProvider>
     }
+}
+
+/// Runs the planner; renders nothing.
+#[component]
+fn Planner() -> Html {
+    use_planner();
+    Html::default()
 }
 
 #[component]

@@ -8,6 +8,7 @@ pub mod crash;
 pub mod download;
 pub mod fetch;
 pub mod file;
+pub mod perf;
 pub mod storage;
 
 use wasm_bindgen::JsValue;

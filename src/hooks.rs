@@ -1,3 +1,4 @@
 //! Hooks that run effects outside the reducer.
 
 pub mod use_autosave;
+pub mod use_planner;

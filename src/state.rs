@@ -16,6 +16,7 @@ pub mod edit;
 pub mod history;
 pub mod notice;
 pub mod project;
+pub mod run;
 pub mod saved;
 
 use std::rc::Rc;
@@ -30,11 +31,14 @@ pub use edit::StageEdit;
 pub use history::History;
 pub use notice::{Level, Notice};
 pub use project::{PlatformChoice, Project};
+pub use run::{Chosen, ReportStatus, RunStatus};
 pub use saved::{Autosave, DEFAULT_CSV_MB_PER_VCPU};
 
 use crate::import::Imported;
 
-use crate::worker::protocol::{PlanOutput, Progress};
+use faasplan_core::plan::PlanReport;
+
+use crate::worker::protocol::{PlanOutput, Progress, ReportKind};
 
 /// What is selected in the workflow editor.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,35 +51,6 @@ pub enum Selection {
         from: String,
         /// Downstream stage id.
         to: String,
-    },
-}
-
-/// State of the planning run for the current inputs.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub enum RunStatus {
-    /// Nothing has been asked yet.
-    #[default]
-    Idle,
-    /// A job for `rev` is running.
-    Running {
-        /// Inputs revision of the job.
-        rev: u64,
-        /// Latest progress report, if any.
-        progress: Option<Progress>,
-    },
-    /// The job for `rev` finished.
-    Done {
-        /// Inputs revision of the job.
-        rev: u64,
-        /// Its output.
-        output: Rc<PlanOutput>,
-    },
-    /// The job for `rev` failed with a message for the user.
-    Failed {
-        /// Inputs revision of the job.
-        rev: u64,
-        /// Why.
-        message: String,
     },
 }
 
@@ -178,6 +153,39 @@ pub enum Action {
         /// Output or message.
         result: Result<Rc<PlanOutput>, String>,
     },
+    /// A bound-dependent report was asked for.
+    ReportStarted {
+        /// Which report.
+        kind: ReportKind,
+        /// Inputs revision.
+        rev: u64,
+        /// Bound revision.
+        key: u64,
+    },
+    /// A bound-dependent report progressed.
+    ReportProgressed {
+        /// Which report.
+        kind: ReportKind,
+        /// Inputs revision.
+        rev: u64,
+        /// Bound revision.
+        key: u64,
+        /// The report.
+        progress: Progress,
+    },
+    /// A bound-dependent report arrived.
+    ReportFinished {
+        /// Which report.
+        kind: ReportKind,
+        /// Inputs revision.
+        rev: u64,
+        /// Bound revision.
+        key: u64,
+        /// The plan report or a message.
+        result: Result<Rc<PlanReport>, String>,
+    },
+    /// The user asked for the plan JSON.
+    ExportRequested,
 }
 
 /// The whole app state.
@@ -195,8 +203,16 @@ pub struct AppState {
     pub inputs_rev: u64,
     /// Grows on every change of the project.
     pub doc_rev: u64,
-    /// The latest run.
+    /// Grows on every change of the bound and of the planner's inputs.
+    pub bound_rev: u64,
+    /// The latest frontier run.
     pub run: RunStatus,
+    /// The out-of-sample check of the chosen plan.
+    pub check: ReportStatus,
+    /// The exact solve of a bound that is not a frontier look-up.
+    pub solved: ReportStatus,
+    /// Grows on every request of the plan JSON.
+    pub export_rev: u64,
     /// Grows whenever the editor should fit the drawing into view (imports, auto layout).
     pub fit_rev: u64,
     /// A Jolteon grid side file opened earlier, used for later profile imports.
@@ -215,7 +231,11 @@ impl Default for AppState {
             notices: Vec::new(),
             inputs_rev: 0,
             doc_rev: 0,
+            bound_rev: 0,
             run: RunStatus::default(),
+            check: ReportStatus::default(),
+            solved: ReportStatus::default(),
+            export_rev: 0,
             fit_rev: 0,
             jolteon_grid: None,
             csv_mb_per_vcpu: DEFAULT_CSV_MB_PER_VCPU,
@@ -257,7 +277,11 @@ impl AppState {
             ),
             Action::RunStarted { .. }
             | Action::RunProgressed { .. }
-            | Action::RunFinished { .. } => self.apply_run(action),
+            | Action::RunFinished { .. }
+            | Action::ReportStarted { .. }
+            | Action::ReportProgressed { .. }
+            | Action::ReportFinished { .. } => self.apply_run(action),
+            Action::ExportRequested => self.export_rev += 1,
             edit => self.apply_edit(edit),
         }
     }
@@ -294,6 +318,7 @@ impl AppState {
 
     pub(crate) fn touch_inputs(&mut self) {
         self.inputs_rev += 1;
+        self.bound_rev += 1;
         self.doc_rev += 1;
     }
 
@@ -328,7 +353,14 @@ impl AppState {
     fn apply_setting(&mut self, action: Action) {
         let p = &mut self.project;
         match action {
-            Action::SetBound(bound) => p.settings.bound = bound,
+            Action::SetBound(bound) => {
+                // The frontier does not depend on the bound: a new bound is a
+                // look-up, not a new run.
+                p.settings.bound = bound;
+                self.bound_rev += 1;
+                self.doc_rev += 1;
+                return;
+            }
             Action::SetPercentile(q) if q > 0.0 && q < 1.0 => p.settings.percentile = q,
             Action::SetDelta(delta) if delta > 0.0 && delta < 1.0 => p.settings.delta = delta,
             Action::SetPreset(preset) => {
@@ -350,30 +382,6 @@ impl AppState {
             }
         }
         self.touch_inputs();
-    }
-
-    fn apply_run(&mut self, action: Action) {
-        match action {
-            Action::RunStarted { rev } if rev == self.inputs_rev => {
-                self.run = RunStatus::Running {
-                    rev,
-                    progress: None,
-                };
-            }
-            Action::RunProgressed { rev, progress } if rev == self.inputs_rev => {
-                self.run = RunStatus::Running {
-                    rev,
-                    progress: Some(progress),
-                };
-            }
-            Action::RunFinished { rev, result } if rev == self.inputs_rev => {
-                self.run = match result {
-                    Ok(output) => RunStatus::Done { rev, output },
-                    Err(message) => RunStatus::Failed { rev, message },
-                };
-            }
-            _ => {}
-        }
     }
 }
 

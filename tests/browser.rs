@@ -16,8 +16,14 @@ async fn mount() -> Element {
     let document = gloo_document();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { storage_key: None })
-        .render();
+    yew::Renderer::<App>::with_root_and_props(
+        root.clone(),
+        AppProps {
+            storage_key: None,
+            worker_path: None,
+        },
+    )
+    .render();
     yew::scheduler::flush().await;
     root
 }

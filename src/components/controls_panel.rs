@@ -7,10 +7,13 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use crate::browser::perf::mark_bound_input;
 use crate::components::widgets::number_field::NumberField;
 use crate::components::widgets::slider::Slider;
+use crate::state::run::output;
 use crate::state::{Action, Level, PlatformChoice};
 use crate::store::{Store, use_store};
+use crate::worker::protocol::FrontierPoint;
 
 /// Latency bound a switch to latency mode starts from, s.
 pub const DEFAULT_LATENCY_S: f64 = 60.0;
@@ -72,21 +75,55 @@ fn view_mode(store: &Store, bound: Bound) -> Html {
     }
 }
 
+/// Slider range `(min, max, step)` over the frontier's values (latency or
+/// cost), with 10% margins and 1,000 steps; `fallback` without a frontier.
+pub fn slider_range(values: &[f64], fallback: (f64, f64, f64)) -> (f64, f64, f64) {
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !(lo.is_finite() && hi.is_finite()) {
+        return fallback;
+    }
+    let (min, max) = (lo * 0.9, (hi * 1.1).max(lo * 0.9 + 1e-12));
+    let step = sig((max - min) / 1000.0);
+    (min, max, step)
+}
+
+/// `x` rounded to 2 significant digits (a tidy slider step).
+fn sig(x: f64) -> f64 {
+    let e = 10f64.powf(x.abs().log10().floor() - 1.0);
+    (x / e).round() * e
+}
+
 fn view_bound(store: &Store, bound: Bound, invalid: &Callback<String>) -> Html {
+    let out = output(store.state());
+    let values = |f: fn(&FrontierPoint) -> f64| -> Vec<f64> {
+        out.map(|o| o.frontier.iter().map(f).collect())
+            .unwrap_or_default()
+    };
+    let marked = |cb: Callback<f64>| {
+        Callback::from(move |v: f64| {
+            mark_bound_input();
+            cb.emit(v);
+        })
+    };
     match bound {
         Bound::Latency { max_s } => {
             let set = store.callback(|v: f64| Action::SetBound(Bound::Latency { max_s: v }));
+            let (min, max, step) = slider_range(&values(|p| p.latency_s), (1.0, 600.0, 0.5));
+            let slide = marked(set.clone());
             html! {
                 <div class="control">
                     <NumberField label="Latency bound" unit="s" value={max_s} min=0.01 max=86400.0 step=0.5
                         testid="bound" on_change={set.clone()} on_invalid={invalid.clone()} />
-                    <Slider label="Latency bound" value={max_s} min=1.0 max=600.0 step=0.5 testid="bound-slider" on_change={set} />
+                    <Slider label="Latency bound" value={max_s} {min} {max} {step} testid="bound-slider" on_change={slide} />
                 </div>
             }
         }
         Bound::Cost { max_usd, kind } => {
             let set =
                 store.callback(move |v: f64| Action::SetBound(Bound::Cost { max_usd: v, kind }));
+            let (min, max, step) = slider_range(&values(|p| p.cost_usd), (0.0, 0.1, 0.0001));
+            let slide = marked(set.clone());
             let on_kind = store.callback(move |e: Event| {
                 let quantile = select_value(&e) == "quantile";
                 let kind = if quantile {
@@ -100,7 +137,7 @@ fn view_bound(store: &Store, bound: Bound, invalid: &Callback<String>) -> Html {
                 <div class="control">
                     <NumberField label="Cost bound" unit="USD/run" value={max_usd} min=0.0 max=1000.0 step=0.0001
                         testid="bound" on_change={set.clone()} on_invalid={invalid.clone()} />
-                    <Slider label="Cost bound" value={max_usd} min=0.0 max=0.1 step=0.0001 testid="bound-slider" on_change={set} />
+                    <Slider label="Cost bound" value={max_usd} {min} {max} {step} testid="bound-slider" on_change={slide} />
                     <label class="field">
                         <span class="field-label">{ "Bounded cost" }</span>
                         <select data-testid="cost-kind" onchange={on_kind}>

@@ -1,10 +1,10 @@
 //! The frontier panel: the latency–cost Pareto frontier of the workflow, the
 //! bound, the chosen plan and baseline plans, with exports.
 //!
-//! Hook for worker results: [`pareto_view`] builds the [`ParetoView`] from the
-//! finished run (`PlanOutput::frontier`); baseline plans go in
-//! `ParetoView::markers` and per-point plan descriptions in `ParetoView::notes`
-//! once the worker sends them.
+//! [`pareto_view`] builds the [`ParetoView`] from the finished run of the
+//! current inputs (`PlanOutput::frontier`); the chosen point is the bound's
+//! frontier look-up ([`chosen`]); the tooltip notes list each point's
+//! memory/d per stage.
 
 pub mod pareto_chart;
 
@@ -13,15 +13,14 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::charts::pareto::{BoundLine, ParetoView};
-use crate::state::{AppState, RunStatus};
+use crate::state::run::{chosen, output};
+use crate::state::{AppState, Chosen, RunStatus};
 use crate::store::use_store;
 use pareto_chart::ParetoChart;
 
 /// The chart's view of the latest finished run, if it has a frontier.
 pub fn pareto_view(state: &AppState) -> Option<ParetoView> {
-    let RunStatus::Done { output, .. } = &state.run else {
-        return None;
-    };
+    let output = output(state)?;
     if output.frontier.is_empty() {
         return None;
     }
@@ -32,9 +31,26 @@ pub fn pareto_view(state: &AppState) -> Option<ParetoView> {
         .collect();
     let bound = BoundLine::from(state.project.settings.bound);
     Some(ParetoView {
-        chosen: ParetoView::chosen_for_bound(&points, bound),
+        chosen: match chosen(state) {
+            Chosen::Point(i) => Some(i),
+            _ => None,
+        },
         points,
-        notes: Rc::from(Vec::new()),
+        notes: output
+            .frontier
+            .iter()
+            .map(|p| {
+                p.rows
+                    .iter()
+                    .zip(&output.stages)
+                    .map(|(&r, st)| {
+                        let c = &st.rows[r as usize];
+                        format!("{} {}MB×{}", st.stage, c.memory_mb, c.d)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .collect(),
         bound: Some(bound),
         markers: Vec::new(),
         percentile: state.project.settings.percentile,
@@ -48,8 +64,16 @@ pub fn FrontierPanel() -> Html {
     let state = store.state();
     let body = match (&state.run, pareto_view(state)) {
         (_, Some(view)) => html! { <ParetoChart {view} view_rev={state.inputs_rev} /> },
-        (RunStatus::Running { .. }, None) => {
-            html! { <p class="muted">{ "Computing the frontier…" }</p> }
+        (RunStatus::Running { progress, .. }, None) => {
+            let text = progress
+                .as_ref()
+                .map_or("Computing the frontier…".to_string(), |p| {
+                    format!("Computing the frontier: {} {}/{}", p.phase, p.done, p.total)
+                });
+            html! { <p class="muted" data-testid="frontier-progress">{ text }</p> }
+        }
+        (RunStatus::Failed { message, .. }, None) => {
+            html! { <p class="warn" data-testid="frontier-failed">{ message.clone() }</p> }
         }
         _ => html! {
             <div class="empty-state" data-testid="frontier-empty">

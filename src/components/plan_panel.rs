@@ -1,47 +1,197 @@
-//! The plan panel: memory and instance count chosen for every stage.
+//! The plan panel: memory, vCPU and instance count chosen for every stage with
+//! its predicted latency and cost, the workflow totals, the out-of-sample check
+//! and the plan JSON export.
+//!
+//! A frontier look-up ([`Chosen::Point`]) is shown from the figures the worker
+//! sent with the frontier, at once; the check arrives later from the worker
+//! (`pipeline::report` on fresh samples). A quantile cost bound shows the
+//! worker's exact solve. An infeasible bound names the nearest feasible one.
 
+pub mod table;
+
+use faasplan_core::plan::{PlanReport, PlanStatus};
+use faasplan_core::settings::Bound;
 use yew::prelude::*;
 
-use crate::state::RunStatus;
-use crate::store::use_store;
+use crate::browser::perf::measure_bound_paint;
+use crate::state::run::{chosen, output};
+use crate::state::{Action, AppState, Chosen, ReportStatus, RunStatus};
+use crate::store::{Store, use_store};
+use crate::worker::protocol::{PlanOutput, ReportKind};
+use table::{PlanRow, PlanTotals, view_check, view_table};
 
-/// The plan table.
+/// The rows and totals of frontier point `i`.
+pub fn point_rows(state: &AppState, out: &PlanOutput, i: usize) -> (Vec<PlanRow>, PlanTotals) {
+    let p = &out.frontier[i];
+    let mb_per_vcpu = state.project.platform.mb_per_vcpu;
+    let rows = p
+        .rows
+        .iter()
+        .zip(&out.stages)
+        .map(|(&r, st)| {
+            let c = &st.rows[r as usize];
+            PlanRow {
+                stage: st.stage.clone(),
+                memory_mb: c.memory_mb,
+                vcpu: f64::from(c.memory_mb) / mb_per_vcpu,
+                d: c.d,
+                p50_s: c.p50_s,
+                q_s: c.q_s,
+                cost_usd: c.expected_cost_usd,
+            }
+        })
+        .collect();
+    let totals = PlanTotals {
+        guaranteed_latency_s: p.latency_s,
+        cost_usd: p.cost_usd,
+        samples: out.samples,
+    };
+    (rows, totals)
+}
+
+/// The rows and totals of a plan report (an exact solve).
+pub fn report_rows(report: &PlanReport) -> Option<(Vec<PlanRow>, PlanTotals)> {
+    let t = report.totals.as_ref()?;
+    let rows = report
+        .stages
+        .iter()
+        .map(|s| PlanRow {
+            stage: s.stage.clone(),
+            memory_mb: s.memory_mb,
+            vcpu: s.vcpu,
+            d: s.d,
+            p50_s: s.latency_p50_s,
+            q_s: s.latency_q_s,
+            cost_usd: s.expected_cost_usd,
+        })
+        .collect();
+    Some((
+        rows,
+        PlanTotals {
+            guaranteed_latency_s: t.guaranteed_latency_s,
+            cost_usd: t.expected_cost_usd,
+            samples: report.settings.samples,
+        },
+    ))
+}
+
+fn describe(bound: Bound) -> String {
+    match bound {
+        Bound::Latency { max_s } => format!("{max_s:.3} s"),
+        Bound::Cost { max_usd, .. } => format!("${max_usd:.6} per run"),
+    }
+}
+
+fn view_infeasible(store: &Store, nearest: Option<Bound>) -> Html {
+    match nearest {
+        Some(b) => {
+            let onclick = store.callback(move |_: MouseEvent| Action::SetBound(b));
+            html! {
+                <div class="warn" data-testid="plan-infeasible">
+                    <p>{ format!("No plan meets this bound. The nearest bound a plan meets is {}.", describe(b)) }</p>
+                    <button class="btn" data-testid="use-nearest" {onclick}>{ format!("Use {}", describe(b)) }</button>
+                </div>
+            }
+        }
+        None => html! {
+            <p class="warn" data-testid="plan-infeasible">{ "No configuration meets this bound." }</p>
+        },
+    }
+}
+
+fn view_progress(label: &str, p: Option<&crate::worker::protocol::Progress>) -> Html {
+    let text = p.map_or(format!("{label}…"), |p| {
+        if p.phase == "frontier" {
+            format!("{label}: frontier, {} points, {} nodes", p.done, p.total)
+        } else if p.total > 0 {
+            format!("{label}: {} {}/{}", p.phase, p.done, p.total)
+        } else {
+            format!("{label}: {}", p.phase)
+        }
+    });
+    let frac = p
+        .filter(|p| p.total > 0 && p.phase != "frontier")
+        .map(|p| p.done as f64 / p.total as f64);
+    html! {
+        <div class="progress" data-testid="plan-progress" role="status">
+            <p class="muted">{ text }</p>
+            if let Some(f) = frac {
+                <progress max="1" value={f.to_string()} />
+            } else {
+                <progress />
+            }
+        </div>
+    }
+}
+
+fn view_body(store: &Store) -> Html {
+    let state = store.state();
+    match (&state.run, chosen(state)) {
+        (_, Chosen::Point(i)) => {
+            let Some(out) = output(state) else {
+                return Html::default();
+            };
+            let (rows, totals) = point_rows(state, out, i);
+            html! { <>
+                { view_table(&rows, &totals, state.project.settings.percentile) }
+                { view_check(state.current_report(ReportKind::Check), state.project.settings.percentile) }
+            </> }
+        }
+        (_, Chosen::Infeasible(b)) => view_infeasible(store, Some(b)),
+        (_, Chosen::Solve) => match state.current_report(ReportKind::Solve) {
+            ReportStatus::Done { report, .. } => match (&report.status, report_rows(report)) {
+                (PlanStatus::Infeasible { nearest_bound }, _) => {
+                    view_infeasible(store, *nearest_bound)
+                }
+                (_, Some((rows, totals))) => html! { <>
+                    { view_table(&rows, &totals, state.project.settings.percentile) }
+                    { view_check(state.current_report(ReportKind::Solve), state.project.settings.percentile) }
+                </> },
+                (_, None) => {
+                    html! { <p class="warn">{ "No plan was found within the work budget." }</p> }
+                }
+            },
+            ReportStatus::Failed { message, .. } => {
+                html! { <p class="warn" data-testid="plan-failed">{ format!("Solving failed: {message}") }</p> }
+            }
+            ReportStatus::Pending { progress, .. } => view_progress("Solving", progress.as_ref()),
+            ReportStatus::Idle => view_progress("Solving", None),
+        },
+        (RunStatus::Failed { rev, message }, _) if *rev == state.inputs_rev => html! {
+            <p class="warn" data-testid="plan-failed">{ format!("Planning failed: {message}") }</p>
+        },
+        (RunStatus::Running { rev, progress }, _) if *rev == state.inputs_rev => {
+            view_progress("Planning", progress.as_ref())
+        }
+        _ => html! {
+            <div class="empty-state" data-testid="plan-empty">
+                <p>{ "The chosen memory size and number of instances for every stage go here." }</p>
+                <p class="hint">{ "Load profiles for every stage; then move the bound in the controls to pick another point of the frontier." }</p>
+            </div>
+        },
+    }
+}
+
+/// The plan panel.
 #[component]
 pub fn PlanPanel() -> Html {
     let store = use_store();
-    let body = match &store.state().run {
-        RunStatus::Done { output, .. } => match &output.plan {
-            Some(plan) => html! {
-                <table class="table" data-testid="plan-table">
-                    <thead><tr><th>{ "Stage" }</th><th class="num">{ "Memory (MB)" }</th><th class="num">{ "d" }</th></tr></thead>
-                    <tbody>
-                        { for plan.iter().map(|p| html! {
-                            <tr><td>{ p.stage.clone() }</td><td class="num">{ p.memory_mb }</td><td class="num">{ p.d }</td></tr>
-                        }) }
-                    </tbody>
-                </table>
-            },
-            None => {
-                html! { <p class="warn" data-testid="plan-infeasible">{ "No plan meets this bound." }</p> }
-            }
-        },
-        RunStatus::Failed { message, .. } => html! {
-            <p class="warn" data-testid="plan-failed">{ format!("Planning failed: {message}") }</p>
-        },
-        RunStatus::Running { progress, .. } => html! {
-            <p class="muted">{ progress.as_ref().map_or("Planning…".to_string(), |p| format!("{} ({}/{})", p.phase, p.done, p.total)) }</p>
-        },
-        RunStatus::Idle => html! {
-            <div class="empty-state" data-testid="plan-empty">
-                <p>{ "The chosen memory size and number of instances for every stage go here." }</p>
-                <p class="hint">{ "Move the bound in the controls to pick another point of the frontier." }</p>
-            </div>
-        },
-    };
+    let state = store.state();
+    use_effect_with(state.bound_rev, |_| measure_bound_paint());
+    let can_export = output(state).is_some()
+        || matches!(
+            state.current_report(ReportKind::Solve),
+            ReportStatus::Done { .. }
+        );
+    let export = store.callback(|_: MouseEvent| Action::ExportRequested);
     html! {
         <section class="panel panel-plan" data-testid="panel-plan">
-            <header class="panel-head"><h2>{ "Plan" }</h2></header>
-            { body }
+            <header class="panel-head">
+                <h2>{ "Plan" }</h2>
+                <button class="btn" data-testid="export-plan" disabled={!can_export} onclick={export}
+                        title="Download the plan JSON (the same bytes as `faasplan plan`)">{ "Export plan JSON" }</button>
+            </header>
+            { view_body(&store) }
         </section>
     }
 }

@@ -2,9 +2,9 @@
 //! editor's selection), and see what was measured for it: a table of runs and
 //! wall time against memory, one series per d.
 //!
-//! Hook for the worker's model fit: [`fitted_for`] returns the
-//! [`FittedProfile`] of a stage once planning has run; until the worker sends
-//! one it returns `None` and the panel says "fit appears after planning".
+//! [`fitted_for`] returns the [`FittedProfile`] of a stage (fitted mean wall
+//! time per d, fit and cross-validation errors) from the worker's run; until
+//! it arrives the panel says "fit appears after planning".
 
 pub mod profile_chart;
 pub mod stage_runs;
@@ -14,18 +14,30 @@ use std::rc::Rc;
 use faasplan_core::profile::Profiles;
 use yew::prelude::*;
 
-use crate::charts::profile::{FittedProfile, ProfilesView};
+use crate::charts::profile::{FittedCurve, FittedProfile, ProfilesView};
 use crate::components::header::{OPEN_ACCEPT, open_files};
 use crate::components::widgets::number_field::NumberField;
+use crate::state::run::output;
 use crate::state::{Action, AppState, Level, Selection};
 use crate::store::use_store;
 use profile_chart::ProfileChart;
 use stage_runs::StageRuns;
 
-/// The fitted model of `stage`, once the worker has sent one (not yet: the
-/// plan output does not carry fits).
-pub fn fitted_for(_state: &AppState, _stage: &str) -> Option<FittedProfile> {
-    None
+/// The fitted model of `stage` from the finished run of the current inputs.
+pub fn fitted_for(state: &AppState, stage: &str) -> Option<FittedProfile> {
+    let fit = output(state)?.fits.iter().find(|f| f.stage == stage)?;
+    Some(FittedProfile {
+        curves: fit
+            .curves
+            .iter()
+            .map(|c| FittedCurve {
+                d: c.d,
+                points: c.points.clone(),
+            })
+            .collect(),
+        fit_error: Some(fit.fit_mean_pct / 100.0),
+        cv_error: Some(fit.cv_mean_pct / 100.0),
+    })
 }
 
 /// The stage the panel shows: the editor's selected stage if it is profiled,

@@ -3,7 +3,10 @@ use faasplan_core::platform::Preset;
 use faasplan_core::settings::Bound;
 
 use super::*;
-use crate::worker::protocol::PlanOutput;
+use crate::state::run::chosen;
+use crate::state::{Chosen, ReportStatus};
+use crate::worker::protocol::{FrontierPoint, PlanOutput, ReportKind};
+use faasplan_core::settings::CostKind;
 
 fn at(x: f64, y: f64) -> Position {
     Position { x, y }
@@ -206,7 +209,10 @@ fn settings_actions_bump_inputs_rev_and_out_of_range_values_are_refused() {
     s.apply(Action::SetPercentile(0.99));
     s.apply(Action::SetBound(Bound::Latency { max_s: 30.0 }));
     s.apply(Action::SetPreset(Preset::AwsArm64));
-    assert_eq!(s.inputs_rev, 3);
+    // The bound is a look-up on the frontier, not a new run.
+    assert_eq!(s.inputs_rev, 2);
+    assert_eq!(s.bound_rev, 3);
+    assert_eq!(s.project.settings.bound, Bound::Latency { max_s: 30.0 });
     assert_eq!(s.project.settings.percentile, 0.99);
     assert_eq!(
         s.project.platform_choice,
@@ -214,7 +220,7 @@ fn settings_actions_bump_inputs_rev_and_out_of_range_values_are_refused() {
     );
     s.apply(Action::SetPercentile(1.5));
     assert_eq!(s.project.settings.percentile, 0.99);
-    assert_eq!(s.inputs_rev, 3);
+    assert_eq!(s.inputs_rev, 2);
     assert_eq!(s.notices.len(), 1);
 }
 
@@ -237,10 +243,7 @@ fn run_results_for_a_stale_rev_are_ignored() {
     s.apply(Action::SetPercentile(0.9));
     s.apply(Action::RunFinished {
         rev: old,
-        result: Ok(Rc::new(PlanOutput {
-            plan: None,
-            frontier: Vec::new(),
-        })),
+        result: Ok(Rc::new(PlanOutput::default())),
     });
     assert!(matches!(s.run, RunStatus::Running { rev, .. } if rev == old));
     s.apply(Action::RunFinished {
@@ -279,4 +282,101 @@ fn parse_d_list_sorts_dedups_and_rejects_bad_entries() {
     assert!(parse_d_list("0").is_err());
     assert!(parse_d_list("x").is_err());
     assert!(parse_d_list(" ").is_err());
+}
+
+fn point(latency_s: f64, cost_usd: f64) -> FrontierPoint {
+    FrontierPoint {
+        latency_s,
+        cost_usd,
+        rows: Vec::new(),
+    }
+}
+
+fn with_frontier() -> AppState {
+    let mut s = with_stages(1);
+    let rev = s.inputs_rev;
+    s.apply(Action::RunFinished {
+        rev,
+        result: Ok(Rc::new(PlanOutput {
+            frontier: vec![point(10.0, 3.0), point(20.0, 2.0), point(30.0, 1.0)],
+            ..PlanOutput::default()
+        })),
+    });
+    s
+}
+
+#[test]
+fn a_bound_picks_the_frontier_point_or_names_the_nearest_feasible_bound() {
+    let mut s = with_frontier();
+    let mut pick = |b| {
+        s.apply(Action::SetBound(b));
+        chosen(&s)
+    };
+    assert_eq!(pick(Bound::Latency { max_s: 25.0 }), Chosen::Point(1));
+    assert_eq!(pick(Bound::Latency { max_s: 30.0 }), Chosen::Point(2));
+    assert_eq!(
+        pick(Bound::Latency { max_s: 9.0 }),
+        Chosen::Infeasible(Bound::Latency { max_s: 10.0 })
+    );
+    let mean = |max_usd| Bound::Cost {
+        max_usd,
+        kind: CostKind::Mean,
+    };
+    assert_eq!(pick(mean(2.5)), Chosen::Point(1));
+    assert_eq!(pick(mean(0.5)), Chosen::Infeasible(mean(1.0)));
+    assert_eq!(
+        pick(Bound::Cost {
+            max_usd: 2.0,
+            kind: CostKind::Quantile
+        }),
+        Chosen::Solve
+    );
+}
+
+#[test]
+fn a_check_for_an_older_bound_is_dropped() {
+    let mut s = with_frontier();
+    let rev = s.inputs_rev;
+    let old = s.bound_rev;
+    s.apply(Action::ReportStarted {
+        kind: ReportKind::Check,
+        rev,
+        key: old,
+    });
+    s.apply(Action::SetBound(Bound::Latency { max_s: 12.0 }));
+    let report = Rc::new(faasplan_core::plan::PlanReport {
+        workflow: "w".into(),
+        settings: faasplan_core::plan::SettingsEcho {
+            bound: Bound::Latency { max_s: 12.0 },
+            percentile: 0.95,
+            confidence: 0.999,
+            alpha: 0.0,
+            samples: 10,
+            seed: 1,
+            platform: "p".into(),
+        },
+        status: faasplan_core::plan::PlanStatus::Optimal,
+        stages: Vec::new(),
+        totals: None,
+        out_of_sample: None,
+    });
+    s.apply(Action::ReportFinished {
+        kind: ReportKind::Check,
+        rev,
+        key: old,
+        result: Ok(report.clone()),
+    });
+    assert_eq!(s.current_report(ReportKind::Check), &ReportStatus::Idle);
+    let key = s.bound_rev;
+    s.apply(Action::ReportFinished {
+        kind: ReportKind::Check,
+        rev,
+        key,
+        result: Ok(report),
+    });
+    assert!(matches!(
+        s.current_report(ReportKind::Check),
+        ReportStatus::Done { .. }
+    ));
+    assert!(matches!(chosen(&s), Chosen::Point(0)));
 }

@@ -1,15 +1,18 @@
-//! The yew-agent worker that runs [`compute`] off the
-//! UI thread. `bin/worker.rs` registers it; the app will reach it with
-//! `use_worker_bridge::<PlannerAgent, _>`.
+//! The yew-agent worker that runs [`compute`](super::compute::compute) off the
+//! UI thread. `bin/worker.rs` registers it; the app reaches it through
+//! [`crate::hooks::use_planner`].
 
 use yew_agent::worker::{HandlerId, Worker, WorkerScope};
 
-use super::compute::compute;
-use super::protocol::{Job, WorkerOutput};
+use super::compute::{Cache, compute};
+use super::protocol::{Job, ReportKind, Task, WorkerOutput};
 
-/// The planning worker: one job at a time, answered in order.
-#[derive(Debug, Default)]
-pub struct PlannerAgent;
+/// The planning worker: one job at a time, answered in order. It keeps the
+/// last prepared problem, so bound-only jobs (solve, check) skip fit and sampling.
+#[derive(Default)]
+pub struct PlannerAgent {
+    cache: Cache,
+}
 
 impl Worker for PlannerAgent {
     type Message = ();
@@ -17,17 +20,44 @@ impl Worker for PlannerAgent {
     type Output = WorkerOutput;
 
     fn create(_scope: &WorkerScope<Self>) -> Self {
-        PlannerAgent
+        PlannerAgent::default()
     }
 
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: Self::Message) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, job: Self::Input, id: HandlerId) {
-        let rev = job.rev;
-        let result = compute(&job, &mut |progress| {
-            scope.respond(id, WorkerOutput::Progress { rev, progress });
-        });
-        let result = result.map_err(|e| e.to_string());
-        scope.respond(id, WorkerOutput::Finished { rev, result });
+        let (rev, key) = (job.rev, job.key);
+        let kind = match job.task {
+            Task::Frontier => None,
+            Task::Solve => Some(ReportKind::Solve),
+            Task::Check { .. } => Some(ReportKind::Check),
+            Task::Export => Some(ReportKind::Export),
+        };
+        let out = compute(
+            &job,
+            &mut self.cache,
+            &mut |progress| {
+                scope.respond(
+                    id,
+                    WorkerOutput::Progress {
+                        rev,
+                        key,
+                        kind,
+                        progress,
+                    },
+                );
+            },
+            &now_ms,
+        );
+        scope.respond(id, out);
     }
+}
+
+/// `performance.now()` of the worker's global scope, ms (0 when unavailable).
+fn now_ms() -> f64 {
+    use wasm_bindgen::JsCast;
+    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+        .map_or(0.0, |p| p.now())
 }

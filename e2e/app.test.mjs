@@ -1,0 +1,171 @@
+// End-to-end flows of the app against the release build: drawing a DAG, loading an example and
+// waiting for the frontier, moving the bound slider (keyboard and mouse) and comparing the plan
+// with the CLI's, exporting the plan JSON, a malformed file, and persistence across a reload.
+// Every flow saves a screenshot under test-output/e2e/ and fails on any console error. The
+// performance figures are written to test-output/e2e/perf.json (docs/browser.md quotes them).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { start, openPage, shot, ROOT, OUT } from './support.mjs';
+
+let env;
+const perf = {};
+
+before(async () => { env = await start(); });
+after(async () => {
+  await fs.writeFile(path.join(OUT, 'perf.json'), JSON.stringify(perf, null, 2));
+  await env?.close();
+});
+
+const tid = (id) => `[data-testid="${id}"]`;
+
+/** The CLI binary if it has a `plan` command, else null. */
+function cli() {
+  for (const p of ['target/release/faasplan', 'target/debug/faasplan']) {
+    try {
+      execFileSync(path.join(ROOT, p), ['plan', '--help'], { stdio: 'pipe' });
+      return path.join(ROOT, p);
+    } catch { /* missing, or no plan command */ }
+  }
+  return null;
+}
+
+async function loadExample(page, label) {
+  const t0 = Date.now();
+  await page.selectOption(tid('examples-menu'), { label });
+  await page.waitForSelector(tid('plan-row'), { timeout: 120_000 });
+  return Date.now() - t0;
+}
+
+async function planRows(page) {
+  return page.$$eval('[data-testid="plan-row"]', (rows) => rows.map((r) => ({
+    stage: r.dataset.stage,
+    memory_mb: Number(r.querySelector('[data-testid="cell-memory"]').textContent),
+    d: Number(r.querySelector('[data-testid="cell-d"]').textContent),
+  })));
+}
+
+async function savedProject(page) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click(tid('save-project'))]);
+  const file = path.join(OUT, 'saved.faasplan.json');
+  await dl.saveAs(file);
+  return file;
+}
+
+test('a. a 3-stage DAG is drawn with the mouse and a cycle is refused', async () => {
+  const page = await openPage(env.browser);
+  await page.goto(env.base);
+  for (let i = 0; i < 3; i++) await page.click(tid('add-stage'));
+  assert.equal(await page.locator(tid('stage')).count(), 3);
+  const port = async (id, kind) => {
+    const b = await page.locator(`[data-testid="stage"][data-id="${id}"] circle.port.${kind}`).boundingBox();
+    return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+  };
+  const connect = async (a, b) => {
+    const from = await port(a, 'out');
+    const to = await port(b, 'in');
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
+    await page.mouse.move(to.x, to.y, { steps: 5 });
+    await page.mouse.up();
+  };
+  await connect('stage1', 'stage2');
+  await connect('stage2', 'stage3');
+  assert.equal(await page.locator(tid('edge')).count(), 2);
+  await connect('stage3', 'stage1');
+  assert.equal(await page.locator(tid('edge')).count(), 2);
+  assert.match(await page.textContent(tid('notices')), /cycle/);
+  await shot(page, 'app-a-dag');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('b–d. an example plans; the slider picks plans by keyboard and mouse; export matches the CLI', async (t) => {
+  const page = await openPage(env.browser, { width: 1280, height: 1000 });
+  await page.goto(env.base);
+  perf.recompute_ms = {};
+  for (const label of ['Video analytics', 'ML pipeline']) {
+    const waited = await loadExample(page, label);
+    const timings = await page.evaluate(() => window.__faasplanTimings ?? null);
+    perf.recompute_ms[label] = { wall_ms: waited, worker: timings };
+  }
+  await page.waitForSelector('[data-testid="oos-check"][data-done="true"]', { timeout: 60_000 });
+  await shot(page, 'app-b-example');
+  perf.paint = await page.evaluate(() => performance.getEntriesByType('paint').map((e) => ({ name: e.name, ms: e.startTime })));
+
+  // c. keyboard
+  const slider = page.locator(tid('bound-slider'));
+  const before = await planRows(page);
+  await slider.focus();
+  for (let i = 0; i < 20; i++) await page.keyboard.press('PageDown');
+  const left = await planRows(page);
+  for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('PageUp');
+  const afterKeys = await planRows(page);
+  assert.notDeepEqual(left, before, 'moving the bound left changes the plan');
+  // mouse: click across the track
+  const box = await slider.boundingBox();
+  const seen = new Set();
+  for (const f of [0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95]) {
+    await page.mouse.click(box.x + f * box.width, box.y + box.height / 2);
+    seen.add(JSON.stringify(await planRows(page)));
+  }
+  assert.ok(seen.size >= 2, 'clicking along the track picks different plans');
+  await page.mouse.click(box.x + 0.3 * box.width, box.y + box.height / 2);
+  const measures = await page.evaluate(() => performance.getEntriesByName('bound-to-paint').map((e) => e.duration));
+  assert.ok(measures.length > 5, `slider moves were measured (${measures.length})`);
+  const sorted = [...measures].sort((a, b) => a - b);
+  perf.slider_to_paint_ms = { n: sorted.length, median: sorted[Math.floor(sorted.length / 2)], max: sorted.at(-1) };
+  const bound = Number(await page.inputValue(tid('bound')));
+  const rows = await planRows(page);
+  await page.waitForSelector('[data-testid="oos-check"][data-done="true"]', { timeout: 60_000 });
+  await shot(page, 'app-c-slider');
+  void afterKeys;
+
+  // d. export
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click(tid('export-plan'))]);
+  const exported = await fs.readFile(await dl.path(), 'utf8');
+  const report = JSON.parse(exported);
+  assert.equal(report.format, 'faasplan-plan');
+  assert.deepEqual(report.stages.map((s) => ({ stage: s.stage, memory_mb: s.memory_mb, d: s.d })), rows,
+    'the exported plan is the plan in the table');
+  const bin = cli();
+  if (!bin) {
+    t.diagnostic('the faasplan binary has no `plan` command on this branch: CLI comparison skipped');
+  } else {
+    const project = await savedProject(page);
+    const out = execFileSync(bin, ['plan', '--project', project, '--latency-bound', String(bound)], { encoding: 'utf8' });
+    assert.equal(exported, out, 'plan JSON bytes equal the CLI stdout');
+  }
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('e–f. a malformed file changes nothing; a reload restores the workflow and bound and replans', async () => {
+  const page = await openPage(env.browser);
+  await page.goto(env.base);
+  await loadExample(page, 'ML pipeline');
+  const slider = page.locator(tid('bound-slider'));
+  await slider.focus();
+  for (let i = 0; i < 5; i++) await page.keyboard.press('PageDown');
+  const bound = await page.inputValue(tid('bound'));
+  const rows = await planRows(page);
+  const stages = await page.locator(tid('stage')).count();
+  await page.setInputFiles(tid('open-file'), { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "faasplan-project", "version": 1, "workflow": ') });
+  await page.waitForSelector(tid('notice'));
+  assert.match(await page.textContent(tid('notices')), /broken\.json/);
+  assert.equal(await page.locator(tid('stage')).count(), stages);
+  assert.deepEqual(await planRows(page), rows);
+  await shot(page, 'app-e-malformed');
+  await page.reload();
+  await page.waitForSelector(tid('plan-row'), { timeout: 120_000 });
+  assert.equal(await page.locator(tid('stage')).count(), stages);
+  assert.equal(await page.inputValue(tid('bound')), bound);
+  assert.deepEqual(await planRows(page), rows);
+  await shot(page, 'app-f-reload');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

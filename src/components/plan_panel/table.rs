@@ -1,0 +1,98 @@
+//! The plan table and the out-of-sample line, shared by frontier look-ups and
+//! exact solves. Cells carry `data-testid`s so tests can read them.
+
+use yew::prelude::*;
+
+use crate::charts::pareto::RUNS_PER_MILLION;
+use crate::state::ReportStatus;
+
+/// One stage of the shown plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanRow {
+    /// Stage id.
+    pub stage: String,
+    /// Memory per instance, MB.
+    pub memory_mb: u32,
+    /// vCPUs per instance (memory / the platform's MB per vCPU).
+    pub vcpu: f64,
+    /// Instance count.
+    pub d: u32,
+    /// Median stage latency, s.
+    pub p50_s: f64,
+    /// Stage latency at the percentile q, s.
+    pub q_s: f64,
+    /// Expected stage cost per run, USD.
+    pub cost_usd: f64,
+}
+
+/// Workflow totals of the shown plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanTotals {
+    /// Guaranteed latency at q, s.
+    pub guaranteed_latency_s: f64,
+    /// Expected cost per run, USD.
+    pub cost_usd: f64,
+    /// Monte Carlo samples N.
+    pub samples: usize,
+}
+
+fn pct(q: f64) -> String {
+    let s = format!("{:.1}", q * 100.0);
+    s.trim_end_matches(".0").to_string()
+}
+
+/// The table of rows and the totals line.
+pub fn view_table(rows: &[PlanRow], totals: &PlanTotals, q: f64) -> Html {
+    let p = pct(q);
+    html! { <>
+        <table class="table plan-table" data-testid="plan-table">
+            <thead><tr>
+                <th>{ "Stage" }</th><th class="num">{ "Memory (MB)" }</th><th class="num">{ "vCPU" }</th>
+                <th class="num">{ "d" }</th><th class="num">{ "p50 (s)" }</th><th class="num">{ format!("p{p} (s)") }</th>
+                <th class="num">{ "Cost (USD/run)" }</th>
+            </tr></thead>
+            <tbody>
+                { for rows.iter().map(|r| html! {
+                    <tr data-testid="plan-row" data-stage={r.stage.clone()}>
+                        <td data-testid="cell-stage">{ r.stage.clone() }</td>
+                        <td class="num" data-testid="cell-memory">{ r.memory_mb }</td>
+                        <td class="num" data-testid="cell-vcpu">{ format!("{:.2}", r.vcpu) }</td>
+                        <td class="num" data-testid="cell-d">{ r.d }</td>
+                        <td class="num" data-testid="cell-p50">{ format!("{:.3}", r.p50_s) }</td>
+                        <td class="num" data-testid="cell-q">{ format!("{:.3}", r.q_s) }</td>
+                        <td class="num" data-testid="cell-cost">{ format!("{:.6}", r.cost_usd) }</td>
+                    </tr>
+                }) }
+            </tbody>
+        </table>
+        <dl class="totals" data-testid="plan-totals">
+            <dt>{ format!("Guaranteed p{p} latency") }</dt>
+            <dd data-testid="total-latency">{ format!("{:.3} s", totals.guaranteed_latency_s) }</dd>
+            <dt>{ "Expected cost" }</dt>
+            <dd data-testid="total-cost">{ format!("${:.6} per run · ${:.2} per million runs", totals.cost_usd, totals.cost_usd * RUNS_PER_MILLION) }</dd>
+            <dt>{ "Samples" }</dt>
+            <dd data-testid="total-samples">{ totals.samples }</dd>
+        </dl>
+    </> }
+}
+
+/// The out-of-sample check line.
+pub fn view_check(status: &ReportStatus, q: f64) -> Html {
+    let p = pct(q);
+    let text = match status {
+        ReportStatus::Idle | ReportStatus::Pending { .. } => "Out of sample: checking…".to_string(),
+        ReportStatus::Failed { message, .. } => format!("Out of sample: failed ({message})"),
+        ReportStatus::Done { report, .. } => match &report.out_of_sample {
+            Some(o) => format!(
+                "Out of sample ({} fresh samples): p{p} latency {:.3} s, expected cost ${:.6}, {:.1}% of runs within the bound",
+                o.samples,
+                o.totals.latency_q_s,
+                o.totals.expected_cost_usd,
+                o.fraction_meeting_bound * 100.0
+            ),
+            None => "Out of sample: no plan to check".to_string(),
+        },
+    };
+    let done = matches!(status, ReportStatus::Done { .. });
+    html! { <p class={classes!("oos", (!done).then_some("muted"))} data-testid="oos-check" data-done={done.to_string()}>{ text }</p> }
+}

@@ -1,0 +1,220 @@
+//! Planning results in the state: the frontier run for the current inputs,
+//! the bound-dependent reports (the out-of-sample check of the chosen plan and
+//! the exact solve of a quantile cost bound), and the pure look-up of the plan
+//! a bound picks on the frontier ([`chosen`]).
+//!
+//! Answers carry the `inputs_rev` they were computed for, and bound-dependent
+//! answers also the `bound_rev`; an answer whose revisions are not the current
+//! ones is dropped.
+
+use std::rc::Rc;
+
+use faasplan_core::plan::PlanReport;
+use faasplan_core::settings::{Bound, CostKind};
+
+use super::{Action, AppState};
+use crate::worker::protocol::{PlanOutput, Progress, ReportKind};
+
+/// State of the frontier run for the current inputs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum RunStatus {
+    /// Nothing has been asked yet.
+    #[default]
+    Idle,
+    /// A job for `rev` is running.
+    Running {
+        /// Inputs revision of the job.
+        rev: u64,
+        /// Latest progress report, if any.
+        progress: Option<Progress>,
+    },
+    /// The job for `rev` finished.
+    Done {
+        /// Inputs revision of the job.
+        rev: u64,
+        /// Its output.
+        output: Rc<PlanOutput>,
+    },
+    /// The job for `rev` failed with a message for the user.
+    Failed {
+        /// Inputs revision of the job.
+        rev: u64,
+        /// Why.
+        message: String,
+    },
+}
+
+/// State of a bound-dependent report (check or solve).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum ReportStatus {
+    /// Not asked for the current bound.
+    #[default]
+    Idle,
+    /// Asked; `progress` is the latest report.
+    Pending {
+        /// `bound_rev` it was asked for.
+        key: u64,
+        /// Latest progress report, if any.
+        progress: Option<Progress>,
+    },
+    /// Arrived.
+    Done {
+        /// `bound_rev` it was asked for.
+        key: u64,
+        /// The plan report.
+        report: Rc<PlanReport>,
+    },
+    /// Failed with a message for the user.
+    Failed {
+        /// `bound_rev` it was asked for.
+        key: u64,
+        /// Why.
+        message: String,
+    },
+}
+
+/// What the bound picks once the frontier is known.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Chosen {
+    /// No frontier for the current inputs yet.
+    NoFrontier,
+    /// The frontier point with this index.
+    Point(usize),
+    /// No plan meets the bound; the nearest bound of the same type that one meets.
+    Infeasible(Bound),
+    /// A quantile cost bound: not a frontier look-up, the worker solves it.
+    Solve,
+}
+
+/// The finished frontier output for the current inputs, if any.
+pub fn output(state: &AppState) -> Option<&Rc<PlanOutput>> {
+    match &state.run {
+        RunStatus::Done { rev, output } if *rev == state.inputs_rev => Some(output),
+        _ => None,
+    }
+}
+
+/// The plan the current bound picks: a binary search on the frontier (points
+/// ascending in latency, strictly descending in cost), as the core's
+/// `Frontier::for_latency_bound` / `for_cost_bound`.
+pub fn chosen(state: &AppState) -> Chosen {
+    let Some(out) = output(state) else {
+        return Chosen::NoFrontier;
+    };
+    let pts = &out.frontier;
+    let (Some(fastest), Some(cheapest)) = (pts.first(), pts.last()) else {
+        return Chosen::NoFrontier;
+    };
+    match state.project.settings.bound {
+        Bound::Latency { max_s } => {
+            let k = pts.partition_point(|p| p.latency_s <= max_s);
+            k.checked_sub(1).map_or(
+                Chosen::Infeasible(Bound::Latency {
+                    max_s: fastest.latency_s,
+                }),
+                Chosen::Point,
+            )
+        }
+        Bound::Cost {
+            max_usd,
+            kind: CostKind::Mean,
+        } => {
+            let k = pts.partition_point(|p| p.cost_usd > max_usd);
+            if k < pts.len() {
+                Chosen::Point(k)
+            } else {
+                Chosen::Infeasible(Bound::Cost {
+                    max_usd: cheapest.cost_usd,
+                    kind: CostKind::Mean,
+                })
+            }
+        }
+        Bound::Cost {
+            kind: CostKind::Quantile,
+            ..
+        } => Chosen::Solve,
+    }
+}
+
+impl AppState {
+    pub(crate) fn apply_run(&mut self, action: Action) {
+        let current = |rev: u64, s: &AppState| rev == s.inputs_rev;
+        match action {
+            Action::RunStarted { rev } if current(rev, self) => {
+                self.run = RunStatus::Running {
+                    rev,
+                    progress: None,
+                };
+            }
+            Action::RunProgressed { rev, progress } if current(rev, self) => {
+                self.run = RunStatus::Running {
+                    rev,
+                    progress: Some(progress),
+                };
+            }
+            Action::RunFinished { rev, result } if current(rev, self) => {
+                self.run = match result {
+                    Ok(output) => RunStatus::Done { rev, output },
+                    Err(message) => RunStatus::Failed { rev, message },
+                };
+            }
+            Action::ReportStarted { kind, rev, key }
+                if current(rev, self) && key == self.bound_rev =>
+            {
+                *self.report_mut(kind) = ReportStatus::Pending {
+                    key,
+                    progress: None,
+                };
+            }
+            Action::ReportProgressed {
+                kind,
+                rev,
+                key,
+                progress,
+            } if current(rev, self) && key == self.bound_rev => {
+                *self.report_mut(kind) = ReportStatus::Pending {
+                    key,
+                    progress: Some(progress),
+                };
+            }
+            Action::ReportFinished {
+                kind,
+                rev,
+                key,
+                result,
+            } if current(rev, self) && key == self.bound_rev => {
+                *self.report_mut(kind) = match result {
+                    Ok(report) => ReportStatus::Done { key, report },
+                    Err(message) => ReportStatus::Failed { key, message },
+                };
+            }
+            _ => {}
+        }
+    }
+
+    fn report_mut(&mut self, kind: ReportKind) -> &mut ReportStatus {
+        match kind {
+            ReportKind::Solve => &mut self.solved,
+            ReportKind::Check | ReportKind::Export => &mut self.check,
+        }
+    }
+
+    /// The check report of the current bound, if it is the current one.
+    pub fn current_report(&self, kind: ReportKind) -> &ReportStatus {
+        let r = match kind {
+            ReportKind::Solve => &self.solved,
+            _ => &self.check,
+        };
+        let key = match r {
+            ReportStatus::Idle => return r,
+            ReportStatus::Pending { key, .. }
+            | ReportStatus::Done { key, .. }
+            | ReportStatus::Failed { key, .. } => *key,
+        };
+        if key == self.bound_rev {
+            r
+        } else {
+            &ReportStatus::Idle
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The compact figures the app needs without another round trip: the
+//! plan-table rows of every configuration a frontier point uses, and the
+//! fitted curves of every stage for the profiles chart.
+//!
+//! A row's stage latency quantiles are taken over the stage's samples of that
+//! configuration (in its input context) with the nearest rank, the `⌈qN⌉`-th
+//! smallest value, as `solve::evaluate` and the exported plan do; its expected
+//! cost is the sampled table's.
+
+use std::collections::HashMap;
+
+use faasplan_core::dag::{Config, StageKind, Workflow};
+use faasplan_core::frontier::Frontier;
+use faasplan_core::model::{FitReport, WorkflowModel};
+use faasplan_core::problem::SampledProblem;
+use faasplan_core::profile::Profiles;
+
+use crate::worker::protocol::{ConfigRow, FitCurve, FrontierPoint, StageFit, StageRows};
+
+/// Points per fitted curve.
+pub const CURVE_POINTS: usize = 24;
+
+/// The `⌈qN⌉`-th smallest of `sorted` (nearest rank).
+fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
+    let n = sorted.len();
+    let r = ((q * n as f64).ceil() as usize).clamp(1, n.max(1));
+    sorted.get(r - 1).copied().unwrap_or(f64::NAN)
+}
+
+/// The frontier's points with per-stage row indices, and the rows.
+pub fn frontier_rows(
+    workflow: &Workflow,
+    problem: &SampledProblem,
+    frontier: &Frontier,
+) -> (Vec<StageRows>, Vec<FrontierPoint>) {
+    let n = problem.n_samples;
+    let mut stages: Vec<StageRows> = workflow
+        .stages
+        .iter()
+        .map(|s| StageRows {
+            stage: s.id.clone(),
+            rows: Vec::new(),
+        })
+        .collect();
+    let mut seen: Vec<HashMap<usize, u32>> = vec![HashMap::new(); problem.stages.len()];
+    let mut scratch = Vec::with_capacity(n);
+    let points = frontier
+        .points
+        .iter()
+        .map(|p| {
+            let choice = &p.plan.choice;
+            let rows = problem
+                .stages
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let ctx = t.context.as_ref().map_or(0, |cx| {
+                        let d = problem.stages[cx.parent].configs[choice[cx.parent] as usize].d;
+                        cx.parent_d.iter().position(|&x| x == d).unwrap_or(0)
+                    });
+                    let row = ctx * t.configs.len() + choice[i] as usize;
+                    *seen[i].entry(row).or_insert_with(|| {
+                        scratch.clear();
+                        scratch.extend_from_slice(&t.latency_s[row * n..(row + 1) * n]);
+                        scratch.sort_unstable_by(f64::total_cmp);
+                        let cfg = t.configs[choice[i] as usize];
+                        stages[i].rows.push(ConfigRow {
+                            memory_mb: cfg.memory_mb,
+                            d: cfg.d,
+                            p50_s: nearest_rank(&scratch, 0.5),
+                            q_s: nearest_rank(&scratch, problem.percentile),
+                            expected_cost_usd: t.expected_cost_usd[row],
+                        });
+                        (stages[i].rows.len() - 1) as u32
+                    })
+                })
+                .collect();
+            FrontierPoint {
+                latency_s: p.guaranteed_latency_s,
+                cost_usd: p.expected_cost_usd,
+                rows,
+            }
+        })
+        .collect();
+    (stages, points)
+}
+
+/// Fitted mean wall time against memory, one curve per measured d, with the
+/// fit and cross-validation errors of the fit report.
+pub fn fits(
+    workflow: &Workflow,
+    profiles: &Profiles,
+    model: &WorkflowModel,
+    report: &FitReport,
+) -> Vec<StageFit> {
+    workflow
+        .stages
+        .iter()
+        .zip(&model.stages)
+        .zip(&report.stages)
+        .filter_map(|((stage, sm), rep)| {
+            let runs = &profiles.stage(&stage.id)?.runs;
+            let lo = runs.iter().map(|r| r.memory_mb).min()?;
+            let hi = runs.iter().map(|r| r.memory_mb).max()?;
+            let mut ds: Vec<u32> = runs.iter().map(|r| r.d).collect();
+            ds.sort_unstable();
+            ds.dedup();
+            let curves = ds
+                .into_iter()
+                .map(|d| FitCurve {
+                    d,
+                    points: (0..CURVE_POINTS)
+                        .map(|k| {
+                            let t = k as f64 / (CURVE_POINTS - 1) as f64;
+                            let m = f64::from(lo) + t * f64::from(hi - lo);
+                            let memory_mb = m.round() as u32;
+                            let (cfg, input_d) = match stage.kind {
+                                StageKind::Parallel => (Config { memory_mb, d }, None),
+                                StageKind::Single => (Config { memory_mb, d: 1 }, Some(d)),
+                            };
+                            let vcpu = f64::from(memory_mb) / profiles.mb_per_vcpu;
+                            (f64::from(memory_mb), sm.predict(cfg, input_d, vcpu).mean_s)
+                        })
+                        .collect(),
+                })
+                .collect();
+            Some(StageFit {
+                stage: stage.id.clone(),
+                curves,
+                fit_mean_pct: rep.fit_mean_pct,
+                cv_mean_pct: rep.cv_mean_pct,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,170 @@
+use faasplan_core::formats::jolteon::{JolteonProfileOptions, import};
+use faasplan_core::formats::project::Project as CoreProject;
+use faasplan_core::pipeline::{self, Limits};
+use faasplan_core::plan::{from_json, to_json};
+use faasplan_core::platform::Preset;
+use faasplan_core::settings::{Bound, PlanSettings, SampleCount};
+
+use super::*;
+use crate::worker::protocol::{PlanOutput, Task, WorkerOutput};
+
+const ML_WORKFLOW: &str = include_str!("../../../static/examples/ML-pipeline.json");
+const ML_PROFILE: &str = include_str!("../../../static/examples/ML-Pipeline_profile.json");
+
+fn ml_project(samples: usize) -> CoreProject {
+    let (workflow, profiles) = import(
+        ML_WORKFLOW,
+        ML_PROFILE,
+        None,
+        &JolteonProfileOptions::default(),
+    )
+    .expect("the bundled example imports");
+    CoreProject {
+        workflow,
+        profiles,
+        platform: Preset::JolteonProfiled.platform(),
+        settings: PlanSettings {
+            samples: SampleCount::Fixed(samples),
+            ..PlanSettings::default()
+        },
+    }
+}
+
+fn run(project: &CoreProject, task: Task, cache: &mut Cache) -> (WorkerOutput, usize) {
+    let job = Job {
+        rev: 3,
+        key: 4,
+        project_json: project.to_json(),
+        task,
+    };
+    let mut reports = 0;
+    let out = compute(&job, cache, &mut |_| reports += 1, &|| 0.0);
+    (out, reports)
+}
+
+fn frontier_of(project: &CoreProject, cache: &mut Cache) -> PlanOutput {
+    match run(project, Task::Frontier, cache).0 {
+        WorkerOutput::Frontier { rev: 3, result } => result.expect("the example plans"),
+        other => panic!("unexpected answer {other:?}"),
+    }
+}
+
+fn report_of(project: &CoreProject, task: Task, cache: &mut Cache) -> Result<String, String> {
+    match run(project, task, cache).0 {
+        WorkerOutput::Report {
+            rev: 3,
+            key: 4,
+            result,
+            ..
+        } => result,
+        other => panic!("unexpected answer {other:?}"),
+    }
+}
+
+#[test]
+fn frontier_job_returns_a_monotone_frontier_with_rows_equal_to_the_plan_report() {
+    let project = ml_project(400);
+    let mut cache = Cache::default();
+    let (out, reports) = run(&project, Task::Frontier, &mut cache);
+    assert!(reports > 3, "progress is reported between steps");
+    let WorkerOutput::Frontier {
+        result: Ok(out), ..
+    } = out
+    else {
+        panic!("no frontier");
+    };
+    assert_eq!(out.samples, 400);
+    assert!(out.frontier.len() > 2);
+    for w in out.frontier.windows(2) {
+        assert!(w[0].latency_s < w[1].latency_s && w[0].cost_usd > w[1].cost_usd);
+    }
+    assert_eq!(out.fits.len(), project.workflow.stages.len());
+    assert!(
+        out.fits
+            .iter()
+            .all(|f| !f.curves.is_empty() && f.cv_mean_pct.is_finite())
+    );
+    // A mid point looked up as its own bound: the app's rows equal the exported plan's.
+    let point = &out.frontier[out.frontier.len() / 2];
+    let mut bounded = project.clone();
+    bounded.settings.bound = Bound::Latency {
+        max_s: point.latency_s,
+    };
+    let plan = pipeline::plan(&bounded, Limits::default()).expect("plans");
+    for ((&r, st), sp) in point.rows.iter().zip(&out.stages).zip(&plan.stages) {
+        let row = &st.rows[r as usize];
+        assert_eq!((row.memory_mb, row.d), (sp.memory_mb, sp.d), "{}", st.stage);
+        assert_eq!(row.p50_s, sp.latency_p50_s);
+        assert_eq!(row.q_s, sp.latency_q_s);
+        assert_eq!(row.expected_cost_usd, sp.expected_cost_usd);
+    }
+    let totals = plan.totals.expect("a feasible plan has totals");
+    assert_eq!(totals.guaranteed_latency_s, point.latency_s);
+    assert_eq!(totals.expected_cost_usd, point.cost_usd);
+}
+
+#[test]
+fn check_solve_and_export_reuse_the_prepared_problem_and_match_the_pipeline() {
+    let mut project = ml_project(300);
+    let mut cache = Cache::default();
+    let out = frontier_of(&project, &mut cache);
+    let point = &out.frontier[0];
+    project.settings.bound = Bound::Latency {
+        max_s: point.latency_s,
+    };
+    let configs = point
+        .rows
+        .iter()
+        .zip(&out.stages)
+        .map(|(&r, st)| (st.rows[r as usize].memory_mb, st.rows[r as usize].d))
+        .collect();
+    let expected = to_json(&pipeline::plan(&project, Limits::default()).expect("plans"));
+    let checked = report_of(&project, Task::Check { configs }, &mut cache).expect("checks");
+    let report = from_json(&checked).expect("plan json");
+    assert!(report.out_of_sample.is_some());
+    assert_eq!(
+        checked, expected,
+        "a frontier point is the optimum of its bound"
+    );
+    assert_eq!(
+        report_of(&project, Task::Solve, &mut cache),
+        Ok(expected.clone())
+    );
+    assert_eq!(report_of(&project, Task::Export, &mut cache), Ok(expected));
+}
+
+#[test]
+fn jobs_check_inputs_and_name_the_problem() {
+    let mut cache = Cache::default();
+    let mut p = ml_project(100);
+    p.profiles.stages.clear();
+    assert_eq!(
+        report_of(&p, Task::Export, &mut cache),
+        Err("no profiles loaded".into())
+    );
+    let mut p = ml_project(100);
+    p.profiles.stages.remove(1);
+    let missing = p.workflow.stages[1].id.clone();
+    assert_eq!(
+        report_of(&p, Task::Solve, &mut cache),
+        Err(format!("stage {missing} has no profile"))
+    );
+    let mut p = ml_project(100);
+    p.workflow.stages.clear();
+    p.workflow.edges.clear();
+    p.profiles.stages.clear();
+    assert_eq!(
+        report_of(&p, Task::Solve, &mut cache),
+        Err("the workflow has no stages".into())
+    );
+    let bad = Job {
+        rev: 1,
+        key: 1,
+        project_json: "{".into(),
+        task: Task::Frontier,
+    };
+    let out = compute(&bad, &mut cache, &mut |_| {}, &|| 0.0);
+    assert!(
+        matches!(out, WorkerOutput::Frontier { result: Err(m), .. } if m.starts_with("project:"))
+    );
+}
