@@ -1,4 +1,4 @@
-//! The yew-agent worker that runs [`compute`](super::compute::compute) off the
+//! The yew-agent worker that runs [`compute`](super::compute) off the
 //! UI thread. `bin/worker.rs` registers it; the app reaches it through
 //! [`crate::hooks::use_planner`].
 
