@@ -98,3 +98,17 @@ fn the_frontier_look_up_matches_the_direct_solve() {
         .collect();
     assert_eq!(chosen, looked_up);
 }
+
+/// The checked-in plan was written by the native build; the same test in wasm32
+/// compares against it, so every figure (floats in shortest round-trip form) is
+/// bit-identical on both targets. `UPDATE_EXPECT=1` rewrites it natively.
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn plans_are_bit_identical_natively_and_in_wasm32() {
+    let p = project("video", Bound::Latency { max_s: 25.0 });
+    let json = faasplan_core::plan::to_json(&pipeline::plan(&p, Limits::default()).unwrap());
+    #[cfg(not(target_arch = "wasm32"))]
+    expect_test::expect_file!["pipeline/video_25s_plan.json"].assert_eq(&json);
+    #[cfg(target_arch = "wasm32")]
+    assert_eq!(json, include_str!("pipeline/video_25s_plan.json"));
+}
