@@ -32,10 +32,15 @@ function cli() {
   return null;
 }
 
+/** Loads a bundled example and waits until the worker has planned it (its run figures change). */
 async function loadExample(page, label) {
+  const prev = await page.evaluate(() => JSON.stringify(window.__faasplanTimings ?? null));
   const t0 = Date.now();
   await page.selectOption(tid('examples-menu'), { label });
-  await page.waitForSelector(tid('plan-row'), { timeout: 120_000 });
+  await page.waitForFunction(
+    (prev) => JSON.stringify(window.__faasplanTimings ?? null) !== prev
+      && document.querySelector('[data-testid="plan-row"]') !== null,
+    prev, { timeout: 120_000 });
   return Date.now() - t0;
 }
 
