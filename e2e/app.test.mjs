@@ -153,11 +153,13 @@ test('e–f. a malformed file changes nothing; a reload restores the workflow an
   const page = await openPage(env.browser);
   await page.goto(env.base);
   await loadExample(page, 'ML pipeline');
-  const slider = page.locator(tid('bound-slider'));
-  await slider.focus();
-  for (let i = 0; i < 5; i++) await page.keyboard.press('PageDown');
+  // A bound inside the frontier, typed into the number field.
+  await page.fill(tid('bound'), '40');
+  await page.press(tid('bound'), 'Tab');
+  await page.waitForFunction(() => document.querySelector('[data-testid="bound"]').value === '40');
   const bound = await page.inputValue(tid('bound'));
   const rows = await planRows(page);
+  assert.equal(rows.length, 4, 'a 40 s bound has a plan');
   const stages = await page.locator(tid('stage')).count();
   await page.setInputFiles(tid('open-file'), { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "faasplan-project", "version": 1, "workflow": ') });
   await page.waitForSelector(tid('notice'));

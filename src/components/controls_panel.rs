@@ -85,7 +85,18 @@ pub fn slider_range(values: &[f64], fallback: (f64, f64, f64)) -> (f64, f64, f64
     }
     let (min, max) = (lo * 0.9, (hi * 1.1).max(lo * 0.9 + 1e-12));
     let step = sig((max - min) / 1000.0);
+    // Ends on the step grid, so every slider position is a tidy decimal.
+    let min = on_grid((min / step).floor() * step, step);
+    let max = on_grid((max / step).ceil() * step, step);
     (min, max, step)
+}
+
+/// `v` rounded to the decimals of `step` (the closest float to that decimal, so it
+/// prints as written: 21.5, not 21.517299070332).
+pub fn on_grid(v: f64, step: f64) -> f64 {
+    let decimals = (-step.log10().floor()).clamp(0.0, 12.0);
+    let scale = 10f64.powf(decimals);
+    (v * scale).round() / scale
 }
 
 /// `x` rounded to 2 significant digits (a tidy slider step).
@@ -100,17 +111,17 @@ fn view_bound(store: &Store, bound: Bound, invalid: &Callback<String>) -> Html {
         out.map(|o| o.frontier.iter().map(f).collect())
             .unwrap_or_default()
     };
-    let marked = |cb: Callback<f64>| {
+    let marked = |cb: Callback<f64>, step: f64| {
         Callback::from(move |v: f64| {
             mark_bound_input();
-            cb.emit(v);
+            cb.emit(on_grid(v, step));
         })
     };
     match bound {
         Bound::Latency { max_s } => {
             let set = store.callback(|v: f64| Action::SetBound(Bound::Latency { max_s: v }));
             let (min, max, step) = slider_range(&values(|p| p.latency_s), (1.0, 600.0, 0.5));
-            let slide = marked(set.clone());
+            let slide = marked(set.clone(), step);
             html! {
                 <div class="control">
                     <NumberField label="Latency bound" unit="s" value={max_s} min=0.01 max=86400.0 step=0.5
@@ -123,7 +134,7 @@ fn view_bound(store: &Store, bound: Bound, invalid: &Callback<String>) -> Html {
             let set =
                 store.callback(move |v: f64| Action::SetBound(Bound::Cost { max_usd: v, kind }));
             let (min, max, step) = slider_range(&values(|p| p.cost_usd), (0.0, 0.1, 0.0001));
-            let slide = marked(set.clone());
+            let slide = marked(set.clone(), step);
             let on_kind = store.callback(move |e: Event| {
                 let quantile = select_value(&e) == "quantile";
                 let kind = if quantile {

@@ -63,7 +63,11 @@ pub fn FrontierPanel() -> Html {
     let store = use_store();
     let state = store.state();
     let body = match (&state.run, pareto_view(state)) {
-        (_, Some(view)) => html! { <ParetoChart {view} view_rev={state.inputs_rev} /> },
+        (_, Some(view)) => {
+            // Redraw when the inputs or the bound change (a bound move is a look-up).
+            let view_rev = state.inputs_rev.wrapping_shl(32) ^ state.bound_rev;
+            html! { <ParetoChart {view} {view_rev} /> }
+        }
         (RunStatus::Running { progress, .. }, None) => {
             let text = progress
                 .as_ref()
