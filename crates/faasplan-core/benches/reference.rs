@@ -22,7 +22,7 @@ use faasplan_core::problem::SampledProblem;
 use faasplan_core::profile::Profiles;
 use faasplan_core::sampling::build_problem;
 use faasplan_core::settings::{Bound, PlanSettings};
-use faasplan_core::solve::{SolveSettings, Solver, solve};
+use faasplan_core::solve::{Planner, SolveSettings, Solver, solve};
 
 const ML: (&str, &str) = (
     include_str!("../../../static/examples/ML-pipeline.json"),
@@ -160,6 +160,14 @@ fn solve_one(c: &mut Criterion) {
         g.bench_function(format!("{}/p50-setup", r.name), |bch| {
             bch.iter(|| Solver::new(black_box(&p), latency(b)))
         });
+        // One bound on a problem prepared once (what re-planning a sampled problem costs).
+        let planner = Planner::new(&p).expect("valid problem");
+        for pct in [10, 50, 90] {
+            let b = lat[(lat.len() - 1) * pct / 100];
+            g.bench_function(format!("{}/prepared-p{pct}", r.name), |bch| {
+                bch.iter(|| planner.solve(black_box(latency(b))))
+            });
+        }
     }
     g.finish();
 }
