@@ -36,7 +36,20 @@ pub fn fit_workflow(
     dag: &Dag,
     profiles: &Profiles,
 ) -> Result<WorkflowModel, FitError> {
-    let stages = workflow
+    let stages = per_stage(workflow, dag, profiles, fit_stage_with)?;
+    Ok(WorkflowModel { stages })
+}
+
+/// Runs `f` on every stage of a workflow with its profile, the profiles' MB per
+/// vCPU and whether its input partitions count (a single-instance stage with an
+/// input parent); the error names a stage without a profile.
+pub(crate) fn per_stage<T>(
+    workflow: &Workflow,
+    dag: &Dag,
+    profiles: &Profiles,
+    f: impl Fn(&Stage, &StageProfile, f64, InputPartitions) -> Result<T, FitError>,
+) -> Result<Vec<T>, FitError> {
+    workflow
         .stages
         .iter()
         .enumerate()
@@ -50,10 +63,9 @@ pub fn fit_workflow(
                 Some(Some(_)) => InputPartitions::Used,
                 _ => InputPartitions::Unused,
             };
-            fit_stage_with(stage, profile, profiles.mb_per_vcpu, input)
+            f(stage, profile, profiles.mb_per_vcpu, input)
         })
-        .collect::<Result<_, _>>()?;
-    Ok(WorkflowModel { stages })
+        .collect()
 }
 
 /// Runs of one configuration.

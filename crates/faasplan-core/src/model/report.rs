@@ -16,7 +16,7 @@
 //! `a + b/(k·d) + c/d` (unconstrained; fitted separately to the means and to the
 //! P95s), as a comparison.
 
-use super::fit::{InputPartitions, fit_stage_with};
+use super::fit::{InputPartitions, fit_stage_with, per_stage};
 use super::{FitError, StageModel};
 use crate::dag::{Config, Dag, Stage, StageKind, Workflow};
 use crate::profile::{ProfileRun, Profiles, StageProfile};
@@ -122,23 +122,7 @@ pub fn fit_report(
     dag: &Dag,
     profiles: &Profiles,
 ) -> Result<FitReport, FitError> {
-    let stages = workflow
-        .stages
-        .iter()
-        .enumerate()
-        .map(|(i, stage)| {
-            let profile = profiles
-                .stage(&stage.id)
-                .ok_or_else(|| FitError::Unprofiled {
-                    stage: stage.id.clone(),
-                })?;
-            let input = match dag.input_parent.get(i) {
-                Some(Some(_)) => InputPartitions::Used,
-                _ => InputPartitions::Unused,
-            };
-            stage_report(stage, profile, profiles.mb_per_vcpu, input)
-        })
-        .collect::<Result<_, _>>()?;
+    let stages = per_stage(workflow, dag, profiles, stage_report)?;
     Ok(FitReport { stages })
 }
 

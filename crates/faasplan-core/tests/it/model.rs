@@ -81,7 +81,7 @@ fn fit_stage_names_a_non_finite_value_and_a_bad_vcpu_ratio() {
     let err = model::fit_stage(st, &p, 1792.0).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "stage `stage2` has an invalid `compute` at 3584 MB, d = 8"
+        "stage `stage2` has an invalid `compute` at 1792 MB, d = 8"
     );
 }
 
