@@ -134,10 +134,8 @@ impl AppState {
                     Err(message) => BaselinesStatus::Failed { key, message },
                 };
             }
-            Action::ToggleMarker(name) => {
-                if !self.hidden_markers.remove(&name) {
-                    self.hidden_markers.insert(name);
-                }
+            Action::ToggleMarker(name) if !self.hidden_markers.remove(&name) => {
+                self.hidden_markers.insert(name);
             }
             _ => {}
         }
