@@ -4,8 +4,10 @@
 //! y (left): expected cost per run, USD; y (right): the same per million runs.
 //! The frontier is drawn as a line through its points (ascending latency), the
 //! chosen plan as a larger point, the bound as a dashed line (vertical at a
-//! latency bound, horizontal at a cost bound), and baseline plans as labelled
-//! markers that the legend can hide.
+//! latency bound, horizontal at a cost bound), and baseline plans as markers
+//! of distinct shape and colour ([`marker_style`]). The drawn legend names
+//! the frontier and the chosen plan only: with eight baselines it would cover
+//! the chart, so the markers' legend is the page's (with their toggles).
 
 use std::rc::Rc;
 
@@ -278,14 +280,9 @@ pub fn draw_pareto<DB: DrawingBackend>(
             c.push(c[0]);
             c
         };
-        chart
-            .draw_series([EmptyElement::at((m.latency_s, m.cost_usd))
-                + Polygon::new(shape.corners(7), color.filled())
-                + PathElement::new(closed(7), WHITE.stroke_width(1))])?
-            .label(m.label.clone())
-            .legend(move |(x, y)| {
-                EmptyElement::at((x + 8, y)) + Polygon::new(shape.corners(6), color.filled())
-            });
+        chart.draw_series([EmptyElement::at((m.latency_s, m.cost_usd))
+            + Polygon::new(shape.corners(7), color.filled())
+            + PathElement::new(closed(7), WHITE.stroke_width(1))])?;
     }
     chart
         .configure_series_labels()

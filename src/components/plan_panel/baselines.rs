@@ -24,37 +24,36 @@ pub fn view_baselines(status: &BaselinesStatus, chosen_cost_usd: f64, p: &str) -
         }
         BaselinesStatus::Done { set, .. } => html! { <>
             <p class="hint">{ format!(
-                "Each baseline planned for the latency bound {} s and judged on the same planning samples; percentages are the chosen plan's expected cost relative to the baseline's ({} ms).",
+                "Each baseline planned for the latency bound {} s and judged on the same planning samples; percentages are the chosen plan's expected cost relative to the baseline's (computed in {} ms).",
                 fmt_sig(set.bound_s, 4),
                 set.elapsed_ms.round()
             ) }</p>
             <table class="table baseline-table">
                 <thead><tr>
                     <th>{ "Baseline" }</th>
-                    <th class="num">{ format!("Guaranteed p{p} (s)") }</th>
-                    <th class="num">{ "Cost ($/M runs)" }</th>
-                    <th>{ "Chosen plan" }</th>
+                    <th class="num">{ format!("p{p} (s)") }</th>
+                    <th class="num">{ "$/M runs" }</th>
                 </tr></thead>
-                <tbody>
-                    { for set.rows.iter().map(|r| {
-                        let c = compare(r, set.bound_s, chosen_cost_usd);
-                        let class = match c {
-                            Comparison::Meets { cost_diff_pct } if cost_diff_pct <= 0.0 => "better",
-                            Comparison::Meets { .. } => "worse",
-                            Comparison::Misses { .. } => "misses",
-                            Comparison::NoPlan => "none",
-                        };
-                        let num = |x: f64, f: &dyn Fn(f64) -> String| if x.is_finite() { f(x) } else { "—".to_string() };
-                        html! {
-                            <tr data-testid="baseline-diff" data-baseline={r.name.clone()} class={class}>
-                                <td>{ r.name.clone() }</td>
-                                <td class="num">{ num(r.guaranteed_latency_s, &|x| format!("{x:.3}")) }</td>
-                                <td class="num">{ num(r.expected_cost_usd, &|x| format!("{:.2}", x * RUNS_PER_MILLION)) }</td>
-                                <td data-testid="baseline-sentence">{ sentence(&c, p) }</td>
+                { for set.rows.iter().map(|r| {
+                    let c = compare(r, set.bound_s, chosen_cost_usd);
+                    let class = match c {
+                        Comparison::Meets { cost_diff_pct } if cost_diff_pct <= 0.0 => "better",
+                        Comparison::Meets { .. } => "worse",
+                        Comparison::Misses { .. } => "misses",
+                        Comparison::NoPlan => "none",
+                    };
+                    let num = |x: f64, f: &dyn Fn(f64) -> String| if x.is_finite() { f(x) } else { "—".to_string() };
+                    html! {
+                        <tbody data-testid="baseline-diff" data-baseline={r.name.clone()} class={class}>
+                            <tr>
+                                <td class="name">{ r.name.clone() }</td>
+                                <td class="num">{ num(r.guaranteed_latency_s, &|x| format!("{x:.2}")) }</td>
+                                <td class="num">{ num(r.expected_cost_usd, &|x| format!("{:.0}", x * RUNS_PER_MILLION)) }</td>
                             </tr>
-                        }
-                    }) }
-                </tbody>
+                            <tr class="sentence"><td colspan="3" data-testid="baseline-sentence">{ sentence(&c, p) }</td></tr>
+                        </tbody>
+                    }
+                }) }
             </table>
         </> },
     };
