@@ -176,3 +176,39 @@ test('e–f. a malformed file changes nothing; a reload restores the workflow an
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+test('g. baseline plans appear as toggleable markers and as rows compared with the chosen plan', async () => {
+  for (const [width, height, name] of [[1280, 800, 'app-g-baselines'], [400, 800, 'app-g-baselines-narrow']]) {
+    const page = await openPage(env.browser, { width, height });
+    await page.goto(env.base);
+    await loadExample(page, 'ML pipeline');
+    await page.waitForSelector(tid('baseline-diff'), { timeout: 60_000 });
+    const toggles = page.locator(tid('marker-toggle'));
+    assert.equal(await toggles.count(), 8, 'one legend entry per baseline');
+    const rows = await page.$$eval(tid('baseline-diff'), (rs) => rs.map((r) => ({
+      name: r.dataset.baseline,
+      text: r.querySelector('[data-testid="baseline-sentence"]').textContent,
+    })));
+    assert.equal(rows.length, 8, 'one row per baseline');
+    for (const r of rows) {
+      assert.match(r.text, /^([−+][\d.]+% cost at the same P95 bound|same cost at the same P95 bound|misses the bound: P95 [\d.]+ s > [\d.]+ s|no plan)$/, r.name);
+    }
+    // No baseline that meets the bound is cheaper than the exact plan.
+    assert.ok(rows.every((r) => !r.text.startsWith('+')), JSON.stringify(rows));
+    const canvas = () => page.$eval(tid('pareto-canvas'), (c) => c.toDataURL());
+    const enabled = page.locator(`${tid('marker-toggle')}:not([disabled])`);
+    assert.ok(await enabled.count() > 0, 'some baseline has a plan');
+    const first = enabled.first();
+    const before = await canvas();
+    await first.click();
+    assert.equal(await first.isChecked(), false);
+    await page.waitForFunction((b) => document.querySelector('[data-testid="pareto-canvas"]').toDataURL() !== b, before);
+    assert.notEqual(await canvas(), before, 'hiding a marker redraws the chart');
+    await first.click();
+    await page.waitForFunction((b) => document.querySelector('[data-testid="pareto-canvas"]').toDataURL() === b, before);
+    await page.waitForSelector('[data-testid="oos-check"][data-done="true"]', { timeout: 60_000 });
+    await shot(page, name);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  }
+});

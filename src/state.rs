@@ -12,6 +12,7 @@
 //! - `doc_rev` grows on every change to the project, moves included; autosave
 //!   is keyed on it.
 
+pub mod baselines;
 pub mod edit;
 pub mod history;
 pub mod notice;
@@ -19,6 +20,7 @@ pub mod project;
 pub mod run;
 pub mod saved;
 
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use faasplan_core::dag::{Position, Workflow};
@@ -27,6 +29,7 @@ use faasplan_core::platform::Preset;
 use faasplan_core::profile::Profiles;
 use faasplan_core::settings::Bound;
 
+pub use baselines::BaselinesStatus;
 pub use edit::StageEdit;
 pub use history::History;
 pub use notice::{Level, Notice};
@@ -38,7 +41,7 @@ use crate::import::Imported;
 
 use faasplan_core::plan::PlanReport;
 
-use crate::worker::protocol::{PlanOutput, Progress, ReportKind};
+use crate::worker::protocol::{BaselineSet, PlanOutput, Progress, ReportKind};
 
 /// What is selected in the workflow editor.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -186,6 +189,24 @@ pub enum Action {
     },
     /// The user asked for the plan JSON.
     ExportRequested,
+    /// Baselines were asked for (inputs revision `rev`, bound revision `key`).
+    BaselinesStarted {
+        /// Inputs revision.
+        rev: u64,
+        /// Bound revision.
+        key: u64,
+    },
+    /// Baselines arrived.
+    BaselinesFinished {
+        /// Inputs revision.
+        rev: u64,
+        /// Bound revision.
+        key: u64,
+        /// The baselines or a message.
+        result: Result<Rc<BaselineSet>, String>,
+    },
+    /// Show or hide a baseline's marker on the frontier chart, by name.
+    ToggleMarker(String),
 }
 
 /// The whole app state.
@@ -211,6 +232,10 @@ pub struct AppState {
     pub check: ReportStatus,
     /// The exact solve of a bound that is not a frontier look-up.
     pub solved: ReportStatus,
+    /// The baseline plans of the current bound.
+    pub baselines: BaselinesStatus,
+    /// Baselines whose markers the user hid on the frontier chart.
+    pub hidden_markers: BTreeSet<String>,
     /// Grows on every request of the plan JSON.
     pub export_rev: u64,
     /// Grows whenever the editor should fit the drawing into view (imports, auto layout).
@@ -235,6 +260,8 @@ impl Default for AppState {
             run: RunStatus::default(),
             check: ReportStatus::default(),
             solved: ReportStatus::default(),
+            baselines: BaselinesStatus::default(),
+            hidden_markers: BTreeSet::new(),
             export_rev: 0,
             fit_rev: 0,
             jolteon_grid: None,
@@ -281,6 +308,9 @@ impl AppState {
             | Action::ReportStarted { .. }
             | Action::ReportProgressed { .. }
             | Action::ReportFinished { .. } => self.apply_run(action),
+            Action::BaselinesStarted { .. }
+            | Action::BaselinesFinished { .. }
+            | Action::ToggleMarker(_) => self.apply_baselines(action),
             Action::ExportRequested => self.export_rev += 1,
             edit => self.apply_edit(edit),
         }

@@ -271,6 +271,7 @@ mod files {
                     latency_s: 9.0,
                     cost_usd: 0.006,
                     visible: true,
+                    note: "a 3008MB×1".into(),
                 }],
                 ..ParetoView::default()
             };

@@ -4,8 +4,10 @@
 //! y (left): expected cost per run, USD; y (right): the same per million runs.
 //! The frontier is drawn as a line through its points (ascending latency), the
 //! chosen plan as a larger point, the bound as a dashed line (vertical at a
-//! latency bound, horizontal at a cost bound), and baseline plans as labelled
-//! markers that the legend can hide.
+//! latency bound, horizontal at a cost bound), and baseline plans as markers
+//! of distinct shape and colour ([`marker_style`]). The drawn legend names
+//! the frontier and the chosen plan only: with eight baselines it would cover
+//! the chart, so the markers' legend is the page's (with their toggles).
 
 use std::rc::Rc;
 
@@ -13,7 +15,7 @@ use faasplan_core::settings::Bound;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::palette::{BLUE, GRID, INK, ORANGE, SERIES, VERMILION};
+use super::palette::{BLUE, GRID, INK, ORANGE, VERMILION};
 use super::{ChartFrame, fmt_sig, padded_range};
 
 /// Runs per "million runs" on the right axis.
@@ -48,6 +50,75 @@ pub struct Marker {
     pub cost_usd: f64,
     /// Whether it is drawn.
     pub visible: bool,
+    /// One line describing its plan (tooltip); may be empty.
+    pub note: String,
+}
+
+/// Shapes of the markers, taken in turn (with [`MARKER_COLORS`]).
+pub const MARKER_SHAPES: [MarkerShape; 4] = [
+    MarkerShape::TriangleUp,
+    MarkerShape::Square,
+    MarkerShape::Diamond,
+    MarkerShape::TriangleDown,
+];
+
+/// Colours of the markers, taken in turn: none is the frontier's blue, the
+/// chosen plan's orange or the bound's vermilion.
+pub const MARKER_COLORS: [RGBColor; 8] = [
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(110, 110, 110),
+    RGBColor(117, 112, 179),
+    RGBColor(140, 86, 75),
+    RGBColor(150, 150, 0),
+    RGBColor(0, 90, 110),
+];
+
+/// A marker's shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkerShape {
+    /// ▲
+    TriangleUp,
+    /// ■
+    Square,
+    /// ◆
+    Diamond,
+    /// ▼
+    TriangleDown,
+}
+
+impl MarkerShape {
+    /// The same shape as a text glyph, for the HTML legend.
+    pub fn glyph(self) -> &'static str {
+        match self {
+            MarkerShape::TriangleUp => "▲",
+            MarkerShape::Square => "■",
+            MarkerShape::Diamond => "◆",
+            MarkerShape::TriangleDown => "▼",
+        }
+    }
+
+    /// Polygon corners around the centre, px, for half-size `r`.
+    fn corners(self, r: i32) -> Vec<(i32, i32)> {
+        match self {
+            MarkerShape::TriangleUp => vec![(0, -r), (r, r * 3 / 4), (-r, r * 3 / 4)],
+            MarkerShape::Square => {
+                let h = r * 3 / 4;
+                vec![(-h, -h), (h, -h), (h, h), (-h, h)]
+            }
+            MarkerShape::Diamond => vec![(0, -r), (r, 0), (0, r), (-r, 0)],
+            MarkerShape::TriangleDown => vec![(0, r), (r, -r * 3 / 4), (-r, -r * 3 / 4)],
+        }
+    }
+}
+
+/// Shape and colour of marker `i`: every pair differs for the first 8.
+pub fn marker_style(i: usize) -> (MarkerShape, RGBColor) {
+    (
+        MARKER_SHAPES[i % MARKER_SHAPES.len()],
+        MARKER_COLORS[i % MARKER_COLORS.len()],
+    )
 }
 
 /// Everything the frontier chart shows.
@@ -198,16 +269,20 @@ pub fn draw_pareto<DB: DrawingBackend>(
             .label("chosen plan")
             .legend(|(x, y)| Circle::new((x + 8, y), 5, ORANGE.filled()));
     }
-    for (i, m) in v.markers.iter().enumerate().filter(|(_, m)| m.visible) {
-        let color = SERIES[(i + 2) % SERIES.len()];
-        chart
-            .draw_series([TriangleMarker::new(
-                (m.latency_s, m.cost_usd),
-                7,
-                color.filled(),
-            )])?
-            .label(m.label.clone())
-            .legend(move |(x, y)| TriangleMarker::new((x + 8, y), 6, color.filled()));
+    let finite = |m: &&Marker| m.latency_s.is_finite() && m.cost_usd.is_finite();
+    for (i, m) in v.markers.iter().enumerate() {
+        if !m.visible || !finite(&m) {
+            continue;
+        }
+        let (shape, color) = marker_style(i);
+        let closed = move |r: i32| {
+            let mut c = shape.corners(r);
+            c.push(c[0]);
+            c
+        };
+        chart.draw_series([EmptyElement::at((m.latency_s, m.cost_usd))
+            + Polygon::new(shape.corners(7), color.filled())
+            + PathElement::new(closed(7), WHITE.stroke_width(1))])?;
     }
     chart
         .configure_series_labels()

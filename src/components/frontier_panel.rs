@@ -4,7 +4,9 @@
 //! [`pareto_view`] builds the [`ParetoView`] from the finished run of the
 //! current inputs (`PlanOutput::frontier`); the chosen point is the bound's
 //! frontier look-up ([`chosen`]); the tooltip notes list each point's
-//! memory/d per stage.
+//! memory/d per stage. The baseline plans of the current bound (from the
+//! worker, see `use_planner`) are markers, hidden as the state's
+//! `hidden_markers` say; a baseline without a plan stays in the legend, disabled.
 
 pub mod pareto_chart;
 
@@ -12,9 +14,9 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::charts::pareto::{BoundLine, ParetoView};
+use crate::charts::pareto::{BoundLine, Marker, ParetoView};
 use crate::state::run::{chosen, output};
-use crate::state::{AppState, Chosen, RunStatus};
+use crate::state::{AppState, BaselinesStatus, Chosen, RunStatus};
 use crate::store::use_store;
 use pareto_chart::ParetoChart;
 
@@ -52,9 +54,42 @@ pub fn pareto_view(state: &AppState) -> Option<ParetoView> {
             })
             .collect(),
         bound: Some(bound),
-        markers: Vec::new(),
+        markers: markers(state),
         percentile: state.project.settings.percentile,
     })
+}
+
+/// One marker per baseline of the current bound (none while they are computed).
+pub fn markers(state: &AppState) -> Vec<Marker> {
+    let BaselinesStatus::Done { set, .. } = state.current_baselines() else {
+        return Vec::new();
+    };
+    set.rows
+        .iter()
+        .map(|r| {
+            let finite = r.guaranteed_latency_s.is_finite() && r.expected_cost_usd.is_finite();
+            let verdict = if r.meets_bound {
+                "meets the bound"
+            } else {
+                "misses the bound"
+            };
+            let note = r.plan.as_ref().map_or("no plan".to_string(), |plan| {
+                let stages = plan
+                    .iter()
+                    .map(|(stage, mb, d)| format!("{stage} {mb}MB×{d}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("{verdict} · {stages}")
+            });
+            Marker {
+                label: r.name.clone(),
+                latency_s: r.guaranteed_latency_s,
+                cost_usd: r.expected_cost_usd,
+                visible: finite && !state.hidden_markers.contains(&r.name),
+                note,
+            }
+        })
+        .collect()
 }
 
 /// The frontier panel.
@@ -63,11 +98,7 @@ pub fn FrontierPanel() -> Html {
     let store = use_store();
     let state = store.state();
     let body = match (&state.run, pareto_view(state)) {
-        (_, Some(view)) => {
-            // Redraw when the inputs or the bound change (a bound move is a look-up).
-            let view_rev = state.inputs_rev.wrapping_shl(32) ^ state.bound_rev;
-            html! { <ParetoChart {view} {view_rev} /> }
-        }
+        (_, Some(view)) => html! { <ParetoChart {view} view_rev={state.inputs_rev} /> }
         (RunStatus::Running { progress, .. }, None) => {
             let text = progress
                 .as_ref()

@@ -6,7 +6,10 @@
 //! sent with the frontier, at once; the check arrives later from the worker
 //! (`pipeline::report` on fresh samples). A quantile cost bound shows the
 //! worker's exact solve. An infeasible bound names the nearest feasible one.
+//! Under a shown plan, the baseline planners' plans for the same bound and the
+//! chosen plan's difference to each ([`baselines`]).
 
+pub mod baselines;
 pub mod table;
 
 use faasplan_core::plan::{PlanReport, PlanStatus};
@@ -18,7 +21,8 @@ use crate::state::run::{chosen, output};
 use crate::state::{Action, AppState, Chosen, ReportStatus, RunStatus};
 use crate::store::{Store, use_store};
 use crate::worker::protocol::{PlanOutput, ReportKind};
-use table::{PlanRow, PlanTotals, view_check, view_table};
+use baselines::view_baselines;
+use table::{PlanRow, PlanTotals, pct, view_check, view_table};
 
 /// The rows and totals of frontier point `i`.
 pub fn point_rows(state: &AppState, out: &PlanOutput, i: usize) -> (Vec<PlanRow>, PlanTotals) {
@@ -135,6 +139,7 @@ fn view_body(store: &Store) -> Html {
             html! { <>
                 { view_table(&rows, &totals, state.project.settings.percentile) }
                 { view_check(state.current_report(ReportKind::Check), state.project.settings.percentile) }
+                { view_baselines(state.current_baselines(), totals.cost_usd, &pct(state.project.settings.percentile)) }
             </> }
         }
         (_, Chosen::Infeasible(b)) => view_infeasible(store, Some(b)),
@@ -146,6 +151,7 @@ fn view_body(store: &Store) -> Html {
                 (_, Some((rows, totals))) => html! { <>
                     { view_table(&rows, &totals, state.project.settings.percentile) }
                     { view_check(state.current_report(ReportKind::Solve), state.project.settings.percentile) }
+                    { view_baselines(state.current_baselines(), totals.cost_usd, &pct(state.project.settings.percentile)) }
                 </> },
                 (_, None) => {
                     html! { <p class="warn">{ "No plan was found within the work budget." }</p> }

@@ -8,12 +8,17 @@
 //!   look-up needs no job, but once the selection settles the worker is asked
 //!   for the chosen plan's report with its out-of-sample check; a quantile cost
 //!   bound (not on the frontier) is solved exactly in the worker.
+//! - With the check (same debounce, after it in the worker's queue): the
+//!   baseline planners for the latency bound, never on the look-up path. A
+//!   cost bound uses the chosen plan's guaranteed latency as the baselines'
+//!   latency bound (the frontier point's, or the exact solve's once it arrived).
 //! - "Export plan" (`export_rev`): the worker runs `pipeline::plan` and the
 //!   answer is downloaded as the plan JSON.
 
 use std::rc::Rc;
 
 use faasplan_core::plan::from_json;
+use faasplan_core::settings::Bound;
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 use yew_agent::worker::{UseWorkerBridgeHandle, use_worker_bridge};
@@ -21,7 +26,7 @@ use yew_agent::worker::{UseWorkerBridgeHandle, use_worker_bridge};
 use crate::browser::download::download_text;
 use crate::components::header::project_file_name;
 use crate::state::run::{Chosen, chosen, output};
-use crate::state::{Action, Level};
+use crate::state::{Action, AppState, Level, ReportStatus};
 use crate::store::{Store, use_store};
 use crate::worker::agent::PlannerAgent;
 use crate::worker::protocol::{Job, PlanOutput, ReportKind, Task, WorkerOutput};
@@ -75,6 +80,13 @@ fn handle(store: &Store, out: WorkerOutput) {
                 store.report(Level::Error, msg);
             }
         }
+        WorkerOutput::Baselines { rev, key, result } => {
+            store.dispatch(Action::BaselinesFinished {
+                rev,
+                key,
+                result: result.map(Rc::new),
+            });
+        }
         WorkerOutput::Report {
             rev,
             key,
@@ -115,6 +127,24 @@ fn post_later(
     *timer.borrow_mut() = Some(Timeout::new(delay_ms, move || bridge.send(job)));
 }
 
+/// The latency bound the baselines are asked for, s: the latency bound itself,
+/// or under a cost bound the chosen plan's guaranteed latency; `None` while
+/// there is no chosen plan.
+pub fn baseline_bound_s(state: &AppState) -> Option<f64> {
+    let plan_latency_s = match chosen(state) {
+        Chosen::Point(i) => output(state)?.frontier.get(i)?.latency_s,
+        Chosen::Solve => match state.current_report(ReportKind::Solve) {
+            ReportStatus::Done { report, .. } => report.totals.as_ref()?.guaranteed_latency_s,
+            _ => return None,
+        },
+        Chosen::NoFrontier | Chosen::Infeasible(_) => return None,
+    };
+    Some(match state.project.settings.bound {
+        Bound::Latency { max_s } => max_s,
+        Bound::Cost { .. } => plan_latency_s,
+    })
+}
+
 /// Runs the planner for the store's project (mount once, inside a `WorkerProvider`).
 #[hook]
 pub fn use_planner() {
@@ -125,6 +155,7 @@ pub fn use_planner() {
     };
     let run_timer = use_mut_ref(|| None::<Timeout>);
     let check_timer = use_mut_ref(|| None::<Timeout>);
+    let baselines_timer = use_mut_ref(|| None::<Timeout>);
     let state = store.state();
     {
         let (store, bridge, timer) = (store.clone(), bridge.clone(), run_timer);
@@ -189,6 +220,27 @@ pub fn use_planner() {
                     post_later(&timer, &bridge, CHECK_DEBOUNCE_MS, job(Task::Solve));
                 }
                 _ => *timer.borrow_mut() = None,
+            }
+        });
+    }
+    {
+        let (store, bridge, timer) = (store.clone(), bridge.clone(), baselines_timer);
+        let bound_bits = baseline_bound_s(state).map(f64::to_bits);
+        use_effect_with((state.bound_rev, bound_bits), move |&(key, bits)| {
+            let s = store.state();
+            match bits.map(f64::from_bits) {
+                Some(bound_s) => {
+                    let rev = s.inputs_rev;
+                    store.dispatch(Action::BaselinesStarted { rev, key });
+                    let job = Job {
+                        rev,
+                        key,
+                        project_json: s.project.to_core().to_json(),
+                        task: Task::Baselines { bound_s },
+                    };
+                    post_later(&timer, &bridge, CHECK_DEBOUNCE_MS, job);
+                }
+                None => *timer.borrow_mut() = None,
             }
         });
     }

@@ -31,7 +31,7 @@ impl Worker for PlannerAgent {
             Task::Frontier => None,
             Task::Solve => Some(ReportKind::Solve),
             Task::Check { .. } => Some(ReportKind::Check),
-            Task::Export => Some(ReportKind::Export),
+            Task::Export | Task::Baselines { .. } => Some(ReportKind::Export),
         };
         let out = compute(
             &job,

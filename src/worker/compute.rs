@@ -13,12 +13,17 @@
 //!   `plan::to_json`, the same function `faasplan plan` calls, so the bytes are
 //!   the CLI's.
 //!
+//! - [`Task::Baselines`]: `baselines::all` for the given latency bound on the
+//!   cached prepared problem, one [`BaselineRow`] per baseline
+//!   (10–85 ms natively for the bundled examples, a few times that in wasm).
+//!
 //! Fitting and sampling are reused between jobs through [`Cache`] when only
 //! the bound changed (the prepared problem does not depend on it). Times come
 //! from the `now` callback (`performance.now()` in the worker), never from the core.
 
 pub mod tables;
 
+use faasplan_core::baselines;
 use faasplan_core::formats::project::Project as CoreProject;
 use faasplan_core::model::{fit_report, fit_workflow};
 use faasplan_core::pipeline::{self, Limits, PipelineError, Prepared};
@@ -28,7 +33,9 @@ use faasplan_core::settings::Bound;
 use faasplan_core::solve::{self, Plan, SolveSettings, Status};
 use thiserror::Error;
 
-use super::protocol::{Job, PlanOutput, Progress, ReportKind, Task, Timings, WorkerOutput};
+use super::protocol::{
+    BaselineRow, BaselineSet, Job, PlanOutput, Progress, ReportKind, Task, Timings, WorkerOutput,
+};
 
 /// Why a job produced no output.
 #[derive(Debug, Error)]
@@ -134,6 +141,16 @@ pub fn compute(
                 Ok(to_json(&pipeline::plan(&p, Limits::default())?))
             }),
         ),
+        Task::Baselines { bound_s } => WorkerOutput::Baselines {
+            rev,
+            key,
+            result: project
+                .and_then(|p| {
+                    progress(phase("baselines", 0, 1));
+                    baseline_set(&p, cache, *bound_s, now)
+                })
+                .map_err(|e| e.to_string()),
+        },
     }
 }
 
@@ -274,6 +291,44 @@ fn check(
     let plan = Plan { choice };
     let report = pipeline::report(project, prepared, &Status::Optimal, Some(&plan))?;
     Ok(to_json(&report))
+}
+
+/// Every baseline's plan for `bound_s` on the (cached) prepared problem.
+fn baseline_set(
+    project: &CoreProject,
+    cache: &mut Cache,
+    bound_s: f64,
+    now: &dyn Fn() -> f64,
+) -> Result<BaselineSet, ComputeError> {
+    let t0 = now();
+    let prepared = cache.prepared(project)?;
+    let problem = &prepared.problem;
+    let rows = baselines::all(project, prepared, bound_s)
+        .into_iter()
+        .map(|r| BaselineRow {
+            name: r.name.to_string(),
+            guaranteed_latency_s: r.guaranteed_latency_s,
+            q_latency_s: r.q_latency_s,
+            expected_cost_usd: r.expected_cost_usd,
+            meets_bound: r.meets_bound,
+            plan: r.plan.map(|plan| {
+                plan.choice
+                    .iter()
+                    .zip(&problem.stages)
+                    .zip(&project.workflow.stages)
+                    .map(|((&j, table), stage)| {
+                        let c = &table.configs[j as usize];
+                        (stage.id.clone(), c.memory_mb, c.d)
+                    })
+                    .collect()
+            }),
+        })
+        .collect();
+    Ok(BaselineSet {
+        bound_s,
+        rows,
+        elapsed_ms: now() - t0,
+    })
 }
 
 #[cfg(test)]

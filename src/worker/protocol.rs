@@ -21,6 +21,12 @@ pub enum Task {
     },
     /// The plan JSON of the project's bound, exactly as `faasplan plan` writes it.
     Export,
+    /// Every baseline planner's plan for latency bound `bound_s`
+    /// (`baselines::all` on the cached prepared problem, [`WorkerOutput::Baselines`]).
+    Baselines {
+        /// The latency bound the baselines plan for and are judged against, s.
+        bound_s: f64,
+    },
 }
 
 /// One request to the worker.
@@ -134,6 +140,35 @@ pub struct PlanOutput {
     pub timings: Timings,
 }
 
+/// One baseline planner's plan for a latency bound, judged on the planning samples.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BaselineRow {
+    /// The baseline's short name, e.g. "orion".
+    pub name: String,
+    /// Guaranteed latency at the percentile, s (NaN without a plan).
+    pub guaranteed_latency_s: f64,
+    /// Nearest-rank q-quantile of the workflow latency, s (NaN without a plan).
+    pub q_latency_s: f64,
+    /// Expected cost per run, USD (NaN without a plan).
+    pub expected_cost_usd: f64,
+    /// Whether the plan meets the bound (guarantee and concurrency limit).
+    pub meets_bound: bool,
+    /// `(stage id, memory_mb, d)` of every stage in workflow order; `None`
+    /// when the baseline found no plan.
+    pub plan: Option<Vec<(String, u32, u32)>>,
+}
+
+/// The baselines for one latency bound.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BaselineSet {
+    /// The latency bound they were planned for, s.
+    pub bound_s: f64,
+    /// One row per baseline, in `Baseline::ALL` order.
+    pub rows: Vec<BaselineRow>,
+    /// Time the worker took, ms.
+    pub elapsed_ms: f64,
+}
+
 /// Which report a [`WorkerOutput::Report`] answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReportKind {
@@ -176,5 +211,14 @@ pub enum WorkerOutput {
         kind: ReportKind,
         /// Plan JSON (`faasplan_core::plan::to_json`) or why there is none.
         result: Result<String, String>,
+    },
+    /// A baselines job ended.
+    Baselines {
+        /// The job's inputs revision.
+        rev: u64,
+        /// The job's key.
+        key: u64,
+        /// The baselines or why there are none.
+        result: Result<BaselineSet, String>,
     },
 }

@@ -1,10 +1,10 @@
-//! The frontier chart on a canvas: redrawn in `use_effect_with(view_rev, ..)`,
-//! a tooltip for the point under the pointer, legend toggles for the baseline
-//! markers, and exports (SVG from the same drawing code, PNG from the canvas,
+//! The frontier chart on a canvas: redrawn whenever the view changes, a
+//! tooltip for the frontier point or baseline marker under the pointer, legend
+//! toggles for the baseline markers (`Action::ToggleMarker`: the hidden set
+//! lives in the app state, so it outlives re-runs), and exports (SVG from the same drawing code, PNG from the canvas,
 //! the frontier as CSV).
 
 use std::cell::Cell;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use plotters::prelude::*;
@@ -16,9 +16,9 @@ use crate::browser::canvas::fit_canvas;
 use crate::browser::download::{download_text, download_url};
 use crate::browser::js_message;
 use crate::charts::hover::nearest;
-use crate::charts::pareto::{ParetoView, RUNS_PER_MILLION, draw_pareto};
+use crate::charts::pareto::{ParetoView, RUNS_PER_MILLION, draw_pareto, marker_style};
 use crate::charts::{ChartFrame, fmt_sig};
-use crate::state::Level;
+use crate::state::{Action, Level};
 use crate::store::use_store;
 
 /// Size of the exported SVG, px (the canvas takes the width it is shown at).
@@ -33,17 +33,32 @@ pub const HOVER_RADIUS_PX: f64 = 14.0;
 pub struct ParetoChartProps {
     /// What to draw.
     pub view: ParetoView,
-    /// Grows whenever `view` changes; the canvas is redrawn on it.
+    /// Grows whenever the inputs change; the canvas is redrawn on it and on
+    /// any change of `view`.
     pub view_rev: u64,
 }
 
-/// The view with the markers the user hid switched off.
-fn shown(view: &ParetoView, hidden: &BTreeSet<String>) -> ParetoView {
-    let mut v = view.clone();
-    for m in &mut v.markers {
-        m.visible = m.visible && !hidden.contains(&m.label);
-    }
-    v
+/// What the pointer is over: a frontier point or a marker, by index.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Hover {
+    Point(usize),
+    Marker(usize),
+}
+
+/// Hover targets: the frontier points, then the visible markers.
+fn targets(view: &ParetoView) -> (Vec<(f64, f64)>, Vec<Hover>) {
+    let points = view
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| (p, Hover::Point(i)));
+    let markers = view
+        .markers
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.visible)
+        .map(|(i, m)| ((m.latency_s, m.cost_usd), Hover::Marker(i)));
+    points.chain(markers).unzip()
 }
 
 /// The SVG of a view, as the export button downloads it.
@@ -62,12 +77,11 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
     let store = use_store();
     let canvas = use_node_ref();
     let frame = use_mut_ref(|| Cell::new(None::<ChartFrame>));
-    let hidden = use_state(BTreeSet::<String>::new);
-    let hover = use_state(|| None::<(usize, f64, f64)>);
-    let view = Rc::new(shown(&props.view, &hidden));
+    let hover = use_state(|| None::<(Hover, f64, f64)>);
+    let view = Rc::new(props.view.clone());
     {
         let (canvas, frame, view) = (canvas.clone(), frame.clone(), view.clone());
-        use_effect_with((props.view_rev, (*hidden).clone()), move |_| {
+        use_effect_with((props.view_rev, props.view.clone()), move |_| {
             if let Some(el) = canvas.cast::<HtmlCanvasElement>()
                 && let Some(backend) = CanvasBackend::with_canvas_object(fit_canvas(
                     el,
@@ -84,12 +98,8 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
         });
     }
     let onmousemove = {
-        let (canvas, frame, hover, points) = (
-            canvas.clone(),
-            frame.clone(),
-            hover.clone(),
-            props.view.points.clone(),
-        );
+        let (canvas, frame, hover) = (canvas.clone(), frame.clone(), hover.clone());
+        let (points, what) = targets(&props.view);
         Callback::from(move |e: MouseEvent| {
             let (Some(el), Some(f)) = (canvas.cast::<HtmlCanvasElement>(), frame.borrow().get())
             else {
@@ -99,7 +109,7 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
             let scale = f64::from(el.width()) / f64::from(el.client_width().max(1));
             let (cx, cy) = (f64::from(e.offset_x()), f64::from(e.offset_y()));
             let hit = nearest(&f, &points, (cx * scale, cy * scale), HOVER_RADIUS_PX);
-            hover.set(hit.map(|i| (i, cx, cy)));
+            hover.set(hit.map(|i| (what[i], cx, cy)));
         })
     };
     let onmouseleave = {
@@ -128,17 +138,25 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
         })
     };
     let (export_svg, export_png, export_csv) = (export("svg"), export("png"), export("csv"));
-    let toggles = props.view.markers.iter().map(|m| {
-        let (hidden, label) = (hidden.clone(), m.label.clone());
-        let on = !hidden.contains(&m.label);
-        let onchange = Callback::from(move |_: Event| {
-            let mut next = (*hidden).clone();
-            if !next.remove(&label) {
-                next.insert(label.clone());
-            }
-            hidden.set(next);
-        });
-        html! { <label class="toggle"><input type="checkbox" checked={on} {onchange} />{ m.label.clone() }</label> }
+    let toggles = props.view.markers.iter().enumerate().map(|(i, m)| {
+        let label = m.label.clone();
+        let onchange = store.callback(move |_: Event| Action::ToggleMarker(label.clone()));
+        let (shape, color) = marker_style(i);
+        let swatch = format!("color: rgb({}, {}, {})", color.0, color.1, color.2);
+        let missing = !(m.latency_s.is_finite() && m.cost_usd.is_finite());
+        let title = if missing {
+            "no plan".to_string()
+        } else {
+            m.note.clone()
+        };
+        html! {
+            <label class={classes!("toggle", missing.then_some("muted"))} {title}>
+                <input type="checkbox" data-testid="marker-toggle" data-label={m.label.clone()}
+                    checked={m.visible} disabled={missing} {onchange} />
+                <span class="swatch" style={swatch} aria-hidden="true">{ shape.glyph() }</span>
+                { m.label.clone() }
+            </label>
+        }
     });
     html! {
         <div class="pareto">
@@ -147,8 +165,13 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
                     aria-label="Latency–cost frontier" {onmousemove} {onmouseleave} />
                 { view_tooltip(&props.view, *hover) }
             </div>
+            if !props.view.markers.is_empty() {
+                <div class="chart-legend" data-testid="marker-legend">
+                    <span class="muted">{ "Baselines:" }</span>
+                    { for toggles }
+                </div>
+            }
             <div class="chart-actions">
-                { for toggles }
                 <span class="spacer" />
                 <button class="btn" data-testid="export-svg" onclick={export_svg}>{ "SVG" }</button>
                 <button class="btn" data-testid="export-png" onclick={export_png}>{ "PNG" }</button>
@@ -158,14 +181,29 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
     }
 }
 
-fn view_tooltip(view: &ParetoView, hover: Option<(usize, f64, f64)>) -> Html {
-    let Some((i, x, y)) = hover else {
-        return Html::default();
+fn view_tooltip(view: &ParetoView, hover: Option<(Hover, f64, f64)>) -> Html {
+    let style = |x: f64, y: f64| format!("left: {}px; top: {}px;", x + 12.0, y + 12.0);
+    let (i, x, y) = match hover {
+        None => return Html::default(),
+        Some((Hover::Marker(j), x, y)) => {
+            let Some(m) = view.markers.get(j) else {
+                return Html::default();
+            };
+            return html! {
+                <div class="tooltip" data-testid="pareto-tooltip" style={style(x, y)}>
+                    <strong>{ format!("Baseline: {}", m.label) }</strong>
+                    <div>{ format!("{}: {} s", view.x_title().replace(" (s)", ""), fmt_sig(m.latency_s, 3)) }</div>
+                    <div>{ format!("${} per run · ${} per million", fmt_sig(m.cost_usd, 3), fmt_sig(m.cost_usd * RUNS_PER_MILLION, 3)) }</div>
+                    if !m.note.is_empty() { <div class="note">{ m.note.clone() }</div> }
+                </div>
+            };
+        }
+        Some((Hover::Point(i), x, y)) => (i, x, y),
     };
     let Some(&(latency_s, cost_usd)) = view.points.get(i) else {
         return Html::default();
     };
-    let style = format!("left: {}px; top: {}px;", x + 12.0, y + 12.0);
+    let style = style(x, y);
     html! {
         <div class="tooltip" data-testid="pareto-tooltip" {style}>
             <strong>{ if view.chosen == Some(i) { "Chosen plan" } else { "Plan" } }</strong>

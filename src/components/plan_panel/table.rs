@@ -36,7 +36,8 @@ pub struct PlanTotals {
     pub samples: usize,
 }
 
-fn pct(q: f64) -> String {
+/// The percentile q as a label, e.g. "95" or "99.9".
+pub fn pct(q: f64) -> String {
     let s = format!("{:.1}", q * 100.0);
     s.trim_end_matches(".0").to_string()
 }

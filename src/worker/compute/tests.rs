@@ -168,3 +168,38 @@ fn jobs_check_inputs_and_name_the_problem() {
         matches!(out, WorkerOutput::Frontier { result: Err(m), .. } if m.starts_with("project:"))
     );
 }
+
+#[test]
+fn baselines_job_returns_every_baseline_judged_like_the_core() {
+    let project = ml_project(300);
+    let mut cache = Cache::default();
+    let out = frontier_of(&project, &mut cache);
+    let bound_s = out.frontier[out.frontier.len() / 2].latency_s;
+    let set = match run(&project, Task::Baselines { bound_s }, &mut cache).0 {
+        WorkerOutput::Baselines {
+            rev: 3,
+            key: 4,
+            result,
+        } => result.expect("baselines run"),
+        other => panic!("unexpected answer {other:?}"),
+    };
+    let prepared = pipeline::prepare(&project).expect("prepares");
+    let expected = faasplan_core::baselines::all(&project, &prepared, bound_s);
+    assert_eq!(set.bound_s, bound_s);
+    assert_eq!(set.rows.len(), expected.len());
+    for (row, e) in set.rows.iter().zip(&expected) {
+        assert_eq!(row.name, e.name);
+        assert_eq!(row.meets_bound, e.meets_bound, "{}", e.name);
+        assert_eq!(row.plan.is_some(), e.plan.is_some(), "{}", e.name);
+        if let Some(plan) = &row.plan {
+            assert_eq!(plan.len(), project.workflow.stages.len());
+            assert_eq!(row.guaranteed_latency_s, e.guaranteed_latency_s);
+            assert_eq!(row.expected_cost_usd, e.expected_cost_usd);
+            // No baseline beats the exact frontier at its own latency.
+            if row.meets_bound {
+                let best = out.frontier.iter().rfind(|p| p.latency_s <= bound_s);
+                assert!(best.is_some_and(|p| p.cost_usd <= row.expected_cost_usd));
+            }
+        }
+    }
+}
