@@ -98,7 +98,7 @@ pub fn FrontierPanel() -> Html {
     let store = use_store();
     let state = store.state();
     let body = match (&state.run, pareto_view(state)) {
-        (_, Some(view)) => html! { <ParetoChart {view} view_rev={state.inputs_rev} /> }
+        (_, Some(view)) => html! { <ParetoChart {view} view_rev={state.inputs_rev} /> },
         (RunStatus::Running { progress, .. }, None) => {
             let text = progress
                 .as_ref()
