@@ -3,34 +3,14 @@
 use faasplan_core::baselines::{
     self, Baseline, Inputs, caerus, ditto, orion, power_tuning, power_tuning::Strategy,
 };
-use faasplan_core::formats::jolteon::{JolteonProfileOptions, import};
 use faasplan_core::formats::project::Project;
 use faasplan_core::pipeline::{self, Prepared};
-use faasplan_core::platform::Preset;
 use faasplan_core::problem::SampledProblem;
-use faasplan_core::settings::{Bound, PlanSettings};
+use faasplan_core::settings::Bound;
 use faasplan_core::solve::synthetic::{Small, small};
 use faasplan_core::solve::{Plan, SolveSettings, Status, evaluate, solve};
 
-fn project(which: &str) -> Project {
-    let (wf, pf) = match which {
-        "ml" => (
-            include_str!("../../../../static/examples/ML-pipeline.json"),
-            include_str!("../../../../static/examples/ML-Pipeline_profile.json"),
-        ),
-        _ => (
-            include_str!("../../../../static/examples/Video-analytics.json"),
-            include_str!("../../../../static/examples/Video-Analytics_profile.json"),
-        ),
-    };
-    let (workflow, profiles) = import(wf, pf, None, &JolteonProfileOptions::default()).unwrap();
-    Project {
-        workflow,
-        profiles,
-        platform: Preset::AwsX86_64.platform(),
-        settings: PlanSettings::default(),
-    }
-}
+use crate::bundled::project;
 
 fn prepared(which: &str) -> (Project, Prepared) {
     let p = project(which);

@@ -1,33 +1,17 @@
 //! The planning run end to end on the bundled real profiles.
 
-use faasplan_core::formats::jolteon::{JolteonProfileOptions, import};
 use faasplan_core::formats::project::Project;
 use faasplan_core::pipeline::{self, Limits};
 use faasplan_core::plan::PlanStatus;
-use faasplan_core::platform::Preset;
 use faasplan_core::settings::{Bound, PlanSettings};
 
 fn project(which: &str, bound: Bound) -> Project {
-    let (wf, pf) = match which {
-        "ml" => (
-            include_str!("../../../../static/examples/ML-pipeline.json"),
-            include_str!("../../../../static/examples/ML-Pipeline_profile.json"),
-        ),
-        _ => (
-            include_str!("../../../../static/examples/Video-analytics.json"),
-            include_str!("../../../../static/examples/Video-Analytics_profile.json"),
-        ),
+    let mut p = crate::bundled::project(which);
+    p.settings = PlanSettings {
+        bound,
+        ..PlanSettings::default()
     };
-    let (workflow, profiles) = import(wf, pf, None, &JolteonProfileOptions::default()).unwrap();
-    Project {
-        workflow,
-        profiles,
-        platform: Preset::AwsX86_64.platform(),
-        settings: PlanSettings {
-            bound,
-            ..PlanSettings::default()
-        },
-    }
+    p
 }
 
 #[test]
