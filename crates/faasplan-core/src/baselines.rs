@@ -239,37 +239,24 @@ pub fn concurrency_ok(problem: &SampledProblem, plan: &Plan) -> bool {
 }
 
 /// Workflow latency per sample and expected cost of `choice`, or `None` when a
-/// context parent's d has no block. Finish times are computed with the same
-/// operations as [`evaluate`], so the values agree bit for bit.
+/// context parent's d has no block. The finish times come from the solver's own
+/// checker (the one [`evaluate`] uses), so the values agree bit for bit.
 pub(crate) fn latencies(problem: &SampledProblem, choice: &[u32]) -> Option<(Vec<f64>, f64)> {
     let ctx = contexts(problem, choice)?;
     let n = problem.n_samples;
     if n == 0 {
         return None;
     }
-    let mut fin = vec![0.0f64; problem.stages.len() * n];
-    let mut lat = vec![0.0f64; n];
-    let mut cost = 0.0;
-    for &i in &problem.topo {
-        let t = &problem.stages[i];
-        let row = ctx[i] * t.configs.len() + choice[i] as usize;
-        cost += t.expected_cost_usd[row];
-        let l = &t.latency_s[row * n..(row + 1) * n];
-        for s in 0..n {
-            let mut m = 0.0;
-            for &q in &problem.parents[i] {
-                let f = fin[q * n + s];
-                if f > m {
-                    m = f;
-                }
-            }
-            let f = m + l[s];
-            fin[i * n + s] = f;
-            if f > lat[s] {
-                lat[s] = f;
-            }
-        }
-    }
+    let mut lat = Vec::with_capacity(n);
+    crate::solve::workflow_latencies(problem, choice, &ctx, &mut lat);
+    let cost = problem
+        .topo
+        .iter()
+        .map(|&i| {
+            let t = &problem.stages[i];
+            t.expected_cost_usd[ctx[i] * t.configs.len() + choice[i] as usize]
+        })
+        .sum();
     Some((lat, cost))
 }
 

@@ -49,6 +49,7 @@ mod search;
 #[doc(hidden)]
 pub mod synthetic;
 
+pub(crate) use eval::latencies as workflow_latencies;
 pub use eval::{PlanEval, evaluate};
 
 pub(crate) use prepared::{Prepared, validate};
