@@ -20,7 +20,7 @@ use crate::platform::PlatformError;
 use crate::problem::SampledProblem;
 use crate::sampling::{self, SamplingError, evaluate_fresh};
 use crate::settings::{Bound, SettingsError};
-use crate::solve::{self, Plan, PlanError, SolveError, SolveSettings, Status, evaluate};
+use crate::solve::{self, Plan, PlanError, SolveError, SolveSettings, Status, evaluate, quantile};
 
 /// Why a planning run could not start or finish.
 #[derive(Debug, Error)]
@@ -248,12 +248,4 @@ fn sample_costs(problem: &SampledProblem, plan: &Plan, contexts: &[usize]) -> Ve
         }
     }
     cost
-}
-
-/// The nearest-rank `q`-quantile (the ⌈qN⌉-th smallest value).
-fn quantile(values: &[f64], q: f64) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len().max(1));
-    v.get(rank - 1).copied().unwrap_or(f64::NAN)
 }

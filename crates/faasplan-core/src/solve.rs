@@ -50,7 +50,7 @@ mod search;
 pub mod synthetic;
 
 pub(crate) use eval::latencies as workflow_latencies;
-pub use eval::{PlanEval, evaluate};
+pub use eval::{PlanEval, evaluate, quantile};
 
 pub(crate) use prepared::{Prepared, validate};
 pub(crate) use search::{Goal, Limits, Search, below};

@@ -3,8 +3,8 @@
 //! fitted curves of every stage for the profiles chart.
 //!
 //! A row's stage latency quantiles are taken over the stage's samples of that
-//! configuration (in its input context) with the nearest rank, the `⌈qN⌉`-th
-//! smallest value, as `solve::evaluate` and the exported plan do; its expected
+//! configuration (in its input context) with the core's nearest-rank
+//! `solve::quantile`, as `solve::evaluate` and the exported plan do; its expected
 //! cost is the sampled table's.
 
 use std::collections::HashMap;
@@ -14,18 +14,12 @@ use faasplan_core::frontier::Frontier;
 use faasplan_core::model::{FitReport, WorkflowModel};
 use faasplan_core::problem::SampledProblem;
 use faasplan_core::profile::Profiles;
+use faasplan_core::solve::quantile;
 
 use crate::worker::protocol::{ConfigRow, FitCurve, FrontierPoint, StageFit, StageRows};
 
 /// Points per fitted curve.
 pub const CURVE_POINTS: usize = 24;
-
-/// The `⌈qN⌉`-th smallest of `sorted` (nearest rank).
-fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
-    let n = sorted.len();
-    let r = ((q * n as f64).ceil() as usize).clamp(1, n.max(1));
-    sorted.get(r - 1).copied().unwrap_or(f64::NAN)
-}
 
 /// The frontier's points with per-stage row indices, and the rows.
 pub fn frontier_rows(
@@ -43,7 +37,6 @@ pub fn frontier_rows(
         })
         .collect();
     let mut seen: Vec<HashMap<usize, u32>> = vec![HashMap::new(); problem.stages.len()];
-    let mut scratch = Vec::with_capacity(n);
     let points = frontier
         .points
         .iter()
@@ -60,15 +53,13 @@ pub fn frontier_rows(
                     });
                     let row = ctx * t.configs.len() + choice[i] as usize;
                     *seen[i].entry(row).or_insert_with(|| {
-                        scratch.clear();
-                        scratch.extend_from_slice(&t.latency_s[row * n..(row + 1) * n]);
-                        scratch.sort_unstable_by(f64::total_cmp);
+                        let samples = &t.latency_s[row * n..(row + 1) * n];
                         let cfg = t.configs[choice[i] as usize];
                         stages[i].rows.push(ConfigRow {
                             memory_mb: cfg.memory_mb,
                             d: cfg.d,
-                            p50_s: nearest_rank(&scratch, 0.5),
-                            q_s: nearest_rank(&scratch, problem.percentile),
+                            p50_s: quantile(samples, 0.5),
+                            q_s: quantile(samples, problem.percentile),
                             expected_cost_usd: t.expected_cost_usd[row],
                         });
                         (stages[i].rows.len() - 1) as u32

@@ -30,10 +30,7 @@ pub struct FreshEvaluation {
 impl FreshEvaluation {
     /// The `q`-quantile of the workflow latency (the ⌈q·N⌉-th smallest), s.
     pub fn latency_quantile_s(&self, q: f64) -> f64 {
-        let mut v = self.latency_s.clone();
-        v.sort_by(f64::total_cmp);
-        let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len().max(1));
-        v.get(rank - 1).copied().unwrap_or(f64::NAN)
+        crate::solve::quantile(&self.latency_s, q)
     }
 
     /// Mean cost per run, USD.

@@ -130,6 +130,17 @@ fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
     sorted[r - 1]
 }
 
+/// The nearest-rank `q`-quantile of `values` (the ⌈qN⌉-th smallest; NaN when empty):
+/// the one quantile the plan report, the out-of-sample check and the evaluator share.
+pub fn quantile(values: &[f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut v = values.to_vec();
+    v.sort_unstable_by(f64::total_cmp);
+    nearest_rank(&v, q)
+}
+
 fn quantiles(values: &[f64], q: f64) -> (f64, f64) {
     let mut v = values.to_vec();
     v.sort_unstable_by(f64::total_cmp);
