@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
+use faasplan_core::frontier::ResolutionBuilder;
 use faasplan_core::pipeline::{self, Prepared};
 use faasplan_core::solve::{self, SolveSettings};
 
@@ -35,6 +36,11 @@ pub struct FrontierArgs {
     /// Also draw the frontier as an SVG chart into FILE.
     #[arg(long, value_name = "FILE")]
     svg: Option<PathBuf>,
+    /// Instead of the exact frontier, a proven-optimal plan at each of N evenly
+    /// spaced latency bounds (slider positions, N ≥ 2), solved on every core: exact at
+    /// that resolution, for workflows whose exact frontier is too big to sweep.
+    #[arg(long, value_name = "N")]
+    positions: Option<usize>,
     /// Print no progress and no summary on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -58,11 +64,18 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
     let mut progress = Progress::new();
     let prepared = pipeline::prepare(&project)?;
     let sampled_s = progress.elapsed_s();
-    let frontier = pipeline::frontier(&prepared, |points, nodes| {
-        if !args.quiet {
-            progress.tick(|| format!("frontier: {points} points, {nodes} nodes"));
+    let frontier = match args.positions {
+        Some(n) => {
+            let mut b = ResolutionBuilder::new(&prepared.problem, n)
+                .context("--positions: the resolution-bounded frontier")?;
+            b.run_parallel().frontier()
         }
-    })?;
+        None => pipeline::frontier(&prepared, |points, nodes| {
+            if !args.quiet {
+                progress.tick(|| format!("frontier: {points} points, {nodes} nodes"));
+            }
+        })?,
+    };
     progress.finish();
     let chosen = match resolved.bound {
         Some(bound) => chosen(&prepared, bound, resolved.limits.max_nodes)?,
@@ -72,6 +85,7 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
         project: &project,
         prepared: &prepared,
         frontier: &frontier,
+        exact_at_positions: args.positions,
     };
     match args.format {
         Format::Json => emit(&output::json(&view))?,

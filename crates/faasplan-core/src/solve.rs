@@ -117,6 +117,9 @@ pub enum SolveError {
     /// The bound is NaN or negative.
     #[error("bound {0} must be a non-negative number")]
     Bound(f64),
+    /// A resolution-bounded frontier needs at least 2 positions, in ascending order.
+    #[error("a resolution-bounded frontier needs at least 2 ascending positions (got {0})")]
+    Positions(usize),
 }
 
 /// A plan that does not fit its problem.

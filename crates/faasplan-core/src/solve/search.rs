@@ -27,7 +27,7 @@ pub(super) use check::Check;
 
 use super::bounds::{row_min, subset_bounds};
 use super::prepared::Prepared;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// What the search minimises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,7 +163,7 @@ struct Scratch {
 /// parts that change while searching (the reduced problem's tables, the stack of
 /// the current branch, and scratch buffers).
 pub(crate) struct Search<'p> {
-    prep: Rc<Prepared<'p>>,
+    prep: Arc<Prepared<'p>>,
     goal: Goal,
     lim: Limits,
     /// Per-sample costs are tracked (a per-sample cost is bounded or minimised).
@@ -181,7 +181,7 @@ pub(crate) struct Search<'p> {
 
 impl<'p> Search<'p> {
     /// A search for `goal` under `lim`, starting from the 16 hardest samples.
-    pub(crate) fn new(prep: Rc<Prepared<'p>>, goal: Goal, lim: Limits) -> Self {
+    pub(crate) fn new(prep: Arc<Prepared<'p>>, goal: Goal, lim: Limits) -> Self {
         let k = prep.k;
         let n = prep.n;
         let first: Vec<u32> = prep.hard.iter().take(16).copied().collect();
@@ -238,7 +238,7 @@ impl<'p> Search<'p> {
 
     /// A fresh search for another goal that starts from this one's samples.
     pub(crate) fn fork(&self, goal: Goal, lim: Limits) -> Search<'p> {
-        let mut s = Search::new(Rc::clone(&self.prep), goal, lim);
+        let mut s = Search::new(Arc::clone(&self.prep), goal, lim);
         s.add_samples(&self.tables.subset);
         s.filter();
         s
@@ -260,7 +260,7 @@ impl<'p> Search<'p> {
     }
 
     fn add_samples(&mut self, add: &[u32]) {
-        let prep = Rc::clone(&self.prep);
+        let prep = Arc::clone(&self.prep);
         let p = prep.p;
         let n = prep.n;
         for &s in add {
@@ -310,7 +310,7 @@ impl<'p> Search<'p> {
 
     /// Candidate lists for the current latency limit and the cheapest remaining costs.
     fn filter(&mut self) {
-        let prep = Rc::clone(&self.prep);
+        let prep = Arc::clone(&self.prep);
         let cap = slack(self.lim.lat_max);
         self.tables.cands = (0..prep.k)
             .map(|i| {
