@@ -229,7 +229,8 @@ fn frontier(
         progress(phase("frontier", points as u64, n));
     })?;
     let t3 = now();
-    let (stages, frontier) = tables::frontier_rows(&project.workflow, &prepared.problem, &front);
+    let (stages, frontier) = tables::frontier_rows(&project.workflow, &prepared.problem, &front)
+        .map_err(PipelineError::from)?;
     let samples = prepared.problem.n_samples;
     cache.store(project, prepared);
     let t4 = now();

@@ -74,8 +74,8 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
         frontier: &frontier,
     };
     match args.format {
-        Format::Json => emit(&output::json(&view))?,
-        Format::Csv => emit(&output::csv(&view))?,
+        Format::Json => emit(&output::json(&view)?)?,
+        Format::Csv => emit(&output::csv(&view)?)?,
     }
     if let Some(path) = &args.svg {
         let chart = ChartView {

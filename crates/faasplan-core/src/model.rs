@@ -243,10 +243,9 @@ impl StageModel {
     ) -> Prediction {
         let all = self.latency_distribution(cfg, input_d, vcpu);
         let mean_s = all.iter().sum::<f64>() / all.len() as f64;
-        let rank = ((q * all.len() as f64).ceil() as usize).clamp(1, all.len());
         Prediction {
             mean_s,
-            p95_s: all[rank - 1],
+            p95_s: crate::stats::nearest_rank(&all, q),
         }
     }
 

@@ -49,8 +49,12 @@ mod search;
 #[doc(hidden)]
 pub mod synthetic;
 
+pub use crate::problem::PlanError;
+pub use crate::stats::quantile;
+pub use antichain::concurrency_ok;
+pub(crate) use eval::expected_cost as plan_expected_cost;
 pub(crate) use eval::latencies as workflow_latencies;
-pub use eval::{PlanEval, evaluate, quantile};
+pub use eval::{PlanEval, evaluate};
 
 pub(crate) use prepared::{Prepared, validate};
 pub(crate) use search::{Goal, Limits, Search, below};
@@ -116,43 +120,6 @@ pub enum SolveError {
     /// The bound is NaN or negative.
     #[error("bound {0} must be a non-negative number")]
     Bound(f64),
-}
-
-/// A plan that does not fit its problem.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum PlanError {
-    /// Wrong number of stages.
-    #[error("plan has {found} stages, the problem {expected}")]
-    Length {
-        /// Stages in the problem.
-        expected: usize,
-        /// Stages in the plan.
-        found: usize,
-    },
-    /// A configuration index is out of range.
-    #[error("stage {stage} has no configuration {index}")]
-    Index {
-        /// The stage.
-        stage: usize,
-        /// The index.
-        index: u32,
-    },
-    /// A context parent's d has no block in the stage's table.
-    #[error("stage {stage} has no context for parent d = {d}")]
-    Context {
-        /// The stage with the context.
-        stage: usize,
-        /// The parent's d.
-        d: u32,
-    },
-    /// The problem has no samples or too many allowed violations.
-    #[error("n_samples {n_samples} must exceed allowed_violations {allowed_violations}")]
-    Samples {
-        /// Number of samples.
-        n_samples: usize,
-        /// Allowed violations.
-        allowed_violations: usize,
-    },
 }
 
 /// Settings of one solve.

@@ -132,9 +132,9 @@ fn check_bound_with(
             max_usd,
             kind: CostKind::Quantile,
         } => (
-            Box::new(move |e: &PlanEval| e.cost_quantile_usd <= max_usd),
+            Box::new(move |e: &PlanEval| e.guaranteed_cost_usd <= max_usd),
             |e| e.guaranteed_latency_s,
-            |e| e.cost_quantile_usd,
+            |e| e.guaranteed_cost_usd,
         ),
     };
     match min_by(plans, &feasible, objective) {
@@ -226,7 +226,7 @@ fn bounds_to_try(plans: &[(Plan, PlanEval)]) -> Vec<Bound> {
     }
     if let Some((_, e)) = plans.first() {
         b.push(Bound::Cost {
-            max_usd: e.cost_quantile_usd,
+            max_usd: e.guaranteed_cost_usd,
             kind: CostKind::Quantile,
         });
     }
