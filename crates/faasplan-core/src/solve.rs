@@ -44,6 +44,7 @@
 mod antichain;
 mod bounds;
 mod eval;
+pub mod frontier;
 mod prepared;
 mod search;
 #[doc(hidden)]

@@ -28,6 +28,10 @@ pub(crate) struct Prepared<'p> {
     pub antichains_of: Vec<Vec<u64>>,
     pub min_d: Vec<u32>,
     pub per_sample_cost: bool,
+    /// Level of each stage in `topo`.
+    pub depth_of: Vec<usize>,
+    /// First context slot of each stage (stages' contexts numbered in a row); `[k]` is the total.
+    pub slot_of: Vec<usize>,
 }
 
 /// Per-sample costs finite and non-negative (needed for quantile cost bounds).
@@ -147,8 +151,18 @@ impl<'p> Prepared<'p> {
             .iter()
             .map(|t| t.configs.iter().map(|c| c.d).min().unwrap_or(0))
             .collect();
+        let mut slot_of = vec![0; k + 1];
+        for (i, t) in p.stages.iter().enumerate() {
+            slot_of[i + 1] = slot_of[i] + t.n_contexts();
+        }
+        let mut depth_of = vec![0; k];
+        for (d, &i) in p.topo.iter().enumerate() {
+            depth_of[i] = d;
+        }
         Prepared {
             p,
+            depth_of,
+            slot_of,
             k,
             n,
             a,

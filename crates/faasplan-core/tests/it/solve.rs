@@ -264,6 +264,25 @@ proptest! {
 
     #[test]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn thinned_frontier_returns_only_non_dominated_points((o, seed) in small_strategy(), step in 0.01f64..1.0) {
+        // Ties in latency and cost are common with `ties`: a thinned sweep must still
+        // return, for each point, the fastest plan of its cost.
+        let p = small(Small { ties: true, ..o }, seed);
+        let plans = all_plans(&p);
+        let want = brute_frontier(&plans);
+        let f = frontier(&p, FrontierSettings { min_step_s: step }).unwrap();
+        for pt in &f.points {
+            let e = evaluate(&p, &pt.plan).unwrap();
+            prop_assert!(
+                want.iter().any(|&(l, c)| l == e.guaranteed_latency_s && c == e.expected_cost_usd),
+                "point ({}, {}) is dominated", e.guaranteed_latency_s, e.expected_cost_usd
+            );
+        }
+        prop_assert!(f.points.windows(2).all(|w| w[1].guaranteed_latency_s - w[0].guaranteed_latency_s >= step));
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn same_input_gives_bit_identical_output((o, seed) in small_strategy()) {
         let p = small(o, seed);
         let s = SolveSettings { bound: Bound::Latency { max_s: 4.0 }, max_nodes: None };

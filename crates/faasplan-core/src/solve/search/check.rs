@@ -26,7 +26,7 @@ impl Search<'_> {
         let ctx = p.contexts(choice).ok()?;
         let mut lat = Vec::new();
         latencies(p, choice, &ctx, &mut lat);
-        Some(guarantee(&lat, self.prep.a, &mut self.scratch))
+        Some(guarantee(&lat, self.prep.a, &mut self.scratch.values))
     }
 
     /// Expected cost of a plan (`None` for an invalid plan).
@@ -44,7 +44,7 @@ impl Search<'_> {
         if cost > self.lim.mean_max || !self.concurrency_ok(choice) {
             return None;
         }
-        let m = self.m;
+        let m = self.tables.m;
         let mut fin = vec![0.0; self.prep.k * m];
         let mut viol = 0;
         let mut lat = vec![0.0; m];
@@ -59,7 +59,7 @@ impl Search<'_> {
                         mx = f;
                     }
                 }
-                let f = mx + self.lat_t[i][row + t];
+                let f = mx + self.tables.lat_t[i][row + t];
                 fin[i * m + t] = f;
                 if f > lat[t] {
                     lat[t] = f;
@@ -109,8 +109,8 @@ impl Search<'_> {
         if lv.len() <= a && cv.len() <= a {
             let value = match self.goal {
                 Goal::Cost => cost,
-                Goal::Latency => guarantee(&lat, a, &mut self.scratch),
-                Goal::CostQuantile => guarantee(&pcs, a, &mut self.scratch),
+                Goal::Latency => guarantee(&lat, a, &mut self.scratch.values),
+                Goal::CostQuantile => guarantee(&pcs, a, &mut self.scratch.values),
             };
             match self.goal {
                 Goal::Cost => self.lim.mean_max = below(value),
@@ -132,7 +132,7 @@ impl Search<'_> {
             if v.len() > a {
                 let mut v: Vec<u32> = v
                     .into_iter()
-                    .filter(|&s| !self.in_subset[s as usize])
+                    .filter(|&s| !self.tables.in_subset[s as usize])
                     .collect();
                 // Worst first: largest excess over the limit.
                 v.sort_by(|&x, &y| {

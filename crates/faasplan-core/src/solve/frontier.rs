@@ -20,7 +20,7 @@
 //! `min_step_s` to a returned one may be skipped. The default (0) is exact.
 //!
 //! ```
-//! use faasplan_core::frontier::{FrontierSettings, frontier};
+//! use faasplan_core::solve::frontier::{FrontierSettings, frontier};
 //! use faasplan_core::solve::synthetic::{Shape, problem};
 //!
 //! let p = problem(Shape::Video, 200, 1);
