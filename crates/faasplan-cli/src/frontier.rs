@@ -17,7 +17,7 @@ use faasplan_core::solve::{self, SolveSettings};
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
-use crate::progress::{Progress, emit};
+use crate::progress::{Ticker, emit};
 use crate::settings_args::{BoundNeed, SettingsArgs};
 
 pub use chart::{ChartView, draw_frontier};
@@ -55,7 +55,7 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
     let base = args.input.project.is_some().then_some(&project.settings);
     let resolved = args.settings.resolve(base, BoundNeed::Optional)?;
     project.settings = resolved.settings;
-    let mut progress = Progress::new();
+    let mut progress = Ticker::new();
     let prepared = pipeline::prepare(&project)?;
     let sampled_s = progress.elapsed_s();
     let frontier = pipeline::frontier(&prepared, |points, nodes| {

@@ -45,7 +45,7 @@ mod antichain;
 mod bounds;
 mod eval;
 pub mod frontier;
-mod prepared;
+mod precomputed;
 mod search;
 #[doc(hidden)]
 pub mod synthetic;
@@ -57,8 +57,8 @@ pub(crate) use eval::expected_cost as plan_expected_cost;
 pub(crate) use eval::latencies as workflow_latencies;
 pub use eval::{PlanEval, evaluate};
 
-pub(crate) use prepared::{Prepared, validate};
-pub(crate) use search::{Goal, Limits, Search, below};
+pub(crate) use precomputed::{Precomputed, validate};
+pub(crate) use search::{Caps, Goal, Search, below};
 
 use crate::problem::SampledProblem;
 use crate::settings::Bound;
@@ -121,6 +121,9 @@ pub enum SolveError {
     /// The bound is NaN or negative.
     #[error("bound {0} must be a non-negative number")]
     Bound(f64),
+    /// The frontier's least latency step is negative or not finite.
+    #[error("min_step_s {0} must be a non-negative finite number")]
+    MinStep(f64),
 }
 
 /// Settings of one solve.
@@ -206,9 +209,9 @@ pub struct Solution {
     pub stats: Stats,
 }
 
-/// Progress after a [`Solver::step`].
+/// SolveProgress after a [`Solver::step`].
 #[derive(Clone, Debug, PartialEq)]
-pub enum Progress {
+pub enum SolveProgress {
     /// More work remains.
     Running {
         /// Nodes so far.
@@ -230,7 +233,8 @@ pub fn solve(problem: &SampledProblem, settings: SolveSettings) -> Result<Soluti
 
 fn solve_with(mut s: Solver<'_>, max_nodes: Option<u64>) -> Solution {
     let max = max_nodes.unwrap_or(u64::MAX);
-    while let Progress::Running { nodes } = s.step(max.saturating_sub(s.nodes()).min(1 << 20)) {
+    while let SolveProgress::Running { nodes } = s.step(max.saturating_sub(s.nodes()).min(1 << 20))
+    {
         if nodes >= max {
             break;
         }
@@ -238,8 +242,8 @@ fn solve_with(mut s: Solver<'_>, max_nodes: Option<u64>) -> Solution {
     s.solution()
 }
 
-fn limits(lat_max: f64, costq_max: f64, mean_max: f64) -> Limits {
-    Limits {
+fn limits(lat_max: f64, costq_max: f64, mean_max: f64) -> Caps {
+    Caps {
         lat_max,
         costq_max,
         mean_max,

@@ -18,7 +18,7 @@ use super::eval::latencies;
 use crate::problem::SampledProblem;
 
 /// Precomputed tables for one problem.
-pub(crate) struct Prepared<'p> {
+pub(crate) struct Precomputed<'p> {
     pub p: &'p SampledProblem,
     pub k: usize,
     pub n: usize,
@@ -108,7 +108,7 @@ pub(crate) fn validate(p: &SampledProblem, per_sample_cost: bool) -> Result<(), 
     Ok(())
 }
 
-impl<'p> Prepared<'p> {
+impl<'p> Precomputed<'p> {
     /// Builds the tables; `per_sample_cost` enables per-sample cost bounds and dominance.
     pub(crate) fn new(p: &'p SampledProblem, per_sample_cost: bool) -> Self {
         let k = p.stages.len();
@@ -159,7 +159,7 @@ impl<'p> Prepared<'p> {
         for (d, &i) in p.topo.iter().enumerate() {
             depth_of[i] = d;
         }
-        Prepared {
+        Precomputed {
             p,
             depth_of,
             slot_of,

@@ -8,7 +8,7 @@ use faasplan_core::problem::SampledProblem;
 use faasplan_core::settings::{Bound, CostKind};
 use faasplan_core::solve::synthetic::{Shape, Small, problem, small};
 use faasplan_core::solve::{
-    Plan, PlanEval, Planner, Progress, SolveSettings, Solver, Status, evaluate, solve,
+    Plan, PlanEval, Planner, SolveProgress, SolveSettings, Solver, Status, evaluate, solve,
 };
 use proptest::prelude::*;
 
@@ -456,7 +456,7 @@ fn stepping_in_small_budgets_gives_the_same_answer_as_one_solve() {
             max_nodes: None,
         };
         let mut s = Solver::new(&p, settings.clone()).unwrap();
-        while let Progress::Running { .. } = s.step(3) {}
+        while let SolveProgress::Running { .. } = s.step(3) {}
         let stepped = s.solution();
         let whole = solve(&p, settings).unwrap();
         assert_eq!(format!("{stepped:?}"), format!("{whole:?}"));
