@@ -26,6 +26,7 @@ pub mod rng;
 pub mod sampling;
 pub mod settings;
 pub mod solve;
+pub mod stats;
 
 /// The Pareto frontier lives under [`solve`] (it drives the private search engine);
 /// this path is kept for callers.

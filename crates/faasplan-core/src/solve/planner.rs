@@ -5,7 +5,7 @@
 //! once. Quantile cost bounds need dominance that also compares per-sample costs,
 //! prepared (and the per-sample costs validated) on first use.
 
-use super::prepared::{Prepared, validate, validate_sample_costs};
+use super::precomputed::{Precomputed, validate, validate_sample_costs};
 use super::{Solution, SolveError, SolveSettings, Solver, solve_with};
 use crate::problem::SampledProblem;
 use crate::settings::{Bound, CostKind};
@@ -15,8 +15,8 @@ use std::sync::OnceLock;
 /// A problem prepared for repeated solves.
 pub struct Planner<'p> {
     problem: &'p SampledProblem,
-    mean: Arc<Prepared<'p>>,
-    quantile: OnceLock<Arc<Prepared<'p>>>,
+    mean: Arc<Precomputed<'p>>,
+    quantile: OnceLock<Arc<Precomputed<'p>>>,
 }
 
 impl<'p> Planner<'p> {
@@ -25,12 +25,12 @@ impl<'p> Planner<'p> {
         validate(problem, false)?;
         Ok(Planner {
             problem,
-            mean: Arc::new(Prepared::new(problem, false)),
+            mean: Arc::new(Precomputed::new(problem, false)),
             quantile: OnceLock::new(),
         })
     }
 
-    pub(crate) fn prepared_for(&self, bound: Bound) -> Result<Arc<Prepared<'p>>, SolveError> {
+    pub(crate) fn prepared_for(&self, bound: Bound) -> Result<Arc<Precomputed<'p>>, SolveError> {
         if let Bound::Cost {
             kind: CostKind::Quantile,
             ..
@@ -40,7 +40,7 @@ impl<'p> Planner<'p> {
                 return Ok(Arc::clone(p));
             }
             validate_sample_costs(self.problem)?;
-            let p = Arc::new(Prepared::new(self.problem, true));
+            let p = Arc::new(Precomputed::new(self.problem, true));
             return Ok(Arc::clone(self.quantile.get_or_init(|| p)));
         }
         Ok(Arc::clone(&self.mean))

@@ -26,7 +26,7 @@ mod node;
 pub(super) use check::Check;
 
 use super::bounds::{row_min, subset_bounds};
-use super::prepared::Prepared;
+use super::precomputed::Precomputed;
 use std::sync::Arc;
 
 /// What the search minimises.
@@ -40,9 +40,10 @@ pub(crate) enum Goal {
     CostQuantile,
 }
 
-/// Inclusive limits a plan must meet (tightened by the incumbent for the objective).
+/// Inclusive caps a plan must meet: guaranteed latency, cost guarantee and expected
+/// cost (the objective's cap tightens with the incumbent).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Limits {
+pub(crate) struct Caps {
     pub lat_max: f64,
     pub costq_max: f64,
     pub mean_max: f64,
@@ -163,9 +164,9 @@ struct Scratch {
 /// parts that change while searching (the reduced problem's tables, the stack of
 /// the current branch, and scratch buffers).
 pub(crate) struct Search<'p> {
-    prep: Arc<Prepared<'p>>,
+    prep: Arc<Precomputed<'p>>,
     goal: Goal,
-    lim: Limits,
+    lim: Caps,
     /// Per-sample costs are tracked (a per-sample cost is bounded or minimised).
     track_cost: bool,
     tables: Tables,
@@ -181,7 +182,7 @@ pub(crate) struct Search<'p> {
 
 impl<'p> Search<'p> {
     /// A search for `goal` under `lim`, starting from the 16 hardest samples.
-    pub(crate) fn new(prep: Arc<Prepared<'p>>, goal: Goal, lim: Limits) -> Self {
+    pub(crate) fn new(prep: Arc<Precomputed<'p>>, goal: Goal, lim: Caps) -> Self {
         let k = prep.k;
         let n = prep.n;
         let first: Vec<u32> = prep.hard.iter().take(16).copied().collect();
@@ -237,7 +238,7 @@ impl<'p> Search<'p> {
     }
 
     /// A fresh search for another goal that starts from this one's samples.
-    pub(crate) fn fork(&self, goal: Goal, lim: Limits) -> Search<'p> {
+    pub(crate) fn fork(&self, goal: Goal, lim: Caps) -> Search<'p> {
         let mut s = Search::new(Arc::clone(&self.prep), goal, lim);
         s.add_samples(&self.tables.subset);
         s.filter();
@@ -251,7 +252,7 @@ impl<'p> Search<'p> {
 
     /// Restarts with new limits and a known lower bound `floor` on the objective
     /// (a plan reaching it ends the search), keeping S; the incumbent is dropped.
-    pub(crate) fn restart(&mut self, lim: Limits, floor: f64) {
+    pub(crate) fn restart(&mut self, lim: Caps, floor: f64) {
         self.floor = floor;
         self.lim = lim;
         self.inc = None;

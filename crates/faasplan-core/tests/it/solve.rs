@@ -10,7 +10,7 @@ use faasplan_core::problem::SampledProblem;
 use faasplan_core::settings::{Bound, CostKind};
 use faasplan_core::solve::synthetic::{Shape, Small, problem, small};
 use faasplan_core::solve::{
-    Plan, PlanEval, Planner, Progress, SolveSettings, Solver, Status, evaluate, solve,
+    Plan, PlanEval, Planner, SolveProgress, SolveSettings, Solver, Status, evaluate, solve,
 };
 use proptest::prelude::*;
 
@@ -134,9 +134,9 @@ fn check_bound_with(
             max_usd,
             kind: CostKind::Quantile,
         } => (
-            Box::new(move |e: &PlanEval| e.cost_quantile_usd <= max_usd),
+            Box::new(move |e: &PlanEval| e.guaranteed_cost_usd <= max_usd),
             |e| e.guaranteed_latency_s,
-            |e| e.cost_quantile_usd,
+            |e| e.guaranteed_cost_usd,
         ),
     };
     match min_by(plans, &feasible, objective) {
@@ -228,7 +228,7 @@ fn bounds_to_try(plans: &[(Plan, PlanEval)]) -> Vec<Bound> {
     }
     if let Some((_, e)) = plans.first() {
         b.push(Bound::Cost {
-            max_usd: e.cost_quantile_usd,
+            max_usd: e.guaranteed_cost_usd,
             kind: CostKind::Quantile,
         });
     }
@@ -500,7 +500,7 @@ fn stepping_in_small_budgets_gives_the_same_answer_as_one_solve() {
             max_nodes: None,
         };
         let mut s = Solver::new(&p, settings.clone()).unwrap();
-        while let Progress::Running { .. } = s.step(3) {}
+        while let SolveProgress::Running { .. } = s.step(3) {}
         let stepped = s.solution();
         let whole = solve(&p, settings).unwrap();
         assert_eq!(format!("{stepped:?}"), format!("{whole:?}"));

@@ -2,7 +2,7 @@
 
 use super::{Frontier, FrontierPoint, FrontierSettings};
 use crate::problem::SampledProblem;
-use crate::solve::{Goal, Limits, Plan, Prepared, Search, SolveError, below, validate};
+use crate::solve::{Caps, Goal, Plan, Precomputed, Search, SolveError, below, validate};
 use std::sync::Arc;
 
 /// Progress after a [`FrontierBuilder::step`].
@@ -34,12 +34,12 @@ pub struct FrontierBuilder<'p> {
 
 const INF: f64 = f64::INFINITY;
 
-fn lim(lat_max: f64) -> Limits {
+fn lim(lat_max: f64) -> Caps {
     lim_cost(lat_max, INF)
 }
 
-fn lim_cost(lat_max: f64, mean_max: f64) -> Limits {
-    Limits {
+fn lim_cost(lat_max: f64, mean_max: f64) -> Caps {
+    Caps {
         lat_max,
         costq_max: INF,
         mean_max,
@@ -54,7 +54,7 @@ impl<'p> FrontierBuilder<'p> {
     ) -> Result<Self, SolveError> {
         settings.validate()?;
         validate(problem, false)?;
-        let prep = Arc::new(Prepared::new(problem, false));
+        let prep = Arc::new(Precomputed::new(problem, false));
         Ok(FrontierBuilder {
             problem,
             settings,

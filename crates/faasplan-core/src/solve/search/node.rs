@@ -1,7 +1,7 @@
 //! One node of the search: entering a level, trying a candidate, handling a leaf.
 
 use super::{Check, Goal, Search, State, slack};
-use crate::solve::eval::guarantee;
+use crate::stats::guarantee;
 
 impl Search<'_> {
     fn list(&self, d: usize) -> &[u32] {
