@@ -9,15 +9,17 @@
 //! with every core.
 //!
 //! ```sh
-//! cargo bench -p faasplan-core --bench scaling                # every case
-//! cargo bench -p faasplan-core --bench scaling -- fanout/32   # cases whose name contains it
+//! cargo bench -p faasplan-core --features parallel --bench scaling               # every case
+//! cargo bench -p faasplan-core --features parallel --bench scaling -- fanout/32  # names containing it
 //! ```
 //! `SCALING_LIMIT_S` sets the frontier's time limit (default 60 s).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
 use faasplan_core::settings::Bound;
-use faasplan_core::solve::frontier::{FrontierBuilder, FrontierProgress, FrontierSettings};
+use faasplan_core::solve::frontier::{
+    FrontierBuilder, FrontierProgress, FrontierSettings, ResolutionBuilder, ResolutionProgress,
+};
 use faasplan_core::solve::synthetic::{Topology, scaled};
 use faasplan_core::solve::{Planner, SolveSettings};
 use std::time::{Duration, Instant};
@@ -68,6 +70,17 @@ fn cases() -> Vec<Case> {
     v
 }
 
+fn threads() -> usize {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::current_num_threads()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        1
+    }
+}
+
 fn peak_rss_mb() -> f64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     s.lines()
@@ -116,18 +129,53 @@ fn run_case(c: &Case, limit: Duration) {
             hardest = hardest.max(times[2]);
         }
     }
+    // The resolution-bounded frontier at 500 positions: one thread, then every core.
+    let t1 = Instant::now();
+    let mut rb = ResolutionBuilder::new(&p, 500).unwrap();
+    let mut res_done = false;
+    while t1.elapsed() < limit {
+        if rb.step(1) == ResolutionProgress::Finished {
+            res_done = true;
+            break;
+        }
+    }
+    let res_single = t1.elapsed();
+    let res_points = rb.result().frontier().points.len();
+    let res = if res_done {
+        format!("{:.0} ms ({} points)", ms(res_single), res_points)
+    } else {
+        format!("> {:.0} s (stopped)", limit.as_secs_f64())
+    };
+    #[cfg(feature = "parallel")]
+    let res_par = if res_done {
+        let t2 = Instant::now();
+        let par = ResolutionBuilder::new(&p, 500).unwrap().run_parallel();
+        let d = t2.elapsed();
+        assert_eq!(
+            par,
+            rb.result(),
+            "parallel answers differ from single-threaded"
+        );
+        format!("{:.0} ms", ms(d))
+    } else {
+        "—".to_string()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let res_par = "(feature off)".to_string();
     let frontier = if finished {
         format!("{:.0} ms", ms(frontier_t))
     } else {
         format!("> {:.0} s (stopped)", limit.as_secs_f64())
     };
     println!(
-        "| {} | {:.2} ms | {} | {} | {} | {:.0} MB |",
+        "| {} | {:.2} ms | {} | {} | {} | {} | {} | {:.0} MB |",
         c.name(),
         ms(hardest),
         frontier,
         f.points.len(),
         nodes,
+        res,
+        res_par,
         peak_rss_mb()
     );
 }
@@ -151,9 +199,10 @@ fn main() {
         .collect();
     let exe = std::env::current_exe().unwrap();
     println!(
-        "| case | one bound (median, hardest of 3) | exact frontier | points | nodes | peak RSS |"
+        "| case | one bound (median, hardest of 3) | exact frontier | points | nodes | 500 positions, 1 thread | 500 positions, {} threads | peak RSS |",
+        threads()
     );
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for c in cases() {
         let name = c.name();
         if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {

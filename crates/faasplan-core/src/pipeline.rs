@@ -62,6 +62,12 @@ pub struct Prepared {
 /// Checks the project, fits its models and samples the problem.
 pub fn prepare(project: &Project) -> Result<Prepared, PipelineError> {
     let dag = project.workflow.validate()?;
+    // Refuse a workflow the solver cannot take before fitting and sampling allocate
+    // its tables (16 bytes per stage, configuration and sample).
+    let k = project.workflow.stages.len();
+    if k > solve::MAX_STAGES {
+        return Err(SolveError::StageCount(k).into());
+    }
     project.platform.validate()?;
     project.settings.validate()?;
     let model = fit_workflow(&project.workflow, &dag, &project.profiles)?;

@@ -70,6 +70,9 @@ pub struct Plan {
     pub choice: Vec<u32>,
 }
 
+/// Most stages the solver takes (stage sets are `u64` bit sets).
+pub const MAX_STAGES: usize = 64;
+
 /// A problem the solver cannot work on (checked once, at construction).
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum SolveError {
