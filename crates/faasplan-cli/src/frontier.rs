@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use faasplan_core::frontier::ResolutionBuilder;
-use faasplan_core::pipeline::{self, Prepared};
+use faasplan_core::pipeline::{FrontierRun, Preparation, Prepared, RunProgress};
 use faasplan_core::solve::{self, SolveSettings};
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
-use crate::progress::{Ticker, emit};
+use crate::progress::{Ticker, describe, emit};
 use crate::settings_args::{BoundNeed, SettingsArgs};
 
 pub use chart::{ChartView, draw_frontier};
@@ -55,6 +55,11 @@ enum Format {
     Csv,
 }
 
+/// Sampled table rows between two progress updates.
+const SAMPLE_ROWS_PER_STEP: usize = 16;
+/// Search nodes between two progress updates.
+const NODES_PER_STEP: u64 = 1 << 16;
+
 /// Computes the frontier and writes it out.
 pub fn run(args: &FrontierArgs) -> Result<Outcome> {
     let mut project = input::load(&args.input)?;
@@ -62,7 +67,15 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
     let resolved = args.settings.resolve(base, BoundNeed::Optional)?;
     project.settings = resolved.settings;
     let mut progress = Ticker::new();
-    let prepared = pipeline::prepare(&project)?;
+    let mut preparation = Preparation::new(&project)?;
+    loop {
+        match preparation.step(SAMPLE_ROWS_PER_STEP)? {
+            RunProgress::Finished => break,
+            p if !args.quiet => progress.tick(|| describe(&p)),
+            _ => {}
+        }
+    }
+    let prepared = preparation.finish()?;
     let sampled_s = progress.elapsed_s();
     let frontier = match args.positions {
         Some(n) => {
@@ -70,11 +83,17 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
                 .context("--positions: the resolution-bounded frontier")?;
             b.run_parallel().frontier()
         }
-        None => pipeline::frontier(&prepared, |points, nodes| {
-            if !args.quiet {
-                progress.tick(|| format!("frontier: {points} points, {nodes} nodes"));
+        None => {
+            let mut sweep = FrontierRun::new(&prepared)?;
+            loop {
+                match sweep.step(NODES_PER_STEP) {
+                    RunProgress::Finished => break,
+                    p if !args.quiet => progress.tick(|| describe(&p)),
+                    _ => {}
+                }
             }
-        })?,
+            sweep.finish()
+        }
     };
     progress.finish();
     let chosen = match resolved.bound {

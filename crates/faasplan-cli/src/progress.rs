@@ -73,3 +73,16 @@ pub fn emit(text: &str) -> anyhow::Result<()> {
         _ => Ok(()),
     }
 }
+
+/// The text of a run's progress line.
+pub fn describe(p: &faasplan_core::pipeline::RunProgress) -> String {
+    use faasplan_core::pipeline::RunProgress;
+    match *p {
+        RunProgress::Fitting { done, total } => format!("fitting: {done}/{total} stages"),
+        RunProgress::Sampling { done, total } => format!("sampling: {done}/{total} rows"),
+        RunProgress::Frontier { points, nodes } => {
+            format!("frontier: {points} points, {nodes} nodes")
+        }
+        RunProgress::Finished => "done".to_string(),
+    }
+}

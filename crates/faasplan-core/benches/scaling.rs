@@ -21,7 +21,7 @@ use faasplan_core::solve::frontier::{
     FrontierBuilder, FrontierProgress, FrontierSettings, ResolutionBuilder, ResolutionProgress,
 };
 use faasplan_core::solve::synthetic::{Topology, scaled};
-use faasplan_core::solve::{Planner, SolveSettings};
+use faasplan_core::solve::{Planner, SolveProgress, SolveSettings};
 use std::time::{Duration, Instant};
 
 struct Case {
@@ -110,25 +110,37 @@ fn run_case(c: &Case, limit: Duration) {
     let nodes = b.nodes();
     let lats: Vec<f64> = f.points.iter().map(|x| x.guaranteed_latency_s).collect();
     let planner = Planner::new(&p).unwrap();
-    let mut hardest = Duration::ZERO;
+    // One bound: the hardest median of 5 at three frontier latencies; a solve still
+    // running at the time limit is reported as such.
+    let mut hardest: Option<Duration> = Some(Duration::ZERO);
     if !lats.is_empty() {
-        for q in [0.1, 0.5, 0.9] {
+        'q: for q in [0.1, 0.5, 0.9] {
             let max_s = lats[((lats.len() - 1) as f64 * q) as usize];
-            let mut times: Vec<Duration> = (0..5)
-                .map(|_| {
-                    let t = Instant::now();
-                    let s = SolveSettings {
-                        bound: Bound::Latency { max_s },
-                        max_nodes: None,
-                    };
-                    std::hint::black_box(planner.solve(s).unwrap());
-                    t.elapsed()
-                })
-                .collect();
+            let mut times = Vec::new();
+            for _ in 0..5 {
+                let t = Instant::now();
+                let s = SolveSettings {
+                    bound: Bound::Latency { max_s },
+                    max_nodes: None,
+                };
+                let mut solver = planner.solver(s).unwrap();
+                while let SolveProgress::Running { .. } = solver.step(20_000) {
+                    if t.elapsed() > limit {
+                        hardest = None;
+                        break 'q;
+                    }
+                }
+                std::hint::black_box(solver.solution());
+                times.push(t.elapsed());
+            }
             times.sort();
-            hardest = hardest.max(times[2]);
+            hardest = hardest.map(|h| h.max(times[2]));
         }
     }
+    let one = match hardest {
+        Some(h) => format!("{:.2} ms", ms(h)),
+        None => format!("> {:.0} s (stopped)", limit.as_secs_f64()),
+    };
     // The resolution-bounded frontier at 500 positions: one thread, then every core.
     let t1 = Instant::now();
     let mut rb = ResolutionBuilder::new(&p, 500).unwrap();
@@ -168,9 +180,9 @@ fn run_case(c: &Case, limit: Duration) {
         format!("> {:.0} s (stopped)", limit.as_secs_f64())
     };
     println!(
-        "| {} | {:.2} ms | {} | {} | {} | {} | {} | {:.0} MB |",
+        "| {} | {} | {} | {} | {} | {} | {} | {:.0} MB |",
         c.name(),
-        ms(hardest),
+        one,
         frontier,
         f.points.len(),
         nodes,

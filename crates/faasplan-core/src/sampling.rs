@@ -194,12 +194,15 @@ impl Partial {
     }
 }
 
-/// Resumable sampler of a [`SampledProblem`].
+/// Resumable sampler of a [`SampledProblem`]. It keeps its own copy of the stage
+/// models and of the DAG's parents and order (a few kB), so a run that owns the
+/// fitted model can hold a sampler beside it.
 pub struct Sampler<'a> {
     workflow: &'a Workflow,
-    model: &'a WorkflowModel,
+    model: WorkflowModel,
     platform: &'a Platform,
-    dag: &'a Dag,
+    parents: Vec<Vec<usize>>,
+    topo: Vec<usize>,
     n_samples: usize,
     percentile: f64,
     alpha: f64,
@@ -213,8 +216,8 @@ impl<'a> Sampler<'a> {
     /// Prepares the candidates, contexts and random draws.
     pub fn new(
         workflow: &'a Workflow,
-        dag: &'a Dag,
-        model: &'a WorkflowModel,
+        dag: &Dag,
+        model: &WorkflowModel,
         platform: &'a Platform,
         settings: &PlanSettings,
     ) -> Result<Self, SamplingError> {
@@ -257,9 +260,10 @@ impl<'a> Sampler<'a> {
         let total = stages.iter().map(Partial::rows).sum();
         Ok(Sampler {
             workflow,
-            model,
+            model: model.clone(),
             platform,
-            dag,
+            parents: dag.parents.clone(),
+            topo: dag.topo.clone(),
             n_samples: n,
             percentile: settings.percentile,
             alpha: settings.alpha,
@@ -355,8 +359,8 @@ impl<'a> Sampler<'a> {
         Ok(SampledProblem {
             n_samples: n,
             stages: tables,
-            parents: self.dag.parents.clone(),
-            topo: self.dag.topo.clone(),
+            parents: self.parents,
+            topo: self.topo,
             concurrency_limit: Some(self.platform.concurrency_limit),
             percentile: self.percentile,
             allowed_violations: (self.alpha * n as f64).floor() as usize,
