@@ -8,7 +8,7 @@
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use faasplan_core::pipeline::Limits;
-use faasplan_core::settings::{Bound, CostKind, PlanSettings, SampleCount};
+use faasplan_core::settings::{Bound, CostKind, PlanSettings, SampleCount, TOLERANCE};
 
 /// Flags that set the bound, the guarantee and the sampling.
 #[derive(Args, Debug, Clone, Default)]
@@ -28,15 +28,18 @@ pub struct SettingsArgs {
     /// Confidence 1 − δ that the guarantee holds, as a fraction (0.999) or a percentage (99.9) [default: 0.999].
     #[arg(long, value_name = "C")]
     pub confidence: Option<f64>,
-    /// Allowed empirical violation α, a fraction in [0, 1 − percentile) [default: 0].
+    /// Target share a/N of planning samples allowed over the bound, in [0, 1 − percentile]; 0 = automatic, 0.6·(1 − percentile) [default: 0].
     #[arg(long, value_name = "A")]
     pub alpha: Option<f64>,
     /// Seed of every random draw [default: 1].
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-    /// Number of Monte Carlo samples [default: ceil(ln(|X|/δ) / (2(1 − q − α)²))].
+    /// Number of planning samples N [default: the KL-Chernoff size at which the binomial allowance reaches α·N, within the memory limit].
     #[arg(long, value_name = "N")]
     pub samples: Option<usize>,
+    /// Number of fresh samples the chosen plan is certified on [default: enough for a certified quantile within 10% of 1 − percentile].
+    #[arg(long, value_name = "M")]
+    pub fresh_samples: Option<usize>,
     /// Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit].
     #[arg(long, value_name = "N")]
     pub max_nodes: Option<u64>,
@@ -128,10 +131,10 @@ impl SettingsArgs {
         }
         if let Some(a) = self.alpha {
             let limit = 1.0 - s.percentile;
-            if !(a >= 0.0 && a < limit) {
-                bail!("--alpha: {a} is not in [0, 1 - percentile) = [0, {limit})");
+            if !(a >= 0.0 && a <= limit * (1.0 + TOLERANCE)) {
+                bail!("--alpha: {a} is not in [0, 1 - percentile] = [0, {limit}]");
             }
-            s.alpha = a;
+            s.alpha = a.min(limit);
         }
         if let Some(seed) = self.seed {
             s.seed = seed;
@@ -141,6 +144,12 @@ impl SettingsArgs {
                 bail!("--samples: 0 samples: give at least 1");
             }
             s.samples = SampleCount::Fixed(n);
+        }
+        if let Some(m) = self.fresh_samples {
+            if m == 0 {
+                bail!("--fresh-samples: 0 samples: give at least 1");
+            }
+            s.fresh_samples = SampleCount::Fixed(m);
         }
         if let Some(0) = self.max_nodes {
             bail!("--max-nodes: 0 nodes: give at least 1");
