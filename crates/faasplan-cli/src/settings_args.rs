@@ -178,3 +178,97 @@ pub fn describe_bound(b: &Bound) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faasplan_core::sampling::{design, fresh_sample_count};
+    use proptest::prelude::*;
+
+    /// Any f64, with the edges and the values that broke before weighted in.
+    fn any_f64() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            Just(0.0),
+            Just(-0.0),
+            Just(1.0),
+            Just(100.0),
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(f64::MIN_POSITIVE),
+            Just(1.0 - 0.95),
+            Just(0.05),
+            Just(0.049),
+            Just(0.999),
+            Just(99.9),
+            Just(99.99999),
+            Just(1e-300),
+            any::<f64>(),
+            0.0f64..1.0,
+            1.0f64..100.0,
+        ]
+    }
+
+    fn any_count() -> impl Strategy<Value = usize> {
+        prop_oneof![
+            Just(0usize),
+            Just(1),
+            Just(usize::MAX),
+            Just(usize::MAX / 16 + 1),
+            1usize..100_000_000,
+            any::<usize>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// --percentile, --confidence, --alpha and --samples (and --fresh-samples) never
+        /// panic: every combination is either refused with a message naming a flag or a
+        /// setting, or gives a sample design within the memory limits.
+        #[test]
+        fn the_four_settings_never_panic(
+            percentile in proptest::option::of(any_f64()),
+            confidence in proptest::option::of(any_f64()),
+            alpha in proptest::option::of(any_f64()),
+            samples in proptest::option::of(any_count()),
+            fresh in proptest::option::of(any_count()),
+            ln_space in 0.0f64..200.0,
+            rows in 1usize..100_000,
+        ) {
+            let args = SettingsArgs {
+                latency_bound: Some(60.0),
+                cost_bound: None,
+                cost_kind: None,
+                percentile,
+                confidence,
+                alpha,
+                seed: None,
+                samples,
+                fresh_samples: fresh,
+                max_nodes: None,
+            };
+            match args.resolve(None, BoundNeed::Required) {
+                Err(e) => {
+                    let msg = e.to_string();
+                    prop_assert!(msg.contains("--") || msg.contains("settings."), "{msg}");
+                }
+                Ok(r) => {
+                    match design(&r.settings, ln_space, rows) {
+                        Ok(d) => {
+                            prop_assert!(d.n_samples >= 1 && d.allowed_violations < d.n_samples);
+                            prop_assert!(
+                                d.n_samples as u64 * rows as u64 * 16
+                                    <= faasplan_core::sampling::TABLE_BUDGET_BYTES
+                            );
+                        }
+                        Err(e) => prop_assert!(e.to_string().contains("`samples`"), "{e}"),
+                    }
+                    match fresh_sample_count(&r.settings) {
+                        Ok(m) => prop_assert!(m >= 1),
+                        Err(e) => prop_assert!(e.to_string().contains("`fresh_samples`"), "{e}"),
+                    }
+                }
+            }
+        }
+    }
+}

@@ -533,3 +533,50 @@ fn plan_with_a_cost_bound_minimises_latency_within_it() {
     let totals = report.totals.expect("a plan");
     assert!(totals.cost_q_usd <= 0.008, "{}", totals.cost_q_usd);
 }
+
+#[test]
+fn edge_settings_plan_or_refuse_without_panicking() {
+    // α = 1 − q exactly (1 − 0.95 > 0.05 in floating point) plans.
+    let o = run(
+        &[
+            "plan",
+            "--latency-bound",
+            "60",
+            "--alpha",
+            "0.05",
+            "--samples",
+            "3000",
+        ],
+        &ml(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // P99.9 plans natively with the default sample design.
+    let o = run(
+        &["plan", "--latency-bound", "60", "--percentile", "99.9"],
+        &ml(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = from_json(&stdout(&o)).unwrap();
+    let c = r.guarantee.unwrap().certificate.unwrap();
+    assert_eq!(c.meets_bound, Some(true));
+    assert!(stderr(&o).contains("P99.9 ≤"), "{}", stderr(&o));
+    // Requests over the memory limit are refused, naming the setting.
+    for (flag, name) in [
+        ("--samples", "`samples`"),
+        ("--fresh-samples", "`fresh_samples`"),
+    ] {
+        let o = run(
+            &[
+                "plan",
+                "--latency-bound",
+                "60",
+                flag,
+                "18446744073709551615",
+            ],
+            &ml(),
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(stderr(&o).contains(name), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    }
+}
