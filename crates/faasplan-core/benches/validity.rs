@@ -66,6 +66,13 @@ fn setup(name: &'static str, (wf, pf): (&str, &str)) -> Setup {
 }
 
 fn prepared(s: &Setup, settings: &PlanSettings) -> Prepared {
+    try_prepared(s, settings).expect("samples")
+}
+
+fn try_prepared(
+    s: &Setup,
+    settings: &PlanSettings,
+) -> Result<Prepared, faasplan_core::sampling::SamplingError> {
     let dag = s.project.workflow.validate().expect("valid");
     let problem = build_problem(
         &s.project.workflow,
@@ -73,13 +80,12 @@ fn prepared(s: &Setup, settings: &PlanSettings) -> Prepared {
         &s.model,
         &s.project.platform,
         settings,
-    )
-    .expect("samples");
-    Prepared {
+    )?;
+    Ok(Prepared {
         dag,
         model: s.model.clone(),
         problem,
-    }
+    })
 }
 
 fn configs(r: &PlanReport) -> Vec<Config> {
@@ -222,14 +228,7 @@ fn compare(s: &Setup, q: f64, seeds: u64) {
         .map(|st| (candidates(st, &s.project.platform).len() as f64).ln())
         .sum();
     let n_old = ((ln_x - 0.001f64.ln()) / (2.0 * eps * eps)).ceil() as usize;
-    let rows: usize = s
-        .project
-        .workflow
-        .stages
-        .iter()
-        .map(|st| candidates(st, &s.project.platform).len())
-        .sum();
-    let old_fits = (n_old * rows * 16) as u64 <= 2 << 30;
+    let mut old_fits = true;
     for &b in &bs {
         let (mut new_cost, mut new_ok, mut old_cost, mut old_ok) = (0.0, 0u64, 0.0, 0u64);
         for seed in 1..=seeds {
@@ -256,7 +255,10 @@ fn compare(s: &Setup, q: f64, seeds: u64) {
                     samples: SampleCount::Fixed(n_old),
                     ..p.settings.clone()
                 };
-                let mut prep = prepared(s, &old);
+                let Ok(mut prep) = try_prepared(s, &old) else {
+                    old_fits = false;
+                    continue;
+                };
                 prep.problem.allowed_violations = 0;
                 let sol = solve(
                     &prep.problem,
@@ -284,7 +286,7 @@ fn compare(s: &Setup, q: f64, seeds: u64) {
         let old = if old_fits {
             fmt(old_cost, old_ok)
         } else {
-            format!("does not fit (N = {n_old})")
+            format!("refused: N = {n_old} over the 1 GiB table limit")
         };
         let delta = if old_ok > 0 && new_ok > 0 {
             format!(
