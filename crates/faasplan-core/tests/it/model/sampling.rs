@@ -6,8 +6,8 @@ use faasplan_core::model::fit_workflow;
 use faasplan_core::platform::{Platform, Preset};
 use faasplan_core::problem::SampledProblem;
 use faasplan_core::sampling::{
-    Progress, Sampler, SamplingError, TABLE_BUDGET_BYTES, build_problem, candidates, design,
-    evaluate_fresh, fresh_sample_count,
+    Sampler, SamplingError, SamplingProgress, TABLE_BUDGET_BYTES, build_problem, candidates,
+    design, evaluate_fresh, fresh_sample_count,
 };
 use faasplan_core::settings::{PlanSettings, SampleCount};
 
@@ -191,7 +191,7 @@ fn stepping_in_small_budgets_gives_the_same_problem() {
     let plat = platform();
     let mut sampler = Sampler::new(&w.workflow, &w.dag, &m, &plat, &s).unwrap();
     let mut last = 0;
-    while let Progress::Running { done, total } = sampler.step(7) {
+    while let SamplingProgress::Running { done, total } = sampler.step(7) {
         assert!(done > last && done < total);
         last = done;
     }
