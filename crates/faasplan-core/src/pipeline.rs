@@ -5,8 +5,9 @@
 //! on a fresh, independent sample set and, when the certificate fails, tightens
 //! the allowance and solves again ([`solve_certified`]); [`report`] turns a plan
 //! into the exported [`PlanReport`]: its figures on the planning samples, the
-//! same figures on the fresh samples (out of sample) and its certificate. The CLI and the browser worker both go through these
-//! functions, so the same inputs and seed give the same bytes in both.
+//! same figures on the fresh samples (out of sample) and its certificate. The
+//! CLI and the browser worker both go through these functions, so the same
+//! inputs and seed give the same bytes in both.
 //!
 //! # Driving a run step by step
 //!
