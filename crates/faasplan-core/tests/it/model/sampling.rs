@@ -341,3 +341,51 @@ fn table_latencies_equal_stage_samples_from_the_documented_streams() {
         }
     }
 }
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn streamed_fresh_evaluation_does_not_depend_on_where_chunks_end() {
+    // Each stage draws its own stream in order, 4,096 samples at a time: a longer
+    // fresh set starts with exactly the shorter one's values, across chunk boundaries.
+    let w = video();
+    let m = fit_workflow(&w.workflow, &w.dag, &w.profiles).unwrap();
+    let plan: Vec<Config> = w
+        .workflow
+        .stages
+        .iter()
+        .map(|s| candidates(s, &platform())[3])
+        .collect();
+    let with = |n: usize| PlanSettings {
+        fresh_samples: SampleCount::Fixed(n),
+        ..settings(100, 5)
+    };
+    let short = evaluate_fresh(&w.workflow, &w.dag, &m, &platform(), &with(5_000), &plan).unwrap();
+    let long = evaluate_fresh(&w.workflow, &w.dag, &m, &platform(), &with(9_001), &plan).unwrap();
+    assert_eq!(short.latency_s.len(), 5_000);
+    assert_eq!(long.latency_s.len(), 9_001);
+    assert_eq!(short.latency_s[..], long.latency_s[..5_000]);
+    assert_eq!(short.cost_usd[..], long.cost_usd[..5_000]);
+    // And it is the unchunked computation: each stage's whole stream sampled in order
+    // (video is a chain 0 → 1 → 2 → 3 with a shortcut 1 → 3, so the longest path is
+    // the sum of the four stage latencies, added in that order).
+    use faasplan_core::model::DRAWS;
+    use faasplan_core::rng;
+    use faasplan_core::sampling::FRESH_STREAM_BASE;
+    let p = platform();
+    let per_stage: Vec<Vec<f64>> = (0..plan.len())
+        .map(|i| {
+            let mut r = rng::stream(5, FRESH_STREAM_BASE + i as u64);
+            let vcpu = f64::from(plan[i].memory_mb) / p.mb_per_vcpu;
+            (0..9_001)
+                .map(|_| {
+                    let u: [f64; DRAWS] = std::array::from_fn(|_| rng::uniform(&mut r));
+                    m.stages[i].sample(plan[i], None, vcpu, &u).latency_s
+                })
+                .collect()
+        })
+        .collect();
+    for s in [0, 4_095, 4_096, 4_097, 8_191, 8_192, 9_000] {
+        let want = ((per_stage[0][s] + per_stage[1][s]) + per_stage[2][s]) + per_stage[3][s];
+        assert_eq!(long.latency_s[s], want, "sample {s}");
+    }
+}
