@@ -1,7 +1,8 @@
 //! Statistics of samples and the guarantee they rest on.
 //!
 //! [`empirical`]: nearest-rank quantiles, the guarantee (the `(a + 1)`-th largest
-//! value) and the allowed violations `⌊αN⌋`, the one copy every module uses.
+//! value) and `⌊αN⌋` (for a fixed violation share α, as the baselines and the report of
+//! a given α use it; the planner's allowance is the binomial one, [`binomial::allowance`]).
 //!
 //! [`binomial`]: exact binomial tails in log space (no overflow for N up to 10⁷ and
 //! beyond), the violation allowance of a sample-average approximation, the

@@ -6,8 +6,8 @@ use faasplan_core::model::fit_workflow;
 use faasplan_core::platform::{Platform, Preset};
 use faasplan_core::problem::SampledProblem;
 use faasplan_core::sampling::{
-    Sampler, SamplingError, SamplingProgress, build_problem, candidates, evaluate_fresh,
-    sample_count,
+    Sampler, SamplingError, SamplingProgress, TABLE_BUDGET_BYTES, build_problem, candidates,
+    design, evaluate_fresh, fresh_sample_count,
 };
 use faasplan_core::settings::{PlanSettings, SampleCount};
 
@@ -33,15 +33,61 @@ fn problem(w: &Bundled, s: &PlanSettings) -> SampledProblem {
 
 #[test]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
-fn sample_count_follows_the_saa_formula_in_log_space() {
+fn sample_design_is_the_union_bounded_binomial_allowance_in_log_space() {
+    use faasplan_core::stats::binomial::allowance;
     let s = PlanSettings::default();
     let ln_x = 2.0 * 49f64.ln() + 2.0 * 196f64.ln();
-    let want = ((ln_x - 0.001f64.ln()) / (2.0 * 0.05 * 0.05)).ceil() as usize;
-    assert_eq!(sample_count(&s, ln_x), want);
-    assert!((4900..5200).contains(&want), "{want}");
-    // 8 stages × 10⁴ candidates does not overflow.
-    assert!(sample_count(&s, 8.0 * 1e4f64.ln()) < 100_000);
-    assert_eq!(sample_count(&settings(77, 1), 1e9), 77);
+    let d = design(&s, ln_x, 490).unwrap();
+    let risk = 0.001f64.ln() - ln_x;
+    // a is the exact allowance at N, and reaches the default 0.6·ε·N.
+    assert_eq!(
+        Some(d.allowed_violations as u64),
+        allowance(d.n_samples as u64, 0.05, risk)
+    );
+    assert!(d.union_bound);
+    assert!(d.allowed_violations as f64 >= (0.6 * 0.05 * d.n_samples as f64).floor());
+    assert!((4000..7000).contains(&d.n_samples), "{}", d.n_samples);
+    // 8 stages × 10⁴ candidates does not overflow, and P99.9 stays within the memory limit.
+    let big = PlanSettings {
+        percentile: 0.999,
+        ..s.clone()
+    };
+    let d = design(&big, 8.0 * 1e4f64.ln(), 80_000).unwrap();
+    assert!(d.n_samples as u64 * 80_000 * 16 <= TABLE_BUDGET_BYTES);
+    // A fixed N is used as given; over the memory limit it is refused, naming the setting.
+    assert_eq!(design(&settings(77, 1), 1e9, 10).unwrap().n_samples, 77);
+    let err = design(&settings(usize::MAX, 1), 10.0, 10).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SamplingError::Memory {
+                setting: "samples",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("lower `samples`"), "{err}");
+    // α = ε exactly (1 − 0.95 > 0.05 in floating point) neither panics nor overflows.
+    let edge = PlanSettings {
+        alpha: 0.05,
+        ..s.clone()
+    };
+    let d = design(&edge, ln_x, 490).unwrap();
+    assert!(d.n_samples as u64 * 490 * 16 <= TABLE_BUDGET_BYTES && d.n_samples > 100_000);
+    // The fresh sample count: automatic within its range, fixed as given, refused when too large.
+    let m = fresh_sample_count(&s).unwrap();
+    assert!((20_000..100_000).contains(&m), "{m}");
+    let fixed = PlanSettings {
+        fresh_samples: SampleCount::Fixed(usize::MAX),
+        ..s
+    };
+    assert!(
+        fresh_sample_count(&fixed)
+            .unwrap_err()
+            .to_string()
+            .contains("fresh_samples")
+    );
 }
 
 #[test]
@@ -184,13 +230,17 @@ fn candidates_over_the_timeout_are_excluded() {
 
 #[test]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
-fn allowed_violations_is_floor_alpha_n_and_bad_settings_are_rejected() {
+fn allowed_violations_is_the_design_allowance_and_bad_settings_are_rejected() {
     let w = video();
-    let s = PlanSettings {
-        alpha: 0.01,
-        ..settings(250, 1)
-    };
-    assert_eq!(problem(&w, &s).allowed_violations, 2);
+    let s = settings(5000, 1);
+    let p = problem(&w, &s);
+    assert!(
+        p.allowed_violations > 0 && p.allowed_violations < 250,
+        "{}",
+        p.allowed_violations
+    );
+    // Too few samples for any allowance: a = 0.
+    assert_eq!(problem(&w, &settings(250, 1)).allowed_violations, 0);
     let m = fit_workflow(&w.workflow, &w.dag, &w.profiles).unwrap();
     let bad = PlanSettings {
         alpha: 0.2,
@@ -289,5 +339,53 @@ fn table_latencies_equal_stage_samples_from_the_documented_streams() {
                 }
             }
         }
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn streamed_fresh_evaluation_does_not_depend_on_where_chunks_end() {
+    // Each stage draws its own stream in order, 4,096 samples at a time: a longer
+    // fresh set starts with exactly the shorter one's values, across chunk boundaries.
+    let w = video();
+    let m = fit_workflow(&w.workflow, &w.dag, &w.profiles).unwrap();
+    let plan: Vec<Config> = w
+        .workflow
+        .stages
+        .iter()
+        .map(|s| candidates(s, &platform())[3])
+        .collect();
+    let with = |n: usize| PlanSettings {
+        fresh_samples: SampleCount::Fixed(n),
+        ..settings(100, 5)
+    };
+    let short = evaluate_fresh(&w.workflow, &w.dag, &m, &platform(), &with(5_000), &plan).unwrap();
+    let long = evaluate_fresh(&w.workflow, &w.dag, &m, &platform(), &with(9_001), &plan).unwrap();
+    assert_eq!(short.latency_s.len(), 5_000);
+    assert_eq!(long.latency_s.len(), 9_001);
+    assert_eq!(short.latency_s[..], long.latency_s[..5_000]);
+    assert_eq!(short.cost_usd[..], long.cost_usd[..5_000]);
+    // And it is the unchunked computation: each stage's whole stream sampled in order
+    // (video is a chain 0 → 1 → 2 → 3 with a shortcut 1 → 3, so the longest path is
+    // the sum of the four stage latencies, added in that order).
+    use faasplan_core::model::DRAWS;
+    use faasplan_core::rng;
+    use faasplan_core::sampling::FRESH_STREAM_BASE;
+    let p = platform();
+    let per_stage: Vec<Vec<f64>> = (0..plan.len())
+        .map(|i| {
+            let mut r = rng::stream(5, FRESH_STREAM_BASE + i as u64);
+            let vcpu = f64::from(plan[i].memory_mb) / p.mb_per_vcpu;
+            (0..9_001)
+                .map(|_| {
+                    let u: [f64; DRAWS] = std::array::from_fn(|_| rng::uniform(&mut r));
+                    m.stages[i].sample(plan[i], None, vcpu, &u).latency_s
+                })
+                .collect()
+        })
+        .collect();
+    for s in [0, 4_095, 4_096, 4_097, 8_191, 8_192, 9_000] {
+        let want = ((per_stage[0][s] + per_stage[1][s]) + per_stage[2][s]) + per_stage[3][s];
+        assert_eq!(long.latency_s[s], want, "sample {s}");
     }
 }
