@@ -88,7 +88,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
         max_s: args.latency_bounds[0],
     };
     let t = Instant::now();
-    let prepared = pipeline::prepare(&project)?;
+    let prepared = pipeline::prepare(&project).map_err(|e| input::locate(&args.input, e))?;
     let inputs = Inputs::from_project(&project, &prepared);
     let prepare_ms = t.elapsed().as_secs_f64() * 1e3;
     let q_target = baselines::quantile_target(&prepared.problem);

@@ -56,13 +56,15 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
     let resolved = args.settings.resolve(base, BoundNeed::Optional)?;
     project.settings = resolved.settings;
     let mut progress = Progress::new();
-    let prepared = pipeline::prepare(&project)?;
+    let prepared = pipeline::prepare_within(&project, resolved.limits)
+        .map_err(|e| input::locate(&args.input, e))?;
     let sampled_s = progress.elapsed_s();
     let frontier = pipeline::frontier(&prepared, |points, nodes| {
         if !args.quiet {
             progress.tick(|| format!("frontier: {points} points, {nodes} nodes"));
         }
-    })?;
+    })
+    .map_err(|e| input::locate(&args.input, e))?;
     progress.finish();
     let chosen = match resolved.bound {
         Some(bound) => chosen(&prepared, bound, resolved.limits.max_nodes)?,
@@ -95,11 +97,24 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
         };
         write_svg(path, &chart)?;
     }
-    if !args.quiet {
+    if frontier.points.is_empty() {
         eprintln!(
-            "{} frontier points from {} samples; sampled in {:.2} s, total {:.2} s",
+            "infeasible: no configuration exists at all (check the concurrency limit and the stages' allowed d), so the frontier is empty"
+        );
+        return Ok(Outcome::Infeasible);
+    }
+    if !args.quiet {
+        let needed =
+            pipeline::samples_needed(&project).map_err(|e| input::locate(&args.input, e))?;
+        eprintln!(
+            "{} frontier points from {} samples {}; sampled in {:.2} s, total {:.2} s",
             frontier.points.len(),
             prepared.problem.n_samples,
+            crate::summary::confidence(
+                1.0 - project.settings.delta,
+                prepared.problem.n_samples,
+                needed
+            ),
             sampled_s,
             progress.elapsed_s()
         );

@@ -7,8 +7,10 @@ use clap::{Args, ValueEnum};
 use faasplan_core::formats::csv::read_profiles_csv;
 use faasplan_core::formats::jolteon::{self, JolteonGrid, JolteonProfileOptions};
 use faasplan_core::formats::project::Project;
+use faasplan_core::pipeline::PipelineError;
 use faasplan_core::platform::Preset;
 use faasplan_core::settings::PlanSettings;
+use faasplan_core::solve::SolveError;
 
 /// Where the workflow and its profiles come from.
 #[derive(Args, Debug, Clone)]
@@ -55,8 +57,44 @@ impl From<PlatformArg> for Preset {
 }
 
 fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read the file", path.display()))
+    let bytes =
+        std::fs::read(path).with_context(|| format!("{}: cannot read the file", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = good.len() - good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+        anyhow::anyhow!(
+            "{}: line {line}, column {column} (byte {}): not valid UTF-8 text",
+            path.display(),
+            good.len()
+        )
+    })
+}
+
+/// Names the file an error of a planning run comes from: the project file, or
+/// the workflow or profile file the failing part was read from.
+pub fn locate(args: &InputArgs, err: PipelineError) -> anyhow::Error {
+    let show = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+    let place = match (&args.project, &err) {
+        (Some(p), _) => Some(p.display().to_string()),
+        (None, PipelineError::Profiles(_) | PipelineError::Fit(_)) => show(&args.profiles),
+        (
+            None,
+            PipelineError::Workflow(_)
+            | PipelineError::TooManyStages { .. }
+            | PipelineError::Solve(SolveError::Antichains(_)),
+        ) => show(&args.workflow),
+        (None, PipelineError::Settings(_)) => None,
+        (None, _) => match (show(&args.workflow), show(&args.profiles)) {
+            (Some(w), Some(p)) => Some(format!("{w} with {p}")),
+            (w, p) => w.or(p),
+        },
+    };
+    let err = anyhow::Error::new(err);
+    match place {
+        Some(place) => err.context(place),
+        None => err,
+    }
 }
 
 /// Loads the project the arguments describe.

@@ -34,14 +34,16 @@ pub fn run(args: &PlanArgs) -> Result<Outcome> {
     let base = args.input.project.is_some().then_some(&project.settings);
     let resolved = args.settings.resolve(base, BoundNeed::Required)?;
     project.settings = resolved.settings;
-    let report = pipeline::plan(&project, resolved.limits)?;
+    let report =
+        pipeline::plan(&project, resolved.limits).map_err(|e| input::locate(&args.input, e))?;
+    let needed = pipeline::samples_needed(&project).map_err(|e| input::locate(&args.input, e))?;
     emit(&to_json(&report))?;
     let bound = describe_bound(&project.settings.bound);
     let q = summary::percent(project.settings.percentile);
     Ok(match &report.status {
         PlanStatus::Optimal | PlanStatus::FeasibleWithGap { .. } => {
             if !args.quiet {
-                eprint!("{}", summary::plan(&report));
+                eprint!("{}", summary::plan(&report, needed));
             }
             Outcome::Success
         }

@@ -40,6 +40,9 @@ pub struct SettingsArgs {
     /// Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit].
     #[arg(long, value_name = "N")]
     pub max_nodes: Option<u64>,
+    /// Most memory the sample tables may take, MiB; a larger problem is refused before it is sampled [default: 2048].
+    #[arg(long, value_name = "MIB")]
+    pub max_memory_mb: Option<u64>,
 }
 
 /// The cost kinds on the command line.
@@ -128,8 +131,12 @@ impl SettingsArgs {
         }
         if let Some(a) = self.alpha {
             let limit = 1.0 - s.percentile;
-            if !(a >= 0.0 && a < limit) {
-                bail!("--alpha: {a} is not in [0, 1 - percentile) = [0, {limit})");
+            if !faasplan_core::settings::alpha_in_range(a, s.percentile) {
+                bail!(
+                    "--alpha: {a} is not in [0, 1 - percentile) = [0, {}) (it must stay below 1 - percentile by more than {})",
+                    (limit * 1e9).round() / 1e9,
+                    faasplan_core::settings::ALPHA_GAP_TOLERANCE
+                );
             }
             s.alpha = a;
         }
@@ -149,10 +156,25 @@ impl SettingsArgs {
         Ok(Resolved {
             settings: s,
             bound,
-            limits: Limits {
-                max_nodes: self.max_nodes,
-            },
+            limits: self.limits()?,
         })
+    }
+}
+
+impl SettingsArgs {
+    /// The solve and memory limits of the flags.
+    pub fn limits(&self) -> Result<Limits> {
+        let mut limits = Limits {
+            max_nodes: self.max_nodes,
+            ..Limits::default()
+        };
+        if let Some(mb) = self.max_memory_mb {
+            if mb == 0 {
+                bail!("--max-memory-mb: 0 MiB: give at least 1");
+            }
+            limits.max_memory_bytes = mb.saturating_mul(1 << 20);
+        }
+        Ok(limits)
     }
 }
 

@@ -31,8 +31,27 @@ pub fn rounded_up(b: &Bound) -> Bound {
     }
 }
 
-/// The summary of a plan: one line per stage and the totals.
-pub fn plan(report: &PlanReport) -> String {
+/// The confidence claim of a run: the settings' confidence when the sample
+/// count reaches what the sample-size formula needs (`needed`), else a plain
+/// statement that the guarantee does not hold at that count.
+pub fn confidence(confidence: f64, samples: usize, needed: usize) -> String {
+    if samples >= needed {
+        format!("with confidence {confidence}")
+    } else {
+        format!("({})", no_guarantee(confidence, samples, needed))
+    }
+}
+
+/// The plain statement that a sample count is too small for the claimed confidence.
+pub fn no_guarantee(confidence: f64, samples: usize, needed: usize) -> String {
+    format!(
+        "the guarantee does NOT hold: {samples} samples are too few for confidence {confidence} (the sample-size formula needs {needed}); the figures are estimates only"
+    )
+}
+
+/// The summary of a plan: one line per stage and the totals; `needed` is the
+/// sample count the guarantee needs.
+pub fn plan(report: &PlanReport, needed: usize) -> String {
     let s = &report.settings;
     let status = match report.status {
         PlanStatus::Optimal => "optimal".to_string(),
@@ -41,15 +60,22 @@ pub fn plan(report: &PlanReport) -> String {
         }
         _ => "no plan".to_string(),
     };
-    let mut out = format!(
-        "{}: {status} at P{} with confidence {} ({} samples, seed {}, {})\n",
-        report.workflow,
-        percent(s.percentile),
-        s.confidence,
-        s.samples,
-        s.seed,
-        s.platform
-    );
+    let run = format!("{} samples, seed {}, {}", s.samples, s.seed, s.platform);
+    let mut out = if s.samples >= needed {
+        format!(
+            "{}: {status} at P{} with confidence {} ({run})\n",
+            report.workflow,
+            percent(s.percentile),
+            s.confidence
+        )
+    } else {
+        format!(
+            "{}: {status} at P{} ({run})\n  {}\n",
+            report.workflow,
+            percent(s.percentile),
+            no_guarantee(s.confidence, s.samples, needed)
+        )
+    };
     let w = report
         .stages
         .iter()

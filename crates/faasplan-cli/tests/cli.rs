@@ -48,7 +48,7 @@ fn validate_accepts_the_bundled_example() {
     let o = run(&["validate"], &ml());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     expect![[r#"
-        ok: workflow "ML-Pipeline": 4 stages, 5 edges, 3 source-to-sink paths; 276 profiled runs; platform AWS Lambda x86_64
+        ok: workflow "ML-Pipeline": 4 stages, 5 edges, 3 source-to-sink paths; 276 profiled runs; platform AWS Lambda x86_64; 5050 samples, sample tables 49.5 MiB
     "#]]
     .assert_eq(&stdout(&o));
 }
@@ -233,37 +233,40 @@ fn validate_help() {
     check_help(
         "validate",
         expect![[r#"
-        Check a workflow with its profiles, or a project file, and say what is in it
+            Check a workflow with its profiles, or a project file, and say what is in it
 
-        Usage: faasplan validate [OPTIONS]
+            Usage: faasplan validate [OPTIONS]
 
-        Options:
-              --project <FILE>
-                  A faasplan project file (workflow, profiles, platform and settings)
+            Options:
+                  --project <FILE>
+                      A faasplan project file (workflow, profiles, platform and settings)
 
-              --workflow <FILE>
-                  A Jolteon workflow JSON file
+                  --workflow <FILE>
+                      A Jolteon workflow JSON file
 
-              --profiles <FILE>
-                  Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension)
+                  --profiles <FILE>
+                      Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension)
 
-              --grid <FILE>
-                  The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
+                  --grid <FILE>
+                      The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
 
-              --measured-mb-per-vcpu <MB>
-                  MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
+                  --measured-mb-per-vcpu <MB>
+                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
 
-              --platform <PLATFORM>
-                  Platform to plan for [default: the project's, else aws-x86-64]
+                  --platform <PLATFORM>
+                      Platform to plan for [default: the project's, else aws-x86-64]
 
-                  Possible values:
-                  - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
-                  - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
-                  - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
+                      Possible values:
+                      - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
+                      - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
+                      - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
 
-          -h, --help
-                  Print help (see a summary with '-h')
-    "#]],
+                  --max-memory-mb <MIB>
+                      Most memory the sample tables may take, MiB, as for `plan` [default: 2048]
+
+              -h, --help
+                      Print help (see a summary with '-h')
+        "#]],
     );
 }
 
@@ -314,73 +317,76 @@ fn plan_help() {
     check_help(
         "plan",
         expect![[r#"
-        Plan one bound exactly: the plan JSON on stdout, a summary on stderr
+            Plan one bound exactly: the plan JSON on stdout, a summary on stderr
 
-        Usage: faasplan plan [OPTIONS]
+            Usage: faasplan plan [OPTIONS]
 
-        Options:
-              --project <FILE>
-                  A faasplan project file (workflow, profiles, platform and settings)
+            Options:
+                  --project <FILE>
+                      A faasplan project file (workflow, profiles, platform and settings)
 
-              --workflow <FILE>
-                  A Jolteon workflow JSON file
+                  --workflow <FILE>
+                      A Jolteon workflow JSON file
 
-              --profiles <FILE>
-                  Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension)
+                  --profiles <FILE>
+                      Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension)
 
-              --grid <FILE>
-                  The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
+                  --grid <FILE>
+                      The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
 
-              --measured-mb-per-vcpu <MB>
-                  MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
+                  --measured-mb-per-vcpu <MB>
+                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
 
-              --platform <PLATFORM>
-                  Platform to plan for [default: the project's, else aws-x86-64]
+                  --platform <PLATFORM>
+                      Platform to plan for [default: the project's, else aws-x86-64]
 
-                  Possible values:
-                  - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
-                  - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
-                  - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
+                      Possible values:
+                      - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
+                      - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
+                      - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
 
-              --latency-bound <S>
-                  Latency bound B, seconds: minimise expected cost subject to P(latency ≤ B) ≥ percentile
+                  --latency-bound <S>
+                      Latency bound B, seconds: minimise expected cost subject to P(latency ≤ B) ≥ percentile
 
-              --cost-bound <USD>
-                  Cost bound C, USD per run: minimise the latency percentile subject to cost ≤ C
+                  --cost-bound <USD>
+                      Cost bound C, USD per run: minimise the latency percentile subject to cost ≤ C
 
-              --cost-kind <COST_KIND>
-                  How the cost bound is read: the mean cost, or the cost at the percentile [default: mean]
+                  --cost-kind <COST_KIND>
+                      How the cost bound is read: the mean cost, or the cost at the percentile [default: mean]
 
-                  Possible values:
-                  - mean:     Expected (mean) cost per run ≤ C
-                  - quantile: P(cost per run ≤ C) ≥ percentile
+                      Possible values:
+                      - mean:     Expected (mean) cost per run ≤ C
+                      - quantile: P(cost per run ≤ C) ≥ percentile
 
-              --percentile <Q>
-                  Percentile q of the guarantee, as a fraction (0.95) or a percentage (95) [default: 0.95]
+                  --percentile <Q>
+                      Percentile q of the guarantee, as a fraction (0.95) or a percentage (95) [default: 0.95]
 
-              --confidence <C>
-                  Confidence 1 − δ that the guarantee holds, as a fraction (0.999) or a percentage (99.9) [default: 0.999]
+                  --confidence <C>
+                      Confidence 1 − δ that the guarantee holds, as a fraction (0.999) or a percentage (99.9) [default: 0.999]
 
-              --alpha <A>
-                  Allowed empirical violation α, a fraction in [0, 1 − percentile) [default: 0]
+                  --alpha <A>
+                      Allowed empirical violation α, a fraction in [0, 1 − percentile) [default: 0]
 
-              --seed <N>
-                  Seed of every random draw [default: 1]
+                  --seed <N>
+                      Seed of every random draw [default: 1]
 
-              --samples <N>
-                  Number of Monte Carlo samples [default: ceil(ln(|X|/δ) / (2(1 − q − α)²))]
+                  --samples <N>
+                      Number of Monte Carlo samples [default: ceil(ln(|X|/δ) / (2(1 − q − α)²))]
 
-              --max-nodes <N>
-                  Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit]
+                  --max-nodes <N>
+                      Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit]
 
-          -q, --quiet
-                  Print no summary on stderr
+                  --max-memory-mb <MIB>
+                      Most memory the sample tables may take, MiB; a larger problem is refused before it is sampled [default: 2048]
 
-          -h, --help
-                  Print help (see a summary with '-h')
+              -q, --quiet
+                      Print no summary on stderr
 
-        Exit status: 0 a plan meets the bound (optimal, or feasible with a gap under --max-nodes); 1 bad input; 2 usage error; 3 no plan meets the bound (the JSON names the nearest achievable bound); 4 --max-nodes ran out before any plan was found.
-    "#]],
+              -h, --help
+                      Print help (see a summary with '-h')
+
+            Exit status: 0 a plan meets the bound (optimal, or feasible with a gap under --max-nodes); 1 bad input; 2 usage error; 3 no plan meets the bound (the JSON names the nearest achievable bound); 4 --max-nodes ran out before any plan was found.
+        "#]],
     );
 }
 
@@ -447,6 +453,9 @@ fn frontier_help() {
 
                   --max-nodes <N>
                       Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit]
+
+                  --max-memory-mb <MIB>
+                      Most memory the sample tables may take, MiB; a larger problem is refused before it is sampled [default: 2048]
 
                   --format <FORMAT>
                       Output format on stdout

@@ -7,6 +7,10 @@
 //! (out of sample). The CLI and the browser worker both go through these
 //! functions, so the same inputs and seed give the same bytes in both.
 
+mod check;
+
+pub use check::{Checked, MAX_STAGES, check, samples_needed};
+
 use thiserror::Error;
 
 use crate::dag::{Config, Dag, WorkflowError};
@@ -17,7 +21,9 @@ use crate::plan::{
     OutOfSample, PlanReport, PlanStatus, PlanTotals, SettingsEcho, StagePlan, guaranteed_value,
 };
 use crate::platform::PlatformError;
+use crate::problem::DEFAULT_MEMORY_LIMIT_BYTES;
 use crate::problem::SampledProblem;
+use crate::profile::ProfileError;
 use crate::sampling::{self, SamplingError, evaluate_fresh};
 use crate::settings::{Bound, SettingsError};
 use crate::solve::{self, Plan, PlanError, SolveError, SolveSettings, Status, evaluate, quantile};
@@ -34,6 +40,19 @@ pub enum PipelineError {
     /// The settings are invalid.
     #[error("{0}")]
     Settings(#[from] SettingsError),
+    /// The profiles do not fit the workflow or hold a value that cannot be right.
+    #[error("{0}")]
+    Profiles(#[from] ProfileError),
+    /// More stages than the solver plans.
+    #[error(
+        "workflow: {stages} stages, more than the {limit} the exact solver plans: merge stages or plan parts of the workflow apart"
+    )]
+    TooManyStages {
+        /// Stages in the workflow.
+        stages: usize,
+        /// The most the solver takes.
+        limit: usize,
+    },
     /// A stage model could not be fitted.
     #[error("fit: {0}")]
     Fit(#[from] FitError),
@@ -59,19 +78,27 @@ pub struct Prepared {
     pub problem: SampledProblem,
 }
 
-/// Checks the project, fits its models and samples the problem.
+/// Checks the project, fits its models and samples the problem, within the
+/// default memory limit.
 pub fn prepare(project: &Project) -> Result<Prepared, PipelineError> {
-    let dag = project.workflow.validate()?;
-    project.platform.validate()?;
-    project.settings.validate()?;
+    prepare_within(project, Limits::default())
+}
+
+/// [`prepare`] within `limits`: [`check`] first, so an input too large for
+/// the memory limit is refused before anything large is allocated.
+pub fn prepare_within(project: &Project, limits: Limits) -> Result<Prepared, PipelineError> {
+    let Checked { dag, .. } = check(project, limits)?;
     let model = fit_workflow(&project.workflow, &dag, &project.profiles)?;
-    let problem = sampling::build_problem(
+    let mut sampler = sampling::Sampler::new_within(
         &project.workflow,
         &dag,
         &model,
         &project.platform,
         &project.settings,
+        limits.max_memory_bytes,
     )?;
+    while let sampling::Progress::Running { .. } = sampler.step(usize::MAX) {}
+    let problem = sampler.finish()?;
     Ok(Prepared {
         dag,
         model,
@@ -79,16 +106,28 @@ pub fn prepare(project: &Project) -> Result<Prepared, PipelineError> {
     })
 }
 
-/// Limits of a solve.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Limits of a planning run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Most search nodes to spend (`None`: until optimality is proven).
     pub max_nodes: Option<u64>,
+    /// Most bytes the sampled problem may take
+    /// (default [`DEFAULT_MEMORY_LIMIT_BYTES`], 2 GiB).
+    pub max_memory_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_nodes: None,
+            max_memory_bytes: DEFAULT_MEMORY_LIMIT_BYTES,
+        }
+    }
 }
 
 /// Plans the project's bound exactly and reports the plan.
 pub fn plan(project: &Project, limits: Limits) -> Result<PlanReport, PipelineError> {
-    let prepared = prepare(project)?;
+    let prepared = prepare_within(project, limits)?;
     let solution = solve::solve(
         &prepared.problem,
         SolveSettings {

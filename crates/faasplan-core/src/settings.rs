@@ -104,6 +104,16 @@ pub enum SettingsError {
     Samples,
 }
 
+/// How far below `1 − percentile` α must stay: `1 − q` is rounded in floating
+/// point (1 − 0.95 = 0.050000000000000044), so α = 0.05 at q = 0.95 would pass
+/// a plain `α < 1 − q` with a gap of 4e-17 and ask for ~10³³ samples.
+pub const ALPHA_GAP_TOLERANCE: f64 = 1e-9;
+
+/// Whether `0 ≤ α < 1 − q` holds by more than [`ALPHA_GAP_TOLERANCE`].
+pub fn alpha_in_range(alpha: f64, percentile: f64) -> bool {
+    alpha >= 0.0 && (1.0 - percentile) - alpha > ALPHA_GAP_TOLERANCE
+}
+
 impl PlanSettings {
     /// Checks `0 < percentile < 1`, `0 < delta < 1`, `0 ≤ alpha < 1 − percentile`,
     /// a positive finite bound and a fixed sample count of at least 1.
@@ -116,7 +126,7 @@ impl PlanSettings {
             return Err(SettingsError::Delta(self.delta));
         }
         let limit = 1.0 - self.percentile;
-        if !(self.alpha >= 0.0 && self.alpha < limit) {
+        if !alpha_in_range(self.alpha, self.percentile) {
             return Err(SettingsError::Alpha {
                 alpha: self.alpha,
                 limit,
