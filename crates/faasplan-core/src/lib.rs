@@ -27,3 +27,4 @@ pub mod rng;
 pub mod sampling;
 pub mod settings;
 pub mod solve;
+pub mod stats;
