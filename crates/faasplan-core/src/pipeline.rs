@@ -8,8 +8,10 @@
 //! functions, so the same inputs and seed give the same bytes in both.
 
 mod check;
+mod evaluate;
 
 pub use check::{Checked, MAX_STAGES, check, samples_needed};
+pub use evaluate::{ConfigError, Evaluation, evaluate, plan_of};
 
 use thiserror::Error;
 
@@ -26,7 +28,7 @@ use crate::problem::SampledProblem;
 use crate::profile::ProfileError;
 use crate::sampling::{self, SamplingError, evaluate_fresh};
 use crate::settings::{Bound, SettingsError};
-use crate::solve::{self, Plan, PlanError, SolveError, SolveSettings, Status, evaluate, quantile};
+use crate::solve::{self, Plan, PlanError, SolveError, SolveSettings, Status, quantile};
 
 /// Why a planning run could not start or finish.
 #[derive(Debug, Error)]
@@ -62,6 +64,9 @@ pub enum PipelineError {
     /// The sampled problem is not one the solver takes.
     #[error("solver: {0}")]
     Solve(#[from] SolveError),
+    /// A configuration to evaluate is not one the planner could choose.
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
     /// A plan does not fit the problem.
     #[error("plan: {0}")]
     Plan(#[from] PlanError),
@@ -189,7 +194,7 @@ pub fn report(
     let Some(plan) = plan else {
         return Ok(report);
     };
-    let eval = evaluate(problem, plan)?;
+    let eval = solve::evaluate(problem, plan)?;
     let configs = configs(problem, plan);
     let contexts = context_indices(problem, &configs);
     for (i, (stage, cfg)) in project.workflow.stages.iter().zip(&configs).enumerate() {
