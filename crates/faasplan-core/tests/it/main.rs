@@ -2,6 +2,7 @@
 mod baselines;
 mod bundled;
 mod formats;
+mod guards;
 mod model;
 mod pipeline;
 mod solve;
