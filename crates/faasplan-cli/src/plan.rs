@@ -45,6 +45,9 @@ pub fn run(args: &PlanArgs) -> Result<Outcome> {
             if !args.quiet {
                 eprint!("{}", summary::plan(&report, needed));
             }
+            if let Some(hint) = summary::cost_bound_hint(&report) {
+                eprintln!("{hint}");
+            }
             Outcome::Success
         }
         PlanStatus::Infeasible { nearest_bound } => {

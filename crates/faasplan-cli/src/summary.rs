@@ -122,3 +122,28 @@ pub fn plan(report: &PlanReport, needed: usize) -> String {
     }
     out
 }
+
+/// How far above the plan's cost a cost bound may be before it looks like a unit
+/// mistake (the bound does not bind: the plan is the fastest there is).
+const FAR_ABOVE: f64 = 100.0;
+
+/// A hint when a cost bound is far above what any plan costs: with a cost
+/// bound the planner returns the fastest plan, whose cost is the top of the
+/// useful range, so a bound 100× above it (e.g. 1800 meant in units of 1e-5
+/// USD) binds nothing and is likely a mistake.
+pub fn cost_bound_hint(report: &PlanReport) -> Option<String> {
+    let Bound::Cost { max_usd, kind } = report.settings.bound else {
+        return None;
+    };
+    let totals = report.totals.as_ref()?;
+    let cost = match kind {
+        CostKind::Mean => totals.expected_cost_usd,
+        CostKind::Quantile => totals.cost_q_usd,
+    };
+    (cost > 0.0 && max_usd > FAR_ABOVE * cost).then(|| {
+        format!(
+            "hint: the cost bound ${max_usd} per run is {:.0}× what the fastest plan costs (${cost:.6} per run), so it binds nothing: every bound from ${cost:.6} up gives this same plan; is the bound in the wrong unit (USD per run)?",
+            max_usd / cost
+        )
+    })
+}

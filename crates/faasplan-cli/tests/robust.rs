@@ -298,3 +298,57 @@ fn evaluate_reports_a_configuration_and_what_the_planner_saves() {
         &["--config: configuration: stage `stage0`: 1000 MB × 1 is not one of its"],
     );
 }
+
+#[test]
+fn a_cost_bound_far_above_every_plan_gets_a_hint() {
+    check(
+        &["plan", "-q", "--cost-bound", "1800"],
+        &ml(),
+        0,
+        &["hint: the cost bound $1800 per run is", "binds nothing"],
+    );
+    let o = check(&["plan", "-q", "--cost-bound", "0.008"], &ml(), 0, &[]);
+    assert!(!stderr(&o).contains("hint"), "{}", stderr(&o));
+}
+
+#[test]
+fn compare_takes_the_settings_flags_and_spaced_lists() {
+    let o = check(
+        &[
+            "compare",
+            "--latency-bounds",
+            "30, 60",
+            "--percentile",
+            "90",
+            "--confidence",
+            "99",
+            "--format",
+            "json",
+        ],
+        &ml(),
+        0,
+        &[],
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON rows");
+    let bounds: Vec<f64> = rows
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter(|r| r["planner"] == "exact")
+        .map(|r| r["bound_s"].as_f64().expect("a bound"))
+        .collect();
+    assert_eq!(bounds, vec![30.0, 60.0]);
+    let table = check(
+        &["compare", "--latency-bounds", "60", "--alpha", "0.01"],
+        &ml(),
+        0,
+        &[],
+    );
+    assert!(String::from_utf8_lossy(&table.stdout).contains("alpha = 0.01"));
+    check(
+        &["compare", "--latency-bounds", "30,x"],
+        &ml(),
+        2,
+        &["\"x\" is not a finite number"],
+    );
+}
