@@ -109,7 +109,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
         bounds.push(b);
     }
     let t = Instant::now();
-    let prepared = pipeline::prepare_within(&project, resolved.limits)
+    let prepared = crate::progress::prepare(&project, resolved.limits, false)
         .map_err(|e| input::locate(&args.input, e))?;
     if let Some(Bound::Cost { .. }) = resolved.bound
         && args.settings.cost_bound.is_some()

@@ -129,7 +129,8 @@ pub fn run(args: &EvaluateArgs) -> Result<Outcome> {
         (None, None) => bail!("give the configuration with --plan FILE or --config stage=MB×d,.."),
     };
     let located = |e| input::locate(&args.input, e);
-    let prepared = pipeline::prepare_within(&project, resolved.limits).map_err(located)?;
+    let prepared =
+        crate::progress::prepare(&project, resolved.limits, args.quiet).map_err(located)?;
     let eval = pipeline::evaluate(&project, &prepared, &configs, resolved.limits.max_nodes)
         .map_err(|e| {
             let source = args

@@ -56,7 +56,7 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
     let resolved = args.settings.resolve(base, BoundNeed::Optional)?;
     project.settings = resolved.settings;
     let mut progress = Progress::new();
-    let prepared = pipeline::prepare_within(&project, resolved.limits)
+    let prepared = crate::progress::prepare(&project, resolved.limits, args.quiet)
         .map_err(|e| input::locate(&args.input, e))?;
     let sampled_s = progress.elapsed_s();
     let frontier = pipeline::frontier(&prepared, |points, nodes| {

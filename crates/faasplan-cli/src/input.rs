@@ -56,7 +56,19 @@ impl From<PlatformArg> for Preset {
     }
 }
 
+/// Files above this size get a line on stderr before they are read and parsed.
+const LARGE_FILE_BYTES: u64 = 8 << 20;
+
 fn read(path: &Path) -> Result<String> {
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.len() > LARGE_FILE_BYTES
+    {
+        eprintln!(
+            "reading {} ({:.0} MiB)",
+            path.display(),
+            meta.len() as f64 / f64::from(1 << 20)
+        );
+    }
     let bytes =
         std::fs::read(path).with_context(|| format!("{}: cannot read the file", path.display()))?;
     String::from_utf8(bytes).map_err(|e| {

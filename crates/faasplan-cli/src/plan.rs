@@ -34,9 +34,11 @@ pub fn run(args: &PlanArgs) -> Result<Outcome> {
     let base = args.input.project.is_some().then_some(&project.settings);
     let resolved = args.settings.resolve(base, BoundNeed::Required)?;
     project.settings = resolved.settings;
-    let report =
-        pipeline::plan(&project, resolved.limits).map_err(|e| input::locate(&args.input, e))?;
-    let needed = pipeline::samples_needed(&project).map_err(|e| input::locate(&args.input, e))?;
+    let located = |e| input::locate(&args.input, e);
+    let prepared =
+        crate::progress::prepare(&project, resolved.limits, args.quiet).map_err(located)?;
+    let report = pipeline::plan_prepared(&project, &prepared, resolved.limits).map_err(located)?;
+    let needed = pipeline::samples_needed(&project).map_err(located)?;
     emit(&to_json(&report))?;
     let bound = describe_bound(&project.settings.bound);
     let q = summary::percent(project.settings.percentile);

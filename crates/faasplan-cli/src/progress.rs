@@ -62,6 +62,32 @@ impl Progress {
     }
 }
 
+/// Prepares the project (fit and sample) with progress lines on stderr unless `quiet`.
+pub fn prepare(
+    project: &faasplan_core::formats::project::Project,
+    limits: faasplan_core::pipeline::Limits,
+    quiet: bool,
+) -> Result<faasplan_core::pipeline::Prepared, faasplan_core::pipeline::PipelineError> {
+    use faasplan_core::pipeline::{PrepareStep, prepare_observed};
+    let mut progress = Progress::new();
+    let prepared = prepare_observed(project, limits, |step| {
+        if quiet {
+            return;
+        }
+        match step {
+            PrepareStep::Fitting { runs } if runs >= 100_000 => {
+                eprintln!("fitting the stage models to {runs} profiled runs");
+            }
+            PrepareStep::Fitting { .. } => {}
+            PrepareStep::Sampling { done, total } => {
+                progress.tick(|| format!("sampling: {done} of {total} candidate rows"));
+            }
+        }
+    });
+    progress.finish();
+    prepared
+}
+
 /// Writes `text` to stdout. A closed pipe (`faasplan frontier | head`) is not an
 /// error: the reader has all it wanted.
 pub fn emit(text: &str) -> anyhow::Result<()> {

@@ -92,7 +92,36 @@ pub fn prepare(project: &Project) -> Result<Prepared, PipelineError> {
 /// [`prepare`] within `limits`: [`check`] first, so an input too large for
 /// the memory limit is refused before anything large is allocated.
 pub fn prepare_within(project: &Project, limits: Limits) -> Result<Prepared, PipelineError> {
+    prepare_observed(project, limits, |_| {})
+}
+
+/// Where [`prepare_observed`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrepareStep {
+    /// Fitting the stage models from this many profiled runs.
+    Fitting {
+        /// Profiled runs in all.
+        runs: usize,
+    },
+    /// Sampling: table rows filled so far out of the total.
+    Sampling {
+        /// Rows filled.
+        done: usize,
+        /// Rows in all.
+        total: usize,
+    },
+}
+
+/// [`prepare_within`], calling `observe` before fitting and between sampling
+/// steps, so a front end can show progress of a long run.
+pub fn prepare_observed(
+    project: &Project,
+    limits: Limits,
+    mut observe: impl FnMut(PrepareStep),
+) -> Result<Prepared, PipelineError> {
     let Checked { dag, .. } = check(project, limits)?;
+    let runs = project.profiles.stages.iter().map(|s| s.runs.len()).sum();
+    observe(PrepareStep::Fitting { runs });
     let model = fit_workflow(&project.workflow, &dag, &project.profiles)?;
     let mut sampler = sampling::Sampler::new_within(
         &project.workflow,
@@ -102,7 +131,11 @@ pub fn prepare_within(project: &Project, limits: Limits) -> Result<Prepared, Pip
         &project.settings,
         limits.max_memory_bytes,
     )?;
-    while let sampling::Progress::Running { .. } = sampler.step(usize::MAX) {}
+    // Rows per step: small enough for a few progress reports a second on large problems.
+    let budget = (1 << 22) / sampler.n_samples().max(1) + 1;
+    while let sampling::Progress::Running { done, total } = sampler.step(budget) {
+        observe(PrepareStep::Sampling { done, total });
+    }
     let problem = sampler.finish()?;
     Ok(Prepared {
         dag,
@@ -133,6 +166,15 @@ impl Default for Limits {
 /// Plans the project's bound exactly and reports the plan.
 pub fn plan(project: &Project, limits: Limits) -> Result<PlanReport, PipelineError> {
     let prepared = prepare_within(project, limits)?;
+    plan_prepared(project, &prepared, limits)
+}
+
+/// [`plan`] on a project already prepared (e.g. with [`prepare_observed`]).
+pub fn plan_prepared(
+    project: &Project,
+    prepared: &Prepared,
+    limits: Limits,
+) -> Result<PlanReport, PipelineError> {
     let solution = solve::solve(
         &prepared.problem,
         SolveSettings {
@@ -140,7 +182,7 @@ pub fn plan(project: &Project, limits: Limits) -> Result<PlanReport, PipelineErr
             max_nodes: limits.max_nodes,
         },
     )?;
-    report(project, &prepared, &solution.status, solution.plan.as_ref())
+    report(project, prepared, &solution.status, solution.plan.as_ref())
 }
 
 /// Computes the whole latency–cost frontier of a prepared project, calling
