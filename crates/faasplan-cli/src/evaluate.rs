@@ -188,7 +188,13 @@ fn json_out(e: &Evaluation, meets_bound: Option<bool>) -> String {
 }
 
 fn text_out(e: &Evaluation, needed: usize) -> String {
-    let mut out = String::from("your configuration:\n");
+    let own = e.current.totals.as_ref().map_or(String::new(), |t| {
+        format!(
+            " (judged at the latency it guarantees, {:.2} s)",
+            t.guaranteed_latency_s
+        )
+    });
+    let mut out = format!("your configuration{own}:\n");
     out.push_str(&indent(&summary::plan(&e.current, needed)));
     if let Some(t) = &e.current.totals {
         out.push_str(&format!(
