@@ -28,7 +28,7 @@ use faasplan_core::formats::project::Project as CoreProject;
 use faasplan_core::model::{fit_report, fit_workflow};
 use faasplan_core::pipeline::{self, Limits, PipelineError, Prepared};
 use faasplan_core::plan::to_json;
-use faasplan_core::sampling::{Progress as SampleProgress, Sampler};
+use faasplan_core::sampling::{Sampler, SamplingProgress as SampleProgress};
 use faasplan_core::settings::Bound;
 use faasplan_core::solve::{self, Plan, SolveSettings, Status};
 use thiserror::Error;
@@ -229,7 +229,8 @@ fn frontier(
         progress(phase("frontier", points as u64, n));
     })?;
     let t3 = now();
-    let (stages, frontier) = tables::frontier_rows(&project.workflow, &prepared.problem, &front);
+    let (stages, frontier) = tables::frontier_rows(&project.workflow, &prepared.problem, &front)
+        .map_err(PipelineError::from)?;
     let samples = prepared.problem.n_samples;
     cache.store(project, prepared);
     let t4 = now();

@@ -208,7 +208,7 @@ fn row(
     });
     let met = plan
         .as_ref()
-        .is_some_and(|p| guaranteed_s <= bound_s && baselines::concurrency_ok(problem, p));
+        .is_some_and(|p| guaranteed_s <= bound_s && solve::concurrency_ok(problem, &p.choice));
     let mut r = Row {
         bound_s,
         planner,
@@ -226,7 +226,7 @@ fn row(
     let Some(plan) = plan else {
         return Ok(r);
     };
-    let configs = pipeline::configs(&prepared.problem, &plan);
+    let configs = prepared.problem.configs(&plan.choice)?;
     r.plan = Some(
         configs
             .iter()

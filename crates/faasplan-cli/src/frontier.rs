@@ -17,7 +17,7 @@ use faasplan_core::solve::{self, SolveSettings};
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
-use crate::progress::{Progress, emit};
+use crate::progress::{Ticker, emit};
 use crate::settings_args::{BoundNeed, SettingsArgs};
 
 pub use chart::{ChartView, draw_frontier};
@@ -55,7 +55,7 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
     let base = args.input.project.is_some().then_some(&project.settings);
     let resolved = args.settings.resolve(base, BoundNeed::Optional)?;
     project.settings = resolved.settings;
-    let mut progress = Progress::new();
+    let mut progress = Ticker::new();
     let prepared = crate::progress::prepare(&project, resolved.limits, args.quiet)
         .map_err(|e| input::locate(&args.input, e))?;
     let sampled_s = progress.elapsed_s();
@@ -76,8 +76,8 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
         frontier: &frontier,
     };
     match args.format {
-        Format::Json => emit(&output::json(&view))?,
-        Format::Csv => emit(&output::csv(&view))?,
+        Format::Json => emit(&output::json(&view)?)?,
+        Format::Csv => emit(&output::csv(&view)?)?,
     }
     if let Some(path) = &args.svg {
         let chart = ChartView {

@@ -27,7 +27,7 @@ pub struct InputArgs {
     /// The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows).
     #[arg(long, value_name = "FILE")]
     pub grid: Option<PathBuf>,
-    /// MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV].
+    /// MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV].
     #[arg(long, value_name = "MB")]
     pub measured_mb_per_vcpu: Option<f64>,
     /// Platform to plan for [default: the project's, else aws-x86-64].

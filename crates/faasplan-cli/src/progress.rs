@@ -8,17 +8,17 @@ const EVERY: Duration = Duration::from_millis(250);
 
 /// A throttled progress reporter: on a terminal it rewrites one line, otherwise
 /// it writes a line at most every [`EVERY`].
-pub struct Progress {
+pub struct Ticker {
     start: Instant,
     last: Option<Instant>,
     terminal: bool,
     shown: bool,
 }
 
-impl Progress {
+impl Ticker {
     /// A reporter whose clock starts now.
     pub fn new() -> Self {
-        Progress {
+        Ticker {
             start: Instant::now(),
             last: None,
             terminal: std::io::stderr().is_terminal(),
@@ -69,7 +69,7 @@ pub fn prepare(
     quiet: bool,
 ) -> Result<faasplan_core::pipeline::Prepared, faasplan_core::pipeline::PipelineError> {
     use faasplan_core::pipeline::{PrepareStep, prepare_observed};
-    let mut progress = Progress::new();
+    let mut progress = Ticker::new();
     let prepared = prepare_observed(project, limits, |step| {
         if quiet {
             return;

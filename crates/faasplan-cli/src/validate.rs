@@ -33,12 +33,13 @@ pub fn run(args: &ValidateArgs) -> Result<Outcome> {
         .map_err(|e| located(e.into()))?;
     let runs: usize = project.profiles.stages.iter().map(|s| s.runs.len()).sum();
     println!(
-        "ok: workflow {:?}: {} stages, {} edges, {} source-to-sink paths; {} profiled runs; platform {}; {} samples, sample tables {}",
+        "ok: workflow {:?}: {} stages, {} edges, {} source-to-sink paths; {} profiled runs, measured at {} MB per vCPU; platform {}; {} samples, sample tables {}",
         project.workflow.name,
         project.workflow.stages.len(),
         project.workflow.edges.len(),
         checked.dag.paths(10_000).len(),
         runs,
+        project.profiles.mb_per_vcpu,
         project.platform.name,
         checked.size.n_samples,
         human_bytes(checked.size.bytes)

@@ -48,7 +48,7 @@ fn validate_accepts_the_bundled_example() {
     let o = run(&["validate"], &ml());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     expect![[r#"
-        ok: workflow "ML-Pipeline": 4 stages, 5 edges, 3 source-to-sink paths; 276 profiled runs; platform AWS Lambda x86_64; 5050 samples, sample tables 49.5 MiB
+        ok: workflow "ML-Pipeline": 4 stages, 5 edges, 3 source-to-sink paths; 276 profiled runs, measured at 1792 MB per vCPU; platform AWS Lambda x86_64; 5050 samples, sample tables 49.5 MiB
     "#]]
     .assert_eq(&stdout(&o));
 }
@@ -251,7 +251,7 @@ fn validate_help() {
                       The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
 
                   --measured-mb-per-vcpu <MB>
-                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
+                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV]
 
                   --platform <PLATFORM>
                       Platform to plan for [default: the project's, else aws-x86-64]
@@ -275,40 +275,40 @@ fn fit_help() {
     check_help(
         "fit",
         expect![[r#"
-        Fit the stage models and report their fit and cross-validation errors
+            Fit the stage models and report their fit and cross-validation errors
 
-        Usage: faasplan fit [OPTIONS]
+            Usage: faasplan fit [OPTIONS]
 
-        Options:
-              --project <FILE>
-                  A faasplan project file (workflow, profiles, platform and settings)
+            Options:
+                  --project <FILE>
+                      A faasplan project file (workflow, profiles, platform and settings)
 
-              --workflow <FILE>
-                  A Jolteon workflow JSON file
+                  --workflow <FILE>
+                      A Jolteon workflow JSON file
 
-              --profiles <FILE>
-                  Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension)
+                  --profiles <FILE>
+                      Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension)
 
-              --grid <FILE>
-                  The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
+                  --grid <FILE>
+                      The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
 
-              --measured-mb-per-vcpu <MB>
-                  MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
+                  --measured-mb-per-vcpu <MB>
+                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV]
 
-              --platform <PLATFORM>
-                  Platform to plan for [default: the project's, else aws-x86-64]
+                  --platform <PLATFORM>
+                      Platform to plan for [default: the project's, else aws-x86-64]
 
-                  Possible values:
-                  - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
-                  - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
-                  - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
+                      Possible values:
+                      - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
+                      - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
+                      - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
 
-              --json
-                  Print JSON (one object per stage, with the per-configuration predictions) instead of a table
+                  --json
+                      Print JSON (one object per stage, with the per-configuration predictions) instead of a table
 
-          -h, --help
-                  Print help (see a summary with '-h')
-    "#]],
+              -h, --help
+                      Print help (see a summary with '-h')
+        "#]],
     );
 }
 
@@ -335,7 +335,7 @@ fn plan_help() {
                       The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
 
                   --measured-mb-per-vcpu <MB>
-                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
+                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV]
 
                   --platform <PLATFORM>
                       Platform to plan for [default: the project's, else aws-x86-64]
@@ -413,7 +413,7 @@ fn frontier_help() {
                       The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
 
                   --measured-mb-per-vcpu <MB>
-                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
+                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV]
 
                   --platform <PLATFORM>
                       Platform to plan for [default: the project's, else aws-x86-64]

@@ -133,7 +133,7 @@ pub fn prepare_observed(
     )?;
     // Rows per step: small enough for a few progress reports a second on large problems.
     let budget = (1 << 22) / sampler.n_samples().max(1) + 1;
-    while let sampling::Progress::Running { done, total } = sampler.step(budget) {
+    while let sampling::SamplingProgress::Running { done, total } = sampler.step(budget) {
         observe(PrepareStep::Sampling { done, total });
     }
     let problem = sampler.finish()?;
@@ -199,13 +199,8 @@ pub fn frontier(
 }
 
 /// The configuration of every stage under `plan`.
-pub fn configs(problem: &SampledProblem, plan: &Plan) -> Vec<Config> {
-    problem
-        .stages
-        .iter()
-        .zip(&plan.choice)
-        .map(|(t, &c)| t.configs[c as usize])
-        .collect()
+pub fn configs(problem: &SampledProblem, plan: &Plan) -> Result<Vec<Config>, PlanError> {
+    problem.configs(&plan.choice)
 }
 
 /// The report of `plan` (or of no plan, for an infeasible bound) under the project's settings.
@@ -237,11 +232,9 @@ pub fn report(
         return Ok(report);
     };
     let eval = solve::evaluate(problem, plan)?;
-    let configs = configs(problem, plan);
-    let contexts = context_indices(problem, &configs);
+    let configs = problem.configs(&plan.choice)?;
+    let rows = problem.rows(&plan.choice)?;
     for (i, (stage, cfg)) in project.workflow.stages.iter().zip(&configs).enumerate() {
-        let table = &problem.stages[i];
-        let row = contexts[i] * table.configs.len() + plan.choice[i] as usize;
         let (p50, q) = eval.stage_latency_quantiles_s[i];
         report.stages.push(StagePlan {
             stage: stage.id.clone(),
@@ -250,16 +243,15 @@ pub fn report(
             d: cfg.d,
             latency_p50_s: p50,
             latency_q_s: q,
-            expected_cost_usd: table.expected_cost_usd[row],
+            expected_cost_usd: problem.expected_cost(i, rows[i]),
         });
     }
-    let cost = sample_costs(problem, plan, &contexts);
     report.totals = Some(PlanTotals {
         latency_p50_s: eval.p50_latency_s,
         latency_q_s: eval.q_latency_s,
         guaranteed_latency_s: eval.guaranteed_latency_s,
         expected_cost_usd: eval.expected_cost_usd,
-        cost_q_usd: quantile(&cost, settings.percentile),
+        cost_q_usd: eval.q_cost_usd,
     });
     let fresh = evaluate_fresh(
         &project.workflow,
@@ -305,33 +297,4 @@ fn plan_status(bound: Bound, status: &Status) -> PlanStatus {
         },
         Status::BudgetExhausted { lower_bound } => PlanStatus::BudgetExhausted { lower_bound },
     }
-}
-
-/// The context block index of every stage for these configurations (0 without a context).
-fn context_indices(problem: &SampledProblem, configs: &[Config]) -> Vec<usize> {
-    problem
-        .stages
-        .iter()
-        .map(|t| {
-            t.context.as_ref().map_or(0, |cx| {
-                let d = configs[cx.parent].d;
-                // `evaluate` has accepted the plan, so the parent's d has a block.
-                cx.parent_d.iter().position(|&x| x == d).unwrap_or(0)
-            })
-        })
-        .collect()
-}
-
-/// Workflow cost per sample, USD.
-fn sample_costs(problem: &SampledProblem, plan: &Plan, contexts: &[usize]) -> Vec<f64> {
-    let n = problem.n_samples;
-    let mut cost = vec![0.0; n];
-    for &i in &problem.topo {
-        let t = &problem.stages[i];
-        let row = contexts[i] * t.configs.len() + plan.choice[i] as usize;
-        for (c, v) in cost.iter_mut().zip(&t.cost_usd[row * n..(row + 1) * n]) {
-            *c += v;
-        }
-    }
-    cost
 }

@@ -29,7 +29,7 @@
 //!
 //! The work is resumable: [`Sampler::step`] fills a budget of table rows (one
 //! row = one candidate under one context, N samples) and reports
-//! [`Progress`]; [`build_problem`] just runs it to the end.
+//! [`SamplingProgress`]; [`build_problem`] just runs it to the end.
 
 mod fresh;
 mod kernel;
@@ -275,13 +275,13 @@ pub fn build_problem(
     settings: &PlanSettings,
 ) -> Result<SampledProblem, SamplingError> {
     let mut s = Sampler::new(workflow, dag, model, platform, settings)?;
-    while let Progress::Running { .. } = s.step(usize::MAX) {}
+    while let SamplingProgress::Running { .. } = s.step(usize::MAX) {}
     s.finish()
 }
 
 /// How far a [`Sampler`] has got.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Progress {
+pub enum SamplingProgress {
     /// Rows filled so far out of the total.
     Running {
         /// Rows filled.
@@ -433,7 +433,7 @@ impl<'a> Sampler<'a> {
     }
 
     /// Fills up to `budget` rows (at least one while work remains).
-    pub fn step(&mut self, budget: usize) -> Progress {
+    pub fn step(&mut self, budget: usize) -> SamplingProgress {
         let mut left = budget.max(1);
         while left > 0 && self.cursor.0 < self.stages.len() {
             let (i, row) = self.cursor;
@@ -447,9 +447,9 @@ impl<'a> Sampler<'a> {
             left -= 1;
         }
         if self.done >= self.total {
-            Progress::Done
+            SamplingProgress::Done
         } else {
-            Progress::Running {
+            SamplingProgress::Running {
                 done: self.done,
                 total: self.total,
             }
@@ -482,7 +482,7 @@ impl<'a> Sampler<'a> {
 
     /// Runs any remaining rows, applies the timeout filter and returns the problem.
     pub fn finish(mut self) -> Result<SampledProblem, SamplingError> {
-        while let Progress::Running { .. } = self.step(usize::MAX) {}
+        while let SamplingProgress::Running { .. } = self.step(usize::MAX) {}
         let n = self.n_samples;
         let mut tables = Vec::with_capacity(self.stages.len());
         for (i, st) in self.stages.into_iter().enumerate() {

@@ -4,7 +4,7 @@
 //! the residual distributions on the individual runs.
 
 use super::curve::{Curve, Obs, Term, XForm, fit_nnls};
-use super::{FitError, StageModel, StepModel, WorkflowModel};
+use super::{FitError, StageModel, StepKind, StepModel, WorkflowModel};
 use crate::dag::{Dag, Stage, StageKind, Workflow};
 use crate::profile::{ProfileRun, Profiles, StageProfile, StepStat};
 
@@ -119,21 +119,21 @@ pub fn fit_stage_with(
             .collect()
     };
     type Get = fn(&ProfileRun) -> Option<StepStat>;
-    let getters: [(&str, Get); 3] = [
-        ("read", |r| Some(r.read)),
-        ("compute", |r| Some(r.compute)),
-        ("write", |r| r.write),
+    let getters: [(StepKind, Get); 3] = [
+        (StepKind::Read, |r| Some(r.read)),
+        (StepKind::Compute, |r| Some(r.compute)),
+        (StepKind::Write, |r| r.write),
     ];
     let mut steps = Vec::new();
-    for (name, get) in getters {
+    for (kind, get) in getters {
         if profile.runs.iter().any(|r| get(r).is_none()) {
             continue;
         }
         let mean_of = |r: &ProfileRun| get(r).map_or(0.0, |s| s.mean_s);
         let p95_of = |r: &ProfileRun| get(r).map_or(0.0, |s| s.p95_s);
-        let family = family(name, single, input);
+        let family = family(kind, single, input);
         steps.push((
-            name.to_string(),
+            kind,
             StepModel {
                 mean: best_fit(&family, &obs(&mean_of)),
                 p95: best_fit(&family, &obs(&p95_of)),
@@ -219,7 +219,7 @@ fn group(runs: &[ProfileRun]) -> Vec<Group<'_>> {
 const CAPS: [f64; 5] = [1.0, 1.5, 2.0, 3.0, 4.0];
 
 /// Candidate (x, terms) families for a step.
-fn family(step: &str, single: bool, input: InputPartitions) -> Vec<(XForm, Vec<Term>)> {
+fn family(step: StepKind, single: bool, input: InputPartitions) -> Vec<(XForm, Vec<Term>)> {
     let compute = vec![Term::InvX, Term::LnXOverX, Term::InvX2, Term::One];
     let io = vec![Term::InvX, Term::One];
     let xs: Vec<XForm> = if single {
@@ -236,12 +236,12 @@ fn family(step: &str, single: bool, input: InputPartitions) -> Vec<(XForm, Vec<T
         xs.iter().map(|&x| (x, terms.to_vec())).collect()
     };
     match (single, step) {
-        (true, "read") if input == InputPartitions::Used => {
+        (true, StepKind::Read) if input == InputPartitions::Used => {
             with(&[Term::InvX, Term::InputD, Term::One])
         }
-        (true, "compute") => with(&compute),
+        (true, StepKind::Compute) => with(&compute),
         (true, _) => with(&io),
-        (false, "compute") => {
+        (false, StepKind::Compute) => {
             let mut f = with(&compute);
             let mut both = compute.clone();
             both.push(Term::InvKD);

@@ -123,7 +123,7 @@ pub fn evaluate(
             max_usd,
             kind: CostKind::Mean,
         } => eval.expected_cost_usd <= max_usd,
-        Bound::Cost { max_usd, .. } => eval.cost_quantile_usd <= max_usd,
+        Bound::Cost { max_usd, .. } => eval.guaranteed_cost_usd <= max_usd,
     };
     // Judged at the latency it guarantees, the configuration is a feasible plan
     // and the planner's optimum there gives its exact gap.

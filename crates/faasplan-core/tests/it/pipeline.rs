@@ -76,7 +76,10 @@ fn the_frontier_look_up_matches_the_direct_solve() {
     let totals = r.totals.unwrap();
     assert_eq!(point.expected_cost_usd, totals.expected_cost_usd);
     let chosen: Vec<(u32, u32)> = r.stages.iter().map(|s| (s.memory_mb, s.d)).collect();
-    let looked_up: Vec<(u32, u32)> = pipeline::configs(&prepared.problem, &point.plan)
+    let looked_up: Vec<(u32, u32)> = prepared
+        .problem
+        .configs(&point.plan.choice)
+        .unwrap()
         .iter()
         .map(|c| (c.memory_mb, c.d))
         .collect();
