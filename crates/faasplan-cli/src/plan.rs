@@ -35,9 +35,10 @@ pub fn run(args: &PlanArgs) -> Result<Outcome> {
     let resolved = args.settings.resolve(base, BoundNeed::Required)?;
     project.settings = resolved.settings;
     let located = |e| input::locate(&args.input, e);
-    let prepared =
+    let mut prepared =
         crate::progress::prepare(&project, resolved.limits, args.quiet).map_err(located)?;
-    let report = pipeline::plan_prepared(&project, &prepared, resolved.limits).map_err(located)?;
+    let report =
+        pipeline::solve_certified(&project, &mut prepared, resolved.limits).map_err(located)?;
     let needed = pipeline::samples_needed(&project).map_err(located)?;
     emit(&to_json(&report))?;
     let bound = describe_bound(&project.settings.bound);

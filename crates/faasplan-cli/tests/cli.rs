@@ -48,7 +48,7 @@ fn validate_accepts_the_bundled_example() {
     let o = run(&["validate"], &ml());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     expect![[r#"
-        ok: workflow "ML-Pipeline": 4 stages, 5 edges, 3 source-to-sink paths; 276 profiled runs, measured at 1792 MB per vCPU; platform AWS Lambda x86_64; 5050 samples, sample tables 49.5 MiB
+        ok: workflow "ML-Pipeline": 4 stages, 5 edges, 3 source-to-sink paths; 276 profiled runs, measured at 1792 MB per vCPU; platform AWS Lambda x86_64; 5170 samples, sample tables 50.7 MiB
     "#]]
     .assert_eq(&stdout(&o));
 }
@@ -365,13 +365,16 @@ fn plan_help() {
                       Confidence 1 − δ that the guarantee holds, as a fraction (0.999) or a percentage (99.9) [default: 0.999]
 
                   --alpha <A>
-                      Allowed empirical violation α, a fraction in [0, 1 − percentile) [default: 0]
+                      Target share a/N of planning samples allowed over the bound, in [0, 1 − percentile]; 0 = automatic, 0.6·(1 − percentile) [default: 0]
 
                   --seed <N>
                       Seed of every random draw [default: 1]
 
                   --samples <N>
-                      Number of Monte Carlo samples [default: ceil(ln(|X|/δ) / (2(1 − q − α)²))]
+                      Number of planning samples N [default: the KL-Chernoff size at which the binomial allowance reaches α·N, within the memory limit]
+
+                  --fresh-samples <M>
+                      Number of fresh samples the chosen plan is certified on [default: enough for a certified quantile within 10% of 1 − percentile]
 
                   --max-nodes <N>
                       Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit]
@@ -443,13 +446,16 @@ fn frontier_help() {
                       Confidence 1 − δ that the guarantee holds, as a fraction (0.999) or a percentage (99.9) [default: 0.999]
 
                   --alpha <A>
-                      Allowed empirical violation α, a fraction in [0, 1 − percentile) [default: 0]
+                      Target share a/N of planning samples allowed over the bound, in [0, 1 − percentile]; 0 = automatic, 0.6·(1 − percentile) [default: 0]
 
                   --seed <N>
                       Seed of every random draw [default: 1]
 
                   --samples <N>
-                      Number of Monte Carlo samples [default: ceil(ln(|X|/δ) / (2(1 − q − α)²))]
+                      Number of planning samples N [default: the KL-Chernoff size at which the binomial allowance reaches α·N, within the memory limit]
+
+                  --fresh-samples <M>
+                      Number of fresh samples the chosen plan is certified on [default: enough for a certified quantile within 10% of 1 − percentile]
 
                   --max-nodes <N>
                       Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit]
@@ -535,4 +541,51 @@ fn plan_with_a_cost_bound_minimises_latency_within_it() {
     let report = from_json(&stdout(&o)).expect("plan JSON");
     let totals = report.totals.expect("a plan");
     assert!(totals.cost_q_usd <= 0.008, "{}", totals.cost_q_usd);
+}
+
+#[test]
+fn edge_settings_plan_or_refuse_without_panicking() {
+    // α = 1 − q exactly (1 − 0.95 > 0.05 in floating point) plans.
+    let o = run(
+        &[
+            "plan",
+            "--latency-bound",
+            "60",
+            "--alpha",
+            "0.05",
+            "--samples",
+            "3000",
+        ],
+        &ml(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // P99.9 plans natively with the default sample design.
+    let o = run(
+        &["plan", "--latency-bound", "60", "--percentile", "99.9"],
+        &ml(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = from_json(&stdout(&o)).unwrap();
+    let c = r.guarantee.unwrap().certificate.unwrap();
+    assert_eq!(c.meets_bound, Some(true));
+    assert!(stderr(&o).contains("P99.9 ≤"), "{}", stderr(&o));
+    // Requests over the memory limit are refused, naming the setting.
+    for (flag, name) in [
+        ("--samples", "`samples`"),
+        ("--fresh-samples", "`fresh_samples`"),
+    ] {
+        let o = run(
+            &[
+                "plan",
+                "--latency-bound",
+                "60",
+                flag,
+                "18446744073709551615",
+            ],
+            &ml(),
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(stderr(&o).contains(name), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    }
 }

@@ -226,6 +226,10 @@ pub fn kl_bernoulli(a: f64, b: f64) -> f64 {
 /// saturates at `u64::MAX` when the divergence underflows.
 pub fn chernoff_sample_size(eps: f64, ratio: f64, ln_risk: f64) -> u64 {
     let kl = kl_bernoulli(ratio * eps, eps);
+    if kl.is_nan() || kl <= 0.0 {
+        // ratio ≥ 1 (up to rounding): no finite n reaches it.
+        return u64::MAX;
+    }
     let n = (-ln_risk / kl).ceil();
     if n.is_finite() && n >= 1.0 {
         if n >= u64::MAX as f64 {

@@ -250,6 +250,13 @@ fn chernoff_sample_size_gives_the_promised_allowance() {
         assert!(n as f64 * 0.8 * kl_bernoulli(0.6 * eps, eps) < -ln_risk);
     }
     assert_eq!(chernoff_sample_size(0.05, 0.0, -1e300), u64::MAX);
+    // A target ratio of 1 (here 0.05 / (1 − 0.95), just below 1 in floating point)
+    // has no finite size: saturate rather than wrap around.
+    assert_eq!(
+        chernoff_sample_size(1.0 - 0.95, 0.05 / (1.0 - 0.95), -10.0),
+        u64::MAX
+    );
+    assert_eq!(chernoff_sample_size(0.05, 1.0, -10.0), u64::MAX);
 }
 
 proptest! {
