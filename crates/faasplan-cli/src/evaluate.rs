@@ -188,12 +188,12 @@ fn json_out(e: &Evaluation, meets_bound: Option<bool>) -> String {
 }
 
 fn text_out(e: &Evaluation, needed: usize) -> String {
-    let own = e.current.totals.as_ref().map_or(String::new(), |t| {
-        format!(
-            " (judged at the latency it guarantees, {:.2} s)",
-            t.guaranteed_latency_s
-        )
-    });
+    let own = match e.current.settings.bound {
+        faasplan_core::settings::Bound::Latency { max_s } => {
+            format!(" (judged at the latency it meets on the planning samples, {max_s:.2} s)")
+        }
+        faasplan_core::settings::Bound::Cost { .. } => String::new(),
+    };
     let mut out = format!("your configuration{own}:\n");
     out.push_str(&indent(&summary::plan(&e.current, needed)));
     if let Some(t) = &e.current.totals {
@@ -207,7 +207,7 @@ fn text_out(e: &Evaluation, needed: usize) -> String {
         ));
     }
     if let Some(p) = &e.planned {
-        out.push_str("the planner at the same guaranteed latency:\n");
+        out.push_str("the planner for the same bound:\n");
         out.push_str(&indent(&summary::plan(p, needed)));
     }
     if let (Some(s), Some(t)) = (e.saving_usd(), &e.current.totals) {

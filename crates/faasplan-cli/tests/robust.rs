@@ -242,7 +242,7 @@ fn evaluate_reports_a_configuration_and_what_the_planner_saves() {
         &ml(),
         0,
         &[
-            "your configuration (judged at the latency it guarantees",
+            "your configuration (judged at the latency it meets",
             "the planner saves $",
             "meets latency ≤ 60 s at P95",
         ],
