@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use faasplan_core::pipeline::{self, Prepared};
+use faasplan_core::pipeline::{FrontierRun, Preparation, Prepared, RunProgress};
 use faasplan_core::solve::{self, SolveSettings};
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
-use crate::progress::{Ticker, emit};
+use crate::progress::{Ticker, describe, emit};
 use crate::settings_args::{BoundNeed, SettingsArgs};
 
 pub use chart::{ChartView, draw_frontier};
@@ -49,6 +49,11 @@ enum Format {
     Csv,
 }
 
+/// Sampled table rows between two progress updates.
+const SAMPLE_ROWS_PER_STEP: usize = 16;
+/// Search nodes between two progress updates.
+const NODES_PER_STEP: u64 = 1 << 16;
+
 /// Computes the frontier and writes it out.
 pub fn run(args: &FrontierArgs) -> Result<Outcome> {
     let mut project = input::load(&args.input)?;
@@ -56,15 +61,26 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
     let resolved = args.settings.resolve(base, BoundNeed::Optional)?;
     project.settings = resolved.settings;
     let mut progress = Ticker::new();
-    let prepared = crate::progress::prepare(&project, resolved.limits, args.quiet)
-        .map_err(|e| input::locate(&args.input, e))?;
-    let sampled_s = progress.elapsed_s();
-    let frontier = pipeline::frontier(&prepared, |points, nodes| {
-        if !args.quiet {
-            progress.tick(|| format!("frontier: {points} points, {nodes} nodes"));
+    let located = |e| input::locate(&args.input, e);
+    let mut preparation = Preparation::new_within(&project, resolved.limits).map_err(located)?;
+    loop {
+        match preparation.step(SAMPLE_ROWS_PER_STEP).map_err(located)? {
+            RunProgress::Finished => break,
+            p if !args.quiet => progress.tick(|| describe(&p)),
+            _ => {}
         }
-    })
-    .map_err(|e| input::locate(&args.input, e))?;
+    }
+    let prepared = preparation.finish().map_err(located)?;
+    let sampled_s = progress.elapsed_s();
+    let mut sweep = FrontierRun::new(&prepared).map_err(located)?;
+    loop {
+        match sweep.step(NODES_PER_STEP) {
+            RunProgress::Finished => break,
+            p if !args.quiet => progress.tick(|| describe(&p)),
+            _ => {}
+        }
+    }
+    let frontier = sweep.finish();
     progress.finish();
     let chosen = match resolved.bound {
         Some(bound) => chosen(&prepared, bound, resolved.limits.max_nodes)?,
@@ -104,8 +120,8 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
         return Ok(Outcome::Infeasible);
     }
     if !args.quiet {
-        let needed =
-            pipeline::samples_needed(&project).map_err(|e| input::locate(&args.input, e))?;
+        let needed = faasplan_core::pipeline::samples_needed(&project)
+            .map_err(|e| input::locate(&args.input, e))?;
         eprintln!(
             "{} frontier points from {} samples {}; sampled in {:.2} s, total {:.2} s",
             frontier.points.len(),

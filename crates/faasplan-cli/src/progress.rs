@@ -68,20 +68,22 @@ pub fn prepare(
     limits: faasplan_core::pipeline::Limits,
     quiet: bool,
 ) -> Result<faasplan_core::pipeline::Prepared, faasplan_core::pipeline::PipelineError> {
-    use faasplan_core::pipeline::{PrepareStep, prepare_observed};
+    use faasplan_core::pipeline::{RunProgress, prepare_observed};
+    let runs: usize = project.profiles.stages.iter().map(|s| s.runs.len()).sum();
     let mut progress = Ticker::new();
     let prepared = prepare_observed(project, limits, |step| {
         if quiet {
             return;
         }
         match step {
-            PrepareStep::Fitting { runs } if runs >= 100_000 => {
-                eprintln!("fitting the stage models to {runs} profiled runs");
+            RunProgress::Fitting { done, total } => {
+                progress
+                    .tick(|| format!("fitting: {done} of {total} stages ({runs} profiled runs)"));
             }
-            PrepareStep::Fitting { .. } => {}
-            PrepareStep::Sampling { done, total } => {
+            RunProgress::Sampling { done, total } => {
                 progress.tick(|| format!("sampling: {done} of {total} candidate rows"));
             }
+            RunProgress::Frontier { .. } | RunProgress::Finished => {}
         }
     });
     progress.finish();
@@ -97,5 +99,18 @@ pub fn emit(text: &str) -> anyhow::Result<()> {
             Err(anyhow::Error::new(e).context("cannot write to stdout"))
         }
         _ => Ok(()),
+    }
+}
+
+/// The text of a run's progress line.
+pub fn describe(p: &faasplan_core::pipeline::RunProgress) -> String {
+    use faasplan_core::pipeline::RunProgress;
+    match *p {
+        RunProgress::Fitting { done, total } => format!("fitting: {done}/{total} stages"),
+        RunProgress::Sampling { done, total } => format!("sampling: {done}/{total} rows"),
+        RunProgress::Frontier { points, nodes } => {
+            format!("frontier: {points} points, {nodes} nodes")
+        }
+        RunProgress::Finished => "done".to_string(),
     }
 }

@@ -136,6 +136,44 @@ pub struct BaselineResult {
     pub meets_bound: bool,
 }
 
+/// Any plan judged on the planning samples against a latency bound: the one
+/// judgement the baselines, the exact planner's rows in `faasplan compare` and
+/// the app's comparison share.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Judgement {
+    /// The plan, or `None` when there was none or it does not fit the problem.
+    pub plan: Option<Plan>,
+    /// Guaranteed latency on the planning samples, s (NaN without a plan).
+    pub guaranteed_latency_s: f64,
+    /// Nearest-rank q-quantile of the workflow latency, s (NaN without a plan).
+    pub q_latency_s: f64,
+    /// Expected cost per run, USD (NaN without a plan).
+    pub expected_cost_usd: f64,
+    /// Whether the plan meets the bound (guarantee and concurrency limit).
+    pub meets_bound: bool,
+}
+
+/// Evaluates `plan` ([`evaluate`]) against latency bound `bound_s` and the
+/// concurrency limit ([`concurrency_ok`]).
+pub fn judge_plan(problem: &SampledProblem, plan: Option<Plan>, bound_s: f64) -> Judgement {
+    let eval = plan.as_ref().and_then(|p| evaluate(problem, p).ok());
+    let (g, q, c) = eval.as_ref().map_or((f64::NAN, f64::NAN, f64::NAN), |e| {
+        (e.guaranteed_latency_s, e.q_latency_s, e.expected_cost_usd)
+    });
+    let plan = if eval.is_some() { plan } else { None };
+    let meets_bound = g <= bound_s
+        && plan
+            .as_ref()
+            .is_some_and(|p| concurrency_ok(problem, &p.choice));
+    Judgement {
+        plan,
+        guaranteed_latency_s: g,
+        q_latency_s: q,
+        expected_cost_usd: c,
+        meets_bound,
+    }
+}
+
 /// Evaluates `plan` of `baseline` on the planning samples against `bound_s`.
 pub fn judge(
     problem: &SampledProblem,
@@ -143,23 +181,15 @@ pub fn judge(
     plan: Option<Plan>,
     bound_s: f64,
 ) -> BaselineResult {
-    let eval = plan.as_ref().and_then(|p| evaluate(problem, p).ok());
-    let (g, q, c) = eval.as_ref().map_or((f64::NAN, f64::NAN, f64::NAN), |e| {
-        (e.guaranteed_latency_s, e.q_latency_s, e.expected_cost_usd)
-    });
-    let meets_bound = eval.is_some()
-        && g <= bound_s
-        && plan
-            .as_ref()
-            .is_some_and(|p| concurrency_ok(problem, &p.choice));
+    let j = judge_plan(problem, plan, bound_s);
     BaselineResult {
         baseline,
         name: baseline.name(),
-        plan: if eval.is_some() { plan } else { None },
-        guaranteed_latency_s: g,
-        q_latency_s: q,
-        expected_cost_usd: c,
-        meets_bound,
+        plan: j.plan,
+        guaranteed_latency_s: j.guaranteed_latency_s,
+        q_latency_s: j.q_latency_s,
+        expected_cost_usd: j.expected_cost_usd,
+        meets_bound: j.meets_bound,
     }
 }
 

@@ -64,7 +64,7 @@ mod fit;
 mod report;
 
 pub use curve::{Curve, MAX_TERMS, Obs, Term, XForm, fit_nnls};
-pub use fit::{InputPartitions, fit_stage, fit_stage_with, fit_workflow};
+pub use fit::{InputPartitions, fit_stage, fit_stage_at, fit_stage_with, fit_workflow};
 pub use report::{
     ConfigPrediction, FitReport, StageReport, fit_report, measured_p95_s, stage_report,
 };

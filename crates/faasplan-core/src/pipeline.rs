@@ -7,6 +7,47 @@
 //! into the exported [`PlanReport`]: its figures on the planning samples, the
 //! same figures on the fresh samples (out of sample) and its certificate. The CLI and the browser worker both go through these
 //! functions, so the same inputs and seed give the same bytes in both.
+//!
+//! # Driving a run step by step
+//!
+//! A front end that must stay responsive (a Web Worker posting progress, a
+//! terminal progress line) drives the same work in bounded steps and reads a
+//! typed [`RunProgress`] after each:
+//!
+//! - [`Preparation`]: [`Preparation::new`] validates the project (cheap); each
+//!   [`Preparation::step`] then fits **one** stage model, or samples at most
+//!   `budget` rows of the table (a row is one configuration in one context, N
+//!   samples), and reports [`RunProgress::Fitting`] or [`RunProgress::Sampling`];
+//!   [`Preparation::finish`] returns the [`Prepared`] project. [`prepare`] is this
+//!   loop run to the end.
+//! - [`FrontierRun`]: each [`FrontierRun::step`] spends at most `budget` search
+//!   nodes and reports [`RunProgress::Frontier`]; [`FrontierRun::finish`] returns
+//!   the [`Frontier`]. [`frontier`] is this loop run to the end.
+//!
+//! Both end with [`RunProgress::Finished`]. The results are the same bits
+//! whatever the budgets: a step only decides where the work pauses.
+//!
+//! ```
+//! # use faasplan_core::formats::jolteon::{JolteonProfileOptions, import};
+//! # use faasplan_core::formats::project::Project;
+//! # use faasplan_core::platform::Preset;
+//! # use faasplan_core::settings::{Bound, PlanSettings};
+//! use faasplan_core::pipeline::{FrontierRun, Preparation, RunProgress};
+//! # let wf = include_str!("../../../static/examples/ML-pipeline.json");
+//! # let pf = include_str!("../../../static/examples/ML-Pipeline_profile.json");
+//! # let (workflow, profiles) = import(wf, pf, None, &JolteonProfileOptions::default())?;
+//! # let settings = PlanSettings { bound: Bound::Latency { max_s: 80.0 }, ..PlanSettings::default() };
+//! # let project = Project { workflow, profiles, platform: Preset::AwsX86_64.platform(), settings };
+//! let mut run = Preparation::new(&project)?;
+//! // In a worker: post each progress value, yield to the event loop, continue.
+//! while let RunProgress::Fitting { .. } | RunProgress::Sampling { .. } = run.step(64)? {}
+//! let prepared = run.finish()?;
+//! let mut sweep = FrontierRun::new(&prepared)?;
+//! while let RunProgress::Frontier { .. } = sweep.step(1 << 14) {}
+//! let frontier = sweep.finish();
+//! assert!(frontier.for_latency_bound(80.0).is_some());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod check;
 mod evaluate;
@@ -20,7 +61,7 @@ use crate::certify::certify;
 use crate::dag::{Config, Dag, WorkflowError};
 use crate::formats::project::Project;
 use crate::frontier::{Frontier, FrontierBuilder, FrontierProgress, FrontierSettings};
-use crate::model::{FitError, WorkflowModel, fit_workflow};
+use crate::model::{FitError, StageModel, WorkflowModel, fit_stage_at};
 use crate::plan::{
     Guarantee, OutOfSample, PlanReport, PlanStatus, PlanTotals, SettingsEcho, StagePlan,
 };
@@ -28,7 +69,7 @@ use crate::platform::PlatformError;
 use crate::problem::DEFAULT_MEMORY_LIMIT_BYTES;
 use crate::problem::SampledProblem;
 use crate::profile::ProfileError;
-use crate::sampling::{self, SamplingError, evaluate_fresh};
+use crate::sampling::{self, Sampler, SamplingError, SamplingProgress, evaluate_fresh};
 use crate::settings::{Bound, SettingsError};
 use crate::solve::{self, Plan, PlanError, SolveError, SolveSettings, Status};
 
@@ -85,65 +126,188 @@ pub struct Prepared {
     pub problem: SampledProblem,
 }
 
-/// Checks the project, fits its models and samples the problem, within the
-/// default memory limit.
-pub fn prepare(project: &Project) -> Result<Prepared, PipelineError> {
-    prepare_within(project, Limits::default())
-}
-
-/// [`prepare`] within `limits`: [`check`] first, so an input too large for
-/// the memory limit is refused before anything large is allocated.
-pub fn prepare_within(project: &Project, limits: Limits) -> Result<Prepared, PipelineError> {
-    prepare_observed(project, limits, |_| {})
-}
-
-/// Where [`prepare_observed`] is.
+/// Where a run is after a step: what it is doing and how far it has got.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PrepareStep {
-    /// Fitting the stage models from this many profiled runs.
+pub enum RunProgress {
+    /// Fitting the stage models: `done` of `total` stages fitted.
     Fitting {
-        /// Profiled runs in all.
-        runs: usize,
+        /// Stages fitted.
+        done: usize,
+        /// Stages in all.
+        total: usize,
     },
-    /// Sampling: table rows filled so far out of the total.
+    /// Sampling the problem: `done` of `total` table rows filled.
     Sampling {
         /// Rows filled.
         done: usize,
         /// Rows in all.
         total: usize,
     },
+    /// Sweeping the frontier: points found and search nodes spent so far.
+    Frontier {
+        /// Frontier points found.
+        points: usize,
+        /// Search nodes spent.
+        nodes: u64,
+    },
+    /// The run (or this part of it) is complete; call `finish`.
+    Finished,
 }
 
-/// [`prepare_within`], calling `observe` before fitting and between sampling
-/// steps, so a front end can show progress of a long run.
+/// A resumable [`prepare`]: fit one stage per step, then sample in bounded steps.
+pub struct Preparation<'p> {
+    project: &'p Project,
+    limits: Limits,
+    dag: Dag,
+    stages: Vec<StageModel>,
+    sampler: Option<Sampler<'p>>,
+    problem: Option<SampledProblem>,
+}
+
+impl<'p> Preparation<'p> {
+    /// Runs every check of [`check`] within the default limits.
+    pub fn new(project: &'p Project) -> Result<Self, PipelineError> {
+        Self::new_within(project, Limits::default())
+    }
+
+    /// Runs every check of [`check`] within `limits`, so an input too large for
+    /// the memory limit is refused before anything large is allocated.
+    pub fn new_within(project: &'p Project, limits: Limits) -> Result<Self, PipelineError> {
+        let Checked { dag, .. } = check(project, limits)?;
+        Ok(Preparation {
+            project,
+            limits,
+            dag,
+            stages: Vec::with_capacity(project.workflow.stages.len()),
+            sampler: None,
+            problem: None,
+        })
+    }
+
+    /// Does one bounded piece of work: fits the next stage model, or fills at
+    /// most `budget` rows of the sampled table (at least one while work remains).
+    pub fn step(&mut self, budget: usize) -> Result<RunProgress, PipelineError> {
+        let p = self.project;
+        let total = p.workflow.stages.len();
+        if self.problem.is_some() {
+            return Ok(RunProgress::Finished);
+        }
+        if self.stages.len() < total {
+            let i = self.stages.len();
+            self.stages
+                .push(fit_stage_at(&p.workflow, &self.dag, &p.profiles, i)?);
+            return Ok(RunProgress::Fitting { done: i + 1, total });
+        }
+        let sampler = match &mut self.sampler {
+            Some(s) => s,
+            None => {
+                let model = WorkflowModel {
+                    stages: self.stages.clone(),
+                };
+                self.sampler.insert(Sampler::new_within(
+                    &p.workflow,
+                    &self.dag,
+                    &model,
+                    &p.platform,
+                    &p.settings,
+                    self.limits.max_memory_bytes,
+                )?)
+            }
+        };
+        match sampler.step(budget) {
+            SamplingProgress::Running { done, total } => Ok(RunProgress::Sampling { done, total }),
+            SamplingProgress::Done => {
+                if let Some(s) = self.sampler.take() {
+                    self.problem = Some(s.finish()?);
+                }
+                Ok(RunProgress::Finished)
+            }
+        }
+    }
+
+    /// Runs any remaining steps and returns the prepared project.
+    pub fn finish(mut self) -> Result<Prepared, PipelineError> {
+        // `step` sets `problem` when it reports `Finished`, and each step advances.
+        let problem = loop {
+            match self.problem.take() {
+                Some(problem) => break problem,
+                None => self.step(usize::MAX)?,
+            };
+        };
+        Ok(Prepared {
+            dag: self.dag,
+            model: WorkflowModel {
+                stages: self.stages,
+            },
+            problem,
+        })
+    }
+}
+
+/// Checks the project, fits its models and samples the problem, within the
+/// default limits.
+pub fn prepare(project: &Project) -> Result<Prepared, PipelineError> {
+    Preparation::new(project)?.finish()
+}
+
+/// [`prepare`] within `limits`.
+pub fn prepare_within(project: &Project, limits: Limits) -> Result<Prepared, PipelineError> {
+    Preparation::new_within(project, limits)?.finish()
+}
+
+/// [`prepare_within`], calling `observe` after every step (one stage fitted,
+/// or a bounded number of sample rows), so a front end can show progress.
 pub fn prepare_observed(
     project: &Project,
     limits: Limits,
-    mut observe: impl FnMut(PrepareStep),
+    mut observe: impl FnMut(RunProgress),
 ) -> Result<Prepared, PipelineError> {
-    let Checked { dag, .. } = check(project, limits)?;
-    let runs = project.profiles.stages.iter().map(|s| s.runs.len()).sum();
-    observe(PrepareStep::Fitting { runs });
-    let model = fit_workflow(&project.workflow, &dag, &project.profiles)?;
-    let mut sampler = sampling::Sampler::new_within(
-        &project.workflow,
-        &dag,
-        &model,
-        &project.platform,
-        &project.settings,
-        limits.max_memory_bytes,
-    )?;
-    // Rows per step: small enough for a few progress reports a second on large problems.
-    let budget = (1 << 22) / sampler.n_samples().max(1) + 1;
-    while let sampling::SamplingProgress::Running { done, total } = sampler.step(budget) {
-        observe(PrepareStep::Sampling { done, total });
+    let mut run = Preparation::new_within(project, limits)?;
+    // Rows per step: with thousands of samples a row, a few reports a second.
+    let budget = 64;
+    loop {
+        let progress = run.step(budget)?;
+        observe(progress);
+        if progress == RunProgress::Finished {
+            return run.finish();
+        }
     }
-    let problem = sampler.finish()?;
-    Ok(Prepared {
-        dag,
-        model,
-        problem,
-    })
+}
+
+/// A resumable [`frontier`] sweep of a prepared project.
+pub struct FrontierRun<'a> {
+    builder: FrontierBuilder<'a>,
+    finished: bool,
+}
+
+impl<'a> FrontierRun<'a> {
+    /// Validates the prepared problem for the sweep.
+    pub fn new(prepared: &'a Prepared) -> Result<Self, PipelineError> {
+        Ok(FrontierRun {
+            builder: FrontierBuilder::new(&prepared.problem, FrontierSettings::default())?,
+            finished: false,
+        })
+    }
+
+    /// Spends at most `budget` search nodes (at least one while work remains).
+    pub fn step(&mut self, budget: u64) -> RunProgress {
+        if self.finished {
+            return RunProgress::Finished;
+        }
+        match self.builder.step(budget) {
+            FrontierProgress::Running { points, nodes } => RunProgress::Frontier { points, nodes },
+            FrontierProgress::Finished => {
+                self.finished = true;
+                RunProgress::Finished
+            }
+        }
+    }
+
+    /// Runs any remaining steps and returns the frontier.
+    pub fn finish(mut self) -> Frontier {
+        while self.step(u64::MAX) != RunProgress::Finished {}
+        self.builder.frontier()
+    }
 }
 
 /// Limits of a planning run.
@@ -218,11 +382,11 @@ pub fn frontier(
     prepared: &Prepared,
     mut progress: impl FnMut(usize, u64),
 ) -> Result<Frontier, PipelineError> {
-    let mut builder = FrontierBuilder::new(&prepared.problem, FrontierSettings::default())?;
-    while let FrontierProgress::Running { points, nodes } = builder.step(1 << 16) {
+    let mut run = FrontierRun::new(prepared)?;
+    while let RunProgress::Frontier { points, nodes } = run.step(1 << 16) {
         progress(points, nodes);
     }
-    Ok(builder.frontier())
+    Ok(run.finish())
 }
 
 /// The configuration of every stage under `plan`.

@@ -336,12 +336,15 @@ impl Partial {
     }
 }
 
-/// Resumable sampler of a [`SampledProblem`].
+/// Resumable sampler of a [`SampledProblem`]. It keeps its own copy of the stage
+/// models and of the DAG's parents and order (a few kB), so a run that owns the
+/// fitted model can hold a sampler beside it.
 pub struct Sampler<'a> {
     workflow: &'a Workflow,
-    model: &'a WorkflowModel,
+    model: WorkflowModel,
     platform: &'a Platform,
-    dag: &'a Dag,
+    parents: Vec<Vec<usize>>,
+    topo: Vec<usize>,
     n_samples: usize,
     percentile: f64,
     design: SampleDesign,
@@ -355,8 +358,8 @@ impl<'a> Sampler<'a> {
     /// Prepares the candidates, contexts and random draws.
     pub fn new(
         workflow: &'a Workflow,
-        dag: &'a Dag,
-        model: &'a WorkflowModel,
+        dag: &Dag,
+        model: &WorkflowModel,
         platform: &'a Platform,
         settings: &PlanSettings,
     ) -> Result<Self, SamplingError> {
@@ -375,8 +378,8 @@ impl<'a> Sampler<'a> {
     /// [`estimate`] exceeds `limit_bytes`.
     pub fn new_within(
         workflow: &'a Workflow,
-        dag: &'a Dag,
-        model: &'a WorkflowModel,
+        dag: &Dag,
+        model: &WorkflowModel,
         platform: &'a Platform,
         settings: &PlanSettings,
         limit_bytes: u64,
@@ -429,9 +432,10 @@ impl<'a> Sampler<'a> {
         let total = stages.iter().map(Partial::rows).sum();
         Ok(Sampler {
             workflow,
-            model,
+            model: model.clone(),
             platform,
-            dag,
+            parents: dag.parents.clone(),
+            topo: dag.topo.clone(),
             n_samples: n,
             percentile: settings.percentile,
             design,
@@ -532,8 +536,8 @@ impl<'a> Sampler<'a> {
         Ok(SampledProblem {
             n_samples: n,
             stages: tables,
-            parents: self.dag.parents.clone(),
-            topo: self.dag.topo.clone(),
+            parents: self.parents,
+            topo: self.topo,
             concurrency_limit: Some(self.platform.concurrency_limit),
             percentile: self.percentile,
             allowed_violations: self.design.allowed_violations,

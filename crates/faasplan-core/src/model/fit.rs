@@ -49,23 +49,40 @@ pub(crate) fn per_stage<T>(
     profiles: &Profiles,
     f: impl Fn(&Stage, &StageProfile, f64, InputPartitions) -> Result<T, FitError>,
 ) -> Result<Vec<T>, FitError> {
-    workflow
-        .stages
-        .iter()
-        .enumerate()
-        .map(|(i, stage)| {
-            let profile = profiles
-                .stage(&stage.id)
-                .ok_or_else(|| FitError::Unprofiled {
-                    stage: stage.id.clone(),
-                })?;
-            let input = match dag.input_parent.get(i) {
-                Some(Some(_)) => InputPartitions::Used,
-                _ => InputPartitions::Unused,
-            };
-            f(stage, profile, profiles.mb_per_vcpu, input)
-        })
+    (0..workflow.stages.len())
+        .map(|i| on_stage(workflow, dag, profiles, i, &f))
         .collect()
+}
+
+/// Fits the model of stage `i` alone (what [`fit_workflow`] does for every stage),
+/// so a resumable run can fit one stage per step.
+pub fn fit_stage_at(
+    workflow: &Workflow,
+    dag: &Dag,
+    profiles: &Profiles,
+    i: usize,
+) -> Result<StageModel, FitError> {
+    on_stage(workflow, dag, profiles, i, &fit_stage_with)
+}
+
+fn on_stage<T>(
+    workflow: &Workflow,
+    dag: &Dag,
+    profiles: &Profiles,
+    i: usize,
+    f: &impl Fn(&Stage, &StageProfile, f64, InputPartitions) -> Result<T, FitError>,
+) -> Result<T, FitError> {
+    let stage = &workflow.stages[i];
+    let profile = profiles
+        .stage(&stage.id)
+        .ok_or_else(|| FitError::Unprofiled {
+            stage: stage.id.clone(),
+        })?;
+    let input = match dag.input_parent.get(i) {
+        Some(Some(_)) => InputPartitions::Used,
+        _ => InputPartitions::Unused,
+    };
+    f(stage, profile, profiles.mb_per_vcpu, input)
 }
 
 /// Runs of one configuration.
