@@ -27,21 +27,44 @@ use faasplan_core::solve::{self, Plan, SolveSettings, Status};
 use serde_json::json;
 
 use crate::input::{self, InputArgs};
+use crate::settings_args::{BoundNeed, SettingsArgs, describe_bound};
 
 /// Arguments of `faasplan compare`.
 #[derive(Args, Debug)]
 pub struct CompareArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Latency bounds to compare at, s, comma-separated (e.g. 20,30,40).
-    #[arg(long, value_delimiter = ',', required = true, value_name = "S,..")]
-    latency_bounds: Vec<f64>,
+    /// Latency bounds to compare at, s, separated by commas or spaces (e.g. "20, 30, 40").
+    #[arg(long, value_name = "S,..", num_args = 1.., value_parser = bound_list, required_unless_present_any = ["latency_bound", "cost_bound"])]
+    latency_bounds: Vec<Vec<f64>>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// Seed of every random draw [default: the project's, else 1].
-    #[arg(long)]
-    seed: Option<u64>,
+    /// The guarantee, sampling and limits, as for `plan`. A `--latency-bound` is
+    /// one more bound to compare at; with `--cost-bound` the exact planner plans
+    /// within it and every planner is compared at the latency it guarantees.
+    #[command(flatten)]
+    settings: SettingsArgs,
+}
+
+/// A list of bounds, s: numbers separated by commas and/or spaces.
+fn bound_list(text: &str) -> Result<Vec<f64>, String> {
+    let items: Vec<&str> = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if items.is_empty() {
+        return Err("no bound given".into());
+    }
+    items
+        .iter()
+        .map(|t| {
+            t.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v > 0.0)
+                .ok_or_else(|| format!("{t:?} is not a finite number of seconds above 0"))
+        })
+        .collect()
 }
 
 /// Output formats.
@@ -74,26 +97,47 @@ struct Row {
 /// Runs the comparison and prints it.
 pub fn run(args: CompareArgs) -> Result<()> {
     let mut project = input::load(&args.input)?;
-    if let Some(seed) = args.seed {
-        project.settings.seed = seed;
+    let base = args
+        .input
+        .project
+        .is_some()
+        .then_some(project.settings.clone());
+    let resolved = args.settings.resolve(base.as_ref(), BoundNeed::Optional)?;
+    project.settings = resolved.settings;
+    let mut bounds: Vec<f64> = args.latency_bounds.iter().flatten().copied().collect();
+    if let Some(b) = args.settings.latency_bound {
+        bounds.push(b);
     }
-    if let Some(&b) = args
-        .latency_bounds
-        .iter()
-        .find(|b| !(b.is_finite() && **b > 0.0))
-    {
-        bail!("--latency-bounds: {b} is not a finite value above 0");
-    }
-    project.settings.bound = Bound::Latency {
-        max_s: args.latency_bounds[0],
-    };
     let t = Instant::now();
-    let prepared = pipeline::prepare(&project)?;
+    let prepared = crate::progress::prepare(&project, resolved.limits, false)
+        .map_err(|e| input::locate(&args.input, e))?;
+    if let Some(Bound::Cost { .. }) = resolved.bound
+        && args.settings.cost_bound.is_some()
+    {
+        let s = solve::solve(
+            &prepared.problem,
+            SolveSettings {
+                bound: project.settings.bound,
+                max_nodes: resolved.limits.max_nodes,
+            },
+        )?;
+        if s.plan.is_none() {
+            bail!(
+                "--cost-bound: no plan meets {}; nothing to compare at",
+                describe_bound(&project.settings.bound)
+            );
+        }
+        bounds.push(s.guaranteed_latency_s);
+    }
+    if bounds.is_empty() {
+        bail!("no bound: give --latency-bounds S,.. (or --latency-bound S, or --cost-bound USD)");
+    }
+    project.settings.bound = Bound::Latency { max_s: bounds[0] };
     let inputs = Inputs::from_project(&project, &prepared);
     let prepare_ms = t.elapsed().as_secs_f64() * 1e3;
     let q_target = baselines::quantile_target(&prepared.problem);
     let mut rows = Vec::new();
-    for &bound_s in &args.latency_bounds {
+    for &bound_s in &bounds {
         project.settings.bound = Bound::Latency { max_s: bound_s };
         rows.extend(compare_bound(
             &project, &prepared, &q_target, &inputs, bound_s,
@@ -233,7 +277,7 @@ fn table(project: &Project, prepared: &Prepared, prepare_ms: f64, rows: &[Row]) 
             fixed(r.q_s, 2),
             yes(r.met),
             fixed(r.fresh_q_s, 2),
-            fixed(100.0 * r.fresh_fraction, 1),
+            percent_down(r.fresh_fraction),
             yes(r.fresh_met),
             fixed(r.guaranteed_s, 2),
             r.solve_ms,
@@ -241,6 +285,16 @@ fn table(project: &Project, prepared: &Prepared, prepare_ms: f64, rows: &[Row]) 
         );
     }
     out
+}
+
+/// A fraction as a percentage with two decimals, rounded down, so a fraction
+/// below the percentile never prints as the percentile (94.96%, not 95.0%).
+fn percent_down(fraction: f64) -> String {
+    if fraction.is_finite() {
+        format!("{:.2}", (fraction * 1e4).floor() / 1e2)
+    } else {
+        "-".to_string()
+    }
 }
 
 /// `v` with `prec` decimals, or "-" when it is not a number (no plan, or no exact plan to compare with).
@@ -306,4 +360,25 @@ fn json_rows(project: &Project, rows: &[Row]) -> String {
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fractions_below_the_percentile_never_print_as_it() {
+        assert_eq!(percent_down(0.9496), "94.96");
+        assert_eq!(percent_down(0.949_99), "94.99");
+        assert_eq!(percent_down(1.0), "100.00");
+        assert_eq!(percent_down(f64::NAN), "-");
+    }
+
+    #[test]
+    fn bound_lists_take_commas_and_spaces() {
+        assert_eq!(bound_list(" 20, 30 ,40 "), Ok(vec![20.0, 30.0, 40.0]));
+        assert_eq!(bound_list("20 30"), Ok(vec![20.0, 30.0]));
+        assert!(bound_list("20,-1").unwrap_err().contains("\"-1\""));
+        assert!(bound_list(" , ").is_err());
+    }
 }

@@ -5,6 +5,7 @@
 use anyhow::Result;
 use clap::Args;
 use faasplan_core::model::{FitReport, StageReport, fit_report};
+use faasplan_core::pipeline::PipelineError;
 use serde::Serialize;
 
 use crate::Outcome;
@@ -24,8 +25,14 @@ pub struct FitArgs {
 /// Fits the models and prints the report.
 pub fn run(args: &FitArgs) -> Result<Outcome> {
     let project = input::load(&args.input)?;
-    let dag = project.workflow.validate()?;
-    let report = fit_report(&project.workflow, &dag, &project.profiles)?;
+    let located = |e: PipelineError| input::locate(&args.input, e);
+    let dag = project.workflow.validate().map_err(|e| located(e.into()))?;
+    project
+        .profiles
+        .validate(&project.workflow)
+        .map_err(|e| located(e.into()))?;
+    let report =
+        fit_report(&project.workflow, &dag, &project.profiles).map_err(|e| located(e.into()))?;
     if args.json {
         emit(&to_json(&project.workflow.name, &report))?;
     } else {

@@ -67,15 +67,16 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
     let resolved = args.settings.resolve(base, BoundNeed::Optional)?;
     project.settings = resolved.settings;
     let mut progress = Ticker::new();
-    let mut preparation = Preparation::new(&project)?;
+    let located = |e| input::locate(&args.input, e);
+    let mut preparation = Preparation::new_within(&project, resolved.limits).map_err(located)?;
     loop {
-        match preparation.step(SAMPLE_ROWS_PER_STEP)? {
+        match preparation.step(SAMPLE_ROWS_PER_STEP).map_err(located)? {
             RunProgress::Finished => break,
             p if !args.quiet => progress.tick(|| describe(&p)),
             _ => {}
         }
     }
-    let prepared = preparation.finish()?;
+    let prepared = preparation.finish().map_err(located)?;
     let sampled_s = progress.elapsed_s();
     let frontier = match args.positions {
         Some(n) => {
@@ -84,7 +85,7 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
             b.run_parallel().frontier()
         }
         None => {
-            let mut sweep = FrontierRun::new(&prepared)?;
+            let mut sweep = FrontierRun::new(&prepared).map_err(located)?;
             loop {
                 match sweep.step(NODES_PER_STEP) {
                     RunProgress::Finished => break,
@@ -128,11 +129,24 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
         };
         write_svg(path, &chart)?;
     }
-    if !args.quiet {
+    if frontier.points.is_empty() {
         eprintln!(
-            "{} frontier points from {} samples; sampled in {:.2} s, total {:.2} s",
+            "infeasible: no configuration exists at all (check the concurrency limit and the stages' allowed d), so the frontier is empty"
+        );
+        return Ok(Outcome::Infeasible);
+    }
+    if !args.quiet {
+        let needed = faasplan_core::pipeline::samples_needed(&project)
+            .map_err(|e| input::locate(&args.input, e))?;
+        eprintln!(
+            "{} frontier points from {} samples {}; sampled in {:.2} s, total {:.2} s",
             frontier.points.len(),
             prepared.problem.n_samples,
+            crate::summary::confidence(
+                1.0 - project.settings.delta,
+                prepared.problem.n_samples,
+                needed
+            ),
             sampled_s,
             progress.elapsed_s()
         );

@@ -7,8 +7,10 @@ use clap::{Args, ValueEnum};
 use faasplan_core::formats::csv::read_profiles_csv;
 use faasplan_core::formats::jolteon::{self, JolteonError, JolteonGrid, JolteonProfileOptions};
 use faasplan_core::formats::project::Project;
+use faasplan_core::pipeline::PipelineError;
 use faasplan_core::platform::Preset;
 use faasplan_core::settings::PlanSettings;
+use faasplan_core::solve::SolveError;
 
 /// Where the workflow and its profiles come from.
 #[derive(Args, Debug, Clone)]
@@ -25,7 +27,7 @@ pub struct InputArgs {
     /// The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows).
     #[arg(long, value_name = "FILE")]
     pub grid: Option<PathBuf>,
-    /// MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV].
+    /// MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV].
     #[arg(long, value_name = "MB")]
     pub measured_mb_per_vcpu: Option<f64>,
     /// Platform to plan for [default: the project's, else aws-x86-64].
@@ -54,9 +56,57 @@ impl From<PlatformArg> for Preset {
     }
 }
 
+/// Files above this size get a line on stderr before they are read and parsed.
+const LARGE_FILE_BYTES: u64 = 8 << 20;
+
 fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read the file", path.display()))
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.len() > LARGE_FILE_BYTES
+    {
+        eprintln!(
+            "reading {} ({:.0} MiB)",
+            path.display(),
+            meta.len() as f64 / f64::from(1 << 20)
+        );
+    }
+    let bytes =
+        std::fs::read(path).with_context(|| format!("{}: cannot read the file", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = good.len() - good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+        anyhow::anyhow!(
+            "{}: line {line}, column {column} (byte {}): not valid UTF-8 text",
+            path.display(),
+            good.len()
+        )
+    })
+}
+
+/// Names the file an error of a planning run comes from: the project file, or
+/// the workflow or profile file the failing part was read from.
+pub fn locate(args: &InputArgs, err: PipelineError) -> anyhow::Error {
+    let show = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+    let place = match (&args.project, &err) {
+        (Some(p), _) => Some(p.display().to_string()),
+        (None, PipelineError::Profiles(_) | PipelineError::Fit(_)) => show(&args.profiles),
+        (
+            None,
+            PipelineError::Workflow(_)
+            | PipelineError::TooManyStages { .. }
+            | PipelineError::Solve(SolveError::Antichains(_)),
+        ) => show(&args.workflow),
+        (None, PipelineError::Settings(_)) => None,
+        (None, _) => match (show(&args.workflow), show(&args.profiles)) {
+            (Some(w), Some(p)) => Some(format!("{w} with {p}")),
+            (w, p) => w.or(p),
+        },
+    };
+    let err = anyhow::Error::new(err);
+    match place {
+        Some(place) => err.context(place),
+        None => err,
+    }
 }
 
 /// Loads the project the arguments describe.

@@ -6,6 +6,7 @@
 //! (`--max-nodes`) ran out before any plan meeting the bound was found.
 
 mod compare;
+mod evaluate;
 mod fit;
 mod frontier;
 mod input;
@@ -38,6 +39,8 @@ enum Command {
     Plan(plan::PlanArgs),
     /// The whole latency–cost frontier as JSON or CSV, optionally drawn as SVG.
     Frontier(frontier::FrontierArgs),
+    /// Evaluate a configuration you give (plan JSON or --config), and what the planner would save.
+    Evaluate(evaluate::EvaluateArgs),
     /// Compare the exact planner with every baseline planner at a list of latency bounds.
     Compare(compare::CompareArgs),
 }
@@ -62,6 +65,7 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Fit(args) => fit::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Frontier(args) => frontier::run(&args),
+        Command::Evaluate(args) => evaluate::run(&args),
     }
 }
 

@@ -34,14 +34,22 @@ pub fn run(args: &PlanArgs) -> Result<Outcome> {
     let base = args.input.project.is_some().then_some(&project.settings);
     let resolved = args.settings.resolve(base, BoundNeed::Required)?;
     project.settings = resolved.settings;
-    let report = pipeline::plan(&project, resolved.limits)?;
+    let located = |e| input::locate(&args.input, e);
+    let mut prepared =
+        crate::progress::prepare(&project, resolved.limits, args.quiet).map_err(located)?;
+    let report =
+        pipeline::solve_certified(&project, &mut prepared, resolved.limits).map_err(located)?;
+    let needed = pipeline::samples_needed(&project).map_err(located)?;
     emit(&to_json(&report))?;
     let bound = describe_bound(&project.settings.bound);
     let q = summary::percent(project.settings.percentile);
     Ok(match &report.status {
         PlanStatus::Optimal | PlanStatus::FeasibleWithGap { .. } => {
             if !args.quiet {
-                eprint!("{}", summary::plan(&report));
+                eprint!("{}", summary::plan(&report, needed));
+            }
+            if let Some(hint) = summary::cost_bound_hint(&report) {
+                eprintln!("{hint}");
             }
             Outcome::Success
         }

@@ -62,6 +62,34 @@ impl Ticker {
     }
 }
 
+/// Prepares the project (fit and sample) with progress lines on stderr unless `quiet`.
+pub fn prepare(
+    project: &faasplan_core::formats::project::Project,
+    limits: faasplan_core::pipeline::Limits,
+    quiet: bool,
+) -> Result<faasplan_core::pipeline::Prepared, faasplan_core::pipeline::PipelineError> {
+    use faasplan_core::pipeline::{RunProgress, prepare_observed};
+    let runs: usize = project.profiles.stages.iter().map(|s| s.runs.len()).sum();
+    let mut progress = Ticker::new();
+    let prepared = prepare_observed(project, limits, |step| {
+        if quiet {
+            return;
+        }
+        match step {
+            RunProgress::Fitting { done, total } => {
+                progress
+                    .tick(|| format!("fitting: {done} of {total} stages ({runs} profiled runs)"));
+            }
+            RunProgress::Sampling { done, total } => {
+                progress.tick(|| format!("sampling: {done} of {total} candidate rows"));
+            }
+            RunProgress::Frontier { .. } | RunProgress::Finished => {}
+        }
+    });
+    progress.finish();
+    prepared
+}
+
 /// Writes `text` to stdout. A closed pipe (`faasplan frontier | head`) is not an
 /// error: the reader has all it wanted.
 pub fn emit(text: &str) -> anyhow::Result<()> {

@@ -43,6 +43,9 @@ pub struct SettingsArgs {
     /// Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit].
     #[arg(long, value_name = "N")]
     pub max_nodes: Option<u64>,
+    /// Most memory the sample tables may take, MiB; a larger problem is refused before it is sampled [default: 2048].
+    #[arg(long, value_name = "MIB")]
+    pub max_memory_mb: Option<u64>,
 }
 
 /// The cost kinds on the command line.
@@ -158,10 +161,25 @@ impl SettingsArgs {
         Ok(Resolved {
             settings: s,
             bound,
-            limits: Limits {
-                max_nodes: self.max_nodes,
-            },
+            limits: self.limits()?,
         })
+    }
+}
+
+impl SettingsArgs {
+    /// The solve and memory limits of the flags.
+    pub fn limits(&self) -> Result<Limits> {
+        let mut limits = Limits {
+            max_nodes: self.max_nodes,
+            ..Limits::default()
+        };
+        if let Some(mb) = self.max_memory_mb {
+            if mb == 0 {
+                bail!("--max-memory-mb: 0 MiB: give at least 1");
+            }
+            limits.max_memory_bytes = mb.saturating_mul(1 << 20);
+        }
+        Ok(limits)
     }
 }
 
@@ -246,6 +264,7 @@ mod tests {
                 samples,
                 fresh_samples: fresh,
                 max_nodes: None,
+                max_memory_mb: None,
             };
             match args.resolve(None, BoundNeed::Required) {
                 Err(e) => {

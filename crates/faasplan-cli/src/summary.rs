@@ -31,8 +31,27 @@ pub fn rounded_up(b: &Bound) -> Bound {
     }
 }
 
-/// The summary of a plan: one line per stage and the totals.
-pub fn plan(report: &PlanReport) -> String {
+/// The confidence claim of a run: the settings' confidence when the sample
+/// count reaches what the sample-size formula needs (`needed`), else a plain
+/// statement that the guarantee does not hold at that count.
+pub fn confidence(confidence: f64, samples: usize, needed: usize) -> String {
+    if samples >= needed {
+        format!("with confidence {confidence}")
+    } else {
+        format!("({})", no_guarantee(confidence, samples, needed))
+    }
+}
+
+/// The plain statement that a sample count is too small for the claimed confidence.
+pub fn no_guarantee(confidence: f64, samples: usize, needed: usize) -> String {
+    format!(
+        "the guarantee does NOT hold: {samples} samples are too few for confidence {confidence} (the sample-size formula needs {needed}); the figures are estimates only"
+    )
+}
+
+/// The summary of a plan: one line per stage and the totals; `needed` is the
+/// sample count the guarantee needs.
+pub fn plan(report: &PlanReport, needed: usize) -> String {
     let s = &report.settings;
     let status = match report.status {
         PlanStatus::Optimal => "optimal".to_string(),
@@ -41,15 +60,27 @@ pub fn plan(report: &PlanReport) -> String {
         }
         _ => "no plan".to_string(),
     };
-    let mut out = format!(
-        "{}: {status} at P{} with confidence {} ({} samples, seed {}, {})\n",
-        report.workflow,
-        percent(s.percentile),
-        s.confidence,
-        s.samples,
-        s.seed,
-        s.platform
-    );
+    let run = format!("{} samples, seed {}, {}", s.samples, s.seed, s.platform);
+    // With a sample design in the report, the union-bound flag says whether the
+    // a-priori guarantee holds at this N; else compare with the formula's N.
+    let holds = report.guarantee.as_ref().map_or(s.samples >= needed, |g| {
+        g.union_bound || s.samples >= needed
+    });
+    let mut out = if holds {
+        format!(
+            "{}: {status} at P{} with confidence {} ({run})\n",
+            report.workflow,
+            percent(s.percentile),
+            s.confidence
+        )
+    } else {
+        format!(
+            "{}: {status} at P{} ({run})\n  {}\n",
+            report.workflow,
+            percent(s.percentile),
+            no_guarantee(s.confidence, s.samples, needed)
+        )
+    };
     let w = report
         .stages
         .iter()
@@ -132,4 +163,29 @@ pub fn plan(report: &PlanReport) -> String {
         });
     }
     out
+}
+
+/// How far above the plan's cost a cost bound may be before it looks like a unit
+/// mistake (the bound does not bind: the plan is the fastest there is).
+const FAR_ABOVE: f64 = 100.0;
+
+/// A hint when a cost bound is far above what any plan costs: with a cost
+/// bound the planner returns the fastest plan, whose cost is the top of the
+/// useful range, so a bound 100× above it (e.g. 1800 meant in units of 1e-5
+/// USD) binds nothing and is likely a mistake.
+pub fn cost_bound_hint(report: &PlanReport) -> Option<String> {
+    let Bound::Cost { max_usd, kind } = report.settings.bound else {
+        return None;
+    };
+    let totals = report.totals.as_ref()?;
+    let cost = match kind {
+        CostKind::Mean => totals.expected_cost_usd,
+        CostKind::Quantile => totals.cost_q_usd,
+    };
+    (cost > 0.0 && max_usd > FAR_ABOVE * cost).then(|| {
+        format!(
+            "hint: the cost bound ${max_usd} per run is {:.0}× what the fastest plan costs (${cost:.6} per run), so it binds nothing: every bound from ${cost:.6} up gives this same plan; is the bound in the wrong unit (USD per run)?",
+            max_usd / cost
+        )
+    })
 }

@@ -1,7 +1,11 @@
-//! `faasplan validate`: load the files and say what is in them.
+//! `faasplan validate`: load the files, run every check `plan` makes on its
+//! input (and the fit), and say what is in them.
 
 use anyhow::Result;
 use clap::Args;
+use faasplan_core::model::fit_workflow;
+use faasplan_core::pipeline::{self, Limits, PipelineError};
+use faasplan_core::sampling::human_bytes;
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
@@ -11,21 +15,34 @@ use crate::input::{self, InputArgs};
 pub struct ValidateArgs {
     #[command(flatten)]
     input: InputArgs,
+    /// Most memory the sample tables may take, MiB, as for `plan` [default: 2048].
+    #[arg(long, value_name = "MIB")]
+    max_memory_mb: Option<u64>,
 }
 
 /// Loads and checks the input, then prints a one-line summary.
 pub fn run(args: &ValidateArgs) -> Result<Outcome> {
     let project = input::load(&args.input)?;
-    let dag = project.workflow.validate()?;
+    let mut limits = Limits::default();
+    if let Some(mb) = args.max_memory_mb {
+        limits.max_memory_bytes = mb.max(1).saturating_mul(1 << 20);
+    }
+    let located = |e: PipelineError| input::locate(&args.input, e);
+    let checked = pipeline::check(&project, limits).map_err(located)?;
+    fit_workflow(&project.workflow, &checked.dag, &project.profiles)
+        .map_err(|e| located(e.into()))?;
     let runs: usize = project.profiles.stages.iter().map(|s| s.runs.len()).sum();
     println!(
-        "ok: workflow {:?}: {} stages, {} edges, {} source-to-sink paths; {} profiled runs; platform {}",
+        "ok: workflow {:?}: {} stages, {} edges, {} source-to-sink paths; {} profiled runs, measured at {} MB per vCPU; platform {}; {} samples, sample tables {}",
         project.workflow.name,
         project.workflow.stages.len(),
         project.workflow.edges.len(),
-        dag.paths(10_000).len(),
+        checked.dag.paths(10_000).len(),
         runs,
-        project.platform.name
+        project.profiles.mb_per_vcpu,
+        project.platform.name,
+        checked.size.n_samples,
+        human_bytes(checked.size.bytes)
     );
     Ok(Outcome::Success)
 }

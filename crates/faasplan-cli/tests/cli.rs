@@ -48,7 +48,7 @@ fn validate_accepts_the_bundled_example() {
     let o = run(&["validate"], &ml());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     expect![[r#"
-        ok: workflow "ML-Pipeline": 4 stages, 5 edges, 3 source-to-sink paths; 276 profiled runs; platform AWS Lambda x86_64
+        ok: workflow "ML-Pipeline": 4 stages, 5 edges, 3 source-to-sink paths; 276 profiled runs, measured at 1792 MB per vCPU; platform AWS Lambda x86_64; 5170 samples, sample tables 50.7 MiB
     "#]]
     .assert_eq(&stdout(&o));
 }
@@ -272,37 +272,40 @@ fn validate_help() {
     check_help(
         "validate",
         expect![[r#"
-        Check a workflow with its profiles, or a project file, and say what is in it
+            Check a workflow with its profiles, or a project file, and say what is in it
 
-        Usage: faasplan validate [OPTIONS]
+            Usage: faasplan validate [OPTIONS]
 
-        Options:
-              --project <FILE>
-                  A faasplan project file (workflow, profiles, platform and settings)
+            Options:
+                  --project <FILE>
+                      A faasplan project file (workflow, profiles, platform and settings)
 
-              --workflow <FILE>
-                  A Jolteon workflow JSON file
+                  --workflow <FILE>
+                      A Jolteon workflow JSON file
 
-              --profiles <FILE>
-                  Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension)
+                  --profiles <FILE>
+                      Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension)
 
-              --grid <FILE>
-                  The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
+                  --grid <FILE>
+                      The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
 
-              --measured-mb-per-vcpu <MB>
-                  MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
+                  --measured-mb-per-vcpu <MB>
+                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV]
 
-              --platform <PLATFORM>
-                  Platform to plan for [default: the project's, else aws-x86-64]
+                  --platform <PLATFORM>
+                      Platform to plan for [default: the project's, else aws-x86-64]
 
-                  Possible values:
-                  - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
-                  - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
-                  - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
+                      Possible values:
+                      - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
+                      - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
+                      - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
 
-          -h, --help
-                  Print help (see a summary with '-h')
-    "#]],
+                  --max-memory-mb <MIB>
+                      Most memory the sample tables may take, MiB, as for `plan` [default: 2048]
+
+              -h, --help
+                      Print help (see a summary with '-h')
+        "#]],
     );
 }
 
@@ -311,40 +314,40 @@ fn fit_help() {
     check_help(
         "fit",
         expect![[r#"
-        Fit the stage models and report their fit and cross-validation errors
+            Fit the stage models and report their fit and cross-validation errors
 
-        Usage: faasplan fit [OPTIONS]
+            Usage: faasplan fit [OPTIONS]
 
-        Options:
-              --project <FILE>
-                  A faasplan project file (workflow, profiles, platform and settings)
+            Options:
+                  --project <FILE>
+                      A faasplan project file (workflow, profiles, platform and settings)
 
-              --workflow <FILE>
-                  A Jolteon workflow JSON file
+                  --workflow <FILE>
+                      A Jolteon workflow JSON file
 
-              --profiles <FILE>
-                  Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension)
+                  --profiles <FILE>
+                      Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension)
 
-              --grid <FILE>
-                  The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
+                  --grid <FILE>
+                      The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
 
-              --measured-mb-per-vcpu <MB>
-                  MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
+                  --measured-mb-per-vcpu <MB>
+                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV]
 
-              --platform <PLATFORM>
-                  Platform to plan for [default: the project's, else aws-x86-64]
+                  --platform <PLATFORM>
+                      Platform to plan for [default: the project's, else aws-x86-64]
 
-                  Possible values:
-                  - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
-                  - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
-                  - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
+                      Possible values:
+                      - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
+                      - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
+                      - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
 
-              --json
-                  Print JSON (one object per stage, with the per-configuration predictions) instead of a table
+                  --json
+                      Print JSON (one object per stage, with the per-configuration predictions) instead of a table
 
-          -h, --help
-                  Print help (see a summary with '-h')
-    "#]],
+              -h, --help
+                      Print help (see a summary with '-h')
+        "#]],
     );
 }
 
@@ -371,7 +374,7 @@ fn plan_help() {
                       The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
 
                   --measured-mb-per-vcpu <MB>
-                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
+                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV]
 
                   --platform <PLATFORM>
                       Platform to plan for [default: the project's, else aws-x86-64]
@@ -414,6 +417,9 @@ fn plan_help() {
 
                   --max-nodes <N>
                       Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit]
+
+                  --max-memory-mb <MIB>
+                      Most memory the sample tables may take, MiB; a larger problem is refused before it is sampled [default: 2048]
 
               -q, --quiet
                       Print no summary on stderr
@@ -449,7 +455,7 @@ fn frontier_help() {
                       The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
 
                   --measured-mb-per-vcpu <MB>
-                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
+                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV]
 
                   --platform <PLATFORM>
                       Platform to plan for [default: the project's, else aws-x86-64]
@@ -492,6 +498,9 @@ fn frontier_help() {
 
                   --max-nodes <N>
                       Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit]
+
+                  --max-memory-mb <MIB>
+                      Most memory the sample tables may take, MiB; a larger problem is refused before it is sampled [default: 2048]
 
                   --format <FORMAT>
                       Output format on stdout

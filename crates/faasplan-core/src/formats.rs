@@ -5,11 +5,14 @@
 //! Every reader takes the file's contents as `&str`, never panics on bad input,
 //! and returns an error whose message names where the problem is: a line
 //! (and column) for syntax, a JSON path such as `stage1.compute[1][3]` or a
-//! CSV line and column name for content.
+//! CSV line and column name for content. JSON objects with a repeated key are
+//! rejected (the project file through serde's derived structs, Jolteon files
+//! through a strict parser), never resolved silently.
 
 pub mod csv;
 pub mod jolteon;
 pub mod project;
+mod strict_json;
 
 use serde_json::Value;
 

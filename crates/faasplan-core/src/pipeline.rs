@@ -50,6 +50,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod check;
+mod evaluate;
+
+pub use check::{Checked, MAX_STAGES, check, samples_needed};
+pub use evaluate::{ConfigError, Evaluation, evaluate, plan_of};
+
 use thiserror::Error;
 
 use crate::certify::certify;
@@ -61,7 +67,9 @@ use crate::plan::{
     Guarantee, OutOfSample, PlanReport, PlanStatus, PlanTotals, SettingsEcho, StagePlan,
 };
 use crate::platform::PlatformError;
+use crate::problem::DEFAULT_MEMORY_LIMIT_BYTES;
 use crate::problem::SampledProblem;
+use crate::profile::ProfileError;
 use crate::sampling::{self, Sampler, SamplingError, SamplingProgress, evaluate_fresh};
 use crate::settings::{Bound, SettingsError};
 use crate::solve::{self, Plan, PlanError, SolveError, SolveSettings, Status, evaluate};
@@ -78,6 +86,19 @@ pub enum PipelineError {
     /// The settings are invalid.
     #[error("{0}")]
     Settings(#[from] SettingsError),
+    /// The profiles do not fit the workflow or hold a value that cannot be right.
+    #[error("{0}")]
+    Profiles(#[from] ProfileError),
+    /// More stages than the solver plans.
+    #[error(
+        "workflow: {stages} stages, more than the {limit} the exact solver plans: merge stages or plan parts of the workflow apart"
+    )]
+    TooManyStages {
+        /// Stages in the workflow.
+        stages: usize,
+        /// The most the solver takes.
+        limit: usize,
+    },
     /// A stage model could not be fitted.
     #[error("fit: {0}")]
     Fit(#[from] FitError),
@@ -87,6 +108,9 @@ pub enum PipelineError {
     /// The sampled problem is not one the solver takes.
     #[error("solver: {0}")]
     Solve(#[from] SolveError),
+    /// A configuration to evaluate is not one the planner could choose.
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
     /// A plan does not fit the problem.
     #[error("plan: {0}")]
     Plan(#[from] PlanError),
@@ -134,6 +158,7 @@ pub enum RunProgress {
 /// A resumable [`prepare`]: fit one stage per step, then sample in bounded steps.
 pub struct Preparation<'p> {
     project: &'p Project,
+    limits: Limits,
     dag: Dag,
     stages: Vec<StageModel>,
     sampler: Option<Sampler<'p>>,
@@ -141,19 +166,18 @@ pub struct Preparation<'p> {
 }
 
 impl<'p> Preparation<'p> {
-    /// Checks the workflow, platform and settings.
+    /// Runs every check of [`check`] within the default limits.
     pub fn new(project: &'p Project) -> Result<Self, PipelineError> {
-        let dag = project.workflow.validate()?;
-        // Refuse a workflow the solver cannot take before fitting and sampling allocate
-        // its tables (16 bytes per stage, configuration and sample).
-        let k = project.workflow.stages.len();
-        if k > solve::MAX_STAGES {
-            return Err(SolveError::StageCount(k).into());
-        }
-        project.platform.validate()?;
-        project.settings.validate()?;
+        Self::new_within(project, Limits::default())
+    }
+
+    /// Runs every check of [`check`] within `limits`, so an input too large for
+    /// the memory limit is refused before anything large is allocated.
+    pub fn new_within(project: &'p Project, limits: Limits) -> Result<Self, PipelineError> {
+        let Checked { dag, .. } = check(project, limits)?;
         Ok(Preparation {
             project,
+            limits,
             dag,
             stages: Vec::with_capacity(project.workflow.stages.len()),
             sampler: None,
@@ -181,12 +205,13 @@ impl<'p> Preparation<'p> {
                 let model = WorkflowModel {
                     stages: self.stages.clone(),
                 };
-                self.sampler.insert(Sampler::new(
+                self.sampler.insert(Sampler::new_within(
                     &p.workflow,
                     &self.dag,
                     &model,
                     &p.platform,
                     &p.settings,
+                    self.limits.max_memory_bytes,
                 )?)
             }
         };
@@ -220,9 +245,34 @@ impl<'p> Preparation<'p> {
     }
 }
 
-/// Checks the project, fits its models and samples the problem.
+/// Checks the project, fits its models and samples the problem, within the
+/// default limits.
 pub fn prepare(project: &Project) -> Result<Prepared, PipelineError> {
     Preparation::new(project)?.finish()
+}
+
+/// [`prepare`] within `limits`.
+pub fn prepare_within(project: &Project, limits: Limits) -> Result<Prepared, PipelineError> {
+    Preparation::new_within(project, limits)?.finish()
+}
+
+/// [`prepare_within`], calling `observe` after every step (one stage fitted,
+/// or a bounded number of sample rows), so a front end can show progress.
+pub fn prepare_observed(
+    project: &Project,
+    limits: Limits,
+    mut observe: impl FnMut(RunProgress),
+) -> Result<Prepared, PipelineError> {
+    let mut run = Preparation::new_within(project, limits)?;
+    // Rows per step: with thousands of samples a row, a few reports a second.
+    let budget = 64;
+    loop {
+        let progress = run.step(budget)?;
+        observe(progress);
+        if progress == RunProgress::Finished {
+            return run.finish();
+        }
+    }
 }
 
 /// A resumable [`frontier`] sweep of a prepared project.
@@ -261,16 +311,28 @@ impl<'a> FrontierRun<'a> {
     }
 }
 
-/// Limits of a solve.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Limits of a planning run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Most search nodes to spend (`None`: until optimality is proven).
     pub max_nodes: Option<u64>,
+    /// Most bytes the sampled problem may take
+    /// (default [`DEFAULT_MEMORY_LIMIT_BYTES`], 2 GiB).
+    pub max_memory_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_nodes: None,
+            max_memory_bytes: DEFAULT_MEMORY_LIMIT_BYTES,
+        }
+    }
 }
 
 /// Plans the project's bound exactly, certifies the plan and reports it.
 pub fn plan(project: &Project, limits: Limits) -> Result<PlanReport, PipelineError> {
-    let mut prepared = prepare(project)?;
+    let mut prepared = prepare_within(project, limits)?;
     solve_certified(project, &mut prepared, limits)
 }
 
@@ -368,7 +430,7 @@ pub fn report(
     let Some(plan) = plan else {
         return Ok(report);
     };
-    let eval = evaluate(problem, plan)?;
+    let eval = solve::evaluate(problem, plan)?;
     let configs = problem.configs(&plan.choice)?;
     let rows = problem.rows(&plan.choice)?;
     for (i, (stage, cfg)) in project.workflow.stages.iter().zip(&configs).enumerate() {

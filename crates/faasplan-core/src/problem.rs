@@ -229,3 +229,24 @@ impl SampledProblem {
             .collect())
     }
 }
+
+/// Bytes of memory a sampled problem of `rows` table rows in all (candidates ×
+/// contexts, summed over the stages), `stages` stages and `n_samples` samples
+/// needs while it is built and solved: the latency and cost tables
+/// (`2 × rows × n_samples` values of the table's element type), each stage's
+/// per-sample residual columns and the evaluator's per-sample buffers.
+///
+/// Computed in `f64`, so absurd sizes give a large number, never an overflow.
+/// This is the one place that knows the table layout's size; [`SampledProblem`]
+/// and the sampler's guard follow it.
+pub fn estimated_bytes(rows: f64, stages: f64, n_samples: f64) -> f64 {
+    let value = std::mem::size_of::<f64>() as f64;
+    let tables = 2.0 * rows * n_samples * value;
+    let residuals = 2.0 * stages * n_samples * value;
+    let evaluation = 4.0 * n_samples * value;
+    tables + residuals + evaluation
+}
+
+/// The default most memory a sampled problem may take, bytes (2 GiB): half of
+/// what a wasm32 module can address, and well within a laptop's memory.
+pub const DEFAULT_MEMORY_LIMIT_BYTES: u64 = 2 << 30;

@@ -82,6 +82,26 @@ pub enum SamplingError {
         /// Offending value.
         value: f64,
     },
+    /// The sample tables would not fit in the memory limit.
+    #[error(
+        "the sample tables would take {} ({n_samples} samples × {rows} candidate rows; the largest stage, `{widest_stage}`, has {widest_rows} rows), above the memory limit of {}: lower the sample count (settings.samples, or the percentile, confidence and alpha that set it) or the candidates (the stages' memory grids and allowed d)",
+        human_bytes(*bytes),
+        human_bytes(*limit_bytes as f64)
+    )]
+    TooLarge {
+        /// Bytes the tables would take.
+        bytes: f64,
+        /// The limit, bytes.
+        limit_bytes: u64,
+        /// Samples asked for.
+        n_samples: usize,
+        /// Table rows in all.
+        rows: f64,
+        /// The stage with the most rows.
+        widest_stage: String,
+        /// Its rows.
+        widest_rows: u64,
+    },
     /// A request needs more memory than the limit.
     #[error(
         "setting `{setting}` needs {needed_bytes} bytes of sample memory, over the limit of {limit_bytes} bytes ({hint}); lower `{setting}`"
@@ -106,6 +126,18 @@ pub enum SamplingError {
     },
 }
 
+/// A byte count for messages: "1.5 GiB", "20.0 MiB"; anything huge as a power of ten.
+pub fn human_bytes(bytes: f64) -> String {
+    const GIB: f64 = (1u64 << 30) as f64;
+    if bytes >= 1024.0 * GIB {
+        format!("{bytes:.1e} bytes")
+    } else if bytes >= GIB {
+        format!("{:.1} GiB", bytes / GIB)
+    } else {
+        format!("{:.1} MiB", bytes / (1u64 << 20) as f64)
+    }
+}
+
 /// The candidate configurations of a stage, memory-major: the fixed configuration
 /// if any, else the memory grid within the platform's range × the allowed d
 /// (d = 1 for a single-instance stage).
@@ -113,17 +145,7 @@ pub fn candidates(stage: &Stage, platform: &Platform) -> Vec<Config> {
     if let Some(c) = stage.fixed {
         return vec![c];
     }
-    let mut ds: Vec<u32> = match stage.kind {
-        StageKind::Single => vec![1],
-        StageKind::Parallel => stage
-            .allowed_d
-            .iter()
-            .copied()
-            .filter(|&d| d >= 1)
-            .collect(),
-    };
-    ds.sort_unstable();
-    ds.dedup();
+    let ds = d_values(stage);
     let g = stage.memory;
     let step = g.step_mb.max(1);
     let mut out = Vec::new();
@@ -138,6 +160,121 @@ pub fn candidates(stage: &Stage, platform: &Platform) -> Vec<Config> {
         }
     }
     out
+}
+
+/// The distinct instance counts a stage's candidates take, ascending.
+fn d_values(stage: &Stage) -> Vec<u32> {
+    if let Some(c) = stage.fixed {
+        return vec![c.d];
+    }
+    let mut ds: Vec<u32> = match stage.kind {
+        StageKind::Single => vec![1],
+        StageKind::Parallel => stage
+            .allowed_d
+            .iter()
+            .copied()
+            .filter(|&d| d >= 1)
+            .collect(),
+    };
+    ds.sort_unstable();
+    ds.dedup();
+    ds
+}
+
+/// How many configurations [`candidates`] returns, counted without listing them.
+pub fn candidate_count(stage: &Stage, platform: &Platform) -> u64 {
+    if stage.fixed.is_some() {
+        return 1;
+    }
+    let g = stage.memory;
+    let step = u64::from(g.step_mb.max(1));
+    let lo = g.min_mb.max(platform.min_memory_mb);
+    let hi = g.max_mb.min(platform.max_memory_mb);
+    if g.min_mb > g.max_mb || lo > hi {
+        return 0;
+    }
+    let first = u64::from(lo - g.min_mb).div_ceil(step);
+    let last = u64::from(hi - g.min_mb) / step;
+    let memories = (last + 1).saturating_sub(first);
+    memories * d_values(stage).len() as u64
+}
+
+/// What sampling a workflow would take, computed before anything is allocated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SizeEstimate {
+    /// Monte Carlo samples the settings ask for.
+    pub n_samples: usize,
+    /// Table rows (candidates × contexts) of each stage.
+    pub rows: Vec<u64>,
+    /// Bytes the sampled problem needs ([`crate::problem::estimated_bytes`]).
+    pub bytes: f64,
+}
+
+/// Counts the candidates, the sample count and the memory a problem would
+/// take, and checks them: every stage has a candidate and the memory fits in
+/// `limit_bytes`. Lists nothing, so it is cheap for any grid.
+pub fn estimate(
+    workflow: &Workflow,
+    dag: &Dag,
+    platform: &Platform,
+    settings: &PlanSettings,
+    limit_bytes: u64,
+) -> Result<SizeEstimate, SamplingError> {
+    check_settings(settings)?;
+    let counts: Vec<u64> = workflow
+        .stages
+        .iter()
+        .map(|s| candidate_count(s, platform))
+        .collect();
+    if let Some(i) = counts.iter().position(|&c| c == 0) {
+        return Err(SamplingError::NoCandidates {
+            stage: workflow.stages[i].id.clone(),
+            reason: "empty memory grid or d list",
+        });
+    }
+    let ln_space: f64 = counts.iter().map(|&c| (c as f64).ln()).sum();
+    let rows: Vec<u64> = (0..workflow.stages.len())
+        .map(|i| {
+            let contexts = match (workflow.stages[i].kind, dag.input_parent.get(i)) {
+                (StageKind::Single, Some(Some(p))) => d_values(&workflow.stages[*p]).len() as u64,
+                _ => 1,
+            };
+            counts[i].saturating_mul(contexts.max(1))
+        })
+        .collect();
+    let total_rows: f64 = rows.iter().map(|&r| r as f64).sum();
+    let row_count = rows.iter().fold(0u64, |a, &r| a.saturating_add(r));
+    let n = design(
+        settings,
+        ln_space,
+        usize::try_from(row_count).unwrap_or(usize::MAX),
+    )?
+    .n_samples;
+    let bytes = crate::problem::estimated_bytes(total_rows, rows.len() as f64, n as f64);
+    if bytes.is_nan() || bytes > limit_bytes as f64 {
+        let (widest, _) = rows
+            .iter()
+            .enumerate()
+            .max_by_key(|&(_, r)| *r)
+            .unwrap_or((0, &0));
+        return Err(SamplingError::TooLarge {
+            bytes,
+            limit_bytes,
+            n_samples: n,
+            rows: total_rows,
+            widest_stage: workflow
+                .stages
+                .get(widest)
+                .map(|s| s.id.clone())
+                .unwrap_or_default(),
+            widest_rows: rows.get(widest).copied().unwrap_or(0),
+        });
+    }
+    Ok(SizeEstimate {
+        n_samples: n,
+        rows,
+        bytes,
+    })
 }
 
 /// Samples the whole problem at once.
@@ -226,7 +363,27 @@ impl<'a> Sampler<'a> {
         platform: &'a Platform,
         settings: &PlanSettings,
     ) -> Result<Self, SamplingError> {
-        check_settings(settings)?;
+        Self::new_within(
+            workflow,
+            dag,
+            model,
+            platform,
+            settings,
+            crate::problem::DEFAULT_MEMORY_LIMIT_BYTES,
+        )
+    }
+
+    /// [`Sampler::new`] with a memory limit: fails with
+    /// [`SamplingError::TooLarge`] before allocating anything when the
+    /// [`estimate`] exceeds `limit_bytes`.
+    pub fn new_within(
+        workflow: &'a Workflow,
+        dag: &Dag,
+        model: &WorkflowModel,
+        platform: &'a Platform,
+        settings: &PlanSettings,
+        limit_bytes: u64,
+    ) -> Result<Self, SamplingError> {
         if model.stages.len() != workflow.stages.len() {
             return Err(SamplingError::ModelMismatch {
                 workflow: workflow.name.clone(),
@@ -234,6 +391,8 @@ impl<'a> Sampler<'a> {
                 found: model.stages.len(),
             });
         }
+        // Counts and memory first: refuses an oversized problem before listing anything.
+        estimate(workflow, dag, platform, settings, limit_bytes)?;
         let cands: Vec<Vec<Config>> = workflow
             .stages
             .iter()

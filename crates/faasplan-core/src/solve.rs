@@ -42,6 +42,7 @@
 //! ```
 
 mod antichain;
+pub use antichain::MAX_ANTICHAINS;
 mod bounds;
 mod eval;
 pub mod frontier;
@@ -53,6 +54,7 @@ pub mod synthetic;
 pub use crate::problem::PlanError;
 pub use crate::stats::quantile;
 pub use antichain::concurrency_ok;
+pub(crate) use antichain::maximal_antichains;
 pub(crate) use eval::expected_cost as plan_expected_cost;
 pub(crate) use eval::latencies as workflow_latencies;
 pub use eval::{PlanEval, evaluate};
@@ -87,6 +89,11 @@ pub enum SolveError {
     /// The number of stages is 0 or above 64.
     #[error("stage count {0} is outside 1..=64")]
     StageCount(usize),
+    /// The DAG has too many sets of stages that can run at once for the concurrency check.
+    #[error(
+        "the workflow has more than {0} sets of stages that can run at the same time (maximal antichains), too many for the concurrency check: make fewer branches independent, or merge parallel branches"
+    )]
+    Antichains(usize),
     /// `parents` has the wrong length.
     #[error("parents has {0} entries, not one per stage")]
     Parents(usize),

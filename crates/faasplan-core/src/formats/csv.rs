@@ -121,6 +121,12 @@ pub fn read_profiles_csv(text: &str, mb_per_vcpu: f64) -> Result<Profiles, CsvEr
         });
         stages[i].runs.push(run);
     }
+    if stages.is_empty() {
+        return Err(CsvError::Line {
+            line: header_line,
+            message: "no data rows after the header: the file profiles no run".into(),
+        });
+    }
     Ok(Profiles {
         mb_per_vcpu,
         stages,
@@ -315,6 +321,11 @@ impl Header {
             compute: stat(9)?,
             write,
         };
+        run.check().map_err(|p| {
+            let name = p.field.replace('.', "_");
+            let c = COLUMNS.iter().position(|&c| c == name).unwrap_or(0);
+            bad(c, p.message)
+        })?;
         Ok((stage.to_string(), run))
     }
 }

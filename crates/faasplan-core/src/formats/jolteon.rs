@@ -79,7 +79,7 @@ pub(crate) fn at(path: impl Into<String>, message: impl Into<String>) -> Jolteon
 }
 
 pub(crate) fn parse(file: &'static str, text: &str) -> Result<Value, JolteonError> {
-    serde_json::from_str(text).map_err(|source| JolteonError::Json { file, source })
+    super::strict_json::parse(text).map_err(|source| JolteonError::Json { file, source })
 }
 
 /// The profiling grid: configuration `i` of the profile is `self.0[i]`.

@@ -194,11 +194,10 @@ fn check_profiles(profiles: &Profiles, workflow: &Workflow) -> Result<(), Projec
                 format!("{:?} is profiled twice", stage.stage),
             ));
         }
-        if let Some(j) = stage.runs.iter().position(|r| r.memory_mb == 0 || r.d == 0) {
-            return Err(err(
-                format!("stages[{i}].runs[{j}]"),
-                "memory_mb and d must be at least 1".into(),
-            ));
+        for (j, run) in stage.runs.iter().enumerate() {
+            if let Err(p) = run.check() {
+                return Err(err(format!("stages[{i}].runs[{j}].{}", p.field), p.message));
+            }
         }
     }
     Ok(())

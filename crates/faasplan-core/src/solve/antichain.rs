@@ -6,7 +6,8 @@
 //! maximal cliques of the incomparability graph, enumerated with Bron–Kerbosch
 //! with pivoting over `u64` bit sets. Limits: at most 64 stages, and the number of
 //! maximal antichains can grow exponentially with the DAG's width (about 3^(K/3)
-//! for K mutually independent groups); the workflows planned here have ≤ ~20 stages.
+//! for K mutually independent groups): more than [`MAX_ANTICHAINS`] are refused
+//! (the enumeration stops there), so the check never exhausts memory.
 
 use crate::problem::SampledProblem;
 
@@ -32,16 +33,18 @@ pub fn concurrency_ok(problem: &SampledProblem, choice: &[u32]) -> bool {
     if problem.stages.len() > 64 {
         return false;
     }
-    maximal_antichains(&problem.parents, &problem.topo)
-        .iter()
-        .all(|&set| {
-            d.iter()
-                .enumerate()
-                .filter(|&(i, _)| set >> i & 1 == 1)
-                .map(|(_, &x)| x)
-                .sum::<u64>()
-                <= u64::from(limit)
-        })
+    // Too many sets to check (refused by the solver too): not known to be within.
+    let Some(sets) = maximal_antichains(&problem.parents, &problem.topo) else {
+        return false;
+    };
+    sets.iter().all(|&set| {
+        d.iter()
+            .enumerate()
+            .filter(|&(i, _)| set >> i & 1 == 1)
+            .map(|(_, &x)| x)
+            .sum::<u64>()
+            <= u64::from(limit)
+    })
 }
 
 /// Bit set of the stages each stage is comparable with (ancestors and descendants).
@@ -64,7 +67,15 @@ fn comparable(parents: &[Vec<usize>], topo: &[usize]) -> Vec<u64> {
     cmp
 }
 
-fn bron_kerbosch(r: u64, mut p: u64, mut x: u64, adj: &[u64], out: &mut Vec<u64>) {
+/// The most maximal antichains the concurrency check enumerates; a DAG with
+/// more (e.g. 14 or more independent two-stage branches) is refused up front.
+pub const MAX_ANTICHAINS: usize = 10_000;
+
+/// Bron–Kerbosch with pivoting; stops once `out` holds more than `cap` sets.
+fn bron_kerbosch(r: u64, mut p: u64, mut x: u64, adj: &[u64], cap: usize, out: &mut Vec<u64>) {
+    if out.len() > cap {
+        return;
+    }
     if p == 0 && x == 0 {
         out.push(r);
         return;
@@ -74,23 +85,30 @@ fn bron_kerbosch(r: u64, mut p: u64, mut x: u64, adj: &[u64], out: &mut Vec<u64>
     while cand != 0 {
         let v = cand.trailing_zeros() as usize;
         cand &= cand - 1;
-        bron_kerbosch(r | 1 << v, p & adj[v], x & adj[v], adj, out);
+        bron_kerbosch(r | 1 << v, p & adj[v], x & adj[v], adj, cap, out);
+        if out.len() > cap {
+            return;
+        }
         p &= !(1 << v);
         x |= 1 << v;
     }
 }
 
-/// Every maximal antichain as a bit set of stage indices, in a deterministic order.
+/// Every maximal antichain as a bit set of stage indices, in a deterministic
+/// order, or `None` when there are more than [`MAX_ANTICHAINS`].
 /// Requires `parents.len() ≤ 64` (checked by the caller).
-pub(crate) fn maximal_antichains(parents: &[Vec<usize>], topo: &[usize]) -> Vec<u64> {
+pub(crate) fn maximal_antichains(parents: &[Vec<usize>], topo: &[usize]) -> Option<Vec<u64>> {
     let k = parents.len();
     let full = if k == 64 { u64::MAX } else { (1u64 << k) - 1 };
     let cmp = comparable(parents, topo);
     let adj: Vec<u64> = (0..k).map(|i| !cmp[i] & full & !(1 << i)).collect();
     let mut out = Vec::new();
-    bron_kerbosch(0, full, 0, &adj, &mut out);
+    bron_kerbosch(0, full, 0, &adj, MAX_ANTICHAINS, &mut out);
+    if out.len() > MAX_ANTICHAINS {
+        return None;
+    }
     out.sort_unstable();
-    out
+    Some(out)
 }
 
 #[cfg(test)]
@@ -102,18 +120,34 @@ mod tests {
         // 0 -> {1, 2} -> 3
         let parents = vec![vec![], vec![0], vec![0], vec![1, 2]];
         let a = maximal_antichains(&parents, &[0, 1, 2, 3]);
-        assert_eq!(a, vec![0b0001, 0b0110, 0b1000]);
+        assert_eq!(a, Some(vec![0b0001, 0b0110, 0b1000]));
     }
 
     #[test]
     fn chain_has_only_singletons() {
         let parents = vec![vec![], vec![0], vec![1]];
-        assert_eq!(maximal_antichains(&parents, &[0, 1, 2]), vec![1, 2, 4]);
+        assert_eq!(
+            maximal_antichains(&parents, &[0, 1, 2]),
+            Some(vec![1, 2, 4])
+        );
     }
 
     #[test]
     fn independent_stages_form_one_antichain() {
         let parents = vec![vec![], vec![], vec![]];
-        assert_eq!(maximal_antichains(&parents, &[0, 1, 2]), vec![0b111]);
+        assert_eq!(maximal_antichains(&parents, &[0, 1, 2]), Some(vec![0b111]));
+    }
+
+    #[test]
+    fn thirty_independent_branches_are_refused_quickly() {
+        // source -> 30 branches of two chained stages -> sink: 2^30 maximal antichains.
+        let mut parents = vec![vec![]];
+        for b in 0..30 {
+            parents.push(vec![0]);
+            parents.push(vec![1 + 2 * b]);
+        }
+        parents.push((0..30).map(|b| 2 + 2 * b).collect());
+        let topo: Vec<usize> = (0..parents.len()).collect();
+        assert_eq!(maximal_antichains(&parents, &topo), None);
     }
 }

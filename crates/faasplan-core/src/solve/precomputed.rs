@@ -13,7 +13,7 @@
 //! concurrency limit, so a dominated configuration never helps any plan.
 
 use super::SolveError;
-use super::antichain::maximal_antichains;
+use super::antichain::{MAX_ANTICHAINS, maximal_antichains};
 use super::eval::latencies;
 use crate::problem::SampledProblem;
 
@@ -68,6 +68,9 @@ pub(crate) fn validate(p: &SampledProblem, per_sample_cost: bool) -> Result<(), 
     }
     if p.topo.len() != k {
         return Err(SolveError::Topo(p.topo.len()));
+    }
+    if p.concurrency_limit.is_some() && maximal_antichains(&p.parents, &p.topo).is_none() {
+        return Err(SolveError::Antichains(MAX_ANTICHAINS));
     }
     for (i, t) in p.stages.iter().enumerate() {
         let c = t.configs.len();
@@ -134,7 +137,8 @@ impl<'p> Precomputed<'p> {
             })
             .collect();
         let antichains = match p.concurrency_limit {
-            Some(_) => maximal_antichains(&p.parents, &p.topo),
+            // `validate` has refused a DAG with more than MAX_ANTICHAINS.
+            Some(_) => maximal_antichains(&p.parents, &p.topo).unwrap_or_default(),
             None => Vec::new(),
         };
         let antichains_of = (0..k)

@@ -2,6 +2,8 @@
 mod baselines;
 mod bundled;
 mod formats;
+mod fuzz_pipeline;
+mod guards;
 mod model;
 mod pipeline;
 mod solve;

@@ -178,7 +178,10 @@ fn a_workflow_above_the_stage_limit_is_refused_before_sampling() {
         })
         .collect();
     let err = pipeline::prepare(&p).expect_err("200 stages are refused");
-    assert_eq!(err.to_string(), "solver: stage count 200 is outside 1..=64");
+    assert_eq!(
+        err.to_string(),
+        "workflow: 200 stages, more than the 64 the exact solver plans: merge stages or plan parts of the workflow apart"
+    );
 }
 
 #[test]

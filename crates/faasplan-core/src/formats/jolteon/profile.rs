@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use super::{JOLTEON_MB_PER_VCPU, JolteonError, JolteonGrid, at, parse};
 use crate::dag::Workflow;
 use crate::formats::describe;
-use crate::profile::{ProfileRun, Profiles, StageProfile, StepStat};
+use crate::profile::{ProfileRun, Profiles, RunProblem, StageProfile, StepStat};
 
 /// Options of the profile import.
 #[derive(Clone, Debug, PartialEq)]
@@ -122,7 +122,7 @@ fn stage_profile(
     let mut runs = Vec::with_capacity(grid.0.len() * reps);
     for (c, config) in grid.0.iter().enumerate() {
         for r in 0..reps {
-            runs.push(ProfileRun {
+            let run = ProfileRun {
                 memory_mb: config.memory_mb,
                 d: config.d,
                 rep: u32::try_from(r).unwrap_or(u32::MAX),
@@ -131,13 +131,30 @@ fn stage_profile(
                 read: read[r][c],
                 compute: compute[r][c],
                 write: write.as_ref().map(|w| w[r][c]),
-            });
+            };
+            run.check().map_err(|p| run_error(id, r, c, &p))?;
+            runs.push(run);
         }
     }
     Ok(StageProfile {
         stage: id.to_string(),
         runs,
     })
+}
+
+/// The JSON path of a run value that fails [`ProfileRun::check`].
+fn run_error(id: &str, r: usize, c: usize, p: &RunProblem) -> JolteonError {
+    match p.field.split_once('.') {
+        Some((step, stat)) => {
+            let step = if step == "start" { "cold" } else { step };
+            let slot = if stat == "mean_s" { 0 } else { 1 };
+            at(
+                format!("{id}.{step}[{r}][{c}][{slot}]"),
+                format!("{stat} {}", p.message),
+            )
+        }
+        None => at(format!("grid[{c}].{}", p.field), p.message.clone()),
+    }
 }
 
 fn step_table(path: &str, value: &Value, n_configs: usize) -> Result<StepTable, JolteonError> {
