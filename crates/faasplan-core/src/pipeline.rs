@@ -72,7 +72,7 @@ use crate::problem::SampledProblem;
 use crate::profile::ProfileError;
 use crate::sampling::{self, Sampler, SamplingError, SamplingProgress, evaluate_fresh};
 use crate::settings::{Bound, SettingsError};
-use crate::solve::{self, Plan, PlanError, SolveError, SolveSettings, Status, evaluate};
+use crate::solve::{self, Plan, PlanError, SolveError, SolveSettings, Status};
 
 /// Why a planning run could not start or finish.
 #[derive(Debug, Error)]
