@@ -15,6 +15,7 @@
 
 pub mod baselines;
 pub mod dag;
+pub mod export;
 pub mod formats;
 pub mod frontier;
 pub mod model;

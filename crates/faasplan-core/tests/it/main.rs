@@ -2,6 +2,7 @@
 mod baselines;
 mod bundled;
 mod formats;
+mod imports;
 mod model;
 mod pipeline;
 mod solve;
