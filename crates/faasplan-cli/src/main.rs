@@ -6,8 +6,10 @@
 //! (`--max-nodes`) ran out before any plan meeting the bound was found.
 
 mod compare;
+mod export;
 mod fit;
 mod frontier;
+mod import;
 mod input;
 mod plan;
 mod progress;
@@ -40,6 +42,10 @@ enum Command {
     Frontier(frontier::FrontierArgs),
     /// Compare the exact planner with every baseline planner at a list of latency bounds.
     Compare(compare::CompareArgs),
+    /// Import a Step Functions state machine with Lambda logs and Power Tuning results as a project.
+    Import(import::ImportArgs),
+    /// Deploy-ready files for a plan: the state machine with MaxConcurrency set, memory per function.
+    Export(export::ExportArgs),
 }
 
 /// What a command asks `main` to exit with.
@@ -62,6 +68,8 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Fit(args) => fit::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Frontier(args) => frontier::run(&args),
+        Command::Import(args) => import::run(&args),
+        Command::Export(args) => export::run(&args),
     }
 }
 

@@ -737,7 +737,7 @@ impl Builder<'_> {
                     .map(|r| r.get("MaxAttempts").and_then(Value::as_f64).unwrap_or(3.0))
                     .fold(0.0, f64::max);
                 self.notes.push(format!(
-                    "{name}: retried on errors (up to {attempts} more attempts); planned as one attempt"
+                    "{name}: retried on errors (up to {attempts} retries); planned as one attempt"
                 ));
             }
             if state.get("Catch").is_some() {

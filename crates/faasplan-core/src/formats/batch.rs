@@ -8,18 +8,73 @@
 use super::asl::{self, AslImport, AslOptions, Invoke};
 use super::detect::{FormatKind, expect_kind};
 use super::{lambda_logs, power_tuning};
-use crate::profile::{ProfileRun, Profiles, StageProfile};
+use crate::profile::{ProfileRun, Profiles, StageProfile, StepStat};
 
 /// MB per vCPU on AWS Lambda (1,769 MB buys one vCPU).
 pub const AWS_MB_PER_VCPU: f64 = 1769.0;
 
 /// What a batch needs besides its files.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BatchOptions {
     /// State machine import options.
     pub asl: AslOptions,
     /// `(file name or function name, stage id)` pairs the user confirmed.
     pub mapping: Vec<(String, String)>,
+    /// Latency of a stage that is not a Lambda function (a service
+    /// integration), s: it gets constant runs of this duration at its fixed
+    /// configuration, so its cost is that of the smallest function for as long.
+    pub service_latency_s: f64,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            asl: AslOptions::default(),
+            mapping: Vec::new(),
+            service_latency_s: 0.1,
+        }
+    }
+}
+
+/// How well each stage of a workflow is measured, for "what to measure next".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Coverage {
+    /// No runs at all: the stage cannot be planned.
+    Missing,
+    /// Runs at one memory size only: the memory curve is a guess.
+    OneMemorySize,
+    /// Runs at one d only for a parallel stage: the effect of d is a guess.
+    OneD,
+    /// Runs at several memory sizes (and d values where it matters).
+    Enough,
+}
+
+/// The coverage of each stage, in the workflow's order.
+pub fn coverage(workflow: &crate::dag::Workflow, profiles: &Profiles) -> Vec<(String, Coverage)> {
+    workflow
+        .stages
+        .iter()
+        .map(|s| {
+            let runs = profiles.stage(&s.id).map_or(&[][..], |p| p.runs.as_slice());
+            let mut mems: Vec<u32> = runs.iter().map(|r| r.memory_mb).collect();
+            mems.sort_unstable();
+            mems.dedup();
+            let mut ds: Vec<u32> = runs.iter().map(|r| r.d).collect();
+            ds.sort_unstable();
+            ds.dedup();
+            let c = if runs.is_empty() {
+                Coverage::Missing
+            } else if mems.len() < 2 && s.fixed.is_none() {
+                Coverage::OneMemorySize
+            } else if ds.len() < 2 && s.kind == crate::dag::StageKind::Parallel && s.fixed.is_none()
+            {
+                Coverage::OneD
+            } else {
+                Coverage::Enough
+            };
+            (s.id.clone(), c)
+        })
+        .collect()
 }
 
 /// What a batch gives.
@@ -226,9 +281,49 @@ pub fn import_batch(
             _ => {}
         }
     }
+    if let Some(sm) = &sm {
+        service_runs(sm, options.service_latency_s, &mut profiles);
+    }
     Ok(Batch {
         state_machine: sm,
         profiles,
         summary,
     })
+}
+
+/// Constant runs for the stages that are not Lambda functions.
+fn service_runs(sm: &AslImport, latency_s: f64, profiles: &mut Profiles) {
+    let latency_s = if latency_s.is_finite() && latency_s >= 0.0 {
+        latency_s
+    } else {
+        0.0
+    };
+    for (s, stage) in sm.stages.iter().zip(&sm.workflow.stages) {
+        let (Invoke::Service(_), Some(fixed)) = (&s.invoke, stage.fixed) else {
+            continue;
+        };
+        if profiles.stage(&s.id).is_some() {
+            continue;
+        }
+        let zero = StepStat {
+            mean_s: 0.0,
+            p95_s: 0.0,
+        };
+        let runs = (0..3)
+            .map(|rep| ProfileRun {
+                memory_mb: fixed.memory_mb,
+                d: fixed.d,
+                rep,
+                cold: false,
+                start: zero,
+                read: zero,
+                compute: StepStat {
+                    mean_s: latency_s,
+                    p95_s: latency_s,
+                },
+                write: None,
+            })
+            .collect();
+        add_runs(profiles, &s.id, runs);
+    }
 }

@@ -111,3 +111,50 @@ fn a_batch_with_a_file_of_another_kind_fails_whole() {
     assert_eq!(e.file, "notes.txt");
     assert!(e.message.contains("unknown format"), "{e}");
 }
+
+/// Duration-only rows (Power Tuning averages) fit through the compute step and
+/// are cross-validated like measured steps: leave one memory size out, refit, predict it.
+#[test]
+fn duration_only_rows_are_fitted_and_cross_validated() {
+    use faasplan_core::formats::batch::{Coverage, coverage};
+    use faasplan_core::model::fit_report;
+    let batch = import_batch(
+        &files(&[
+            "parrotfish__ImageProcessing",
+            "sample_1__ImageProcessingFilter__",
+            "sample_1__ImageProcessingResize__",
+        ]),
+        None,
+        &BatchOptions::default(),
+    )
+    .expect("imports");
+    let sm = batch.state_machine.expect("state machine");
+    let cov = coverage(&sm.workflow, &batch.profiles);
+    assert_eq!(
+        cov.iter().filter(|(_, c)| *c == Coverage::Enough).count(),
+        2
+    );
+    assert_eq!(
+        cov.iter().filter(|(_, c)| *c == Coverage::Missing).count(),
+        4
+    );
+    let mut workflow = sm.workflow.clone();
+    workflow
+        .stages
+        .retain(|s| s.id == "Filter" || s.id == "Resize");
+    workflow.edges = vec![faasplan_core::dag::Edge {
+        from: "Filter".into(),
+        to: "Resize".into(),
+    }];
+    let dag = workflow.validate().expect("valid");
+    let report = fit_report(&workflow, &dag, &batch.profiles).expect("fits");
+    for s in &report.stages {
+        assert!(s.configs >= 30, "{}: {} configurations", s.stage, s.configs);
+        assert!(
+            s.cv_mean_pct < 10.0,
+            "{}: CV mean error {:.1}%",
+            s.stage,
+            s.cv_mean_pct
+        );
+    }
+}
