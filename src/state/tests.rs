@@ -359,6 +359,7 @@ fn a_check_for_an_older_bound_is_dropped() {
         stages: Vec::new(),
         totals: None,
         out_of_sample: None,
+        guarantee: None,
     });
     s.apply(Action::ReportFinished {
         kind: ReportKind::Check,

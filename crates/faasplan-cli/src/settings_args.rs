@@ -8,7 +8,7 @@
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use faasplan_core::pipeline::Limits;
-use faasplan_core::settings::{Bound, CostKind, PlanSettings, SampleCount};
+use faasplan_core::settings::{Bound, CostKind, PlanSettings, SampleCount, TOLERANCE};
 
 /// Flags that set the bound, the guarantee and the sampling.
 #[derive(Args, Debug, Clone, Default)]
@@ -28,15 +28,18 @@ pub struct SettingsArgs {
     /// Confidence 1 − δ that the guarantee holds, as a fraction (0.999) or a percentage (99.9) [default: 0.999].
     #[arg(long, value_name = "C")]
     pub confidence: Option<f64>,
-    /// Allowed empirical violation α, a fraction in [0, 1 − percentile) [default: 0].
+    /// Target share a/N of planning samples allowed over the bound, in [0, 1 − percentile]; 0 = automatic, 0.6·(1 − percentile) [default: 0].
     #[arg(long, value_name = "A")]
     pub alpha: Option<f64>,
     /// Seed of every random draw [default: 1].
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-    /// Number of Monte Carlo samples [default: ceil(ln(|X|/δ) / (2(1 − q − α)²))].
+    /// Number of planning samples N [default: the KL-Chernoff size at which the binomial allowance reaches α·N, within the memory limit].
     #[arg(long, value_name = "N")]
     pub samples: Option<usize>,
+    /// Number of fresh samples the chosen plan is certified on [default: enough for a certified quantile within 10% of 1 − percentile].
+    #[arg(long, value_name = "M")]
+    pub fresh_samples: Option<usize>,
     /// Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit].
     #[arg(long, value_name = "N")]
     pub max_nodes: Option<u64>,
@@ -128,10 +131,10 @@ impl SettingsArgs {
         }
         if let Some(a) = self.alpha {
             let limit = 1.0 - s.percentile;
-            if !(a >= 0.0 && a < limit) {
-                bail!("--alpha: {a} is not in [0, 1 - percentile) = [0, {limit})");
+            if !(a >= 0.0 && a <= limit * (1.0 + TOLERANCE)) {
+                bail!("--alpha: {a} is not in [0, 1 - percentile] = [0, {limit}]");
             }
-            s.alpha = a;
+            s.alpha = a.min(limit);
         }
         if let Some(seed) = self.seed {
             s.seed = seed;
@@ -141,6 +144,12 @@ impl SettingsArgs {
                 bail!("--samples: 0 samples: give at least 1");
             }
             s.samples = SampleCount::Fixed(n);
+        }
+        if let Some(m) = self.fresh_samples {
+            if m == 0 {
+                bail!("--fresh-samples: 0 samples: give at least 1");
+            }
+            s.fresh_samples = SampleCount::Fixed(m);
         }
         if let Some(0) = self.max_nodes {
             bail!("--max-nodes: 0 nodes: give at least 1");
@@ -166,6 +175,100 @@ pub fn describe_bound(b: &Bound) -> String {
                 CostKind::Quantile => "cost",
             };
             format!("{k} ≤ ${max_usd} per run")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faasplan_core::sampling::{design, fresh_sample_count};
+    use proptest::prelude::*;
+
+    /// Any f64, with the edges and the values that broke before weighted in.
+    fn any_f64() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            Just(0.0),
+            Just(-0.0),
+            Just(1.0),
+            Just(100.0),
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(f64::MIN_POSITIVE),
+            Just(1.0 - 0.95),
+            Just(0.05),
+            Just(0.049),
+            Just(0.999),
+            Just(99.9),
+            Just(99.99999),
+            Just(1e-300),
+            any::<f64>(),
+            0.0f64..1.0,
+            1.0f64..100.0,
+        ]
+    }
+
+    fn any_count() -> impl Strategy<Value = usize> {
+        prop_oneof![
+            Just(0usize),
+            Just(1),
+            Just(usize::MAX),
+            Just(usize::MAX / 16 + 1),
+            1usize..100_000_000,
+            any::<usize>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// --percentile, --confidence, --alpha and --samples (and --fresh-samples) never
+        /// panic: every combination is either refused with a message naming a flag or a
+        /// setting, or gives a sample design within the memory limits.
+        #[test]
+        fn the_four_settings_never_panic(
+            percentile in proptest::option::of(any_f64()),
+            confidence in proptest::option::of(any_f64()),
+            alpha in proptest::option::of(any_f64()),
+            samples in proptest::option::of(any_count()),
+            fresh in proptest::option::of(any_count()),
+            ln_space in 0.0f64..200.0,
+            rows in 1usize..100_000,
+        ) {
+            let args = SettingsArgs {
+                latency_bound: Some(60.0),
+                cost_bound: None,
+                cost_kind: None,
+                percentile,
+                confidence,
+                alpha,
+                seed: None,
+                samples,
+                fresh_samples: fresh,
+                max_nodes: None,
+            };
+            match args.resolve(None, BoundNeed::Required) {
+                Err(e) => {
+                    let msg = e.to_string();
+                    prop_assert!(msg.contains("--") || msg.contains("settings."), "{msg}");
+                }
+                Ok(r) => {
+                    match design(&r.settings, ln_space, rows) {
+                        Ok(d) => {
+                            prop_assert!(d.n_samples >= 1 && d.allowed_violations < d.n_samples);
+                            prop_assert!(
+                                d.n_samples as u64 * rows as u64 * 16
+                                    <= faasplan_core::sampling::TABLE_BUDGET_BYTES
+                            );
+                        }
+                        Err(e) => prop_assert!(e.to_string().contains("`samples`"), "{e}"),
+                    }
+                    match fresh_sample_count(&r.settings) {
+                        Ok(m) => prop_assert!(m >= 1),
+                        Err(e) => prop_assert!(e.to_string().contains("`fresh_samples`"), "{e}"),
+                    }
+                }
+            }
         }
     }
 }

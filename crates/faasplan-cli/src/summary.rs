@@ -67,12 +67,49 @@ pub fn plan(report: &PlanReport) -> String {
             p.expected_cost_usd
         ));
     }
+    let cert = report
+        .guarantee
+        .as_ref()
+        .and_then(|g| g.certificate.as_ref());
     if let Some(t) = &report.totals {
+        let how = match cert {
+            Some(c) if c.certified_latency_s.is_some() => format!(
+                "P{} ≤ {:.2} s certified at {}% confidence on {} fresh runs",
+                percent(s.percentile),
+                t.guaranteed_latency_s,
+                percent(c.confidence),
+                c.fresh_samples
+            ),
+            _ => format!(
+                "guaranteed latency {:.2} s on the planning samples (too few fresh runs to certify)",
+                t.guaranteed_latency_s
+            ),
+        };
         out.push_str(&format!(
-            "guaranteed latency {:.2} s; expected cost ${:.6} per run, ${:.2} per million runs\n",
-            t.guaranteed_latency_s,
+            "{how}; expected cost ${:.6} per run, ${:.2} per million runs\n",
             t.expected_cost_usd,
             t.expected_cost_usd * MILLION
+        ));
+    }
+    if let Some(g) = &report.guarantee {
+        let verdict = match cert.and_then(|c| c.meets_bound) {
+            Some(true) => "; certificate meets the bound",
+            Some(false) => "; certificate does NOT meet the bound",
+            None => "",
+        };
+        let violations = match cert.and_then(|c| c.violations.zip(c.violation_upper)) {
+            Some((k, u)) => format!(
+                "; {k} fresh violations, violation probability ≤ {:.4}%",
+                u * 100.0
+            ),
+            None => String::new(),
+        };
+        out.push_str(&format!(
+            "planned on N = {} samples allowing a = {} over the bound{}, {} solve(s){violations}{verdict}\n",
+            g.samples,
+            g.allowed_violations,
+            if g.union_bound { " (union bound holds)" } else { "" },
+            g.attempts
         ));
     }
     if let Some(o) = &report.out_of_sample {

@@ -314,73 +314,76 @@ fn plan_help() {
     check_help(
         "plan",
         expect![[r#"
-        Plan one bound exactly: the plan JSON on stdout, a summary on stderr
+            Plan one bound exactly: the plan JSON on stdout, a summary on stderr
 
-        Usage: faasplan plan [OPTIONS]
+            Usage: faasplan plan [OPTIONS]
 
-        Options:
-              --project <FILE>
-                  A faasplan project file (workflow, profiles, platform and settings)
+            Options:
+                  --project <FILE>
+                      A faasplan project file (workflow, profiles, platform and settings)
 
-              --workflow <FILE>
-                  A Jolteon workflow JSON file
+                  --workflow <FILE>
+                      A Jolteon workflow JSON file
 
-              --profiles <FILE>
-                  Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension)
+                  --profiles <FILE>
+                      Profiles of the workflow's stages: Jolteon profile JSON, or the native CSV (by the `.csv` extension)
 
-              --grid <FILE>
-                  The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
+                  --grid <FILE>
+                      The profiling grid of a Jolteon profile, JSON `[[memory_mb, d], ...]` (not needed for the two bundled workflows)
 
-              --measured-mb-per-vcpu <MB>
-                  MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
+                  --measured-mb-per-vcpu <MB>
+                      MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON, required for CSV]
 
-              --platform <PLATFORM>
-                  Platform to plan for [default: the project's, else aws-x86-64]
+                  --platform <PLATFORM>
+                      Platform to plan for [default: the project's, else aws-x86-64]
 
-                  Possible values:
-                  - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
-                  - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
-                  - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
+                      Possible values:
+                      - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
+                      - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
+                      - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
 
-              --latency-bound <S>
-                  Latency bound B, seconds: minimise expected cost subject to P(latency ≤ B) ≥ percentile
+                  --latency-bound <S>
+                      Latency bound B, seconds: minimise expected cost subject to P(latency ≤ B) ≥ percentile
 
-              --cost-bound <USD>
-                  Cost bound C, USD per run: minimise the latency percentile subject to cost ≤ C
+                  --cost-bound <USD>
+                      Cost bound C, USD per run: minimise the latency percentile subject to cost ≤ C
 
-              --cost-kind <COST_KIND>
-                  How the cost bound is read: the mean cost, or the cost at the percentile [default: mean]
+                  --cost-kind <COST_KIND>
+                      How the cost bound is read: the mean cost, or the cost at the percentile [default: mean]
 
-                  Possible values:
-                  - mean:     Expected (mean) cost per run ≤ C
-                  - quantile: P(cost per run ≤ C) ≥ percentile
+                      Possible values:
+                      - mean:     Expected (mean) cost per run ≤ C
+                      - quantile: P(cost per run ≤ C) ≥ percentile
 
-              --percentile <Q>
-                  Percentile q of the guarantee, as a fraction (0.95) or a percentage (95) [default: 0.95]
+                  --percentile <Q>
+                      Percentile q of the guarantee, as a fraction (0.95) or a percentage (95) [default: 0.95]
 
-              --confidence <C>
-                  Confidence 1 − δ that the guarantee holds, as a fraction (0.999) or a percentage (99.9) [default: 0.999]
+                  --confidence <C>
+                      Confidence 1 − δ that the guarantee holds, as a fraction (0.999) or a percentage (99.9) [default: 0.999]
 
-              --alpha <A>
-                  Allowed empirical violation α, a fraction in [0, 1 − percentile) [default: 0]
+                  --alpha <A>
+                      Target share a/N of planning samples allowed over the bound, in [0, 1 − percentile]; 0 = automatic, 0.6·(1 − percentile) [default: 0]
 
-              --seed <N>
-                  Seed of every random draw [default: 1]
+                  --seed <N>
+                      Seed of every random draw [default: 1]
 
-              --samples <N>
-                  Number of Monte Carlo samples [default: ceil(ln(|X|/δ) / (2(1 − q − α)²))]
+                  --samples <N>
+                      Number of planning samples N [default: the KL-Chernoff size at which the binomial allowance reaches α·N, within the memory limit]
 
-              --max-nodes <N>
-                  Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit]
+                  --fresh-samples <M>
+                      Number of fresh samples the chosen plan is certified on [default: enough for a certified quantile within 10% of 1 − percentile]
 
-          -q, --quiet
-                  Print no summary on stderr
+                  --max-nodes <N>
+                      Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit]
 
-          -h, --help
-                  Print help (see a summary with '-h')
+              -q, --quiet
+                      Print no summary on stderr
 
-        Exit status: 0 a plan meets the bound (optimal, or feasible with a gap under --max-nodes); 1 bad input; 2 usage error; 3 no plan meets the bound (the JSON names the nearest achievable bound); 4 --max-nodes ran out before any plan was found.
-    "#]],
+              -h, --help
+                      Print help (see a summary with '-h')
+
+            Exit status: 0 a plan meets the bound (optimal, or feasible with a gap under --max-nodes); 1 bad input; 2 usage error; 3 no plan meets the bound (the JSON names the nearest achievable bound); 4 --max-nodes ran out before any plan was found.
+        "#]],
     );
 }
 
@@ -437,13 +440,16 @@ fn frontier_help() {
                       Confidence 1 − δ that the guarantee holds, as a fraction (0.999) or a percentage (99.9) [default: 0.999]
 
                   --alpha <A>
-                      Allowed empirical violation α, a fraction in [0, 1 − percentile) [default: 0]
+                      Target share a/N of planning samples allowed over the bound, in [0, 1 − percentile]; 0 = automatic, 0.6·(1 − percentile) [default: 0]
 
                   --seed <N>
                       Seed of every random draw [default: 1]
 
                   --samples <N>
-                      Number of Monte Carlo samples [default: ceil(ln(|X|/δ) / (2(1 − q − α)²))]
+                      Number of planning samples N [default: the KL-Chernoff size at which the binomial allowance reaches α·N, within the memory limit]
+
+                  --fresh-samples <M>
+                      Number of fresh samples the chosen plan is certified on [default: enough for a certified quantile within 10% of 1 − percentile]
 
                   --max-nodes <N>
                       Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit]
@@ -526,4 +532,51 @@ fn plan_with_a_cost_bound_minimises_latency_within_it() {
     let report = from_json(&stdout(&o)).expect("plan JSON");
     let totals = report.totals.expect("a plan");
     assert!(totals.cost_q_usd <= 0.008, "{}", totals.cost_q_usd);
+}
+
+#[test]
+fn edge_settings_plan_or_refuse_without_panicking() {
+    // α = 1 − q exactly (1 − 0.95 > 0.05 in floating point) plans.
+    let o = run(
+        &[
+            "plan",
+            "--latency-bound",
+            "60",
+            "--alpha",
+            "0.05",
+            "--samples",
+            "3000",
+        ],
+        &ml(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // P99.9 plans natively with the default sample design.
+    let o = run(
+        &["plan", "--latency-bound", "60", "--percentile", "99.9"],
+        &ml(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = from_json(&stdout(&o)).unwrap();
+    let c = r.guarantee.unwrap().certificate.unwrap();
+    assert_eq!(c.meets_bound, Some(true));
+    assert!(stderr(&o).contains("P99.9 ≤"), "{}", stderr(&o));
+    // Requests over the memory limit are refused, naming the setting.
+    for (flag, name) in [
+        ("--samples", "`samples`"),
+        ("--fresh-samples", "`fresh_samples`"),
+    ] {
+        let o = run(
+            &[
+                "plan",
+                "--latency-bound",
+                "60",
+                flag,
+                "18446744073709551615",
+            ],
+            &ml(),
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(stderr(&o).contains(name), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    }
 }

@@ -14,6 +14,7 @@
 #![warn(clippy::unwrap_used, clippy::print_stdout)]
 
 pub mod baselines;
+pub mod certify;
 pub mod dag;
 pub mod export;
 pub mod formats;
@@ -28,3 +29,4 @@ pub mod rng;
 pub mod sampling;
 pub mod settings;
 pub mod solve;
+pub mod stats;

@@ -1,20 +1,22 @@
 //! The planning run end to end: validate → fit → sample → solve → report.
 //!
 //! [`prepare`] checks a [`Project`], fits the stage models and samples the
-//! [`SampledProblem`]; [`plan`] then solves one bound exactly and [`report`]
-//! turns a plan into the exported [`PlanReport`]: its figures on the planning
-//! samples, and the same figures on a fresh, independent sample set
-//! (out of sample). The CLI and the browser worker both go through these
+//! [`SampledProblem`]; [`plan`] then solves one bound exactly, certifies the plan
+//! on a fresh, independent sample set and, when the certificate fails, tightens
+//! the allowance and solves again ([`solve_certified`]); [`report`] turns a plan
+//! into the exported [`PlanReport`]: its figures on the planning samples, the
+//! same figures on the fresh samples (out of sample) and its certificate. The CLI and the browser worker both go through these
 //! functions, so the same inputs and seed give the same bytes in both.
 
 use thiserror::Error;
 
+use crate::certify::certify;
 use crate::dag::{Config, Dag, WorkflowError};
 use crate::formats::project::Project;
 use crate::frontier::{Frontier, FrontierBuilder, FrontierProgress, FrontierSettings};
 use crate::model::{FitError, WorkflowModel, fit_workflow};
 use crate::plan::{
-    OutOfSample, PlanReport, PlanStatus, PlanTotals, SettingsEcho, StagePlan, guaranteed_value,
+    Guarantee, OutOfSample, PlanReport, PlanStatus, PlanTotals, SettingsEcho, StagePlan,
 };
 use crate::platform::PlatformError;
 use crate::problem::SampledProblem;
@@ -86,17 +88,51 @@ pub struct Limits {
     pub max_nodes: Option<u64>,
 }
 
-/// Plans the project's bound exactly and reports the plan.
+/// Plans the project's bound exactly, certifies the plan and reports it.
 pub fn plan(project: &Project, limits: Limits) -> Result<PlanReport, PipelineError> {
-    let prepared = prepare(project)?;
-    let solution = solve::solve(
-        &prepared.problem,
-        SolveSettings {
-            bound: project.settings.bound,
-            max_nodes: limits.max_nodes,
-        },
-    )?;
-    report(project, &prepared, &solution.status, solution.plan.as_ref())
+    let mut prepared = prepare(project)?;
+    solve_certified(project, &mut prepared, limits)
+}
+
+/// Solves the project's bound on `prepared`, certifies the plan on fresh samples
+/// and, while the certificate fails the bound, halves the allowed violations a
+/// (0 on the last attempt) and solves again, at most
+/// [`CERTIFY_ATTEMPTS`](crate::sampling::CERTIFY_ATTEMPTS) times. Returns the report
+/// of the last solve; `prepared.problem.allowed_violations` is left as used.
+pub fn solve_certified(
+    project: &Project,
+    prepared: &mut Prepared,
+    limits: Limits,
+) -> Result<PlanReport, PipelineError> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let solution = solve::solve(
+            &prepared.problem,
+            SolveSettings {
+                bound: project.settings.bound,
+                max_nodes: limits.max_nodes,
+            },
+        )?;
+        let mut rep = report(project, prepared, &solution.status, solution.plan.as_ref())?;
+        let a = prepared.problem.allowed_violations;
+        let failed = rep
+            .guarantee
+            .as_ref()
+            .and_then(|g| g.certificate.as_ref())
+            .is_some_and(|c| c.meets_bound == Some(false));
+        if let Some(g) = rep.guarantee.as_mut() {
+            g.attempts = attempts;
+        }
+        if !failed || a == 0 || attempts >= sampling::CERTIFY_ATTEMPTS {
+            return Ok(rep);
+        }
+        prepared.problem.allowed_violations = if attempts + 1 >= sampling::CERTIFY_ATTEMPTS {
+            0
+        } else {
+            a / 2
+        };
+    }
 }
 
 /// Computes the whole latency–cost frontier of a prepared project, calling
@@ -146,6 +182,13 @@ pub fn report(
         stages: Vec::new(),
         totals: None,
         out_of_sample: None,
+        guarantee: Some(Guarantee {
+            samples: problem.n_samples,
+            allowed_violations: problem.allowed_violations,
+            union_bound: union_bound(project, problem),
+            attempts: 1,
+            certificate: None,
+        }),
     };
     let Some(plan) = plan else {
         return Ok(report);
@@ -175,7 +218,7 @@ pub fn report(
         expected_cost_usd: eval.expected_cost_usd,
         cost_q_usd: quantile(&cost, settings.percentile),
     });
-    let fresh = evaluate_fresh(
+    let mut fresh = evaluate_fresh(
         &project.workflow,
         &prepared.dag,
         &prepared.model,
@@ -190,20 +233,64 @@ pub fn report(
             fresh.cost_usd.iter().filter(|&&c| c <= max_usd).count() as f64 / n
         }
     };
+    let fresh_totals = PlanTotals {
+        latency_p50_s: select_quantile(&mut fresh.latency_s, 0.5),
+        latency_q_s: select_quantile(&mut fresh.latency_s, settings.percentile),
+        guaranteed_latency_s: f64::NAN,
+        expected_cost_usd: fresh.mean_cost_usd(),
+        cost_q_usd: select_quantile(&mut fresh.cost_usd, settings.percentile),
+    };
+    let samples = fresh.latency_s.len();
+    let cert = certify(
+        &mut fresh,
+        settings.bound,
+        settings.percentile,
+        sampling::ln_certify_risk(settings),
+    );
+    let guaranteed = cert
+        .certified_latency_s
+        .unwrap_or(eval.guaranteed_latency_s);
+    if let Some(t) = report.totals.as_mut() {
+        t.guaranteed_latency_s = guaranteed;
+    }
     report.out_of_sample = Some(OutOfSample {
         seed: settings.seed,
-        samples: fresh.latency_s.len(),
+        samples,
         totals: PlanTotals {
-            latency_p50_s: quantile(&fresh.latency_s, 0.5),
-            latency_q_s: quantile(&fresh.latency_s, settings.percentile),
-            guaranteed_latency_s: guaranteed_value(&fresh.latency_s, settings.alpha)
-                .unwrap_or(f64::NAN),
-            expected_cost_usd: fresh.mean_cost_usd(),
-            cost_q_usd: quantile(&fresh.cost_usd, settings.percentile),
+            guaranteed_latency_s: guaranteed,
+            ..fresh_totals
         },
         fraction_meeting_bound: meeting,
     });
+    if let Some(g) = report.guarantee.as_mut() {
+        g.certificate = Some(cert);
+    }
     Ok(report)
+}
+
+/// The nearest-rank `q`-quantile (as [`quantile`]) by selection, reordering `values`
+/// instead of sorting a copy (fresh sample sets run to millions).
+fn select_quantile(values: &mut [f64], q: f64) -> f64 {
+    let n = values.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let r = ((q * n as f64).ceil() as usize).clamp(1, n);
+    *values.select_nth_unstable_by(r - 1, f64::total_cmp).1
+}
+
+/// Whether the problem's allowance is within the binomial allowance union-bounded
+/// over the project's real decision space.
+fn union_bound(project: &Project, problem: &SampledProblem) -> bool {
+    let ln_space: f64 = project
+        .workflow
+        .stages
+        .iter()
+        .map(|s| (sampling::candidates(s, &project.platform).len().max(1) as f64).ln())
+        .sum();
+    let risk = project.settings.delta.ln() - ln_space;
+    crate::stats::binomial::allowance(problem.n_samples as u64, project.settings.epsilon(), risk)
+        .is_some_and(|a| problem.allowed_violations as u64 <= a)
 }
 
 /// The exported status of a solve.

@@ -25,16 +25,27 @@
 //! | `stages[].expected_cost_usd` | number | the stage's mean cost per run |
 //! | `totals` | object or `null` | the plan's workflow figures on the planning samples |
 //! | `totals.latency_p50_s`, `totals.latency_q_s` | number | median and q-quantile of the workflow latency (longest path) |
-//! | `totals.guaranteed_latency_s` | number | the latency the SAA guarantee certifies: the (N − ⌊αN⌋)-th smallest sample ([`guaranteed_value`]) |
+//! | `totals.guaranteed_latency_s` | number | the guaranteed latency: the certified q-quantile on the fresh samples (`guarantee.certificate.certified_latency_s`); when no certificate exists (too few fresh samples), the planning samples' (a + 1)-th largest latency |
 //! | `totals.expected_cost_usd`, `totals.cost_q_usd` | number | mean and q-quantile of the workflow cost |
 //! | `out_of_sample` | object or `null` | the plan re-evaluated on a fresh, independent sample set |
 //! | `out_of_sample.seed`, `out_of_sample.samples` | integer | seed and size of that set |
 //! | `out_of_sample.totals` | object | as `totals`, on that set |
 //! | `out_of_sample.fraction_meeting_bound` | number | share of those samples within the bound (latency ≤ B, or cost ≤ C) |
+//! | `guarantee` | object (absent in older files) | how the guarantee was obtained (see [`crate::certify`] and [`crate::sampling::design`]) |
+//! | `guarantee.samples`, `guarantee.allowed_violations` | integer | N and the allowance a the planning samples were solved with (after any tightening) |
+//! | `guarantee.union_bound` | bool | whether a is within the binomial allowance union-bounded over the real |X| (the a-priori guarantee) |
+//! | `guarantee.attempts` | integer | solves run: 1, plus one per tightening after a failed certificate (at most 4) |
+//! | `guarantee.certificate` | object or `null` | the plan's certificate on the fresh samples (`null` without a plan) |
+//! | `….certificate.fresh_samples`, `….confidence` | integer, number | M, and the certificate's confidence 1 − δ/4 |
+//! | `….certificate.allowed_violations` | integer or `null` | a_M: fresh samples the certified quantile leaves above it (`null`: M too small to certify) |
+//! | `….certificate.violations`, `….violation_upper` | integer, number or `null` | fresh samples over the bound and the Clopper–Pearson upper bound of the violation probability (`null` under a mean-cost bound) |
+//! | `….certificate.certified_latency_s`, `….certified_cost_q_usd` | number or `null` | certified q-quantiles: upper confidence bounds of the plan's true q-quantile of latency and cost |
+//! | `….certificate.meets_bound` | bool or `null` | whether the certified figure meets the bound (`null` under a mean-cost bound) |
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::certify::Certificate;
 use crate::formats::project::{HeaderError, check_header};
 use crate::settings::Bound;
 
@@ -58,6 +69,23 @@ pub struct PlanReport {
     pub totals: Option<PlanTotals>,
     /// Workflow figures on a fresh sample set, when evaluated.
     pub out_of_sample: Option<OutOfSample>,
+    /// How the guarantee was obtained (`None` in files written before it existed).
+    pub guarantee: Option<Guarantee>,
+}
+
+/// The sample design a plan was solved with and its certificate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Guarantee {
+    /// Planning samples N.
+    pub samples: usize,
+    /// Allowed violations a on the planning samples.
+    pub allowed_violations: usize,
+    /// Whether a is within the union-bounded binomial allowance.
+    pub union_bound: bool,
+    /// Solves run for this bound.
+    pub attempts: u32,
+    /// The certificate on fresh samples (`None` without a plan).
+    pub certificate: Option<Certificate>,
 }
 
 /// The settings a plan was made with.
@@ -129,7 +157,8 @@ pub struct PlanTotals {
     pub latency_p50_s: f64,
     /// Workflow latency at the percentile q, s.
     pub latency_q_s: f64,
-    /// The latency the SAA guarantee certifies, s (see [`guaranteed_value`]).
+    /// The guaranteed latency, s: the certified q-quantile on fresh samples (see the
+    /// module docs), or the planning samples' (a + 1)-th largest without a certificate.
     pub guaranteed_latency_s: f64,
     /// Mean workflow cost per run, USD.
     pub expected_cost_usd: f64,
@@ -174,6 +203,7 @@ struct FileOut<'a> {
     stages: &'a [StagePlan],
     totals: &'a Option<PlanTotals>,
     out_of_sample: &'a Option<OutOfSample>,
+    guarantee: &'a Option<Guarantee>,
 }
 
 #[derive(Deserialize)]
@@ -184,6 +214,8 @@ struct FileIn {
     stages: Vec<StagePlan>,
     totals: Option<PlanTotals>,
     out_of_sample: Option<OutOfSample>,
+    #[serde(default)]
+    guarantee: Option<Guarantee>,
 }
 
 /// The plan as pretty JSON with a trailing newline (stable field order).
@@ -197,6 +229,7 @@ pub fn to_json(report: &PlanReport) -> String {
         stages: &report.stages,
         totals: &report.totals,
         out_of_sample: &report.out_of_sample,
+        guarantee: &report.guarantee,
     };
     // Serialising these plain data types to a String cannot fail: every map key is a
     // string. Non-finite floats would be written as null and rejected by `from_json`.
@@ -220,6 +253,7 @@ pub fn from_json(text: &str) -> Result<PlanReport, PlanFileError> {
         stages: f.stages,
         totals: f.totals,
         out_of_sample: f.out_of_sample,
+        guarantee: f.guarantee,
     })
 }
 

@@ -2,9 +2,10 @@
 //!
 //! # Sample count
 //!
-//! `N = ceil(ln(|X| / δ) / (2 (ε − α)²))` with ε = 1 − q and
-//! `ln |X| = Σ_i ln |C_i|` (the real size of the decision space, computed in log
-//! space so 8 stages × 10⁴ candidates do not overflow); see [`sample_count`].
+//! N and the allowed violations a come from [`design`]: the exact binomial
+//! allowance union-bounded over the real |X| (`ln |X| = Σ_i ln |C_i|`, in log space
+//! so 8 stages × 10⁴ candidates do not overflow), N from the KL–Chernoff bound,
+//! capped by the memory the tables may take (estimated before allocating).
 //!
 //! # Tables
 //!
@@ -25,16 +26,22 @@
 //!
 //! Candidates whose q-quantile stage latency exceeds the platform timeout are
 //! excluded (for a stage with contexts: when they exceed it under every value of
-//! the parent's d). `allowed_violations = floor(α·N)`.
+//! the parent's d).
 //!
 //! The work is resumable: [`Sampler::step`] fills a budget of table rows (one
 //! row = one candidate under one context, N samples) and reports
 //! [`Progress`]; [`build_problem`] just runs it to the end.
 
+mod design;
 mod fresh;
 mod kernel;
 mod table;
 
+pub use design::{
+    BYTES_PER_FRESH_SAMPLE, BYTES_PER_TABLE_SAMPLE, CERTIFY_ATTEMPTS, FRESH_ALLOWANCE_RATIO,
+    FRESH_BUDGET_BYTES, MAX_FRESH_SAMPLES, MIN_FRESH_SAMPLES, SampleDesign, TABLE_BUDGET_BYTES,
+    design, fresh_sample_count, ln_certify_risk,
+};
 pub use fresh::{FRESH_STREAM_BASE, FreshEvaluation, evaluate_fresh};
 
 use kernel::{Coster, Residuals, fill_samples, residuals};
@@ -44,7 +51,7 @@ use crate::dag::{Config, Dag, Stage, StageKind, Workflow};
 use crate::model::WorkflowModel;
 use crate::platform::Platform;
 use crate::problem::{SampledProblem, StageContext};
-use crate::settings::{PlanSettings, SampleCount};
+use crate::settings::PlanSettings;
 
 /// Why a problem could not be sampled.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -75,6 +82,20 @@ pub enum SamplingError {
         /// Offending value.
         value: f64,
     },
+    /// A request needs more memory than the limit.
+    #[error(
+        "setting `{setting}` needs {needed_bytes} bytes of sample memory, over the limit of {limit_bytes} bytes ({hint}); lower `{setting}`"
+    )]
+    Memory {
+        /// The setting to change.
+        setting: &'static str,
+        /// Bytes the request needs.
+        needed_bytes: u64,
+        /// The limit, bytes.
+        limit_bytes: u64,
+        /// What fits.
+        hint: String,
+    },
     /// A plan does not give one configuration per stage.
     #[error("plan has {found} configurations, the workflow has {expected} stages")]
     PlanMismatch {
@@ -83,22 +104,6 @@ pub enum SamplingError {
         /// Configurations in the plan.
         found: usize,
     },
-}
-
-/// Number of Monte Carlo samples for `settings` over a space of `exp(ln_space_size)` plans.
-pub fn sample_count(settings: &PlanSettings, ln_space_size: f64) -> usize {
-    match settings.samples {
-        SampleCount::Fixed(n) => n.max(1),
-        SampleCount::Auto => {
-            let gap = (1.0 - settings.percentile) - settings.alpha;
-            let n = (ln_space_size.max(0.0) - settings.delta.ln()) / (2.0 * gap * gap);
-            if n.is_finite() {
-                n.ceil().max(1.0) as usize
-            } else {
-                1
-            }
-        }
-    }
 }
 
 /// The candidate configurations of a stage, memory-major: the fixed configuration
@@ -171,7 +176,7 @@ pub(crate) fn check_settings(s: &PlanSettings) -> Result<(), SamplingError> {
     if !(s.delta > 0.0 && s.delta < 1.0) {
         return bad("delta", s.delta);
     }
-    if !(s.alpha >= 0.0 && s.alpha < 1.0 - s.percentile) {
+    if !(s.alpha >= 0.0 && s.alpha <= (1.0 - s.percentile) * (1.0 + crate::settings::TOLERANCE)) {
         return bad("alpha", s.alpha);
     }
     Ok(())
@@ -202,7 +207,7 @@ pub struct Sampler<'a> {
     dag: &'a Dag,
     n_samples: usize,
     percentile: f64,
-    alpha: f64,
+    design: SampleDesign,
     stages: Vec<Partial>,
     cursor: (usize, usize),
     done: usize,
@@ -240,18 +245,26 @@ impl<'a> Sampler<'a> {
             }
         }
         let ln_space: f64 = cands.iter().map(|c| (c.len() as f64).ln()).sum();
-        let n = sample_count(settings, ln_space);
-        let stages: Vec<Partial> = (0..workflow.stages.len())
-            .map(|i| {
-                let context = input_context(workflow, dag, &cands, i);
-                Partial {
-                    configs: cands[i].clone(),
-                    context,
-                    resid: residuals(&model.stages[i], settings.seed, i as u64, n),
-                    latency_s: Vec::new(),
-                    cost_usd: Vec::new(),
-                    expected_cost_usd: Vec::new(),
-                }
+        let contexts: Vec<Option<StageContext>> = (0..workflow.stages.len())
+            .map(|i| input_context(workflow, dag, &cands, i))
+            .collect();
+        let rows: usize = cands
+            .iter()
+            .zip(&contexts)
+            .map(|(c, cx)| c.len() * cx.as_ref().map_or(1, |cx| cx.parent_d.len()))
+            .sum();
+        let design = design(settings, ln_space, rows)?;
+        let n = design.n_samples;
+        let stages: Vec<Partial> = contexts
+            .into_iter()
+            .enumerate()
+            .map(|(i, context)| Partial {
+                configs: cands[i].clone(),
+                context,
+                resid: residuals(&model.stages[i], settings.seed, i as u64, n),
+                latency_s: Vec::new(),
+                cost_usd: Vec::new(),
+                expected_cost_usd: Vec::new(),
             })
             .collect();
         let total = stages.iter().map(Partial::rows).sum();
@@ -262,7 +275,7 @@ impl<'a> Sampler<'a> {
             dag,
             n_samples: n,
             percentile: settings.percentile,
-            alpha: settings.alpha,
+            design,
             stages,
             cursor: (0, 0),
             done: 0,
@@ -287,6 +300,11 @@ impl<'a> Sampler<'a> {
     /// Number of Monte Carlo samples.
     pub fn n_samples(&self) -> usize {
         self.n_samples
+    }
+
+    /// The sample design (N, a and whether the union bound holds).
+    pub fn design(&self) -> SampleDesign {
+        self.design
     }
 
     /// Fills up to `budget` rows (at least one while work remains).
@@ -359,7 +377,7 @@ impl<'a> Sampler<'a> {
             topo: self.dag.topo.clone(),
             concurrency_limit: Some(self.platform.concurrency_limit),
             percentile: self.percentile,
-            allowed_violations: (self.alpha * n as f64).floor() as usize,
+            allowed_violations: self.design.allowed_violations,
         })
     }
 }

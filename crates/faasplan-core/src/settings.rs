@@ -1,10 +1,14 @@
 //! Planning settings: the bound, the percentile, the confidence and the sampling.
 //!
-//! Sample count (sample-average approximation over a finite decision set X,
-//! risk ε = 1 − q, allowed empirical violation α < ε, confidence 1 − δ):
-//! `N = ceil(ln(|X| / δ) / (2 (ε − α)²))`, with |X| = Π_i |C_i| the real size of
-//! the space. A plan is feasible on a sample set when at most `floor(α N)` samples
-//! violate the bound.
+//! With risk ε = 1 − q and confidence 1 − δ, the planner solves a sample-average
+//! approximation on N samples allowing `a` violations, where `a` is the exact
+//! binomial allowance union-bounded over the real |X| = Π_i |C_i| (see
+//! [`crate::sampling::design`]); N is chosen so that `a/N ≥ α` (α = 0: the default
+//! target `DEFAULT_ALLOWANCE_RATIO · ε`). The chosen plan is then certified on
+//! `fresh_samples` independent samples (see [`crate::certify`]). Every range
+//! check accepts values a relative [`TOLERANCE`] outside its limit (so
+//! `α = 1 − 0.95` is accepted although `1 − 0.95 > 0.05` in floating point) and
+//! clamps them.
 
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +44,7 @@ pub enum CostKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", content = "n", rename_all = "snake_case")]
 pub enum SampleCount {
-    /// From the SAA formula above.
+    /// Chosen by the planner (see [`crate::sampling::design`]).
     Auto,
     /// A fixed number.
     Fixed(usize),
@@ -55,13 +59,30 @@ pub struct PlanSettings {
     pub percentile: f64,
     /// Risk of the guarantee not holding, δ in (0, 1), e.g. 0.001 (confidence 1 − δ).
     pub delta: f64,
-    /// Allowed empirical violation α, in [0, 1 − q).
+    /// Target empirical violation fraction `a/N` of the planning samples, in
+    /// [0, 1 − q]; 0 means automatic (`DEFAULT_ALLOWANCE_RATIO · (1 − q)`). The
+    /// allowance `a` itself is always the exact binomial one, so α only trades
+    /// sample count (memory, time) against how close the planning samples may come
+    /// to the percentile.
     pub alpha: f64,
-    /// Sample count.
+    /// Planning sample count N.
     pub samples: SampleCount,
     /// Seed of every random draw.
     pub seed: u64,
+    /// Size of the fresh sample set the chosen plan is certified on.
+    #[serde(default = "auto")]
+    pub fresh_samples: SampleCount,
 }
+
+fn auto() -> SampleCount {
+    SampleCount::Auto
+}
+
+/// Relative tolerance of the range checks on percentile, δ and α.
+pub const TOLERANCE: f64 = 1e-9;
+
+/// Default target of `a/N` as a fraction of ε = 1 − q.
+pub const DEFAULT_ALLOWANCE_RATIO: f64 = 0.6;
 
 impl Default for PlanSettings {
     fn default() -> Self {
@@ -72,6 +93,7 @@ impl Default for PlanSettings {
             alpha: 0.0,
             samples: SampleCount::Auto,
             seed: 1,
+            fresh_samples: SampleCount::Auto,
         }
     }
 }
@@ -85,8 +107,8 @@ pub enum SettingsError {
     /// δ is not in (0, 1).
     #[error("settings.delta: {0} is not in (0, 1)")]
     Delta(f64),
-    /// α is not in [0, 1 − percentile).
-    #[error("settings.alpha: {alpha} is not in [0, 1 - percentile) = [0, {limit})")]
+    /// α is not in [0, 1 − percentile].
+    #[error("settings.alpha: {alpha} is not in [0, 1 - percentile] = [0, {limit}]")]
     Alpha {
         /// The offending α.
         alpha: f64,
@@ -102,11 +124,15 @@ pub enum SettingsError {
     /// A fixed sample count of 0.
     #[error("settings.samples: a fixed sample count must be at least 1")]
     Samples,
+    /// A fixed fresh sample count of 0.
+    #[error("settings.fresh_samples: a fixed sample count must be at least 1")]
+    FreshSamples,
 }
 
 impl PlanSettings {
-    /// Checks `0 < percentile < 1`, `0 < delta < 1`, `0 ≤ alpha < 1 − percentile`,
-    /// a positive finite bound and a fixed sample count of at least 1.
+    /// Checks `0 < percentile < 1`, `0 < delta < 1`, `0 ≤ alpha ≤ 1 − percentile`
+    /// (up to [`TOLERANCE`]), a positive finite bound and fixed sample counts of at
+    /// least 1.
     pub fn validate(&self) -> Result<(), SettingsError> {
         let open_unit = |v: f64| v > 0.0 && v < 1.0;
         if !open_unit(self.percentile) {
@@ -115,12 +141,15 @@ impl PlanSettings {
         if !open_unit(self.delta) {
             return Err(SettingsError::Delta(self.delta));
         }
-        let limit = 1.0 - self.percentile;
-        if !(self.alpha >= 0.0 && self.alpha < limit) {
+        let limit = self.epsilon();
+        if !(self.alpha >= 0.0 && self.alpha <= limit * (1.0 + TOLERANCE)) {
             return Err(SettingsError::Alpha {
                 alpha: self.alpha,
                 limit,
             });
+        }
+        if self.fresh_samples == SampleCount::Fixed(0) {
+            return Err(SettingsError::FreshSamples);
         }
         let positive = |v: f64| v.is_finite() && v > 0.0;
         match self.bound {
@@ -136,5 +165,23 @@ impl PlanSettings {
             return Err(SettingsError::Samples);
         }
         Ok(())
+    }
+}
+
+impl PlanSettings {
+    /// The risk ε = 1 − q.
+    pub fn epsilon(&self) -> f64 {
+        1.0 - self.percentile
+    }
+
+    /// The target `a/N` as a fraction of ε, in (0, 1]: `alpha / ε` clamped, or
+    /// [`DEFAULT_ALLOWANCE_RATIO`] when α = 0.
+    pub fn allowance_ratio(&self) -> f64 {
+        let eps = self.epsilon();
+        if self.alpha > 0.0 && eps > 0.0 {
+            (self.alpha / eps).min(1.0)
+        } else {
+            DEFAULT_ALLOWANCE_RATIO
+        }
     }
 }

@@ -86,13 +86,28 @@ pub fn fit_stage_with(
     mb_per_vcpu: f64,
     input: InputPartitions,
 ) -> Result<StageModel, FitError> {
+    let runs: Vec<&ProfileRun> = profile.runs.iter().collect();
+    fit_runs(stage, &runs, mb_per_vcpu, input, None)
+}
+
+/// Fits a stage on `runs`. With `pool_limit = Some(k)`, the residual pools are
+/// summarised by at most k order statistics (see [`summarize`]) in O(n log k)
+/// instead of sorted in full: the fit report's cross-validation uses this, so a
+/// fold costs time linear in the runs.
+pub(crate) fn fit_runs(
+    stage: &Stage,
+    runs: &[&ProfileRun],
+    mb_per_vcpu: f64,
+    input: InputPartitions,
+    pool_limit: Option<usize>,
+) -> Result<StageModel, FitError> {
     if !(mb_per_vcpu.is_finite() && mb_per_vcpu > 0.0) {
         return Err(FitError::BadMbPerVcpu(mb_per_vcpu));
     }
-    for r in &profile.runs {
+    for r in runs {
         check_run(&stage.id, r)?;
     }
-    let groups = group(&profile.runs);
+    let groups = group(runs);
     if groups.len() < MIN_CONFIGS {
         return Err(FitError::TooFewConfigs {
             stage: stage.id.clone(),
@@ -126,7 +141,7 @@ pub fn fit_stage_with(
     ];
     let mut steps = Vec::new();
     for (name, get) in getters {
-        if profile.runs.iter().any(|r| get(r).is_none()) {
+        if runs.iter().any(|r| get(r).is_none()) {
             continue;
         }
         let mean_of = |r: &ProfileRun| get(r).map_or(0.0, |s| s.mean_s);
@@ -140,11 +155,11 @@ pub fn fit_stage_with(
             },
         ));
     }
-    let overhead = fit_overhead(&profile.runs, single);
+    let overhead = fit_overhead(runs, single);
     let g = |r: &ProfileRun| overhead[0] + overhead[1] * inst_d(r).ln();
-    let mut start_resid_s: Vec<f64> = profile.runs.iter().map(|r| r.start.p95_s - g(r)).collect();
-    start_resid_s.sort_by(f64::total_cmp);
-    let mut noise: Vec<f64> = Vec::with_capacity(profile.runs.len());
+    let start_resid_s: Vec<f64> = runs.iter().map(|r| r.start.p95_s - g(r)).collect();
+    let start_resid_s = pool(start_resid_s, pool_limit);
+    let mut noise: Vec<f64> = Vec::with_capacity(runs.len());
     for grp in &groups {
         let avg = grp.avg(straggler_s);
         noise.extend(grp.runs.iter().map(|r| {
@@ -155,9 +170,10 @@ pub fn fit_stage_with(
             }
         }));
     }
-    noise.sort_by(f64::total_cmp);
-    let mut ds: Vec<u32> = profile.runs.iter().map(|r| r.d).collect();
-    ds.sort_unstable();
+    let noise = pool(noise, pool_limit);
+    let mut ds: Vec<u32> = runs.iter().map(|r| r.d).collect();
+    let mid = ds.len() / 2;
+    ds.select_nth_unstable(mid);
     Ok(StageModel {
         stage: stage.id.clone(),
         kind: stage.kind,
@@ -165,8 +181,53 @@ pub fn fit_stage_with(
         overhead,
         start_resid_s,
         noise,
-        default_input_d: ds[ds.len() / 2],
+        default_input_d: ds[mid],
     })
+}
+
+/// The sorted pool, or its [`summarize`]d form under a limit.
+fn pool(mut v: Vec<f64>, limit: Option<usize>) -> Vec<f64> {
+    match limit {
+        Some(k) if v.len() > k => summarize(&mut v, k),
+        _ => {
+            v.sort_by(f64::total_cmp);
+            v
+        }
+    }
+}
+
+/// `k ≥ 2` order statistics of `v` (which it reorders), ascending: ranks
+/// `round(i·(n − 1)/(k − 1))` for i = 0..k, so the minimum and the maximum are kept
+/// and each value stands for an equal share of the distribution. O(n log k) by
+/// recursive selection.
+pub(crate) fn summarize(v: &mut [f64], k: usize) -> Vec<f64> {
+    let n = v.len();
+    let k = k.max(2);
+    if n <= k {
+        v.sort_by(f64::total_cmp);
+        return v.to_vec();
+    }
+    let ranks: Vec<usize> = (0..k)
+        .map(|i| ((i as f64) * (n - 1) as f64 / (k - 1) as f64).round() as usize)
+        .collect();
+    multiselect(v, &ranks, 0);
+    ranks.iter().map(|&r| v[r]).collect()
+}
+
+/// Puts the values of the given (sorted, absolute) ranks in place; `offset` is the
+/// rank of `v[0]`.
+fn multiselect(v: &mut [f64], ranks: &[usize], offset: usize) {
+    if ranks.is_empty() || v.is_empty() {
+        return;
+    }
+    let mid = ranks.len() / 2;
+    let r = ranks[mid] - offset;
+    v.select_nth_unstable_by(r, f64::total_cmp);
+    let (left, right) = v.split_at_mut(r);
+    multiselect(left, &ranks[..mid], offset);
+    let rest = &ranks[mid + 1..];
+    let skip = rest.iter().take_while(|&&x| x == ranks[mid]).count();
+    multiselect(&mut right[1..], &rest[skip..], offset + r + 1);
 }
 
 /// In-function time of the slowest instance of a run: Σ_step p95, s.
@@ -203,16 +264,19 @@ fn check_run(stage: &str, r: &ProfileRun) -> Result<(), FitError> {
     Ok(())
 }
 
-fn group(runs: &[ProfileRun]) -> Vec<Group<'_>> {
-    let mut groups: Vec<((u32, u32), Group<'_>)> = Vec::new();
-    for r in runs {
+/// Runs grouped by configuration, groups in order of first appearance (linear time).
+fn group<'a>(runs: &[&'a ProfileRun]) -> Vec<Group<'a>> {
+    let mut index: std::collections::HashMap<(u32, u32), usize> = std::collections::HashMap::new();
+    let mut groups: Vec<Group<'a>> = Vec::new();
+    for &r in runs {
         let key = (r.memory_mb, r.d);
-        match groups.iter_mut().find(|g| g.0 == key) {
-            Some(g) => g.1.runs.push(r),
-            None => groups.push((key, Group { runs: vec![r] })),
-        }
+        let i = *index.entry(key).or_insert_with(|| {
+            groups.push(Group { runs: Vec::new() });
+            groups.len() - 1
+        });
+        groups[i].runs.push(r);
     }
-    groups.into_iter().map(|g| g.1).collect()
+    groups
 }
 
 /// Thread counts tried for the saturating forms x = min(k, cap)·d and x = min(k, cap).
@@ -310,13 +374,13 @@ fn robust_fit(xform: XForm, terms: &[Term], obs: &[Obs]) -> Curve {
 }
 
 /// Least squares `start.p95 = a + b·ln d` with b ≥ 0 (b = 0 for single-instance stages).
-fn fit_overhead(runs: &[ProfileRun], single: bool) -> [f64; 2] {
+fn fit_overhead(runs: &[&ProfileRun], single: bool) -> [f64; 2] {
     let n = runs.len() as f64;
     let y_mean = runs.iter().map(|r| r.start.p95_s).sum::<f64>() / n;
     if single {
         return [y_mean, 0.0];
     }
-    let x = |r: &ProfileRun| f64::from(r.d).ln();
+    let x = |r: &&ProfileRun| f64::from(r.d).ln();
     let x_mean = runs.iter().map(x).sum::<f64>() / n;
     let sxx: f64 = runs.iter().map(|r| (x(r) - x_mean).powi(2)).sum();
     let sxy: f64 = runs
@@ -325,4 +389,36 @@ fn fit_overhead(runs: &[ProfileRun], single: bool) -> [f64; 2] {
         .sum();
     let b = if sxx > 0.0 { (sxy / sxx).max(0.0) } else { 0.0 };
     [y_mean - b * x_mean, b]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The summary is exactly the order statistics at the documented ranks.
+        #[test]
+        fn summarize_picks_the_order_statistics_of_a_full_sort(
+            v in proptest::collection::vec(-1e3f64..1e3, 1..3000),
+            k in 2usize..300,
+        ) {
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            let mut w = v.clone();
+            let got = summarize(&mut w, k);
+            let n = v.len();
+            if n <= k {
+                prop_assert_eq!(got, sorted);
+            } else {
+                prop_assert_eq!(got.len(), k);
+                for (i, g) in got.iter().enumerate() {
+                    let r = ((i as f64) * (n - 1) as f64 / (k - 1) as f64).round() as usize;
+                    prop_assert_eq!(*g, sorted[r]);
+                }
+                prop_assert_eq!(got[0], sorted[0]);
+                prop_assert_eq!(got[k - 1], sorted[n - 1]);
+            }
+        }
+    }
 }

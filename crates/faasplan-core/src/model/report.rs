@@ -12,11 +12,18 @@
 //! - cross-validation (leave one configuration out): all repetitions of one
 //!   configuration are dropped, the model is refitted and predicts it.
 //!
+//! Cost is linear in the runs: configurations are grouped with a hash map, a
+//! fold refits on borrowed runs, and above [`POOL_LIMIT`] runs a stage's residual
+//! pools are summarised by that many order statistics (ranks spread evenly, minimum
+//! and maximum kept) for the report's predictions, whose exact distribution would
+//! otherwise have n_ρ·n_ε values. Profiles up to [`POOL_LIMIT`] runs per stage (the
+//! bundled ones have 69–72) are reported exactly as before.
+//!
 //! The same is reported for a plain least-squares model of the stage wall time,
 //! `a + b/(k·d) + c/d` (unconstrained; fitted separately to the means and to the
 //! P95s), as a comparison.
 
-use super::fit::{InputPartitions, fit_stage_with, per_stage};
+use super::fit::{InputPartitions, fit_runs, per_stage, summarize};
 use super::{FitError, StageModel};
 use crate::dag::{Config, Dag, Stage, StageKind, Workflow};
 use crate::profile::{ProfileRun, Profiles, StageProfile};
@@ -126,6 +133,9 @@ pub fn fit_report(
     Ok(FitReport { stages })
 }
 
+/// Most residual values per pool the report's predictions use.
+pub const POOL_LIMIT: usize = 128;
+
 /// Measured mean and P95 wall time of one configuration.
 struct Measured {
     memory_mb: u32,
@@ -135,28 +145,36 @@ struct Measured {
 }
 
 fn measured(profile: &StageProfile) -> Vec<Measured> {
-    let mut keys: Vec<(u32, u32)> = Vec::new();
+    let mut index: std::collections::HashMap<(u32, u32), usize> = std::collections::HashMap::new();
+    let mut groups: Vec<((u32, u32), Vec<f64>)> = Vec::new();
     for r in &profile.runs {
-        if !keys.contains(&(r.memory_mb, r.d)) {
-            keys.push((r.memory_mb, r.d));
-        }
+        let key = (r.memory_mb, r.d);
+        let i = *index.entry(key).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[i].1.push(r.wall_s());
     }
-    keys.into_iter()
-        .map(|(memory_mb, d)| {
-            let walls: Vec<f64> = profile
-                .runs
-                .iter()
-                .filter(|r| (r.memory_mb, r.d) == (memory_mb, d))
-                .map(ProfileRun::wall_s)
-                .collect();
-            Measured {
-                memory_mb,
-                d,
-                mean_s: walls.iter().sum::<f64>() / walls.len() as f64,
-                p95_s: measured_p95_s(&walls),
-            }
+    groups
+        .into_iter()
+        .map(|((memory_mb, d), walls)| Measured {
+            memory_mb,
+            d,
+            mean_s: walls.iter().sum::<f64>() / walls.len() as f64,
+            p95_s: measured_p95_s(&walls),
         })
         .collect()
+}
+
+/// The model with its residual pools summarised to at most [`POOL_LIMIT`] values.
+fn summarized(mut m: StageModel) -> StageModel {
+    if m.start_resid_s.len() > POOL_LIMIT {
+        m.start_resid_s = summarize(&mut m.start_resid_s, POOL_LIMIT);
+    }
+    if m.noise.len() > POOL_LIMIT {
+        m.noise = summarize(&mut m.noise, POOL_LIMIT);
+    }
+    m
 }
 
 /// Predicted mean, P95 and expected 3-run P95 statistic.
@@ -170,9 +188,11 @@ fn predict(model: &StageModel, m: &Measured, mb_per_vcpu: f64) -> (f64, f64, f64
         d,
     };
     let vcpu = f64::from(m.memory_mb) / mb_per_vcpu;
-    let p = model.predict(cfg, input_d, vcpu);
+    // The same figures as `model.predict`, from one sorted distribution.
     let dist = model.latency_distribution(cfg, input_d, vcpu);
-    (p.mean_s, p.p95_s, expected_p95_of_3(&dist))
+    let mean_s = dist.iter().sum::<f64>() / dist.len() as f64;
+    let rank = ((0.95 * dist.len() as f64).ceil() as usize).clamp(1, dist.len());
+    (mean_s, dist[rank - 1], expected_p95_of_3(&dist))
 }
 
 /// Expected value of `measured_p95_s` over 3 independent draws from the sorted,
@@ -204,7 +224,8 @@ pub fn stage_report(
 ) -> Result<StageReport, FitError> {
     let meas = measured(profile);
     let n = meas.len() as f64;
-    let full = fit_stage_with(stage, profile, mb_per_vcpu, input)?;
+    let all: Vec<&ProfileRun> = profile.runs.iter().collect();
+    let full = summarized(fit_runs(stage, &all, mb_per_vcpu, input, Some(POOL_LIMIT))?);
     let (mut fit_mean, mut fit_p95) = (0.0, 0.0);
     for m in &meas {
         let (pm, pp, _) = predict(&full, m, mb_per_vcpu);
@@ -216,16 +237,18 @@ pub fn stage_report(
     let mut cv_rows = Vec::with_capacity(meas.len());
     let mut cv_p3 = 0.0;
     for (i, m) in meas.iter().enumerate() {
-        let rest = StageProfile {
-            stage: profile.stage.clone(),
-            runs: profile
-                .runs
-                .iter()
-                .filter(|r| (r.memory_mb, r.d) != (m.memory_mb, m.d))
-                .cloned()
-                .collect(),
-        };
-        let model = fit_stage_with(stage, &rest, mb_per_vcpu, input)?;
+        let rest: Vec<&ProfileRun> = all
+            .iter()
+            .copied()
+            .filter(|r| (r.memory_mb, r.d) != (m.memory_mb, m.d))
+            .collect();
+        let model = summarized(fit_runs(
+            stage,
+            &rest,
+            mb_per_vcpu,
+            input,
+            Some(POOL_LIMIT),
+        )?);
         let (pm, pp, p3) = predict(&model, m, mb_per_vcpu);
         cv_rows.push(ConfigPrediction {
             memory_mb: m.memory_mb,

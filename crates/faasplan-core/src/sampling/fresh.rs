@@ -5,18 +5,27 @@
 //! stream family disjoint from the one [`super::build_problem`] uses. Per sample,
 //! the workflow latency is the longest path through the DAG (every path:
 //! `finish_i = L_i + max_{p ∈ parents(i)} finish_p`, latency = max_i finish_i)
-//! and the workflow cost is the sum of the stage costs. N is the same as for
-//! [`super::build_problem`] with the same settings and platform.
+//! and the workflow cost is the sum of the stage costs. The number of fresh samples
+//! M is [`super::fresh_sample_count`] (the `fresh_samples` setting).
+//!
+//! The evaluation streams: every stage keeps its generator and draws
+//! [`CHUNK`] samples at a time, so only the chunk's stage latencies and finish
+//! times are held besides the two per-sample results (16 bytes per fresh sample);
+//! the draws are the same as drawing each stage's whole stream at once.
 
-use super::kernel::{Coster, fill_samples, residuals};
-use super::{SamplingError, candidates, check_settings, sample_count};
+use super::kernel::{Coster, Residuals, draw_residuals, fill_samples};
+use super::{SamplingError, check_settings, fresh_sample_count};
 use crate::dag::{Config, Dag, StageKind, Workflow};
 use crate::model::WorkflowModel;
 use crate::platform::Platform;
+use crate::rng;
 use crate::settings::PlanSettings;
 
 /// First stream number of the out-of-sample family (stage i uses `FRESH_STREAM_BASE + i`).
 pub const FRESH_STREAM_BASE: u64 = 1 << 32;
+
+/// Fresh samples evaluated per step of every stage.
+const CHUNK: usize = 4096;
 
 /// Per-sample workflow-level outcome of a plan on fresh samples.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,14 +79,8 @@ pub fn evaluate_fresh(
             found: model.stages.len(),
         });
     }
-    let ln_space: f64 = workflow
-        .stages
-        .iter()
-        .map(|s| (candidates(s, platform).len().max(1) as f64).ln())
-        .sum();
-    let n = sample_count(settings, ln_space);
-    let mut finish = vec![vec![0.0f64; n]; n_stages];
-    let mut cost_usd = vec![0.0f64; n];
+    let n = fresh_sample_count(settings)?;
+    let mut stages = Vec::with_capacity(n_stages);
     for &i in &dag.topo {
         let sm = &model.stages[i];
         let cfg = plan[i];
@@ -91,23 +94,48 @@ pub fn evaluate_fresh(
             StageKind::Parallel => None,
         };
         let vcpu = f64::from(cfg.memory_mb) / platform.mb_per_vcpu;
-        let curves = sm.curves(cfg, input_d, vcpu);
-        let coster = Coster::new(platform, cfg);
-        let resid = residuals(sm, settings.seed, FRESH_STREAM_BASE + i as u64, n);
-        let (mut lat, mut cost) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        fill_samples(&curves, &coster, &resid, &mut lat, &mut cost);
-        for s in 0..n {
-            let start = dag.parents[i]
-                .iter()
-                .map(|&p| finish[p][s])
-                .fold(0.0, f64::max);
-            finish[i][s] = start + lat[s];
-            cost_usd[s] += cost[s];
-        }
+        stages.push((
+            i,
+            sm.curves(cfg, input_d, vcpu),
+            Coster::new(platform, cfg),
+            rng::stream(settings.seed, FRESH_STREAM_BASE + i as u64),
+        ));
     }
-    let latency_s = (0..n)
-        .map(|s| finish.iter().map(|f| f[s]).fold(0.0, f64::max))
-        .collect();
+    let mut latency_s = Vec::with_capacity(n);
+    let mut cost_usd = Vec::with_capacity(n);
+    let mut resid = Residuals {
+        rho: Vec::with_capacity(CHUNK),
+        factor: Vec::with_capacity(CHUNK),
+    };
+    let (mut lat, mut cost) = (Vec::with_capacity(CHUNK), Vec::with_capacity(CHUNK));
+    let mut finish = vec![0.0f64; n_stages * CHUNK];
+    let mut done = 0;
+    while done < n {
+        let len = CHUNK.min(n - done);
+        let (wl, wc) = (latency_s.len(), cost_usd.len());
+        latency_s.resize(wl + len, 0.0f64);
+        cost_usd.resize(wc + len, 0.0f64);
+        for (i, curves, coster, r) in &mut stages {
+            let i = *i;
+            draw_residuals(&model.stages[i], r, len, &mut resid);
+            lat.clear();
+            cost.clear();
+            fill_samples(curves, coster, &resid, &mut lat, &mut cost);
+            for s in 0..len {
+                let start = dag.parents[i]
+                    .iter()
+                    .map(|&p| finish[p * CHUNK + s])
+                    .fold(0.0, f64::max);
+                let f = start + lat[s];
+                finish[i * CHUNK + s] = f;
+                cost_usd[wc + s] += cost[s];
+                if f > latency_s[wl + s] {
+                    latency_s[wl + s] = f;
+                }
+            }
+        }
+        done += len;
+    }
     Ok(FreshEvaluation {
         latency_s,
         cost_usd,

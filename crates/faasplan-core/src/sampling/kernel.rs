@@ -15,14 +15,30 @@ pub(crate) struct Residuals {
 /// The per-sample residuals of `model`'s stage from stream `stream_id` of `seed`.
 pub(crate) fn residuals(model: &StageModel, seed: u64, stream_id: u64, n: usize) -> Residuals {
     let mut r = rng::stream(seed, stream_id);
-    let (mut rho, mut factor) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut out = Residuals {
+        rho: Vec::with_capacity(n),
+        factor: Vec::with_capacity(n),
+    };
+    draw_residuals(model, &mut r, n, &mut out);
+    out
+}
+
+/// Replaces `out` with the next `n` residuals of `model`'s stage from `r` (the same
+/// values, in order, as one [`residuals`] call over the whole stream).
+pub(crate) fn draw_residuals(
+    model: &StageModel,
+    r: &mut rand_xoshiro::Xoshiro256PlusPlus,
+    n: usize,
+    out: &mut Residuals,
+) {
+    out.rho.clear();
+    out.factor.clear();
     for _ in 0..n {
-        let u: [f64; DRAWS] = std::array::from_fn(|_| rng::uniform(&mut r));
+        let u: [f64; DRAWS] = std::array::from_fn(|_| rng::uniform(r));
         let (a, e) = model.residuals(&u);
-        rho.push(a);
-        factor.push(1.0 + e);
+        out.rho.push(a);
+        out.factor.push(1.0 + e);
     }
-    Residuals { rho, factor }
 }
 
 /// Appends the latency and cost of every sample of one candidate; returns the cost sum.

@@ -6,3 +6,4 @@ mod imports;
 mod model;
 mod pipeline;
 mod solve;
+mod stats;

@@ -23,9 +23,17 @@ fn a_met_bound_gives_an_optimal_plan_that_meets_it_in_and_out_of_sample() {
     assert_eq!(r.stages.len(), 4);
     let totals = r.totals.as_ref().unwrap();
     assert!(totals.guaranteed_latency_s <= 40.0);
-    assert!(totals.latency_q_s <= totals.guaranteed_latency_s);
     let oos = r.out_of_sample.as_ref().unwrap();
-    assert_eq!(oos.samples, r.settings.samples);
+    // The guaranteed latency is the certified quantile: at or above the fresh q-quantile.
+    assert!(oos.totals.latency_q_s <= totals.guaranteed_latency_s);
+    let g = r.guarantee.as_ref().unwrap();
+    let c = g.certificate.as_ref().unwrap();
+    assert_eq!(c.certified_latency_s, Some(totals.guaranteed_latency_s));
+    assert_eq!(c.meets_bound, Some(true));
+    assert!(c.violation_upper.unwrap() <= 0.05);
+    assert_eq!(oos.samples, c.fresh_samples);
+    assert_eq!(g.samples, r.settings.samples);
+    assert!(g.union_bound && g.allowed_violations > 0);
     assert!(
         oos.fraction_meeting_bound >= 0.95,
         "{}",
@@ -95,4 +103,66 @@ fn plans_are_bit_identical_natively_and_in_wasm32() {
     expect_test::expect_file!["pipeline/video_25s_plan.json"].assert_eq(&json);
     #[cfg(target_arch = "wasm32")]
     assert_eq!(json, include_str!("pipeline/video_25s_plan.json"));
+}
+
+#[test]
+fn a_failed_certificate_tightens_the_allowance_and_solves_again() {
+    let p = project("ml", Bound::Latency { max_s: 45.0 });
+    let mut prepared = pipeline::prepare(&p).unwrap();
+    // An allowance far beyond the percentile: the first plan cannot be certified.
+    let n = prepared.problem.n_samples;
+    prepared.problem.allowed_violations = n / 4;
+    let r = pipeline::solve_certified(&p, &mut prepared, Limits::default()).unwrap();
+    let g = r.guarantee.as_ref().unwrap();
+    assert!(g.attempts > 1, "{g:?}");
+    assert!(g.allowed_violations < n / 4);
+    assert_eq!(g.allowed_violations, prepared.problem.allowed_violations);
+    let c = g.certificate.as_ref().unwrap();
+    assert_eq!(c.meets_bound, Some(true), "{g:?}");
+    assert!(c.violations.unwrap() <= c.allowed_violations.unwrap());
+}
+
+mod certificate {
+    use faasplan_core::certify::certify;
+    use faasplan_core::sampling::FreshEvaluation;
+    use faasplan_core::settings::{Bound, CostKind};
+    use faasplan_core::stats::binomial::allowance;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A certified plan never has more fresh violations than its certificate
+        /// allows, its violation bound is within ε, and the certified quantile is a
+        /// fresh value with exactly `allowed` values above it (ties aside).
+        #[test]
+        fn a_certified_plan_never_has_more_fresh_violations_than_allowed(
+            lat in proptest::collection::vec(0.0f64..100.0, 1..3000),
+            bound in 0.0f64..100.0,
+            q in prop_oneof![Just(0.5), Just(0.9), Just(0.95), Just(0.99), Just(0.999), 0.5f64..0.999],
+            ln_risk in -12.0f64..-1.0,
+        ) {
+            let cost: Vec<f64> = lat.iter().map(|l| l * 1e-4).collect();
+            let mut fresh = FreshEvaluation { latency_s: lat.clone(), cost_usd: cost };
+            let c = certify(&mut fresh, Bound::Latency { max_s: bound }, q, ln_risk);
+            let m = lat.len();
+            prop_assert_eq!(c.fresh_samples, m);
+            let over = lat.iter().filter(|&&l| l > bound).count();
+            prop_assert_eq!(c.violations, Some(over));
+            prop_assert_eq!(c.allowed_violations, allowance(m as u64, 1.0 - q, ln_risk).map(|a| a as usize));
+            if c.meets_bound == Some(true) {
+                let a = c.allowed_violations.unwrap();
+                prop_assert!(over <= a, "{} over, {} allowed", over, a);
+                prop_assert!(c.violation_upper.unwrap() <= (1.0 - q) * (1.0 + 1e-6));
+                let cl = c.certified_latency_s.unwrap();
+                prop_assert!(cl <= bound);
+                prop_assert!(lat.iter().filter(|&&l| l > cl).count() <= a);
+                prop_assert!(lat.iter().filter(|&&l| l >= cl).count() > a);
+            } else {
+                prop_assert_eq!(c.meets_bound, Some(false));
+                prop_assert!(c.allowed_violations.is_none_or(|a| over > a));
+            }
+            let mean = certify(&mut fresh, Bound::Cost { max_usd: 1.0, kind: CostKind::Mean }, q, ln_risk);
+            prop_assert_eq!(mean.meets_bound, None);
+            prop_assert_eq!(mean.violations, None);
+        }
+    }
 }

@@ -434,7 +434,7 @@ fn project_errors_name_the_field() {
     check(
         P::Project,
         &set(&p, "/settings/alpha", Some("0.06")),
-        "settings.alpha: 0.06 is not in [0, 1 - percentile)",
+        "settings.alpha: 0.06 is not in [0, 1 - percentile]",
     );
     check(
         P::Project,

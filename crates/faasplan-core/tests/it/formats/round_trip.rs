@@ -1,10 +1,11 @@
 //! Round trips: CSV, project and plan JSON.
 
+use faasplan_core::certify::Certificate;
 use faasplan_core::dag::Position;
 use faasplan_core::formats::csv::{read_profiles_csv, write_profiles_csv};
 use faasplan_core::formats::project::Project;
 use faasplan_core::plan::{
-    self, OutOfSample, PlanReport, PlanStatus, PlanTotals, SettingsEcho, StagePlan,
+    self, Guarantee, OutOfSample, PlanReport, PlanStatus, PlanTotals, SettingsEcho, StagePlan,
     guaranteed_value,
 };
 use faasplan_core::platform::Preset;
@@ -97,6 +98,7 @@ fn sample_project() -> Project {
         alpha: 0.001,
         samples: SampleCount::Fixed(5000),
         seed: u64::MAX,
+        fresh_samples: SampleCount::Fixed(12_345),
     };
     Project {
         workflow,
@@ -159,6 +161,22 @@ fn sample_plan(status: PlanStatus) -> PlanReport {
             samples: 10_000,
             totals,
             fraction_meeting_bound: 0.9512,
+        }),
+        guarantee: Some(Guarantee {
+            samples: 6789,
+            allowed_violations: 201,
+            union_bound: true,
+            attempts: 2,
+            certificate: Some(Certificate {
+                fresh_samples: 30_503,
+                confidence: 0.99975,
+                allowed_violations: Some(1225),
+                violations: Some(881),
+                violation_upper: Some(0.032_368_123_456_789_01),
+                certified_latency_s: Some(52.000_000_000_000_01),
+                certified_cost_q_usd: None,
+                meets_bound: Some(true),
+            }),
         }),
     }
 }

@@ -6,7 +6,8 @@ use faasplan_core::model::fit_workflow;
 use faasplan_core::platform::{Platform, Preset};
 use faasplan_core::problem::SampledProblem;
 use faasplan_core::sampling::{
-    Progress, Sampler, SamplingError, build_problem, candidates, evaluate_fresh, sample_count,
+    Progress, Sampler, SamplingError, TABLE_BUDGET_BYTES, build_problem, candidates, design,
+    evaluate_fresh, fresh_sample_count,
 };
 use faasplan_core::settings::{PlanSettings, SampleCount};
 
@@ -32,15 +33,61 @@ fn problem(w: &Bundled, s: &PlanSettings) -> SampledProblem {
 
 #[test]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
-fn sample_count_follows_the_saa_formula_in_log_space() {
+fn sample_design_is_the_union_bounded_binomial_allowance_in_log_space() {
+    use faasplan_core::stats::binomial::allowance;
     let s = PlanSettings::default();
     let ln_x = 2.0 * 49f64.ln() + 2.0 * 196f64.ln();
-    let want = ((ln_x - 0.001f64.ln()) / (2.0 * 0.05 * 0.05)).ceil() as usize;
-    assert_eq!(sample_count(&s, ln_x), want);
-    assert!((4900..5200).contains(&want), "{want}");
-    // 8 stages × 10⁴ candidates does not overflow.
-    assert!(sample_count(&s, 8.0 * 1e4f64.ln()) < 100_000);
-    assert_eq!(sample_count(&settings(77, 1), 1e9), 77);
+    let d = design(&s, ln_x, 490).unwrap();
+    let risk = 0.001f64.ln() - ln_x;
+    // a is the exact allowance at N, and reaches the default 0.6·ε·N.
+    assert_eq!(
+        Some(d.allowed_violations as u64),
+        allowance(d.n_samples as u64, 0.05, risk)
+    );
+    assert!(d.union_bound);
+    assert!(d.allowed_violations as f64 >= (0.6 * 0.05 * d.n_samples as f64).floor());
+    assert!((4000..7000).contains(&d.n_samples), "{}", d.n_samples);
+    // 8 stages × 10⁴ candidates does not overflow, and P99.9 stays within the memory limit.
+    let big = PlanSettings {
+        percentile: 0.999,
+        ..s.clone()
+    };
+    let d = design(&big, 8.0 * 1e4f64.ln(), 80_000).unwrap();
+    assert!(d.n_samples as u64 * 80_000 * 16 <= TABLE_BUDGET_BYTES);
+    // A fixed N is used as given; over the memory limit it is refused, naming the setting.
+    assert_eq!(design(&settings(77, 1), 1e9, 10).unwrap().n_samples, 77);
+    let err = design(&settings(usize::MAX, 1), 10.0, 10).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SamplingError::Memory {
+                setting: "samples",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("lower `samples`"), "{err}");
+    // α = ε exactly (1 − 0.95 > 0.05 in floating point) neither panics nor overflows.
+    let edge = PlanSettings {
+        alpha: 0.05,
+        ..s.clone()
+    };
+    let d = design(&edge, ln_x, 490).unwrap();
+    assert!(d.n_samples as u64 * 490 * 16 <= TABLE_BUDGET_BYTES && d.n_samples > 100_000);
+    // The fresh sample count: automatic within its range, fixed as given, refused when too large.
+    let m = fresh_sample_count(&s).unwrap();
+    assert!((20_000..100_000).contains(&m), "{m}");
+    let fixed = PlanSettings {
+        fresh_samples: SampleCount::Fixed(usize::MAX),
+        ..s
+    };
+    assert!(
+        fresh_sample_count(&fixed)
+            .unwrap_err()
+            .to_string()
+            .contains("fresh_samples")
+    );
 }
 
 #[test]
@@ -183,13 +230,17 @@ fn candidates_over_the_timeout_are_excluded() {
 
 #[test]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
-fn allowed_violations_is_floor_alpha_n_and_bad_settings_are_rejected() {
+fn allowed_violations_is_the_design_allowance_and_bad_settings_are_rejected() {
     let w = video();
-    let s = PlanSettings {
-        alpha: 0.01,
-        ..settings(250, 1)
-    };
-    assert_eq!(problem(&w, &s).allowed_violations, 2);
+    let s = settings(5000, 1);
+    let p = problem(&w, &s);
+    assert!(
+        p.allowed_violations > 0 && p.allowed_violations < 250,
+        "{}",
+        p.allowed_violations
+    );
+    // Too few samples for any allowance: a = 0.
+    assert_eq!(problem(&w, &settings(250, 1)).allowed_violations, 0);
     let m = fit_workflow(&w.workflow, &w.dag, &w.profiles).unwrap();
     let bad = PlanSettings {
         alpha: 0.2,
