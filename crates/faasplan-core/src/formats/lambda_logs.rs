@@ -228,7 +228,10 @@ fn scan_lines(
     for (i, line) in text.lines().enumerate() {
         let line_no = first_line + i;
         if let Some(at) = line.find("REPORT RequestId") {
-            let mut run = parse_text_report(&line[at..]).map_err(|m| LogError {
+            // A report never holds a double quote: one ends a quoted CSV cell
+            // (a Logs Insights export) or a JSON string.
+            let report = line[at..].split('"').next().unwrap_or("");
+            let mut run = parse_text_report(report).map_err(|m| LogError {
                 place: format!("line {line_no}"),
                 message: m,
             })?;

@@ -216,3 +216,19 @@ fn a_bad_number_names_the_line() {
     assert_eq!(e.place, "line 2");
     assert!(e.message.contains("Duration"), "{e}");
 }
+
+#[test]
+fn quoted_reports_in_csv_exports_and_json_lines() {
+    let csv = format!(
+        "@timestamp,@message\n\"2024-05-01 10:00:00.000\",\"REPORT RequestId: {ID1}\tDuration: 20.5 ms\tBilled Duration: 21 ms\tMemory Size: 1024 MB\tMax Memory Used: 60 MB\t\"\n"
+    );
+    assert_eq!(one(&csv).duration_ms, 20.5);
+    let jsonl = format!(
+        "{{\"timestamp\": 1, \"message\": \"REPORT RequestId: {ID2}\\tDuration: 3.25 ms\\tBilled Duration: 4 ms\\tMemory Size: 256 MB\\tMax Memory Used: 60 MB\\t\\n\"}}\n"
+    );
+    let r = one(&jsonl);
+    assert_eq!(
+        (r.request_id.as_str(), r.duration_ms, r.memory_mb),
+        (ID2, 3.25, 256)
+    );
+}
