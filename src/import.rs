@@ -9,7 +9,11 @@
 //!   which needs its workflow: dropped together with it, or after it;
 //! - Jolteon grid side file (`[[memory_mb, d], ...]`); without one the grid of a
 //!   published workflow comes from `JolteonGrid::bundled`;
-//! - native profile CSV, read with the measured MB per vCPU the user set.
+//! - native profile CSV, read with the measured MB per vCPU the user set;
+//! - an AWS Step Functions state machine (ASL JSON or YAML, a SAM or
+//!   CloudFormation template) with, in the same batch, Lambda logs and Power
+//!   Tuning results of its functions (read by the core's
+//!   [`import_batch`](faasplan_core::formats::batch::import_batch)).
 //!
 //! Several files dropped together are read as one batch (project first, then
 //! grid, workflow, profiles). A batch is all or nothing: the first file that
@@ -20,6 +24,7 @@ mod detect;
 pub(crate) mod tests;
 
 use faasplan_core::dag::Workflow;
+use faasplan_core::formats::batch::{BatchOptions, Coverage, coverage, import_batch};
 use faasplan_core::formats::csv::read_profiles_csv;
 use faasplan_core::formats::jolteon::{
     JolteonGrid, JolteonProfileOptions, import_profiles, import_workflow, workflow_name,
@@ -70,6 +75,8 @@ pub struct Imported {
     pub profiles: Option<Profiles>,
     /// A Jolteon grid side file, kept for later profile imports.
     pub grid: Option<JolteonGrid>,
+    /// The state machine the workflow was imported from (for deploy exports).
+    pub state_machine: Option<faasplan_core::formats::asl::AslImport>,
     /// One line per file saying what it was, for the notice.
     pub summary: Vec<String>,
 }
@@ -99,10 +106,58 @@ pub fn import_files(files: &[NamedText], cx: &ImportContext) -> Result<Imported,
         .collect::<Result<Vec<_>, _>>()?;
     kinds.sort_by_key(|(k, _)| *k);
     let mut out = Imported::default();
+    let mut aws: Vec<(String, String)> = Vec::new();
     for (kind, file) in kinds {
+        if matches!(kind, FileKind::StateMachine | FileKind::AwsMeasurements) {
+            aws.push((file.name.clone(), file.text.clone()));
+            continue;
+        }
         read_one(kind, file, cx, &mut out).map_err(|message| fail(file, message))?;
     }
+    if !aws.is_empty() {
+        read_aws(&aws, &mut out)?;
+    }
     Ok(out)
+}
+
+/// A state machine and its measurements, read together by the core.
+fn read_aws(files: &[(String, String)], out: &mut Imported) -> Result<(), ImportError> {
+    let batch = import_batch(files, None, &BatchOptions::default()).map_err(|e| ImportError {
+        file: e.file,
+        message: e.message,
+    })?;
+    let Some(sm) = batch.state_machine else {
+        return Err(ImportError {
+            file: files[0].0.clone(),
+            message: "Lambda logs and Power Tuning results are read with their state machine: open them together".into(),
+        });
+    };
+    out.summary.extend(batch.summary);
+    let thin: Vec<String> = coverage(&sm.workflow, &batch.profiles)
+        .into_iter()
+        .filter_map(|(stage, c)| match c {
+            Coverage::Missing => Some(format!("{stage} (no runs)")),
+            Coverage::OneMemorySize => Some(format!("{stage} (one memory size)")),
+            Coverage::OneD => Some(format!("{stage} (one d)")),
+            Coverage::Enough => None,
+        })
+        .collect();
+    if !thin.is_empty() {
+        out.summary
+            .push(format!("measure next: {}", thin.join(", ")));
+    }
+    // Retry and Catch notes are on every Task of most machines: left out of the notice.
+    out.summary.extend(
+        sm.notes
+            .iter()
+            .filter(|n| !n.contains("retried on errors") && !n.contains("Catch routes"))
+            .cloned(),
+    );
+    out.project = None;
+    out.workflow = Some(sm.workflow.clone());
+    out.profiles = (!batch.profiles.stages.is_empty()).then_some(batch.profiles);
+    out.state_machine = Some(sm);
+    Ok(())
 }
 
 fn fail(file: &NamedText, message: String) -> ImportError {
@@ -201,6 +256,8 @@ fn read_one(
             ));
             out.profiles = Some(p);
         }
+        // Read together by `read_aws`.
+        FileKind::StateMachine | FileKind::AwsMeasurements => {}
     }
     Ok(())
 }

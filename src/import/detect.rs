@@ -1,6 +1,7 @@
 //! Which kind of file a text is: by content, with the extension as a hint
 //! for text that is not JSON.
 
+use faasplan_core::formats::detect::{FormatKind, detect};
 use serde_json::Value;
 
 /// The kinds of file the app reads, in the order a batch applies them.
@@ -16,6 +17,10 @@ pub enum FileKind {
     JolteonProfile,
     /// Native profile CSV.
     ProfileCsv,
+    /// AWS Step Functions state machine (ASL JSON/YAML, or a SAM/CloudFormation template).
+    StateMachine,
+    /// Lambda logs or Power Tuning results (read with their state machine).
+    AwsMeasurements,
 }
 
 const STEPS: [&str; 4] = ["cold", "read", "compute", "write"];
@@ -29,6 +34,19 @@ pub fn detect_kind(name: &str, text: &str) -> Result<FileKind, String> {
     let body = text.trim_start_matches('\u{feff}').trim_start();
     if body.is_empty() {
         return Err("the file is empty".into());
+    }
+    match detect(name, body) {
+        Some(FormatKind::StateMachine | FormatKind::Template) => return Ok(FileKind::StateMachine),
+        Some(FormatKind::LambdaLog | FormatKind::PowerTuning) => {
+            return Ok(FileKind::AwsMeasurements);
+        }
+        Some(k @ (FormatKind::PowerTuningInput | FormatKind::Plan)) => {
+            return Err(format!(
+                "not a file faasplan opens: it looks like {}",
+                k.describe()
+            ));
+        }
+        _ => {}
     }
     let looks_json = body.starts_with('{') || body.starts_with('[');
     if looks_json || ext == "json" {
@@ -73,5 +91,5 @@ fn json_kind(value: &Value) -> Result<FileKind, String> {
 }
 
 fn unknown() -> String {
-    "not a file faasplan reads (expected a faasplan project, a Jolteon workflow, profile or grid JSON, or a profile CSV)".into()
+    "unknown format (expected a faasplan project, a Jolteon workflow, profile or grid JSON, a profile CSV, a Step Functions state machine, Lambda logs or Power Tuning results)".into()
 }

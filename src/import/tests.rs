@@ -139,3 +139,70 @@ fn a_project_file_round_trips_through_import() {
     let err = run(&[("proj.json", r#"{"format": "other"}"#)], &empty()).unwrap_err();
     assert!(err.message.contains("format"), "{err}");
 }
+
+const IMAGE_ASL: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/crates/faasplan-core/tests/data/imports/asl/parrotfish__ImageProcessing__state_machine.json"
+));
+const FILTER_MD: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/crates/faasplan-core/tests/data/imports/powertuning/unfaasener__powerTuning__ImageProcessingBenchmark__sample_1__ImageProcessingFilter__README.md"
+));
+const TEXT_LOG: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/crates/faasplan-core/tests/data/imports/report-logs/powertuning__test-utils.js__textLog.log"
+));
+
+#[test]
+fn a_state_machine_with_its_measurements_imports_as_workflow_and_profiles() {
+    check_kind("flow.asl.json", IMAGE_ASL, Ok(FileKind::StateMachine));
+    check_kind("Filter.md", FILTER_MD, Ok(FileKind::AwsMeasurements));
+    check_kind("Resize.log", TEXT_LOG, Ok(FileKind::AwsMeasurements));
+    let out = run(
+        &[
+            ("Filter.md", FILTER_MD),
+            ("flow.asl.json", IMAGE_ASL),
+            ("Resize.log", TEXT_LOG),
+        ],
+        &empty(),
+    )
+    .unwrap();
+    let w = out.workflow.unwrap();
+    assert_eq!(w.stages.len(), 6);
+    assert_eq!(w.edges.len(), 5);
+    let p = out.profiles.unwrap();
+    assert_eq!(p.stage("Filter").unwrap().runs.len(), 52);
+    assert_eq!(p.stage("Resize").unwrap().runs.len(), 1);
+    assert!(out.state_machine.is_some());
+    assert!(
+        out.summary
+            .iter()
+            .any(|s| s.starts_with("measure next: GetInput (no runs)")),
+        "{:?}",
+        out.summary
+    );
+}
+
+#[test]
+fn measurements_without_their_state_machine_or_of_another_kind_are_refused() {
+    let e = run(&[("Resize.log", TEXT_LOG)], &empty()).unwrap_err();
+    assert_eq!(e.file, "Resize.log");
+    assert!(
+        e.message.contains("measurements need a workflow"),
+        "{}",
+        e.message
+    );
+    let input = r#"{"lambdaARN": "arn:aws:lambda:x:y:function:z", "powerValues": [128], "num": 5}"#;
+    let e = run(
+        &[("flow.asl.json", IMAGE_ASL), ("input.json", input)],
+        &empty(),
+    )
+    .unwrap_err();
+    assert_eq!(e.file, "input.json");
+    assert!(
+        e.message
+            .contains("it looks like a Power Tuning execution input"),
+        "{}",
+        e.message
+    );
+}

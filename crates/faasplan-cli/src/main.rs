@@ -7,8 +7,10 @@
 
 mod compare;
 mod evaluate;
+mod export;
 mod fit;
 mod frontier;
+mod import;
 mod input;
 mod plan;
 mod progress;
@@ -43,6 +45,10 @@ enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// Compare the exact planner with every baseline planner at a list of latency bounds.
     Compare(compare::CompareArgs),
+    /// Import a Step Functions state machine with Lambda logs and Power Tuning results as a project.
+    Import(import::ImportArgs),
+    /// Deploy-ready files for a plan: the state machine with MaxConcurrency set, memory per function.
+    Export(export::ExportArgs),
 }
 
 /// What a command asks `main` to exit with.
@@ -66,6 +72,8 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Plan(args) => plan::run(&args),
         Command::Frontier(args) => frontier::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),
+        Command::Import(args) => import::run(&args),
+        Command::Export(args) => export::run(&args),
     }
 }
 

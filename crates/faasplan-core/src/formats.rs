@@ -1,6 +1,9 @@
 //! File formats: Jolteon workflow and profile JSON ([`jolteon`]), the native
-//! profile CSV ([`csv`]) and the project JSON ([`project`]). The plan JSON
-//! lives with its type in [`crate::plan`].
+//! profile CSV ([`csv`]) and the project JSON ([`project`]); a user's own AWS
+//! files: Step Functions state machines ([`asl`], YAML through [`yaml`]),
+//! Lambda `REPORT` logs ([`lambda_logs`]) and Power Tuning results
+//! ([`power_tuning`]), read together by [`batch`]; and [`detect`], which names
+//! the kind of any file. The plan JSON lives with its type in [`crate::plan`].
 //!
 //! Every reader takes the file's contents as `&str`, never panics on bad input,
 //! and returns an error whose message names where the problem is: a line
@@ -9,10 +12,16 @@
 //! rejected (the project file through serde's derived structs, Jolteon files
 //! through a strict parser), never resolved silently.
 
+pub mod asl;
+pub mod batch;
 pub mod csv;
+pub mod detect;
 pub mod jolteon;
+pub mod lambda_logs;
+pub mod power_tuning;
 pub mod project;
 mod strict_json;
+pub mod yaml;
 
 use serde_json::Value;
 

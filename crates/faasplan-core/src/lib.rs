@@ -16,6 +16,7 @@
 pub mod baselines;
 pub mod certify;
 pub mod dag;
+pub mod export;
 pub mod formats;
 pub mod model;
 pub mod pipeline;

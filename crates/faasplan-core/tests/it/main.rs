@@ -4,6 +4,7 @@ mod bundled;
 mod formats;
 mod fuzz_pipeline;
 mod guards;
+mod imports;
 mod model;
 mod pipeline;
 mod solve;

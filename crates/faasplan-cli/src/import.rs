@@ -1,0 +1,104 @@
+//! `faasplan import`: a state machine and its measurements (Lambda logs,
+//! Power Tuning results) as a faasplan project on stdout.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use faasplan_core::formats::batch::{BatchOptions, Coverage, coverage, import_batch};
+use faasplan_core::formats::project::Project;
+use faasplan_core::platform::Preset;
+use faasplan_core::settings::PlanSettings;
+
+use crate::Outcome;
+use crate::input::PlatformArg;
+use crate::progress::emit;
+
+/// Arguments of `import`.
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Files: one Step Functions state machine (ASL JSON or YAML, or a SAM/CloudFormation \
+    template), then any Lambda logs (REPORT lines, platform.report JSON, LogResult base64, CloudWatch \
+    JSON) and Power Tuning results (output JSON, visualization URL, markdown run history). Runs \
+    are matched to stages by function name (log group, lambdaARN, else the file name); --map \
+    names the stage of the rest. All files import or none: the first that cannot is named."
+)]
+pub struct ImportArgs {
+    /// The files, state machine first or anywhere.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Runs of FILE (or of function NAME) belong to STAGE.
+    #[arg(long = "map", value_name = "FILE_OR_FUNCTION=STAGE")]
+    mapping: Vec<String>,
+    /// How many times a cycle (polling, pagination, retry loop) runs.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    loop_iterations: u32,
+    /// The template resource to read when a template holds several state machines.
+    #[arg(long, value_name = "NAME")]
+    state_machine: Option<String>,
+    /// Latency of a stage that is not a Lambda function (a service integration), seconds.
+    #[arg(long, default_value_t = 0.1, value_name = "S")]
+    service_latency: f64,
+    /// Platform to plan for.
+    #[arg(long, value_enum, default_value = "aws-x86-64")]
+    platform: PlatformArg,
+    /// Print no summary on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Imports the files and prints the project JSON.
+pub fn run(args: &ImportArgs) -> Result<Outcome> {
+    let mut files = Vec::with_capacity(args.files.len());
+    for path in &args.files {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read the file", path.display()))?;
+        files.push((path.display().to_string(), text));
+    }
+    let mut options = BatchOptions {
+        service_latency_s: args.service_latency,
+        ..BatchOptions::default()
+    };
+    options.asl.loop_iterations = args.loop_iterations;
+    options.asl.state_machine = args.state_machine.clone();
+    for m in &args.mapping {
+        let Some((k, v)) = m.rsplit_once('=') else {
+            bail!("--map {m}: expected FILE_OR_FUNCTION=STAGE");
+        };
+        options.mapping.push((k.to_string(), v.to_string()));
+    }
+    let batch = import_batch(&files, None, &options)?;
+    let Some(sm) = batch.state_machine else {
+        bail!("no state machine among the files: measurements need the workflow they belong to");
+    };
+    let project = Project {
+        workflow: sm.workflow,
+        profiles: batch.profiles,
+        platform: Preset::from(args.platform).platform(),
+        settings: PlanSettings::default(),
+    };
+    emit(&project.to_json())?;
+    if !args.quiet {
+        for line in &batch.summary {
+            eprintln!("{line}");
+        }
+        for note in &sm.notes {
+            eprintln!("note: {note}");
+        }
+        for (stage, c) in coverage(&project.workflow, &project.profiles) {
+            match c {
+                Coverage::Missing => eprintln!(
+                    "measure next: {stage} has no runs; it cannot be planned until it has"
+                ),
+                Coverage::OneMemorySize => {
+                    eprintln!("thin data: {stage} was measured at one memory size; measure another")
+                }
+                Coverage::OneD => {
+                    eprintln!("thin data: {stage} was measured at one d; measure another")
+                }
+                Coverage::Enough => {}
+            }
+        }
+    }
+    Ok(Outcome::Success)
+}

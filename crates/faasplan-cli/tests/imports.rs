@@ -1,0 +1,127 @@
+//! `faasplan import` and `faasplan export` on real state machines and Power Tuning histories.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const DATA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../faasplan-core/tests/data/imports"
+);
+
+fn data(path: &str) -> String {
+    format!("{DATA}/{path}")
+}
+
+fn run(args: &[String]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_faasplan"))
+        .args(args)
+        .output()
+        .expect("the faasplan binary runs")
+}
+
+fn temp(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("faasplan-imports-{}-{name}", std::process::id()))
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn import_plan_export_and_reimport() {
+    let sm = data("asl/parrotfish__ImageProcessing__state_machine.json");
+    let mut args = strings(&["import", "--quiet", &sm]);
+    for f in ["Filter", "Flip", "GetInput", "Resize", "Rotate"] {
+        args.push(data(&format!(
+            "powertuning/unfaasener__powerTuning__ImageProcessingBenchmark__sample_1__ImageProcessing{f}__README.md"
+        )));
+    }
+    args.push(data("powertuning/unfaasener__powerTuning__ImageProcessingBenchmark__sample_2__ImageProcessingGrayscale__README.md"));
+    let o = run(&args);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let project = temp("project.json");
+    std::fs::write(&project, &o.stdout).expect("writes");
+    let o = run(&strings(&[
+        "plan",
+        "--quiet",
+        "--project",
+        &project.display().to_string(),
+        "--latency-bound",
+        "30",
+    ]));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let plan = temp("plan.json");
+    std::fs::write(&plan, &o.stdout).expect("writes");
+    let out = temp("deploy");
+    let o = run(&strings(&[
+        "export",
+        "--state-machine",
+        &sm,
+        "--plan",
+        &plan.display().to_string(),
+        "--out-dir",
+        &out.display().to_string(),
+    ]));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let script = std::fs::read_to_string(out.join("update-memory.sh")).expect("script");
+    assert_eq!(
+        script
+            .matches("aws lambda update-function-configuration")
+            .count(),
+        6
+    );
+    for name in [
+        "parameters.txt",
+        "parameters.json",
+        "memory.auto.tfvars",
+        "statemachine.asl.json",
+    ] {
+        assert!(out.join(name).exists(), "{name}");
+    }
+    // The exported state machine imports again with the same stages and edges.
+    let o = run(&strings(&[
+        "import",
+        "--quiet",
+        &out.join("statemachine.asl.json").display().to_string(),
+    ]));
+    assert_eq!(o.status.code(), Some(0));
+    let again: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let first: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&project).expect("reads")).expect("json");
+    assert_eq!(again["workflow"]["edges"], first["workflow"]["edges"]);
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_file(&project);
+    let _ = std::fs::remove_file(&plan);
+}
+
+#[test]
+fn import_names_a_file_of_another_kind_and_exits_1() {
+    let o = run(&strings(&[
+        "import",
+        &data("asl/parrotfish__ImageProcessing__state_machine.json"),
+        &data("powertuning/powertuning__scripts__sample-execution-input.json"),
+    ]));
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("sample-execution-input.json: not a"), "{err}");
+    assert!(
+        err.contains("it looks like a Power Tuning execution input"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty(), "nothing is written when a batch fails");
+}

@@ -1,0 +1,329 @@
+//! A batch of a user's own files: at most one state machine (or template),
+//! and Lambda logs and Power Tuning results measured on its functions. Runs
+//! are matched to stages by function name (the log group, the Power Tuning
+//! `lambdaARN`, else the file name's stem), or by a mapping the user gives.
+//! The batch is all or nothing: the first file that cannot be read, or whose
+//! runs match no stage, fails the whole batch with an error naming it.
+
+use super::asl::{self, AslImport, AslOptions, Invoke};
+use super::detect::{FormatKind, expect_kind};
+use super::{lambda_logs, power_tuning};
+use crate::profile::{ProfileRun, Profiles, StageProfile, StepStat};
+
+/// MB per vCPU on AWS Lambda (1,769 MB buys one vCPU).
+pub const AWS_MB_PER_VCPU: f64 = 1769.0;
+
+/// What a batch needs besides its files.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchOptions {
+    /// State machine import options.
+    pub asl: AslOptions,
+    /// `(file name or function name, stage id)` pairs the user confirmed.
+    pub mapping: Vec<(String, String)>,
+    /// Latency of a stage that is not a Lambda function (a service
+    /// integration), s: it gets constant runs of this duration at its fixed
+    /// configuration, so its cost is that of the smallest function for as long.
+    pub service_latency_s: f64,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            asl: AslOptions::default(),
+            mapping: Vec::new(),
+            service_latency_s: 0.1,
+        }
+    }
+}
+
+/// How well each stage of a workflow is measured, for "what to measure next".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Coverage {
+    /// No runs at all: the stage cannot be planned.
+    Missing,
+    /// Runs at one memory size only: the memory curve is a guess.
+    OneMemorySize,
+    /// Runs at one d only for a parallel stage: the effect of d is a guess.
+    OneD,
+    /// Runs at several memory sizes (and d values where it matters).
+    Enough,
+}
+
+/// The coverage of each stage, in the workflow's order.
+pub fn coverage(workflow: &crate::dag::Workflow, profiles: &Profiles) -> Vec<(String, Coverage)> {
+    workflow
+        .stages
+        .iter()
+        .map(|s| {
+            let runs = profiles.stage(&s.id).map_or(&[][..], |p| p.runs.as_slice());
+            let mut mems: Vec<u32> = runs.iter().map(|r| r.memory_mb).collect();
+            mems.sort_unstable();
+            mems.dedup();
+            let mut ds: Vec<u32> = runs.iter().map(|r| r.d).collect();
+            ds.sort_unstable();
+            ds.dedup();
+            let c = if runs.is_empty() {
+                Coverage::Missing
+            } else if mems.len() < 2 && s.fixed.is_none() {
+                Coverage::OneMemorySize
+            } else if ds.len() < 2 && s.kind == crate::dag::StageKind::Parallel && s.fixed.is_none()
+            {
+                Coverage::OneD
+            } else {
+                Coverage::Enough
+            };
+            (s.id.clone(), c)
+        })
+        .collect()
+}
+
+/// What a batch gives.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Batch {
+    /// The state machine, if the batch had one.
+    pub state_machine: Option<AslImport>,
+    /// Duration-only runs per stage (logs and Power Tuning).
+    pub profiles: Profiles,
+    /// One line per file: what it was and what it gave.
+    pub summary: Vec<String>,
+}
+
+/// A batch failure: the file and the reason.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct BatchError {
+    /// File name.
+    pub file: String,
+    /// What is wrong (with the place in the file when it is about content).
+    pub message: String,
+}
+
+fn stem(name: &str) -> &str {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.split('.').next().unwrap_or(base)
+}
+
+/// The stage a function's runs belong to.
+fn stage_for(
+    sm: &AslImport,
+    options: &BatchOptions,
+    file: &str,
+    function: Option<&str>,
+) -> Result<String, BatchError> {
+    let short = function.map(|f| asl::function_ref(f).name);
+    for (key, stage) in &options.mapping {
+        if key == file || Some(key.as_str()) == function || Some(key) == short.as_ref() {
+            if sm.workflow.stages.iter().any(|s| &s.id == stage) {
+                return Ok(stage.clone());
+            }
+            return Err(BatchError {
+                file: file.into(),
+                message: format!(
+                    "the mapping names stage {stage:?}, which the workflow does not have"
+                ),
+            });
+        }
+    }
+    let candidates: Vec<&str> = [short.as_deref(), Some(stem(file))]
+        .into_iter()
+        .flatten()
+        .collect();
+    for want in candidates {
+        let hits: Vec<&asl::ImportedStage> = sm
+            .stages
+            .iter()
+            .filter(|s| match &s.invoke {
+                Invoke::Lambda(f) => f.name == want || s.id == want,
+                _ => s.id == want,
+            })
+            .collect();
+        if let Some(first) = hits.first() {
+            return Ok(first.id.clone());
+        }
+    }
+    Err(BatchError {
+        file: file.into(),
+        message: format!(
+            "its runs are of {}, which matches no stage's function; map it to a stage (stages: {})",
+            function.map_or("an unnamed function".to_string(), |f| format!(
+                "function {f:?}"
+            )),
+            sm.workflow
+                .stages
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
+}
+
+fn add_runs(profiles: &mut Profiles, stage: &str, runs: Vec<ProfileRun>) {
+    match profiles.stages.iter_mut().find(|s| s.stage == stage) {
+        Some(s) => {
+            let base = s.runs.iter().map(|r| r.rep + 1).max().unwrap_or(0);
+            s.runs.extend(runs.into_iter().map(|mut r| {
+                r.rep += base;
+                r
+            }));
+        }
+        None => profiles.stages.push(StageProfile {
+            stage: stage.to_string(),
+            runs,
+        }),
+    }
+}
+
+/// Reads a batch of `(name, text)` files against `current` (the state
+/// machine already open, if any).
+pub fn import_batch(
+    files: &[(String, String)],
+    current: Option<&AslImport>,
+    options: &BatchOptions,
+) -> Result<Batch, BatchError> {
+    let wanted = [
+        FormatKind::StateMachine,
+        FormatKind::Template,
+        FormatKind::LambdaLog,
+        FormatKind::PowerTuning,
+    ];
+    let mut kinds = Vec::with_capacity(files.len());
+    for (name, text) in files {
+        let kind = expect_kind(name, text, &wanted).map_err(|e| BatchError {
+            file: name.clone(),
+            message: e
+                .to_string()
+                .trim_start_matches(&format!("{name}: "))
+                .to_string(),
+        })?;
+        kinds.push(kind);
+    }
+    let mut summary = Vec::new();
+    let mut sm: Option<AslImport> = None;
+    for ((name, text), kind) in files.iter().zip(&kinds) {
+        if matches!(kind, FormatKind::StateMachine | FormatKind::Template) {
+            if sm.is_some() {
+                return Err(BatchError {
+                    file: name.clone(),
+                    message: "a second state machine in one batch: open one at a time".into(),
+                });
+            }
+            let imported =
+                asl::import_state_machine(text, &options.asl).map_err(|e| BatchError {
+                    file: name.clone(),
+                    message: e.to_string(),
+                })?;
+            summary.push(format!(
+                "{name}: {} with {} stages and {} edges",
+                kind.describe(),
+                imported.workflow.stages.len(),
+                imported.workflow.edges.len()
+            ));
+            sm = Some(imported);
+        }
+    }
+    let target = sm.as_ref().or(current);
+    let mut profiles = Profiles {
+        mb_per_vcpu: AWS_MB_PER_VCPU,
+        stages: Vec::new(),
+    };
+    for ((name, text), kind) in files.iter().zip(&kinds) {
+        let fail = |message: String| BatchError {
+            file: name.clone(),
+            message,
+        };
+        let need_sm = || {
+            target.ok_or_else(|| fail("measurements need a workflow: open its state machine first, or in the same batch".into()))
+        };
+        match kind {
+            FormatKind::LambdaLog => {
+                let logs = lambda_logs::import_logs(text).map_err(|e| fail(e.to_string()))?;
+                let sm = need_sm()?;
+                let (timeouts, errors) = logs.failures();
+                let functions = logs.functions();
+                let mut groups: Vec<(Option<String>, Vec<&lambda_logs::LogRun>)> = Vec::new();
+                for r in &logs.runs {
+                    match groups.iter_mut().find(|(f, _)| *f == r.function) {
+                        Some((_, v)) => v.push(r),
+                        None => groups.push((r.function.clone(), vec![r])),
+                    }
+                }
+                for (function, runs) in groups {
+                    let stage = stage_for(sm, options, name, function.as_deref())?;
+                    add_runs(&mut profiles, &stage, lambda_logs::profile_runs(runs));
+                }
+                summary.push(format!(
+                    "{name}: {} ({}), {} runs, {} used, {timeouts} timeouts and {errors} errors left out{}",
+                    kind.describe(),
+                    logs.wrapper,
+                    logs.runs.len(),
+                    logs.successful().count(),
+                    if functions.is_empty() { String::new() } else { format!(", functions {}", functions.join(", ")) }
+                ));
+            }
+            FormatKind::PowerTuning => {
+                let t = power_tuning::import_tuning(text).map_err(|e| fail(e.to_string()))?;
+                let sm = need_sm()?;
+                let mut points = 0;
+                for run in &t.runs {
+                    let stage = stage_for(sm, options, name, run.function.as_deref())?;
+                    let rows = power_tuning::profile_runs(run);
+                    points += rows.len();
+                    add_runs(&mut profiles, &stage, rows);
+                }
+                summary.push(format!(
+                    "{name}: {} ({}), {} runs, {points} memory sizes",
+                    kind.describe(),
+                    t.form,
+                    t.runs.len()
+                ));
+            }
+            _ => {}
+        }
+    }
+    if let Some(sm) = &sm {
+        service_runs(sm, options.service_latency_s, &mut profiles);
+    }
+    Ok(Batch {
+        state_machine: sm,
+        profiles,
+        summary,
+    })
+}
+
+/// Constant runs for the stages that are not Lambda functions.
+fn service_runs(sm: &AslImport, latency_s: f64, profiles: &mut Profiles) {
+    let latency_s = if latency_s.is_finite() && latency_s >= 0.0 {
+        latency_s
+    } else {
+        0.0
+    };
+    for (s, stage) in sm.stages.iter().zip(&sm.workflow.stages) {
+        let (Invoke::Service(_), Some(fixed)) = (&s.invoke, stage.fixed) else {
+            continue;
+        };
+        if profiles.stage(&s.id).is_some() {
+            continue;
+        }
+        let zero = StepStat {
+            mean_s: 0.0,
+            p95_s: 0.0,
+        };
+        let runs = (0..3)
+            .map(|rep| ProfileRun {
+                memory_mb: fixed.memory_mb,
+                d: fixed.d,
+                rep,
+                cold: false,
+                start: zero,
+                read: zero,
+                compute: StepStat {
+                    mean_s: latency_s,
+                    p95_s: latency_s,
+                },
+                write: None,
+            })
+            .collect();
+        add_runs(profiles, &s.id, runs);
+    }
+}
