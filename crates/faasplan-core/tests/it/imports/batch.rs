@@ -63,6 +63,7 @@ fn state_machine_and_power_tuning_histories_plan() {
         &project,
         Limits {
             max_nodes: Some(200_000),
+            ..Limits::default()
         },
     )
     .expect("plans");
