@@ -207,6 +207,17 @@ pub enum Action {
     },
     /// Show or hide a baseline's marker on the frontier chart, by name.
     ToggleMarker(String),
+    /// The worker stopped while running a job (a panic or out of memory); every
+    /// job in flight fails with `message` and a new worker replaces it.
+    WorkerCrashed {
+        /// The cause as the worker reported it.
+        message: String,
+    },
+    /// Run the planner again for the current inputs (after a failure, or in safe mode).
+    RetryPlanning,
+    /// The autosaved project crashed the planner last time: load it without
+    /// planning until the user changes an input or retries.
+    EnterSafeMode,
 }
 
 /// The whole app state.
@@ -244,6 +255,13 @@ pub struct AppState {
     pub jolteon_grid: Option<JolteonGrid>,
     /// MB per vCPU that profile CSV files were measured with.
     pub csv_mb_per_vcpu: f64,
+    /// Grows each time the planning worker crashed and must be replaced.
+    pub worker_generation: u64,
+    /// Whether the last run for the current inputs crashed the worker (saved
+    /// with the project, so a reload does not crash again at once).
+    pub last_run_crashed: bool,
+    /// Safe mode: no job is posted until an input changes or the user retries.
+    pub planning_paused: bool,
     next_notice_id: u64,
 }
 
@@ -266,6 +284,9 @@ impl Default for AppState {
             fit_rev: 0,
             jolteon_grid: None,
             csv_mb_per_vcpu: DEFAULT_CSV_MB_PER_VCPU,
+            worker_generation: 0,
+            last_run_crashed: false,
+            planning_paused: false,
             next_notice_id: 0,
         }
     }
@@ -307,7 +328,10 @@ impl AppState {
             | Action::RunFinished { .. }
             | Action::ReportStarted { .. }
             | Action::ReportProgressed { .. }
-            | Action::ReportFinished { .. } => self.apply_run(action),
+            | Action::ReportFinished { .. }
+            | Action::WorkerCrashed { .. }
+            | Action::RetryPlanning
+            | Action::EnterSafeMode => self.apply_run(action),
             Action::BaselinesStarted { .. }
             | Action::BaselinesFinished { .. }
             | Action::ToggleMarker(_) => self.apply_baselines(action),
@@ -347,6 +371,7 @@ impl AppState {
     }
 
     pub(crate) fn touch_inputs(&mut self) {
+        self.planning_paused = false;
         self.inputs_rev += 1;
         self.bound_rev += 1;
         self.doc_rev += 1;

@@ -16,7 +16,7 @@ use yew::prelude::*;
 
 use crate::charts::pareto::{BoundLine, Marker, ParetoView};
 use crate::state::run::{chosen, output};
-use crate::state::{AppState, BaselinesStatus, Chosen, RunStatus};
+use crate::state::{Action, AppState, BaselinesStatus, Chosen, RunStatus};
 use crate::store::use_store;
 use pareto_chart::ParetoChart;
 
@@ -103,12 +103,18 @@ pub fn FrontierPanel() -> Html {
             let text = progress
                 .as_ref()
                 .map_or("Computing the frontier…".to_string(), |p| {
-                    format!("Computing the frontier: {} {}/{}", p.phase, p.done, p.total)
+                    format!("Computing the frontier: {}", p.label())
                 });
             html! { <p class="muted" data-testid="frontier-progress">{ text }</p> }
         }
         (RunStatus::Failed { message, .. }, None) => {
-            html! { <p class="warn" data-testid="frontier-failed">{ message.clone() }</p> }
+            let onclick = store.callback(|_: MouseEvent| Action::RetryPlanning);
+            html! {
+                <div class="failed" data-testid="frontier-failed" role="alert">
+                    <p class="warn">{ message.clone() }</p>
+                    <button class="btn" data-testid="retry" {onclick}>{ "Retry" }</button>
+                </div>
+            }
         }
         _ => html! {
             <div class="empty-state" data-testid="frontier-empty">

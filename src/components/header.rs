@@ -5,26 +5,13 @@ pub mod examples_menu;
 use yew::prelude::*;
 
 use crate::browser::download::download_text;
-use crate::browser::file::{picked_files, read_all};
+use crate::browser::file::picked_files;
 use crate::state::Level;
-use crate::store::{Store, use_store};
+use crate::store::use_store;
 use examples_menu::ExamplesMenu;
 
 /// File types the open button offers (detection is by content anyway).
 pub const OPEN_ACCEPT: &str = ".json,.csv,application/json,text/csv";
-
-/// Reads the files and imports them as one batch; failures become notices.
-pub fn open_files(store: Store, files: Vec<web_sys::File>) {
-    if files.is_empty() {
-        return;
-    }
-    wasm_bindgen_futures::spawn_local(async move {
-        match read_all(files).await {
-            Ok(texts) => store.import(&texts),
-            Err(msg) => store.report(Level::Warning, msg),
-        }
-    });
-}
 
 /// A file name for the saved project: the workflow name, filesystem-safe.
 pub fn project_file_name(workflow_name: &str) -> String {
@@ -71,7 +58,7 @@ pub fn Header() -> Html {
     };
     let open = {
         let store = store.clone();
-        Callback::from(move |e: Event| open_files(store.clone(), picked_files(&e)))
+        Callback::from(move |e: Event| store.open_files(picked_files(&e)))
     };
     html! {
         <header class="app-header" data-testid="app-header">

@@ -104,18 +104,8 @@ fn view_infeasible(store: &Store, nearest: Option<Bound>) -> Html {
 }
 
 fn view_progress(label: &str, p: Option<&crate::worker::protocol::Progress>) -> Html {
-    let text = p.map_or(format!("{label}…"), |p| {
-        if p.phase == "frontier" {
-            format!("{label}: frontier, {} points, {} nodes", p.done, p.total)
-        } else if p.total > 0 {
-            format!("{label}: {} {}/{}", p.phase, p.done, p.total)
-        } else {
-            format!("{label}: {}", p.phase)
-        }
-    });
-    let frac = p
-        .filter(|p| p.total > 0 && p.phase != "frontier")
-        .map(|p| p.done as f64 / p.total as f64);
+    let text = p.map_or(format!("{label}…"), |p| format!("{label}: {}", p.label()));
+    let frac = p.and_then(|p| p.fraction());
     html! {
         <div class="progress" data-testid="plan-progress" role="status">
             <p class="muted">{ text }</p>

@@ -21,6 +21,9 @@ pub fn use_autosave(key: Option<AttrValue>) {
                 match restored {
                     Ok(Some((project, saved))) => {
                         store.dispatch(Action::ProjectLoaded(project));
+                        if saved.planning_crashed {
+                            store.dispatch(Action::EnterSafeMode);
+                        }
                         store.dispatch(Action::SetCsvMbPerVcpu(saved.csv_mb_per_vcpu));
                     }
                     Ok(None) => {}
@@ -33,7 +36,11 @@ pub fn use_autosave(key: Option<AttrValue>) {
     use_effect_with(doc_rev, move |rev| {
         if let (Some(key), true) = (key, *rev > 0) {
             let state = store.state();
-            let record = Autosave::new(&state.project, state.csv_mb_per_vcpu);
+            let record = Autosave::new(
+                &state.project,
+                state.csv_mb_per_vcpu,
+                state.last_run_crashed,
+            );
             if let Err(msg) = storage::save(&key, &record) {
                 store.report(Level::Error, msg);
             }

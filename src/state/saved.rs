@@ -66,6 +66,10 @@ pub struct Autosave {
     /// MB per vCPU used for profile CSV files.
     #[serde(default = "default_csv_mb_per_vcpu")]
     pub csv_mb_per_vcpu: f64,
+    /// Whether planning this project crashed the planner: a reload then starts
+    /// in safe mode (the project is loaded, nothing runs until the user acts).
+    #[serde(default)]
+    pub planning_crashed: bool,
 }
 
 fn default_csv_mb_per_vcpu() -> f64 {
@@ -74,13 +78,14 @@ fn default_csv_mb_per_vcpu() -> f64 {
 
 impl Autosave {
     /// The record for a project and the UI fields.
-    pub fn new(project: &Project, csv_mb_per_vcpu: f64) -> Autosave {
+    pub fn new(project: &Project, csv_mb_per_vcpu: f64, planning_crashed: bool) -> Autosave {
         let json = project.to_core().to_json();
         Autosave {
             // The core writes valid JSON, so this parse cannot fail; Null would read back as an error.
             project: serde_json::from_str(&json).unwrap_or(serde_json::Value::Null),
             platform_choice: project.platform_choice,
             csv_mb_per_vcpu,
+            planning_crashed,
         }
     }
 
@@ -176,7 +181,7 @@ mod tests {
     fn autosave_restores_the_same_project_and_ui_fields() {
         let mut s = ml_state();
         s.apply(Action::SetPreset(Preset::JolteonProfiled));
-        let saved = Autosave::new(&s.project, 1769.0);
+        let saved = Autosave::new(&s.project, 1769.0, false);
         let json = serde_json::to_string(&saved).unwrap();
         let back: Autosave = serde_json::from_str(&json).unwrap();
         assert_eq!(back.csv_mb_per_vcpu, 1769.0);

@@ -1,0 +1,107 @@
+//! What the worker keeps between jobs, so that a change reruns only the
+//! stages of the pipeline that read it:
+//!
+//! - the fitted models and the fit report depend on the workflow and the
+//!   profiles only: a bound, percentile, confidence or price change reuses them;
+//! - the sampled problem depends on those and on the platform and the settings
+//!   except the bound: a bound change reuses it.
+//!
+//! Each entry is keyed on exactly the inputs it reads.
+
+use faasplan_core::dag::{Dag, Workflow};
+use faasplan_core::formats::project::Project as CoreProject;
+use faasplan_core::model::{WorkflowModel, fit_report, fit_workflow};
+use faasplan_core::pipeline::{PipelineError, Prepared};
+use faasplan_core::platform::Platform;
+use faasplan_core::profile::Profiles;
+use faasplan_core::settings::{Bound, PlanSettings};
+
+use super::{ComputeError, tables};
+use crate::worker::protocol::StageFit;
+
+/// The fitted models of one workflow and its profiles, with the fit report's figures.
+#[derive(Clone, Debug)]
+pub struct Fitted {
+    /// The workflow's index form.
+    pub dag: Dag,
+    /// The fitted stage models.
+    pub model: WorkflowModel,
+    /// Per stage, the fitted curves and errors for the profiles chart.
+    pub fits: Vec<StageFit>,
+}
+
+/// The inputs the sampled problem reads besides the fit.
+#[derive(Clone, Debug, PartialEq)]
+struct SampleKey {
+    fit_generation: u64,
+    platform: Platform,
+    settings: PlanSettings,
+}
+
+impl SampleKey {
+    fn of(project: &CoreProject, fit_generation: u64) -> Self {
+        let mut settings = project.settings.clone();
+        settings.bound = Bound::Latency { max_s: 0.0 };
+        SampleKey {
+            fit_generation,
+            platform: project.platform.clone(),
+            settings,
+        }
+    }
+}
+
+/// The last fit and the last sampled problem.
+#[derive(Default)]
+pub struct Cache {
+    fit: Option<((Workflow, Profiles), Fitted)>,
+    fit_generation: u64,
+    prepared: Option<(SampleKey, Prepared)>,
+}
+
+impl Cache {
+    /// The fit of the project's workflow and profiles, from the cache or fresh,
+    /// and whether it was fitted now.
+    pub fn fitted(&mut self, project: &CoreProject) -> Result<(&Fitted, bool), ComputeError> {
+        let hit = self
+            .fit
+            .as_ref()
+            .is_some_and(|((w, p), _)| *w == project.workflow && *p == project.profiles);
+        if !hit {
+            let dag = project.workflow.validate().map_err(PipelineError::from)?;
+            let model = fit_workflow(&project.workflow, &dag, &project.profiles)
+                .map_err(PipelineError::from)?;
+            let report = fit_report(&project.workflow, &dag, &project.profiles)
+                .map_err(PipelineError::from)?;
+            let fits = tables::fits(&project.workflow, &project.profiles, &model, &report);
+            let key = (project.workflow.clone(), project.profiles.clone());
+            self.fit = Some((key, Fitted { dag, model, fits }));
+            self.fit_generation += 1;
+            // The sampled problem was drawn from the old models.
+            self.prepared = None;
+        }
+        match &self.fit {
+            Some((_, f)) => Ok((f, !hit)),
+            None => unreachable!("the fit was filled just above"),
+        }
+    }
+
+    /// The cached sampled problem of `project` (its bound ignored), if any.
+    pub fn cached_prepared(&self, project: &CoreProject) -> Option<&Prepared> {
+        let key = SampleKey::of(project, self.fit_generation);
+        self.prepared
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, p)| p)
+    }
+
+    /// Keeps `prepared` as the sampled problem of `project` (drawn from the current fit).
+    pub fn store(&mut self, project: &CoreProject, prepared: Prepared) -> &Prepared {
+        let key = SampleKey::of(project, self.fit_generation);
+        &self.prepared.insert((key, prepared)).1
+    }
+
+    /// Forgets the sampled problem (to free its memory before drawing a new one).
+    pub fn drop_prepared(&mut self) {
+        self.prepared = None;
+    }
+}
