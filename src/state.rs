@@ -310,7 +310,7 @@ impl AppState {
             | Action::SetPreset(_)
             | Action::SetPrices { .. } => self.apply_setting(action),
             Action::ProfilesLoaded(profiles) => {
-                self.project.profiles = Some(profiles);
+                self.project.profiles = Some(Rc::new(profiles));
                 self.touch_inputs();
             }
             Action::ProjectLoaded(project) => self.load_project(project),
@@ -416,8 +416,10 @@ impl AppState {
                 self.doc_rev += 1;
                 return;
             }
-            Action::SetPercentile(q) if q > 0.0 && q < 1.0 => p.settings.percentile = q,
-            Action::SetDelta(delta) if delta > 0.0 && delta < 1.0 => p.settings.delta = delta,
+            Action::SetPercentile(q) if q > 0.0 && q < 1.0 => p.settings.percentile = tidy(q),
+            Action::SetDelta(delta) if delta > 0.0 && delta < 1.0 => {
+                p.settings.delta = tidy(delta);
+            }
             Action::SetPreset(preset) => {
                 p.platform = preset.platform();
                 p.platform_choice = PlatformChoice::Preset(preset);
@@ -438,6 +440,13 @@ impl AppState {
         }
         self.touch_inputs();
     }
+}
+
+/// `x` rounded to 12 significant digits: a setting typed as 99.9 % is stored
+/// as 0.999, not 0.9990000000000001 (99.9 / 100 in binary floating point), so
+/// it is echoed as entered in the plan file.
+pub fn tidy(x: f64) -> f64 {
+    format!("{x:.11e}").parse().unwrap_or(x)
 }
 
 #[cfg(test)]

@@ -4,13 +4,16 @@
 //! undo stack and clears the redo stack. At most [`History::LIMIT`] steps are
 //! kept; the oldest are dropped first.
 
+use std::rc::Rc;
+
 use faasplan_core::dag::Workflow;
 
-/// Undo and redo stacks of workflow snapshots.
+/// Undo and redo stacks of workflow snapshots, shared (`Rc`) so that cloning
+/// the state on every action copies pointers, not workflows.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct History {
-    undo: Vec<Workflow>,
-    redo: Vec<Workflow>,
+    undo: Vec<Rc<Workflow>>,
+    redo: Vec<Rc<Workflow>>,
 }
 
 impl History {
@@ -19,7 +22,7 @@ impl History {
 
     /// Records `before` as the state to return to on undo.
     pub fn record(&mut self, before: Workflow) {
-        self.undo.push(before);
+        self.undo.push(Rc::new(before));
         if self.undo.len() > Self::LIMIT {
             self.undo.remove(0);
         }
@@ -29,15 +32,15 @@ impl History {
     /// Steps back: returns the workflow to show, storing `current` for redo.
     pub fn undo(&mut self, current: Workflow) -> Option<Workflow> {
         let previous = self.undo.pop()?;
-        self.redo.push(current);
-        Some(previous)
+        self.redo.push(Rc::new(current));
+        Some(Rc::unwrap_or_clone(previous))
     }
 
     /// Steps forward again after an undo.
     pub fn redo(&mut self, current: Workflow) -> Option<Workflow> {
         let next = self.redo.pop()?;
-        self.undo.push(current);
-        Some(next)
+        self.undo.push(Rc::new(current));
+        Some(Rc::unwrap_or_clone(next))
     }
 
     /// Whether there is anything to undo.

@@ -29,10 +29,14 @@ impl Project {
     pub fn to_core(&self) -> CoreProject {
         CoreProject {
             workflow: self.workflow.clone(),
-            profiles: self.profiles.clone().unwrap_or_else(|| Profiles {
-                mb_per_vcpu: self.platform.mb_per_vcpu,
-                stages: Vec::new(),
-            }),
+            profiles: self
+                .profiles
+                .as_deref()
+                .cloned()
+                .unwrap_or_else(|| Profiles {
+                    mb_per_vcpu: self.platform.mb_per_vcpu,
+                    stages: Vec::new(),
+                }),
             platform: self.platform.clone(),
             settings: self.settings.clone(),
         }
@@ -51,7 +55,9 @@ impl Project {
             settings: core.settings,
             platform: core.platform,
             platform_choice,
-            profiles: Some(core.profiles).filter(|p| !p.stages.is_empty()),
+            profiles: Some(core.profiles)
+                .filter(|p| !p.stages.is_empty())
+                .map(std::rc::Rc::new),
         }
     }
 }
@@ -114,12 +120,12 @@ impl AppState {
                     .iter()
                     .all(|s| workflow.stage_index(&s.stage).is_some())
             };
-            if imported.profiles.is_none() && !self.project.profiles.as_ref().is_some_and(fits) {
+            if imported.profiles.is_none() && !self.project.profiles.as_deref().is_some_and(fits) {
                 self.project.profiles = None;
             }
         }
         if let Some(profiles) = &imported.profiles {
-            self.project.profiles = Some(profiles.clone());
+            self.project.profiles = Some(std::rc::Rc::new(profiles.clone()));
             self.touch_inputs();
         }
         if let Some(grid) = &imported.grid {

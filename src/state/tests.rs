@@ -422,3 +422,13 @@ fn safe_mode_pauses_planning_until_an_input_changes() {
     s.apply(Action::RetryPlanning);
     assert!(!s.planning_paused);
 }
+
+#[test]
+fn percentages_typed_in_the_controls_are_stored_without_float_noise() {
+    let mut s = AppState::default();
+    s.apply(Action::SetPercentile(99.9 / 100.0));
+    s.apply(Action::SetDelta(1.0 - 99.9 / 100.0));
+    assert_eq!(s.project.settings.percentile.to_string(), "0.999");
+    assert_eq!(s.project.settings.delta.to_string(), "0.001");
+    assert_eq!((1.0 - s.project.settings.delta).to_string(), "0.999");
+}
