@@ -93,6 +93,8 @@ pub enum Action {
         /// The change.
         edit: StageEdit,
     },
+    /// Rename the workflow (one undo step; not a planner input).
+    RenameWorkflow(String),
     /// Delete what is selected (a stage with its edges, or an edge).
     DeleteSelection,
     /// Select a stage or edge, or clear the selection.
@@ -361,11 +363,16 @@ impl AppState {
         }
     }
 
+    /// Replaces the project; one undo brings the previous one back (unless it
+    /// was empty, as before an autosave is restored).
     pub(crate) fn load_project(&mut self, mut project: Project) {
         edit::layout_if_unplaced(&mut project.workflow);
-        self.project = project;
+        let before = std::mem::replace(&mut self.project, project);
+        if !before.workflow.stages.is_empty() {
+            self.history
+                .record(history::Snapshot::Project(Rc::new(before)));
+        }
         self.fit_rev += 1;
-        self.history.clear();
         self.selection = None;
         self.touch_inputs();
     }
@@ -378,17 +385,23 @@ impl AppState {
     }
 
     fn step_history(&mut self, back: bool) {
-        let current = self.project.workflow.clone();
         let step = if back {
-            self.history.undo(current)
+            self.history.undo(&self.project)
         } else {
-            self.history.redo(current)
+            self.history.redo(&self.project)
         };
-        if let Some(workflow) = step {
-            self.project.workflow = workflow;
-            self.drop_dangling_selection();
-            self.touch_inputs();
+        match step {
+            Some(history::Snapshot::Workflow(w)) => {
+                self.project.workflow = Rc::unwrap_or_clone(w);
+            }
+            Some(history::Snapshot::Project(p)) => {
+                self.project = Rc::unwrap_or_clone(p);
+                self.fit_rev += 1;
+            }
+            None => return,
         }
+        self.drop_dangling_selection();
+        self.touch_inputs();
     }
 
     fn drop_dangling_selection(&mut self) {

@@ -16,8 +16,9 @@ use yew::prelude::*;
 
 use crate::charts::pareto::{BoundLine, Marker, ParetoView};
 use crate::state::run::{chosen, output};
-use crate::state::{Action, AppState, BaselinesStatus, Chosen, RunStatus};
+use crate::state::{Action, AppState, BaselinesStatus, Chosen, ReportStatus, RunStatus};
 use crate::store::use_store;
+use crate::worker::protocol::ReportKind;
 use pareto_chart::ParetoChart;
 
 /// The chart's view of the latest finished run, if it has a frontier.
@@ -35,6 +36,13 @@ pub fn pareto_view(state: &AppState) -> Option<ParetoView> {
     Some(ParetoView {
         chosen: match chosen(state) {
             Chosen::Point(i) => Some(i),
+            _ => None,
+        },
+        chosen_off_frontier: match (chosen(state), state.current_report(ReportKind::Solve)) {
+            (Chosen::Solve, ReportStatus::Done { report, .. }) => report
+                .totals
+                .as_ref()
+                .map(|t| (t.guaranteed_latency_s, t.expected_cost_usd)),
             _ => None,
         },
         points,

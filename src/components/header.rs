@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use crate::browser::download::download_text;
 use crate::browser::file::picked_files;
-use crate::state::Level;
+use crate::state::{Action, Level};
 use crate::store::use_store;
 use examples_menu::ExamplesMenu;
 
@@ -56,6 +56,10 @@ pub fn Header() -> Html {
             }
         })
     };
+    let rename = store.callback(|e: Event| {
+        let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+        Action::RenameWorkflow(input.value())
+    });
     let open = {
         let store = store.clone();
         Callback::from(move |e: Event| store.open_files(picked_files(&e)))
@@ -68,7 +72,8 @@ pub fn Header() -> Html {
                 <span class="tagline">{ "memory and parallelism for serverless workflows, at a latency percentile" }</span>
             </div>
             <div class="header-actions">
-                <span class="project-name" data-testid="project-name">{ store.state().project.workflow.name.clone() }</span>
+                <input class="project-name" data-testid="project-name" aria-label="Workflow name"
+                    value={store.state().project.workflow.name.clone()} onchange={rename} />
                 <ExamplesMenu />
                 <label class="btn file-btn" title="Open a project, Jolteon workflow/profile/grid or profile CSV (or drop files on the page)">
                     { "Open…" }

@@ -128,7 +128,7 @@ fn view_body(store: &Store) -> Html {
             let (rows, totals) = point_rows(state, out, i);
             html! { <>
                 { view_table(&rows, &totals, state.project.settings.percentile) }
-                { view_check(state.current_report(ReportKind::Check), state.project.settings.percentile) }
+                { view_check(state.current_report(ReportKind::Check), &state.project.settings) }
                 { view_baselines(state.current_baselines(), totals.cost_usd, &pct(state.project.settings.percentile)) }
             </> }
         }
@@ -140,7 +140,7 @@ fn view_body(store: &Store) -> Html {
                 }
                 (_, Some((rows, totals))) => html! { <>
                     { view_table(&rows, &totals, state.project.settings.percentile) }
-                    { view_check(state.current_report(ReportKind::Solve), state.project.settings.percentile) }
+                    { view_check(state.current_report(ReportKind::Solve), &state.project.settings) }
                     { view_baselines(state.current_baselines(), totals.cost_usd, &pct(state.project.settings.percentile)) }
                 </> },
                 (_, None) => {

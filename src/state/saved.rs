@@ -16,6 +16,7 @@ use faasplan_core::profile::Profiles;
 use serde::{Deserialize, Serialize};
 
 use super::edit::layout_if_unplaced;
+use super::history::Snapshot;
 use super::project::{PlatformChoice, Project};
 use super::{Action, AppState, Level};
 use crate::import::Imported;
@@ -110,6 +111,17 @@ impl AppState {
     /// workflow replaces the workflow (one undo step) and drops profiles that
     /// do not fit it; profiles replace the profiles.
     pub(crate) fn apply_import(&mut self, imported: &Imported) {
+        // The whole import is one undo step back to the project as it was.
+        let (before, depth) = (self.project.clone(), self.history.depth());
+        self.import_parts(imported);
+        self.history.truncate(depth);
+        if self.project != before && !before.workflow.stages.is_empty() {
+            self.history
+                .record(Snapshot::Project(std::rc::Rc::new(before)));
+        }
+    }
+
+    fn import_parts(&mut self, imported: &Imported) {
         if let Some(core) = &imported.project {
             self.load_project(Project::from_core(core.clone()));
         }
@@ -180,7 +192,40 @@ mod tests {
         );
         assert_eq!(s.project.profiles.as_ref().map(|p| p.stages.len()), Some(4));
         assert_eq!(s.notices.last().map(|n| n.level), Some(Level::Info));
-        assert!(s.history.can_undo());
+        assert!(!s.history.can_undo(), "nothing before it to go back to");
+    }
+
+    #[test]
+    fn undo_after_opening_an_example_restores_the_previous_project_whole() {
+        let mut s = AppState::default();
+        s.apply(Action::AddStage {
+            at: faasplan_core::dag::Position { x: 0.0, y: 0.0 },
+        });
+        s.apply(Action::SetPercentile(0.9));
+        let before = s.project.clone();
+        let files = [
+            NamedText::new("w.json", ML_WORKFLOW),
+            NamedText::new("p.json", ML_PROFILE),
+        ];
+        let cx = ImportContext {
+            workflow: &s.project.workflow,
+            grid: None,
+            csv_mb_per_vcpu: 1792.0,
+        };
+        let imported = import_files(&files, &cx).unwrap();
+        s.apply(Action::FilesImported(Rc::new(imported)));
+        let example = s.project.clone();
+        assert_ne!(example, before);
+        s.apply(Action::Undo);
+        assert_eq!(
+            s.project, before,
+            "one undo restores workflow, profiles and settings"
+        );
+        s.apply(Action::Redo);
+        assert_eq!(s.project, example);
+        s.apply(Action::Undo);
+        s.apply(Action::Undo);
+        assert_eq!(s.project.workflow.stages.len(), 0, "then the stage edit");
     }
 
     #[test]

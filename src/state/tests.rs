@@ -432,3 +432,17 @@ fn percentages_typed_in_the_controls_are_stored_without_float_noise() {
     assert_eq!(s.project.settings.delta.to_string(), "0.001");
     assert_eq!((1.0 - s.project.settings.delta).to_string(), "0.999");
 }
+
+#[test]
+fn the_workflow_can_be_renamed_undone_and_not_to_an_empty_name() {
+    let mut s = with_stages(1);
+    let inputs = s.inputs_rev;
+    s.apply(Action::RenameWorkflow("  Nightly ETL ".into()));
+    assert_eq!(s.project.workflow.name, "Nightly ETL");
+    assert_eq!(s.inputs_rev, inputs, "the name is not a planner input");
+    s.apply(Action::RenameWorkflow("  ".into()));
+    assert_eq!(s.project.workflow.name, "Nightly ETL");
+    assert!(s.notices.iter().any(|n| n.text.contains("cannot be empty")));
+    s.apply(Action::Undo);
+    assert_eq!(s.project.workflow.name, "Untitled workflow");
+}

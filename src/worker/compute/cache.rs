@@ -50,10 +50,21 @@ impl SampleKey {
     }
 }
 
+/// The workflow as the fit reads it: without its name and stage positions.
+fn fit_inputs(workflow: &Workflow) -> Workflow {
+    let mut w = workflow.clone();
+    w.name.clear();
+    for s in &mut w.stages {
+        s.position = None;
+    }
+    w
+}
+
 /// The last fit and the last sampled problem.
 #[derive(Default)]
 pub struct Cache {
     fit: Option<((Workflow, Profiles), Fitted)>,
+
     fit_generation: u64,
     prepared: Option<(SampleKey, Prepared)>,
 }
@@ -62,10 +73,11 @@ impl Cache {
     /// The fit of the project's workflow and profiles, from the cache or fresh,
     /// and whether it was fitted now.
     pub fn fitted(&mut self, project: &CoreProject) -> Result<(&Fitted, bool), ComputeError> {
+        let workflow = fit_inputs(&project.workflow);
         let hit = self
             .fit
             .as_ref()
-            .is_some_and(|((w, p), _)| *w == project.workflow && *p == project.profiles);
+            .is_some_and(|((w, p), _)| *w == workflow && *p == project.profiles);
         if !hit {
             let dag = project.workflow.validate().map_err(PipelineError::from)?;
             let model = fit_workflow(&project.workflow, &dag, &project.profiles)
@@ -73,7 +85,7 @@ impl Cache {
             let report = fit_report(&project.workflow, &dag, &project.profiles)
                 .map_err(PipelineError::from)?;
             let fits = tables::fits(&project.workflow, &project.profiles, &model, &report);
-            let key = (project.workflow.clone(), project.profiles.clone());
+            let key = (workflow, project.profiles.clone());
             self.fit = Some((key, Fitted { dag, model, fits }));
             self.fit_generation += 1;
             // The sampled problem was drawn from the old models.
