@@ -4,6 +4,7 @@
 use yew::prelude::*;
 
 use crate::browser::file::{drags_files, dropped_files};
+use crate::components::bound_bar::BoundBar;
 use crate::components::controls_panel::ControlsPanel;
 use crate::components::editor::EditorPanel;
 use crate::components::frontier_panel::FrontierPanel;
@@ -122,12 +123,13 @@ fn Shell(props: &AppProps) -> Html {
             {ondragover} {ondragleave} {ondrop}>
             <Header />
             <Notices />
+            <BoundBar />
             <main class="layout">
+                <FrontierPanel />
+                <PlanPanel />
                 <EditorPanel />
                 <ControlsPanel />
                 <ProfilesPanel />
-                <FrontierPanel />
-                <PlanPanel />
             </main>
             if *dragging {
                 <div class="drop-hint" aria-hidden="true">
