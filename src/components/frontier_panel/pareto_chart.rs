@@ -25,6 +25,19 @@ use crate::store::use_store;
 pub const PARETO_CANVAS: (u32, u32) = (720, 420);
 /// Canvas height over width.
 pub const PARETO_ASPECT: f64 = 0.5;
+/// Canvas height over width on a phone-sized panel, where a flat chart would
+/// leave no room for the plot between the axis labels.
+pub const PARETO_ASPECT_NARROW: f64 = 0.85;
+
+/// The aspect for a canvas shown `css_width` px wide.
+pub fn aspect_for(css_width: i32) -> f64 {
+    if css_width > 0 && css_width < 560 {
+        PARETO_ASPECT_NARROW
+    } else {
+        PARETO_ASPECT
+    }
+}
+
 /// How far from a point the pointer may be and still show it, canvas px.
 pub const HOVER_RADIUS_PX: f64 = 14.0;
 
@@ -85,8 +98,8 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
         use_effect_with((props.view_rev, props.view.clone()), move |_| {
             if let Some(el) = canvas.cast::<HtmlCanvasElement>()
                 && let Some(backend) = CanvasBackend::with_canvas_object(fit_canvas(
-                    el,
-                    PARETO_ASPECT,
+                    el.clone(),
+                    aspect_for(el.client_width()),
                     300,
                     1200,
                     PARETO_CANVAS.0,
@@ -212,7 +225,7 @@ fn view_data_table(view: &ParetoView, open: &UseStateHandle<bool>) -> Html {
         <details class="chart-table" data-testid="frontier-table" {ontoggle}>
             <summary>{ format!("Frontier as a table ({} plans)", view.points.len()) }</summary>
             if **open {
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Frontier points">
                     <table>
                         <thead><tr>
                             <th scope="col">{ view.x_title() }</th>
