@@ -27,9 +27,9 @@ pub mod tables;
 
 use faasplan_core::baselines;
 use faasplan_core::formats::project::Project as CoreProject;
-use faasplan_core::pipeline::{self, PipelineError, Prepared};
+use faasplan_core::pipeline::{self, PipelineError, Preparation, Prepared, RunProgress};
 use faasplan_core::plan::to_json;
-use faasplan_core::sampling::{Progress as SampleProgress, Sampler};
+use faasplan_core::sampling::{Sampler, SamplingProgress as SampleProgress};
 use faasplan_core::solve::{self, Plan, SolveSettings, Status};
 use thiserror::Error;
 
@@ -158,9 +158,11 @@ fn check_inputs(project: &CoreProject) -> Result<(), ComputeError> {
     Ok(())
 }
 
-/// The sampled problem of `project` (bound ignored): cached, or fitted (if the
-/// workflow or profiles changed) and sampled now, refusing a table too large
-/// for the browser before drawing it.
+/// The sampled problem of `project` (bound ignored): cached; or sampled from
+/// the cached fit; or, when the workflow or profiles changed, fitted and
+/// sampled by the core's resumable `pipeline::Preparation` (one stage fit or
+/// a bounded batch of rows per step, each reported). A table too large for
+/// the browser is refused before anything is fitted or drawn.
 fn prepared<'c>(
     project: &CoreProject,
     cache: &'c mut Cache,
@@ -171,11 +173,9 @@ fn prepared<'c>(
             .cached_prepared(project)
             .ok_or_else(|| unreachable!("checked just above"));
     }
+    let dag = project.workflow.validate().map_err(PipelineError::from)?;
     project.platform.validate().map_err(PipelineError::from)?;
     project.settings.validate().map_err(PipelineError::from)?;
-    progress(Progress::Fitting);
-    let (fitted, _) = cache.fitted(project)?;
-    let (dag, model) = (fitted.dag.clone(), fitted.model.clone());
     let size = limits::table_size(
         &project.workflow,
         &dag,
@@ -190,37 +190,62 @@ fn prepared<'c>(
             limit_mib: limits::MAX_TABLE_BYTES >> 20,
         });
     }
+    let sampling = |done: usize, total: usize| Progress::Sampling {
+        done: done as u64,
+        total: total as u64,
+    };
     // Free the old table before drawing the new one.
     cache.drop_prepared();
-    let mut sampler = Sampler::new(
-        &project.workflow,
-        &dag,
-        &model,
-        &project.platform,
-        &project.settings,
-    )
-    .map_err(PipelineError::from)?;
-    let mut budget = 1;
-    while let SampleProgress::Running { done, total } = sampler.step(budget) {
-        // About 50 reports over the whole sampling.
-        budget = (total / 50).max(1);
-        progress(Progress::Sampling {
-            done: done as u64,
-            total: total as u64,
-        });
-    }
-    let problem = sampler.finish().map_err(PipelineError::from)?;
-    Ok(cache.store(
-        project,
-        Prepared {
-            dag,
-            model,
-            problem,
-        },
-    ))
+    let prepared = match cache.cached_fit(project) {
+        Some(fitted) => {
+            let (dag, model) = (fitted.dag.clone(), fitted.model.clone());
+            let mut sampler = Sampler::new(
+                &project.workflow,
+                &dag,
+                &model,
+                &project.platform,
+                &project.settings,
+            )
+            .map_err(PipelineError::from)?;
+            let mut budget = 1;
+            while let SampleProgress::Running { done, total } = sampler.step(budget) {
+                // About 50 reports over the whole sampling.
+                budget = (total / 50).max(1);
+                progress(sampling(done, total));
+            }
+            let problem = sampler.finish().map_err(PipelineError::from)?;
+            Prepared {
+                dag,
+                model,
+                problem,
+            }
+        }
+        None => {
+            let mut run = Preparation::new(project)?;
+            let mut budget = 1;
+            loop {
+                match run.step(budget)? {
+                    RunProgress::Fitting { done, total } => progress(Progress::Fitting {
+                        done: done as u64,
+                        total: total as u64,
+                    }),
+                    RunProgress::Sampling { done, total } => {
+                        budget = (total / 50).max(1);
+                        progress(sampling(done, total));
+                    }
+                    RunProgress::Frontier { .. } | RunProgress::Finished => break,
+                }
+            }
+            let prepared = run.finish()?;
+            cache.store_fit(project, &prepared);
+            prepared
+        }
+    };
+    Ok(cache.store(project, prepared))
 }
 
-/// Fit, sample and sweep the frontier, as `pipeline::prepare` + `pipeline::frontier`.
+/// Fit, sample and sweep the frontier, as `pipeline::prepare` + `pipeline::frontier`,
+/// then the fit report for the profiles chart (once per fit).
 fn frontier(
     project: &CoreProject,
     cache: &mut Cache,
@@ -228,10 +253,15 @@ fn frontier(
     now: &dyn Fn() -> f64,
 ) -> Result<PlanOutput, ComputeError> {
     let t0 = now();
-    progress(Progress::Fitting);
-    let fits = cache.fitted(project)?.0.fits.clone();
+    prepared(project, cache, progress)?;
     let t1 = now();
-    let prepared = prepared(project, cache, progress)?;
+    let Some(fits) = cache.fit_tables(project) else {
+        unreachable!("prepared() keeps the fit of the project")
+    };
+    let fits = fits?;
+    let Some(prepared) = cache.cached_prepared(project) else {
+        unreachable!("prepared() keeps the sampled problem")
+    };
     let t2 = now();
     let mut nodes = 0;
     let front = pipeline::frontier(prepared, |points, n| {
@@ -242,7 +272,8 @@ fn frontier(
         });
     })?;
     let t3 = now();
-    let (stages, frontier) = tables::frontier_rows(&project.workflow, &prepared.problem, &front);
+    let (stages, frontier) = tables::frontier_rows(&project.workflow, &prepared.problem, &front)
+        .map_err(PipelineError::from)?;
     let t4 = now();
     Ok(PlanOutput {
         frontier,
@@ -251,8 +282,8 @@ fn frontier(
         samples: prepared.problem.n_samples,
         nodes,
         timings: Timings {
-            fit_ms: t1 - t0,
-            sample_ms: t2 - t1,
+            fit_ms: t2 - t1,
+            sample_ms: t1 - t0,
             frontier_ms: t3 - t2,
             total_ms: t4 - t0,
         },

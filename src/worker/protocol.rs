@@ -50,8 +50,13 @@ pub struct Job {
 /// How far a job has got: the phase that is running and its counters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Progress {
-    /// Validating the inputs and fitting the stage models (with the fit report).
-    Fitting,
+    /// Fitting the stage models: `done` of `total` stages fitted.
+    Fitting {
+        /// Stages fitted.
+        done: u64,
+        /// Stages in all.
+        total: u64,
+    },
     /// Drawing the Monte Carlo table: rows filled of `total`.
     Sampling {
         /// Rows filled.
@@ -78,7 +83,7 @@ impl Progress {
     /// What the user reads, e.g. "sampling 1,200/4,000".
     pub fn label(&self) -> String {
         match self {
-            Progress::Fitting => "fitting models".into(),
+            Progress::Fitting { done, total } => format!("fitting models {done}/{total}"),
             Progress::Sampling { done, total } => format!("sampling {done}/{total}"),
             Progress::Frontier { points, nodes } => {
                 format!("frontier: {points} points, {nodes} search nodes")
@@ -92,7 +97,9 @@ impl Progress {
     /// The fraction of the phase done, when it is known.
     pub fn fraction(&self) -> Option<f64> {
         match *self {
-            Progress::Sampling { done, total } if total > 0 => Some(done as f64 / total as f64),
+            Progress::Fitting { done, total } | Progress::Sampling { done, total } if total > 0 => {
+                Some(done as f64 / total as f64)
+            }
             _ => None,
         }
     }

@@ -154,35 +154,25 @@ fn row(
     plan: Option<Plan>,
     solve_ms: f64,
 ) -> Result<Row> {
-    let problem = &prepared.problem;
-    let eval = plan
-        .as_ref()
-        .map(|p| solve::evaluate(problem, p))
-        .transpose()?;
-    let (q_s, guaranteed_s, cost_usd) = eval.as_ref().map_or((f64::NAN, f64::NAN, f64::NAN), |e| {
-        (e.q_latency_s, e.guaranteed_latency_s, e.expected_cost_usd)
-    });
-    let met = plan
-        .as_ref()
-        .is_some_and(|p| guaranteed_s <= bound_s && baselines::concurrency_ok(problem, p));
+    let j = baselines::judge_plan(&prepared.problem, plan, bound_s);
     let mut r = Row {
         bound_s,
         planner,
         plan: None,
-        cost_usd,
-        q_s,
-        guaranteed_s,
-        met,
+        cost_usd: j.expected_cost_usd,
+        q_s: j.q_latency_s,
+        guaranteed_s: j.guaranteed_latency_s,
+        met: j.meets_bound,
         fresh_q_s: f64::NAN,
         fresh_fraction: f64::NAN,
         fresh_met: false,
         cost_vs_exact: f64::NAN,
         solve_ms,
     };
-    let Some(plan) = plan else {
+    let Some(plan) = j.plan else {
         return Ok(r);
     };
-    let configs = pipeline::configs(&prepared.problem, &plan);
+    let configs = prepared.problem.configs(&plan.choice)?;
     r.plan = Some(
         configs
             .iter()

@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use faasplan_core::pipeline::{self, Prepared};
+use faasplan_core::pipeline::{FrontierRun, Preparation, Prepared, RunProgress};
 use faasplan_core::solve::{self, SolveSettings};
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
-use crate::progress::{Progress, emit};
+use crate::progress::{Ticker, describe, emit};
 use crate::settings_args::{BoundNeed, SettingsArgs};
 
 pub use chart::{ChartView, draw_frontier};
@@ -49,20 +49,37 @@ enum Format {
     Csv,
 }
 
+/// Sampled table rows between two progress updates.
+const SAMPLE_ROWS_PER_STEP: usize = 16;
+/// Search nodes between two progress updates.
+const NODES_PER_STEP: u64 = 1 << 16;
+
 /// Computes the frontier and writes it out.
 pub fn run(args: &FrontierArgs) -> Result<Outcome> {
     let mut project = input::load(&args.input)?;
     let base = args.input.project.is_some().then_some(&project.settings);
     let resolved = args.settings.resolve(base, BoundNeed::Optional)?;
     project.settings = resolved.settings;
-    let mut progress = Progress::new();
-    let prepared = pipeline::prepare(&project)?;
-    let sampled_s = progress.elapsed_s();
-    let frontier = pipeline::frontier(&prepared, |points, nodes| {
-        if !args.quiet {
-            progress.tick(|| format!("frontier: {points} points, {nodes} nodes"));
+    let mut progress = Ticker::new();
+    let mut preparation = Preparation::new(&project)?;
+    loop {
+        match preparation.step(SAMPLE_ROWS_PER_STEP)? {
+            RunProgress::Finished => break,
+            p if !args.quiet => progress.tick(|| describe(&p)),
+            _ => {}
         }
-    })?;
+    }
+    let prepared = preparation.finish()?;
+    let sampled_s = progress.elapsed_s();
+    let mut sweep = FrontierRun::new(&prepared)?;
+    loop {
+        match sweep.step(NODES_PER_STEP) {
+            RunProgress::Finished => break,
+            p if !args.quiet => progress.tick(|| describe(&p)),
+            _ => {}
+        }
+    }
+    let frontier = sweep.finish();
     progress.finish();
     let chosen = match resolved.bound {
         Some(bound) => chosen(&prepared, bound, resolved.limits.max_nodes)?,
@@ -74,8 +91,8 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
         frontier: &frontier,
     };
     match args.format {
-        Format::Json => emit(&output::json(&view))?,
-        Format::Csv => emit(&output::csv(&view))?,
+        Format::Json => emit(&output::json(&view)?)?,
+        Format::Csv => emit(&output::csv(&view)?)?,
     }
     if let Some(path) = &args.svg {
         let chart = ChartView {

@@ -2,10 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, ValueEnum};
 use faasplan_core::formats::csv::read_profiles_csv;
-use faasplan_core::formats::jolteon::{self, JolteonGrid, JolteonProfileOptions};
+use faasplan_core::formats::jolteon::{self, JolteonError, JolteonGrid, JolteonProfileOptions};
 use faasplan_core::formats::project::Project;
 use faasplan_core::platform::Preset;
 use faasplan_core::settings::PlanSettings;
@@ -82,19 +82,13 @@ fn load_files(args: &InputArgs, wf_path: &Path, pf_path: &Path) -> Result<Projec
         }
         None => None,
     };
-    let grid = match grid {
-        Some(g) => g,
-        None => {
-            let name =
-                jolteon::workflow_name(&wf_text).with_context(|| wf_path.display().to_string())?;
-            JolteonGrid::bundled(&name).with_context(|| {
-                format!(
-                    "{}: workflow {name:?} is not one of the bundled ones, so its profiling grid is unknown: give it with --grid FILE",
-                    wf_path.display()
-                )
-            })?
-        }
-    };
+    let grid = jolteon::resolve_grid(&wf_text, grid).map_err(|e| match e {
+        JolteonError::UnknownWorkflow(name) => anyhow!(
+            "{}: workflow {name:?} is not one of the bundled ones, so its profiling grid is unknown: give it with --grid FILE",
+            wf_path.display()
+        ),
+        e => anyhow::Error::new(e).context(wf_path.display().to_string()),
+    })?;
     let workflow =
         jolteon::import_workflow(&wf_text, &grid).with_context(|| wf_path.display().to_string())?;
     let pf_text = read(pf_path)?;

@@ -8,17 +8,17 @@ const EVERY: Duration = Duration::from_millis(250);
 
 /// A throttled progress reporter: on a terminal it rewrites one line, otherwise
 /// it writes a line at most every [`EVERY`].
-pub struct Progress {
+pub struct Ticker {
     start: Instant,
     last: Option<Instant>,
     terminal: bool,
     shown: bool,
 }
 
-impl Progress {
+impl Ticker {
     /// A reporter whose clock starts now.
     pub fn new() -> Self {
-        Progress {
+        Ticker {
             start: Instant::now(),
             last: None,
             terminal: std::io::stderr().is_terminal(),
@@ -71,5 +71,18 @@ pub fn emit(text: &str) -> anyhow::Result<()> {
             Err(anyhow::Error::new(e).context("cannot write to stdout"))
         }
         _ => Ok(()),
+    }
+}
+
+/// The text of a run's progress line.
+pub fn describe(p: &faasplan_core::pipeline::RunProgress) -> String {
+    use faasplan_core::pipeline::RunProgress;
+    match *p {
+        RunProgress::Fitting { done, total } => format!("fitting: {done}/{total} stages"),
+        RunProgress::Sampling { done, total } => format!("sampling: {done}/{total} rows"),
+        RunProgress::Frontier { points, nodes } => {
+            format!("frontier: {points} points, {nodes} nodes")
+        }
+        RunProgress::Finished => "done".to_string(),
     }
 }

@@ -15,7 +15,8 @@
 //! A plan is then judged like the exact planner's ([`evaluate`]): it meets a
 //! latency bound B when its guaranteed latency (the `(N − a)`-th smallest
 //! workflow latency over the samples, `a = allowed_violations`) is at most B and
-//! it respects the concurrency limit. Baselines that target a percentile (Orion,
+//! it respects the concurrency limit ([`concurrency_ok`], the solver's own check
+//! over the DAG's maximal antichains). Baselines that target a percentile (Orion,
 //! Jolteon) check the nearest-rank q-quantile instead, which is what they do;
 //! with α = 0 that is a weaker test than the guarantee, so their plans can miss
 //! the bound under the exact criterion.
@@ -40,7 +41,8 @@ pub use inputs::{Inputs, Measured, MeasuredConfig, PointTable};
 use crate::formats::project::Project;
 use crate::pipeline::Prepared;
 use crate::problem::SampledProblem;
-use crate::solve::{Plan, evaluate};
+use crate::solve::{Plan, concurrency_ok, evaluate};
+use crate::stats::{nearest_rank_index, quantile};
 
 /// A baseline planner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -134,6 +136,44 @@ pub struct BaselineResult {
     pub meets_bound: bool,
 }
 
+/// Any plan judged on the planning samples against a latency bound: the one
+/// judgement the baselines, the exact planner's rows in `faasplan compare` and
+/// the app's comparison share.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Judgement {
+    /// The plan, or `None` when there was none or it does not fit the problem.
+    pub plan: Option<Plan>,
+    /// Guaranteed latency on the planning samples, s (NaN without a plan).
+    pub guaranteed_latency_s: f64,
+    /// Nearest-rank q-quantile of the workflow latency, s (NaN without a plan).
+    pub q_latency_s: f64,
+    /// Expected cost per run, USD (NaN without a plan).
+    pub expected_cost_usd: f64,
+    /// Whether the plan meets the bound (guarantee and concurrency limit).
+    pub meets_bound: bool,
+}
+
+/// Evaluates `plan` ([`evaluate`]) against latency bound `bound_s` and the
+/// concurrency limit ([`concurrency_ok`]).
+pub fn judge_plan(problem: &SampledProblem, plan: Option<Plan>, bound_s: f64) -> Judgement {
+    let eval = plan.as_ref().and_then(|p| evaluate(problem, p).ok());
+    let (g, q, c) = eval.as_ref().map_or((f64::NAN, f64::NAN, f64::NAN), |e| {
+        (e.guaranteed_latency_s, e.q_latency_s, e.expected_cost_usd)
+    });
+    let plan = if eval.is_some() { plan } else { None };
+    let meets_bound = g <= bound_s
+        && plan
+            .as_ref()
+            .is_some_and(|p| concurrency_ok(problem, &p.choice));
+    Judgement {
+        plan,
+        guaranteed_latency_s: g,
+        q_latency_s: q,
+        expected_cost_usd: c,
+        meets_bound,
+    }
+}
+
 /// Evaluates `plan` of `baseline` on the planning samples against `bound_s`.
 pub fn judge(
     problem: &SampledProblem,
@@ -141,20 +181,15 @@ pub fn judge(
     plan: Option<Plan>,
     bound_s: f64,
 ) -> BaselineResult {
-    let eval = plan.as_ref().and_then(|p| evaluate(problem, p).ok());
-    let (g, q, c) = eval.as_ref().map_or((f64::NAN, f64::NAN, f64::NAN), |e| {
-        (e.guaranteed_latency_s, e.q_latency_s, e.expected_cost_usd)
-    });
-    let meets_bound =
-        eval.is_some() && g <= bound_s && plan.as_ref().is_some_and(|p| concurrency_ok(problem, p));
+    let j = judge_plan(problem, plan, bound_s);
     BaselineResult {
         baseline,
         name: baseline.name(),
-        plan: if eval.is_some() { plan } else { None },
-        guaranteed_latency_s: g,
-        q_latency_s: q,
-        expected_cost_usd: c,
-        meets_bound,
+        plan: j.plan,
+        guaranteed_latency_s: j.guaranteed_latency_s,
+        q_latency_s: j.q_latency_s,
+        expected_cost_usd: j.expected_cost_usd,
+        meets_bound: j.meets_bound,
     }
 }
 
@@ -180,93 +215,30 @@ pub fn all(project: &Project, prepared: &Prepared, bound_s: f64) -> Vec<Baseline
 /// criterion. Copies the tables.
 pub fn quantile_target(problem: &SampledProblem) -> SampledProblem {
     let n = problem.n_samples;
-    let rank = ((problem.percentile * n as f64).ceil() as usize).clamp(1, n.max(1));
+    let rank = nearest_rank_index(n, problem.percentile) + 1;
     SampledProblem {
         allowed_violations: n.saturating_sub(rank),
         ..problem.clone()
     }
 }
 
-/// The context row of every stage under `choice`, or `None` when a context
-/// parent's d has no block.
-pub(crate) fn contexts(problem: &SampledProblem, choice: &[u32]) -> Option<Vec<usize>> {
-    problem
-        .stages
-        .iter()
-        .map(|t| match &t.context {
-            None => Some(0),
-            Some(cx) => {
-                let d = problem.stages[cx.parent].configs[choice[cx.parent] as usize].d;
-                cx.parent_d.iter().position(|&x| x == d)
-            }
-        })
-        .collect()
-}
-
-/// Whether `plan` keeps `Σ d` over every set of stages that can run at once
-/// within the concurrency limit. Exact (all antichains) up to 20 stages; above
-/// that, the conservative test `Σ_all d ≤ limit`.
-pub fn concurrency_ok(problem: &SampledProblem, plan: &Plan) -> bool {
-    let Some(limit) = problem.concurrency_limit else {
-        return true;
-    };
-    let k = problem.stages.len();
-    let d: Vec<u64> = (0..k)
-        .map(|i| u64::from(problem.stages[i].configs[plan.choice[i] as usize].d))
-        .collect();
-    if d.iter().sum::<u64>() <= u64::from(limit) {
-        return true;
-    }
-    if k > 20 {
-        return false;
-    }
-    // Ancestor bit sets; a set is an antichain when no member is an ancestor of another.
-    let mut anc = vec![0u32; k];
-    for &i in &problem.topo {
-        for &p in &problem.parents[i] {
-            anc[i] |= anc[p] | (1 << p);
-        }
-    }
-    (1u32..(1 << k)).all(|set| {
-        let antichain = (0..k).all(|i| set >> i & 1 == 0 || anc[i] & set == 0);
-        !antichain
-            || (0..k)
-                .filter(|i| set >> i & 1 == 1)
-                .map(|i| d[i])
-                .sum::<u64>()
-                <= u64::from(limit)
-    })
-}
-
 /// Workflow latency per sample and expected cost of `choice`, or `None` when a
 /// context parent's d has no block. The finish times come from the solver's own
 /// checker (the one [`evaluate`] uses), so the values agree bit for bit.
 pub(crate) fn latencies(problem: &SampledProblem, choice: &[u32]) -> Option<(Vec<f64>, f64)> {
-    let ctx = contexts(problem, choice)?;
-    let n = problem.n_samples;
-    if n == 0 {
+    let ctx = problem.contexts(choice).ok()?;
+    if problem.n_samples == 0 {
         return None;
     }
-    let mut lat = Vec::with_capacity(n);
+    let mut lat = Vec::with_capacity(problem.n_samples);
     crate::solve::workflow_latencies(problem, choice, &ctx, &mut lat);
-    let cost = problem
-        .topo
-        .iter()
-        .map(|&i| {
-            let t = &problem.stages[i];
-            t.expected_cost_usd[ctx[i] * t.configs.len() + choice[i] as usize]
-        })
-        .sum();
-    Some((lat, cost))
+    Some((lat, crate::solve::plan_expected_cost(problem, choice, &ctx)))
 }
 
 /// Nearest-rank q-quantile latency and expected cost of `choice` on the samples.
 pub(crate) fn q_latency(problem: &SampledProblem, choice: &[u32]) -> Option<(f64, f64)> {
-    let (mut lat, cost) = latencies(problem, choice)?;
-    let n = lat.len();
-    let rank = ((problem.percentile * n as f64).ceil() as usize).clamp(1, n);
-    let (_, q, _) = lat.select_nth_unstable_by(rank - 1, f64::total_cmp);
-    Some((*q, cost))
+    let (lat, cost) = latencies(problem, choice)?;
+    Some((quantile(&lat, problem.percentile), cost))
 }
 
 #[cfg(test)]

@@ -16,7 +16,6 @@
 pub mod baselines;
 pub mod dag;
 pub mod formats;
-pub mod frontier;
 pub mod model;
 pub mod pipeline;
 pub mod plan;
@@ -27,3 +26,8 @@ pub mod rng;
 pub mod sampling;
 pub mod settings;
 pub mod solve;
+pub mod stats;
+
+/// The Pareto frontier lives under [`solve`] (it drives the private search engine);
+/// this path is kept for callers.
+pub use solve::frontier;

@@ -64,7 +64,7 @@ mod fit;
 mod report;
 
 pub use curve::{Curve, MAX_TERMS, Obs, Term, XForm, fit_nnls};
-pub use fit::{InputPartitions, fit_stage, fit_stage_with, fit_workflow};
+pub use fit::{InputPartitions, fit_stage, fit_stage_at, fit_stage_with, fit_workflow};
 pub use report::{
     ConfigPrediction, FitReport, StageReport, fit_report, measured_p95_s, stage_report,
 };
@@ -110,6 +110,38 @@ pub enum FitError {
     BadMbPerVcpu(f64),
 }
 
+/// A timed step of a stage run that the model fits a curve to (the start-up is
+/// modelled separately, as an overhead with resampled residuals).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StepKind {
+    /// Reading the input.
+    Read,
+    /// The stage's own work.
+    Compute,
+    /// Writing the output.
+    Write,
+}
+
+impl StepKind {
+    /// Every fitted step, in the order a run takes them.
+    pub const ALL: [StepKind; 3] = [StepKind::Read, StepKind::Compute, StepKind::Write];
+
+    /// The step's name, as in the profile formats and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            StepKind::Read => "read",
+            StepKind::Compute => "compute",
+            StepKind::Write => "write",
+        }
+    }
+}
+
+impl std::fmt::Display for StepKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Fitted curves of one step.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepModel {
@@ -127,7 +159,7 @@ pub struct StageModel {
     /// Parallel or single-instance.
     pub kind: StageKind,
     /// Read, compute and write steps (absent steps are not listed).
-    pub steps: Vec<(String, StepModel)>,
+    pub steps: Vec<(StepKind, StepModel)>,
     /// Overhead `g(d) = overhead[0] + overhead[1]·ln d`, s.
     pub overhead: [f64; 2],
     /// Sorted empirical residuals of the overhead ρ, s.
@@ -243,10 +275,9 @@ impl StageModel {
     ) -> Prediction {
         let all = self.latency_distribution(cfg, input_d, vcpu);
         let mean_s = all.iter().sum::<f64>() / all.len() as f64;
-        let rank = ((q * all.len() as f64).ceil() as usize).clamp(1, all.len());
         Prediction {
             mean_s,
-            p95_s: all[rank - 1],
+            p95_s: crate::stats::nearest_rank(&all, q),
         }
     }
 

@@ -6,19 +6,60 @@
 //! samples, and the same figures on a fresh, independent sample set
 //! (out of sample). The CLI and the browser worker both go through these
 //! functions, so the same inputs and seed give the same bytes in both.
+//!
+//! # Driving a run step by step
+//!
+//! A front end that must stay responsive (a Web Worker posting progress, a
+//! terminal progress line) drives the same work in bounded steps and reads a
+//! typed [`RunProgress`] after each:
+//!
+//! - [`Preparation`]: [`Preparation::new`] validates the project (cheap); each
+//!   [`Preparation::step`] then fits **one** stage model, or samples at most
+//!   `budget` rows of the table (a row is one configuration in one context, N
+//!   samples), and reports [`RunProgress::Fitting`] or [`RunProgress::Sampling`];
+//!   [`Preparation::finish`] returns the [`Prepared`] project. [`prepare`] is this
+//!   loop run to the end.
+//! - [`FrontierRun`]: each [`FrontierRun::step`] spends at most `budget` search
+//!   nodes and reports [`RunProgress::Frontier`]; [`FrontierRun::finish`] returns
+//!   the [`Frontier`]. [`frontier`] is this loop run to the end.
+//!
+//! Both end with [`RunProgress::Finished`]. The results are the same bits
+//! whatever the budgets: a step only decides where the work pauses.
+//!
+//! ```
+//! # use faasplan_core::formats::jolteon::{JolteonProfileOptions, import};
+//! # use faasplan_core::formats::project::Project;
+//! # use faasplan_core::platform::Preset;
+//! # use faasplan_core::settings::{Bound, PlanSettings};
+//! use faasplan_core::pipeline::{FrontierRun, Preparation, RunProgress};
+//! # let wf = include_str!("../../../static/examples/ML-pipeline.json");
+//! # let pf = include_str!("../../../static/examples/ML-Pipeline_profile.json");
+//! # let (workflow, profiles) = import(wf, pf, None, &JolteonProfileOptions::default())?;
+//! # let settings = PlanSettings { bound: Bound::Latency { max_s: 80.0 }, ..PlanSettings::default() };
+//! # let project = Project { workflow, profiles, platform: Preset::AwsX86_64.platform(), settings };
+//! let mut run = Preparation::new(&project)?;
+//! // In a worker: post each progress value, yield to the event loop, continue.
+//! while let RunProgress::Fitting { .. } | RunProgress::Sampling { .. } = run.step(64)? {}
+//! let prepared = run.finish()?;
+//! let mut sweep = FrontierRun::new(&prepared)?;
+//! while let RunProgress::Frontier { .. } = sweep.step(1 << 14) {}
+//! let frontier = sweep.finish();
+//! assert!(frontier.for_latency_bound(80.0).is_some());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use thiserror::Error;
 
 use crate::dag::{Config, Dag, WorkflowError};
 use crate::formats::project::Project;
 use crate::frontier::{Frontier, FrontierBuilder, FrontierProgress, FrontierSettings};
-use crate::model::{FitError, WorkflowModel, fit_workflow};
+use crate::model::{FitError, StageModel, WorkflowModel, fit_stage_at};
 use crate::plan::{
     OutOfSample, PlanReport, PlanStatus, PlanTotals, SettingsEcho, StagePlan, guaranteed_value,
 };
 use crate::platform::PlatformError;
 use crate::problem::SampledProblem;
-use crate::sampling::{self, SamplingError, evaluate_fresh};
+use crate::sampling::{Sampler, SamplingError, SamplingProgress, evaluate_fresh};
 use crate::settings::{Bound, SettingsError};
 use crate::solve::{self, Plan, PlanError, SolveError, SolveSettings, Status, evaluate, quantile};
 
@@ -59,24 +100,156 @@ pub struct Prepared {
     pub problem: SampledProblem,
 }
 
+/// Where a run is after a step: what it is doing and how far it has got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunProgress {
+    /// Fitting the stage models: `done` of `total` stages fitted.
+    Fitting {
+        /// Stages fitted.
+        done: usize,
+        /// Stages in all.
+        total: usize,
+    },
+    /// Sampling the problem: `done` of `total` table rows filled.
+    Sampling {
+        /// Rows filled.
+        done: usize,
+        /// Rows in all.
+        total: usize,
+    },
+    /// Sweeping the frontier: points found and search nodes spent so far.
+    Frontier {
+        /// Frontier points found.
+        points: usize,
+        /// Search nodes spent.
+        nodes: u64,
+    },
+    /// The run (or this part of it) is complete; call `finish`.
+    Finished,
+}
+
+/// A resumable [`prepare`]: fit one stage per step, then sample in bounded steps.
+pub struct Preparation<'p> {
+    project: &'p Project,
+    dag: Dag,
+    stages: Vec<StageModel>,
+    sampler: Option<Sampler<'p>>,
+    problem: Option<SampledProblem>,
+}
+
+impl<'p> Preparation<'p> {
+    /// Checks the workflow, platform and settings.
+    pub fn new(project: &'p Project) -> Result<Self, PipelineError> {
+        let dag = project.workflow.validate()?;
+        project.platform.validate()?;
+        project.settings.validate()?;
+        Ok(Preparation {
+            project,
+            dag,
+            stages: Vec::with_capacity(project.workflow.stages.len()),
+            sampler: None,
+            problem: None,
+        })
+    }
+
+    /// Does one bounded piece of work: fits the next stage model, or fills at
+    /// most `budget` rows of the sampled table (at least one while work remains).
+    pub fn step(&mut self, budget: usize) -> Result<RunProgress, PipelineError> {
+        let p = self.project;
+        let total = p.workflow.stages.len();
+        if self.problem.is_some() {
+            return Ok(RunProgress::Finished);
+        }
+        if self.stages.len() < total {
+            let i = self.stages.len();
+            self.stages
+                .push(fit_stage_at(&p.workflow, &self.dag, &p.profiles, i)?);
+            return Ok(RunProgress::Fitting { done: i + 1, total });
+        }
+        let sampler = match &mut self.sampler {
+            Some(s) => s,
+            None => {
+                let model = WorkflowModel {
+                    stages: self.stages.clone(),
+                };
+                self.sampler.insert(Sampler::new(
+                    &p.workflow,
+                    &self.dag,
+                    &model,
+                    &p.platform,
+                    &p.settings,
+                )?)
+            }
+        };
+        match sampler.step(budget) {
+            SamplingProgress::Running { done, total } => Ok(RunProgress::Sampling { done, total }),
+            SamplingProgress::Done => {
+                if let Some(s) = self.sampler.take() {
+                    self.problem = Some(s.finish()?);
+                }
+                Ok(RunProgress::Finished)
+            }
+        }
+    }
+
+    /// Runs any remaining steps and returns the prepared project.
+    pub fn finish(mut self) -> Result<Prepared, PipelineError> {
+        // `step` sets `problem` when it reports `Finished`, and each step advances.
+        let problem = loop {
+            match self.problem.take() {
+                Some(problem) => break problem,
+                None => self.step(usize::MAX)?,
+            };
+        };
+        Ok(Prepared {
+            dag: self.dag,
+            model: WorkflowModel {
+                stages: self.stages,
+            },
+            problem,
+        })
+    }
+}
+
 /// Checks the project, fits its models and samples the problem.
 pub fn prepare(project: &Project) -> Result<Prepared, PipelineError> {
-    let dag = project.workflow.validate()?;
-    project.platform.validate()?;
-    project.settings.validate()?;
-    let model = fit_workflow(&project.workflow, &dag, &project.profiles)?;
-    let problem = sampling::build_problem(
-        &project.workflow,
-        &dag,
-        &model,
-        &project.platform,
-        &project.settings,
-    )?;
-    Ok(Prepared {
-        dag,
-        model,
-        problem,
-    })
+    Preparation::new(project)?.finish()
+}
+
+/// A resumable [`frontier`] sweep of a prepared project.
+pub struct FrontierRun<'a> {
+    builder: FrontierBuilder<'a>,
+    finished: bool,
+}
+
+impl<'a> FrontierRun<'a> {
+    /// Validates the prepared problem for the sweep.
+    pub fn new(prepared: &'a Prepared) -> Result<Self, PipelineError> {
+        Ok(FrontierRun {
+            builder: FrontierBuilder::new(&prepared.problem, FrontierSettings::default())?,
+            finished: false,
+        })
+    }
+
+    /// Spends at most `budget` search nodes (at least one while work remains).
+    pub fn step(&mut self, budget: u64) -> RunProgress {
+        if self.finished {
+            return RunProgress::Finished;
+        }
+        match self.builder.step(budget) {
+            FrontierProgress::Running { points, nodes } => RunProgress::Frontier { points, nodes },
+            FrontierProgress::Finished => {
+                self.finished = true;
+                RunProgress::Finished
+            }
+        }
+    }
+
+    /// Runs any remaining steps and returns the frontier.
+    pub fn finish(mut self) -> Frontier {
+        while self.step(u64::MAX) != RunProgress::Finished {}
+        self.builder.frontier()
+    }
 }
 
 /// Limits of a solve.
@@ -105,21 +278,16 @@ pub fn frontier(
     prepared: &Prepared,
     mut progress: impl FnMut(usize, u64),
 ) -> Result<Frontier, PipelineError> {
-    let mut builder = FrontierBuilder::new(&prepared.problem, FrontierSettings::default())?;
-    while let FrontierProgress::Running { points, nodes } = builder.step(1 << 16) {
+    let mut run = FrontierRun::new(prepared)?;
+    while let RunProgress::Frontier { points, nodes } = run.step(1 << 16) {
         progress(points, nodes);
     }
-    Ok(builder.frontier())
+    Ok(run.finish())
 }
 
 /// The configuration of every stage under `plan`.
-pub fn configs(problem: &SampledProblem, plan: &Plan) -> Vec<Config> {
-    problem
-        .stages
-        .iter()
-        .zip(&plan.choice)
-        .map(|(t, &c)| t.configs[c as usize])
-        .collect()
+pub fn configs(problem: &SampledProblem, plan: &Plan) -> Result<Vec<Config>, PlanError> {
+    problem.configs(&plan.choice)
 }
 
 /// The report of `plan` (or of no plan, for an infeasible bound) under the project's settings.
@@ -151,11 +319,9 @@ pub fn report(
         return Ok(report);
     };
     let eval = evaluate(problem, plan)?;
-    let configs = configs(problem, plan);
-    let contexts = context_indices(problem, &configs);
+    let configs = problem.configs(&plan.choice)?;
+    let rows = problem.rows(&plan.choice)?;
     for (i, (stage, cfg)) in project.workflow.stages.iter().zip(&configs).enumerate() {
-        let table = &problem.stages[i];
-        let row = contexts[i] * table.configs.len() + plan.choice[i] as usize;
         let (p50, q) = eval.stage_latency_quantiles_s[i];
         report.stages.push(StagePlan {
             stage: stage.id.clone(),
@@ -164,16 +330,15 @@ pub fn report(
             d: cfg.d,
             latency_p50_s: p50,
             latency_q_s: q,
-            expected_cost_usd: table.expected_cost_usd[row],
+            expected_cost_usd: problem.expected_cost(i, rows[i]),
         });
     }
-    let cost = sample_costs(problem, plan, &contexts);
     report.totals = Some(PlanTotals {
         latency_p50_s: eval.p50_latency_s,
         latency_q_s: eval.q_latency_s,
         guaranteed_latency_s: eval.guaranteed_latency_s,
         expected_cost_usd: eval.expected_cost_usd,
-        cost_q_usd: quantile(&cost, settings.percentile),
+        cost_q_usd: eval.q_cost_usd,
     });
     let fresh = evaluate_fresh(
         &project.workflow,
@@ -219,33 +384,4 @@ fn plan_status(bound: Bound, status: &Status) -> PlanStatus {
         },
         Status::BudgetExhausted { lower_bound } => PlanStatus::BudgetExhausted { lower_bound },
     }
-}
-
-/// The context block index of every stage for these configurations (0 without a context).
-fn context_indices(problem: &SampledProblem, configs: &[Config]) -> Vec<usize> {
-    problem
-        .stages
-        .iter()
-        .map(|t| {
-            t.context.as_ref().map_or(0, |cx| {
-                let d = configs[cx.parent].d;
-                // `evaluate` has accepted the plan, so the parent's d has a block.
-                cx.parent_d.iter().position(|&x| x == d).unwrap_or(0)
-            })
-        })
-        .collect()
-}
-
-/// Workflow cost per sample, USD.
-fn sample_costs(problem: &SampledProblem, plan: &Plan, contexts: &[usize]) -> Vec<f64> {
-    let n = problem.n_samples;
-    let mut cost = vec![0.0; n];
-    for &i in &problem.topo {
-        let t = &problem.stages[i];
-        let row = contexts[i] * t.configs.len() + plan.choice[i] as usize;
-        for (c, v) in cost.iter_mut().zip(&t.cost_usd[row * n..(row + 1) * n]) {
-            *c += v;
-        }
-    }
-    cost
 }

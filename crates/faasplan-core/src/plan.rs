@@ -229,11 +229,8 @@ pub fn from_json(text: &str) -> Result<PlanReport, PlanFileError> {
 /// NaN samples sort last.
 pub fn guaranteed_value(samples: &[f64], alpha: f64) -> Option<f64> {
     let n = samples.len();
-    if n == 0 {
-        return None;
-    }
-    let allowed = ((alpha.clamp(0.0, 1.0) * n as f64).floor() as usize).min(n - 1);
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted.get(n - 1 - allowed).copied()
+    (n > 0).then(|| {
+        let a = crate::stats::allowed_violations(n, alpha);
+        crate::stats::guarantee(samples, a, &mut Vec::new())
+    })
 }

@@ -7,7 +7,28 @@
 //!
 //! Layout: a stage's values are flattened as `[(ctx * n_configs + cfg) * n_samples + s]`,
 //! where `ctx` indexes [`StageContext::parent_d`] for a stage whose latency depends
-//! on another stage's instance count, and is 0 otherwise.
+//! on another stage's instance count, and is 0 otherwise. `ctx * n_configs + cfg`
+//! is the *row* of a (context, configuration) pair.
+//!
+//! Beside the raw vectors (which hot loops read directly), the index API names
+//! that arithmetic once: [`StageTable::row`], [`SampledProblem::latencies`],
+//! [`SampledProblem::costs`], [`SampledProblem::expected_cost`], and for a whole
+//! plan [`SampledProblem::contexts`] and [`SampledProblem::rows`], which return a
+//! [`PlanError`] when a context parent's d has no block (never a silent block 0).
+//!
+//! ```
+//! use faasplan_core::solve::synthetic::{Shape, problem};
+//!
+//! let p = problem(Shape::Ml, 100, 1);
+//! let choice = vec![0; p.stages.len()];
+//! let rows = p.rows(&choice)?;
+//! let first = p.latencies(0, rows[0]);
+//! assert_eq!(first.len(), p.n_samples);
+//! assert_eq!(first[0], p.stages[0].latency_s[rows[0] * p.n_samples]);
+//! # Ok::<(), faasplan_core::problem::PlanError>(())
+//! ```
+
+use std::ops::Range;
 
 use crate::dag::Config;
 
@@ -37,10 +58,73 @@ pub struct StageTable {
 }
 
 impl StageTable {
+    /// Number of candidate configurations.
+    pub fn n_configs(&self) -> usize {
+        self.configs.len()
+    }
+
     /// Number of contexts (1 when the stage has no context).
     pub fn n_contexts(&self) -> usize {
         self.context.as_ref().map_or(1, |c| c.parent_d.len())
     }
+
+    /// Number of rows: one per (context, configuration) pair.
+    pub fn n_rows(&self) -> usize {
+        self.n_contexts() * self.configs.len()
+    }
+
+    /// The row of configuration `cfg` in context `ctx`: `ctx * n_configs + cfg`.
+    /// Index of `expected_cost_usd`; the samples of the row start at `row * n_samples`.
+    pub fn row(&self, ctx: usize, cfg: usize) -> usize {
+        debug_assert!(ctx < self.n_contexts() && cfg < self.configs.len());
+        ctx * self.configs.len() + cfg
+    }
+
+    /// The context index for the context parent's instance count `parent_d`:
+    /// `Some(0)` for a stage without a context, `None` when that d has no block.
+    pub fn context_of(&self, parent_d: u32) -> Option<usize> {
+        match &self.context {
+            None => Some(0),
+            Some(cx) => cx.parent_d.iter().position(|&d| d == parent_d),
+        }
+    }
+}
+
+/// A plan that does not fit its problem.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// Wrong number of stages.
+    #[error("plan has {found} stages, the problem {expected}")]
+    Length {
+        /// Stages in the problem.
+        expected: usize,
+        /// Stages in the plan.
+        found: usize,
+    },
+    /// A configuration index is out of range.
+    #[error("stage {stage} has no configuration {index}")]
+    Index {
+        /// The stage.
+        stage: usize,
+        /// The index.
+        index: u32,
+    },
+    /// A context parent's d has no block in the stage's table.
+    #[error("stage {stage} has no context for parent d = {d}")]
+    Context {
+        /// The stage with the context.
+        stage: usize,
+        /// The parent's d.
+        d: u32,
+    },
+    /// The problem has no samples or too many allowed violations.
+    #[error("n_samples {n_samples} must exceed allowed_violations {allowed_violations}")]
+    Samples {
+        /// Number of samples.
+        n_samples: usize,
+        /// Allowed violations.
+        allowed_violations: usize,
+    },
 }
 
 /// The whole sampled problem.
@@ -61,4 +145,87 @@ pub struct SampledProblem {
     pub percentile: f64,
     /// Number of samples allowed to violate a bound: `floor(alpha * n_samples)`.
     pub allowed_violations: usize,
+}
+
+impl SampledProblem {
+    /// The index range of `row`'s samples in a stage's `latency_s` and `cost_usd`.
+    pub fn sample_range(&self, row: usize) -> Range<usize> {
+        row * self.n_samples..(row + 1) * self.n_samples
+    }
+
+    /// Per-sample latency of `stage` at `row`, s.
+    pub fn latencies(&self, stage: usize, row: usize) -> &[f64] {
+        &self.stages[stage].latency_s[self.sample_range(row)]
+    }
+
+    /// Per-sample cost of `stage` at `row`, USD.
+    pub fn costs(&self, stage: usize, row: usize) -> &[f64] {
+        &self.stages[stage].cost_usd[self.sample_range(row)]
+    }
+
+    /// Expected cost of `stage` at `row`, USD.
+    pub fn expected_cost(&self, stage: usize, row: usize) -> f64 {
+        self.stages[stage].expected_cost_usd[row]
+    }
+
+    /// Checks that `choice` has one configuration index in range per stage.
+    pub fn check_choice(&self, choice: &[u32]) -> Result<(), PlanError> {
+        if choice.len() != self.stages.len() {
+            return Err(PlanError::Length {
+                expected: self.stages.len(),
+                found: choice.len(),
+            });
+        }
+        match choice
+            .iter()
+            .zip(&self.stages)
+            .position(|(&c, t)| c as usize >= t.configs.len())
+        {
+            Some(stage) => Err(PlanError::Index {
+                stage,
+                index: choice[stage],
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The context index of every stage under `choice` (0 for a stage without a
+    /// context); an error when `choice` does not fit or a context parent's d has no block.
+    pub fn contexts(&self, choice: &[u32]) -> Result<Vec<usize>, PlanError> {
+        self.check_choice(choice)?;
+        self.stages
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let d = match &t.context {
+                    None => return Ok(0),
+                    Some(cx) => self.stages[cx.parent].configs[choice[cx.parent] as usize].d,
+                };
+                t.context_of(d).ok_or(PlanError::Context { stage: i, d })
+            })
+            .collect()
+    }
+
+    /// The row of every stage under `choice` (see [`SampledProblem::contexts`]).
+    pub fn rows(&self, choice: &[u32]) -> Result<Vec<usize>, PlanError> {
+        let ctx = self.contexts(choice)?;
+        Ok(self
+            .stages
+            .iter()
+            .zip(ctx)
+            .zip(choice)
+            .map(|((t, x), &c)| t.row(x, c as usize))
+            .collect())
+    }
+
+    /// The configuration of every stage under `choice`.
+    pub fn configs(&self, choice: &[u32]) -> Result<Vec<Config>, PlanError> {
+        self.check_choice(choice)?;
+        Ok(self
+            .stages
+            .iter()
+            .zip(choice)
+            .map(|(t, &c)| t.configs[c as usize])
+            .collect())
+    }
 }

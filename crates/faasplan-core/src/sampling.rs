@@ -29,7 +29,7 @@
 //!
 //! The work is resumable: [`Sampler::step`] fills a budget of table rows (one
 //! row = one candidate under one context, N samples) and reports
-//! [`Progress`]; [`build_problem`] just runs it to the end.
+//! [`SamplingProgress`]; [`build_problem`] just runs it to the end.
 
 mod fresh;
 mod kernel;
@@ -144,13 +144,13 @@ pub fn build_problem(
     settings: &PlanSettings,
 ) -> Result<SampledProblem, SamplingError> {
     let mut s = Sampler::new(workflow, dag, model, platform, settings)?;
-    while let Progress::Running { .. } = s.step(usize::MAX) {}
+    while let SamplingProgress::Running { .. } = s.step(usize::MAX) {}
     s.finish()
 }
 
 /// How far a [`Sampler`] has got.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Progress {
+pub enum SamplingProgress {
     /// Rows filled so far out of the total.
     Running {
         /// Rows filled.
@@ -194,12 +194,15 @@ impl Partial {
     }
 }
 
-/// Resumable sampler of a [`SampledProblem`].
+/// Resumable sampler of a [`SampledProblem`]. It keeps its own copy of the stage
+/// models and of the DAG's parents and order (a few kB), so a run that owns the
+/// fitted model can hold a sampler beside it.
 pub struct Sampler<'a> {
     workflow: &'a Workflow,
-    model: &'a WorkflowModel,
+    model: WorkflowModel,
     platform: &'a Platform,
-    dag: &'a Dag,
+    parents: Vec<Vec<usize>>,
+    topo: Vec<usize>,
     n_samples: usize,
     percentile: f64,
     alpha: f64,
@@ -213,8 +216,8 @@ impl<'a> Sampler<'a> {
     /// Prepares the candidates, contexts and random draws.
     pub fn new(
         workflow: &'a Workflow,
-        dag: &'a Dag,
-        model: &'a WorkflowModel,
+        dag: &Dag,
+        model: &WorkflowModel,
         platform: &'a Platform,
         settings: &PlanSettings,
     ) -> Result<Self, SamplingError> {
@@ -257,9 +260,10 @@ impl<'a> Sampler<'a> {
         let total = stages.iter().map(Partial::rows).sum();
         Ok(Sampler {
             workflow,
-            model,
+            model: model.clone(),
             platform,
-            dag,
+            parents: dag.parents.clone(),
+            topo: dag.topo.clone(),
             n_samples: n,
             percentile: settings.percentile,
             alpha: settings.alpha,
@@ -290,7 +294,7 @@ impl<'a> Sampler<'a> {
     }
 
     /// Fills up to `budget` rows (at least one while work remains).
-    pub fn step(&mut self, budget: usize) -> Progress {
+    pub fn step(&mut self, budget: usize) -> SamplingProgress {
         let mut left = budget.max(1);
         while left > 0 && self.cursor.0 < self.stages.len() {
             let (i, row) = self.cursor;
@@ -304,9 +308,9 @@ impl<'a> Sampler<'a> {
             left -= 1;
         }
         if self.done >= self.total {
-            Progress::Done
+            SamplingProgress::Done
         } else {
-            Progress::Running {
+            SamplingProgress::Running {
                 done: self.done,
                 total: self.total,
             }
@@ -339,7 +343,7 @@ impl<'a> Sampler<'a> {
 
     /// Runs any remaining rows, applies the timeout filter and returns the problem.
     pub fn finish(mut self) -> Result<SampledProblem, SamplingError> {
-        while let Progress::Running { .. } = self.step(usize::MAX) {}
+        while let SamplingProgress::Running { .. } = self.step(usize::MAX) {}
         let n = self.n_samples;
         let mut tables = Vec::with_capacity(self.stages.len());
         for (i, st) in self.stages.into_iter().enumerate() {
@@ -355,8 +359,8 @@ impl<'a> Sampler<'a> {
         Ok(SampledProblem {
             n_samples: n,
             stages: tables,
-            parents: self.dag.parents.clone(),
-            topo: self.dag.topo.clone(),
+            parents: self.parents,
+            topo: self.topo,
             concurrency_limit: Some(self.platform.concurrency_limit),
             percentile: self.percentile,
             allowed_violations: (self.alpha * n as f64).floor() as usize,

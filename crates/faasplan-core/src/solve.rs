@@ -44,16 +44,21 @@
 mod antichain;
 mod bounds;
 mod eval;
-mod prepared;
+pub mod frontier;
+mod precomputed;
 mod search;
 #[doc(hidden)]
 pub mod synthetic;
 
+pub use crate::problem::PlanError;
+pub use crate::stats::quantile;
+pub use antichain::concurrency_ok;
+pub(crate) use eval::expected_cost as plan_expected_cost;
 pub(crate) use eval::latencies as workflow_latencies;
-pub use eval::{PlanEval, evaluate, quantile};
+pub use eval::{PlanEval, evaluate};
 
-pub(crate) use prepared::{Prepared, validate};
-pub(crate) use search::{Goal, Limits, Search, below};
+pub(crate) use precomputed::{Precomputed, validate};
+pub(crate) use search::{Caps, Goal, Search, below};
 
 use crate::problem::SampledProblem;
 use crate::settings::Bound;
@@ -116,43 +121,9 @@ pub enum SolveError {
     /// The bound is NaN or negative.
     #[error("bound {0} must be a non-negative number")]
     Bound(f64),
-}
-
-/// A plan that does not fit its problem.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum PlanError {
-    /// Wrong number of stages.
-    #[error("plan has {found} stages, the problem {expected}")]
-    Length {
-        /// Stages in the problem.
-        expected: usize,
-        /// Stages in the plan.
-        found: usize,
-    },
-    /// A configuration index is out of range.
-    #[error("stage {stage} has no configuration {index}")]
-    Index {
-        /// The stage.
-        stage: usize,
-        /// The index.
-        index: u32,
-    },
-    /// A context parent's d has no block in the stage's table.
-    #[error("stage {stage} has no context for parent d = {d}")]
-    Context {
-        /// The stage with the context.
-        stage: usize,
-        /// The parent's d.
-        d: u32,
-    },
-    /// The problem has no samples or too many allowed violations.
-    #[error("n_samples {n_samples} must exceed allowed_violations {allowed_violations}")]
-    Samples {
-        /// Number of samples.
-        n_samples: usize,
-        /// Allowed violations.
-        allowed_violations: usize,
-    },
+    /// The frontier's least latency step is negative or not finite.
+    #[error("min_step_s {0} must be a non-negative finite number")]
+    MinStep(f64),
 }
 
 /// Settings of one solve.
@@ -238,9 +209,9 @@ pub struct Solution {
     pub stats: Stats,
 }
 
-/// Progress after a [`Solver::step`].
+/// SolveProgress after a [`Solver::step`].
 #[derive(Clone, Debug, PartialEq)]
-pub enum Progress {
+pub enum SolveProgress {
     /// More work remains.
     Running {
         /// Nodes so far.
@@ -262,7 +233,8 @@ pub fn solve(problem: &SampledProblem, settings: SolveSettings) -> Result<Soluti
 
 fn solve_with(mut s: Solver<'_>, max_nodes: Option<u64>) -> Solution {
     let max = max_nodes.unwrap_or(u64::MAX);
-    while let Progress::Running { nodes } = s.step(max.saturating_sub(s.nodes()).min(1 << 20)) {
+    while let SolveProgress::Running { nodes } = s.step(max.saturating_sub(s.nodes()).min(1 << 20))
+    {
         if nodes >= max {
             break;
         }
@@ -270,8 +242,8 @@ fn solve_with(mut s: Solver<'_>, max_nodes: Option<u64>) -> Solution {
     s.solution()
 }
 
-fn limits(lat_max: f64, costq_max: f64, mean_max: f64) -> Limits {
-    Limits {
+fn limits(lat_max: f64, costq_max: f64, mean_max: f64) -> Caps {
+    Caps {
         lat_max,
         costq_max,
         mean_max,

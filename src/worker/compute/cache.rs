@@ -10,7 +10,7 @@
 
 use faasplan_core::dag::{Dag, Workflow};
 use faasplan_core::formats::project::Project as CoreProject;
-use faasplan_core::model::{WorkflowModel, fit_report, fit_workflow};
+use faasplan_core::model::{WorkflowModel, fit_report};
 use faasplan_core::pipeline::{PipelineError, Prepared};
 use faasplan_core::platform::Platform;
 use faasplan_core::profile::Profiles;
@@ -26,8 +26,9 @@ pub struct Fitted {
     pub dag: Dag,
     /// The fitted stage models.
     pub model: WorkflowModel,
-    /// Per stage, the fitted curves and errors for the profiles chart.
-    pub fits: Vec<StageFit>,
+    /// Per stage, the fitted curves and errors for the profiles chart
+    /// (computed on first use: the cross-validated report refits every stage).
+    pub fits: Option<Vec<StageFit>>,
 }
 
 /// The inputs the sampled problem reads besides the fit.
@@ -70,35 +71,52 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// The fit of the project's workflow and profiles, from the cache or fresh,
-    /// and whether it was fitted now.
-    pub fn fitted(&mut self, project: &CoreProject) -> Result<(&Fitted, bool), ComputeError> {
+    /// The cached fit of the project's workflow and profiles, if any.
+    pub fn cached_fit(&self, project: &CoreProject) -> Option<&Fitted> {
         let workflow = fit_inputs(&project.workflow);
-        let hit = self
-            .fit
+        self.fit
             .as_ref()
-            .is_some_and(|((w, p), _)| *w == workflow && *p == project.profiles);
-        if !hit {
-            let dag = project.workflow.validate().map_err(PipelineError::from)?;
-            let model = fit_workflow(&project.workflow, &dag, &project.profiles)
-                .map_err(PipelineError::from)?;
-            let report = fit_report(&project.workflow, &dag, &project.profiles)
-                .map_err(PipelineError::from)?;
-            let fits = tables::fits(&project.workflow, &project.profiles, &model, &report);
-            let key = (workflow, project.profiles.clone());
-            self.fit = Some((key, Fitted { dag, model, fits }));
-            self.fit_generation += 1;
-            // The sampled problem was drawn from the old models.
-            self.prepared = None;
+            .filter(|((w, p), _)| *w == workflow && *p == project.profiles)
+            .map(|(_, f)| f)
+    }
+
+    /// Keeps the fit of a freshly prepared problem (its models drawn from `project`).
+    pub fn store_fit(&mut self, project: &CoreProject, prepared: &Prepared) {
+        let key = (fit_inputs(&project.workflow), project.profiles.clone());
+        let fitted = Fitted {
+            dag: prepared.dag.clone(),
+            model: prepared.model.clone(),
+            fits: None,
+        };
+        self.fit = Some((key, fitted));
+        self.fit_generation += 1;
+        self.prepared = None;
+    }
+
+    /// The profiles chart's fitted curves and errors (the fit report) of the
+    /// cached fit, computed once per fit; `None` without a cached fit.
+    pub fn fit_tables(
+        &mut self,
+        project: &CoreProject,
+    ) -> Option<Result<Vec<StageFit>, ComputeError>> {
+        self.cached_fit(project)?;
+        let (_, fitted) = self.fit.as_mut()?;
+        if let Some(fits) = &fitted.fits {
+            return Some(Ok(fits.clone()));
         }
-        match &self.fit {
-            Some((_, f)) => Ok((f, !hit)),
-            None => unreachable!("the fit was filled just above"),
-        }
+        let report = match fit_report(&project.workflow, &fitted.dag, &project.profiles) {
+            Ok(r) => r,
+            Err(e) => return Some(Err(PipelineError::from(e).into())),
+        };
+        let fits = tables::fits(&project.workflow, &project.profiles, &fitted.model, &report);
+        fitted.fits = Some(fits.clone());
+        Some(Ok(fits))
     }
 
     /// The cached sampled problem of `project` (its bound ignored), if any.
     pub fn cached_prepared(&self, project: &CoreProject) -> Option<&Prepared> {
+        // Drawn from the current fit, which must be the fit of this project.
+        self.cached_fit(project)?;
         let key = SampleKey::of(project, self.fit_generation);
         self.prepared
             .as_ref()

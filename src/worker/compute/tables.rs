@@ -3,31 +3,31 @@
 //! fitted curves of every stage for the profiles chart.
 //!
 //! A row's stage latency quantiles are taken over the stage's samples of that
-//! configuration (in its input context) with the core's nearest-rank
-//! `solve::quantile`, as `solve::evaluate` and the exported plan do; its expected
-//! cost is the sampled table's.
+//! configuration (in its input context, `SampledProblem::rows`) with the core's
+//! nearest-rank `stats::quantile`, as `solve::evaluate` and the exported plan do;
+//! its expected cost is the sampled table's.
 
 use std::collections::HashMap;
 
 use faasplan_core::dag::{Config, StageKind, Workflow};
 use faasplan_core::frontier::Frontier;
 use faasplan_core::model::{FitReport, WorkflowModel};
-use faasplan_core::problem::SampledProblem;
+use faasplan_core::problem::{PlanError, SampledProblem};
 use faasplan_core::profile::Profiles;
-use faasplan_core::solve::quantile;
+use faasplan_core::stats::quantile;
 
 use crate::worker::protocol::{ConfigRow, FitCurve, FrontierPoint, StageFit, StageRows};
 
 /// Points per fitted curve.
 pub const CURVE_POINTS: usize = 24;
 
-/// The frontier's points with per-stage row indices, and the rows.
+/// The frontier's points with per-stage row indices, and the rows; an error
+/// when a point's plan does not fit the problem.
 pub fn frontier_rows(
     workflow: &Workflow,
     problem: &SampledProblem,
     frontier: &Frontier,
-) -> (Vec<StageRows>, Vec<FrontierPoint>) {
-    let n = problem.n_samples;
+) -> Result<(Vec<StageRows>, Vec<FrontierPoint>), PlanError> {
     let mut stages: Vec<StageRows> = workflow
         .stages
         .iter()
@@ -42,38 +42,33 @@ pub fn frontier_rows(
         .iter()
         .map(|p| {
             let choice = &p.plan.choice;
+            let configs = problem.configs(choice)?;
             let rows = problem
-                .stages
-                .iter()
+                .rows(choice)?
+                .into_iter()
                 .enumerate()
-                .map(|(i, t)| {
-                    let ctx = t.context.as_ref().map_or(0, |cx| {
-                        let d = problem.stages[cx.parent].configs[choice[cx.parent] as usize].d;
-                        cx.parent_d.iter().position(|&x| x == d).unwrap_or(0)
-                    });
-                    let row = ctx * t.configs.len() + choice[i] as usize;
+                .map(|(i, row)| {
                     *seen[i].entry(row).or_insert_with(|| {
-                        let samples = &t.latency_s[row * n..(row + 1) * n];
-                        let cfg = t.configs[choice[i] as usize];
+                        let samples = problem.latencies(i, row);
                         stages[i].rows.push(ConfigRow {
-                            memory_mb: cfg.memory_mb,
-                            d: cfg.d,
+                            memory_mb: configs[i].memory_mb,
+                            d: configs[i].d,
                             p50_s: quantile(samples, 0.5),
                             q_s: quantile(samples, problem.percentile),
-                            expected_cost_usd: t.expected_cost_usd[row],
+                            expected_cost_usd: problem.expected_cost(i, row),
                         });
                         (stages[i].rows.len() - 1) as u32
                     })
                 })
                 .collect();
-            FrontierPoint {
+            Ok(FrontierPoint {
                 latency_s: p.guaranteed_latency_s,
                 cost_usd: p.expected_cost_usd,
                 rows,
-            }
+            })
         })
-        .collect();
-    (stages, points)
+        .collect::<Result<_, PlanError>>()?;
+    Ok((stages, points))
 }
 
 /// Fitted mean wall time against memory, one curve per measured d, with the

@@ -213,13 +213,39 @@ fn settings_whose_table_does_not_fit_are_refused_before_sampling_naming_the_limi
 fn the_fit_is_reused_across_percentile_and_price_changes_and_redone_for_new_profiles() {
     let mut p = ml_project(200);
     let mut cache = Cache::default();
-    assert!(cache.fitted(&p).expect("fits").1, "first fit");
+    let fitting = |p: &CoreProject, cache: &mut Cache| {
+        let mut steps = Vec::new();
+        let job = Job {
+            rev: 1,
+            key: 1,
+            project: p.clone(),
+            task: Task::Frontier,
+        };
+        compute(&job, cache, &mut |r| steps.push(r), &|| 0.0);
+        steps
+            .iter()
+            .filter(|r| matches!(r, Progress::Fitting { .. }))
+            .count()
+    };
+    assert_eq!(
+        fitting(&p, &mut cache),
+        p.workflow.stages.len(),
+        "one report per stage fitted"
+    );
+    let model = cache.cached_fit(&p).expect("kept").model.clone();
     p.settings.percentile = 0.9;
     p.settings.delta = 0.05;
     p.platform.price_per_gb_s *= 2.0;
-    assert!(!cache.fitted(&p).expect("fits").1, "settings do not refit");
+    p.workflow.name = "renamed".into();
+    assert_eq!(
+        fitting(&p, &mut cache),
+        0,
+        "settings, prices and the name do not refit"
+    );
+    assert_eq!(cache.cached_fit(&p).expect("kept").model, model);
     p.profiles.stages[0].runs.pop();
-    assert!(cache.fitted(&p).expect("fits").1, "new profiles refit");
+    assert!(cache.cached_fit(&p).is_none());
+    assert!(fitting(&p, &mut cache) > 0, "new profiles refit");
 }
 
 #[test]

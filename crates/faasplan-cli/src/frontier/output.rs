@@ -8,8 +8,9 @@
 
 use faasplan_core::formats::project::Project;
 use faasplan_core::frontier::Frontier;
-use faasplan_core::pipeline::{self, Prepared};
+use faasplan_core::pipeline::Prepared;
 use faasplan_core::plan::SettingsEcho;
+use faasplan_core::problem::PlanError;
 use serde::Serialize;
 
 use crate::summary::MILLION;
@@ -48,32 +49,34 @@ struct StageOut<'a> {
     d: u32,
 }
 
-fn points<'a>(v: &View<'a>) -> Vec<PointOut<'a>> {
+fn points<'a>(v: &View<'a>) -> Result<Vec<PointOut<'a>>, PlanError> {
     v.frontier
         .points
         .iter()
-        .map(|p| PointOut {
-            guaranteed_latency_s: p.guaranteed_latency_s,
-            expected_cost_usd: p.expected_cost_usd,
-            cost_per_million_usd: p.expected_cost_usd * MILLION,
-            stages: v
-                .project
-                .workflow
-                .stages
-                .iter()
-                .zip(pipeline::configs(&v.prepared.problem, &p.plan))
-                .map(|(s, c)| StageOut {
-                    stage: &s.id,
-                    memory_mb: c.memory_mb,
-                    d: c.d,
-                })
-                .collect(),
+        .map(|p| {
+            Ok(PointOut {
+                guaranteed_latency_s: p.guaranteed_latency_s,
+                expected_cost_usd: p.expected_cost_usd,
+                cost_per_million_usd: p.expected_cost_usd * MILLION,
+                stages: v
+                    .project
+                    .workflow
+                    .stages
+                    .iter()
+                    .zip(v.prepared.problem.configs(&p.plan.choice)?)
+                    .map(|(s, c)| StageOut {
+                        stage: &s.id,
+                        memory_mb: c.memory_mb,
+                        d: c.d,
+                    })
+                    .collect(),
+            })
         })
         .collect()
 }
 
 /// The frontier as pretty JSON with a trailing newline.
-pub fn json(v: &View<'_>) -> String {
+pub fn json(v: &View<'_>) -> Result<String, PlanError> {
     let s = &v.project.settings;
     let file = FileOut {
         format: "faasplan-frontier",
@@ -88,12 +91,12 @@ pub fn json(v: &View<'_>) -> String {
             seed: s.seed,
             platform: v.project.platform.name.clone(),
         },
-        points: points(v),
+        points: points(v)?,
     };
     // Plain data with string keys: serialising to a String cannot fail.
     let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
     text.push('\n');
-    text
+    Ok(text)
 }
 
 /// Quotes a CSV field when it needs it.
@@ -106,7 +109,7 @@ fn field(s: &str) -> String {
 }
 
 /// The frontier as CSV with a header row.
-pub fn csv(v: &View<'_>) -> String {
+pub fn csv(v: &View<'_>) -> Result<String, PlanError> {
     let mut out = String::from("guaranteed_latency_s,expected_cost_usd,cost_per_million_usd");
     for s in &v.project.workflow.stages {
         out.push_str(&format!(
@@ -116,7 +119,7 @@ pub fn csv(v: &View<'_>) -> String {
         ));
     }
     out.push('\n');
-    for p in points(v) {
+    for p in points(v)? {
         out.push_str(&format!(
             "{},{},{}",
             p.guaranteed_latency_s, p.expected_cost_usd, p.cost_per_million_usd
@@ -126,5 +129,5 @@ pub fn csv(v: &View<'_>) -> String {
         }
         out.push('\n');
     }
-    out
+    Ok(out)
 }

@@ -34,16 +34,15 @@ pub const MAX_COMBINATIONS: usize = 4096;
 
 /// Point latency of every stage of `choice` and the longest path over them, s.
 pub fn point_latency(problem: &SampledProblem, points: &PointTable, choice: &[u32]) -> Option<f64> {
-    let ctx = super::contexts(problem, choice)?;
+    let rows = problem.rows(choice).ok()?;
     let mut fin = vec![0.0f64; problem.stages.len()];
     let mut worst = 0.0f64;
     for &i in &problem.topo {
-        let row = ctx[i] * problem.stages[i].configs.len() + choice[i] as usize;
         let start = problem.parents[i]
             .iter()
             .map(|&p| fin[p])
             .fold(0.0, f64::max);
-        fin[i] = start + points.latency_s[i][row];
+        fin[i] = start + points.latency_s[i][rows[i]];
         worst = worst.max(fin[i]);
     }
     Some(worst)
@@ -51,17 +50,8 @@ pub fn point_latency(problem: &SampledProblem, points: &PointTable, choice: &[u3
 
 /// Expected cost of `choice`, USD.
 pub(crate) fn cost(problem: &SampledProblem, choice: &[u32]) -> Option<f64> {
-    let ctx = super::contexts(problem, choice)?;
-    Some(
-        problem
-            .topo
-            .iter()
-            .map(|&i| {
-                let t = &problem.stages[i];
-                t.expected_cost_usd[ctx[i] * t.configs.len() + choice[i] as usize]
-            })
-            .sum(),
-    )
+    let ctx = problem.contexts(choice).ok()?;
+    Some(crate::solve::plan_expected_cost(problem, choice, &ctx))
 }
 
 /// Ditto's plan at `extreme`.
@@ -135,16 +125,12 @@ fn pick_stages(
         .map(|(i, t)| {
             let ctx = match &t.context {
                 None => 0,
-                Some(cx) => {
-                    let d = fixed_d[cx.parent]?;
-                    cx.parent_d.iter().position(|&x| x == d)?
-                }
+                Some(cx) => t.context_of(fixed_d[cx.parent]?)?,
             };
-            let n = t.configs.len();
-            (0..n as u32)
+            (0..t.n_configs() as u32)
                 .filter(|&j| fixed_d[i].is_none_or(|d| t.configs[j as usize].d == d))
                 .min_by(|&a, &b| {
-                    let (ra, rb) = (ctx * n + a as usize, ctx * n + b as usize);
+                    let (ra, rb) = (t.row(ctx, a as usize), t.row(ctx, b as usize));
                     let (la, lb) = (points.latency_s[i][ra], points.latency_s[i][rb]);
                     let (ca, cb) = (t.expected_cost_usd[ra], t.expected_cost_usd[rb]);
                     match extreme {

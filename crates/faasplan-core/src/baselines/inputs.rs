@@ -194,19 +194,19 @@ impl Measured {
 
     /// Every candidate of the first context, with sample-mean latency and expected cost.
     pub fn from_samples(problem: &SampledProblem) -> Measured {
-        let n = problem.n_samples.max(1);
         let stages = problem
             .stages
             .iter()
-            .map(|t| {
+            .enumerate()
+            .map(|(i, t)| {
                 t.configs
                     .iter()
                     .enumerate()
                     .map(|(j, c)| MeasuredConfig {
                         memory_mb: c.memory_mb,
                         d: c.d,
-                        duration_s: mean(&t.latency_s[j * n..(j + 1) * n]),
-                        cost_usd: t.expected_cost_usd[j],
+                        duration_s: mean(problem.latencies(i, t.row(0, j))),
+                        cost_usd: problem.expected_cost(i, t.row(0, j)),
                     })
                     .collect()
             })

@@ -28,7 +28,7 @@
 //! target; only single-step probes. Bugs of the reference are not copied (its
 //! probe mixing point and P95 values, clamps applied after probing).
 
-use crate::problem::{SampledProblem, StageTable};
+use crate::problem::SampledProblem;
 use crate::solve::Plan;
 
 /// Most samples the relaxation uses.
@@ -45,7 +45,8 @@ struct Axes {
     lookup: Vec<u32>,
 }
 
-fn axes(t: &StageTable, n: usize) -> Axes {
+fn axes(p: &SampledProblem, i: usize) -> Axes {
+    let t = &p.stages[i];
     let mut mems: Vec<u32> = t.configs.iter().map(|c| c.memory_mb).collect();
     let mut ds: Vec<u32> = t.configs.iter().map(|c| c.d).collect();
     mems.sort_unstable();
@@ -69,7 +70,7 @@ fn axes(t: &StageTable, n: usize) -> Axes {
             return Axes { dims, lookup };
         }
     }
-    let mean = |j: usize| t.latency_s[j * n..(j + 1) * n].iter().sum::<f64>();
+    let mean = |j: usize| p.latencies(i, t.row(0, j)).iter().sum::<f64>();
     let mut lookup: Vec<u32> = (0..t.configs.len() as u32).collect();
     lookup.sort_by(|&a, &b| {
         mean(b as usize)
@@ -138,8 +139,7 @@ impl Relaxation<'_> {
     /// `(expected cost, surrogate q-latency)` at `x`, or `None` without a context block.
     fn eval(&self, x: &[f64]) -> Option<(f64, f64)> {
         let p = self.p;
-        let ctx = super::contexts(p, &self.rounded(x))?;
-        let n = p.n_samples;
+        let ctx = p.contexts(&self.rounded(x)).ok()?;
         let m = self.samples.len();
         let mut fin = vec![0.0f64; p.stages.len() * m];
         let mut lat = vec![0.0f64; m];
@@ -152,10 +152,17 @@ impl Relaxation<'_> {
                 &x[self.offsets[i]..self.offsets[i] + a.dims.len()],
                 &mut corners,
             );
+            let rows: Vec<(&[f64], f64, f64)> = corners
+                .iter()
+                .map(|&(j, w)| {
+                    let row = t.row(ctx[i], j as usize);
+                    (p.latencies(i, row), p.expected_cost(i, row), w)
+                })
+                .collect();
             for (k, &s) in self.samples.iter().enumerate() {
                 let mut l = 0.0;
-                for &(j, w) in &corners {
-                    l += w * t.latency_s[(ctx[i] * t.configs.len() + j as usize) * n + s];
+                for &(lat_row, _, w) in &rows {
+                    l += w * lat_row[s];
                 }
                 let start = p.parents[i]
                     .iter()
@@ -164,12 +171,12 @@ impl Relaxation<'_> {
                 fin[i * m + k] = start + l;
                 lat[k] = lat[k].max(start + l);
             }
-            for &(j, w) in &corners {
-                cost += w * t.expected_cost_usd[ctx[i] * t.configs.len() + j as usize];
+            for &(_, c, w) in &rows {
+                cost += w * c;
             }
         }
         lat.sort_unstable_by(f64::total_cmp);
-        let r = ((p.percentile * m as f64).ceil() as usize).clamp(1, m) - 1;
+        let r = crate::stats::nearest_rank_index(m, p.percentile);
         let w = (m / 100).max(1);
         let (lo, hi) = (r.saturating_sub(w), (r + w).min(m - 1));
         let q = lat[lo..=hi].iter().sum::<f64>() / (hi - lo + 1) as f64;
@@ -193,7 +200,9 @@ pub fn plan(problem: &SampledProblem, bound_s: f64) -> Option<Plan> {
     if n == 0 || problem.stages.iter().any(|t| t.configs.is_empty()) {
         return None;
     }
-    let axes: Vec<Axes> = problem.stages.iter().map(|t| axes(t, n)).collect();
+    let axes: Vec<Axes> = (0..problem.stages.len())
+        .map(|i| axes(problem, i))
+        .collect();
     let mut offsets = Vec::with_capacity(axes.len());
     let mut hi = Vec::new();
     for a in &axes {

@@ -223,24 +223,32 @@ fn positive_u32(value: &Value, path: &str) -> Result<u32, JolteonError> {
         })
 }
 
+/// The profiling grid of a workflow file: `grid` when given, else the bundled grid
+/// of the file's `workflow_name` ([`JolteonError::UnknownWorkflow`] when there is none).
+/// The one place the fallback lives; every front end calls it.
+pub fn resolve_grid(
+    workflow_text: &str,
+    grid: Option<JolteonGrid>,
+) -> Result<JolteonGrid, JolteonError> {
+    match grid {
+        Some(g) => Ok(g),
+        None => {
+            let name = workflow_name(workflow_text)?;
+            JolteonGrid::bundled(&name).ok_or(JolteonError::UnknownWorkflow(name))
+        }
+    }
+}
+
 /// Imports a workflow file and its profile file. Without `grid`, the bundled
-/// grid of the workflow's `workflow_name` is used.
+/// grid of the workflow's `workflow_name` is used ([`resolve_grid`]).
 pub fn import(
     workflow_text: &str,
     profile_text: &str,
     grid: Option<&JolteonGrid>,
     options: &JolteonProfileOptions,
 ) -> Result<(Workflow, Profiles), JolteonError> {
-    let bundled;
-    let grid = match grid {
-        Some(g) => g,
-        None => {
-            let name = workflow_name(workflow_text)?;
-            bundled = JolteonGrid::bundled(&name).ok_or(JolteonError::UnknownWorkflow(name))?;
-            &bundled
-        }
-    };
-    let workflow = import_workflow(workflow_text, grid)?;
-    let profiles = import_profiles(profile_text, &workflow, grid, options)?;
+    let grid = resolve_grid(workflow_text, grid.cloned())?;
+    let workflow = import_workflow(workflow_text, &grid)?;
+    let profiles = import_profiles(profile_text, &workflow, &grid, options)?;
     Ok((workflow, profiles))
 }

@@ -4,7 +4,7 @@
 //! the residual distributions on the individual runs.
 
 use super::curve::{Curve, Obs, Term, XForm, fit_nnls};
-use super::{FitError, StageModel, StepModel, WorkflowModel};
+use super::{FitError, StageModel, StepKind, StepModel, WorkflowModel};
 use crate::dag::{Dag, Stage, StageKind, Workflow};
 use crate::profile::{ProfileRun, Profiles, StageProfile, StepStat};
 
@@ -49,23 +49,40 @@ pub(crate) fn per_stage<T>(
     profiles: &Profiles,
     f: impl Fn(&Stage, &StageProfile, f64, InputPartitions) -> Result<T, FitError>,
 ) -> Result<Vec<T>, FitError> {
-    workflow
-        .stages
-        .iter()
-        .enumerate()
-        .map(|(i, stage)| {
-            let profile = profiles
-                .stage(&stage.id)
-                .ok_or_else(|| FitError::Unprofiled {
-                    stage: stage.id.clone(),
-                })?;
-            let input = match dag.input_parent.get(i) {
-                Some(Some(_)) => InputPartitions::Used,
-                _ => InputPartitions::Unused,
-            };
-            f(stage, profile, profiles.mb_per_vcpu, input)
-        })
+    (0..workflow.stages.len())
+        .map(|i| on_stage(workflow, dag, profiles, i, &f))
         .collect()
+}
+
+/// Fits the model of stage `i` alone (what [`fit_workflow`] does for every stage),
+/// so a resumable run can fit one stage per step.
+pub fn fit_stage_at(
+    workflow: &Workflow,
+    dag: &Dag,
+    profiles: &Profiles,
+    i: usize,
+) -> Result<StageModel, FitError> {
+    on_stage(workflow, dag, profiles, i, &fit_stage_with)
+}
+
+fn on_stage<T>(
+    workflow: &Workflow,
+    dag: &Dag,
+    profiles: &Profiles,
+    i: usize,
+    f: &impl Fn(&Stage, &StageProfile, f64, InputPartitions) -> Result<T, FitError>,
+) -> Result<T, FitError> {
+    let stage = &workflow.stages[i];
+    let profile = profiles
+        .stage(&stage.id)
+        .ok_or_else(|| FitError::Unprofiled {
+            stage: stage.id.clone(),
+        })?;
+    let input = match dag.input_parent.get(i) {
+        Some(Some(_)) => InputPartitions::Used,
+        _ => InputPartitions::Unused,
+    };
+    f(stage, profile, profiles.mb_per_vcpu, input)
 }
 
 /// Runs of one configuration.
@@ -119,21 +136,21 @@ pub fn fit_stage_with(
             .collect()
     };
     type Get = fn(&ProfileRun) -> Option<StepStat>;
-    let getters: [(&str, Get); 3] = [
-        ("read", |r| Some(r.read)),
-        ("compute", |r| Some(r.compute)),
-        ("write", |r| r.write),
+    let getters: [(StepKind, Get); 3] = [
+        (StepKind::Read, |r| Some(r.read)),
+        (StepKind::Compute, |r| Some(r.compute)),
+        (StepKind::Write, |r| r.write),
     ];
     let mut steps = Vec::new();
-    for (name, get) in getters {
+    for (kind, get) in getters {
         if profile.runs.iter().any(|r| get(r).is_none()) {
             continue;
         }
         let mean_of = |r: &ProfileRun| get(r).map_or(0.0, |s| s.mean_s);
         let p95_of = |r: &ProfileRun| get(r).map_or(0.0, |s| s.p95_s);
-        let family = family(name, single, input);
+        let family = family(kind, single, input);
         steps.push((
-            name.to_string(),
+            kind,
             StepModel {
                 mean: best_fit(&family, &obs(&mean_of)),
                 p95: best_fit(&family, &obs(&p95_of)),
@@ -219,7 +236,7 @@ fn group(runs: &[ProfileRun]) -> Vec<Group<'_>> {
 const CAPS: [f64; 5] = [1.0, 1.5, 2.0, 3.0, 4.0];
 
 /// Candidate (x, terms) families for a step.
-fn family(step: &str, single: bool, input: InputPartitions) -> Vec<(XForm, Vec<Term>)> {
+fn family(step: StepKind, single: bool, input: InputPartitions) -> Vec<(XForm, Vec<Term>)> {
     let compute = vec![Term::InvX, Term::LnXOverX, Term::InvX2, Term::One];
     let io = vec![Term::InvX, Term::One];
     let xs: Vec<XForm> = if single {
@@ -236,12 +253,12 @@ fn family(step: &str, single: bool, input: InputPartitions) -> Vec<(XForm, Vec<T
         xs.iter().map(|&x| (x, terms.to_vec())).collect()
     };
     match (single, step) {
-        (true, "read") if input == InputPartitions::Used => {
+        (true, StepKind::Read) if input == InputPartitions::Used => {
             with(&[Term::InvX, Term::InputD, Term::One])
         }
-        (true, "compute") => with(&compute),
+        (true, StepKind::Compute) => with(&compute),
         (true, _) => with(&io),
-        (false, "compute") => {
+        (false, StepKind::Compute) => {
             let mut f = with(&compute);
             let mut both = compute.clone();
             both.push(Term::InvKD);

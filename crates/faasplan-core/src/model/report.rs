@@ -296,16 +296,19 @@ fn plain_fit(
     }
 }
 
-/// Solves a 3×3 system given as an augmented matrix; a singular pivot falls back to
-/// the mean (only the constant term kept).
+/// Solves the 3×3 normal equations `[Σφφᵀ | Σφy]` of the plain model, whose first
+/// term is the constant 1 (so `a[0][0]` is the count and `a[0][3]` the sum of y). A
+/// singular system (e.g. every run at the same d, where 1 and 1/d coincide) falls
+/// back to the mean: only the constant term kept.
 fn solve3(mut a: [[f64; 4]; 3]) -> [f64; 3] {
+    let mean = [a[0][3] / a[0][0], 0.0, 0.0];
     for col in 0..3 {
         let piv = (col..3)
             .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
             .unwrap_or(col);
         a.swap(col, piv);
         if a[col][col].abs() < 1e-300 {
-            return [0.0; 3];
+            return mean;
         }
         for r in 0..3 {
             if r != col {
@@ -318,4 +321,42 @@ fn solve3(mut a: [[f64; 4]; 3]) -> [f64; 3] {
         }
     }
     [a[0][3] / a[0][0], a[1][3] / a[1][1], a[2][3] / a[2][2]]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(memory_mb: u32, d: u32, mean_s: f64) -> Measured {
+        Measured {
+            memory_mb,
+            d,
+            mean_s,
+            p95_s: mean_s,
+        }
+    }
+
+    #[test]
+    fn plain_fit_recovers_an_exact_plain_model() {
+        let truth = |k: f64, d: f64| 2.0 + 3.0 / (k * d) + 5.0 / d;
+        let data: Vec<Measured> = [(1024, 1), (2048, 2), (3072, 4), (1024, 8)]
+            .into_iter()
+            .map(|(m, d)| at(m, d, truth(f64::from(m) / 1024.0, f64::from(d))))
+            .collect();
+        let refs: Vec<&Measured> = data.iter().collect();
+        let f = plain_fit(&refs, 1024.0, |m| m.mean_s);
+        let got = f(1.5, 3);
+        assert!((got - truth(1.5, 3.0)).abs() < 1e-9, "{got}");
+    }
+
+    #[test]
+    fn plain_fit_of_a_singular_system_falls_back_to_the_mean() {
+        // Every run at d = 1: the terms 1 and 1/d coincide, the system is singular.
+        let data = [at(1024, 1, 10.0), at(2048, 1, 7.0), at(4096, 1, 4.0)];
+        let refs: Vec<&Measured> = data.iter().collect();
+        let f = plain_fit(&refs, 1024.0, |m| m.mean_s);
+        for (k, d) in [(1.0, 1), (3.0, 1), (2.0, 4)] {
+            assert_eq!(f(k, d), 7.0);
+        }
+    }
 }

@@ -4,6 +4,7 @@
 use super::Partial;
 use crate::dag::{Config, Dag, StageKind, Workflow};
 use crate::problem::{StageContext, StageTable};
+use crate::stats::quantile_with;
 
 /// Context of a single-instance stage reading a parallel parent's partitions.
 pub(crate) fn input_context(
@@ -26,20 +27,14 @@ pub(crate) fn input_context(
 pub(crate) fn drop_timeouts(st: Partial, n: usize, q: f64, timeout_s: f64) -> StageTable {
     let n_cfg = st.configs.len();
     let n_ctx = st.context.as_ref().map_or(1, |c| c.parent_d.len());
-    let rank = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
     let row = |ctx: usize, j: usize| (ctx * n_cfg + j) * n;
     let mut scratch = Vec::new();
     let keep: Vec<bool> = (0..n_cfg)
         .map(|j| {
             (0..n_ctx).any(|ctx| {
                 let lat = &st.latency_s[row(ctx, j)..row(ctx, j) + n];
-                if lat.iter().all(|&l| l <= timeout_s) {
-                    return true;
-                }
-                scratch.clear();
-                scratch.extend_from_slice(lat);
-                let (_, qv, _) = scratch.select_nth_unstable_by(rank, f64::total_cmp);
-                *qv <= timeout_s
+                lat.iter().all(|&l| l <= timeout_s)
+                    || quantile_with(lat, q, &mut scratch) <= timeout_s
             })
         })
         .collect();

@@ -8,6 +8,42 @@
 //! maximal antichains can grow exponentially with the DAG's width (about 3^(K/3)
 //! for K mutually independent groups); the workflows planned here have ≤ ~20 stages.
 
+use crate::problem::SampledProblem;
+
+/// Whether `choice` keeps `Σ d` over every set of stages that can run at once
+/// (every maximal antichain of the DAG) within the problem's concurrency limit;
+/// true without a limit. The search checks the same constraint on precomputed
+/// antichains; baselines and reports call this. `choice` must fit the problem
+/// (one configuration index in range per stage, see
+/// [`SampledProblem::check_choice`]); a problem over 64 stages is never within.
+pub fn concurrency_ok(problem: &SampledProblem, choice: &[u32]) -> bool {
+    let Some(limit) = problem.concurrency_limit else {
+        return true;
+    };
+    let d: Vec<u64> = problem
+        .stages
+        .iter()
+        .zip(choice)
+        .map(|(t, &c)| u64::from(t.configs[c as usize].d))
+        .collect();
+    if d.iter().sum::<u64>() <= u64::from(limit) {
+        return true;
+    }
+    if problem.stages.len() > 64 {
+        return false;
+    }
+    maximal_antichains(&problem.parents, &problem.topo)
+        .iter()
+        .all(|&set| {
+            d.iter()
+                .enumerate()
+                .filter(|&(i, _)| set >> i & 1 == 1)
+                .map(|(_, &x)| x)
+                .sum::<u64>()
+                <= u64::from(limit)
+        })
+}
+
 /// Bit set of the stages each stage is comparable with (ancestors and descendants).
 fn comparable(parents: &[Vec<usize>], topo: &[usize]) -> Vec<u64> {
     let k = parents.len();

@@ -10,6 +10,8 @@
 //! - per configuration, `thr` = the `(a + 1)`-th largest `head + L(t) + tail` over S:
 //!   no plan using it meets a bound below `thr` on S, hence on all samples.
 
+use crate::stats::guarantee_in_place;
+
 /// Bounds of one subset.
 pub(crate) struct SubsetBounds {
     /// `[stage * m + t]`.
@@ -88,8 +90,7 @@ pub(crate) fn subset_bounds(
                     if a >= m {
                         0.0
                     } else {
-                        let (_, x, _) = v.select_nth_unstable_by(m - 1 - a, f64::total_cmp);
-                        *x
+                        guarantee_in_place(&mut v, a)
                     }
                 })
                 .collect()

@@ -9,16 +9,20 @@
 //! The guaranteed latency is the `(N − a)`-th smallest `L(s)` (1-based), with
 //! `a = allowed_violations`: the smallest bound B with `#{s : L(s) > B} ≤ a`.
 //! Empirical quantiles use the nearest rank: the `ceil(q N)`-th smallest value.
+//! Both come from [`crate::stats`], the one copy of these definitions.
 //! The expected cost is `Σ_i expected_cost_usd`, summed in topological order.
 
 use super::{Plan, PlanError};
 use crate::problem::SampledProblem;
+use crate::stats::{guarantee, median_and_quantile, quantile_with};
 
 /// A plan evaluated on the samples of its problem.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlanEval {
     /// Workflow latency per sample, s.
     pub latency_s: Vec<f64>,
+    /// Workflow cost per sample, USD (stage costs summed in topological order).
+    pub cost_usd: Vec<f64>,
     /// Smallest bound the plan meets with at most `allowed_violations` misses, s.
     pub guaranteed_latency_s: f64,
     /// Empirical median of the workflow latency, s.
@@ -27,54 +31,23 @@ pub struct PlanEval {
     pub q_latency_s: f64,
     /// Expected cost per run, USD.
     pub expected_cost_usd: f64,
-    /// Smallest cost bound met with at most `allowed_violations` misses, USD.
-    pub cost_quantile_usd: f64,
+    /// Smallest cost bound met with at most `allowed_violations` misses, USD
+    /// (what a quantile cost bound is checked against).
+    pub guaranteed_cost_usd: f64,
+    /// Empirical `percentile`-quantile of the per-sample cost, USD.
+    pub q_cost_usd: f64,
     /// Per-stage `(p50, q)` latency quantiles, s, indexed like the stages.
     pub stage_latency_quantiles_s: Vec<(f64, f64)>,
 }
 
-/// The context index of every stage under `plan` (0 for stages without a context).
-pub(crate) fn contexts(p: &SampledProblem, plan: &Plan) -> Result<Vec<usize>, PlanError> {
-    let k = p.stages.len();
-    if plan.choice.len() != k {
-        return Err(PlanError::Length {
-            expected: k,
-            found: plan.choice.len(),
-        });
-    }
-    for (i, (&c, t)) in plan.choice.iter().zip(&p.stages).enumerate() {
-        if c as usize >= t.configs.len() {
-            return Err(PlanError::Index { stage: i, index: c });
-        }
-    }
-    let mut ctx = vec![0; k];
-    for (i, t) in p.stages.iter().enumerate() {
-        if let Some(cx) = &t.context {
-            let d = p.stages[cx.parent].configs[plan.choice[cx.parent] as usize].d;
-            ctx[i] = cx
-                .parent_d
-                .iter()
-                .position(|&x| x == d)
-                .ok_or(PlanError::Context { stage: i, d })?;
-        }
-    }
-    Ok(ctx)
-}
-
-/// Offset of `(ctx, cfg)`'s samples in a stage's flattened table.
-pub(crate) fn offset(p: &SampledProblem, stage: usize, ctx: usize, cfg: usize) -> usize {
-    (ctx * p.stages[stage].configs.len() + cfg) * p.n_samples
-}
-
-/// Per-sample workflow latency of a plan whose contexts are known; `fin` is scratch.
+/// Per-sample workflow latency of a plan whose contexts are known.
 pub(crate) fn latencies(p: &SampledProblem, choice: &[u32], ctx: &[usize], out: &mut Vec<f64>) {
     let n = p.n_samples;
     let mut fin = vec![0.0; p.stages.len() * n];
     out.clear();
     out.resize(n, 0.0);
     for &i in &p.topo {
-        let o = offset(p, i, ctx[i], choice[i] as usize);
-        let lat = &p.stages[i].latency_s[o..o + n];
+        let lat = p.latencies(i, p.stages[i].row(ctx[i], choice[i] as usize));
         for s in 0..n {
             let mut m = 0.0;
             for &q in &p.parents[i] {
@@ -94,12 +67,11 @@ pub(crate) fn latencies(p: &SampledProblem, choice: &[u32], ctx: &[usize], out: 
 
 /// Per-sample cost of a plan, summed in topological order.
 pub(crate) fn sample_costs(p: &SampledProblem, choice: &[u32], ctx: &[usize], out: &mut Vec<f64>) {
-    let n = p.n_samples;
     out.clear();
-    out.resize(n, 0.0);
+    out.resize(p.n_samples, 0.0);
     for &i in &p.topo {
-        let o = offset(p, i, ctx[i], choice[i] as usize);
-        for (acc, c) in out.iter_mut().zip(&p.stages[i].cost_usd[o..o + n]) {
+        let costs = p.costs(i, p.stages[i].row(ctx[i], choice[i] as usize));
+        for (acc, c) in out.iter_mut().zip(costs) {
             *acc += c;
         }
     }
@@ -109,42 +81,9 @@ pub(crate) fn sample_costs(p: &SampledProblem, choice: &[u32], ctx: &[usize], ou
 pub(crate) fn expected_cost(p: &SampledProblem, choice: &[u32], ctx: &[usize]) -> f64 {
     let mut c = 0.0;
     for &i in &p.topo {
-        let t = &p.stages[i];
-        c += t.expected_cost_usd[ctx[i] * t.configs.len() + choice[i] as usize];
+        c += p.expected_cost(i, p.stages[i].row(ctx[i], choice[i] as usize));
     }
     c
-}
-
-/// The `(a + 1)`-th largest value (the guarantee), with `a < values.len()`.
-pub(crate) fn guarantee(values: &[f64], a: usize, scratch: &mut Vec<f64>) -> f64 {
-    scratch.clear();
-    scratch.extend_from_slice(values);
-    let k = values.len() - 1 - a;
-    let (_, v, _) = scratch.select_nth_unstable_by(k, f64::total_cmp);
-    *v
-}
-
-fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
-    let n = sorted.len();
-    let r = ((q * n as f64).ceil() as usize).clamp(1, n);
-    sorted[r - 1]
-}
-
-/// The nearest-rank `q`-quantile of `values` (the ⌈qN⌉-th smallest; NaN when empty):
-/// the one quantile the plan report, the out-of-sample check and the evaluator share.
-pub fn quantile(values: &[f64], q: f64) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    let mut v = values.to_vec();
-    v.sort_unstable_by(f64::total_cmp);
-    nearest_rank(&v, q)
-}
-
-fn quantiles(values: &[f64], q: f64) -> (f64, f64) {
-    let mut v = values.to_vec();
-    v.sort_unstable_by(f64::total_cmp);
-    (nearest_rank(&v, 0.5), nearest_rank(&v, q))
 }
 
 /// Evaluates `plan` on every sample of `problem`.
@@ -155,28 +94,30 @@ pub fn evaluate(problem: &SampledProblem, plan: &Plan) -> Result<PlanEval, PlanE
             allowed_violations: problem.allowed_violations,
         });
     }
-    let ctx = contexts(problem, plan)?;
+    let ctx = problem.contexts(&plan.choice)?;
     let a = problem.allowed_violations;
+    let q = problem.percentile;
     let mut latency_s = Vec::new();
     latencies(problem, &plan.choice, &ctx, &mut latency_s);
-    let mut costs = Vec::new();
-    sample_costs(problem, &plan.choice, &ctx, &mut costs);
+    let mut cost_usd = Vec::new();
+    sample_costs(problem, &plan.choice, &ctx, &mut cost_usd);
     let mut scratch = Vec::new();
-    let (p50, q) = quantiles(&latency_s, problem.percentile);
-    let n = problem.n_samples;
+    let (p50, q_latency_s) = median_and_quantile(&latency_s, q);
     let stage_latency_quantiles_s = (0..problem.stages.len())
         .map(|i| {
-            let o = offset(problem, i, ctx[i], plan.choice[i] as usize);
-            quantiles(&problem.stages[i].latency_s[o..o + n], problem.percentile)
+            let row = problem.stages[i].row(ctx[i], plan.choice[i] as usize);
+            median_and_quantile(problem.latencies(i, row), q)
         })
         .collect();
     Ok(PlanEval {
         guaranteed_latency_s: guarantee(&latency_s, a, &mut scratch),
         p50_latency_s: p50,
-        q_latency_s: q,
+        q_latency_s,
         expected_cost_usd: expected_cost(problem, &plan.choice, &ctx),
-        cost_quantile_usd: guarantee(&costs, a, &mut scratch),
+        guaranteed_cost_usd: guarantee(&cost_usd, a, &mut scratch),
+        q_cost_usd: quantile_with(&cost_usd, q, &mut scratch),
         stage_latency_quantiles_s,
         latency_s,
+        cost_usd,
     })
 }

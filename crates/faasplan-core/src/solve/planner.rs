@@ -5,7 +5,7 @@
 //! once. Quantile cost bounds need dominance that also compares per-sample costs,
 //! prepared (and the per-sample costs validated) on first use.
 
-use super::prepared::{Prepared, validate, validate_sample_costs};
+use super::precomputed::{Precomputed, validate, validate_sample_costs};
 use super::{Solution, SolveError, SolveSettings, Solver, solve_with};
 use crate::problem::SampledProblem;
 use crate::settings::{Bound, CostKind};
@@ -15,8 +15,8 @@ use std::rc::Rc;
 /// A problem prepared for repeated solves.
 pub struct Planner<'p> {
     problem: &'p SampledProblem,
-    mean: Rc<Prepared<'p>>,
-    quantile: OnceCell<Rc<Prepared<'p>>>,
+    mean: Rc<Precomputed<'p>>,
+    quantile: OnceCell<Rc<Precomputed<'p>>>,
 }
 
 impl<'p> Planner<'p> {
@@ -25,12 +25,12 @@ impl<'p> Planner<'p> {
         validate(problem, false)?;
         Ok(Planner {
             problem,
-            mean: Rc::new(Prepared::new(problem, false)),
+            mean: Rc::new(Precomputed::new(problem, false)),
             quantile: OnceCell::new(),
         })
     }
 
-    pub(crate) fn prepared_for(&self, bound: Bound) -> Result<Rc<Prepared<'p>>, SolveError> {
+    pub(crate) fn prepared_for(&self, bound: Bound) -> Result<Rc<Precomputed<'p>>, SolveError> {
         if let Bound::Cost {
             kind: CostKind::Quantile,
             ..
@@ -40,7 +40,7 @@ impl<'p> Planner<'p> {
                 return Ok(Rc::clone(p));
             }
             validate_sample_costs(self.problem)?;
-            let p = Rc::new(Prepared::new(self.problem, true));
+            let p = Rc::new(Precomputed::new(self.problem, true));
             return Ok(Rc::clone(self.quantile.get_or_init(|| p)));
         }
         Ok(Rc::clone(&self.mean))

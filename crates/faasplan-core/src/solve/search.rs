@@ -26,7 +26,7 @@ mod node;
 pub(super) use check::Check;
 
 use super::bounds::{row_min, subset_bounds};
-use super::prepared::Prepared;
+use super::precomputed::Precomputed;
 use std::rc::Rc;
 
 /// What the search minimises.
@@ -40,9 +40,10 @@ pub(crate) enum Goal {
     CostQuantile,
 }
 
-/// Inclusive limits a plan must meet (tightened by the incumbent for the objective).
+/// Inclusive caps a plan must meet: guaranteed latency, cost guarantee and expected
+/// cost (the objective's cap tightens with the incumbent).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Limits {
+pub(crate) struct Caps {
     pub lat_max: f64,
     pub costq_max: f64,
     pub mean_max: f64,
@@ -79,111 +80,157 @@ enum State {
     Done,
 }
 
-/// Resumable search state.
-pub(crate) struct Search<'p> {
-    prep: Rc<Prepared<'p>>,
-    goal: Goal,
-    lim: Limits,
-    track_cost: bool,
+/// The reduced problem on the sample subset S (rebuilt when S grows or the
+/// limits change): the gathered tables and the bounds derived from them.
+struct Tables {
+    /// The samples of S, in the order they joined.
     subset: Vec<u32>,
+    /// Membership of every sample in S.
     in_subset: Vec<bool>,
+    /// `|S|`.
     m: usize,
+    /// Latencies on S per stage, laid out like `StageTable::latency_s` with `m` samples per row.
     lat_t: Vec<Vec<f64>>,
+    /// Per-sample costs on S (only when a per-sample cost is bounded or minimised).
     cost_t: Vec<Vec<f64>>,
+    /// Least time after each stage, `[stage * m + t]`.
     tail_t: Vec<f64>,
+    /// Per configuration, the least bound it can meet on S, `[stage][row]`.
     thr_t: Vec<Vec<f64>>,
+    /// Least latency of each stage, `[stage * m + t]`.
     minl_t: Vec<f64>,
-    dh: Vec<f64>,
-    rest: Vec<f64>,
-    depth_of: Vec<usize>,
-    slot_of: Vec<usize>,
-    pm: Vec<Vec<Vec<f64>>>,
-    minc: Vec<f64>,
-    best_at: Vec<f64>,
-    fin2: Vec<f64>,
-    scan: Vec<u32>,
+    /// Cheapest per-sample cost of the stages from level `d` on, `[d * m + t]`.
     remc_t: Vec<f64>,
+    /// Candidates per stage and context: non-dominated, under the latency limit, by cost.
     cands: Vec<Vec<Vec<u32>>>,
+    /// Prefix minima of the candidate lists' latencies (see `budget.rs`).
+    pm: Vec<Vec<Vec<f64>>>,
+    /// Cheapest candidate of each stage.
+    minc: Vec<f64>,
+    /// Cheapest candidates of the stages from level `d` on.
     min_rem: Vec<f64>,
+}
+
+/// The depth-first stack: what each level of the current branch has fixed.
+struct Stack {
+    /// Finish time of every assigned stage, `[stage * m + t]`.
     fin: Vec<f64>,
+    /// Workflow latency of the assigned stages, `[level * m + t]`.
     lat: Vec<f64>,
+    /// Lower bound on the workflow latency, `[level * m + t]`.
     lb: Vec<f64>,
+    /// Per-sample cost of the assigned stages, `[level * m + t]`.
     pc: Vec<f64>,
+    /// Expected cost of the assigned stages before each level.
     partial: Vec<f64>,
+    /// Least expected cost of the stages after each level.
+    rest: Vec<f64>,
+    /// The cheapest feasible configuration's cost per (level, later stage), `[d * k + j]`.
+    best_at: Vec<f64>,
+    /// Where `dynamic_rest` resumes its scan per (level, stage and context slot).
+    scan: Vec<u32>,
+    /// Next candidate per level.
     pos: Vec<usize>,
+    /// End of each level's candidate range.
     end: Vec<usize>,
+    /// Context index of every assigned stage (`usize::MAX`: its parent's d has no block).
     ctx: Vec<usize>,
+    /// The configuration of every assigned stage.
     choice: Vec<u32>,
+    /// The instance count of every assigned stage.
     dsel: Vec<u32>,
+    /// The current level.
     depth: usize,
-    state: State,
-    pub inc: Option<Incumbent>,
-    floor: f64,
+}
+
+/// Buffers reused across nodes (no meaning between calls).
+#[derive(Default)]
+struct Scratch {
+    /// Earliest start of each later stage, `[stage * m + t]` (`dynamic_rest`).
+    dh: Vec<f64>,
+    /// Finish times of the later stages in the budget pass, `[stage * m + t]`.
+    fin2: Vec<f64>,
+    /// Latest finish over a stage's parents, `[t]`.
     mx: Vec<f64>,
+    /// Values for quantile selection.
+    values: Vec<f64>,
+    /// Samples whose bound lies within the rounding band of the limit.
+    band: Vec<u32>,
+    /// Forward-pass finish times of the later stages (the band re-check).
+    fwd: Vec<f64>,
+}
+
+/// Resumable search state: the prepared problem, what is sought, and the three
+/// parts that change while searching (the reduced problem's tables, the stack of
+/// the current branch, and scratch buffers).
+pub(crate) struct Search<'p> {
+    prep: Rc<Precomputed<'p>>,
+    goal: Goal,
+    lim: Caps,
+    /// Per-sample costs are tracked (a per-sample cost is bounded or minimised).
+    track_cost: bool,
+    tables: Tables,
+    stack: Stack,
+    scratch: Scratch,
+    state: State,
+    /// Known lower bound on the objective: a plan reaching it ends the search.
+    floor: f64,
+    pub inc: Option<Incumbent>,
     pub nodes: u64,
     pub rounds: u64,
-    scratch: Vec<f64>,
 }
 
 impl<'p> Search<'p> {
     /// A search for `goal` under `lim`, starting from the 16 hardest samples.
-    pub(crate) fn new(prep: Rc<Prepared<'p>>, goal: Goal, lim: Limits) -> Self {
+    pub(crate) fn new(prep: Rc<Precomputed<'p>>, goal: Goal, lim: Caps) -> Self {
         let k = prep.k;
         let n = prep.n;
         let first: Vec<u32> = prep.hard.iter().take(16).copied().collect();
-        let mut slot_of = vec![0; k + 1];
-        for (i, t) in prep.p.stages.iter().enumerate() {
-            slot_of[i + 1] = slot_of[i] + t.n_contexts();
-        }
-        let mut depth_of = vec![0; k];
-        for (d, &i) in prep.p.topo.iter().enumerate() {
-            depth_of[i] = d;
-        }
         let track_cost =
             prep.per_sample_cost && (lim.costq_max.is_finite() || goal == Goal::CostQuantile);
+        let slots = prep.slot_of[k];
         let mut s = Search {
-            prep,
             goal,
             lim,
             track_cost,
-            subset: Vec::new(),
-            in_subset: vec![false; n],
-            m: 0,
-            lat_t: vec![Vec::new(); k],
-            cost_t: vec![Vec::new(); k],
-            tail_t: Vec::new(),
-            thr_t: Vec::new(),
-            minl_t: Vec::new(),
-            dh: Vec::new(),
-            rest: vec![0.0; k],
-            depth_of,
-            scan: vec![0; k * slot_of[k]],
-            slot_of,
-            pm: Vec::new(),
-            minc: vec![0.0; k],
-            best_at: vec![0.0; k * k],
-            fin2: Vec::new(),
-            remc_t: Vec::new(),
-            cands: Vec::new(),
-            min_rem: vec![0.0; k + 1],
-            fin: Vec::new(),
-            lat: Vec::new(),
-            lb: Vec::new(),
-            pc: Vec::new(),
-            partial: vec![0.0; k + 1],
-            pos: vec![0; k],
-            end: vec![0; k],
-            ctx: vec![0; k],
-            choice: vec![0; k],
-            dsel: vec![0; k],
-            depth: 0,
+            tables: Tables {
+                subset: Vec::new(),
+                in_subset: vec![false; n],
+                m: 0,
+                lat_t: vec![Vec::new(); k],
+                cost_t: vec![Vec::new(); k],
+                tail_t: Vec::new(),
+                thr_t: Vec::new(),
+                minl_t: Vec::new(),
+                remc_t: Vec::new(),
+                cands: Vec::new(),
+                pm: Vec::new(),
+                minc: vec![0.0; k],
+                min_rem: vec![0.0; k + 1],
+            },
+            stack: Stack {
+                fin: Vec::new(),
+                lat: Vec::new(),
+                lb: Vec::new(),
+                pc: Vec::new(),
+                partial: vec![0.0; k + 1],
+                rest: vec![0.0; k],
+                best_at: vec![0.0; k * k],
+                scan: vec![0; k * slots],
+                pos: vec![0; k],
+                end: vec![0; k],
+                ctx: vec![0; k],
+                choice: vec![0; k],
+                dsel: vec![0; k],
+                depth: 0,
+            },
+            scratch: Scratch::default(),
+            prep,
             state: State::Start,
-            inc: None,
             floor: f64::NEG_INFINITY,
-            mx: Vec::new(),
+            inc: None,
             nodes: 0,
             rounds: 0,
-            scratch: Vec::new(),
         };
         s.add_samples(&first);
         s.filter();
@@ -191,21 +238,21 @@ impl<'p> Search<'p> {
     }
 
     /// A fresh search for another goal that starts from this one's samples.
-    pub(crate) fn fork(&self, goal: Goal, lim: Limits) -> Search<'p> {
+    pub(crate) fn fork(&self, goal: Goal, lim: Caps) -> Search<'p> {
         let mut s = Search::new(Rc::clone(&self.prep), goal, lim);
-        s.add_samples(&self.subset);
+        s.add_samples(&self.tables.subset);
         s.filter();
         s
     }
 
     /// Number of samples in S.
     pub(crate) fn subset_len(&self) -> usize {
-        self.m
+        self.tables.m
     }
 
     /// Restarts with new limits and a known lower bound `floor` on the objective
     /// (a plan reaching it ends the search), keeping S; the incumbent is dropped.
-    pub(crate) fn restart(&mut self, lim: Limits, floor: f64) {
+    pub(crate) fn restart(&mut self, lim: Caps, floor: f64) {
         self.floor = floor;
         self.lim = lim;
         self.inc = None;
@@ -218,45 +265,45 @@ impl<'p> Search<'p> {
         let p = prep.p;
         let n = prep.n;
         for &s in add {
-            if !self.in_subset[s as usize] {
-                self.in_subset[s as usize] = true;
-                self.subset.push(s);
+            if !self.tables.in_subset[s as usize] {
+                self.tables.in_subset[s as usize] = true;
+                self.tables.subset.push(s);
             }
         }
-        let m = self.subset.len();
-        self.m = m;
+        let m = self.tables.subset.len();
+        self.tables.m = m;
         let gather = |v: &[f64], rows: usize| -> Vec<f64> {
             let mut out = Vec::with_capacity(rows * m);
             for r in 0..rows {
-                out.extend(self.subset.iter().map(|&s| v[r * n + s as usize]));
+                out.extend(self.tables.subset.iter().map(|&s| v[r * n + s as usize]));
             }
             out
         };
         for (i, t) in p.stages.iter().enumerate() {
             let rows = t.n_contexts() * t.configs.len();
-            self.lat_t[i] = gather(&t.latency_s, rows);
+            self.tables.lat_t[i] = gather(&t.latency_s, rows);
             if self.track_cost {
-                self.cost_t[i] = gather(&t.cost_usd, rows);
+                self.tables.cost_t[i] = gather(&t.cost_usd, rows);
             }
         }
         let k = prep.k;
-        let b = subset_bounds(&self.lat_t, &p.parents, &p.topo, m, prep.a);
-        self.tail_t = b.tail;
-        self.minl_t = b.minl;
-        self.dh = vec![0.0; k * m];
-        self.fin2 = vec![0.0; k * m];
-        self.thr_t = b.thr;
-        self.fin = vec![0.0; k * m];
-        self.lat = vec![0.0; (k + 1) * m];
-        self.lb = vec![0.0; (k + 1) * m];
-        self.pc = vec![0.0; (k + 1) * m];
-        self.lb[..m].copy_from_slice(&b.base);
-        self.remc_t = vec![0.0; (k + 1) * m];
+        let b = subset_bounds(&self.tables.lat_t, &p.parents, &p.topo, m, prep.a);
+        self.tables.tail_t = b.tail;
+        self.tables.minl_t = b.minl;
+        self.scratch.dh = vec![0.0; k * m];
+        self.scratch.fin2 = vec![0.0; k * m];
+        self.tables.thr_t = b.thr;
+        self.stack.fin = vec![0.0; k * m];
+        self.stack.lat = vec![0.0; (k + 1) * m];
+        self.stack.lb = vec![0.0; (k + 1) * m];
+        self.stack.pc = vec![0.0; (k + 1) * m];
+        self.stack.lb[..m].copy_from_slice(&b.base);
+        self.tables.remc_t = vec![0.0; (k + 1) * m];
         if self.track_cost {
             for d in (0..k).rev() {
-                let mc = row_min(&self.cost_t[p.topo[d]], m);
+                let mc = row_min(&self.tables.cost_t[p.topo[d]], m);
                 for (t, c) in mc.iter().enumerate() {
-                    self.remc_t[d * m + t] = self.remc_t[(d + 1) * m + t] + c;
+                    self.tables.remc_t[d * m + t] = self.tables.remc_t[(d + 1) * m + t] + c;
                 }
             }
         }
@@ -266,14 +313,14 @@ impl<'p> Search<'p> {
     fn filter(&mut self) {
         let prep = Rc::clone(&self.prep);
         let cap = slack(self.lim.lat_max);
-        self.cands = (0..prep.k)
+        self.tables.cands = (0..prep.k)
             .map(|i| {
                 let nc = prep.p.stages[i].configs.len();
                 prep.sorted[i]
                     .iter()
                     .enumerate()
                     .map(|(c, list)| {
-                        let thr = &self.thr_t[i];
+                        let thr = &self.tables.thr_t[i];
                         list.iter()
                             .copied()
                             .filter(|&j| thr[c * nc + j as usize] <= cap)
@@ -283,22 +330,23 @@ impl<'p> Search<'p> {
             })
             .collect();
         let k = prep.k;
-        self.min_rem[k] = 0.0;
+        self.tables.min_rem[k] = 0.0;
         for d in (0..k).rev() {
             let i = prep.p.topo[d];
             let t = &prep.p.stages[i];
             let nc = t.configs.len();
             let mut best = f64::INFINITY;
-            for (c, list) in self.cands[i].iter().enumerate() {
+            for (c, list) in self.tables.cands[i].iter().enumerate() {
                 if let Some(&j) = list.first() {
                     best = best.min(t.expected_cost_usd[c * nc + j as usize]);
                 }
             }
-            self.minc[i] = best;
-            self.min_rem[d] = self.min_rem[d + 1] + best;
+            self.tables.minc[i] = best;
+            self.tables.min_rem[d] = self.tables.min_rem[d + 1] + best;
         }
         let ncfg: Vec<usize> = prep.p.stages.iter().map(|t| t.configs.len()).collect();
-        self.pm = budget::prefix_minima(&self.cands, &self.lat_t, &ncfg, self.m);
+        self.tables.pm =
+            budget::prefix_minima(&self.tables.cands, &self.tables.lat_t, &ncfg, self.tables.m);
     }
 
     /// Lower bound on the objective over the plans not yet ruled out.
@@ -309,8 +357,8 @@ impl<'p> Search<'p> {
             State::Start => self.level_bound(0),
             State::Running => {
                 let mut b = f64::INFINITY;
-                for d in 0..=self.depth {
-                    if self.pos[d] < self.end[d] {
+                for d in 0..=self.stack.depth {
+                    if self.stack.pos[d] < self.stack.end[d] {
                         b = b.min(self.level_bound(d));
                     }
                 }
@@ -324,8 +372,8 @@ impl<'p> Search<'p> {
     pub(crate) fn step(&mut self, budget: u64) -> bool {
         let stop = self.nodes.saturating_add(budget);
         if self.state == State::Start {
-            self.depth = 0;
-            self.partial[0] = 0.0;
+            self.stack.depth = 0;
+            self.stack.partial[0] = 0.0;
             self.enter(0);
             self.state = State::Running;
         }

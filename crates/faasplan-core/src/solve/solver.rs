@@ -5,9 +5,9 @@
 //! - Tie (cost mode only): the cheapest plan among those with the optimal latency.
 //! - Nearest (when Main finds no plan): the tightest achievable bound.
 
-use super::prepared::Prepared;
+use super::precomputed::Precomputed;
 use super::search::{Goal, Search};
-use super::{Plan, Progress, Solution, SolveError, SolveSettings, Stats, Status, limits};
+use super::{Plan, Solution, SolveError, SolveProgress, SolveSettings, Stats, Status, limits};
 use crate::problem::SampledProblem;
 use crate::settings::{Bound, CostKind};
 use std::rc::Rc;
@@ -21,7 +21,7 @@ enum Phase {
 }
 
 /// A resumable exact solve (argmin style): build it, call [`Solver::step`] until
-/// [`Progress::Finished`], then read [`Solver::solution`] (also valid mid-way).
+/// [`SolveProgress::Finished`], then read [`Solver::solution`] (also valid mid-way).
 pub struct Solver<'p> {
     bound: Bound,
     search: Search<'p>,
@@ -41,7 +41,7 @@ impl<'p> Solver<'p> {
         super::Planner::new(problem)?.solver(settings)
     }
 
-    pub(crate) fn from_prepared(prep: Rc<Prepared<'p>>, settings: SolveSettings) -> Self {
+    pub(crate) fn from_prepared(prep: Rc<Precomputed<'p>>, settings: SolveSettings) -> Self {
         let (goal, lim) = match settings.bound {
             Bound::Latency { max_s } => (Goal::Cost, limits(max_s, INF, INF)),
             Bound::Cost { max_usd, kind } => match kind {
@@ -66,7 +66,7 @@ impl<'p> Solver<'p> {
     }
 
     /// Runs at most about `budget` search nodes.
-    pub fn step(&mut self, budget: u64) -> Progress {
+    pub fn step(&mut self, budget: u64) -> SolveProgress {
         let stop = self.nodes().saturating_add(budget);
         while self.phase != Phase::Done && self.nodes() < stop {
             let left = stop - self.nodes();
@@ -75,15 +75,15 @@ impl<'p> Solver<'p> {
             }
         }
         if self.phase == Phase::Done {
-            Progress::Finished
+            SolveProgress::Finished
         } else {
-            Progress::Running {
+            SolveProgress::Running {
                 nodes: self.nodes(),
             }
         }
     }
 
-    fn switch(&mut self, goal: Goal, lim: super::Limits) {
+    fn switch(&mut self, goal: Goal, lim: super::Caps) {
         self.past_nodes += self.search.nodes;
         self.past_rounds += self.search.rounds;
         self.search = self.search.fork(goal, lim);
@@ -142,7 +142,7 @@ impl<'p> Solver<'p> {
         self.phase = Phase::Done;
     }
 
-    /// The current answer: final after [`Progress::Finished`], else the best so far.
+    /// The current answer: final after [`SolveProgress::Finished`], else the best so far.
     pub fn solution(&mut self) -> Solution {
         let (status, choice) = match (self.phase, &self.status) {
             (Phase::Done, Some(s)) => (s.clone(), self.main_plan.clone()),

@@ -192,7 +192,7 @@ fn caerus_uses_one_memory_size_and_the_largest_d_for_the_heaviest_stage() {
         let (p, prep) = prepared(which);
         let inputs = Inputs::from_project(&p, &prep);
         let plan = caerus::plan(&prep.problem, &inputs.points, 1e6).unwrap();
-        let configs = pipeline::configs(&prep.problem, &plan);
+        let configs = prep.problem.configs(&plan.choice).unwrap();
         assert!(configs.iter().all(|c| c.memory_mb == configs[0].memory_mb));
         let d = caerus::proportional_d(&prep.problem, &inputs.points);
         let heaviest = (0..d.len())

@@ -5,3 +5,4 @@ mod formats;
 mod model;
 mod pipeline;
 mod solve;
+mod stats;

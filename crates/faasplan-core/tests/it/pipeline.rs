@@ -76,7 +76,10 @@ fn the_frontier_look_up_matches_the_direct_solve() {
     let totals = r.totals.unwrap();
     assert_eq!(point.expected_cost_usd, totals.expected_cost_usd);
     let chosen: Vec<(u32, u32)> = r.stages.iter().map(|s| (s.memory_mb, s.d)).collect();
-    let looked_up: Vec<(u32, u32)> = pipeline::configs(&prepared.problem, &point.plan)
+    let looked_up: Vec<(u32, u32)> = prepared
+        .problem
+        .configs(&point.plan.choice)
+        .unwrap()
         .iter()
         .map(|c| (c.memory_mb, c.d))
         .collect();
@@ -95,4 +98,54 @@ fn plans_are_bit_identical_natively_and_in_wasm32() {
     expect_test::expect_file!["pipeline/video_25s_plan.json"].assert_eq(&json);
     #[cfg(target_arch = "wasm32")]
     assert_eq!(json, include_str!("pipeline/video_25s_plan.json"));
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn a_run_driven_in_small_steps_reports_each_phase_and_prepares_the_same_bits() {
+    use faasplan_core::pipeline::{FrontierRun, Preparation, RunProgress};
+    let p = project("video", Bound::Latency { max_s: 60.0 });
+    let whole = pipeline::prepare(&p).unwrap();
+    let mut run = Preparation::new(&p).unwrap();
+    let mut seen = Vec::new();
+    loop {
+        match run.step(7).unwrap() {
+            RunProgress::Finished => break,
+            step => seen.push(step),
+        }
+    }
+    let k = p.workflow.stages.len();
+    let fitting: Vec<RunProgress> = (1..=k)
+        .map(|done| RunProgress::Fitting { done, total: k })
+        .collect();
+    assert_eq!(seen[..k], fitting[..]);
+    let sampled: Vec<(usize, usize)> = seen[k..]
+        .iter()
+        .map(|s| match *s {
+            RunProgress::Sampling { done, total } => (done, total),
+            other => panic!("expected sampling, got {other:?}"),
+        })
+        .collect();
+    assert!(!sampled.is_empty());
+    assert!(sampled.windows(2).all(|w| w[0].0 + 7 == w[1].0));
+    assert!(sampled.iter().all(|&(done, total)| done < total));
+    let stepped = run.finish().unwrap();
+    assert_eq!(stepped.problem, whole.problem);
+    assert_eq!(stepped.model, whole.model);
+
+    let mut sweep = FrontierRun::new(&stepped).unwrap();
+    let mut last = (0, 0);
+    loop {
+        match sweep.step(500) {
+            RunProgress::Finished => break,
+            RunProgress::Frontier { points, nodes } => {
+                assert!(points >= last.0 && nodes > last.1);
+                last = (points, nodes);
+            }
+            other => panic!("expected frontier progress, got {other:?}"),
+        }
+    }
+    let stepped_frontier = sweep.finish();
+    let whole_frontier = pipeline::frontier(&whole, |_, _| {}).unwrap();
+    assert_eq!(stepped_frontier, whole_frontier);
 }

@@ -8,7 +8,7 @@ use faasplan_core::problem::SampledProblem;
 use faasplan_core::settings::{Bound, CostKind};
 use faasplan_core::solve::synthetic::{Shape, Small, problem, small};
 use faasplan_core::solve::{
-    Plan, PlanEval, Planner, Progress, SolveSettings, Solver, Status, evaluate, solve,
+    Plan, PlanEval, Planner, SolveProgress, SolveSettings, Solver, Status, evaluate, solve,
 };
 use proptest::prelude::*;
 
@@ -132,9 +132,9 @@ fn check_bound_with(
             max_usd,
             kind: CostKind::Quantile,
         } => (
-            Box::new(move |e: &PlanEval| e.cost_quantile_usd <= max_usd),
+            Box::new(move |e: &PlanEval| e.guaranteed_cost_usd <= max_usd),
             |e| e.guaranteed_latency_s,
-            |e| e.cost_quantile_usd,
+            |e| e.guaranteed_cost_usd,
         ),
     };
     match min_by(plans, &feasible, objective) {
@@ -226,7 +226,7 @@ fn bounds_to_try(plans: &[(Plan, PlanEval)]) -> Vec<Bound> {
     }
     if let Some((_, e)) = plans.first() {
         b.push(Bound::Cost {
-            max_usd: e.cost_quantile_usd,
+            max_usd: e.guaranteed_cost_usd,
             kind: CostKind::Quantile,
         });
     }
@@ -260,6 +260,25 @@ proptest! {
         for pt in &f.points {
             check_bound(&p, &plans, Bound::Latency { max_s: pt.guaranteed_latency_s });
         }
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn thinned_frontier_returns_only_non_dominated_points((o, seed) in small_strategy(), step in 0.01f64..1.0) {
+        // Ties in latency and cost are common with `ties`: a thinned sweep must still
+        // return, for each point, the fastest plan of its cost.
+        let p = small(Small { ties: true, ..o }, seed);
+        let plans = all_plans(&p);
+        let want = brute_frontier(&plans);
+        let f = frontier(&p, FrontierSettings { min_step_s: step }).unwrap();
+        for pt in &f.points {
+            let e = evaluate(&p, &pt.plan).unwrap();
+            prop_assert!(
+                want.iter().any(|&(l, c)| l == e.guaranteed_latency_s && c == e.expected_cost_usd),
+                "point ({}, {}) is dominated", e.guaranteed_latency_s, e.expected_cost_usd
+            );
+        }
+        prop_assert!(f.points.windows(2).all(|w| w[1].guaranteed_latency_s - w[0].guaranteed_latency_s >= step));
     }
 
     #[test]
@@ -437,7 +456,7 @@ fn stepping_in_small_budgets_gives_the_same_answer_as_one_solve() {
             max_nodes: None,
         };
         let mut s = Solver::new(&p, settings.clone()).unwrap();
-        while let Progress::Running { .. } = s.step(3) {}
+        while let SolveProgress::Running { .. } = s.step(3) {}
         let stepped = s.solution();
         let whole = solve(&p, settings).unwrap();
         assert_eq!(format!("{stepped:?}"), format!("{whole:?}"));

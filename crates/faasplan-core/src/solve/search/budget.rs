@@ -52,9 +52,9 @@ impl Search<'_> {
     /// both the cost and the latency limits on S.
     pub(super) fn budget_ok(&mut self, d: usize, cost: f64) -> bool {
         let p = self.prep.p;
-        let (m, k, a) = (self.m, self.prep.k, self.prep.a);
+        let (m, k, a) = (self.tables.m, self.prep.k, self.prep.a);
         // Least costs of the later stages given the levels before `d` (`dynamic_rest`).
-        let room = slack(self.lim.mean_max) - cost - self.rest[d];
+        let room = slack(self.lim.mean_max) - cost - self.stack.rest[d];
         if room.is_nan() || room == f64::INFINITY {
             return true;
         }
@@ -64,13 +64,13 @@ impl Search<'_> {
             let t = &p.stages[j];
             let c = match &t.context {
                 None => 0,
-                Some(cx) if self.depth_of[cx.parent] <= d => self.ctx_for(j, cx.parent),
+                Some(cx) if self.prep.depth_of[cx.parent] <= d => self.ctx_for(j, cx.parent),
                 Some(_) => return false,
             };
-            self.cands[j].get(c).is_none_or(|list| {
+            self.tables.cands[j].get(c).is_none_or(|list| {
                 list.last().is_none_or(|&x| {
                     t.expected_cost_usd[c * t.configs.len() + x as usize]
-                        > self.best_at[d * k + j] + room
+                        > self.stack.best_at[d * k + j] + room
                 })
             })
         });
@@ -83,39 +83,39 @@ impl Search<'_> {
             let nc = t.configs.len();
             let ctx = match &t.context {
                 None => Some(0),
-                Some(cx) if self.depth_of[cx.parent] <= d => Some(self.ctx_for(j, cx.parent)),
+                Some(cx) if self.prep.depth_of[cx.parent] <= d => Some(self.ctx_for(j, cx.parent)),
                 Some(_) => None,
             };
             let lat: &[f64] = match ctx {
                 Some(usize::MAX) => return false,
                 Some(c) => {
-                    let list = &self.cands[j][c];
-                    let allowed = self.best_at[d * k + j] + room;
+                    let list = &self.tables.cands[j][c];
+                    let allowed = self.stack.best_at[d * k + j] + room;
                     let r = list
                         .partition_point(|&x| t.expected_cost_usd[c * nc + x as usize] <= allowed);
                     if r == 0 {
                         return false;
                     }
-                    &self.pm[j][c][(r - 1) * m..r * m]
+                    &self.tables.pm[j][c][(r - 1) * m..r * m]
                 }
-                None => &self.minl_t[j * m..(j + 1) * m],
+                None => &self.tables.minl_t[j * m..(j + 1) * m],
             };
             let mut viol = 0;
             for (u, &l) in lat.iter().enumerate() {
                 let mut h = 0.0;
                 for &q in &p.parents[j] {
-                    let f = if self.depth_of[q] <= d {
-                        self.fin[q * m + u]
+                    let f = if self.prep.depth_of[q] <= d {
+                        self.stack.fin[q * m + u]
                     } else {
-                        self.fin2[q * m + u]
+                        self.scratch.fin2[q * m + u]
                     };
                     if f > h {
                         h = f;
                     }
                 }
                 let f = h + l;
-                self.fin2[j * m + u] = f;
-                if f + self.tail_t[j * m + u] > cap {
+                self.scratch.fin2[j * m + u] = f;
+                if f + self.tables.tail_t[j * m + u] > cap {
                     viol += 1;
                 }
             }
@@ -127,7 +127,7 @@ impl Search<'_> {
     }
 
     fn ctx_for(&self, j: usize, parent: usize) -> usize {
-        let pd = self.dsel[parent];
+        let pd = self.stack.dsel[parent];
         self.prep.p.stages[j]
             .context
             .as_ref()

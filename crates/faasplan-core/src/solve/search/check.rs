@@ -5,16 +5,13 @@
 //! limit); the objective's limit then tightens to the largest float below its value.
 
 use super::{Goal, Incumbent, Search, State, below};
-use crate::solve::Plan;
-use crate::solve::eval::{contexts, expected_cost, guarantee, latencies, sample_costs};
+use crate::solve::eval::{expected_cost, latencies, sample_costs};
+use crate::stats::guarantee;
 
 impl Search<'_> {
     /// Offers a plan as incumbent: kept when it is feasible on all samples and better.
     pub(crate) fn offer(&mut self, choice: &[u32]) -> bool {
-        let plan = Plan {
-            choice: choice.to_vec(),
-        };
-        let Ok(ctx) = contexts(self.prep.p, &plan) else {
+        let Ok(ctx) = self.prep.p.contexts(choice) else {
             return false;
         };
         if !self.concurrency_ok(choice) {
@@ -26,37 +23,28 @@ impl Search<'_> {
     /// Guaranteed latency of a plan on all samples (`None` for an invalid plan).
     pub(crate) fn guaranteed_latency(&mut self, choice: &[u32]) -> Option<f64> {
         let p = self.prep.p;
-        let plan = Plan {
-            choice: choice.to_vec(),
-        };
-        let ctx = contexts(p, &plan).ok()?;
+        let ctx = p.contexts(choice).ok()?;
         let mut lat = Vec::new();
         latencies(p, choice, &ctx, &mut lat);
-        Some(guarantee(&lat, self.prep.a, &mut self.scratch))
+        Some(guarantee(&lat, self.prep.a, &mut self.scratch.values))
     }
 
     /// Expected cost of a plan (`None` for an invalid plan).
     pub(crate) fn expected_cost(&self, choice: &[u32]) -> Option<f64> {
         let p = self.prep.p;
-        let plan = Plan {
-            choice: choice.to_vec(),
-        };
-        let ctx = contexts(p, &plan).ok()?;
+        let ctx = p.contexts(choice).ok()?;
         Some(expected_cost(p, choice, &ctx))
     }
 
     /// Expected cost of a plan that holds on S (a cheap screen before [`Self::offer`]).
     pub(crate) fn screen(&self, choice: &[u32]) -> Option<f64> {
         let p = self.prep.p;
-        let plan = Plan {
-            choice: choice.to_vec(),
-        };
-        let ctx = contexts(p, &plan).ok()?;
+        let ctx = p.contexts(choice).ok()?;
         let cost = expected_cost(p, choice, &ctx);
         if cost > self.lim.mean_max || !self.concurrency_ok(choice) {
             return None;
         }
-        let m = self.m;
+        let m = self.tables.m;
         let mut fin = vec![0.0; self.prep.k * m];
         let mut viol = 0;
         let mut lat = vec![0.0; m];
@@ -71,7 +59,7 @@ impl Search<'_> {
                         mx = f;
                     }
                 }
-                let f = mx + self.lat_t[i][row + t];
+                let f = mx + self.tables.lat_t[i][row + t];
                 fin[i * m + t] = f;
                 if f > lat[t] {
                     lat[t] = f;
@@ -121,8 +109,8 @@ impl Search<'_> {
         if lv.len() <= a && cv.len() <= a {
             let value = match self.goal {
                 Goal::Cost => cost,
-                Goal::Latency => guarantee(&lat, a, &mut self.scratch),
-                Goal::CostQuantile => guarantee(&pcs, a, &mut self.scratch),
+                Goal::Latency => guarantee(&lat, a, &mut self.scratch.values),
+                Goal::CostQuantile => guarantee(&pcs, a, &mut self.scratch.values),
             };
             match self.goal {
                 Goal::Cost => self.lim.mean_max = below(value),
@@ -144,7 +132,7 @@ impl Search<'_> {
             if v.len() > a {
                 let mut v: Vec<u32> = v
                     .into_iter()
-                    .filter(|&s| !self.in_subset[s as usize])
+                    .filter(|&s| !self.tables.in_subset[s as usize])
                     .collect();
                 // Worst first: largest excess over the limit.
                 v.sort_by(|&x, &y| {

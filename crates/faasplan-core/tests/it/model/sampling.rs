@@ -6,7 +6,8 @@ use faasplan_core::model::fit_workflow;
 use faasplan_core::platform::{Platform, Preset};
 use faasplan_core::problem::SampledProblem;
 use faasplan_core::sampling::{
-    Progress, Sampler, SamplingError, build_problem, candidates, evaluate_fresh, sample_count,
+    Sampler, SamplingError, SamplingProgress, build_problem, candidates, evaluate_fresh,
+    sample_count,
 };
 use faasplan_core::settings::{PlanSettings, SampleCount};
 
@@ -144,7 +145,7 @@ fn stepping_in_small_budgets_gives_the_same_problem() {
     let plat = platform();
     let mut sampler = Sampler::new(&w.workflow, &w.dag, &m, &plat, &s).unwrap();
     let mut last = 0;
-    while let Progress::Running { done, total } = sampler.step(7) {
+    while let SamplingProgress::Running { done, total } = sampler.step(7) {
         assert!(done > last && done < total);
         last = done;
     }

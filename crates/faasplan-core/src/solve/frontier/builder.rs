@@ -2,7 +2,7 @@
 
 use super::{Frontier, FrontierPoint, FrontierSettings};
 use crate::problem::SampledProblem;
-use crate::solve::{Goal, Limits, Plan, Prepared, Search, SolveError, below, validate};
+use crate::solve::{Caps, Goal, Plan, Precomputed, Search, SolveError, below, validate};
 use std::rc::Rc;
 
 /// Progress after a [`FrontierBuilder::step`].
@@ -26,16 +26,23 @@ pub struct FrontierBuilder<'p> {
     search: Search<'p>,
     points: Vec<FrontierPoint>,
     done: bool,
+    /// Thinned sweeps only: the search is a tie probe for the last point (does a plan
+    /// of the same cost meet a strictly lower bound?).
+    probing: bool,
     past_nodes: u64,
 }
 
 const INF: f64 = f64::INFINITY;
 
-fn lim(lat_max: f64) -> Limits {
-    Limits {
+fn lim(lat_max: f64) -> Caps {
+    lim_cost(lat_max, INF)
+}
+
+fn lim_cost(lat_max: f64, mean_max: f64) -> Caps {
+    Caps {
         lat_max,
         costq_max: INF,
-        mean_max: INF,
+        mean_max,
     }
 }
 
@@ -47,13 +54,14 @@ impl<'p> FrontierBuilder<'p> {
     ) -> Result<Self, SolveError> {
         settings.validate()?;
         validate(problem, false)?;
-        let prep = Rc::new(Prepared::new(problem, false));
+        let prep = Rc::new(Precomputed::new(problem, false));
         Ok(FrontierBuilder {
             problem,
             settings,
             search: Search::new(prep, Goal::Cost, lim(INF)),
             points: Vec::new(),
             done: false,
+            probing: false,
             past_nodes: 0,
         })
     }
@@ -83,13 +91,19 @@ impl<'p> FrontierBuilder<'p> {
     }
 
     fn point_found(&mut self) {
-        let Some(inc) = self.search.inc.clone() else {
-            self.done = true;
-            return;
-        };
-        let plan = Plan { choice: inc.choice };
-        let Some(l) = self.search.guaranteed_latency(&plan.choice) else {
-            self.done = true;
+        let inc = self.search.inc.clone();
+        let found = inc.and_then(|inc| {
+            let l = self.search.guaranteed_latency(&inc.choice)?;
+            Some((l, inc))
+        });
+        let Some((l, inc)) = found else {
+            if self.probing {
+                // No plan of the last point's cost is faster: take the thinned step.
+                self.probing = false;
+                self.thinned_step();
+            } else {
+                self.done = true;
+            }
             return;
         };
         if self
@@ -97,21 +111,38 @@ impl<'p> FrontierBuilder<'p> {
             .last()
             .is_some_and(|p| p.expected_cost_usd == inc.value)
         {
+            // Same cost, lower latency: the earlier point is dominated.
             self.points.pop();
         }
+        let plan = Plan { choice: inc.choice };
         self.points.push(FrontierPoint {
             guaranteed_latency_s: l,
             expected_cost_usd: inc.value,
             plan: plan.clone(),
         });
-        let next = if self.settings.min_step_s > 0.0 {
-            below(l - self.settings.min_step_s).min(below(l))
+        if self.settings.min_step_s > 0.0 {
+            // A thinned sweep skips bounds, so first make sure no plan of this cost
+            // meets a lower bound (else this point would be weakly dominated).
+            self.probing = true;
+            self.search
+                .restart(lim_cost(below(l), inc.value), inc.value);
         } else {
-            below(l)
-        };
-        // The next bound is tighter, so its optimum costs at least this point's cost.
-        self.search.restart(lim(next), inc.value);
+            // The next bound is tighter, so its optimum costs at least this point's cost.
+            self.search.restart(lim(below(l)), inc.value);
+        }
         self.warm_start(&plan.choice);
+    }
+
+    /// After a thinned point at latency `l`: the next bound is `l − min_step_s`.
+    fn thinned_step(&mut self) {
+        let Some(last) = self.points.last().cloned() else {
+            self.done = true;
+            return;
+        };
+        let l = last.guaranteed_latency_s;
+        let next = below(l - self.settings.min_step_s).min(below(l));
+        self.search.restart(lim(next), last.expected_cost_usd);
+        self.warm_start(&last.plan.choice);
     }
 
     /// Offers the previous plan's single-stage changes, cheapest first, until one holds.

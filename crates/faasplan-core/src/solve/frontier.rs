@@ -20,7 +20,7 @@
 //! `min_step_s` to a returned one may be skipped. The default (0) is exact.
 //!
 //! ```
-//! use faasplan_core::frontier::{FrontierSettings, frontier};
+//! use faasplan_core::solve::frontier::{FrontierSettings, frontier};
 //! use faasplan_core::solve::synthetic::{Shape, problem};
 //!
 //! let p = problem(Shape::Video, 200, 1);
@@ -67,7 +67,7 @@ impl FrontierSettings {
     /// Checks that the step is a non-negative finite number.
     pub fn validate(&self) -> Result<(), SolveError> {
         if !self.min_step_s.is_finite() || self.min_step_s < 0.0 {
-            return Err(SolveError::Bound(self.min_step_s));
+            return Err(SolveError::MinStep(self.min_step_s));
         }
         Ok(())
     }
@@ -106,4 +106,21 @@ pub fn frontier(
     let mut b = FrontierBuilder::new(problem, settings)?;
     while let FrontierProgress::Running { .. } = b.step(1 << 20) {}
     Ok(b.frontier())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solve::synthetic::{Shape, problem};
+
+    #[test]
+    fn a_negative_or_nan_min_step_is_named_as_the_step() {
+        let p = problem(Shape::Ml, 50, 1);
+        for bad in [-1.0, f64::NAN, f64::INFINITY] {
+            let err = frontier(&p, FrontierSettings { min_step_s: bad })
+                .expect_err("an invalid step is refused");
+            assert!(matches!(err, SolveError::MinStep(_)), "{err:?}");
+            assert!(err.to_string().starts_with("min_step_s "), "{err}");
+        }
+    }
 }

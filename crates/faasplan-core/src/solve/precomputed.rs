@@ -12,14 +12,13 @@
 //! must match when the stage is a context parent, and may only shrink under a
 //! concurrency limit, so a dominated configuration never helps any plan.
 
-use super::Plan;
 use super::SolveError;
 use super::antichain::maximal_antichains;
-use super::eval::{contexts, latencies, offset};
+use super::eval::latencies;
 use crate::problem::SampledProblem;
 
 /// Precomputed tables for one problem.
-pub(crate) struct Prepared<'p> {
+pub(crate) struct Precomputed<'p> {
     pub p: &'p SampledProblem,
     pub k: usize,
     pub n: usize,
@@ -29,6 +28,10 @@ pub(crate) struct Prepared<'p> {
     pub antichains_of: Vec<Vec<u64>>,
     pub min_d: Vec<u32>,
     pub per_sample_cost: bool,
+    /// Level of each stage in `topo`.
+    pub depth_of: Vec<usize>,
+    /// First context slot of each stage (stages' contexts numbered in a row); `[k]` is the total.
+    pub slot_of: Vec<usize>,
 }
 
 /// Per-sample costs finite and non-negative (needed for quantile cost bounds).
@@ -105,7 +108,7 @@ pub(crate) fn validate(p: &SampledProblem, per_sample_cost: bool) -> Result<(), 
     Ok(())
 }
 
-impl<'p> Prepared<'p> {
+impl<'p> Precomputed<'p> {
     /// Builds the tables; `per_sample_cost` enables per-sample cost bounds and dominance.
     pub(crate) fn new(p: &'p SampledProblem, per_sample_cost: bool) -> Self {
         let k = p.stages.len();
@@ -148,8 +151,18 @@ impl<'p> Prepared<'p> {
             .iter()
             .map(|t| t.configs.iter().map(|c| c.d).min().unwrap_or(0))
             .collect();
-        Prepared {
+        let mut slot_of = vec![0; k + 1];
+        for (i, t) in p.stages.iter().enumerate() {
+            slot_of[i + 1] = slot_of[i] + t.n_contexts();
+        }
+        let mut depth_of = vec![0; k];
+        for (d, &i) in p.topo.iter().enumerate() {
+            depth_of[i] = d;
+        }
+        Precomputed {
             p,
+            depth_of,
+            slot_of,
             k,
             n,
             a,
@@ -170,18 +183,11 @@ struct DMatters {
 
 fn dominates(p: &SampledProblem, i: usize, c: usize, y: usize, x: usize, cost: bool) -> bool {
     let t = &p.stages[i];
-    let n = p.n_samples;
-    let (oy, ox) = (offset(p, i, c, y), offset(p, i, c, x));
-    let ly = &t.latency_s[oy..oy + n];
-    let lx = &t.latency_s[ox..ox + n];
-    if !all_le(ly, lx) {
+    let (ry, rx) = (t.row(c, y), t.row(c, x));
+    if !all_le(p.latencies(i, ry), p.latencies(i, rx)) {
         return false;
     }
-    !cost || {
-        let cy = &t.cost_usd[oy..oy + n];
-        let cx = &t.cost_usd[ox..ox + n];
-        all_le(cy, cx)
-    }
+    !cost || all_le(p.costs(i, ry), p.costs(i, rx))
 }
 
 /// Every value finite and non-negative (vectorisable: no early exit inside a chunk).
@@ -202,7 +208,7 @@ fn all_le(x: &[f64], y: &[f64]) -> bool {
 fn non_dominated(p: &SampledProblem, i: usize, c: usize, dm: DMatters, cost: bool) -> Vec<u32> {
     let t = &p.stages[i];
     let nc = t.configs.len();
-    let ec = &t.expected_cost_usd[c * nc..(c + 1) * nc];
+    let ec = &t.expected_cost_usd[t.row(c, 0)..t.row(c, 0) + nc];
     let mut order: Vec<u32> = (0..nc as u32).collect();
     order.sort_by(|&x, &y| ec[x as usize].total_cmp(&ec[y as usize]).then(x.cmp(&y)));
     let mut kept: Vec<u32> = Vec::new();
@@ -238,12 +244,7 @@ fn hardest_first(p: &SampledProblem) -> Vec<u32> {
         })
         .collect();
     let mut hard: Vec<u32> = (0..p.n_samples as u32).collect();
-    if let Ok(ctx) = contexts(
-        p,
-        &Plan {
-            choice: choice.clone(),
-        },
-    ) {
+    if let Ok(ctx) = p.contexts(&choice) {
         let mut lat = Vec::new();
         latencies(p, &choice, &ctx, &mut lat);
         hard.sort_by(|&x, &y| lat[y as usize].total_cmp(&lat[x as usize]).then(x.cmp(&y)));

@@ -1,0 +1,16 @@
+//! Statistics of samples and the guarantee they rest on.
+//!
+//! [`empirical`]: nearest-rank quantiles, the guarantee (the `(a + 1)`-th largest
+//! value) and the allowed violations `⌊αN⌋`, the one copy every module uses.
+//!
+//! [`binomial`]: exact binomial tails in log space (no overflow for N up to 10⁷ and
+//! beyond), the violation allowance of a sample-average approximation, the
+//! KL–Chernoff sample size and the Clopper–Pearson upper bound.
+
+pub mod binomial;
+pub mod empirical;
+
+pub use empirical::{
+    allowed_violations, guarantee, guarantee_in_place, median_and_quantile, nearest_rank,
+    nearest_rank_index, quantile, quantile_with,
+};
