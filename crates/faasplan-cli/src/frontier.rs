@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
+use faasplan_core::frontier::ResolutionBuilder;
 use faasplan_core::pipeline::{FrontierRun, Preparation, Prepared, RunProgress};
 use faasplan_core::solve::{self, SolveSettings};
 
@@ -35,6 +36,11 @@ pub struct FrontierArgs {
     /// Also draw the frontier as an SVG chart into FILE.
     #[arg(long, value_name = "FILE")]
     svg: Option<PathBuf>,
+    /// Instead of the exact frontier, a proven-optimal plan at each of N evenly
+    /// spaced latency bounds (slider positions, N ≥ 2), solved on every core: exact at
+    /// that resolution, for workflows whose exact frontier is too big to sweep.
+    #[arg(long, value_name = "N")]
+    positions: Option<usize>,
     /// Print no progress and no summary on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -71,15 +77,24 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
     }
     let prepared = preparation.finish()?;
     let sampled_s = progress.elapsed_s();
-    let mut sweep = FrontierRun::new(&prepared)?;
-    loop {
-        match sweep.step(NODES_PER_STEP) {
-            RunProgress::Finished => break,
-            p if !args.quiet => progress.tick(|| describe(&p)),
-            _ => {}
+    let frontier = match args.positions {
+        Some(n) => {
+            let mut b = ResolutionBuilder::new(&prepared.problem, n)
+                .context("--positions: the resolution-bounded frontier")?;
+            b.run_parallel().frontier()
         }
-    }
-    let frontier = sweep.finish();
+        None => {
+            let mut sweep = FrontierRun::new(&prepared)?;
+            loop {
+                match sweep.step(NODES_PER_STEP) {
+                    RunProgress::Finished => break,
+                    p if !args.quiet => progress.tick(|| describe(&p)),
+                    _ => {}
+                }
+            }
+            sweep.finish()
+        }
+    };
     progress.finish();
     let chosen = match resolved.bound {
         Some(bound) => chosen(&prepared, bound, resolved.limits.max_nodes)?,
@@ -89,6 +104,7 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
         project: &project,
         prepared: &prepared,
         frontier: &frontier,
+        exact_at_positions: args.positions,
     };
     match args.format {
         Format::Json => emit(&output::json(&view)?)?,

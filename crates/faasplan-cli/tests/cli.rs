@@ -197,6 +197,45 @@ fn frontier_csv_has_a_header_and_one_row_per_point() {
 }
 
 #[test]
+fn frontier_at_positions_is_labelled_and_lies_on_the_exact_frontier() {
+    let o = run(
+        &["frontier", "--samples", "300", "--positions", "40"],
+        &ml(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("frontier JSON");
+    assert_eq!(v["exact_at_positions"], 40);
+    let exact = run(&["frontier", "--samples", "300"], &ml());
+    let e: serde_json::Value = serde_json::from_str(&stdout(&exact)).expect("frontier JSON");
+    assert!(e.get("exact_at_positions").is_none());
+    let key = |p: &serde_json::Value| {
+        (
+            p["guaranteed_latency_s"]
+                .as_f64()
+                .unwrap_or(f64::NAN)
+                .to_bits(),
+            p["expected_cost_usd"]
+                .as_f64()
+                .unwrap_or(f64::NAN)
+                .to_bits(),
+        )
+    };
+    let all: Vec<_> = e["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .map(key)
+        .collect();
+    let some = v["points"].as_array().expect("points");
+    assert!(some.len() > 5 && some.len() <= 40, "{} points", some.len());
+    // Every point is the cheapest at its latency: without cost ties it is on the exact frontier.
+    assert!(some.iter().all(|p| all.contains(&key(p))));
+    let bad = run(&["frontier", "--samples", "300", "--positions", "1"], &ml());
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("at least 2"), "{}", stderr(&bad));
+}
+
+#[test]
 fn frontier_svg_writes_a_chart() {
     let svg = temp("frontier.svg");
     let args = [
@@ -459,6 +498,9 @@ fn frontier_help() {
 
                   --svg <FILE>
                       Also draw the frontier as an SVG chart into FILE
+
+                  --positions <N>
+                      Instead of the exact frontier, a proven-optimal plan at each of N evenly spaced latency bounds (slider positions, N ≥ 2), solved on every core: exact at that resolution, for workflows whose exact frontier is too big to sweep
 
               -q, --quiet
                       Print no progress and no summary on stderr

@@ -194,11 +194,19 @@ pub fn judge(
 }
 
 /// Every baseline's plan for latency bound `bound_s`, on problem and inputs alone.
+/// With the `parallel` feature the baselines are planned on every core; each is
+/// deterministic and the results keep `Baseline::ALL`'s order, so they are identical.
 pub fn all_on(problem: &SampledProblem, inputs: &Inputs, bound_s: f64) -> Vec<BaselineResult> {
-    Baseline::ALL
-        .iter()
-        .map(|&b| judge(problem, b, b.plan(problem, inputs, bound_s), bound_s))
-        .collect()
+    let one = |&b: &Baseline| judge(problem, b, b.plan(problem, inputs, bound_s), bound_s);
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        Baseline::ALL.par_iter().map(one).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        Baseline::ALL.iter().map(one).collect()
+    }
 }
 
 /// Every baseline's plan for latency bound `bound_s` on a prepared project

@@ -141,6 +141,12 @@ impl<'p> Preparation<'p> {
     /// Checks the workflow, platform and settings.
     pub fn new(project: &'p Project) -> Result<Self, PipelineError> {
         let dag = project.workflow.validate()?;
+        // Refuse a workflow the solver cannot take before fitting and sampling allocate
+        // its tables (16 bytes per stage, configuration and sample).
+        let k = project.workflow.stages.len();
+        if k > solve::MAX_STAGES {
+            return Err(SolveError::StageCount(k).into());
+        }
         project.platform.validate()?;
         project.settings.validate()?;
         Ok(Preparation {

@@ -70,6 +70,9 @@ pub struct Plan {
     pub choice: Vec<u32>,
 }
 
+/// Most stages the solver takes (stage sets are `u64` bit sets).
+pub const MAX_STAGES: usize = 64;
+
 /// A problem the solver cannot work on (checked once, at construction).
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum SolveError {
@@ -124,6 +127,9 @@ pub enum SolveError {
     /// The frontier's least latency step is negative or not finite.
     #[error("min_step_s {0} must be a non-negative finite number")]
     MinStep(f64),
+    /// A resolution-bounded frontier needs at least 2 positions, in ascending order.
+    #[error("a resolution-bounded frontier needs at least 2 ascending positions (got {0})")]
+    Positions(usize),
 }
 
 /// Settings of one solve.

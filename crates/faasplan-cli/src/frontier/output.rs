@@ -4,7 +4,8 @@
 //! (the plan file's settings echo, `samples` = N used), "points": [{
 //! "guaranteed_latency_s", "expected_cost_usd", "cost_per_million_usd",
 //! "stages": [{"stage", "memory_mb", "d"}]}]}`. CSV: the same per point, one
-//! `<stage>_memory_mb`, `<stage>_d` column pair per stage.
+//! `<stage>_memory_mb`, `<stage>_d` column pair per stage. A resolution-bounded
+//! frontier (`--positions P`) adds `"exact_at_positions": P` before `points`.
 
 use faasplan_core::formats::project::Project;
 use faasplan_core::frontier::Frontier;
@@ -23,6 +24,8 @@ pub struct View<'a> {
     pub prepared: &'a Prepared,
     /// The frontier.
     pub frontier: &'a Frontier,
+    /// `Some(P)` when the frontier is exact only at P slider positions.
+    pub exact_at_positions: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -31,6 +34,10 @@ struct FileOut<'a> {
     version: u32,
     workflow: &'a str,
     settings: SettingsEcho,
+    /// Present for a resolution-bounded frontier: every one of this many evenly spaced
+    /// latency bounds got its proven-optimal plan; points between them may be missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exact_at_positions: Option<usize>,
     points: Vec<PointOut<'a>>,
 }
 
@@ -91,6 +98,7 @@ pub fn json(v: &View<'_>) -> Result<String, PlanError> {
             seed: s.seed,
             platform: v.project.platform.name.clone(),
         },
+        exact_at_positions: v.exact_at_positions,
         points: points(v)?,
     };
     // Plain data with string keys: serialising to a String cannot fail.

@@ -33,8 +33,10 @@
 //! ```
 
 mod builder;
+mod resolution;
 
 pub use builder::{FrontierBuilder, FrontierProgress};
+pub use resolution::{ResolutionBuilder, ResolutionProgress, ResolvedFrontier};
 
 use crate::problem::SampledProblem;
 use crate::solve::{Plan, SolveError};

@@ -9,14 +9,14 @@ use super::precomputed::{Precomputed, validate, validate_sample_costs};
 use super::{Solution, SolveError, SolveSettings, Solver, solve_with};
 use crate::problem::SampledProblem;
 use crate::settings::{Bound, CostKind};
-use std::cell::OnceCell;
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::OnceLock;
 
 /// A problem prepared for repeated solves.
 pub struct Planner<'p> {
     problem: &'p SampledProblem,
-    mean: Rc<Precomputed<'p>>,
-    quantile: OnceCell<Rc<Precomputed<'p>>>,
+    mean: Arc<Precomputed<'p>>,
+    quantile: OnceLock<Arc<Precomputed<'p>>>,
 }
 
 impl<'p> Planner<'p> {
@@ -25,25 +25,25 @@ impl<'p> Planner<'p> {
         validate(problem, false)?;
         Ok(Planner {
             problem,
-            mean: Rc::new(Precomputed::new(problem, false)),
-            quantile: OnceCell::new(),
+            mean: Arc::new(Precomputed::new(problem, false)),
+            quantile: OnceLock::new(),
         })
     }
 
-    pub(crate) fn prepared_for(&self, bound: Bound) -> Result<Rc<Precomputed<'p>>, SolveError> {
+    pub(crate) fn prepared_for(&self, bound: Bound) -> Result<Arc<Precomputed<'p>>, SolveError> {
         if let Bound::Cost {
             kind: CostKind::Quantile,
             ..
         } = bound
         {
             if let Some(p) = self.quantile.get() {
-                return Ok(Rc::clone(p));
+                return Ok(Arc::clone(p));
             }
             validate_sample_costs(self.problem)?;
-            let p = Rc::new(Precomputed::new(self.problem, true));
-            return Ok(Rc::clone(self.quantile.get_or_init(|| p)));
+            let p = Arc::new(Precomputed::new(self.problem, true));
+            return Ok(Arc::clone(self.quantile.get_or_init(|| p)));
         }
-        Ok(Rc::clone(&self.mean))
+        Ok(Arc::clone(&self.mean))
     }
 
     /// A resumable solver for `settings`.

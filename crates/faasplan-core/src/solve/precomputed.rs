@@ -53,7 +53,7 @@ pub(crate) fn validate(p: &SampledProblem, per_sample_cost: bool) -> Result<(), 
             allowed_violations: p.allowed_violations,
         });
     }
-    if k == 0 || k > 64 {
+    if k == 0 || k > super::MAX_STAGES {
         return Err(SolveError::StageCount(k));
     }
     if p.parents.len() != k {

@@ -27,7 +27,7 @@ pub(super) use check::Check;
 
 use super::bounds::{row_min, subset_bounds};
 use super::precomputed::Precomputed;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// What the search minimises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,7 +164,7 @@ struct Scratch {
 /// parts that change while searching (the reduced problem's tables, the stack of
 /// the current branch, and scratch buffers).
 pub(crate) struct Search<'p> {
-    prep: Rc<Precomputed<'p>>,
+    prep: Arc<Precomputed<'p>>,
     goal: Goal,
     lim: Caps,
     /// Per-sample costs are tracked (a per-sample cost is bounded or minimised).
@@ -182,7 +182,7 @@ pub(crate) struct Search<'p> {
 
 impl<'p> Search<'p> {
     /// A search for `goal` under `lim`, starting from the 16 hardest samples.
-    pub(crate) fn new(prep: Rc<Precomputed<'p>>, goal: Goal, lim: Caps) -> Self {
+    pub(crate) fn new(prep: Arc<Precomputed<'p>>, goal: Goal, lim: Caps) -> Self {
         let k = prep.k;
         let n = prep.n;
         let first: Vec<u32> = prep.hard.iter().take(16).copied().collect();
@@ -239,7 +239,7 @@ impl<'p> Search<'p> {
 
     /// A fresh search for another goal that starts from this one's samples.
     pub(crate) fn fork(&self, goal: Goal, lim: Caps) -> Search<'p> {
-        let mut s = Search::new(Rc::clone(&self.prep), goal, lim);
+        let mut s = Search::new(Arc::clone(&self.prep), goal, lim);
         s.add_samples(&self.tables.subset);
         s.filter();
         s
@@ -261,7 +261,7 @@ impl<'p> Search<'p> {
     }
 
     fn add_samples(&mut self, add: &[u32]) {
-        let prep = Rc::clone(&self.prep);
+        let prep = Arc::clone(&self.prep);
         let p = prep.p;
         let n = prep.n;
         for &s in add {
@@ -311,7 +311,7 @@ impl<'p> Search<'p> {
 
     /// Candidate lists for the current latency limit and the cheapest remaining costs.
     fn filter(&mut self) {
-        let prep = Rc::clone(&self.prep);
+        let prep = Arc::clone(&self.prep);
         let cap = slack(self.lim.lat_max);
         self.tables.cands = (0..prep.k)
             .map(|i| {

@@ -10,7 +10,7 @@ use super::search::{Goal, Search};
 use super::{Plan, Solution, SolveError, SolveProgress, SolveSettings, Stats, Status, limits};
 use crate::problem::SampledProblem;
 use crate::settings::{Bound, CostKind};
-use std::rc::Rc;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -41,7 +41,7 @@ impl<'p> Solver<'p> {
         super::Planner::new(problem)?.solver(settings)
     }
 
-    pub(crate) fn from_prepared(prep: Rc<Precomputed<'p>>, settings: SolveSettings) -> Self {
+    pub(crate) fn from_prepared(prep: Arc<Precomputed<'p>>, settings: SolveSettings) -> Self {
         let (goal, lim) = match settings.bound {
             Bound::Latency { max_s } => (Goal::Cost, limits(max_s, INF, INF)),
             Bound::Cost { max_usd, kind } => match kind {

@@ -172,6 +172,66 @@ pub fn problem(shape: Shape, n_samples: usize, seed: u64) -> SampledProblem {
     }
 }
 
+/// The DAG of a [`scaled`] instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topology {
+    /// `0 → 1 → … → K−1`.
+    Chain,
+    /// `0 → {1, …, K−2} → K−1`: one stage fans out to K − 2 parallel stages that join.
+    FanOut,
+}
+
+/// A scaling instance: `stages` stages of `configs` configurations each (memory sizes
+/// × instance counts 1, 2, 4, 8 when `configs` is a multiple of 4, else single-instance
+/// memory sizes), the latency model above with stage `i`'s work `20 + 7 (i mod 5)` s,
+/// `n_samples` samples, α = 0, q = 0.95.
+pub fn scaled(
+    topology: Topology,
+    stages: usize,
+    configs: usize,
+    n_samples: usize,
+    seed: u64,
+) -> SampledProblem {
+    let k = stages.max(1);
+    let spec = |i: usize| {
+        let work = 20.0 + 7.0 * (i % 5) as f64;
+        if configs.is_multiple_of(4) && configs >= 8 {
+            let n_mem = configs / 4;
+            parallel(n_mem, (10_240 / n_mem as u32).max(1), &[1, 2, 4, 8], work)
+        } else {
+            single(
+                configs.max(1),
+                (10_240 / configs.max(1) as u32).max(1),
+                work,
+            )
+        }
+    };
+    let parents: Vec<Vec<usize>> = match topology {
+        Topology::Chain => (0..k)
+            .map(|i| if i == 0 { vec![] } else { vec![i - 1] })
+            .collect(),
+        Topology::FanOut => (0..k)
+            .map(|i| match i {
+                0 => vec![],
+                _ if i + 1 == k && k > 2 => (1..k - 1).collect(),
+                _ => vec![0],
+            })
+            .collect(),
+    };
+    let stages = (0..k)
+        .map(|i| table(&spec(i), n_samples, seed, i as u64))
+        .collect();
+    SampledProblem {
+        n_samples,
+        stages,
+        topo: (0..k).collect(),
+        parents,
+        concurrency_limit: None,
+        percentile: 0.95,
+        allowed_violations: 0,
+    }
+}
+
 /// Options of a small random instance.
 #[derive(Clone, Copy, Debug)]
 pub struct Small {

@@ -149,3 +149,26 @@ fn a_run_driven_in_small_steps_reports_each_phase_and_prepares_the_same_bits() {
     let whole_frontier = pipeline::frontier(&whole, |_, _| {}).unwrap();
     assert_eq!(stepped_frontier, whole_frontier);
 }
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn a_workflow_above_the_stage_limit_is_refused_before_sampling() {
+    // 200 stages of the ML workflow's first stage in a chain; the profiles cover only
+    // the original ids, so fitting would fail: the refusal must come first.
+    let mut p = project("ml", Bound::Latency { max_s: 40.0 });
+    let first = p.workflow.stages[0].clone();
+    p.workflow.stages = (0..200)
+        .map(|i| faasplan_core::dag::Stage {
+            id: format!("s{i}"),
+            ..first.clone()
+        })
+        .collect();
+    p.workflow.edges = (1..200)
+        .map(|i| faasplan_core::dag::Edge {
+            from: format!("s{}", i - 1),
+            to: format!("s{i}"),
+        })
+        .collect();
+    let err = pipeline::prepare(&p).expect_err("200 stages are refused");
+    assert_eq!(err.to_string(), "solver: stage count 200 is outside 1..=64");
+}

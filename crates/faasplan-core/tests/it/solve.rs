@@ -3,7 +3,9 @@
 //! Every test, the property tests included, runs natively and in wasm32.
 
 use approx::assert_relative_eq;
-use faasplan_core::frontier::{Frontier, FrontierSettings, frontier};
+use faasplan_core::frontier::{
+    Frontier, FrontierSettings, ResolutionBuilder, ResolutionProgress, frontier,
+};
 use faasplan_core::problem::SampledProblem;
 use faasplan_core::settings::{Bound, CostKind};
 use faasplan_core::solve::synthetic::{Shape, Small, problem, small};
@@ -279,6 +281,48 @@ proptest! {
             );
         }
         prop_assert!(f.points.windows(2).all(|w| w[1].guaranteed_latency_s - w[0].guaranteed_latency_s >= step));
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn resolution_frontier_equals_single_exact_solves((o, seed) in small_strategy(), positions in 2usize..40) {
+        let p = small(o, seed);
+        let plans = all_plans(&p);
+        let mut b = ResolutionBuilder::new(&p, positions).unwrap();
+        let mut steps = 0;
+        while let ResolutionProgress::Running { .. } = b.step(1) {
+            steps += 1;
+            prop_assert!(steps <= positions, "more solves than positions");
+        }
+        let r = b.result();
+        prop_assert!(r.exact_at_resolution);
+        prop_assert_eq!(r.bounds_s.len(), if plans.is_empty() { 0 } else { positions });
+        let planner = Planner::new(&p).unwrap();
+        for (g, &max_s) in r.bounds_s.iter().enumerate() {
+            let sol = planner.solve(SolveSettings { bound: Bound::Latency { max_s }, max_nodes: None }).unwrap();
+            match (&r.answers[g], sol.status) {
+                (Some(a), Status::Optimal) => {
+                    prop_assert_eq!(a.expected_cost_usd, sol.expected_cost_usd);
+                    let e = evaluate(&p, &a.plan).unwrap();
+                    prop_assert!(e.guaranteed_latency_s <= max_s);
+                    prop_assert_eq!(e.guaranteed_latency_s, a.guaranteed_latency_s);
+                    prop_assert_eq!(e.expected_cost_usd, a.expected_cost_usd);
+                }
+                (None, Status::Infeasible { .. }) => {}
+                (a, s) => prop_assert!(false, "position {} ({}): {:?} vs {:?}", g, max_s, a, s),
+            }
+        }
+        // Every chart point is the cheapest at its own latency (no plan is both at
+        // least as fast and cheaper).
+        for pt in r.frontier().points {
+            let best = min_by(&plans, |e| e.guaranteed_latency_s <= pt.guaranteed_latency_s, |e| e.expected_cost_usd);
+            prop_assert_eq!(best, Some(pt.expected_cost_usd));
+        }
+        #[cfg(feature = "parallel")]
+        {
+            let par = ResolutionBuilder::new(&p, positions).unwrap().run_parallel();
+            prop_assert_eq!(format!("{par:?}"), format!("{r:?}"));
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::{Frontier, FrontierPoint, FrontierSettings};
 use crate::problem::SampledProblem;
 use crate::solve::{Caps, Goal, Plan, Precomputed, Search, SolveError, below, validate};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Progress after a [`FrontierBuilder::step`].
 #[derive(Clone, Debug, PartialEq)]
@@ -54,7 +54,7 @@ impl<'p> FrontierBuilder<'p> {
     ) -> Result<Self, SolveError> {
         settings.validate()?;
         validate(problem, false)?;
-        let prep = Rc::new(Precomputed::new(problem, false));
+        let prep = Arc::new(Precomputed::new(problem, false));
         Ok(FrontierBuilder {
             problem,
             settings,
