@@ -21,15 +21,16 @@ after(async () => {
 
 const tid = (id) => `[data-testid="${id}"]`;
 
-/** The CLI binary if it has a `plan` command, else null. */
+/** The CLI binary (built by `cargo test --workspace` or `cargo build -p faasplan-cli`); fails when missing. */
 function cli() {
+  const tried = [];
   for (const p of ['target/release/faasplan', 'target/debug/faasplan']) {
     try {
       execFileSync(path.join(ROOT, p), ['plan', '--help'], { stdio: 'pipe' });
       return path.join(ROOT, p);
-    } catch { /* missing, or no plan command */ }
+    } catch (e) { tried.push(`${p}: ${e.message.split('\n')[0]}`); }
   }
-  return null;
+  assert.fail(`no faasplan binary with a plan command to compare the export with (build it with cargo build -p faasplan-cli): ${tried.join('; ')}`);
 }
 
 /** Loads a bundled example and waits until the worker has planned it (its run figures change). */
@@ -88,7 +89,7 @@ test('a. a 3-stage DAG is drawn with the mouse and a cycle is refused', async ()
   await page.context().close();
 });
 
-test('b–d. an example plans; the slider picks plans by keyboard and mouse; export matches the CLI', async (t) => {
+test('b–d. an example plans; the slider picks plans by keyboard and mouse; export matches the CLI', async () => {
   const page = await openPage(env.browser, { width: 1280, height: 1000 });
   await page.goto(env.base);
   perf.recompute_ms = {};
@@ -137,14 +138,9 @@ test('b–d. an example plans; the slider picks plans by keyboard and mouse; exp
   assert.equal(report.format, 'faasplan-plan');
   assert.deepEqual(report.stages.map((s) => ({ stage: s.stage, memory_mb: s.memory_mb, d: s.d })), rows,
     'the exported plan is the plan in the table');
-  const bin = cli();
-  if (!bin) {
-    t.diagnostic('the faasplan binary has no `plan` command on this branch: CLI comparison skipped');
-  } else {
-    const project = await savedProject(page);
-    const out = execFileSync(bin, ['plan', '--project', project, '--latency-bound', String(bound)], { encoding: 'utf8' });
-    assert.equal(exported, out, 'plan JSON bytes equal the CLI stdout');
-  }
+  const project = await savedProject(page);
+  const out = execFileSync(cli(), ['plan', '--project', project, '--latency-bound', String(bound)], { encoding: 'utf8' });
+  assert.equal(exported, out, 'plan JSON bytes equal the CLI stdout');
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

@@ -4,10 +4,11 @@
 use yew::prelude::*;
 
 use crate::browser::file::{drags_files, dropped_files};
+use crate::components::bound_bar::BoundBar;
 use crate::components::controls_panel::ControlsPanel;
 use crate::components::editor::EditorPanel;
 use crate::components::frontier_panel::FrontierPanel;
-use crate::components::header::{Header, open_files};
+use crate::components::header::Header;
 use crate::components::notices::Notices;
 use crate::components::plan_panel::PlanPanel;
 use crate::components::profiles_panel::ProfilesPanel;
@@ -15,6 +16,7 @@ use crate::hooks::use_autosave::use_autosave;
 use crate::hooks::use_planner::use_planner;
 use crate::store::{StoreProvider, use_store};
 use crate::worker::agent::PlannerAgent;
+use crate::worker::codec::Json;
 use yew_agent::worker::WorkerProvider;
 
 /// localStorage key of the autosave record ([`crate::state::Autosave`]).
@@ -49,14 +51,28 @@ pub fn App(props: &AppProps) -> Html {
     html! {
         <StoreProvider>
             if let Some(path) = props.worker_path.clone() {
-                <WorkerProvider<PlannerAgent> {path}>
-                    <Planner />
-                    <Shell storage_key={props.storage_key.clone()} worker_path={None::<AttrValue>} />
-                </WorkerProvider<PlannerAgent>>
-            } else {
-                <Shell storage_key={props.storage_key.clone()} worker_path={None::<AttrValue>} />
+                <PlannerHost {path} />
             }
+            <Shell storage_key={props.storage_key.clone()} worker_path={None::<AttrValue>} />
         </StoreProvider>
+    }
+}
+
+/// Props of [`PlannerHost`].
+#[derive(Properties, PartialEq)]
+struct PlannerHostProps {
+    path: AttrValue,
+}
+
+/// Owns the planning worker: a new one (a remount, keyed on
+/// `worker_generation`) after the previous one crashed.
+#[component]
+fn PlannerHost(props: &PlannerHostProps) -> Html {
+    let generation = use_store().state().worker_generation;
+    html! {
+        <WorkerProvider<PlannerAgent, Json> key={generation.to_string()} path={props.path.clone()}>
+            <Planner />
+        </WorkerProvider<PlannerAgent, Json>>
     }
 }
 
@@ -97,7 +113,7 @@ fn Shell(props: &AppProps) -> Html {
             let files = dropped_files(&e);
             if !files.is_empty() {
                 e.prevent_default();
-                open_files(store.clone(), files);
+                store.open_files(files);
             }
             dragging.set(false);
         })
@@ -107,12 +123,13 @@ fn Shell(props: &AppProps) -> Html {
             {ondragover} {ondragleave} {ondrop}>
             <Header />
             <Notices />
+            <BoundBar />
             <main class="layout">
+                <FrontierPanel />
+                <PlanPanel />
                 <EditorPanel />
                 <ControlsPanel />
                 <ProfilesPanel />
-                <FrontierPanel />
-                <PlanPanel />
             </main>
             if *dragging {
                 <div class="drop-hint" aria-hidden="true">

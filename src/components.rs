@@ -1,5 +1,6 @@
 //! UI components. Panels call `use_store()`; widgets take values and callbacks.
 
+pub mod bound_bar;
 pub mod controls_panel;
 pub mod editor;
 pub mod frontier_panel;

@@ -93,6 +93,8 @@ pub enum Action {
         /// The change.
         edit: StageEdit,
     },
+    /// Rename the workflow (one undo step; not a planner input).
+    RenameWorkflow(String),
     /// Delete what is selected (a stage with its edges, or an edge).
     DeleteSelection,
     /// Select a stage or edge, or clear the selection.
@@ -207,6 +209,17 @@ pub enum Action {
     },
     /// Show or hide a baseline's marker on the frontier chart, by name.
     ToggleMarker(String),
+    /// The worker stopped while running a job (a panic or out of memory); every
+    /// job in flight fails with `message` and a new worker replaces it.
+    WorkerCrashed {
+        /// The cause as the worker reported it.
+        message: String,
+    },
+    /// Run the planner again for the current inputs (after a failure, or in safe mode).
+    RetryPlanning,
+    /// The autosaved project crashed the planner last time: load it without
+    /// planning until the user changes an input or retries.
+    EnterSafeMode,
 }
 
 /// The whole app state.
@@ -244,6 +257,13 @@ pub struct AppState {
     pub jolteon_grid: Option<JolteonGrid>,
     /// MB per vCPU that profile CSV files were measured with.
     pub csv_mb_per_vcpu: f64,
+    /// Grows each time the planning worker crashed and must be replaced.
+    pub worker_generation: u64,
+    /// Whether the last run for the current inputs crashed the worker (saved
+    /// with the project, so a reload does not crash again at once).
+    pub last_run_crashed: bool,
+    /// Safe mode: no job is posted until an input changes or the user retries.
+    pub planning_paused: bool,
     next_notice_id: u64,
 }
 
@@ -266,6 +286,9 @@ impl Default for AppState {
             fit_rev: 0,
             jolteon_grid: None,
             csv_mb_per_vcpu: DEFAULT_CSV_MB_PER_VCPU,
+            worker_generation: 0,
+            last_run_crashed: false,
+            planning_paused: false,
             next_notice_id: 0,
         }
     }
@@ -289,7 +312,7 @@ impl AppState {
             | Action::SetPreset(_)
             | Action::SetPrices { .. } => self.apply_setting(action),
             Action::ProfilesLoaded(profiles) => {
-                self.project.profiles = Some(profiles);
+                self.project.profiles = Some(Rc::new(profiles));
                 self.touch_inputs();
             }
             Action::ProjectLoaded(project) => self.load_project(project),
@@ -307,7 +330,10 @@ impl AppState {
             | Action::RunFinished { .. }
             | Action::ReportStarted { .. }
             | Action::ReportProgressed { .. }
-            | Action::ReportFinished { .. } => self.apply_run(action),
+            | Action::ReportFinished { .. }
+            | Action::WorkerCrashed { .. }
+            | Action::RetryPlanning
+            | Action::EnterSafeMode => self.apply_run(action),
             Action::BaselinesStarted { .. }
             | Action::BaselinesFinished { .. }
             | Action::ToggleMarker(_) => self.apply_baselines(action),
@@ -337,33 +363,45 @@ impl AppState {
         }
     }
 
+    /// Replaces the project; one undo brings the previous one back (unless it
+    /// was empty, as before an autosave is restored).
     pub(crate) fn load_project(&mut self, mut project: Project) {
         edit::layout_if_unplaced(&mut project.workflow);
-        self.project = project;
+        let before = std::mem::replace(&mut self.project, project);
+        if !before.workflow.stages.is_empty() {
+            self.history
+                .record(history::Snapshot::Project(Rc::new(before)));
+        }
         self.fit_rev += 1;
-        self.history.clear();
         self.selection = None;
         self.touch_inputs();
     }
 
     pub(crate) fn touch_inputs(&mut self) {
+        self.planning_paused = false;
         self.inputs_rev += 1;
         self.bound_rev += 1;
         self.doc_rev += 1;
     }
 
     fn step_history(&mut self, back: bool) {
-        let current = self.project.workflow.clone();
         let step = if back {
-            self.history.undo(current)
+            self.history.undo(&self.project)
         } else {
-            self.history.redo(current)
+            self.history.redo(&self.project)
         };
-        if let Some(workflow) = step {
-            self.project.workflow = workflow;
-            self.drop_dangling_selection();
-            self.touch_inputs();
+        match step {
+            Some(history::Snapshot::Workflow(w)) => {
+                self.project.workflow = Rc::unwrap_or_clone(w);
+            }
+            Some(history::Snapshot::Project(p)) => {
+                self.project = Rc::unwrap_or_clone(p);
+                self.fit_rev += 1;
+            }
+            None => return,
         }
+        self.drop_dangling_selection();
+        self.touch_inputs();
     }
 
     fn drop_dangling_selection(&mut self) {
@@ -391,8 +429,10 @@ impl AppState {
                 self.doc_rev += 1;
                 return;
             }
-            Action::SetPercentile(q) if q > 0.0 && q < 1.0 => p.settings.percentile = q,
-            Action::SetDelta(delta) if delta > 0.0 && delta < 1.0 => p.settings.delta = delta,
+            Action::SetPercentile(q) if q > 0.0 && q < 1.0 => p.settings.percentile = tidy(q),
+            Action::SetDelta(delta) if delta > 0.0 && delta < 1.0 => {
+                p.settings.delta = tidy(delta);
+            }
             Action::SetPreset(preset) => {
                 p.platform = preset.platform();
                 p.platform_choice = PlatformChoice::Preset(preset);
@@ -413,6 +453,13 @@ impl AppState {
         }
         self.touch_inputs();
     }
+}
+
+/// `x` rounded to 12 significant digits: a setting typed as 99.9 % is stored
+/// as 0.999, not 0.9990000000000001 (99.9 / 100 in binary floating point), so
+/// it is echoed as entered in the plan file.
+pub fn tidy(x: f64) -> f64 {
+    format!("{x:.11e}").parse().unwrap_or(x)
 }
 
 #[cfg(test)]

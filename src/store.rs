@@ -55,6 +55,21 @@ impl Store {
         }
     }
 
+    /// Reads opened or dropped files and imports them as one batch ([`Store::import`]);
+    /// a file that cannot be read becomes a notice.
+    pub fn open_files(&self, files: Vec<web_sys::File>) {
+        if files.is_empty() {
+            return;
+        }
+        let store = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            match crate::browser::file::read_all(files).await {
+                Ok(texts) => store.import(&texts),
+                Err(msg) => store.report(Level::Warning, msg),
+            }
+        });
+    }
+
     /// Shows an error from a browser API as a notice.
     pub fn report(&self, level: Level, text: impl Into<String>) {
         self.dispatch(Action::Notify {

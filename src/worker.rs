@@ -13,5 +13,6 @@
 //! directly.
 
 pub mod agent;
+pub mod codec;
 pub mod compute;
 pub mod protocol;

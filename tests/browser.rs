@@ -266,6 +266,7 @@ mod files {
                 ]),
                 bound: Some(BoundLine::Latency(14.0)),
                 chosen: Some(1),
+                chosen_off_frontier: None,
                 markers: vec![Marker {
                     label: "max memory".into(),
                     latency_s: 9.0,

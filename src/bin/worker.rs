@@ -1,9 +1,10 @@
 //! Entry point of the planning web worker.
 
-use faasplan_web::worker::agent::PlannerAgent;
+use faasplan_web::worker::agent::{PlannerAgent, install_crash_report};
+use faasplan_web::worker::codec::Json;
 use yew_agent::Registrable;
 
 fn main() {
-    console_error_panic_hook::set_once();
-    PlannerAgent::registrar().register();
+    install_crash_report();
+    PlannerAgent::registrar().encoding::<Json>().register();
 }

@@ -13,9 +13,13 @@ pub fn load<T: DeserializeOwned>(key: &str) -> Result<Option<T>, String> {
     }
 }
 
-/// Stores `value` as JSON under `key`.
+/// Stores `value` as JSON under `key`; the error says how large it was.
 pub fn save<T: Serialize>(key: &str, value: &T) -> Result<(), String> {
-    LocalStorage::set(key, value).map_err(|e| format!("cannot save project ({key}): {e}"))
+    let text = serde_json::to_string(value).map_err(|e| format!("cannot save ({key}): {e}"))?;
+    let mb = text.len() as f64 / 1e6;
+    LocalStorage::raw().set_item(key, &text).map_err(|_| {
+        format!("{mb:.1} MB is more than this browser's local storage accepts (about 5 MB)")
+    })
 }
 
 /// Removes `key`.

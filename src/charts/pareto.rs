@@ -132,6 +132,9 @@ pub struct ParetoView {
     pub bound: Option<BoundLine>,
     /// Index into `points` of the chosen plan.
     pub chosen: Option<usize>,
+    /// The chosen plan `(latency_s, cost_usd)` when it is not a frontier point
+    /// (the exact solve of a quantile cost bound).
+    pub chosen_off_frontier: Option<(f64, f64)>,
     /// Baseline plans.
     pub markers: Vec<Marker>,
     /// The percentile q in (0, 1) the latencies are taken at.
@@ -145,6 +148,7 @@ impl Default for ParetoView {
             notes: Rc::from(Vec::new()),
             bound: None,
             chosen: None,
+            chosen_off_frontier: None,
             markers: Vec::new(),
             percentile: 0.95,
         }
@@ -157,6 +161,13 @@ impl ParetoView {
         format!("P{} latency (s)", (self.percentile * 1e4).round() / 100.0)
     }
 
+    /// Where the chosen plan is drawn, if there is one.
+    pub fn chosen_xy(&self) -> Option<(f64, f64)> {
+        self.chosen
+            .and_then(|i| self.points.get(i).copied())
+            .or(self.chosen_off_frontier)
+    }
+
     /// Data ranges of the chart: every point, visible marker and the bound, padded.
     pub fn ranges(&self) -> ((f64, f64), (f64, f64)) {
         let visible = || self.markers.iter().filter(|m| m.visible);
@@ -165,16 +176,19 @@ impl ParetoView {
             Some(BoundLine::Cost(c)) => (None, Some(c)),
             None => (None, None),
         };
+        let off = self.chosen_off_frontier;
         let xs = self
             .points
             .iter()
             .map(|p| p.0)
-            .chain(visible().map(|m| m.latency_s));
+            .chain(visible().map(|m| m.latency_s))
+            .chain(off.map(|p| p.0));
         let ys = self
             .points
             .iter()
             .map(|p| p.1)
-            .chain(visible().map(|m| m.cost_usd));
+            .chain(visible().map(|m| m.cost_usd))
+            .chain(off.map(|p| p.1));
         let x = padded_range(xs.chain(bx), 0.06).unwrap_or((0.0, 1.0));
         let y = padded_range(ys.chain(by), 0.08).unwrap_or((0.0, 1e-3));
         (x, y)
@@ -201,6 +215,17 @@ impl ParetoView {
     }
 }
 
+/// How many tick labels fit along the axes of a chart `(width, height)` px
+/// wide: a label such as "0.000123" needs about 90 px across, 36 px up.
+pub fn tick_counts((width, height): (u32, u32)) -> (usize, usize) {
+    let plot_w = width.saturating_sub(12 * 2 + 72 * 2);
+    let plot_h = height.saturating_sub(12 * 2 + 42);
+    (
+        (plot_w / 90).clamp(2, 10) as usize,
+        (plot_h / 36).clamp(2, 10) as usize,
+    )
+}
+
 /// Draws the frontier chart into `area` and returns the frame it drew into.
 pub fn draw_pareto<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -216,8 +241,11 @@ pub fn draw_pareto<DB: DrawingBackend>(
         .build_cartesian_2d(x0..x1, y0..y1)?
         .set_secondary_coord(x0..x1, y0 * RUNS_PER_MILLION..y1 * RUNS_PER_MILLION);
     let text = ("sans-serif", 13).into_font().color(&INK);
+    let (x_ticks, y_ticks) = tick_counts(area.dim_in_pixel());
     chart
         .configure_mesh()
+        .x_labels(x_ticks)
+        .y_labels(y_ticks)
         .light_line_style(GRID.mix(0.5))
         .bold_line_style(GRID)
         .axis_style(INK.mix(0.6))
@@ -234,6 +262,7 @@ pub fn draw_pareto<DB: DrawingBackend>(
         .label_style(text.clone())
         .axis_desc_style(text)
         .y_desc("$ per million runs")
+        .y_labels(y_ticks)
         .y_label_formatter(&|y| fmt_sig(*y, 3))
         .draw()?;
     let frame = ChartFrame::of(&chart);
@@ -263,7 +292,7 @@ pub fn draw_pareto<DB: DrawingBackend>(
         .label("frontier")
         .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLUE.stroke_width(2)));
     chart.draw_series(pts.map(|p| Circle::new(p, 3, BLUE.filled())))?;
-    if let Some(&p) = v.chosen.and_then(|i| v.points.get(i)) {
+    if let Some(p) = v.chosen_xy() {
         chart
             .draw_series([Circle::new(p, 7, ORANGE.filled())])?
             .label("chosen plan")

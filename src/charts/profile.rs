@@ -103,8 +103,14 @@ pub fn draw_profile<DB: DrawingBackend>(
         .y_label_area_size(56)
         .build_cartesian_2d(x0..x1, y0.max(0.0)..y1)?;
     let text = ("sans-serif", 12).into_font().color(&INK);
+    let (w, h) = area.dim_in_pixel();
+    // A memory label such as "10,240" needs about 70 px across, a time 30 px up.
+    let x_ticks = (w.saturating_sub(10 * 2 + 56) / 70).clamp(2, 10) as usize;
+    let y_ticks = (h.saturating_sub(10 * 2 + 40) / 30).clamp(2, 10) as usize;
     chart
         .configure_mesh()
+        .x_labels(x_ticks)
+        .y_labels(y_ticks)
         .light_line_style(GRID.mix(0.5))
         .bold_line_style(GRID)
         .axis_style(INK.mix(0.6))

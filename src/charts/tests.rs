@@ -19,6 +19,7 @@ fn synthetic() -> ParetoView {
         notes: Rc::from(Vec::new()),
         bound: Some(BoundLine::Latency(14.0)),
         chosen: Some(2),
+        chosen_off_frontier: None,
         markers: vec![
             Marker {
                 label: "max memory".into(),
@@ -180,4 +181,31 @@ fn a_bound_picks_the_cheapest_point_within_latency_or_the_fastest_within_cost() 
         ParetoView::chosen_for_bound(&v.points, BoundLine::Cost(0.001)),
         None
     );
+}
+
+#[test]
+fn a_chosen_plan_off_the_frontier_is_drawn_as_the_chosen_dot() {
+    let on = svg_of(&synthetic()).0;
+    let off = svg_of(&ParetoView {
+        chosen: None,
+        chosen_off_frontier: Some((13.0, 0.0035)),
+        ..synthetic()
+    })
+    .0;
+    let none = svg_of(&ParetoView {
+        chosen: None,
+        ..synthetic()
+    })
+    .0;
+    assert!(on.contains("chosen plan") && off.contains("chosen plan"));
+    assert!(!none.contains("chosen plan"));
+}
+
+#[test]
+fn tick_counts_grow_with_the_chart_and_stay_readable() {
+    let (narrow_x, _) = super::pareto::tick_counts((340, 300));
+    let (wide_x, tall_y) = super::pareto::tick_counts((1200, 600));
+    assert!(narrow_x <= 2, "{narrow_x}");
+    assert!(wide_x > narrow_x && wide_x <= 10);
+    assert!(tall_y >= 5);
 }

@@ -33,9 +33,7 @@ pub fn ControlsPanel() -> Html {
     let conf_pct = (1.0 - s.delta) * 100.0;
     html! {
         <section class="panel panel-controls" data-testid="panel-controls">
-            <header class="panel-head"><h2>{ "Controls" }</h2></header>
-            { view_mode(&store, s.bound) }
-            { view_bound(&store, s.bound, &invalid) }
+            <header class="panel-head"><h2>{ "Guarantee and prices" }</h2></header>
             <div class="control">
                 <NumberField label="Percentile" unit="%" value={round(q_pct, 1)} min=50.0 max=99.9 step=0.1
                     testid="percentile" on_change={store.callback(|v: f64| Action::SetPercentile(v / 100.0))} on_invalid={invalid.clone()} />
@@ -52,7 +50,8 @@ pub fn ControlsPanel() -> Html {
     }
 }
 
-fn view_mode(store: &Store, bound: Bound) -> Html {
+/// The mode switch: latency-bounded or cost-bounded planning.
+pub fn view_mode(store: &Store, bound: Bound) -> Html {
     let latency = matches!(bound, Bound::Latency { .. });
     let to_latency = store.callback(|_: MouseEvent| {
         Action::SetBound(Bound::Latency {
@@ -105,7 +104,9 @@ fn sig(x: f64) -> f64 {
     (x / e).round() * e
 }
 
-fn view_bound(store: &Store, bound: Bound, invalid: &Callback<String>) -> Html {
+/// The bound: a number field and a slider over the frontier's range (and,
+/// for a cost bound, whether the mean or the percentile cost is bounded).
+pub fn view_bound(store: &Store, bound: Bound, invalid: &Callback<String>) -> Html {
     let out = output(store.state());
     let values = |f: fn(&FrontierPoint) -> f64| -> Vec<f64> {
         out.map(|o| o.frontier.iter().map(f).collect())

@@ -16,8 +16,9 @@ use yew::prelude::*;
 
 use crate::charts::pareto::{BoundLine, Marker, ParetoView};
 use crate::state::run::{chosen, output};
-use crate::state::{AppState, BaselinesStatus, Chosen, RunStatus};
+use crate::state::{Action, AppState, BaselinesStatus, Chosen, ReportStatus, RunStatus};
 use crate::store::use_store;
+use crate::worker::protocol::ReportKind;
 use pareto_chart::ParetoChart;
 
 /// The chart's view of the latest finished run, if it has a frontier.
@@ -35,6 +36,13 @@ pub fn pareto_view(state: &AppState) -> Option<ParetoView> {
     Some(ParetoView {
         chosen: match chosen(state) {
             Chosen::Point(i) => Some(i),
+            _ => None,
+        },
+        chosen_off_frontier: match (chosen(state), state.current_report(ReportKind::Solve)) {
+            (Chosen::Solve, ReportStatus::Done { report, .. }) => report
+                .totals
+                .as_ref()
+                .map(|t| (t.guaranteed_latency_s, t.expected_cost_usd)),
             _ => None,
         },
         points,
@@ -103,12 +111,18 @@ pub fn FrontierPanel() -> Html {
             let text = progress
                 .as_ref()
                 .map_or("Computing the frontier…".to_string(), |p| {
-                    format!("Computing the frontier: {} {}/{}", p.phase, p.done, p.total)
+                    format!("Computing the frontier: {}", p.label())
                 });
             html! { <p class="muted" data-testid="frontier-progress">{ text }</p> }
         }
         (RunStatus::Failed { message, .. }, None) => {
-            html! { <p class="warn" data-testid="frontier-failed">{ message.clone() }</p> }
+            let onclick = store.callback(|_: MouseEvent| Action::RetryPlanning);
+            html! {
+                <div class="failed" data-testid="frontier-failed" role="alert">
+                    <p class="warn">{ message.clone() }</p>
+                    <button class="btn" data-testid="retry" {onclick}>{ "Retry" }</button>
+                </div>
+            }
         }
         _ => html! {
             <div class="empty-state" data-testid="frontier-empty">

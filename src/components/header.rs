@@ -5,26 +5,13 @@ pub mod examples_menu;
 use yew::prelude::*;
 
 use crate::browser::download::download_text;
-use crate::browser::file::{picked_files, read_all};
-use crate::state::Level;
-use crate::store::{Store, use_store};
+use crate::browser::file::picked_files;
+use crate::state::{Action, Level};
+use crate::store::use_store;
 use examples_menu::ExamplesMenu;
 
 /// File types the open button offers (detection is by content anyway).
 pub const OPEN_ACCEPT: &str = ".json,.csv,application/json,text/csv";
-
-/// Reads the files and imports them as one batch; failures become notices.
-pub fn open_files(store: Store, files: Vec<web_sys::File>) {
-    if files.is_empty() {
-        return;
-    }
-    wasm_bindgen_futures::spawn_local(async move {
-        match read_all(files).await {
-            Ok(texts) => store.import(&texts),
-            Err(msg) => store.report(Level::Warning, msg),
-        }
-    });
-}
 
 /// A file name for the saved project: the workflow name, filesystem-safe.
 pub fn project_file_name(workflow_name: &str) -> String {
@@ -69,9 +56,13 @@ pub fn Header() -> Html {
             }
         })
     };
+    let rename = store.callback(|e: Event| {
+        let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+        Action::RenameWorkflow(input.value())
+    });
     let open = {
         let store = store.clone();
-        Callback::from(move |e: Event| open_files(store.clone(), picked_files(&e)))
+        Callback::from(move |e: Event| store.open_files(picked_files(&e)))
     };
     html! {
         <header class="app-header" data-testid="app-header">
@@ -81,7 +72,8 @@ pub fn Header() -> Html {
                 <span class="tagline">{ "memory and parallelism for serverless workflows, at a latency percentile" }</span>
             </div>
             <div class="header-actions">
-                <span class="project-name" data-testid="project-name">{ store.state().project.workflow.name.clone() }</span>
+                <input class="project-name" data-testid="project-name" aria-label="Workflow name"
+                    value={store.state().project.workflow.name.clone()} onchange={rename} />
                 <ExamplesMenu />
                 <label class="btn file-btn" title="Open a project, Jolteon workflow/profile/grid or profile CSV (or drop files on the page)">
                     { "Open…" }

@@ -104,18 +104,8 @@ fn view_infeasible(store: &Store, nearest: Option<Bound>) -> Html {
 }
 
 fn view_progress(label: &str, p: Option<&crate::worker::protocol::Progress>) -> Html {
-    let text = p.map_or(format!("{label}…"), |p| {
-        if p.phase == "frontier" {
-            format!("{label}: frontier, {} points, {} nodes", p.done, p.total)
-        } else if p.total > 0 {
-            format!("{label}: {} {}/{}", p.phase, p.done, p.total)
-        } else {
-            format!("{label}: {}", p.phase)
-        }
-    });
-    let frac = p
-        .filter(|p| p.total > 0 && p.phase != "frontier")
-        .map(|p| p.done as f64 / p.total as f64);
+    let text = p.map_or(format!("{label}…"), |p| format!("{label}: {}", p.label()));
+    let frac = p.and_then(|p| p.fraction());
     html! {
         <div class="progress" data-testid="plan-progress" role="status">
             <p class="muted">{ text }</p>
@@ -138,7 +128,7 @@ fn view_body(store: &Store) -> Html {
             let (rows, totals) = point_rows(state, out, i);
             html! { <>
                 { view_table(&rows, &totals, state.project.settings.percentile) }
-                { view_check(state.current_report(ReportKind::Check), state.project.settings.percentile) }
+                { view_check(state.current_report(ReportKind::Check), &state.project.settings) }
                 { view_baselines(state.current_baselines(), totals.cost_usd, &pct(state.project.settings.percentile)) }
             </> }
         }
@@ -150,7 +140,7 @@ fn view_body(store: &Store) -> Html {
                 }
                 (_, Some((rows, totals))) => html! { <>
                     { view_table(&rows, &totals, state.project.settings.percentile) }
-                    { view_check(state.current_report(ReportKind::Solve), state.project.settings.percentile) }
+                    { view_check(state.current_report(ReportKind::Solve), &state.project.settings) }
                     { view_baselines(state.current_baselines(), totals.cost_usd, &pct(state.project.settings.percentile)) }
                 </> },
                 (_, None) => {

@@ -15,7 +15,7 @@ use faasplan_core::profile::Profiles;
 use yew::prelude::*;
 
 use crate::charts::profile::{FittedCurve, FittedProfile, ProfilesView};
-use crate::components::header::{OPEN_ACCEPT, open_files};
+use crate::components::header::OPEN_ACCEPT;
 use crate::components::widgets::number_field::NumberField;
 use crate::state::run::output;
 use crate::state::{Action, AppState, Level, Selection};
@@ -65,9 +65,7 @@ pub fn ProfilesPanel() -> Html {
     let store = use_store();
     let onchange = {
         let store = store.clone();
-        Callback::from(move |e: Event| {
-            open_files(store.clone(), crate::browser::file::picked_files(&e))
-        })
+        Callback::from(move |e: Event| store.open_files(crate::browser::file::picked_files(&e)))
     };
     let invalid = store.callback(|msg: String| Action::Notify {
         level: Level::Warning,

@@ -25,7 +25,11 @@ impl AppState {
     pub(super) fn apply_edit(&mut self, action: Action) {
         let mut next = self.project.workflow.clone();
         let mut select = self.selection.clone();
-        let moved_only = matches!(action, Action::MoveStage { .. } | Action::AutoLayout);
+        // Positions and the name are not planner inputs.
+        let moved_only = matches!(
+            action,
+            Action::MoveStage { .. } | Action::AutoLayout | Action::RenameWorkflow(_)
+        );
         if matches!(action, Action::ImportWorkflow(_) | Action::AutoLayout) {
             self.fit_rev += 1;
         }
@@ -35,7 +39,8 @@ impl AppState {
             Ok(()) if next == self.project.workflow => self.selection = select,
             Ok(()) => {
                 let before = std::mem::replace(&mut self.project.workflow, next);
-                self.history.record(before);
+                self.history
+                    .record(super::history::Snapshot::Workflow(std::rc::Rc::new(before)));
                 self.selection = select;
                 self.doc_rev += 1;
                 if !moved_only {
@@ -68,6 +73,13 @@ fn edit_workflow(
             }
         }
         Action::EditStage { id, edit } => edit_stage(state, wf, &id, edit)?,
+        Action::RenameWorkflow(name) => {
+            let name = name.trim();
+            if name.is_empty() {
+                return Err("the workflow name cannot be empty".into());
+            }
+            wf.name = name.to_string();
+        }
         Action::DeleteSelection => match select.take() {
             Some(Selection::Stage(id)) => {
                 wf.stages.retain(|s| s.id != id);

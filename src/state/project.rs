@@ -2,6 +2,8 @@
 //! platform, loaded profiles). This is what autosave stores and what a
 //! planning job receives as its inputs.
 
+use std::rc::Rc;
+
 use faasplan_core::dag::{MemoryGrid, Position, Stage, StageKind, Workflow};
 use faasplan_core::platform::{Platform, Preset};
 use faasplan_core::profile::Profiles;
@@ -30,8 +32,26 @@ pub struct Project {
     /// Which preset `platform` came from.
     pub platform_choice: PlatformChoice,
     /// Measured profiles, once loaded.
-    #[serde(default)]
-    pub profiles: Option<Profiles>,
+    /// Shared (`Rc`): the store clones the state on every action, and a real
+    /// profile holds tens of thousands of runs.
+    #[serde(default, with = "shared_profiles")]
+    pub profiles: Option<Rc<Profiles>>,
+}
+
+/// Serde for `Option<Rc<Profiles>>` without serde's `rc` feature.
+mod shared_profiles {
+    use std::rc::Rc;
+
+    use faasplan_core::profile::Profiles;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(p: &Option<Rc<Profiles>>, s: S) -> Result<S::Ok, S::Error> {
+        p.as_deref().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Rc<Profiles>>, D::Error> {
+        Ok(Option::<Profiles>::deserialize(d)?.map(Rc::new))
+    }
 }
 
 impl Default for Project {

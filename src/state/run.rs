@@ -12,7 +12,7 @@ use std::rc::Rc;
 use faasplan_core::plan::PlanReport;
 use faasplan_core::settings::{Bound, CostKind};
 
-use super::{Action, AppState};
+use super::{Action, AppState, BaselinesStatus, Level};
 use crate::worker::protocol::{PlanOutput, Progress, ReportKind};
 
 /// State of the frontier run for the current inputs.
@@ -153,6 +153,10 @@ impl AppState {
                 };
             }
             Action::RunFinished { rev, result } if current(rev, self) => {
+                if self.last_run_crashed {
+                    self.last_run_crashed = false;
+                    self.doc_rev += 1;
+                }
                 self.run = match result {
                     Ok(output) => RunStatus::Done { rev, output },
                     Err(message) => RunStatus::Failed { rev, message },
@@ -188,14 +192,66 @@ impl AppState {
                     Err(message) => ReportStatus::Failed { key, message },
                 };
             }
+            Action::WorkerCrashed { message } => self.worker_crashed(&message),
+            Action::RetryPlanning => {
+                self.planning_paused = false;
+                self.inputs_rev += 1;
+                self.bound_rev += 1;
+            }
+            Action::EnterSafeMode => {
+                self.planning_paused = true;
+                self.last_run_crashed = true;
+                self.run = RunStatus::Failed {
+                    rev: self.inputs_rev,
+                    message: "planning this project stopped the browser's planner last time, so \
+                              it is paused (safe mode): check the percentile, confidence and \
+                              stage ranges, then Retry"
+                        .into(),
+                };
+                self.notify(
+                    Level::Warning,
+                    "Safe mode: the autosaved project crashed the planner last time; planning is \
+                     paused until you change an input or Retry",
+                );
+            }
             _ => {}
         }
+    }
+
+    /// Fails every job in flight with the cause, asks for a new worker and
+    /// marks the inputs as crashing (autosaved, so a reload starts in safe mode).
+    fn worker_crashed(&mut self, cause: &str) {
+        let message = format!("the planner stopped ({cause}); it has been restarted");
+        if matches!(self.run, RunStatus::Running { .. } | RunStatus::Idle) {
+            self.run = RunStatus::Failed {
+                rev: self.inputs_rev,
+                message: message.clone(),
+            };
+        }
+        for report in [&mut self.check, &mut self.solved] {
+            if let ReportStatus::Pending { key, .. } = *report {
+                *report = ReportStatus::Failed {
+                    key,
+                    message: message.clone(),
+                };
+            }
+        }
+        if let BaselinesStatus::Pending { key } = self.baselines {
+            self.baselines = BaselinesStatus::Failed {
+                key,
+                message: message.clone(),
+            };
+        }
+        self.worker_generation += 1;
+        self.last_run_crashed = true;
+        self.doc_rev += 1;
+        self.notify(Level::Error, format!("Planning failed: {message}"));
     }
 
     fn report_mut(&mut self, kind: ReportKind) -> &mut ReportStatus {
         match kind {
             ReportKind::Solve => &mut self.solved,
-            ReportKind::Check | ReportKind::Export => &mut self.check,
+            ReportKind::Check => &mut self.check,
         }
     }
 

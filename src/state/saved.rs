@@ -16,6 +16,7 @@ use faasplan_core::profile::Profiles;
 use serde::{Deserialize, Serialize};
 
 use super::edit::layout_if_unplaced;
+use super::history::Snapshot;
 use super::project::{PlatformChoice, Project};
 use super::{Action, AppState, Level};
 use crate::import::Imported;
@@ -29,10 +30,14 @@ impl Project {
     pub fn to_core(&self) -> CoreProject {
         CoreProject {
             workflow: self.workflow.clone(),
-            profiles: self.profiles.clone().unwrap_or_else(|| Profiles {
-                mb_per_vcpu: self.platform.mb_per_vcpu,
-                stages: Vec::new(),
-            }),
+            profiles: self
+                .profiles
+                .as_deref()
+                .cloned()
+                .unwrap_or_else(|| Profiles {
+                    mb_per_vcpu: self.platform.mb_per_vcpu,
+                    stages: Vec::new(),
+                }),
             platform: self.platform.clone(),
             settings: self.settings.clone(),
         }
@@ -51,7 +56,9 @@ impl Project {
             settings: core.settings,
             platform: core.platform,
             platform_choice,
-            profiles: Some(core.profiles).filter(|p| !p.stages.is_empty()),
+            profiles: Some(core.profiles)
+                .filter(|p| !p.stages.is_empty())
+                .map(std::rc::Rc::new),
         }
     }
 }
@@ -66,6 +73,10 @@ pub struct Autosave {
     /// MB per vCPU used for profile CSV files.
     #[serde(default = "default_csv_mb_per_vcpu")]
     pub csv_mb_per_vcpu: f64,
+    /// Whether planning this project crashed the planner: a reload then starts
+    /// in safe mode (the project is loaded, nothing runs until the user acts).
+    #[serde(default)]
+    pub planning_crashed: bool,
 }
 
 fn default_csv_mb_per_vcpu() -> f64 {
@@ -74,13 +85,14 @@ fn default_csv_mb_per_vcpu() -> f64 {
 
 impl Autosave {
     /// The record for a project and the UI fields.
-    pub fn new(project: &Project, csv_mb_per_vcpu: f64) -> Autosave {
+    pub fn new(project: &Project, csv_mb_per_vcpu: f64, planning_crashed: bool) -> Autosave {
         let json = project.to_core().to_json();
         Autosave {
             // The core writes valid JSON, so this parse cannot fail; Null would read back as an error.
             project: serde_json::from_str(&json).unwrap_or(serde_json::Value::Null),
             platform_choice: project.platform_choice,
             csv_mb_per_vcpu,
+            planning_crashed,
         }
     }
 
@@ -99,6 +111,17 @@ impl AppState {
     /// workflow replaces the workflow (one undo step) and drops profiles that
     /// do not fit it; profiles replace the profiles.
     pub(crate) fn apply_import(&mut self, imported: &Imported) {
+        // The whole import is one undo step back to the project as it was.
+        let (before, depth) = (self.project.clone(), self.history.depth());
+        self.import_parts(imported);
+        self.history.truncate(depth);
+        if self.project != before && !before.workflow.stages.is_empty() {
+            self.history
+                .record(Snapshot::Project(std::rc::Rc::new(before)));
+        }
+    }
+
+    fn import_parts(&mut self, imported: &Imported) {
         if let Some(core) = &imported.project {
             self.load_project(Project::from_core(core.clone()));
         }
@@ -109,12 +132,12 @@ impl AppState {
                     .iter()
                     .all(|s| workflow.stage_index(&s.stage).is_some())
             };
-            if imported.profiles.is_none() && !self.project.profiles.as_ref().is_some_and(fits) {
+            if imported.profiles.is_none() && !self.project.profiles.as_deref().is_some_and(fits) {
                 self.project.profiles = None;
             }
         }
         if let Some(profiles) = &imported.profiles {
-            self.project.profiles = Some(profiles.clone());
+            self.project.profiles = Some(std::rc::Rc::new(profiles.clone()));
             self.touch_inputs();
         }
         if let Some(grid) = &imported.grid {
@@ -169,14 +192,47 @@ mod tests {
         );
         assert_eq!(s.project.profiles.as_ref().map(|p| p.stages.len()), Some(4));
         assert_eq!(s.notices.last().map(|n| n.level), Some(Level::Info));
-        assert!(s.history.can_undo());
+        assert!(!s.history.can_undo(), "nothing before it to go back to");
+    }
+
+    #[test]
+    fn undo_after_opening_an_example_restores_the_previous_project_whole() {
+        let mut s = AppState::default();
+        s.apply(Action::AddStage {
+            at: faasplan_core::dag::Position { x: 0.0, y: 0.0 },
+        });
+        s.apply(Action::SetPercentile(0.9));
+        let before = s.project.clone();
+        let files = [
+            NamedText::new("w.json", ML_WORKFLOW),
+            NamedText::new("p.json", ML_PROFILE),
+        ];
+        let cx = ImportContext {
+            workflow: &s.project.workflow,
+            grid: None,
+            csv_mb_per_vcpu: 1792.0,
+        };
+        let imported = import_files(&files, &cx).unwrap();
+        s.apply(Action::FilesImported(Rc::new(imported)));
+        let example = s.project.clone();
+        assert_ne!(example, before);
+        s.apply(Action::Undo);
+        assert_eq!(
+            s.project, before,
+            "one undo restores workflow, profiles and settings"
+        );
+        s.apply(Action::Redo);
+        assert_eq!(s.project, example);
+        s.apply(Action::Undo);
+        s.apply(Action::Undo);
+        assert_eq!(s.project.workflow.stages.len(), 0, "then the stage edit");
     }
 
     #[test]
     fn autosave_restores_the_same_project_and_ui_fields() {
         let mut s = ml_state();
         s.apply(Action::SetPreset(Preset::JolteonProfiled));
-        let saved = Autosave::new(&s.project, 1769.0);
+        let saved = Autosave::new(&s.project, 1769.0, false);
         let json = serde_json::to_string(&saved).unwrap();
         let back: Autosave = serde_json::from_str(&json).unwrap();
         assert_eq!(back.csv_mb_per_vcpu, 1769.0);

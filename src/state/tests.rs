@@ -381,3 +381,69 @@ fn a_check_for_an_older_bound_is_dropped() {
     ));
     assert!(matches!(chosen(&s), Chosen::Point(0)));
 }
+
+#[test]
+fn a_worker_crash_fails_the_jobs_in_flight_restarts_the_worker_and_retry_runs_again() {
+    let mut s = with_stages(1);
+    let rev = s.inputs_rev;
+    s.apply(Action::RunStarted { rev });
+    let generation = s.worker_generation;
+    s.apply(Action::WorkerCrashed {
+        message: "capacity overflow".into(),
+    });
+    let RunStatus::Failed { message, .. } = &s.run else {
+        panic!("the run fails: {:?}", s.run);
+    };
+    assert!(message.contains("capacity overflow"), "{message}");
+    assert_eq!(
+        s.worker_generation,
+        generation + 1,
+        "a new worker is mounted"
+    );
+    assert!(s.last_run_crashed, "saved with the project for safe mode");
+    assert!(s.notices.iter().any(|n| n.level == Level::Error));
+    s.apply(Action::RetryPlanning);
+    assert!(s.inputs_rev > rev, "retry posts a new run");
+    s.apply(Action::RunFinished {
+        rev: s.inputs_rev,
+        result: Ok(Rc::new(PlanOutput::default())),
+    });
+    assert!(!s.last_run_crashed);
+}
+
+#[test]
+fn safe_mode_pauses_planning_until_an_input_changes() {
+    let mut s = with_stages(1);
+    s.apply(Action::EnterSafeMode);
+    assert!(s.planning_paused);
+    assert!(matches!(s.run, RunStatus::Failed { .. }));
+    s.apply(Action::SetPercentile(0.9));
+    assert!(!s.planning_paused);
+    s.apply(Action::EnterSafeMode);
+    s.apply(Action::RetryPlanning);
+    assert!(!s.planning_paused);
+}
+
+#[test]
+fn percentages_typed_in_the_controls_are_stored_without_float_noise() {
+    let mut s = AppState::default();
+    s.apply(Action::SetPercentile(99.9 / 100.0));
+    s.apply(Action::SetDelta(1.0 - 99.9 / 100.0));
+    assert_eq!(s.project.settings.percentile.to_string(), "0.999");
+    assert_eq!(s.project.settings.delta.to_string(), "0.001");
+    assert_eq!((1.0 - s.project.settings.delta).to_string(), "0.999");
+}
+
+#[test]
+fn the_workflow_can_be_renamed_undone_and_not_to_an_empty_name() {
+    let mut s = with_stages(1);
+    let inputs = s.inputs_rev;
+    s.apply(Action::RenameWorkflow("  Nightly ETL ".into()));
+    assert_eq!(s.project.workflow.name, "Nightly ETL");
+    assert_eq!(s.inputs_rev, inputs, "the name is not a planner input");
+    s.apply(Action::RenameWorkflow("  ".into()));
+    assert_eq!(s.project.workflow.name, "Nightly ETL");
+    assert!(s.notices.iter().any(|n| n.text.contains("cannot be empty")));
+    s.apply(Action::Undo);
+    assert_eq!(s.project.workflow.name, "Untitled workflow");
+}

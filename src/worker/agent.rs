@@ -1,14 +1,20 @@
 //! The yew-agent worker that runs [`compute`](super::compute) off the
-//! UI thread. `bin/worker.rs` registers it; the app reaches it through
-//! [`crate::hooks::use_planner`].
+//! UI thread. `bin/worker.rs` registers it (with [`install_crash_report`] and
+//! the [`Json`](super::codec::Json) codec); the app reaches it through the
+//! planner hooks ([`crate::hooks::use_planner`]).
 
 use yew_agent::worker::{HandlerId, Worker, WorkerScope};
 
 use super::compute::{Cache, compute};
-use super::protocol::{Job, ReportKind, Task, WorkerOutput};
+use super::protocol::{Job, WorkerOutput};
+
+/// The global (in the worker) holding the JSON handler id of the running job.
+const RUNNING_JOB: &str = "__faasplanRunningJob";
+/// The global (in the worker) holding the last panic message.
+const PANIC_MESSAGE: &str = "__faasplanPanic";
 
 /// The planning worker: one job at a time, answered in order. It keeps the
-/// last prepared problem, so bound-only jobs (solve, check) skip fit and sampling.
+/// last fit and sampled problem ([`Cache`]), so later jobs skip what did not change.
 #[derive(Default)]
 pub struct PlannerAgent {
     cache: Cache,
@@ -26,13 +32,8 @@ impl Worker for PlannerAgent {
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: Self::Message) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, job: Self::Input, id: HandlerId) {
-        let (rev, key) = (job.rev, job.key);
-        let kind = match job.task {
-            Task::Frontier => None,
-            Task::Solve => Some(ReportKind::Solve),
-            Task::Check { .. } => Some(ReportKind::Check),
-            Task::Export | Task::Baselines { .. } => Some(ReportKind::Export),
-        };
+        set_global(RUNNING_JOB, &serde_json::to_string(&id).unwrap_or_default());
+        let (rev, key, kind) = (job.rev, job.key, job.task.kind());
         let out = compute(
             &job,
             &mut self.cache,
@@ -50,12 +51,47 @@ impl Worker for PlannerAgent {
             &now_ms,
         );
         scope.respond(id, out);
+        set_global(RUNNING_JOB, "");
     }
 }
 
+fn set_global(name: &str, value: &str) {
+    let _ = js_sys::Reflect::set(&js_sys::global(), &name.into(), &value.into());
+}
+
+/// Makes a dying worker say so. A panic (with `panic = "abort"`) or a failed
+/// allocation ends in a wasm trap, which leaves Rust unable to answer; this
+/// installs a panic hook that keeps the message, and a plain JavaScript `error`
+/// listener that posts [`WorkerOutput::Crashed`] for the running job in the
+/// [`Json`](super::codec::Json) codec's format of yew-agent's output message
+/// (`{"ProcessOutput":[handler id, output]}`), then closes the worker so its
+/// memory is freed. The app replaces the worker when it reads that answer.
+pub fn install_crash_report() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        set_global(PANIC_MESSAGE, &info.to_string());
+    }));
+    let listener = js_sys::Function::new_with_args(
+        "e",
+        &format!(
+            r#"var id = self.{RUNNING_JOB};
+if (!id) return;
+var cause = self.{PANIC_MESSAGE} || (e && e.message) || "the worker stopped";
+if (!self.{PANIC_MESSAGE} && /unreachable|memory/i.test(cause)) cause = "out of memory or an internal error (" + cause + ")";
+self.postMessage('{{"ProcessOutput":[' + id + ',' + JSON.stringify({{Crashed: {{message: cause}}}}) + ']}}');
+self.close();"#
+        ),
+    );
+    let _ = js_sys::Reflect::get(&js_sys::global(), &"addEventListener".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .map(|add| add.call2(&js_sys::global(), &"error".into(), &listener));
+}
+
+use wasm_bindgen::JsCast;
+
 /// `performance.now()` of the worker's global scope, ms (0 when unavailable).
 fn now_ms() -> f64 {
-    use wasm_bindgen::JsCast;
     js_sys::Reflect::get(&js_sys::global(), &"performance".into())
         .ok()
         .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())

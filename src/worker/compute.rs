@@ -7,42 +7,42 @@
 //!   figures of every configuration a frontier point uses ([`tables`]).
 //!   Exactly what `pipeline::prepare` + `pipeline::frontier` compute.
 //! - [`Task::Solve`] / [`Task::Check`]: `pipeline::report` of the solved bound
-//!   or of a given plan (with its out-of-sample check on fresh samples), as
-//!   plan JSON.
-//! - [`Task::Export`]: `pipeline::plan(project, Limits::default())` and
-//!   `plan::to_json`, the same function `faasplan plan` calls, so the bytes are
-//!   the CLI's.
-//!
+//!   or of a given plan (with its out-of-sample check on fresh samples).
+//! - [`Task::Export`]: `solve::solve` with no node limit and `pipeline::report`
+//!   on the prepared problem, then `plan::to_json` — the steps of
+//!   `pipeline::plan`, which `faasplan plan` calls, so the bytes are the CLI's.
 //! - [`Task::Baselines`]: `baselines::all` for the given latency bound on the
 //!   cached prepared problem, one [`BaselineRow`] per baseline
 //!   (10–85 ms natively for the bundled examples, a few times that in wasm).
 //!
-//! Fitting and sampling are reused between jobs through [`Cache`] when only
-//! the bound changed (the prepared problem does not depend on it). Times come
-//! from the `now` callback (`performance.now()` in the worker), never from the core.
+//! [`Cache`] keeps the fit across bound, percentile, confidence and price
+//! changes and the sampled problem across bound changes. Settings whose sampled
+//! table would not fit in the worker's memory are refused before sampling
+//! ([`limits`]). Times come from the `now` callback (`performance.now()` in the
+//! worker), never from the core.
 
+pub mod cache;
+pub mod limits;
 pub mod tables;
 
 use faasplan_core::baselines;
 use faasplan_core::formats::project::Project as CoreProject;
-use faasplan_core::model::{fit_report, fit_workflow};
-use faasplan_core::pipeline::{self, Limits, PipelineError, Prepared};
+use faasplan_core::pipeline::{self, PipelineError, Preparation, Prepared, RunProgress};
 use faasplan_core::plan::to_json;
 use faasplan_core::sampling::{Sampler, SamplingProgress as SampleProgress};
-use faasplan_core::settings::Bound;
 use faasplan_core::solve::{self, Plan, SolveSettings, Status};
 use thiserror::Error;
 
+pub use cache::Cache;
+
 use super::protocol::{
-    BaselineRow, BaselineSet, Job, PlanOutput, Progress, ReportKind, Task, Timings, WorkerOutput,
+    BaselineRow, BaselineSet, Job, PlanOutput, Progress, ReportKind, Task, Timings, WirePlan,
+    WorkerOutput,
 };
 
 /// Why a job produced no output.
 #[derive(Debug, Error)]
 pub enum ComputeError {
-    /// The project text is not a core project file.
-    #[error("project: {0}")]
-    Project(String),
     /// The workflow has no stages.
     #[error("the workflow has no stages")]
     EmptyWorkflow,
@@ -55,6 +55,22 @@ pub enum ComputeError {
     /// The core pipeline refused the inputs.
     #[error("{0}")]
     Pipeline(#[from] PipelineError),
+    /// The sampled table would not fit in the browser's memory.
+    #[error(
+        "these settings need {samples} samples × {rows} configurations = {mib} MiB of samples, \
+         more than the {limit_mib} MiB the browser can plan with; lower the percentile or the \
+         confidence, allow a larger empirical violation, or narrow the stages' memory and d ranges"
+    )]
+    TooLarge {
+        /// Monte Carlo samples N.
+        samples: u64,
+        /// Table rows over all stages.
+        rows: u64,
+        /// The table's size, MiB.
+        mib: u64,
+        /// The limit, MiB.
+        limit_mib: u64,
+    },
     /// A checked plan names a configuration outside a stage's candidates.
     #[error("stage {stage}: {memory_mb} mb × {d} is not a candidate configuration")]
     UnknownConfig {
@@ -67,39 +83,6 @@ pub enum ComputeError {
     },
 }
 
-/// The prepared problem of the last job, kept for bound-only changes.
-#[derive(Default)]
-pub struct Cache {
-    entry: Option<(CoreProject, Prepared)>,
-}
-
-impl Cache {
-    /// The prepared problem of `project` (bound ignored), from the cache or fresh.
-    fn prepared(&mut self, project: &CoreProject) -> Result<&Prepared, ComputeError> {
-        let key = without_bound(project);
-        let hit = self.entry.as_ref().is_some_and(|(k, _)| *k == key);
-        if !hit {
-            let prepared = pipeline::prepare(project)?;
-            self.entry = Some((key, prepared));
-        }
-        match &self.entry {
-            Some((_, p)) => Ok(p),
-            None => unreachable!("the entry was filled just above"),
-        }
-    }
-
-    fn store(&mut self, project: &CoreProject, prepared: Prepared) {
-        self.entry = Some((without_bound(project), prepared));
-    }
-}
-
-/// The project with a fixed bound: the key of what fitting and sampling read.
-fn without_bound(project: &CoreProject) -> CoreProject {
-    let mut p = project.clone();
-    p.settings.bound = Bound::Latency { max_s: 0.0 };
-    p
-}
-
 /// Runs one job; `progress` is called between steps, `now` reads a clock in ms.
 pub fn compute(
     job: &Job,
@@ -107,10 +90,9 @@ pub fn compute(
     progress: &mut dyn FnMut(Progress),
     now: &dyn Fn() -> f64,
 ) -> WorkerOutput {
-    let rev = job.rev;
-    let key = job.key;
-    let project = parse(&job.project_json);
-    let report = |kind, result: Result<String, ComputeError>| WorkerOutput::Report {
+    let (rev, key) = (job.rev, job.key);
+    let project = check_inputs(&job.project).map(|()| &job.project);
+    let report = |kind, result: Result<WirePlan, ComputeError>| WorkerOutput::Report {
         rev,
         key,
         kind,
@@ -120,52 +102,44 @@ pub fn compute(
         Task::Frontier => WorkerOutput::Frontier {
             rev,
             result: project
-                .and_then(|p| frontier(&p, cache, progress, now))
+                .and_then(|p| frontier(p, cache, progress, now))
                 .map_err(|e| e.to_string()),
         },
         Task::Solve => report(
             ReportKind::Solve,
             project.and_then(|p| {
-                progress(phase("solving", 0, 1));
-                solve_bound(&p, cache)
+                progress(Progress::Solving);
+                solve_bound(p, cache, progress).map(WirePlan)
             }),
         ),
         Task::Check { configs } => report(
             ReportKind::Check,
-            project.and_then(|p| check(&p, cache, configs)),
+            project.and_then(|p| check(p, cache, progress, configs).map(WirePlan)),
         ),
-        Task::Export => report(
-            ReportKind::Export,
-            project.and_then(|p| {
-                progress(phase("planning", 0, 1));
-                Ok(to_json(&pipeline::plan(&p, Limits::default())?))
-            }),
-        ),
+        Task::Export => WorkerOutput::Export {
+            key,
+            result: project
+                .and_then(|p| {
+                    progress(Progress::Planning);
+                    solve_bound(p, cache, progress).map(|r| to_json(&r))
+                })
+                .map_err(|e| e.to_string()),
+        },
         Task::Baselines { bound_s } => WorkerOutput::Baselines {
             rev,
             key,
             result: project
                 .and_then(|p| {
-                    progress(phase("baselines", 0, 1));
-                    baseline_set(&p, cache, *bound_s, now)
+                    progress(Progress::Baselines);
+                    baseline_set(p, cache, progress, *bound_s, now)
                 })
                 .map_err(|e| e.to_string()),
         },
     }
 }
 
-fn phase(name: &str, done: u64, total: u64) -> Progress {
-    Progress {
-        phase: name.to_string(),
-        done,
-        total,
-    }
-}
-
-/// Reads the project and checks what the pipeline would only report later
-/// with a less helpful message.
-fn parse(text: &str) -> Result<CoreProject, ComputeError> {
-    let project = CoreProject::from_json(text).map_err(|e| ComputeError::Project(e.to_string()))?;
+/// Checks what the pipeline would only report later with a less helpful message.
+fn check_inputs(project: &CoreProject) -> Result<(), ComputeError> {
     if project.workflow.stages.is_empty() {
         return Err(ComputeError::EmptyWorkflow);
     }
@@ -181,10 +155,97 @@ fn parse(text: &str) -> Result<CoreProject, ComputeError> {
     }) {
         return Err(ComputeError::MissingProfile(stage.id.clone()));
     }
-    Ok(project)
+    Ok(())
 }
 
-/// Fit, sample and sweep the frontier, as `pipeline::prepare` + `pipeline::frontier`.
+/// The sampled problem of `project` (bound ignored): cached; or sampled from
+/// the cached fit; or, when the workflow or profiles changed, fitted and
+/// sampled by the core's resumable `pipeline::Preparation` (one stage fit or
+/// a bounded batch of rows per step, each reported). A table too large for
+/// the browser is refused before anything is fitted or drawn.
+fn prepared<'c>(
+    project: &CoreProject,
+    cache: &'c mut Cache,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<&'c Prepared, ComputeError> {
+    if cache.cached_prepared(project).is_some() {
+        return cache
+            .cached_prepared(project)
+            .ok_or_else(|| unreachable!("checked just above"));
+    }
+    let dag = project.workflow.validate().map_err(PipelineError::from)?;
+    project.platform.validate().map_err(PipelineError::from)?;
+    project.settings.validate().map_err(PipelineError::from)?;
+    let size = limits::table_size(
+        &project.workflow,
+        &dag,
+        &project.platform,
+        &project.settings,
+    );
+    if size.bytes() > limits::MAX_TABLE_BYTES {
+        return Err(ComputeError::TooLarge {
+            samples: size.samples,
+            rows: size.rows,
+            mib: size.bytes() >> 20,
+            limit_mib: limits::MAX_TABLE_BYTES >> 20,
+        });
+    }
+    let sampling = |done: usize, total: usize| Progress::Sampling {
+        done: done as u64,
+        total: total as u64,
+    };
+    // Free the old table before drawing the new one.
+    cache.drop_prepared();
+    let prepared = match cache.cached_fit(project) {
+        Some(fitted) => {
+            let (dag, model) = (fitted.dag.clone(), fitted.model.clone());
+            let mut sampler = Sampler::new(
+                &project.workflow,
+                &dag,
+                &model,
+                &project.platform,
+                &project.settings,
+            )
+            .map_err(PipelineError::from)?;
+            let mut budget = 1;
+            while let SampleProgress::Running { done, total } = sampler.step(budget) {
+                // About 50 reports over the whole sampling.
+                budget = (total / 50).max(1);
+                progress(sampling(done, total));
+            }
+            let problem = sampler.finish().map_err(PipelineError::from)?;
+            Prepared {
+                dag,
+                model,
+                problem,
+            }
+        }
+        None => {
+            let mut run = Preparation::new(project)?;
+            let mut budget = 1;
+            loop {
+                match run.step(budget)? {
+                    RunProgress::Fitting { done, total } => progress(Progress::Fitting {
+                        done: done as u64,
+                        total: total as u64,
+                    }),
+                    RunProgress::Sampling { done, total } => {
+                        budget = (total / 50).max(1);
+                        progress(sampling(done, total));
+                    }
+                    RunProgress::Frontier { .. } | RunProgress::Finished => break,
+                }
+            }
+            let prepared = run.finish()?;
+            cache.store_fit(project, &prepared);
+            prepared
+        }
+    };
+    Ok(cache.store(project, prepared))
+}
+
+/// Fit, sample and sweep the frontier, as `pipeline::prepare` + `pipeline::frontier`,
+/// then the fit report for the profiles chart (once per fit).
 fn frontier(
     project: &CoreProject,
     cache: &mut Cache,
@@ -192,66 +253,51 @@ fn frontier(
     now: &dyn Fn() -> f64,
 ) -> Result<PlanOutput, ComputeError> {
     let t0 = now();
-    progress(phase("fitting models", 0, 1));
-    let dag = project.workflow.validate().map_err(PipelineError::from)?;
-    project.platform.validate().map_err(PipelineError::from)?;
-    project.settings.validate().map_err(PipelineError::from)?;
-    let model =
-        fit_workflow(&project.workflow, &dag, &project.profiles).map_err(PipelineError::from)?;
-    let report =
-        fit_report(&project.workflow, &dag, &project.profiles).map_err(PipelineError::from)?;
-    let fits = tables::fits(&project.workflow, &project.profiles, &model, &report);
+    prepared(project, cache, progress)?;
     let t1 = now();
-    let mut sampler = Sampler::new(
-        &project.workflow,
-        &dag,
-        &model,
-        &project.platform,
-        &project.settings,
-    )
-    .map_err(PipelineError::from)?;
-    let mut budget = 1;
-    while let SampleProgress::Running { done, total } = sampler.step(budget) {
-        // About 50 reports over the whole sampling.
-        budget = (total / 50).max(1);
-        progress(phase("sampling", done as u64, total as u64));
-    }
-    let problem = sampler.finish().map_err(PipelineError::from)?;
-    let prepared = Prepared {
-        dag,
-        model,
-        problem,
+    let Some(fits) = cache.fit_tables(project) else {
+        unreachable!("prepared() keeps the fit of the project")
+    };
+    let fits = fits?;
+    let Some(prepared) = cache.cached_prepared(project) else {
+        unreachable!("prepared() keeps the sampled problem")
     };
     let t2 = now();
     let mut nodes = 0;
-    let front = pipeline::frontier(&prepared, |points, n| {
+    let front = pipeline::frontier(prepared, |points, n| {
         nodes = n;
-        progress(phase("frontier", points as u64, n));
+        progress(Progress::Frontier {
+            points: points as u64,
+            nodes: n,
+        });
     })?;
     let t3 = now();
     let (stages, frontier) = tables::frontier_rows(&project.workflow, &prepared.problem, &front)
         .map_err(PipelineError::from)?;
-    let samples = prepared.problem.n_samples;
-    cache.store(project, prepared);
     let t4 = now();
     Ok(PlanOutput {
         frontier,
         stages,
         fits,
-        samples,
+        samples: prepared.problem.n_samples,
         nodes,
         timings: Timings {
-            fit_ms: t1 - t0,
-            sample_ms: t2 - t1,
+            fit_ms: t2 - t1,
+            sample_ms: t1 - t0,
             frontier_ms: t3 - t2,
             total_ms: t4 - t0,
         },
     })
 }
 
-/// Solves the project's bound exactly on the (cached) prepared problem and reports it.
-fn solve_bound(project: &CoreProject, cache: &mut Cache) -> Result<String, ComputeError> {
-    let prepared = cache.prepared(project)?;
+/// Solves the project's bound exactly (no node limit) on the prepared problem
+/// and reports it: the steps of `pipeline::plan`.
+fn solve_bound(
+    project: &CoreProject,
+    cache: &mut Cache,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<faasplan_core::plan::PlanReport, ComputeError> {
+    let prepared = prepared(project, cache, progress)?;
     let solution = solve::solve(
         &prepared.problem,
         SolveSettings {
@@ -260,17 +306,22 @@ fn solve_bound(project: &CoreProject, cache: &mut Cache) -> Result<String, Compu
         },
     )
     .map_err(PipelineError::from)?;
-    let report = pipeline::report(project, prepared, &solution.status, solution.plan.as_ref())?;
-    Ok(to_json(&report))
+    Ok(pipeline::report(
+        project,
+        prepared,
+        &solution.status,
+        solution.plan.as_ref(),
+    )?)
 }
 
 /// Reports the plan with these configurations (a frontier point, optimal for its bound).
 fn check(
     project: &CoreProject,
     cache: &mut Cache,
+    progress: &mut dyn FnMut(Progress),
     configs: &[(u32, u32)],
-) -> Result<String, ComputeError> {
-    let prepared = cache.prepared(project)?;
+) -> Result<faasplan_core::plan::PlanReport, ComputeError> {
+    let prepared = prepared(project, cache, progress)?;
     let mut choice = Vec::with_capacity(configs.len());
     for (i, table) in prepared.problem.stages.iter().enumerate() {
         let (memory_mb, d) = configs.get(i).copied().unwrap_or((0, 0));
@@ -290,19 +341,24 @@ fn check(
         }
     }
     let plan = Plan { choice };
-    let report = pipeline::report(project, prepared, &Status::Optimal, Some(&plan))?;
-    Ok(to_json(&report))
+    Ok(pipeline::report(
+        project,
+        prepared,
+        &Status::Optimal,
+        Some(&plan),
+    )?)
 }
 
 /// Every baseline's plan for `bound_s` on the (cached) prepared problem.
 fn baseline_set(
     project: &CoreProject,
     cache: &mut Cache,
+    progress: &mut dyn FnMut(Progress),
     bound_s: f64,
     now: &dyn Fn() -> f64,
 ) -> Result<BaselineSet, ComputeError> {
     let t0 = now();
-    let prepared = cache.prepared(project)?;
+    let prepared = prepared(project, cache, progress)?;
     let problem = &prepared.problem;
     let rows = baselines::all(project, prepared, bound_s)
         .into_iter()

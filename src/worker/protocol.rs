@@ -1,11 +1,15 @@
-//! Messages between the app and the planning worker (serialised with bincode
-//! by yew-agent, so every type is `Serialize + Deserialize`).
+//! Messages between the app and the planning worker, serialised as JSON by
+//! [`Json`](super::codec::Json) (yew-agent's codec parameter), so jobs and
+//! answers carry the core's own types.
 //!
-//! Core types that serde tags internally (`Bound`, the plan report's status)
-//! do not survive bincode, so the project travels as the core project file
-//! (JSON text) and plan reports as the plan JSON of [`faasplan_core::plan`].
+//! The core's project and plan report have no serde derives of their own: they
+//! are read and written only through their versioned file formats
+//! (`Project::to_json`, `plan::to_json`), so on the wire they travel in those
+//! formats ([`project_file`], [`WirePlan`]) and arrive as the core types.
 
-use serde::{Deserialize, Serialize};
+use faasplan_core::formats::project::Project as CoreProject;
+use faasplan_core::plan::PlanReport;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// What a job asks for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -36,21 +40,69 @@ pub struct Job {
     pub rev: u64,
     /// The app's `bound_rev` (or export counter) when the job was posted.
     pub key: u64,
-    /// The inputs as the core project file (JSON).
-    pub project_json: String,
+    /// The inputs (workflow, profiles, platform, settings).
+    #[serde(with = "project_file")]
+    pub project: CoreProject,
     /// What to do.
     pub task: Task,
 }
 
-/// How far a job has got.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Progress {
-    /// Which phase is running, e.g. "fitting models", "sampling", "frontier".
-    pub phase: String,
-    /// Units of work done in this phase.
-    pub done: u64,
-    /// Units of work in this phase (0 when unknown).
-    pub total: u64,
+/// How far a job has got: the phase that is running and its counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Progress {
+    /// Fitting the stage models: `done` of `total` stages fitted.
+    Fitting {
+        /// Stages fitted.
+        done: u64,
+        /// Stages in all.
+        total: u64,
+    },
+    /// Drawing the Monte Carlo table: rows filled of `total`.
+    Sampling {
+        /// Rows filled.
+        done: u64,
+        /// Rows in the table.
+        total: u64,
+    },
+    /// Sweeping the frontier: points found, search nodes so far.
+    Frontier {
+        /// Frontier points found.
+        points: u64,
+        /// Search nodes so far.
+        nodes: u64,
+    },
+    /// Solving one bound exactly.
+    Solving,
+    /// Running the whole pipeline for the exported plan.
+    Planning,
+    /// Running the baseline planners.
+    Baselines,
+}
+
+impl Progress {
+    /// What the user reads, e.g. "sampling 1,200/4,000".
+    pub fn label(&self) -> String {
+        match self {
+            Progress::Fitting { done, total } => format!("fitting models {done}/{total}"),
+            Progress::Sampling { done, total } => format!("sampling {done}/{total}"),
+            Progress::Frontier { points, nodes } => {
+                format!("frontier: {points} points, {nodes} search nodes")
+            }
+            Progress::Solving => "solving".into(),
+            Progress::Planning => "planning".into(),
+            Progress::Baselines => "baselines".into(),
+        }
+    }
+
+    /// The fraction of the phase done, when it is known.
+    pub fn fraction(&self) -> Option<f64> {
+        match *self {
+            Progress::Fitting { done, total } | Progress::Sampling { done, total } if total > 0 => {
+                Some(done as f64 / total as f64)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// One configuration of a stage used by some frontier point, with its figures.
@@ -176,8 +228,68 @@ pub enum ReportKind {
     Solve,
     /// [`Task::Check`].
     Check,
+}
+
+/// Which job a [`WorkerOutput::Progress`] is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobKind {
+    /// [`Task::Frontier`].
+    Frontier,
+    /// [`Task::Solve`] or [`Task::Check`].
+    Report(ReportKind),
     /// [`Task::Export`].
     Export,
+    /// [`Task::Baselines`].
+    Baselines,
+}
+
+impl Task {
+    /// The kind of job this task makes.
+    pub fn kind(&self) -> JobKind {
+        match self {
+            Task::Frontier => JobKind::Frontier,
+            Task::Solve => JobKind::Report(ReportKind::Solve),
+            Task::Check { .. } => JobKind::Report(ReportKind::Check),
+            Task::Export => JobKind::Export,
+            Task::Baselines { .. } => JobKind::Baselines,
+        }
+    }
+}
+
+/// A plan report on the wire: the plan JSON of [`faasplan_core::plan`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct WirePlan(pub PlanReport);
+
+impl Serialize for WirePlan {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&faasplan_core::plan::to_json(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for WirePlan {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        faasplan_core::plan::from_json(&text)
+            .map(WirePlan)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// The core project on the wire: the project file of
+/// [`faasplan_core::formats::project`].
+pub mod project_file {
+    use super::*;
+
+    /// Writes the project file text.
+    pub fn serialize<S: Serializer>(p: &CoreProject, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&p.to_json())
+    }
+
+    /// Reads the project file text back.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<CoreProject, D::Error> {
+        let text = String::deserialize(d)?;
+        CoreProject::from_json(&text).map_err(serde::de::Error::custom)
+    }
 }
 
 /// A message from the worker.
@@ -189,8 +301,8 @@ pub enum WorkerOutput {
         rev: u64,
         /// The job's key.
         key: u64,
-        /// Which report (`None`: the frontier).
-        kind: Option<ReportKind>,
+        /// Which job.
+        kind: JobKind,
         /// Where it is.
         progress: Progress,
     },
@@ -201,7 +313,7 @@ pub enum WorkerOutput {
         /// The output or why there is none.
         result: Result<PlanOutput, String>,
     },
-    /// A solve, check or export ended with plan JSON or a message.
+    /// A solve or check ended with a plan report or a message.
     Report {
         /// The job's inputs revision.
         rev: u64,
@@ -209,8 +321,23 @@ pub enum WorkerOutput {
         key: u64,
         /// Which task.
         kind: ReportKind,
-        /// Plan JSON (`faasplan_core::plan::to_json`) or why there is none.
+        /// The plan report or why there is none.
+        result: Result<WirePlan, String>,
+    },
+    /// An export ended with the plan file's text (`faasplan_core::plan::to_json`,
+    /// byte for byte what `faasplan plan` writes) or a message.
+    Export {
+        /// The export counter the job was posted with.
+        key: u64,
+        /// The plan JSON text or why there is none.
         result: Result<String, String>,
+    },
+    /// The worker stopped (a panic, or out of memory) while running a job; it
+    /// answers nothing more and must be replaced. Posted by the worker's own
+    /// error handler (see `bin/worker.rs`), never by [`compute`](super::compute).
+    Crashed {
+        /// The cause as the worker saw it (the panic message, or the trap).
+        message: String,
     },
     /// A baselines job ended.
     Baselines {

@@ -54,7 +54,41 @@ pub fn Inspector() -> Html {
                     testid="memory-step" on_change={edit(|s, v| StageEdit::Memory(MemoryGrid { step_mb: v as u32, ..s.memory }))} on_invalid={invalid.clone()} />
             </div>
             { view_fixed(&store, stage, edit, invalid) }
+            { view_connect(&store, stage) }
         </div>
+    }
+}
+
+/// Edges without a mouse: connect the selected stage to another one.
+fn view_connect(store: &Store, stage: &Stage) -> Html {
+    let wf = &store.state().project.workflow;
+    let targets: Vec<&str> = wf
+        .stages
+        .iter()
+        .map(|s| s.id.as_str())
+        .filter(|&id| id != stage.id && !wf.edges.iter().any(|e| e.from == stage.id && e.to == id))
+        .collect();
+    if targets.is_empty() {
+        return Html::default();
+    }
+    let from = stage.id.clone();
+    let onchange = store.callback(move |e: Event| {
+        let select: HtmlSelectElement = e.target_unchecked_into();
+        let to = select.value();
+        select.set_value("");
+        Action::Connect {
+            from: from.clone(),
+            to,
+        }
+    });
+    html! {
+        <label class="field connect">
+            <span class="field-label">{ format!("Connect {} to…", stage.id) }</span>
+            <select data-testid="connect-to" {onchange}>
+                <option value="" selected=true disabled=true>{ "choose a stage" }</option>
+                { for targets.into_iter().map(|id| html! { <option value={id.to_string()}>{ id }</option> }) }
+            </select>
+        </label>
     }
 }
 

@@ -24,7 +24,20 @@ use crate::store::use_store;
 /// Size of the exported SVG, px (the canvas takes the width it is shown at).
 pub const PARETO_CANVAS: (u32, u32) = (720, 420);
 /// Canvas height over width.
-pub const PARETO_ASPECT: f64 = 0.6;
+pub const PARETO_ASPECT: f64 = 0.5;
+/// Canvas height over width on a phone-sized panel, where a flat chart would
+/// leave no room for the plot between the axis labels.
+pub const PARETO_ASPECT_NARROW: f64 = 0.85;
+
+/// The aspect for a canvas shown `css_width` px wide.
+pub fn aspect_for(css_width: i32) -> f64 {
+    if css_width > 0 && css_width < 560 {
+        PARETO_ASPECT_NARROW
+    } else {
+        PARETO_ASPECT
+    }
+}
+
 /// How far from a point the pointer may be and still show it, canvas px.
 pub const HOVER_RADIUS_PX: f64 = 14.0;
 
@@ -78,14 +91,15 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
     let canvas = use_node_ref();
     let frame = use_mut_ref(|| Cell::new(None::<ChartFrame>));
     let hover = use_state(|| None::<(Hover, f64, f64)>);
+    let table_open = use_state(|| false);
     let view = Rc::new(props.view.clone());
     {
         let (canvas, frame, view) = (canvas.clone(), frame.clone(), view.clone());
         use_effect_with((props.view_rev, props.view.clone()), move |_| {
             if let Some(el) = canvas.cast::<HtmlCanvasElement>()
                 && let Some(backend) = CanvasBackend::with_canvas_object(fit_canvas(
-                    el,
-                    PARETO_ASPECT,
+                    el.clone(),
+                    aspect_for(el.client_width()),
                     300,
                     1200,
                     PARETO_CANVAS.0,
@@ -162,9 +176,10 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
         <div class="pareto">
             <div class="chart-wrap">
                 <canvas class="chart pareto-chart" data-testid="pareto-canvas" ref={canvas}
-                    aria-label="Latency–cost frontier" {onmousemove} {onmouseleave} />
+                    role="img" aria-label={chart_label(&props.view)} {onmousemove} {onmouseleave} />
                 { view_tooltip(&props.view, *hover) }
             </div>
+            { view_data_table(&props.view, &table_open) }
             if !props.view.markers.is_empty() {
                 <div class="chart-legend" data-testid="marker-legend">
                     <span class="muted">{ "Baselines:" }</span>
@@ -178,6 +193,61 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
                 <button class="btn" data-testid="export-csv" onclick={export_csv}>{ "CSV" }</button>
             </div>
         </div>
+    }
+}
+
+/// The chart's accessible name: what it shows and where the chosen plan is.
+pub fn chart_label(view: &ParetoView) -> String {
+    let chosen = view.chosen_xy().map_or(String::new(), |(l, c)| {
+        format!(
+            "; chosen plan at {} s and ${} per run",
+            fmt_sig(l, 3),
+            fmt_sig(c, 3)
+        )
+    });
+    format!(
+        "Latency–cost frontier: {} plans, {} against expected cost{chosen}. The same figures are in the table below the chart.",
+        view.points.len(),
+        view.x_title()
+    )
+}
+
+/// The frontier as a table (the chart's text alternative), rendered only while open.
+fn view_data_table(view: &ParetoView, open: &UseStateHandle<bool>) -> Html {
+    let ontoggle = {
+        let open = open.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::HtmlDetailsElement = e.target_unchecked_into();
+            open.set(el.open());
+        })
+    };
+    html! {
+        <details class="chart-table" data-testid="frontier-table" {ontoggle}>
+            <summary>{ format!("Frontier as a table ({} plans)", view.points.len()) }</summary>
+            if **open {
+                <div class="table-scroll" tabindex="0" role="region" aria-label="Frontier points">
+                    <table>
+                        <thead><tr>
+                            <th scope="col">{ view.x_title() }</th>
+                            <th scope="col">{ "$ per run" }</th>
+                            <th scope="col">{ "Plan" }</th>
+                        </tr></thead>
+                        <tbody>
+                            { for view.points.iter().enumerate().map(|(i, &(l, c))| html! {
+                                <tr class={classes!((view.chosen == Some(i)).then_some("chosen"))}>
+                                    <td class="num">{ fmt_sig(l, 4) }</td>
+                                    <td class="num">{ fmt_sig(c, 4) }</td>
+                                    <td>
+                                        if view.chosen == Some(i) { <strong>{ "chosen · " }</strong> }
+                                        { view.notes.get(i).cloned().unwrap_or_default() }
+                                    </td>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                </div>
+            }
+        </details>
     }
 }
 

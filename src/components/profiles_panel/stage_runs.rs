@@ -35,7 +35,7 @@ pub fn StageRuns(props: &StageRunsProps) -> Html {
         }
     });
     html! {
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Measured runs">
             <table class="table runs" data-testid="profile-runs">
                 <thead><tr>
                     <th class="num">{ "MB" }</th><th class="num">{ "d" }</th><th class="num">{ "rep" }</th>

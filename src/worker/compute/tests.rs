@@ -34,7 +34,7 @@ fn run(project: &CoreProject, task: Task, cache: &mut Cache) -> (WorkerOutput, u
     let job = Job {
         rev: 3,
         key: 4,
-        project_json: project.to_json(),
+        project: project.clone(),
         task,
     };
     let mut reports = 0;
@@ -49,6 +49,7 @@ fn frontier_of(project: &CoreProject, cache: &mut Cache) -> PlanOutput {
     }
 }
 
+/// The answer of a check, solve or export job as plan JSON text.
 fn report_of(project: &CoreProject, task: Task, cache: &mut Cache) -> Result<String, String> {
     match run(project, task, cache).0 {
         WorkerOutput::Report {
@@ -56,7 +57,8 @@ fn report_of(project: &CoreProject, task: Task, cache: &mut Cache) -> Result<Str
             key: 4,
             result,
             ..
-        } => result,
+        } => result.map(|plan| to_json(&plan.0)),
+        WorkerOutput::Export { key: 4, result } => result,
         other => panic!("unexpected answer {other:?}"),
     }
 }
@@ -157,15 +159,107 @@ fn jobs_check_inputs_and_name_the_problem() {
         report_of(&p, Task::Solve, &mut cache),
         Err("the workflow has no stages".into())
     );
-    let bad = Job {
-        rev: 1,
-        key: 1,
-        project_json: "{".into(),
+    let mut p = ml_project(100);
+    p.settings.percentile = 0.0;
+    let out = run(&p, Task::Frontier, &mut cache).0;
+    assert!(
+        matches!(&out, WorkerOutput::Frontier { result: Err(m), .. } if m.contains("percentile")),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn settings_whose_table_does_not_fit_are_refused_before_sampling_naming_the_limit() {
+    let mut p = ml_project(100);
+    p.settings.samples = SampleCount::Auto;
+    p.settings.percentile = 0.999;
+    p.settings.delta = 1e-6;
+    let mut reports = Vec::new();
+    let job = Job {
+        rev: 3,
+        key: 4,
+        project: p.clone(),
         task: Task::Frontier,
     };
-    let out = compute(&bad, &mut cache, &mut |_| {}, &|| 0.0);
+    let out = compute(
+        &job,
+        &mut Cache::default(),
+        &mut |r| reports.push(r),
+        &|| 0.0,
+    );
+    let WorkerOutput::Frontier { result: Err(m), .. } = out else {
+        panic!("not refused: {out:?}");
+    };
+    let size = limits::table_size(
+        &p.workflow,
+        &p.workflow.validate().expect("valid"),
+        &p.platform,
+        &p.settings,
+    );
+    assert!(size.bytes() > limits::MAX_TABLE_BYTES, "{size:?}");
     assert!(
-        matches!(out, WorkerOutput::Frontier { result: Err(m), .. } if m.starts_with("project:"))
+        m.contains("MiB") && m.contains(&size.samples.to_string()),
+        "{m}"
+    );
+    assert!(
+        !reports
+            .iter()
+            .any(|r| matches!(r, Progress::Sampling { .. })),
+        "refused before drawing a sample"
+    );
+}
+
+#[test]
+fn the_fit_is_reused_across_percentile_and_price_changes_and_redone_for_new_profiles() {
+    let mut p = ml_project(200);
+    let mut cache = Cache::default();
+    let fitting = |p: &CoreProject, cache: &mut Cache| {
+        let mut steps = Vec::new();
+        let job = Job {
+            rev: 1,
+            key: 1,
+            project: p.clone(),
+            task: Task::Frontier,
+        };
+        compute(&job, cache, &mut |r| steps.push(r), &|| 0.0);
+        steps
+            .iter()
+            .filter(|r| matches!(r, Progress::Fitting { .. }))
+            .count()
+    };
+    assert_eq!(
+        fitting(&p, &mut cache),
+        p.workflow.stages.len(),
+        "one report per stage fitted"
+    );
+    let model = cache.cached_fit(&p).expect("kept").model.clone();
+    p.settings.percentile = 0.9;
+    p.settings.delta = 0.05;
+    p.platform.price_per_gb_s *= 2.0;
+    p.workflow.name = "renamed".into();
+    assert_eq!(
+        fitting(&p, &mut cache),
+        0,
+        "settings, prices and the name do not refit"
+    );
+    assert_eq!(cache.cached_fit(&p).expect("kept").model, model);
+    p.profiles.stages[0].runs.pop();
+    assert!(cache.cached_fit(&p).is_none());
+    assert!(fitting(&p, &mut cache) > 0, "new profiles refit");
+}
+
+#[test]
+fn the_prepared_problem_is_reused_across_bounds_and_redrawn_for_new_settings() {
+    let mut p = ml_project(200);
+    let mut cache = Cache::default();
+    frontier_of(&p, &mut cache);
+    assert!(cache.cached_prepared(&p).is_some());
+    p.settings.bound = Bound::Latency { max_s: 1.0 };
+    assert!(cache.cached_prepared(&p).is_some(), "bound only");
+    p.settings.percentile = 0.9;
+    assert!(
+        cache.cached_prepared(&p).is_none(),
+        "percentile changes the table"
     );
 }
 
@@ -202,4 +296,33 @@ fn baselines_job_returns_every_baseline_judged_like_the_core() {
             }
         }
     }
+}
+
+#[test]
+fn jobs_and_answers_round_trip_through_json_with_the_core_types() {
+    let project = ml_project(200);
+    let job = Job {
+        rev: 1,
+        key: 2,
+        project: project.clone(),
+        task: Task::Check {
+            configs: vec![(1024, 2)],
+        },
+    };
+    let text = serde_json::to_string(&job).expect("serialises");
+    let back: Job = serde_json::from_str(&text).expect("deserialises");
+    assert_eq!(back, job);
+    let mut cache = Cache::default();
+    let out = run(&project, Task::Solve, &mut cache).0;
+    let text = serde_json::to_string(&out).expect("serialises");
+    let back: WorkerOutput = serde_json::from_str(&text).expect("deserialises");
+    assert_eq!(back, out);
+    let crashed: WorkerOutput =
+        serde_json::from_str(r#"{"Crashed":{"message":"capacity overflow"}}"#).expect("reads");
+    assert_eq!(
+        crashed,
+        WorkerOutput::Crashed {
+            message: "capacity overflow".into()
+        }
+    );
 }

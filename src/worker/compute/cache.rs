@@ -1,0 +1,137 @@
+//! What the worker keeps between jobs, so that a change reruns only the
+//! stages of the pipeline that read it:
+//!
+//! - the fitted models and the fit report depend on the workflow and the
+//!   profiles only: a bound, percentile, confidence or price change reuses them;
+//! - the sampled problem depends on those and on the platform and the settings
+//!   except the bound: a bound change reuses it.
+//!
+//! Each entry is keyed on exactly the inputs it reads.
+
+use faasplan_core::dag::{Dag, Workflow};
+use faasplan_core::formats::project::Project as CoreProject;
+use faasplan_core::model::{WorkflowModel, fit_report};
+use faasplan_core::pipeline::{PipelineError, Prepared};
+use faasplan_core::platform::Platform;
+use faasplan_core::profile::Profiles;
+use faasplan_core::settings::{Bound, PlanSettings};
+
+use super::{ComputeError, tables};
+use crate::worker::protocol::StageFit;
+
+/// The fitted models of one workflow and its profiles, with the fit report's figures.
+#[derive(Clone, Debug)]
+pub struct Fitted {
+    /// The workflow's index form.
+    pub dag: Dag,
+    /// The fitted stage models.
+    pub model: WorkflowModel,
+    /// Per stage, the fitted curves and errors for the profiles chart
+    /// (computed on first use: the cross-validated report refits every stage).
+    pub fits: Option<Vec<StageFit>>,
+}
+
+/// The inputs the sampled problem reads besides the fit.
+#[derive(Clone, Debug, PartialEq)]
+struct SampleKey {
+    fit_generation: u64,
+    platform: Platform,
+    settings: PlanSettings,
+}
+
+impl SampleKey {
+    fn of(project: &CoreProject, fit_generation: u64) -> Self {
+        let mut settings = project.settings.clone();
+        settings.bound = Bound::Latency { max_s: 0.0 };
+        SampleKey {
+            fit_generation,
+            platform: project.platform.clone(),
+            settings,
+        }
+    }
+}
+
+/// The workflow as the fit reads it: without its name and stage positions.
+fn fit_inputs(workflow: &Workflow) -> Workflow {
+    let mut w = workflow.clone();
+    w.name.clear();
+    for s in &mut w.stages {
+        s.position = None;
+    }
+    w
+}
+
+/// The last fit and the last sampled problem.
+#[derive(Default)]
+pub struct Cache {
+    fit: Option<((Workflow, Profiles), Fitted)>,
+
+    fit_generation: u64,
+    prepared: Option<(SampleKey, Prepared)>,
+}
+
+impl Cache {
+    /// The cached fit of the project's workflow and profiles, if any.
+    pub fn cached_fit(&self, project: &CoreProject) -> Option<&Fitted> {
+        let workflow = fit_inputs(&project.workflow);
+        self.fit
+            .as_ref()
+            .filter(|((w, p), _)| *w == workflow && *p == project.profiles)
+            .map(|(_, f)| f)
+    }
+
+    /// Keeps the fit of a freshly prepared problem (its models drawn from `project`).
+    pub fn store_fit(&mut self, project: &CoreProject, prepared: &Prepared) {
+        let key = (fit_inputs(&project.workflow), project.profiles.clone());
+        let fitted = Fitted {
+            dag: prepared.dag.clone(),
+            model: prepared.model.clone(),
+            fits: None,
+        };
+        self.fit = Some((key, fitted));
+        self.fit_generation += 1;
+        self.prepared = None;
+    }
+
+    /// The profiles chart's fitted curves and errors (the fit report) of the
+    /// cached fit, computed once per fit; `None` without a cached fit.
+    pub fn fit_tables(
+        &mut self,
+        project: &CoreProject,
+    ) -> Option<Result<Vec<StageFit>, ComputeError>> {
+        self.cached_fit(project)?;
+        let (_, fitted) = self.fit.as_mut()?;
+        if let Some(fits) = &fitted.fits {
+            return Some(Ok(fits.clone()));
+        }
+        let report = match fit_report(&project.workflow, &fitted.dag, &project.profiles) {
+            Ok(r) => r,
+            Err(e) => return Some(Err(PipelineError::from(e).into())),
+        };
+        let fits = tables::fits(&project.workflow, &project.profiles, &fitted.model, &report);
+        fitted.fits = Some(fits.clone());
+        Some(Ok(fits))
+    }
+
+    /// The cached sampled problem of `project` (its bound ignored), if any.
+    pub fn cached_prepared(&self, project: &CoreProject) -> Option<&Prepared> {
+        // Drawn from the current fit, which must be the fit of this project.
+        self.cached_fit(project)?;
+        let key = SampleKey::of(project, self.fit_generation);
+        self.prepared
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, p)| p)
+    }
+
+    /// Keeps `prepared` as the sampled problem of `project` (drawn from the current fit).
+    pub fn store(&mut self, project: &CoreProject, prepared: Prepared) -> &Prepared {
+        let key = SampleKey::of(project, self.fit_generation);
+        &self.prepared.insert((key, prepared)).1
+    }
+
+    /// Forgets the sampled problem (to free its memory before drawing a new one).
+    pub fn drop_prepared(&mut self) {
+        self.prepared = None;
+    }
+}
