@@ -181,7 +181,8 @@ fn prepared<'c>(
         &dag,
         &project.platform,
         &project.settings,
-    );
+    )
+    .map_err(PipelineError::from)?;
     if size.bytes() > limits::MAX_TABLE_BYTES {
         return Err(ComputeError::TooLarge {
             samples: size.samples,

@@ -3,9 +3,9 @@
 //! so settings whose table would not fit in the worker's memory are refused
 //! before running, naming the figures, instead of crashing the worker.
 
-use faasplan_core::dag::{Dag, StageKind, Workflow};
+use faasplan_core::dag::{Dag, Workflow};
 use faasplan_core::platform::Platform;
-use faasplan_core::sampling::{candidates, sample_count};
+use faasplan_core::sampling::{SamplingError, estimate};
 use faasplan_core::settings::PlanSettings;
 
 /// Most bytes the sampled table may take in the worker. A wasm32 worker
@@ -29,36 +29,17 @@ impl TableSize {
     }
 }
 
-/// The table size `sampling::Sampler` would allocate for these inputs.
+/// The table size `sampling::Sampler` would allocate for these inputs, from the
+/// core's own estimate (`sampling::estimate`), so the two never disagree.
 pub fn table_size(
     workflow: &Workflow,
     dag: &Dag,
     platform: &Platform,
     settings: &PlanSettings,
-) -> TableSize {
-    let cands: Vec<_> = workflow
-        .stages
-        .iter()
-        .map(|s| candidates(s, platform))
-        .collect();
-    let ln_space: f64 = cands.iter().map(|c| (c.len().max(1) as f64).ln()).sum();
-    let samples = sample_count(settings, ln_space) as u64;
-    let rows = workflow
-        .stages
-        .iter()
-        .enumerate()
-        .map(|(i, stage)| {
-            let contexts = match (stage.kind, dag.input_parent.get(i).copied().flatten()) {
-                (StageKind::Single, Some(parent)) => {
-                    let mut ds: Vec<u32> = cands[parent].iter().map(|c| c.d).collect();
-                    ds.sort_unstable();
-                    ds.dedup();
-                    ds.len().max(1)
-                }
-                _ => 1,
-            };
-            (cands[i].len() * contexts) as u64
-        })
-        .sum();
-    TableSize { samples, rows }
+) -> Result<TableSize, SamplingError> {
+    let e = estimate(workflow, dag, platform, settings, u64::MAX)?;
+    Ok(TableSize {
+        samples: e.n_samples as u64,
+        rows: e.rows.iter().fold(0u64, |a, &r| a.saturating_add(r)),
+    })
 }
