@@ -293,6 +293,8 @@ pub mod project_file {
 }
 
 /// A message from the worker.
+// One message per job step, serialised to JSON at once: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum WorkerOutput {
     /// The job with this `rev` and `key` is still running.
