@@ -90,7 +90,16 @@ fn mutate_settings(rng: &mut Xoshiro256PlusPlus, p: &mut Project) {
         3 => {
             s.samples = SampleCount::Fixed(pick(
                 rng,
-                &[0, 1, 2, 20, 1000, 1 << 40, 1 << 60, usize::MAX],
+                &[
+                    0,
+                    1,
+                    2,
+                    20,
+                    1000,
+                    usize::MAX >> 24,
+                    usize::MAX >> 4,
+                    usize::MAX,
+                ],
             ))
         }
         4 => {
