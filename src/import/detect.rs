@@ -40,6 +40,7 @@ pub fn detect_kind(name: &str, text: &str) -> Result<FileKind, String> {
         Some(FormatKind::LambdaLog | FormatKind::PowerTuning) => {
             return Ok(FileKind::AwsMeasurements);
         }
+        Some(FormatKind::ProfileCsv) => return Ok(FileKind::ProfileCsv),
         Some(k @ (FormatKind::PowerTuningInput | FormatKind::Plan)) => {
             return Err(format!(
                 "not a file faasplan opens: it looks like {}",
@@ -56,14 +57,7 @@ pub fn detect_kind(name: &str, text: &str) -> Result<FileKind, String> {
             Err(e) => Err(format!("not valid JSON: {e}")),
         };
     }
-    let header = body
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .unwrap_or_default();
-    if ext == "csv" || (header.contains("memory_mb") && header.contains(',')) {
-        return Ok(FileKind::ProfileCsv);
-    }
+    // Text that is not JSON: the core's `detect` has already tried the CSV header.
     Err(unknown())
 }
 

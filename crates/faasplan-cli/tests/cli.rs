@@ -1,42 +1,12 @@
 //! The built `faasplan` binary on the bundled examples: outputs, exit codes, help.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+
+mod common;
+use common::*;
 
 use expect_test::{Expect, expect};
 use faasplan_core::plan::{PlanStatus, from_json};
-
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../static/examples");
-
-fn example(name: &str) -> String {
-    format!("{EXAMPLES}/{name}")
-}
-
-/// The ML pipeline's input flags.
-fn ml() -> Vec<String> {
-    vec![
-        "--workflow".into(),
-        example("ML-pipeline.json"),
-        "--profiles".into(),
-        example("ML-Pipeline_profile.json"),
-    ]
-}
-
-fn run(args: &[&str], input: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_faasplan"))
-        .args(args)
-        .args(input)
-        .output()
-        .expect("the faasplan binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// A file under the temp dir, unique to this process and `name`.
 fn temp(name: &str) -> PathBuf {

@@ -3,34 +3,10 @@
 //! consistently across commands.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../static/examples");
-
-fn example(name: &str) -> String {
-    format!("{EXAMPLES}/{name}")
-}
-
-fn ml() -> Vec<String> {
-    vec![
-        "--workflow".into(),
-        example("ML-pipeline.json"),
-        "--profiles".into(),
-        example("ML-Pipeline_profile.json"),
-    ]
-}
-
-fn run(args: &[&str], input: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_faasplan"))
-        .args(args)
-        .args(input)
-        .output()
-        .expect("the faasplan binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::*;
 
 fn temp(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("faasplan-robust-{}-{name}", std::process::id()))
