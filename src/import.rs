@@ -13,7 +13,7 @@
 //! - an AWS Step Functions state machine (ASL JSON or YAML, a SAM or
 //!   CloudFormation template) with, in the same batch, Lambda logs and Power
 //!   Tuning results of its functions (read by the core's
-//!   [`import_batch`](faasplan_core::formats::batch::import_batch)).
+//!   [`import_batch`]).
 //!
 //! Several files dropped together are read as one batch (project first, then
 //! grid, workflow, profiles). A batch is all or nothing: the first file that
