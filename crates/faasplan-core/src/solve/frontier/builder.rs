@@ -24,9 +24,9 @@ pub enum FrontierProgress {
 pub struct FrontierBuilder<'p> {
     problem: &'p SampledProblem,
     settings: FrontierSettings,
-    /// The exact frontier (`min_step_s = 0`): one best-first pass (`sweep.rs`).
+    /// The exact frontier (`min_step_s = 0`) when `a > 0`: one best-first pass (`sweep.rs`).
     sweep: Option<Box<Sweep<'p>>>,
-    /// Thinned frontiers: one bound after the other.
+    /// Otherwise: one bound after the other.
     search: Search<'p>,
     points: Vec<FrontierPoint>,
     done: bool,
@@ -58,7 +58,10 @@ impl<'p> FrontierBuilder<'p> {
     ) -> Result<Self, SolveError> {
         settings.validate()?;
         validate(problem, false)?;
-        let exact = settings.min_step_s == 0.0;
+        // The one-pass sweep wins when a > 0 (the bundled workflows: 5–9× less CPU); at
+        // a = 0 the bound-by-bound search's dynamic cost and budget bounds prune more
+        // (long chains: 12 stages 3.3 s against 8.4 s). Both are exact.
+        let exact = settings.min_step_s == 0.0 && problem.allowed_violations > 0;
         let prep = Arc::new(Precomputed::new(problem, false));
         let sweep = exact.then(|| Box::new(Sweep::new(Arc::clone(&prep))));
         Ok(FrontierBuilder {
