@@ -329,7 +329,8 @@ pub struct FusedSolution {
     pub solution: Solution,
     /// Groupings solved.
     pub solved: usize,
-    /// Groupings skipped by the lower bound.
+    /// Groupings skipped: by the lower bound, or because a group has no
+    /// candidate (no memory size common to its members within the timeout).
     pub pruned: usize,
 }
 
@@ -367,6 +368,11 @@ pub fn solve_fused(
     for fused in subsets(edges) {
         let grouping = Grouping::new(fuser.dag, &fused);
         let problem = fuser.problem(&grouping);
+        if !has_candidates(&problem) {
+            // A group whose members share no memory size, or that exceeds the timeout at every size.
+            pruned += 1;
+            continue;
+        }
         if let (Bound::Latency { .. }, Some((incumbent, _))) = (settings.bound, &best)
             && cheapest_cost(&problem) >= *incumbent
         {
@@ -411,6 +417,11 @@ pub fn solve_fused(
     Ok(out)
 }
 
+/// Whether every stage of `problem` has a candidate configuration.
+fn has_candidates(problem: &SampledProblem) -> bool {
+    problem.stages.iter().all(|t| !t.configs.is_empty())
+}
+
 /// The least expected cost any plan of `problem` can have: each stage at its
 /// cheapest row, latency ignored.
 fn cheapest_cost(problem: &SampledProblem) -> f64 {
@@ -449,6 +460,9 @@ pub fn fused_frontier(
     for fused in subsets(edges) {
         let grouping = Grouping::new(fuser.dag, &fused);
         let problem = fuser.problem(&grouping);
+        if !has_candidates(&problem) {
+            continue;
+        }
         let f = crate::frontier::frontier(&problem, settings.clone())?;
         all.extend(f.points.into_iter().map(|point| FusedPoint {
             grouping: groupings.len(),

@@ -130,7 +130,7 @@ fn fuser<'a>(project: &'a Project, prepared: &'a Prepared) -> Fuser<'a> {
 /// A random DAG on `n` stages: every stage after the first gets a parent
 /// before it, and `extra` more edges may join branches.
 fn dag_strategy() -> impl Strategy<Value = (usize, Vec<(usize, usize)>)> {
-    (2usize..=5)
+    (2usize..=6)
         .prop_flat_map(|n| {
             (
                 Just(n),
@@ -285,4 +285,33 @@ fn a_fused_plan_report_names_its_groups_and_its_breakdown_adds_up() {
     let text = faasplan_core::plan::to_json(&fused);
     let back = faasplan_core::plan::from_json(&text).unwrap();
     assert_eq!(faasplan_core::plan::to_json(&back), text);
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn stages_without_a_common_memory_size_are_not_fused() {
+    let mut p = project(2, &[(0, 1)], 2, 100);
+    p.workflow.stages[1].memory = MemoryGrid {
+        min_mb: 3072,
+        max_mb: 4096,
+        step_mb: 1024,
+    };
+    let prepared = pipeline::prepare(&p).unwrap();
+    let edges = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+    assert_eq!(edges, vec![(0, 1)]);
+    let mut f = fuser(&p, &prepared);
+    let got = solve_fused(
+        &mut f,
+        &edges,
+        SolveSettings {
+            bound: Bound::Latency { max_s: 1000.0 },
+            max_nodes: None,
+        },
+    )
+    .unwrap();
+    assert!(!got.grouping.fuses_anything());
+    assert_eq!((got.solved, got.pruned), (1, 1));
+    let (groupings, points) = fused_frontier(&mut f, &edges, FrontierSettings::default()).unwrap();
+    assert_eq!(groupings.len(), 1);
+    assert!(points.iter().all(|q| q.grouping == 0));
 }
