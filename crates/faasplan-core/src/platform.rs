@@ -29,8 +29,10 @@ pub struct Platform {
     /// Most instances that may run at once (sum of d over concurrently running stages).
     pub concurrency_limit: u32,
     /// Orchestration and intermediate-data prices (see [`crate::pricing`]); none by default.
+    /// Boxed: a platform travels inside every project message of the app, which
+    /// stays small this way.
     #[serde(default, skip_serializing_if = "Pricing::is_default")]
-    pub pricing: Pricing,
+    pub pricing: Box<Pricing>,
 }
 
 /// The built-in platform settings.
@@ -61,7 +63,7 @@ impl Preset {
             billing_granularity_ms: 1.0,
             timeout_s: 900.0,
             concurrency_limit: 1000,
-            pricing: Pricing::default(),
+            pricing: Box::default(),
         };
         match self {
             Preset::AwsX86_64 => aws("AWS Lambda x86_64", 0.000_016_666_7, 1769.0),

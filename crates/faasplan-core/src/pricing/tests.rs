@@ -170,6 +170,6 @@ fn bad_prices_and_unknown_edges_are_refused_by_name() {
         "{err}"
     );
     let mut platform = Preset::AwsX86_64.platform();
-    platform.pricing = bad;
+    *platform.pricing = bad;
     assert!(platform.validate().is_err());
 }

@@ -156,6 +156,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
 
     #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn the_fused_optimum_equals_brute_force_over_groupings_and_configurations(
         (n, edges) in dag_strategy(),
         at in 0.0f64..1.0,
