@@ -6,12 +6,14 @@ use faasplan_core::dag::{Edge, MemoryGrid, StageKind, Workflow};
 use faasplan_core::formats::project::Project;
 use faasplan_core::frontier::FrontierSettings;
 use faasplan_core::fusion::{
-    Fuser, FusionOptions, Grouping, fusable_edges, fused_frontier, solve_fused,
+    Fuser, FusionOptions, Grouping, evaluate_fresh_grouping, fusable_edges, fused_frontier,
+    solve_fused,
 };
 use faasplan_core::pipeline::{self, Limits, Prepared};
 use faasplan_core::pricing::Orchestration;
 use faasplan_core::problem::SampledProblem;
 use faasplan_core::profile::StageProfile;
+use faasplan_core::sampling::evaluate_fresh;
 use faasplan_core::settings::{Bound, SampleCount};
 use faasplan_core::solve::{self, Plan, PlanEval, SolveSettings};
 use proptest::prelude::*;
@@ -315,4 +317,52 @@ fn stages_without_a_common_memory_size_are_not_fused() {
     let (groupings, points) = fused_frontier(&mut f, &edges, FrontierSettings::default()).unwrap();
     assert_eq!(groupings.len(), 1);
     assert!(points.iter().all(|q| q.grouping == 0));
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn the_fresh_evaluation_of_an_unfused_grouping_is_the_unfused_one() {
+    let p = project(4, &[(0, 1), (0, 2), (1, 3)], 2, 100);
+    let prepared = pipeline::prepare(&p).unwrap();
+    let f = fuser(&p, &prepared);
+    let configs = prepared.problem.configs(&[1, 0, 1, 0]).unwrap();
+    let unfused = Grouping::new(&prepared.dag, &[]);
+    let got = evaluate_fresh_grouping(&f, &p.settings, &unfused, &configs).unwrap();
+    let want = evaluate_fresh(
+        &p.workflow,
+        &prepared.dag,
+        &prepared.model,
+        &p.platform,
+        &p.settings,
+        &configs,
+    )
+    .unwrap();
+    assert_eq!(got.latency_s, want.latency_s);
+    for (g, w) in got.cost_usd.iter().zip(&want.cost_usd) {
+        approx::assert_relative_eq!(*g, *w, max_relative = 1e-12);
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn express_charges_each_execution_once_and_its_duration() {
+    let mut p = project(2, &[(0, 1)], 2, 300);
+    p.platform.pricing.orchestration = Orchestration::aws_express();
+    p.settings.bound = Bound::Latency { max_s: 1000.0 };
+    let r = pipeline::plan(&p, Limits::default()).unwrap();
+    let b = r.cost_breakdown.unwrap();
+    let mean_sum: f64 = r.stages.iter().map(|s| s.latency_p50_s).sum();
+    // $1 per million executions plus 64 MB × the stages' latencies: within the
+    // spread between the stages' medians and means.
+    let duration = 64.0 / 1024.0 * 0.000_016_67;
+    let per_run = b.transitions_usd - 1.0e-6;
+    assert!(
+        per_run > 0.5 * duration * mean_sum && per_run < 2.0 * duration * mean_sum,
+        "{b:?}"
+    );
+    approx::assert_relative_eq!(
+        b.functions_usd + b.transitions_usd + b.transfer_usd,
+        r.totals.unwrap().expected_cost_usd,
+        max_relative = 1e-12
+    );
 }
