@@ -36,8 +36,14 @@
 //! number of fusable edges is limited to [`MAX_FUSABLE_EDGES`]. The frontier
 //! over the joint space is the Pareto merge of every grouping's exact frontier
 //! ([`fused_frontier`]).
+//!
+//! Costless's own planner, LARAC on the cost graph of a chain, is here as a
+//! baseline ([`larac`]): an approximation the exact planner never loses to.
 
+mod larac;
 mod table;
+
+pub use larac::{LaracPlan, chain_order, larac};
 
 use std::collections::HashMap;
 

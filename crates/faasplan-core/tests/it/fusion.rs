@@ -6,8 +6,8 @@ use faasplan_core::dag::{Edge, MemoryGrid, StageKind, Workflow};
 use faasplan_core::formats::project::Project;
 use faasplan_core::frontier::FrontierSettings;
 use faasplan_core::fusion::{
-    Fuser, FusionOptions, Grouping, evaluate_fresh_grouping, fusable_edges, fused_frontier,
-    solve_fused,
+    Fuser, FusionOptions, Grouping, chain_order, evaluate_fresh_grouping, fusable_edges,
+    fused_frontier, larac, solve_fused,
 };
 use faasplan_core::pipeline::{self, Limits, Prepared};
 use faasplan_core::pricing::Orchestration;
@@ -365,4 +365,59 @@ fn express_charges_each_execution_once_and_its_duration() {
         r.totals.unwrap().expected_cost_usd,
         max_relative = 1e-12
     );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn the_exact_planner_never_loses_to_costless_larac(
+        n in 2usize..=6,
+        sizes in 2u32..=3,
+        at in 0.0f64..1.0,
+    ) {
+        let chain: Vec<(usize, usize)> = (1..n).map(|v| (v - 1, v)).collect();
+        let p = project(n, &chain, sizes, 150);
+        let prepared = pipeline::prepare(&p).unwrap();
+        let edges = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+        let order = chain_order(&prepared.dag.parents, &prepared.dag.topo).unwrap();
+        let mut f = fuser(&p, &prepared);
+        let points = brute_force(&p, &prepared);
+        let (lo, hi) = points.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &(l, _)| (lo.min(l), hi.max(l)));
+        let bound = lo + at * (hi - lo) + 1e-9;
+        let exact = solve_fused(
+            &mut f,
+            &edges,
+            SolveSettings { bound: Bound::Latency { max_s: bound }, max_nodes: None },
+        )
+        .unwrap();
+        let exact_cost = exact.solution.plan.as_ref().map(|_| exact.solution.expected_cost_usd);
+        if let Some(l) = larac(&mut f, &order, &edges, bound) {
+            let problem = f.problem(&l.grouping);
+            let judged = solve::evaluate(&problem, &l.plan).unwrap();
+            if judged.guaranteed_latency_s <= bound {
+                let e = exact_cost.expect("the exact planner finds a plan whenever LARAC's meets the bound");
+                prop_assert!(e <= judged.expected_cost_usd * (1.0 + 1e-12), "exact {e} > LARAC {}", judged.expected_cost_usd);
+            }
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn larac_takes_only_chains_and_returns_a_plan_within_a_loose_bound() {
+    let p = project(3, &[(0, 1), (0, 2)], 2, 100);
+    let prepared = pipeline::prepare(&p).unwrap();
+    assert!(chain_order(&prepared.dag.parents, &prepared.dag.topo).is_none());
+    let p = project(3, &[(0, 1), (1, 2)], 2, 100);
+    let prepared = pipeline::prepare(&p).unwrap();
+    let order = chain_order(&prepared.dag.parents, &prepared.dag.topo).unwrap();
+    assert_eq!(order, vec![0, 1, 2]);
+    let edges = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+    let mut f = fuser(&p, &prepared);
+    let loose = larac(&mut f, &order, &edges, 1e6).unwrap();
+    // With no binding bound LARAC takes the cheapest path; transitions make fusing all pay.
+    assert_eq!(loose.grouping.groups, vec![vec![0, 1, 2]]);
+    assert!(larac(&mut f, &order, &edges, 1e-3).is_none());
 }
