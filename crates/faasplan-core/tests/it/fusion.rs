@@ -185,6 +185,27 @@ proptest! {
         let eval = solve::evaluate(&got.problem, plan).unwrap();
         prop_assert!(eval.guaranteed_latency_s <= bound);
         approx::assert_relative_eq!(eval.expected_cost_usd, want, max_relative = 1e-12);
+        // The same under a mean-cost bound: the fastest guarantee within the cost.
+        let (clo, chi) = points.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &(_, c)| (lo.min(c), hi.max(c)));
+        let max_usd = clo + at * (chi - clo) + 1e-15;
+        let want = points
+            .iter()
+            .filter(|&&(_, c)| c <= max_usd)
+            .map(|&(l, _)| l)
+            .fold(f64::INFINITY, f64::min);
+        let got = solve_fused(
+            &mut f,
+            &edges,
+            SolveSettings {
+                bound: Bound::Cost { max_usd, kind: faasplan_core::settings::CostKind::Mean },
+                max_nodes: None,
+            },
+        )
+        .unwrap();
+        let plan = got.solution.plan.as_ref().unwrap();
+        let eval = solve::evaluate(&got.problem, plan).unwrap();
+        prop_assert!(eval.expected_cost_usd <= max_usd);
+        approx::assert_relative_eq!(eval.guaranteed_latency_s, want, max_relative = 1e-12);
     }
 }
 
@@ -420,4 +441,33 @@ fn larac_takes_only_chains_and_returns_a_plan_within_a_loose_bound() {
     // With no binding bound LARAC takes the cheapest path; transitions make fusing all pay.
     assert_eq!(loose.grouping.groups, vec![vec![0, 1, 2]]);
     assert!(larac(&mut f, &order, &edges, 1e-3).is_none());
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn under_a_cost_bound_fusion_is_never_slower_and_keeps_the_bound() {
+    let mut p = project(3, &[(0, 1), (1, 2)], 3, 300);
+    let prepared = pipeline::prepare(&p).unwrap();
+    let cheapest = brute_force(&p, &prepared)
+        .iter()
+        .map(|&(_, c)| c)
+        .fold(f64::INFINITY, f64::min);
+    let max_usd = cheapest * 1.3;
+    p.settings.bound = Bound::Cost {
+        max_usd,
+        kind: faasplan_core::settings::CostKind::Mean,
+    };
+    let settings = SolveSettings {
+        bound: p.settings.bound,
+        max_nodes: None,
+    };
+    let unfused = solve::solve(&prepared.problem, settings.clone()).unwrap();
+    let edges = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+    let joint = solve_fused(&mut fuser(&p, &prepared), &edges, settings).unwrap();
+    // The joint space holds the unfused plans: its optimum is no slower.
+    assert!(joint.solution.guaranteed_latency_s <= unfused.guaranteed_latency_s);
+    assert!(joint.solution.expected_cost_usd <= max_usd);
+    let fused = pipeline::plan_fused(&p, &enabled(), Limits::default()).unwrap();
+    assert!(fused.totals.unwrap().expected_cost_usd <= max_usd);
+    assert!(fused.stages.iter().any(|s| s.fused_into.is_some()));
 }
