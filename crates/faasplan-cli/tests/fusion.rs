@@ -10,6 +10,17 @@ use faasplan_core::plan::from_json;
 use faasplan_core::platform::Preset;
 use faasplan_core::settings::{PlanSettings, SampleCount};
 
+/// A stepped memory grid, built through the project file's JSON form so that
+/// it takes the defaults of any other field.
+fn grid(min_mb: u32, max_mb: u32, step_mb: u32) -> MemoryGrid {
+    serde_json::from_value(serde_json::json!({
+        "min_mb": min_mb,
+        "max_mb": max_mb,
+        "step_mb": step_mb,
+    }))
+    .expect("a stepped grid deserialises")
+}
+
 /// A project file of the ML pipeline's single-instance stage0 and stage3 run as
 /// a three-stage chain s0 -> s1 -> s2, written to the temp dir.
 fn chain_project() -> std::path::PathBuf {
@@ -24,11 +35,7 @@ fn chain_project() -> std::path::PathBuf {
             let mut s = workflow.stages[k].clone();
             s.id = format!("s{i}");
             s.kind = StageKind::Single;
-            s.memory = MemoryGrid {
-                min_mb: 1024,
-                max_mb: 3072,
-                step_mb: 1024,
-            };
+            s.memory = grid(1024, 3072, 1024);
             let mut p = profiles.stages[k].clone();
             p.stage = s.id.clone();
             (s, p)

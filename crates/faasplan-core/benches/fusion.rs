@@ -21,6 +21,17 @@ use faasplan_core::settings::{Bound, PlanSettings, SampleCount};
 use faasplan_core::solve::SolveSettings;
 use std::hint::black_box;
 
+/// A stepped memory grid, built through the project file's JSON form so that
+/// it takes the defaults of any other field.
+fn grid(min_mb: u32, max_mb: u32, step_mb: u32) -> MemoryGrid {
+    serde_json::from_value(serde_json::json!({
+        "min_mb": min_mb,
+        "max_mb": max_mb,
+        "step_mb": step_mb,
+    }))
+    .expect("a stepped grid deserialises")
+}
+
 fn project(edges: &[(usize, usize)]) -> Project {
     let (mut workflow, mut profiles) = import(
         include_str!("../../../static/examples/ML-pipeline.json"),
@@ -35,11 +46,7 @@ fn project(edges: &[(usize, usize)]) -> Project {
             let mut s = workflow.stages[k].clone();
             s.id = format!("s{i}");
             s.kind = StageKind::Single;
-            s.memory = MemoryGrid {
-                min_mb: 1024,
-                max_mb: 8192,
-                step_mb: 1024,
-            };
+            s.memory = grid(1024, 8192, 1024);
             let mut p = profiles.stages[k].clone();
             p.stage = s.id.clone();
             (s, p)

@@ -2,6 +2,17 @@ use super::*;
 use crate::dag::{MemoryGrid, Stage};
 use crate::frontier::FrontierPoint;
 
+/// A stepped memory grid, built through the project file's JSON form so that
+/// it takes the defaults of any other field.
+fn grid(min_mb: u32, max_mb: u32, step_mb: u32) -> MemoryGrid {
+    serde_json::from_value(serde_json::json!({
+        "min_mb": min_mb,
+        "max_mb": max_mb,
+        "step_mb": step_mb,
+    }))
+    .expect("a stepped grid deserialises")
+}
+
 fn workflow(n: usize, edges: &[(usize, usize)]) -> Workflow {
     let id = |i: usize| format!("s{i}");
     Workflow {
@@ -11,11 +22,7 @@ fn workflow(n: usize, edges: &[(usize, usize)]) -> Workflow {
                 id: id(i),
                 kind: StageKind::Single,
                 allowed_d: vec![1],
-                memory: MemoryGrid {
-                    min_mb: 1024,
-                    max_mb: 2048,
-                    step_mb: 1024,
-                },
+                memory: grid(1024, 2048, 1024),
                 fixed: None,
                 position: None,
             })

@@ -18,6 +18,17 @@ use faasplan_core::settings::{Bound, SampleCount};
 use faasplan_core::solve::{self, Plan, PlanEval, SolveSettings};
 use proptest::prelude::*;
 
+/// A stepped memory grid, built through the project file's JSON form so that
+/// it takes the defaults of any other field.
+fn grid(min_mb: u32, max_mb: u32, step_mb: u32) -> MemoryGrid {
+    serde_json::from_value(serde_json::json!({
+        "min_mb": min_mb,
+        "max_mb": max_mb,
+        "step_mb": step_mb,
+    }))
+    .expect("a stepped grid deserialises")
+}
+
 /// A workflow of `n` single-instance stages wired by `edges`, each profiled with
 /// the ML pipeline's `stage0` or `stage3` runs (alternating), on a grid of
 /// `sizes` memory sizes from 1,024 MB, priced with Step Functions Standard.
@@ -38,11 +49,7 @@ fn project(n: usize, edges: &[(usize, usize)], sizes: u32, samples: usize) -> Pr
                 let mut s = templates[i % 2].0.clone();
                 s.id = id(i);
                 s.kind = StageKind::Single;
-                s.memory = MemoryGrid {
-                    min_mb: 1024,
-                    max_mb: 1024 * sizes,
-                    step_mb: 1024,
-                };
+                s.memory = grid(1024, 1024 * sizes, 1024);
                 s
             })
             .collect(),
@@ -315,11 +322,7 @@ fn a_fused_plan_report_names_its_groups_and_its_breakdown_adds_up() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn stages_without_a_common_memory_size_are_not_fused() {
     let mut p = project(2, &[(0, 1)], 2, 100);
-    p.workflow.stages[1].memory = MemoryGrid {
-        min_mb: 3072,
-        max_mb: 4096,
-        step_mb: 1024,
-    };
+    p.workflow.stages[1].memory = grid(3072, 4096, 1024);
     let prepared = pipeline::prepare(&p).unwrap();
     let edges = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
     assert_eq!(edges, vec![(0, 1)]);
