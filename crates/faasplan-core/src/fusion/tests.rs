@@ -15,26 +15,28 @@ fn grid(min_mb: u32, max_mb: u32, step_mb: u32) -> MemoryGrid {
 
 fn workflow(n: usize, edges: &[(usize, usize)]) -> Workflow {
     let id = |i: usize| format!("s{i}");
-    Workflow {
-        name: "w".into(),
-        stages: (0..n)
-            .map(|i| Stage {
-                id: id(i),
-                kind: StageKind::Single,
-                allowed_d: vec![1],
-                memory: grid(1024, 2048, 1024),
-                fixed: None,
-                position: None,
-            })
-            .collect(),
-        edges: edges
-            .iter()
-            .map(|&(a, b)| Edge {
-                from: id(a),
-                to: id(b),
-            })
-            .collect(),
-    }
+    // Through the JSON form, so that any field a workflow gains takes its default.
+    let mut w: Workflow =
+        serde_json::from_value(serde_json::json!({"name": "w", "stages": [], "edges": []}))
+            .expect("an empty workflow deserialises");
+    w.stages = (0..n)
+        .map(|i| Stage {
+            id: id(i),
+            kind: StageKind::Single,
+            allowed_d: vec![1],
+            memory: grid(1024, 2048, 1024),
+            fixed: None,
+            position: None,
+        })
+        .collect();
+    w.edges = edges
+        .iter()
+        .map(|&(a, b)| Edge {
+            from: id(a),
+            to: id(b),
+        })
+        .collect();
+    w
 }
 
 #[test]

@@ -151,11 +151,9 @@ fn bad_prices_and_unknown_edges_are_refused_by_name() {
     };
     let err = bad.validate(None).unwrap_err().to_string();
     assert!(err.contains("orchestration.usd_per_transition"), "{err}");
-    let workflow = crate::dag::Workflow {
-        name: "w".into(),
-        stages: Vec::new(),
-        edges: Vec::new(),
-    };
+    let workflow: crate::dag::Workflow =
+        serde_json::from_value(serde_json::json!({"name": "w", "stages": [], "edges": []}))
+            .unwrap();
     let unknown = Pricing {
         edge_data: vec![EdgeData {
             from: "x".into(),

@@ -2,7 +2,7 @@
 //! against brute force over every grouping and configuration, and the plan
 //! report of a fused plan.
 
-use faasplan_core::dag::{Edge, MemoryGrid, StageKind, Workflow};
+use faasplan_core::dag::{Edge, MemoryGrid, StageKind};
 use faasplan_core::formats::project::Project;
 use faasplan_core::frontier::FrontierSettings;
 use faasplan_core::fusion::{
@@ -42,25 +42,23 @@ fn project(n: usize, edges: &[(usize, usize)], sizes: u32, samples: usize) -> Pr
     });
     let mut p = base;
     let id = |i: usize| format!("s{i}");
-    p.workflow = Workflow {
-        name: "fusion".into(),
-        stages: (0..n)
-            .map(|i| {
-                let mut s = templates[i % 2].0.clone();
-                s.id = id(i);
-                s.kind = StageKind::Single;
-                s.memory = grid(1024, 1024 * sizes, 1024);
-                s
-            })
-            .collect(),
-        edges: edges
-            .iter()
-            .map(|&(a, b)| Edge {
-                from: id(a),
-                to: id(b),
-            })
-            .collect(),
-    };
+    p.workflow.name = "fusion".into();
+    p.workflow.stages = (0..n)
+        .map(|i| {
+            let mut s = templates[i % 2].0.clone();
+            s.id = id(i);
+            s.kind = StageKind::Single;
+            s.memory = grid(1024, 1024 * sizes, 1024);
+            s
+        })
+        .collect();
+    p.workflow.edges = edges
+        .iter()
+        .map(|&(a, b)| Edge {
+            from: id(a),
+            to: id(b),
+        })
+        .collect();
     p.profiles.stages = (0..n)
         .map(|i| StageProfile {
             stage: id(i),
