@@ -31,9 +31,11 @@
 //! **Batches.** The `k` proposals are chosen greedily: each adds the most to
 //! `G` of the batch so far; a proposal's `expected_gain_usd` is what it added.
 //!
-//! **Stopping rule.** When `G` of the best batch is below
-//! [`AdvisorSettings::stop_gain_pct`] % of `C`, more measurements are unlikely
-//! to change the plan's cost by more than that: the advice says stop.
+//! **Stopping rule.** When `G` of the best batch of at least [`STOP_BATCH`]
+//! configurations (the proposals, extended greedily if the batch asked for is
+//! smaller) is below [`AdvisorSettings::stop_gain_pct`] % of `C`, more
+//! measurements are unlikely to change the plan's cost by more than that: the
+//! advice says stop. It never says stop while no measured plan meets the bound.
 
 use serde::Serialize;
 
@@ -46,6 +48,9 @@ use super::gp::{Gp, cholesky_jittered};
 use super::observations::{ConfigObs, Domain, billed_data, stage_observations, wall_data};
 use super::sobol::{MAX_DIMS, normal_points};
 use super::surrogate::{Choice, Surrogate, SurrogatePlan, stage_cost_usd};
+
+/// The smallest batch whose expected gain the stopping rule looks at.
+pub const STOP_BATCH: usize = 4;
 
 /// What the advisor may do.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -371,14 +376,18 @@ pub fn advise(
         rest: &rest,
         bound_s,
         reference,
-        normals: normal_points(settings.draws, 2 * settings.batch)
+        normals: normal_points(settings.draws, 2 * settings.batch.max(STOP_BATCH))
             .ok_or_else(|| AdvisorError::Settings("batch too large".to_string()))?,
-        dims: 2 * settings.batch,
+        dims: 2 * settings.batch.max(STOP_BATCH),
     };
     let mut batch: Vec<Candidate> = Vec::new();
     let mut gains = Vec::new();
     let mut gain = 0.0;
-    while batch.len() < settings.batch {
+    let mut proposed_gain = 0.0;
+    while batch.len() < settings.batch.max(STOP_BATCH) {
+        if batch.len() == settings.batch {
+            proposed_gain = gain;
+        }
         let mut best: Option<(usize, f64)> = None;
         for (p, c) in pool.iter().enumerate() {
             if batch
@@ -399,8 +408,17 @@ pub fn advise(
         gains.push((g - gain).max(0.0));
         gain = g.max(gain);
     }
+    if batch.len() <= settings.batch {
+        proposed_gain = gain;
+    }
+    let stop_pct = if reference > 0.0 {
+        100.0 * gain / reference
+    } else {
+        0.0
+    };
     let proposals = batch
         .iter()
+        .take(settings.batch)
         .zip(&gains)
         .map(|(c, &g)| {
             let (mu, var) = models[c.stage]
@@ -421,13 +439,14 @@ pub fn advise(
     } else {
         0.0
     };
+    let has_plan = solved.is_some();
     Ok(Advice {
         bound_s,
         plan: solved.map(|p| to_current(inputs, &options, &p)),
         proposals,
-        batch_gain_usd: gain,
+        batch_gain_usd: proposed_gain,
         batch_gain_pct,
-        stop: batch_gain_pct < settings.stop_gain_pct,
+        stop: has_plan && stop_pct < settings.stop_gain_pct,
         stop_gain_pct: settings.stop_gain_pct,
     })
 }
