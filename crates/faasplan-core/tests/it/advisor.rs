@@ -28,6 +28,7 @@ use rand_core::Rng;
 use crate::bundled::project;
 
 #[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn gp_matches_numpy_reference() {
     let data = GpData {
         x: vec![[0.0, 0.0], [0.5, 0.2], [1.0, 0.4], [0.25, 1.0], [0.8, 0.9]],
@@ -60,6 +61,7 @@ fn gp_matches_numpy_reference() {
 }
 
 #[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn gp_interpolates_noise_free_points_and_is_uncertain_far_away() {
     let data = GpData {
         x: vec![[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.5, 0.5]],
@@ -83,6 +85,7 @@ fn gp_interpolates_noise_free_points_and_is_uncertain_far_away() {
 }
 
 #[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn sobol_points_match_scipy() {
     let pts = sobol_points(1024, 16).unwrap();
     let row = |i: usize| &pts[i * 16..(i + 1) * 16];
@@ -166,6 +169,7 @@ fn sobol_points_match_scipy() {
 }
 
 #[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn normal_quantile_matches_scipy_ndtri() {
     let cases = [
         (1e-6, -4.753_424_308_822_899),
@@ -195,6 +199,7 @@ fn flagged(profiles: &Profiles) -> Vec<(String, u32, u32)> {
 }
 
 #[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn anomaly_detector_finds_the_two_slow_ml_stage1_configs_and_nothing_else() {
     let p = project("ml");
     let found = flagged(&p.profiles);
@@ -218,6 +223,7 @@ fn anomaly_detector_finds_the_two_slow_ml_stage1_configs_and_nothing_else() {
 }
 
 #[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn anomaly_detector_flags_at_most_two_video_configs() {
     let p = project("video");
     let found = flagged(&p.profiles);
@@ -225,6 +231,7 @@ fn anomaly_detector_flags_at_most_two_video_configs() {
 }
 
 #[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn anomaly_detector_finds_an_injected_slow_config() {
     let mut p = project("video");
     let stage = &mut p.profiles.stages[2];
@@ -245,6 +252,7 @@ fn anomaly_detector_finds_an_injected_slow_config() {
 }
 
 #[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn excluding_flagged_runs_removes_only_their_runs() {
     let p = project("ml");
     let report = detect(&p.profiles, &AnomalySettings::default());
@@ -262,6 +270,7 @@ fn excluding_flagged_runs_removes_only_their_runs() {
 }
 
 #[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn anomaly_settings_out_of_range_are_refused() {
     let bad = AnomalySettings {
         min_ratio: 0.5,
@@ -306,6 +315,7 @@ fn brute_force(s: &Surrogate, options: &[Vec<Choice>]) -> Option<f64> {
 }
 
 #[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn surrogate_solve_equals_brute_force() {
     let p = project("ml");
     let dag = p.workflow.validate().unwrap();
@@ -356,6 +366,7 @@ fn first_configs(profiles: &Profiles, keep: &[usize]) -> Profiles {
 }
 
 #[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn advisor_proposes_distinct_unmeasured_configs_with_gains() {
     let p = project("ml");
     let dag = p.workflow.validate().unwrap();
@@ -391,6 +402,7 @@ fn advisor_proposes_distinct_unmeasured_configs_with_gains() {
 }
 
 #[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn advisor_stops_when_everything_is_measured() {
     let p = project("ml");
     let dag = p.workflow.validate().unwrap();
@@ -412,6 +424,7 @@ fn advisor_stops_when_everything_is_measured() {
 }
 
 #[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn advisor_refuses_bad_settings_and_unmeasured_stages() {
     let p = project("ml");
     let dag = p.workflow.validate().unwrap();
