@@ -19,10 +19,14 @@
 //! interleaved round-robin). For the advisor, the table also shows when its
 //! stopping rule (expected gain < 1%) first fired and the plan's cost gap then.
 //!
-//! `cargo bench -p faasplan-core --bench advisor -- SEEDS` (default 20).
+//! `cargo bench -p faasplan-core --bench advisor -- SEEDS` (default 20). With
+//! `--forecast`, instead: the SMAPE of each forecaster (`advisor::forecast`) on
+//! generated traces (7 days, a stage with d = 4 and 30 s runs, scored from the
+//! second day), mean over the seeds.
 
 use std::time::Instant;
 
+use faasplan_core::advisor::forecast::{Forecaster, TraceKind, concurrency, generate, smape};
 use faasplan_core::advisor::observations::{ConfigObs, stage_observations};
 use faasplan_core::advisor::propose::{
     AdvisorSettings, CurrentPlan, StageInput, advise, current_plan,
@@ -263,6 +267,11 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(20);
     let started = Instant::now();
+    if std::env::args().any(|a| a == "--forecast") {
+        forecast_table(seeds);
+        eprintln!("{seeds} seeds in {:.1} s", started.elapsed().as_secs_f64());
+        return;
+    }
     println!(
         "| workflow | bound (s) | configs | strategy | found within 2% (runs) | measurements: median | P25–P75 | min–max | advisor stop: median measurements, median / max gap % |"
     );
@@ -364,4 +373,53 @@ fn main() {
         }
     }
     eprintln!("{seeds} seeds in {:.1} s", started.elapsed().as_secs_f64());
+}
+
+fn forecast_table(seeds: u64) {
+    let forecasters = [
+        (
+            "fixed keep-alive (10 min)",
+            Forecaster::KeepAlive { minutes: 10 },
+        ),
+        (
+            "seasonal naive (1 day)",
+            Forecaster::SeasonalNaive { season: 1440 },
+        ),
+        (
+            "Holt–Winters (α 0.2, γ 0.1)",
+            Forecaster::HoltWinters {
+                season: 1440,
+                alpha: 0.2,
+                gamma: 0.1,
+            },
+        ),
+        (
+            "quantile (HW + P90 of 120 errors)",
+            Forecaster::Quantile {
+                season: 1440,
+                q: 0.9,
+                window: 120,
+            },
+        ),
+    ];
+    println!("| trace | {} |", forecasters.map(|f| f.0).join(" | "));
+    println!("|---|{}", "---|".repeat(forecasters.len()));
+    for (name, kind) in [
+        ("diurnal", TraceKind::Diurnal),
+        ("bursty", TraceKind::Bursty),
+        ("sparse", TraceKind::Sparse),
+    ] {
+        let mut sums = [0.0; 4];
+        for seed in 0..seeds {
+            let y = concurrency(&generate(kind, 7 * 1440, seed), 4, 30.0);
+            for (k, (_, f)) in forecasters.iter().enumerate() {
+                sums[k] += smape(&y, &f.forecast(&y), 1440);
+            }
+        }
+        let cells: Vec<String> = sums
+            .iter()
+            .map(|s| format!("{:.1}%", s / seeds as f64))
+            .collect();
+        println!("| {name} | {} |", cells.join(" | "));
+    }
 }

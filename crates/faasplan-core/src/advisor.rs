@@ -6,9 +6,12 @@
 //! ([`gp`], [`observations`]); the acquisition targets the user's decision —
 //! the cheapest workflow plan at the latency bound — on a deterministic
 //! surrogate of the workflow problem ([`surrogate`]). Batches are scored with
-//! quasi-Monte Carlo draws from a Sobol sequence ([`sobol`]). See `docs/advisor.md`.
+//! quasi-Monte Carlo draws from a Sobol sequence ([`sobol`]). [`forecast`] reads
+//! or generates invocation traces and forecasts a stage's busy instances per
+//! minute (the first part of pre-warm planning). See `docs/advisor.md`.
 
 pub mod anomaly;
+pub mod forecast;
 pub mod gp;
 pub mod observations;
 pub mod propose;

@@ -452,3 +452,122 @@ fn advisor_refuses_bad_settings_and_unmeasured_stages() {
         "{err}"
     );
 }
+
+mod forecasts {
+    use approx::assert_relative_eq;
+    use faasplan_core::advisor::forecast::{
+        Forecaster, TraceKind, concurrency, generate, read_trace_csv, smape,
+    };
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn smape_matches_hand_values() {
+        // 2·|2−1|/3, 2·|0−2|/2, 0 (both 0), 2·|4−4|/8 → (0.6667 + 2 + 0 + 0) / 4.
+        let s = smape(&[1.0, 2.0, 0.0, 4.0], &[2.0, 0.0, 0.0, 4.0], 0);
+        assert_relative_eq!(s, 100.0 * (2.0 / 3.0 + 2.0) / 4.0, epsilon = 1e-12);
+        assert_relative_eq!(smape(&[1.0, 2.0], &[5.0, 2.0], 1), 0.0);
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn forecasters_use_only_the_past() {
+        let y = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0];
+        let keep = Forecaster::KeepAlive { minutes: 2 }.forecast(&y);
+        assert_eq!(keep, vec![0.0, 3.0, 3.0, 4.0, 4.0, 5.0, 9.0, 9.0]);
+        let naive = Forecaster::SeasonalNaive { season: 3 }.forecast(&y);
+        assert_eq!(naive, vec![0.0, 3.0, 1.0, 3.0, 1.0, 4.0, 1.0, 5.0]);
+        // Changing the future leaves every earlier forecast unchanged.
+        let mut z = y;
+        z[7] = 100.0;
+        for f in [
+            Forecaster::HoltWinters {
+                season: 3,
+                alpha: 0.3,
+                gamma: 0.2,
+            },
+            Forecaster::Quantile {
+                season: 3,
+                q: 0.9,
+                window: 4,
+            },
+        ] {
+            assert_eq!(f.forecast(&y)[..8], f.forecast(&z)[..8]);
+        }
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn holt_winters_learns_a_repeating_season_exactly() {
+        let y: Vec<f64> = (0..40)
+            .map(|t| [2.0, 8.0, 5.0, 1.0][t % 4] + 10.0)
+            .collect();
+        let f = Forecaster::HoltWinters {
+            season: 4,
+            alpha: 0.2,
+            gamma: 0.1,
+        }
+        .forecast(&y);
+        for t in 8..40 {
+            assert_relative_eq!(f[t], y[t], epsilon = 1e-9);
+        }
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn generated_traces_are_reproducible_and_have_their_rates() {
+        let a = generate(TraceKind::Diurnal, 2880, 5);
+        assert_eq!(a, generate(TraceKind::Diurnal, 2880, 5));
+        let mean = |k| {
+            let t = generate(k, 14_400, 3);
+            t.counts.iter().sum::<f64>() / t.counts.len() as f64
+        };
+        assert_relative_eq!(mean(TraceKind::Diurnal), 20.0, max_relative = 0.05);
+        assert_relative_eq!(mean(TraceKind::Sparse), 0.05, max_relative = 0.15);
+        let bursty = mean(TraceKind::Bursty);
+        assert!(bursty > 6.0 && bursty < 12.0, "{bursty}");
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn forecasts_beat_keep_alive_on_a_diurnal_trace() {
+        let trace = generate(TraceKind::Diurnal, 4 * 1440, 11);
+        let y = concurrency(&trace, 4, 30.0);
+        let score = |f: Forecaster| smape(&y, &f.forecast(&y), 1440);
+        let keep = score(Forecaster::KeepAlive { minutes: 10 });
+        let hw = score(Forecaster::HoltWinters {
+            season: 1440,
+            alpha: 0.2,
+            gamma: 0.1,
+        });
+        assert!(hw < keep, "Holt–Winters {hw}% vs keep-alive {keep}%");
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn trace_csv_reads_counts_and_timestamps_and_names_bad_lines() {
+        assert_eq!(
+            read_trace_csv("count\n3\n0\n2.5\n").unwrap().counts,
+            vec![3.0, 0.0, 2.5]
+        );
+        let t = read_trace_csv("timestamp_s\n65\n70\n130\n250\n").unwrap();
+        assert_eq!(t.counts, vec![2.0, 1.0, 0.0, 1.0]);
+        let e = read_trace_csv("count\n3\nx\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "trace csv: line 3: count: \"x\" is not a number"
+        );
+        let e = read_trace_csv("count\n-1\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "trace csv: line 2: count: -1 is not a finite number ≥ 0"
+        );
+        let e = read_trace_csv("when\n1\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("expected \"count\" or \"timestamp_s\""),
+            "{e}"
+        );
+        assert!(read_trace_csv("").is_err());
+        assert!(read_trace_csv("count\n").is_err());
+    }
+}
