@@ -3,6 +3,7 @@ mod advisor;
 mod baselines;
 mod bundled;
 mod formats;
+mod fusion;
 mod fuzz_pipeline;
 mod guards;
 mod imports;
