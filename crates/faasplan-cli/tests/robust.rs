@@ -107,6 +107,20 @@ fn frontier_with_no_configuration_exits_3_like_plan() {
         3,
         &["infeasible", "frontier is empty"],
     );
+    check(
+        &["compare", "--latency-bounds", "30, 60"],
+        &input,
+        3,
+        &["infeasible: no configuration meets any of the latency bounds (30 s, 60 s) at P95"],
+    );
+    // A configuration that runs 4 instances at once is not one this platform can run.
+    let config = "stage0=1792x1, stage1=1792x4, stage2=1792x4, stage3=1792x1";
+    check(
+        &["evaluate", "-q", "--config", config],
+        &input,
+        1,
+        &["--config", "platform.concurrency_limit = 1"],
+    );
 }
 
 #[test]
