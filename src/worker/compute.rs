@@ -138,7 +138,8 @@ pub fn compute(
     }
 }
 
-/// Checks what the pipeline would only report later with a less helpful message.
+/// Checks the inputs before any work: first what the pipeline would report
+/// with a less helpful message, then `pipeline::check`.
 fn check_inputs(project: &CoreProject) -> Result<(), ComputeError> {
     if project.workflow.stages.is_empty() {
         return Err(ComputeError::EmptyWorkflow);
@@ -155,6 +156,9 @@ fn check_inputs(project: &CoreProject) -> Result<(), ComputeError> {
     }) {
         return Err(ComputeError::MissingProfile(stage.id.clone()));
     }
+    // Everything else the core would refuse (profile values, stage and antichain
+    // counts, settings, sample memory), naming the stage and field, before any fit.
+    pipeline::check(project, pipeline::Limits::default())?;
     Ok(())
 }
 

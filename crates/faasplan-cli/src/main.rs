@@ -67,10 +67,7 @@ pub enum Outcome {
 
 fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
-        Command::Compare(args) => {
-            compare::run(args)?;
-            Ok(Outcome::Success)
-        }
+        Command::Compare(args) => compare::run(args),
         Command::Validate(args) => validate::run(&args),
         Command::Fit(args) => fit::run(&args),
         Command::Advise(args) => advise::run(&args),

@@ -271,7 +271,7 @@ fn validate_help() {
                       MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV]
 
                   --platform <PLATFORM>
-                      Platform to plan for [default: the project's, else aws-x86-64]
+                      Platform to plan for [default: the project's, else aws-x86-64, also for Jolteon profiles, which were measured at 1,792 MB per vCPU: jolteon-profiled plans for that platform; the summary names the platform used]
 
                       Possible values:
                       - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
@@ -313,7 +313,7 @@ fn fit_help() {
                       MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV]
 
                   --platform <PLATFORM>
-                      Platform to plan for [default: the project's, else aws-x86-64]
+                      Platform to plan for [default: the project's, else aws-x86-64, also for Jolteon profiles, which were measured at 1,792 MB per vCPU: jolteon-profiled plans for that platform; the summary names the platform used]
 
                       Possible values:
                       - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
@@ -358,7 +358,7 @@ fn plan_help() {
                       MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV]
 
                   --platform <PLATFORM>
-                      Platform to plan for [default: the project's, else aws-x86-64]
+                      Platform to plan for [default: the project's, else aws-x86-64, also for Jolteon profiles, which were measured at 1,792 MB per vCPU: jolteon-profiled plans for that platform; the summary names the platform used]
 
                       Possible values:
                       - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
@@ -456,7 +456,7 @@ fn frontier_help() {
                       MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV]
 
                   --platform <PLATFORM>
-                      Platform to plan for [default: the project's, else aws-x86-64]
+                      Platform to plan for [default: the project's, else aws-x86-64, also for Jolteon profiles, which were measured at 1,792 MB per vCPU: jolteon-profiled plans for that platform; the summary names the platform used]
 
                       Possible values:
                       - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU

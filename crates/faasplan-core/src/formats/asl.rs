@@ -43,11 +43,7 @@ impl Default for AslOptions {
         AslOptions {
             loop_iterations: 3,
             state_machine: None,
-            memory: MemoryGrid {
-                min_mb: 128,
-                max_mb: 10_240,
-                step_mb: 128,
-            },
+            memory: MemoryGrid::stepped(128, 10_240, 128),
         }
     }
 }
@@ -1035,7 +1031,7 @@ fn workflow_stage(s: &ImportedStage, memory: &MemoryGrid) -> Stage {
         id: s.id.clone(),
         kind,
         allowed_d,
-        memory: *memory,
+        memory: memory.clone(),
         fixed: service.then_some(Config {
             memory_mb: memory.min_mb,
             d: 1,
