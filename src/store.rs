@@ -42,6 +42,10 @@ impl Store {
     /// reads them from object URLs and imports them ([`Action::OpenFiles`]);
     /// nothing is read or parsed on the page's thread.
     pub fn open_files(&self, files: Vec<web_sys::File>) {
+        if files.is_empty() {
+            return;
+        }
+        crate::browser::perf::mark_open();
         match crate::browser::file::object_urls(files) {
             Ok(refs) => self.dispatch(Action::OpenFiles(refs)),
             Err(msg) => self.report(Level::Warning, msg),

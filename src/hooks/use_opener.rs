@@ -29,6 +29,9 @@ pub fn use_opener() {
                 store.dispatch(Action::OpenProgressed { key, progress });
             }
             WorkerOutput::Imported { key, result } => {
+                if result.is_err() {
+                    crate::browser::perf::clear_open_mark();
+                }
                 revoke(urls.borrow_mut().remove(&key).unwrap_or_default());
                 store.dispatch(opening::finished(key, result));
             }

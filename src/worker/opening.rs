@@ -10,6 +10,13 @@ use faasplan_core::formats::jolteon::JolteonGrid;
 use super::protocol::Progress;
 use crate::import::{ImportContext, ImportError, Imported, NamedText, import_files};
 
+/// The most profile runs a batch may bring into the app. The page keeps the
+/// profiles and sends them with every planning job and autosave, each a pass
+/// over all the runs on the page's thread; above this the page would freeze
+/// for longer than it should (see `docs/limits.md`). The command line has no
+/// such limit.
+pub const MAX_PROFILE_RUNS: usize = 120_000;
+
 /// Imports files read as bytes against `workflow` (the one in the editor),
 /// `grid` (the JSON of a grid side file opened earlier) and the CSV profiles'
 /// MB per vCPU; reports [`Progress::Parsing`].
@@ -45,6 +52,22 @@ pub fn import_bytes(
         csv_mb_per_vcpu,
     };
     let out = import_files(&texts, &cx)?;
+    let runs = |p: &faasplan_core::profile::Profiles| -> usize {
+        p.stages.iter().map(|s| s.runs.len()).sum()
+    };
+    let brought = out.profiles.as_ref().map_or(0, runs)
+        + out.project.as_ref().map_or(0, |p| runs(&p.profiles));
+    if brought > MAX_PROFILE_RUNS {
+        let names: Vec<&str> = texts.iter().map(|t| t.name.as_str()).collect();
+        return Err(ImportError {
+            file: names.join(", "),
+            message: format!(
+                "{brought} profile runs are more than the {MAX_PROFILE_RUNS} the app plans with \
+                 (the page would freeze while it handles them); plan it with the command line \
+                 (faasplan plan), or keep fewer runs per configuration"
+            ),
+        });
+    }
     progress(Progress::Parsing { done: total, total });
     Ok(out)
 }
@@ -189,6 +212,45 @@ mod tests {
         assert_eq!(err.file, "runs.csv");
         assert_eq!(
             err.message, "line 3, column 2: not UTF-8 text (byte 0xFF)",
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn profiles_above_the_run_limit_are_refused_naming_the_count_and_the_limit() {
+        let mut csv = String::from(
+            "stage,memory_mb,d,rep,cold,start_mean_s,start_p95_s,read_mean_s,read_p95_s,compute_mean_s,compute_p95_s,write_mean_s,write_p95_s\n",
+        );
+        let wf = import_bytes(
+            files(&[("w.json", ML_WORKFLOW.as_bytes())]),
+            &empty(),
+            None,
+            1792.0,
+            &mut |_| {},
+        )
+        .unwrap()
+        .workflow
+        .unwrap();
+        let stage = &wf.stages[0].id;
+        for rep in 0..=MAX_PROFILE_RUNS {
+            csv.push_str(&format!(
+                "{stage},1024,1,{rep},false,0.1,0.2,0.1,0.2,1,2,,\n"
+            ));
+        }
+        let err = import_bytes(
+            files(&[("huge.csv", csv.as_bytes())]),
+            &wf,
+            None,
+            1792.0,
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert_eq!(err.file, "huge.csv");
+        assert!(
+            err.message.starts_with(&format!(
+                "{} profile runs are more than the {MAX_PROFILE_RUNS}",
+                MAX_PROFILE_RUNS + 1
+            )),
             "{err}"
         );
     }

@@ -32,16 +32,25 @@ pub const EXAMPLES: [Example; 2] = [
 ];
 
 /// Opens the example's files through the file-reading worker, which fetches
-/// them from `examples/` beside its script (the page's folder).
+/// them from `examples/` beside the page (an absolute URL: the worker's own
+/// script is a blob, so a relative one would not resolve).
 fn open(store: Store, example: Example) {
+    let base = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
     let files = [example.workflow, example.profile]
         .into_iter()
-        .map(|name| FileRef {
-            name: name.into(),
-            url: format!("examples/{name}"),
-            bytes: 0,
+        .map(|name| {
+            let path = format!("examples/{name}");
+            let url = web_sys::Url::new_with_base(&path, &base).map_or(path, |u| u.href());
+            FileRef {
+                name: name.into(),
+                url,
+                bytes: 0,
+            }
         })
         .collect();
+    crate::browser::perf::mark_open();
     store.dispatch(Action::OpenFiles(files));
 }
 
