@@ -65,16 +65,19 @@ pub struct ImportContext<'a> {
     pub csv_mb_per_vcpu: f64,
 }
 
-/// What a batch of files gives.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// What a batch of files gives. It travels from the worker that read the
+/// files as JSON, the project and grid in their own file formats.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Imported {
     /// A whole project (replaces everything).
+    #[serde(with = "crate::worker::protocol::opt_project_file")]
     pub project: Option<CoreProject>,
     /// A new workflow.
     pub workflow: Option<Workflow>,
     /// New profiles (for the new workflow if there is one, else the current one).
     pub profiles: Option<Profiles>,
     /// A Jolteon grid side file, kept for later profile imports.
+    #[serde(with = "crate::worker::protocol::opt_grid")]
     pub grid: Option<JolteonGrid>,
     /// The state machine the workflow was imported from (for deploy exports).
     pub state_machine: Option<faasplan_core::formats::asl::AslImport>,
@@ -83,7 +86,7 @@ pub struct Imported {
 }
 
 /// Why a file could not be imported: names the file and the problem.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[error("cannot open {file}: {message}")]
 pub struct ImportError {
     /// The file's name.

@@ -135,6 +135,15 @@ pub fn compute(
                 })
                 .map_err(|e| e.to_string()),
         },
+        // The files are read asynchronously first: `agent` runs these jobs
+        // through `opening`, never through here.
+        Task::Import { .. } => WorkerOutput::Imported {
+            key,
+            result: Err(crate::import::ImportError {
+                file: String::new(),
+                message: "an import job is run by the worker agent, which reads its files".into(),
+            }),
+        },
     }
 }
 

@@ -23,6 +23,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::dag::{Config, Edge, MemoryGrid, Stage, StageKind, Workflow};
@@ -49,7 +50,7 @@ impl Default for AslOptions {
 }
 
 /// The query language of a state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum QueryLanguage {
     /// JSONPath (the default).
     JsonPath,
@@ -58,7 +59,7 @@ pub enum QueryLanguage {
 }
 
 /// A Lambda function as a Task names it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionRef {
     /// The text as written (ARN, partial ARN, name, `${..}` placeholder).
     pub raw: String,
@@ -69,7 +70,7 @@ pub struct FunctionRef {
 }
 
 /// What a Task invokes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Invoke {
     /// A Lambda function named in the definition.
     Lambda(FunctionRef),
@@ -80,7 +81,7 @@ pub enum Invoke {
 }
 
 /// Where a stage runs inside a Map.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MapInfo {
     /// Name of the Map state.
     pub state: String,
@@ -95,7 +96,7 @@ pub struct MapInfo {
 }
 
 /// One imported Task.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImportedStage {
     /// Stage id in the workflow.
     pub id: String,
@@ -110,7 +111,7 @@ pub struct ImportedStage {
 }
 
 /// A Choice state's alternatives.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChoiceGroup {
     /// Name of the Choice state.
     pub state: String,
@@ -119,7 +120,7 @@ pub struct ChoiceGroup {
 }
 
 /// A state machine read as a workflow.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AslImport {
     /// The DAG of stages.
     pub workflow: Workflow,
