@@ -61,6 +61,7 @@ impl Default for Project {
                 name: "Untitled workflow".to_string(),
                 stages: Vec::new(),
                 edges: Vec::new(),
+                choices: Vec::new(),
             },
             settings: PlanSettings::default(),
             platform: Preset::AwsX86_64.platform(),

@@ -11,7 +11,7 @@ use faasplan_core::platform::Preset;
 use faasplan_core::settings::PlanSettings;
 
 use crate::Outcome;
-use crate::input::PlatformArg;
+use crate::input::{PlatformArg, apply_choices};
 use crate::progress::emit;
 
 /// Arguments of `import`.
@@ -39,6 +39,10 @@ pub struct ImportArgs {
     /// Latency of a stage that is not a Lambda function (a service integration), seconds.
     #[arg(long, default_value_t = 0.1, value_name = "S")]
     service_latency: f64,
+    /// Probabilities of a Choice's alternatives, in their order (`Pick=0.9,0.1`);
+    /// repeat per Choice [default: every Choice is planned for the slowest].
+    #[arg(long = "choice", value_name = "NAME=P1,P2,..")]
+    choices: Vec<String>,
     /// Platform to plan for.
     #[arg(long, value_enum, default_value = "aws-x86-64")]
     platform: PlatformArg,
@@ -71,8 +75,10 @@ pub fn run(args: &ImportArgs) -> Result<Outcome> {
     let Some(sm) = batch.state_machine else {
         bail!("no state machine among the files: measurements need the workflow they belong to");
     };
+    let mut workflow = sm.workflow;
+    apply_choices(&mut workflow, &args.choices)?;
     let project = Project {
-        workflow: sm.workflow,
+        workflow,
         profiles: batch.profiles,
         platform: Preset::from(args.platform).platform(),
         settings: PlanSettings::default(),
