@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use faasplan_core::formats::batch::{BatchOptions, Coverage, coverage, import_batch};
+use faasplan_core::formats::batch::{BatchOptions, import_batch, stage_coverage};
 use faasplan_core::formats::project::Project;
 use faasplan_core::platform::Preset;
 use faasplan_core::settings::PlanSettings;
@@ -91,18 +91,9 @@ pub fn run(args: &ImportArgs) -> Result<Outcome> {
         for note in &sm.notes {
             eprintln!("note: {note}");
         }
-        for (stage, c) in coverage(&project.workflow, &project.profiles) {
-            match c {
-                Coverage::Missing => eprintln!(
-                    "measure next: {stage} has no runs; it cannot be planned until it has"
-                ),
-                Coverage::OneMemorySize => {
-                    eprintln!("thin data: {stage} was measured at one memory size; measure another")
-                }
-                Coverage::OneD => {
-                    eprintln!("thin data: {stage} was measured at one d; measure another")
-                }
-                Coverage::Enough => {}
+        for c in stage_coverage(&project.workflow, &project.profiles) {
+            if let Some(next) = c.measure_next() {
+                eprintln!("measure next: {}: {next}", c.stage);
             }
         }
     }

@@ -1,0 +1,115 @@
+// End-to-end import of a user's own AWS files against the release build: a real Step Functions
+// state machine, Power Tuning results and a Lambda REPORT log (from
+// crates/faasplan-core/tests/data/imports) are dropped on the page together; the workflow, the
+// profiles and the thin-data table appear; a plan is made; every deploy file is downloaded and
+// compared byte for byte with `faasplan export` on the same plan. A file of another kind is
+// refused with a message naming it, and nothing is lost. Screenshots go to test-output/e2e/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { start, openPage, shot, ROOT, OUT } from './support.mjs';
+
+let env;
+before(async () => { env = await start(); });
+after(async () => { await env?.close(); });
+
+const tid = (id) => `[data-testid="${id}"]`;
+const DATA = path.join(ROOT, 'crates/faasplan-core/tests/data/imports');
+const SM = path.join(DATA, 'asl/parrotfish__ImageProcessing__state_machine.json');
+const TUNING = ['Filter', 'Flip', 'GetInput', 'Resize', 'Rotate'].map((f) =>
+  path.join(DATA, `powertuning/unfaasener__powerTuning__ImageProcessingBenchmark__sample_1__ImageProcessing${f}__README.md`))
+  .concat([path.join(DATA, 'powertuning/unfaasener__powerTuning__ImageProcessingBenchmark__sample_2__ImageProcessingGrayscale__README.md')]);
+// A real REPORT log; its file name names the stage its runs belong to.
+const LOG = { name: 'Rotate.log', path: path.join(DATA, 'report-logs/powertuning__test-utils.js__textLog.log') };
+const DEPLOY = ['statemachine.asl.json', 'parameters.txt', 'parameters.json', 'memory.auto.tfvars', 'update-memory.sh'];
+
+/** The CLI binary; fails when missing. */
+function cli() {
+  for (const p of ['target/release/faasplan', 'target/debug/faasplan']) {
+    try {
+      execFileSync(path.join(ROOT, p), ['export', '--help'], { stdio: 'pipe' });
+      return path.join(ROOT, p);
+    } catch { /* try the next */ }
+  }
+  assert.fail('no faasplan binary with an export command (build it with cargo build -p faasplan-cli)');
+}
+
+/** Drops files on the page as a drag and drop does (a DataTransfer with File objects). */
+async function drop(page, files) {
+  const payload = await Promise.all(files.map(async (f) => ({ name: f.name, text: await fs.readFile(f.path, 'utf8') })));
+  const dt = await page.evaluateHandle((files) => {
+    const dt = new DataTransfer();
+    for (const f of files) dt.items.add(new File([f.text], f.name));
+    return dt;
+  }, payload);
+  await page.dispatchEvent(tid('app'), 'drop', { dataTransfer: dt });
+}
+
+async function planRows(page) {
+  return page.$$eval('[data-testid="plan-row"]', (rows) => rows.map((r) => r.dataset.stage));
+}
+
+test('a state machine, Power Tuning results and a log dropped together plan and export deploy files the CLI writes', async () => {
+  const page = await openPage(env.browser);
+  await page.goto(env.base);
+  await page.waitForSelector(tid('app'));
+  const files = [{ name: path.basename(SM), path: SM }, ...TUNING.map((p) => ({ name: path.basename(p), path: p })), LOG];
+  await drop(page, files);
+  // The workflow and the profiles appear.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="stage"]').length === 6, null, { timeout: 30_000 });
+  const ids = await page.$$eval(tid('stage'), (s) => s.map((g) => g.dataset.id).sort());
+  assert.deepEqual(ids, ['Filter', 'Flip', 'GetInput', 'GrayScale', 'Resize', 'Rotate']);
+  assert.match(await page.textContent(tid('notices')), /parrotfish__ImageProcessing__state_machine\.json/);
+  await page.waitForSelector(tid('thin-data'));
+  const coverage = await page.$$eval('[data-testid^="coverage-"]', (rows) => rows.map((r) => r.dataset.testid));
+  assert.equal(coverage.length, 6, 'one coverage row per stage');
+  const rotate = await page.textContent(tid('coverage-Rotate'));
+  assert.match(rotate, /\d+ %/, 'the cold share of the runs is shown');
+  await shot(page, 'imports-a-dropped');
+  // A plan.
+  await page.waitForSelector(tid('plan-row'), { timeout: 180_000 });
+  const rows = await planRows(page);
+  assert.equal(rows.length, 6);
+  const bound = await page.inputValue(tid('bound'));
+  await page.waitForSelector(tid('deploy-exports'));
+  await shot(page, 'imports-b-plan');
+  // Every deploy file of the plan.
+  const saved = async (testid, name) => {
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 180_000 }), page.click(tid(testid))]);
+    assert.equal(dl.suggestedFilename(), name);
+    const file = path.join(OUT, `imports-${name}`);
+    await dl.saveAs(file);
+    return file;
+  };
+  const downloaded = {};
+  for (const name of DEPLOY) downloaded[name] = await fs.readFile(await saved(`deploy-${name}`, name), 'utf8');
+  // The CLI on the same project and bound gives the same plan, and `export` the same bytes.
+  const [pdl] = await Promise.all([page.waitForEvent('download'), page.click(tid('save-project'))]);
+  const project = path.join(OUT, 'imports-project.faasplan.json');
+  await pdl.saveAs(project);
+  const planJson = execFileSync(cli(), ['plan', '--project', project, '--latency-bound', bound], { encoding: 'utf8' });
+  const planFile = path.join(OUT, 'imports-cli-plan.json');
+  await fs.writeFile(planFile, planJson);
+  const outDir = path.join(OUT, 'imports-cli-deploy');
+  execFileSync(cli(), ['export', '--state-machine', SM, '--plan', planFile, '--out-dir', outDir], { stdio: 'pipe' });
+  for (const name of DEPLOY) {
+    assert.equal(downloaded[name], await fs.readFile(path.join(outDir, name), 'utf8'), `${name}: the app's bytes are the CLI's`);
+  }
+  assert.match(downloaded['update-memory.sh'], /aws lambda update-function-configuration/);
+
+  // A file of another kind: a clear message naming it, and nothing lost.
+  const input = path.join(DATA, 'powertuning/powertuning__scripts__sample-execution-input.json');
+  await drop(page, [{ name: 'sample-execution-input.json', path: input }]);
+  await page.waitForFunction(() => /sample-execution-input\.json/.test(document.querySelector('[data-testid="notices"]')?.textContent ?? ''));
+  const notices = await page.textContent(tid('notices'));
+  assert.match(notices, /sample-execution-input\.json/);
+  assert.match(notices, /Power Tuning execution input/);
+  assert.equal(await page.locator(tid('stage')).count(), 6);
+  assert.deepEqual(await planRows(page), rows);
+  assert.equal(await page.locator(tid('deploy-exports')).count(), 1, 'the state machine is kept');
+  await shot(page, 'imports-c-wrong-file');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
