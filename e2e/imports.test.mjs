@@ -51,7 +51,7 @@ async function planRows(page) {
   return page.$$eval('[data-testid="plan-row"]', (rows) => rows.map((r) => r.dataset.stage));
 }
 
-test('a state machine, Power Tuning results and a log dropped together plan and export deploy files the CLI writes', async () => {
+test('a state machine, Power Tuning results and a log dropped together plan and export deploy files the CLI writes', { timeout: 900_000 }, async () => {
   const page = await openPage(env.browser);
   await page.goto(env.base);
   await page.waitForSelector(tid('app'));
@@ -69,7 +69,8 @@ test('a state machine, Power Tuning results and a log dropped together plan and 
   assert.match(rotate, /\d+ %/, 'the cold share of the runs is shown');
   await shot(page, 'imports-a-dropped');
   // A plan.
-  await page.waitForSelector(tid('plan-row'), { timeout: 180_000 });
+  // The exact frontier of six stages with 80 memory sizes each takes minutes on a loaded machine.
+  await page.waitForSelector(tid('plan-row'), { timeout: 480_000 });
   const rows = await planRows(page);
   assert.equal(rows.length, 6);
   const bound = await page.inputValue(tid('bound'));
@@ -110,6 +111,35 @@ test('a state machine, Power Tuning results and a log dropped together plan and 
   assert.deepEqual(await planRows(page), rows);
   assert.equal(await page.locator(tid('deploy-exports')).count(), 1, 'the state machine is kept');
   await shot(page, 'imports-c-wrong-file');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('a Choice of an imported state machine is set to probabilities in the stage inspector', async () => {
+  const page = await openPage(env.browser);
+  await page.goto(env.base);
+  await page.waitForSelector(tid('app'));
+  const sm = path.join(DATA, 'asl/sfn-workflows-collection__eventbridge-replay-events__statemachine.asl.json');
+  await drop(page, [{ name: path.basename(sm), path: sm }]);
+  await page.waitForSelector('[data-testid="stage"][data-id="Simulate Event"]');
+  await page.click('[data-testid="stage"][data-id="Simulate Event"]');
+  await page.waitForSelector(tid('choice'));
+  assert.match(await page.textContent(tid('choice')), /Is event in the future\?/);
+  await page.selectOption(tid('choice-mode'), 'probabilities');
+  await page.waitForSelector(tid('choice-p-0'));
+  await page.fill(tid('choice-p-0'), '0.2');
+  await page.press(tid('choice-p-0'), 'Tab');
+  // 0.2 against 0.5: 28.6 % (wait for the re-render before the next field).
+  await page.waitForFunction(() => /28\.6 %/.test(document.querySelector('[data-testid="choice"]').textContent));
+  await page.fill(tid('choice-p-1'), '0.8');
+  await page.press(tid('choice-p-1'), 'Tab');
+  await page.waitForFunction(() => /20\.0 %/.test(document.querySelector('[data-testid="choice"]').textContent));
+  await shot(page, 'imports-d-choice');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click(tid('save-project'))]);
+  const project = JSON.parse(await fs.readFile(await dl.path(), 'utf8'));
+  const choice = project.workflow.choices[0];
+  assert.equal(choice.mode, 'probabilities');
+  assert.deepEqual(choice.alternatives.map((a) => [a.label, a.probability]), [['Wait', 0.2], ['Pass', 0.8]]);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

@@ -109,9 +109,11 @@ impl StageCoverage {
         self.cold_runs as f64 / self.runs.max(1) as f64
     }
 
-    /// Whether the runs are too few for the spread, though the curve may be covered.
+    /// Whether the runs are too few for the spread, though the curve may be
+    /// covered (never for a fixed configuration, e.g. a service integration's
+    /// constant runs).
     pub fn few_runs(&self) -> bool {
-        self.runs > 0 && self.runs < FEW_RUNS
+        !self.fixed && self.runs > 0 && self.runs < FEW_RUNS
     }
 
     /// What to measure next, or `None` when the data is enough to plan on.
