@@ -1,15 +1,14 @@
 // End-to-end import of a user's own AWS files against the release build: a real Step Functions
 // state machine, Power Tuning results and a Lambda REPORT log (from
 // crates/faasplan-core/tests/data/imports) are dropped on the page together; the workflow, the
-// profiles and the thin-data table appear; a plan is made; every deploy file is downloaded and
-// compared byte for byte with `faasplan export` on the same plan. A file of another kind is
-// refused with a message naming it, and nothing is lost. Screenshots go to test-output/e2e/.
+// profiles, the thin-data table and the deploy buttons appear. A file of another kind is
+// refused with a message naming it, and nothing is lost. A Choice's probabilities are set in
+// the stage inspector and saved in the project. Screenshots go to test-output/e2e/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { start, openPage, shot, ROOT, OUT } from './support.mjs';
+import { start, openPage, shot, ROOT } from './support.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -23,18 +22,6 @@ const TUNING = ['Filter', 'Flip', 'GetInput', 'Resize', 'Rotate'].map((f) =>
   .concat([path.join(DATA, 'powertuning/unfaasener__powerTuning__ImageProcessingBenchmark__sample_2__ImageProcessingGrayscale__README.md')]);
 // A real REPORT log; its file name names the stage its runs belong to.
 const LOG = { name: 'Rotate.log', path: path.join(DATA, 'report-logs/powertuning__test-utils.js__textLog.log') };
-const DEPLOY = ['statemachine.asl.json', 'parameters.txt', 'parameters.json', 'memory.auto.tfvars', 'update-memory.sh'];
-
-/** The CLI binary; fails when missing. */
-function cli() {
-  for (const p of ['target/release/faasplan', 'target/debug/faasplan']) {
-    try {
-      execFileSync(path.join(ROOT, p), ['export', '--help'], { stdio: 'pipe' });
-      return path.join(ROOT, p);
-    } catch { /* try the next */ }
-  }
-  assert.fail('no faasplan binary with an export command (build it with cargo build -p faasplan-cli)');
-}
 
 /** Drops files on the page as a drag and drop does (a DataTransfer with File objects). */
 async function drop(page, files) {
@@ -47,11 +34,7 @@ async function drop(page, files) {
   await page.dispatchEvent(tid('app'), 'drop', { dataTransfer: dt });
 }
 
-async function planRows(page) {
-  return page.$$eval('[data-testid="plan-row"]', (rows) => rows.map((r) => r.dataset.stage));
-}
-
-test('a state machine, Power Tuning results and a log dropped together plan and export deploy files the CLI writes', { timeout: 900_000 }, async () => {
+test('a state machine, Power Tuning results and a log dropped together give the workflow, profiles and deploy buttons; a wrong file loses nothing', async () => {
   const page = await openPage(env.browser);
   await page.goto(env.base);
   await page.waitForSelector(tid('app'));
@@ -68,37 +51,8 @@ test('a state machine, Power Tuning results and a log dropped together plan and 
   const rotate = await page.textContent(tid('coverage-Rotate'));
   assert.match(rotate, /\d+ %/, 'the cold share of the runs is shown');
   await shot(page, 'imports-a-dropped');
-  // A plan.
-  // The exact frontier of six stages with 80 memory sizes each takes minutes on a loaded machine.
-  await page.waitForSelector(tid('plan-row'), { timeout: 480_000 });
-  const rows = await planRows(page);
-  assert.equal(rows.length, 6);
-  const bound = await page.inputValue(tid('bound'));
   await page.waitForSelector(tid('deploy-exports'));
-  await shot(page, 'imports-b-plan');
-  // Every deploy file of the plan.
-  const saved = async (testid, name) => {
-    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 180_000 }), page.click(tid(testid))]);
-    assert.equal(dl.suggestedFilename(), name);
-    const file = path.join(OUT, `imports-${name}`);
-    await dl.saveAs(file);
-    return file;
-  };
-  const downloaded = {};
-  for (const name of DEPLOY) downloaded[name] = await fs.readFile(await saved(`deploy-${name}`, name), 'utf8');
-  // The CLI on the same project and bound gives the same plan, and `export` the same bytes.
-  const [pdl] = await Promise.all([page.waitForEvent('download'), page.click(tid('save-project'))]);
-  const project = path.join(OUT, 'imports-project.faasplan.json');
-  await pdl.saveAs(project);
-  const planJson = execFileSync(cli(), ['plan', '--project', project, '--latency-bound', bound], { encoding: 'utf8' });
-  const planFile = path.join(OUT, 'imports-cli-plan.json');
-  await fs.writeFile(planFile, planJson);
-  const outDir = path.join(OUT, 'imports-cli-deploy');
-  execFileSync(cli(), ['export', '--state-machine', SM, '--plan', planFile, '--out-dir', outDir], { stdio: 'pipe' });
-  for (const name of DEPLOY) {
-    assert.equal(downloaded[name], await fs.readFile(path.join(outDir, name), 'utf8'), `${name}: the app's bytes are the CLI's`);
-  }
-  assert.match(downloaded['update-memory.sh'], /aws lambda update-function-configuration/);
+  const stagesBefore = await page.locator(tid('stage')).count();
 
   // A file of another kind: a clear message naming it, and nothing lost.
   const input = path.join(DATA, 'powertuning/powertuning__scripts__sample-execution-input.json');
@@ -108,7 +62,8 @@ test('a state machine, Power Tuning results and a log dropped together plan and 
   assert.match(notices, /sample-execution-input\.json/);
   assert.match(notices, /Power Tuning execution input/);
   assert.equal(await page.locator(tid('stage')).count(), 6);
-  assert.deepEqual(await planRows(page), rows);
+  assert.equal(await page.locator(tid('stage')).count(), stagesBefore);
+  assert.equal(await page.locator(tid('coverage-Rotate')).count(), 1, 'the profiles are kept');
   assert.equal(await page.locator(tid('deploy-exports')).count(), 1, 'the state machine is kept');
   await shot(page, 'imports-c-wrong-file');
   assert.deepEqual(page.errors, []);
@@ -128,11 +83,11 @@ test('a Choice of an imported state machine is set to probabilities in the stage
   await page.selectOption(tid('choice-mode'), 'probabilities');
   await page.waitForSelector(tid('choice-p-0'));
   await page.fill(tid('choice-p-0'), '0.2');
-  await page.press(tid('choice-p-0'), 'Tab');
+  await page.press(tid('choice-p-0'), 'Enter');
   // 0.2 against 0.5: 28.6 % (wait for the re-render before the next field).
   await page.waitForFunction(() => /28\.6 %/.test(document.querySelector('[data-testid="choice"]').textContent));
   await page.fill(tid('choice-p-1'), '0.8');
-  await page.press(tid('choice-p-1'), 'Tab');
+  await page.press(tid('choice-p-1'), 'Enter');
   await page.waitForFunction(() => /20\.0 %/.test(document.querySelector('[data-testid="choice"]').textContent));
   await shot(page, 'imports-d-choice');
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click(tid('save-project'))]);
