@@ -23,6 +23,9 @@
 //! instances of a sample, so every instance is rounded as the mean instance
 //! (the per-instance rounding adds at most one granularity per instance; with
 //! 1 ms and runs of seconds that is below 0.1%).
+//! Under an orchestration service or with data sizes on the edges, each stage
+//! also pays its share of the transitions and object-storage requests
+//! ([`crate::pricing::stage_extra`]), so the cost stays a sum over stages.
 //!
 //! # Choices
 //!
@@ -43,7 +46,7 @@
 mod branches;
 mod design;
 mod fresh;
-mod kernel;
+pub(crate) mod kernel;
 mod table;
 
 pub use design::{
@@ -518,7 +521,15 @@ impl<'a> Sampler<'a> {
         let input_d = st.context.as_ref().map(|c| c.parent_d[ctx]);
         let vcpu = f64::from(cfg.memory_mb) / self.platform.mb_per_vcpu;
         let curves = self.model.stages[i].curves(cfg, input_d, vcpu);
-        let coster = Coster::new(self.platform, cfg);
+        let extra = crate::pricing::workflow_stage_extra(
+            &self.platform.pricing,
+            self.workflow,
+            &self.parents,
+            &self.topo,
+            i,
+            cfg,
+        );
+        let coster = Coster::new(self.platform, cfg, extra);
         if row == 0 {
             let cap = st.rows() * self.n_samples;
             st.latency_s.reserve_exact(cap);
