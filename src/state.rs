@@ -13,6 +13,7 @@
 //!   is keyed on it.
 
 pub mod baselines;
+pub mod deploy;
 pub mod edit;
 pub mod history;
 pub mod notice;
@@ -24,13 +25,14 @@ pub mod saved;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use faasplan_core::dag::{Position, Workflow};
+use faasplan_core::dag::{ChoiceMode, Position, Workflow};
 use faasplan_core::formats::jolteon::JolteonGrid;
 use faasplan_core::platform::Preset;
 use faasplan_core::profile::Profiles;
 use faasplan_core::settings::Bound;
 
 pub use baselines::BaselinesStatus;
+pub use deploy::DeployFile;
 pub use edit::StageEdit;
 pub use history::History;
 pub use notice::{Level, Notice};
@@ -115,6 +117,16 @@ pub enum Action {
     SetPercentile(f64),
     /// Set the risk δ (confidence 1 − δ), in (0, 1).
     SetDelta(f64),
+    /// Plan a Choice for the slowest alternative, or with these weights (one per
+    /// alternative, normalised); refused with a notice when they are not valid.
+    SetChoice {
+        /// The Choice's name.
+        name: String,
+        /// How to plan it.
+        mode: ChoiceMode,
+        /// Weights of the alternatives (used with `ChoiceMode::Probabilities`).
+        weights: Vec<f64>,
+    },
     /// Use a built-in platform.
     SetPreset(Preset),
     /// Use custom prices.
@@ -214,6 +226,8 @@ pub enum Action {
     },
     /// The user asked for the plan JSON.
     ExportRequested,
+    /// Download a deploy file of the chosen plan for the imported state machine.
+    DeployExportRequested(DeployFile),
     /// Baselines were asked for (inputs revision `rev`, bound revision `key`).
     BaselinesStarted {
         /// Inputs revision.
@@ -274,6 +288,8 @@ pub struct AppState {
     pub hidden_markers: BTreeSet<String>,
     /// Grows on every request of the plan JSON.
     pub export_rev: u64,
+    /// What the next export downloads: the plan JSON or a deploy file.
+    pub export_file: Option<DeployFile>,
     /// Grows whenever the editor should fit the drawing into view (imports, auto layout).
     pub fit_rev: u64,
     /// A Jolteon grid side file opened earlier, used for later profile imports.
@@ -312,6 +328,7 @@ impl Default for AppState {
             baselines: BaselinesStatus::default(),
             hidden_markers: BTreeSet::new(),
             export_rev: 0,
+            export_file: None,
             fit_rev: 0,
             jolteon_grid: None,
             csv_mb_per_vcpu: DEFAULT_CSV_MB_PER_VCPU,
@@ -373,7 +390,14 @@ impl AppState {
             Action::BaselinesStarted { .. }
             | Action::BaselinesFinished { .. }
             | Action::ToggleMarker(_) => self.apply_baselines(action),
-            Action::ExportRequested => self.export_rev += 1,
+            Action::ExportRequested => {
+                self.export_file = None;
+                self.export_rev += 1;
+            }
+            Action::DeployExportRequested(file) => {
+                self.export_file = Some(file);
+                self.export_rev += 1;
+            }
             edit => self.apply_edit(edit),
         }
     }

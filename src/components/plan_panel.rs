@@ -1,6 +1,7 @@
 //! The plan panel: memory, vCPU and instance count chosen for every stage with
 //! its predicted latency and cost, the workflow totals, the out-of-sample check
-//! and the plan JSON export.
+//! and the plan JSON export; for a workflow imported from a state machine, its
+//! deploy files ([`DeployFile`]).
 //!
 //! A frontier look-up ([`Chosen::Point`]) is shown from the figures the worker
 //! sent with the frontier, at once; the check arrives later from the worker
@@ -18,7 +19,7 @@ use yew::prelude::*;
 
 use crate::browser::perf::measure_bound_paint;
 use crate::state::run::{chosen, output};
-use crate::state::{Action, AppState, Chosen, ReportStatus, RunStatus};
+use crate::state::{Action, AppState, Chosen, DeployFile, ReportStatus, RunStatus};
 use crate::store::{Store, use_store};
 use crate::worker::protocol::{PlanOutput, ReportKind};
 use baselines::view_baselines;
@@ -168,6 +169,26 @@ fn view_body(store: &Store) -> Html {
     }
 }
 
+/// Deploy files of the chosen plan, when the workflow came from a state machine.
+fn view_deploy(store: &Store, can_export: bool) -> Html {
+    if store.state().project.state_machine.is_none() {
+        return Html::default();
+    }
+    html! {
+        <div class="deploy" data-testid="deploy-exports">
+            <span class="muted">{ "Deploy files (the same bytes as `faasplan export`):" }</span>
+            { for DeployFile::ALL.into_iter().map(|f| {
+                let onclick = store.callback(move |_: MouseEvent| Action::DeployExportRequested(f));
+                html! {
+                    <button class="btn" disabled={!can_export} {onclick}
+                            data-testid={format!("deploy-{}", f.file_name())}
+                            title={format!("Download {}", f.file_name())}>{ f.label() }</button>
+                }
+            }) }
+        </div>
+    }
+}
+
 /// The plan panel.
 #[component]
 pub fn PlanPanel() -> Html {
@@ -188,6 +209,7 @@ pub fn PlanPanel() -> Html {
                         title="Download the plan JSON (the same bytes as `faasplan plan`)">{ "Export plan JSON" }</button>
             </header>
             { view_body(&store) }
+            { view_deploy(&store, can_export) }
         </section>
     }
 }

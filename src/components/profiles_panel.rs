@@ -1,11 +1,13 @@
 //! The profiles panel: open measured runs, pick a stage (synced with the
 //! editor's selection), and see what was measured for it: a table of runs and
-//! wall time against memory, one series per d.
+//! wall time against memory, one series per d; and what the measurements
+//! cover per stage, with what to measure next where they are thin ([`coverage`]).
 //!
 //! [`fitted_for`] returns the [`FittedProfile`] of a stage (fitted mean wall
 //! time per d, fit and cross-validation errors) from the worker's run; until
 //! it arrives the panel says "fit appears after planning".
 
+pub mod coverage;
 pub mod profile_chart;
 pub mod stage_runs;
 
@@ -20,6 +22,7 @@ use crate::components::widgets::number_field::NumberField;
 use crate::state::run::output;
 use crate::state::{Action, AppState, Level, Selection};
 use crate::store::use_store;
+use coverage::Coverage;
 use profile_chart::ProfileChart;
 use stage_runs::StageRuns;
 
@@ -101,8 +104,14 @@ fn view_body(state: &AppState, store: &crate::store::Store) -> Html {
             </div>
         };
     };
+    let coverage = html! {
+        <Coverage workflow={state.project.workflow.clone()} profiles={profiles.clone()} />
+    };
     let Some(stage) = shown_stage(state, profiles) else {
-        return html! { <p class="warn" data-testid="profiles-unmatched">{ "No stage of this workflow has profiled runs." }</p> };
+        return html! { <>
+            <p class="warn" data-testid="profiles-unmatched">{ "No stage of this workflow has profiled runs." }</p>
+            { coverage }
+        </> };
     };
     let onchange = store.callback(|e: Event| {
         let id = e
@@ -145,6 +154,7 @@ fn view_body(state: &AppState, store: &crate::store::Store) -> Html {
             if !missing.is_empty() {
                 <p class="warn" data-testid="profiles-missing">{ format!("No runs for: {}", missing.join(", ")) }</p>
             }
+            { coverage }
             <ProfileChart view={view.clone()} />
             { view_fit(view.fitted.as_ref()) }
             <StageRuns runs={view.runs.clone()} />

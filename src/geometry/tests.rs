@@ -28,6 +28,7 @@ fn workflow(n: usize, edges: &[(usize, usize)]) -> Workflow {
                 to: format!("s{b}"),
             })
             .collect(),
+        choices: Vec::new(),
     }
 }
 

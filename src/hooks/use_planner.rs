@@ -71,10 +71,9 @@ fn handle(store: &Store, out: WorkerOutput) {
             });
         }
         WorkerOutput::Export { result, .. } => {
-            let name = plan_file_name(&store.state().project.workflow.name);
             let done = result
                 .map_err(|e| format!("cannot export the plan: {e}"))
-                .and_then(|json| download_text(&name, "application/json", &json));
+                .and_then(|json| download_export(store.state(), &json));
             if let Err(msg) = done {
                 store.report(Level::Error, msg);
             }
@@ -100,6 +99,28 @@ fn handle(store: &Store, out: WorkerOutput) {
         WorkerOutput::Crashed { message } => store.dispatch(Action::WorkerCrashed { message }),
         // Import jobs go to the file-reading worker (`use_opener`), never to the planner.
         WorkerOutput::Imported { .. } => {}
+    }
+}
+
+/// Downloads what the export was asked for: the plan JSON, or a deploy file
+/// made from it for the imported state machine.
+fn download_export(state: &AppState, plan_json: &str) -> Result<(), String> {
+    match (state.export_file, &state.project.state_machine) {
+        (None, _) => download_text(
+            &plan_file_name(&state.project.workflow.name),
+            "application/json",
+            plan_json,
+        ),
+        (Some(file), Some(sm)) => {
+            let text = file
+                .render(sm, plan_json)
+                .map_err(|e| format!("cannot export {}: {e}", file.file_name()))?;
+            download_text(file.file_name(), file.mime(), &text)
+        }
+        (Some(file), None) => Err(format!(
+            "cannot export {}: it needs the state machine the workflow was imported from; open it again",
+            file.file_name()
+        )),
     }
 }
 

@@ -14,6 +14,7 @@ fn empty() -> Workflow {
         name: "w".into(),
         stages: Vec::new(),
         edges: Vec::new(),
+        choices: Vec::new(),
     }
 }
 

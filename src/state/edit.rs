@@ -2,7 +2,7 @@
 //! history only when it succeeds and changes something. A refused edit leaves
 //! the workflow untouched and adds a warning notice naming the reason.
 
-use faasplan_core::dag::{Config, Edge, MemoryGrid, StageKind, Workflow};
+use faasplan_core::dag::{ChoiceMode, Config, Edge, MemoryGrid, StageKind, Workflow};
 
 use super::project::{check_memory_grid, fresh_stage_id, new_stage};
 use super::{Action, AppState, Level, Selection};
@@ -84,6 +84,9 @@ fn edit_workflow(
             Some(Selection::Stage(id)) => {
                 wf.stages.retain(|s| s.id != id);
                 wf.edges.retain(|e| e.from != id && e.to != id);
+                for a in wf.choices.iter_mut().flat_map(|c| &mut c.alternatives) {
+                    a.stages.retain(|s| *s != id);
+                }
             }
             Some(Selection::Edge { from, to }) => {
                 wf.edges.retain(|e| !(e.from == from && e.to == to));
@@ -96,6 +99,21 @@ fn edit_workflow(
             *select = None;
         }
         Action::AutoLayout => apply_layout(wf),
+        Action::SetChoice {
+            name,
+            mode,
+            weights,
+        } => {
+            let c = wf
+                .choice_mut(&name)
+                .ok_or_else(|| format!("no Choice named {name:?}"))?;
+            match mode {
+                ChoiceMode::Slowest => c.mode = ChoiceMode::Slowest,
+                ChoiceMode::Probabilities => c
+                    .set_probabilities(&weights)
+                    .map_err(|e| format!("choice {name:?}: {e}"))?,
+            }
+        }
         other => unreachable!("apply routes only workflow edits here, got {other:?}"),
     }
     Ok(())
@@ -143,6 +161,16 @@ fn rename(wf: &mut Workflow, id: &str, new_id: &str) -> Result<(), String> {
         }
         if e.to == id {
             e.to = new_id.to_string();
+        }
+    }
+    for s in wf
+        .choices
+        .iter_mut()
+        .flat_map(|c| &mut c.alternatives)
+        .flat_map(|a| &mut a.stages)
+    {
+        if s == id {
+            *s = new_id.to_string();
         }
     }
     Ok(())

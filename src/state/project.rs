@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use faasplan_core::dag::{MemoryGrid, Position, Stage, StageKind, Workflow};
+use faasplan_core::formats::asl::AslImport;
 use faasplan_core::platform::{Platform, Preset};
 use faasplan_core::profile::Profiles;
 use faasplan_core::settings::PlanSettings;
@@ -36,6 +37,10 @@ pub struct Project {
     /// profile holds tens of thousands of runs.
     #[serde(default, with = "shared_profiles")]
     pub profiles: Option<Rc<Profiles>>,
+    /// The Step Functions state machine the workflow was imported from, for
+    /// the deploy exports (kept for the session; not in the project file).
+    #[serde(skip)]
+    pub state_machine: Option<Rc<AslImport>>,
 }
 
 /// Serde for `Option<Rc<Profiles>>` without serde's `rc` feature.
@@ -61,11 +66,13 @@ impl Default for Project {
                 name: "Untitled workflow".to_string(),
                 stages: Vec::new(),
                 edges: Vec::new(),
+                choices: Vec::new(),
             },
             settings: PlanSettings::default(),
             platform: Preset::AwsX86_64.platform(),
             platform_choice: PlatformChoice::Preset(Preset::AwsX86_64),
             profiles: None,
+            state_machine: None,
         }
     }
 }

@@ -59,6 +59,7 @@ impl Project {
             profiles: Some(core.profiles)
                 .filter(|p| !p.stages.is_empty())
                 .map(std::rc::Rc::new),
+            state_machine: None,
         }
     }
 }
@@ -124,6 +125,9 @@ impl AppState {
     fn import_parts(&mut self, imported: &Imported) {
         if let Some(core) = &imported.project {
             self.load_project(Project::from_core(core.clone()));
+        }
+        if imported.project.is_some() || imported.workflow.is_some() {
+            self.project.state_machine = imported.state_machine.clone().map(std::rc::Rc::new);
         }
         if let Some(workflow) = &imported.workflow {
             self.apply_edit(Action::ImportWorkflow(workflow.clone()));

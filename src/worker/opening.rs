@@ -160,6 +160,7 @@ mod tests {
             name: String::new(),
             stages: Vec::new(),
             edges: Vec::new(),
+            choices: Vec::new(),
         }
     }
 

@@ -5,13 +5,13 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use faasplan_core::formats::batch::{BatchOptions, Coverage, coverage, import_batch};
+use faasplan_core::formats::batch::{BatchOptions, import_batch, stage_coverage};
 use faasplan_core::formats::project::Project;
 use faasplan_core::platform::Preset;
 use faasplan_core::settings::PlanSettings;
 
 use crate::Outcome;
-use crate::input::PlatformArg;
+use crate::input::{PlatformArg, apply_choices};
 use crate::progress::emit;
 
 /// Arguments of `import`.
@@ -39,6 +39,10 @@ pub struct ImportArgs {
     /// Latency of a stage that is not a Lambda function (a service integration), seconds.
     #[arg(long, default_value_t = 0.1, value_name = "S")]
     service_latency: f64,
+    /// Probabilities of a Choice's alternatives, in their order (`Pick=0.9,0.1`);
+    /// repeat per Choice [default: every Choice is planned for the slowest].
+    #[arg(long = "choice", value_name = "NAME=P1,P2,..")]
+    choices: Vec<String>,
     /// Platform to plan for.
     #[arg(long, value_enum, default_value = "aws-x86-64")]
     platform: PlatformArg,
@@ -71,8 +75,10 @@ pub fn run(args: &ImportArgs) -> Result<Outcome> {
     let Some(sm) = batch.state_machine else {
         bail!("no state machine among the files: measurements need the workflow they belong to");
     };
+    let mut workflow = sm.workflow;
+    apply_choices(&mut workflow, &args.choices)?;
     let project = Project {
-        workflow: sm.workflow,
+        workflow,
         profiles: batch.profiles,
         platform: Preset::from(args.platform).platform(),
         settings: PlanSettings::default(),
@@ -85,18 +91,9 @@ pub fn run(args: &ImportArgs) -> Result<Outcome> {
         for note in &sm.notes {
             eprintln!("note: {note}");
         }
-        for (stage, c) in coverage(&project.workflow, &project.profiles) {
-            match c {
-                Coverage::Missing => eprintln!(
-                    "measure next: {stage} has no runs; it cannot be planned until it has"
-                ),
-                Coverage::OneMemorySize => {
-                    eprintln!("thin data: {stage} was measured at one memory size; measure another")
-                }
-                Coverage::OneD => {
-                    eprintln!("thin data: {stage} was measured at one d; measure another")
-                }
-                Coverage::Enough => {}
+        for c in stage_coverage(&project.workflow, &project.profiles) {
+            if let Some(next) = c.measure_next() {
+                eprintln!("measure next: {}: {next}", c.stage);
             }
         }
     }

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, ValueEnum};
+use faasplan_core::dag::{ChoiceMode, Workflow};
 use faasplan_core::formats::csv::read_profiles_csv;
 use faasplan_core::formats::jolteon::{self, JolteonError, JolteonGrid, JolteonProfileOptions};
 use faasplan_core::formats::project::Project;
@@ -36,6 +37,10 @@ pub struct InputArgs {
     /// Platform to plan for [default: the project's, else aws-x86-64, also for Jolteon profiles, which were measured at 1,792 MB per vCPU: jolteon-profiled plans for that platform; the summary names the platform used].
     #[arg(long, value_enum)]
     pub platform: Option<PlatformArg>,
+    /// Probabilities of a Choice's alternatives, in their order (`Pick=0.9,0.1`), or
+    /// `NAME=slowest` to plan for the slowest; repeat per Choice [default: the project's].
+    #[arg(long = "choice", value_name = "NAME=P1,P2,..")]
+    pub choices: Vec<String>,
 }
 
 /// The platform presets on the command line.
@@ -151,7 +156,42 @@ pub fn load_within(args: &InputArgs, max_memory_bytes: u64) -> Result<Project> {
     if let Some(p) = args.platform {
         project.platform = Preset::from(p).platform();
     }
+    apply_choices(&mut project.workflow, &args.choices)?;
     Ok(project)
+}
+
+/// Applies `--choice NAME=P1,P2,..` (or `NAME=slowest`) flags to the workflow's Choices.
+pub fn apply_choices(workflow: &mut Workflow, flags: &[String]) -> Result<()> {
+    for flag in flags {
+        let Some((name, value)) = flag.rsplit_once('=') else {
+            bail!("--choice {flag}: expected NAME=P1,P2,.. or NAME=slowest");
+        };
+        let names = || {
+            let all: Vec<&str> = workflow.choices.iter().map(|c| c.name.as_str()).collect();
+            if all.is_empty() {
+                "the workflow has none".to_string()
+            } else {
+                format!("Choices: {}", all.join(", "))
+            }
+        };
+        let listed = names();
+        let Some(choice) = workflow.choice_mut(name) else {
+            bail!("--choice {flag}: no Choice named {name:?} ({listed})");
+        };
+        if value.trim() == "slowest" {
+            choice.mode = ChoiceMode::Slowest;
+            continue;
+        }
+        let weights = value
+            .split(',')
+            .map(|p| p.trim().parse::<f64>())
+            .collect::<Result<Vec<f64>, _>>()
+            .map_err(|e| anyhow!("--choice {flag}: {e} (alternatives: {})", choice.labels()))?;
+        choice
+            .set_probabilities(&weights)
+            .map_err(|e| anyhow!("--choice {flag}: {e}"))?;
+    }
+    Ok(())
 }
 
 /// After a large file: what it held and how long reading it took, on stderr.

@@ -125,3 +125,54 @@ fn import_names_a_file_of_another_kind_and_exits_1() {
     );
     assert!(o.stdout.is_empty(), "nothing is written when a batch fails");
 }
+
+#[test]
+fn choice_probabilities_from_import_and_plan_flags() {
+    let sm = data("asl/sfn-workflows-collection__eventbridge-replay-events__statemachine.asl.json");
+    let o = run(&strings(&[
+        "import",
+        "--quiet",
+        &sm,
+        "--choice",
+        "Is event in the future?=0.2,0.8",
+    ]));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let project: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let choice = &project["workflow"]["choices"][0];
+    assert_eq!(choice["mode"], "probabilities");
+    assert_eq!(choice["alternatives"][0]["label"], "Wait");
+    assert_eq!(choice["alternatives"][0]["stages"][0], "Simulate Event");
+    assert_eq!(choice["alternatives"][0]["probability"], 0.2);
+    assert_eq!(choice["alternatives"][1]["probability"], 0.8);
+    // A wrong name or count is refused, naming the flag and what exists.
+    let o = run(&strings(&["import", &sm, "--choice", "Nope=1,2"]));
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(
+            "--choice Nope=1,2: no Choice named \"Nope\" (Choices: Is event in the future?)"
+        ),
+        "{err}"
+    );
+    let path = temp("choice-project.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&project).expect("json")).expect("writes");
+    let o = run(&strings(&[
+        "validate",
+        "--project",
+        &path.display().to_string(),
+        "--choice",
+        "Is event in the future?=1",
+    ]));
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("1 probabilities for 2 alternatives (Wait, Pass)"),
+        "{err}"
+    );
+}

@@ -5,7 +5,8 @@
 //! [`Workflow::validate`] turns a workflow into a [`Dag`], the index form every
 //! later step uses (topological order, parents, children, every source-to-sink
 //! path), after checking that ids are unique, edges name existing stages, and
-//! the graph is acyclic.
+//! the graph is acyclic. A workflow may also name Choice points
+//! ([`Choice`]): alternatives of which one runs per execution.
 
 use serde::{Deserialize, Serialize};
 
@@ -95,6 +96,9 @@ pub struct Workflow {
     pub stages: Vec<Stage>,
     /// Dependencies between stages.
     pub edges: Vec<Edge>,
+    /// Choice points: groups of alternative stages of which one runs (see [`Choice`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<Choice>,
 }
 
 /// The validated index form of a [`Workflow`]. Indices are positions in `Workflow::stages`.
@@ -112,8 +116,10 @@ pub struct Dag {
     pub input_parent: Vec<Option<usize>>,
 }
 
+mod choice;
 mod validate;
 
+pub use choice::{Alternative, Choice, ChoiceMode};
 pub use validate::WorkflowError;
 
 impl MemoryGrid {

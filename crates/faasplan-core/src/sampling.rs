@@ -27,6 +27,14 @@
 //! also pays its share of the transitions and object-storage requests
 //! ([`crate::pricing::stage_extra`]), so the cost stays a sum over stages.
 //!
+//! # Choices
+//!
+//! A Choice planned with probabilities draws one alternative per sample from
+//! its own stream (`branches`); in the samples where a stage's alternative is
+//! not picked, its latency and cost are 0, so every path's latency and the
+//! workflow's cost are the mixture over the alternatives. The timeout filter
+//! judges such a stage on the samples where it runs.
+//!
 //! Candidates whose q-quantile stage latency exceeds the platform timeout are
 //! excluded (for a stage with contexts: when they exceed it under every value of
 //! the parent's d).
@@ -35,6 +43,7 @@
 //! row = one candidate under one context, N samples) and reports
 //! [`SamplingProgress`]; [`build_problem`] just runs it to the end.
 
+mod branches;
 mod design;
 mod fresh;
 pub(crate) mod kernel;
@@ -47,6 +56,7 @@ pub use design::{
 };
 pub use fresh::{FRESH_STREAM_BASE, FreshEvaluation, evaluate_fresh};
 
+use branches::{Branches, skip_inactive};
 use kernel::{Coster, Residuals, fill_samples, residuals};
 use table::{drop_timeouts, input_context};
 
@@ -326,6 +336,8 @@ struct Partial {
     context: Option<StageContext>,
     /// Per-sample residuals of this stage.
     resid: Residuals,
+    /// Whether the stage runs in each sample (empty: in every sample; see `branches`).
+    active: Vec<bool>,
     latency_s: Vec<f64>,
     cost_usd: Vec<f64>,
     expected_cost_usd: Vec<f64>,
@@ -418,12 +430,16 @@ impl<'a> Sampler<'a> {
             .sum();
         let design = design(settings, ln_space, rows)?;
         let n = design.n_samples;
+        let mut active = Vec::new();
+        Branches::new(workflow, settings.seed, 0).draw(n, &mut active);
         let stages: Vec<Partial> = contexts
             .into_iter()
+            .zip(active)
             .enumerate()
-            .map(|(i, context)| Partial {
+            .map(|(i, (context, active))| Partial {
                 configs: cands[i].clone(),
                 context,
+                active,
                 resid: residuals(&model.stages[i], settings.seed, i as u64, n),
                 latency_s: Vec::new(),
                 cost_usd: Vec::new(),
@@ -517,13 +533,22 @@ impl<'a> Sampler<'a> {
             st.latency_s.reserve_exact(cap);
             st.cost_usd.reserve_exact(cap);
         }
-        let sum = fill_samples(
+        let start = st.latency_s.len();
+        let mut sum = fill_samples(
             &curves,
             &coster,
             &st.resid,
             &mut st.latency_s,
             &mut st.cost_usd,
         );
+        if !st.active.is_empty() {
+            skip_inactive(
+                &st.active,
+                &mut st.latency_s[start..],
+                &mut st.cost_usd[start..],
+            );
+            sum = st.cost_usd[start..].iter().sum();
+        }
         st.expected_cost_usd.push(sum / self.n_samples as f64);
     }
 

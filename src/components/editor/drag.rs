@@ -143,6 +143,7 @@ mod tests {
                 new_stage("b".into(), at(300.0)),
             ],
             edges: Vec::new(),
+            choices: Vec::new(),
         }
     }
 

@@ -1,7 +1,8 @@
 //! Options of the selected stage: id, parallel/single, allowed d, memory grid
-//! and an optional fixed configuration. Every field commits on change.
+//! an optional fixed configuration, and the Choice the stage is an alternative
+//! of (planned for the slowest, or with probabilities). Every field commits on change.
 
-use faasplan_core::dag::{Config, MemoryGrid, Stage, StageKind};
+use faasplan_core::dag::{Choice, ChoiceMode, Config, MemoryGrid, Stage, StageKind};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -54,9 +55,68 @@ pub fn Inspector() -> Html {
                     testid="memory-step" on_change={edit(|s, v| StageEdit::Memory(MemoryGrid { step_mb: v as u32, ..s.memory.clone() }))} on_invalid={invalid.clone()} />
                 { view_listed(m) }
             </div>
-            { view_fixed(&store, stage, edit, invalid) }
+            { view_fixed(&store, stage, edit, invalid.clone()) }
+            { for state.project.workflow.choices.iter()
+                .filter(|c| c.alternatives.iter().any(|a| a.stages.contains(&stage.id)))
+                .map(|c| view_choice(&store, c, &invalid)) }
             { view_connect(&store, stage) }
         </div>
+    }
+}
+
+/// The Choice the stage is an alternative of: plan for the slowest, or set
+/// the alternatives' probabilities.
+fn view_choice(store: &Store, choice: &Choice, invalid: &Callback<String>) -> Html {
+    let weights: Vec<f64> = choice.alternatives.iter().map(|a| a.probability).collect();
+    let name = choice.name.clone();
+    let onchange = {
+        let (name, weights) = (name.clone(), weights.clone());
+        store.callback(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            let mode = if select.value() == "probabilities" {
+                ChoiceMode::Probabilities
+            } else {
+                ChoiceMode::Slowest
+            };
+            Action::SetChoice {
+                name: name.clone(),
+                mode,
+                weights: weights.clone(),
+            }
+        })
+    };
+    let weighted = choice.mode == ChoiceMode::Probabilities;
+    let shares = choice.probabilities();
+    html! {
+        <fieldset class="inspector-row choice" data-testid="choice">
+            <legend>{ format!("Choice {}", choice.name) }</legend>
+            <label class="field">
+                <span class="field-label">{ "Plan for" }</span>
+                <select data-testid="choice-mode" {onchange}>
+                    <option value="slowest" selected={!weighted}>{ "the slowest alternative" }</option>
+                    <option value="probabilities" selected={weighted}>{ "the alternatives' probabilities" }</option>
+                </select>
+            </label>
+            { for choice.alternatives.iter().enumerate().map(|(j, a)| {
+                let stages = if a.stages.is_empty() { "no stage".to_string() } else { a.stages.join(", ") };
+                let label = format!("{} ({stages})", a.label);
+                if !weighted {
+                    return html! { <span class="muted choice-alt">{ label }</span> };
+                }
+                let (name, weights) = (name.clone(), weights.clone());
+                let on_change = store.callback(move |v: f64| {
+                    let mut w = weights.clone();
+                    w[j] = v;
+                    Action::SetChoice { name: name.clone(), mode: ChoiceMode::Probabilities, weights: w }
+                });
+                let share = shares.as_ref().map_or(0.0, |p| p[j]);
+                html! { <>
+                    <NumberField label={label} value={a.probability} min=0.0 max=1.0 step=0.01
+                        testid={format!("choice-p-{j}")} {on_change} on_invalid={invalid.clone()} />
+                    <span class="muted">{ format!("{:.1} %", share * 100.0) }</span>
+                </> }
+            }) }
+        </fieldset>
     }
 }
 

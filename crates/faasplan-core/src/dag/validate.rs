@@ -5,7 +5,7 @@
 //! `step_mb ≥ 1`, `1 ≤ min_mb ≤ max_mb`; a parallel stage has a non-empty
 //! `allowed_d` of positive values; a fixed configuration lies inside the
 //! space); edges name existing stages, are not self-edges and are not
-//! repeated; the graph is acyclic. The topological order is Kahn's algorithm
+//! repeated; the graph is acyclic; every Choice is well formed. The topological order is Kahn's algorithm
 //! taking, among the ready stages, the one first in the user's order, so it
 //! is stable under edits that do not change the graph.
 
@@ -124,6 +124,14 @@ pub enum WorkflowError {
         /// The stages on the cycle, e.g. `["a", "b", "a"]`.
         stages: Vec<String>,
     },
+    /// A Choice is malformed.
+    #[error("choice {name:?}: {message}")]
+    Choice {
+        /// The Choice's name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 fn fmt_cycle(stages: &[String]) -> String {
@@ -170,6 +178,7 @@ impl Workflow {
         }
         let topo = self.topo_order(&parents, &children)?;
         let input_parent = input_parents(self, &parents, &topo);
+        self.check_choices()?;
         Ok(Dag {
             topo,
             parents,

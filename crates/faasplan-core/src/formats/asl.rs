@@ -16,8 +16,9 @@
 //! `Iterator` or `ItemProcessor`, inline or distributed) are parallel stages whose
 //! d is limited by `MaxConcurrency` (0 or absent: unbounded, which is at most 40
 //! for an inline Map and the account's default concurrency of 1,000 for a
-//! distributed one). Choice branches are kept as alternatives that all stay in
-//! the DAG, so the plan holds for the slowest. Pass, Wait, Succeed and Fail
+//! distributed one). A Choice becomes a workflow [`Choice`]: its branches stay
+//! in the DAG as alternatives, each holding the stages only it reaches, planned
+//! for the slowest until the user sets their probabilities. Pass, Wait, Succeed and Fail
 //! only route. Retry and Catch are noted; Catch routes are not planned.
 //! A cycle (polling, pagination, retry loops) is unrolled `loop_iterations` times.
 
@@ -26,7 +27,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::dag::{Config, Edge, MemoryGrid, Stage, StageKind, Workflow};
+use crate::dag::{
+    Alternative, Choice, ChoiceMode, Config, Edge, MemoryGrid, Stage, StageKind, Workflow,
+};
 
 /// What the import needs besides the file.
 #[derive(Clone, Debug, PartialEq)]
@@ -546,6 +549,8 @@ const DISTRIBUTED_MAP_LIMIT: u32 = 1000;
 struct Node {
     stage: Option<usize>,
     next: Vec<usize>,
+    /// The state this node is the entry of.
+    entry_of: Option<String>,
 }
 
 struct Builder<'a> {
@@ -554,6 +559,8 @@ struct Builder<'a> {
     stages: Vec<ImportedStage>,
     used_ids: HashMap<String, u32>,
     choices: Vec<ChoiceGroup>,
+    /// Each Choice node of the unrolled graph: node, state name, alternatives.
+    choice_nodes: Vec<(usize, String, Vec<String>)>,
     loops: Vec<String>,
     notes: Vec<String>,
 }
@@ -572,6 +579,7 @@ impl Builder<'_> {
         self.nodes.push(Node {
             stage,
             next: Vec::new(),
+            entry_of: None,
         });
         Ok(self.nodes.len() - 1)
     }
@@ -873,6 +881,11 @@ impl Builder<'_> {
                         });
                     }
                     let n = self.node(None)?;
+                    self.choice_nodes.push((
+                        n,
+                        name.to_string(),
+                        succ[name].iter().map(|s| s.to_string()).collect(),
+                    ));
                     (n, n)
                 }
                 _ => {
@@ -881,6 +894,7 @@ impl Builder<'_> {
                 }
             };
             self.link(from, inn);
+            self.nodes[inn].entry_of = Some(name.to_string());
             made.insert((name, counters.clone()), (inn, out));
             if matches!(kind, "Succeed") || state.get("End").and_then(Value::as_bool) == Some(true)
             {
@@ -927,6 +941,7 @@ pub fn import_definition(
         stages: Vec::new(),
         used_ids: HashMap::new(),
         choices: Vec::new(),
+        choice_nodes: Vec::new(),
         loops: Vec::new(),
         notes: Vec::new(),
     };
@@ -965,6 +980,7 @@ pub fn import_definition(
         .iter()
         .map(|s| workflow_stage(s, &options.memory))
         .collect();
+    let choices = b.workflow_choices();
     let mut notes: Vec<String> = Vec::new();
     for n in b.notes {
         if !notes.contains(&n) {
@@ -978,11 +994,11 @@ pub fn import_definition(
             options.loop_iterations.max(1)
         ));
     }
-    for c in &b.choices {
+    for c in &choices {
         notes.push(format!(
-            "{}: a Choice between {}; every alternative is planned, so the plan holds for the slowest",
-            c.state,
-            c.alternatives.join(", ")
+            "{}: a Choice between {}; planned for the slowest unless its probabilities are set",
+            c.name,
+            c.labels()
         ));
     }
     Ok(AslImport {
@@ -990,6 +1006,7 @@ pub fn import_definition(
             name,
             stages,
             edges,
+            choices,
         },
         stages: b.stages,
         choices: b.choices,
@@ -998,6 +1015,87 @@ pub fn import_definition(
         definition,
         query_language: lang,
     })
+}
+
+impl Builder<'_> {
+    /// The stages reachable from `start` in the unrolled graph.
+    fn reachable_stages(&self, start: usize) -> Vec<usize> {
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack = vec![start];
+        let mut out = Vec::new();
+        while let Some(n) = stack.pop() {
+            if std::mem::replace(&mut seen[n], true) {
+                continue;
+            }
+            if let Some(s) = self.nodes[n].stage {
+                out.push(s);
+            }
+            stack.extend(self.nodes[n].next.iter().copied());
+        }
+        out
+    }
+
+    /// One workflow Choice per Choice node with two routes or more (a Choice
+    /// on an unrolled cycle has one route per pass and is no choice there):
+    /// each alternative holds the stages reachable from it and from no other
+    /// alternative, so the stages after the join belong to none.
+    fn workflow_choices(&self) -> Vec<Choice> {
+        let mut out: Vec<Choice> = Vec::new();
+        let mut copies: HashMap<&str, u32> = HashMap::new();
+        for (node, state, alternatives) in &self.choice_nodes {
+            let routes: Vec<(&String, usize)> = alternatives
+                .iter()
+                .filter_map(|a| {
+                    let n = self.nodes[*node]
+                        .next
+                        .iter()
+                        .copied()
+                        .find(|&n| self.nodes[n].entry_of.as_ref() == Some(a))?;
+                    Some((a, n))
+                })
+                .collect();
+            if routes.len() < 2 {
+                continue;
+            }
+            let reach: Vec<Vec<usize>> = routes
+                .iter()
+                .map(|&(_, n)| self.reachable_stages(n))
+                .collect();
+            let k = routes.len() as f64;
+            let alts: Vec<Alternative> = routes
+                .iter()
+                .enumerate()
+                .map(|(j, &(label, _))| {
+                    let mut own: Vec<usize> = reach[j]
+                        .iter()
+                        .copied()
+                        .filter(|s| (0..reach.len()).all(|o| o == j || !reach[o].contains(s)))
+                        .collect();
+                    own.sort_unstable();
+                    Alternative {
+                        label: label.clone(),
+                        stages: own.iter().map(|&s| self.stages[s].id.clone()).collect(),
+                        probability: 1.0 / k,
+                    }
+                })
+                .collect();
+            if alts.iter().all(|a| a.stages.is_empty()) {
+                continue;
+            }
+            let copy = copies.entry(state.as_str()).or_insert(0);
+            *copy += 1;
+            out.push(Choice {
+                name: if *copy == 1 {
+                    state.clone()
+                } else {
+                    format!("{state} #{copy}")
+                },
+                mode: ChoiceMode::Slowest,
+                alternatives: alts,
+            });
+        }
+        out
+    }
 }
 
 /// The d values a Map stage may use up to `limit`.

@@ -77,6 +77,105 @@ pub fn coverage(workflow: &crate::dag::Workflow, profiles: &Profiles) -> Vec<(St
         .collect()
 }
 
+/// Fewer runs than this at a stage: its run-to-run spread is a guess.
+pub const FEW_RUNS: usize = 5;
+
+/// What a stage's measurements cover, for the "thin data" view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StageCoverage {
+    /// Stage id.
+    pub stage: String,
+    /// Whether the stage's configuration is fixed (a service integration, or the user's).
+    pub fixed: bool,
+    /// Parallel stage (d matters).
+    pub parallel: bool,
+    /// Memory sizes measured, MB, ascending.
+    pub memory_mb: Vec<u32>,
+    /// d values measured, ascending.
+    pub d: Vec<u32>,
+    /// Distinct (memory, d) configurations measured.
+    pub configurations: usize,
+    /// Runs in all.
+    pub runs: usize,
+    /// Runs that started cold.
+    pub cold_runs: usize,
+    /// The verdict.
+    pub coverage: Coverage,
+}
+
+impl StageCoverage {
+    /// Share of cold runs (0 with no runs).
+    pub fn cold_share(&self) -> f64 {
+        self.cold_runs as f64 / self.runs.max(1) as f64
+    }
+
+    /// Whether the runs are too few for the spread, though the curve may be
+    /// covered (never for a fixed configuration, e.g. a service integration's
+    /// constant runs).
+    pub fn few_runs(&self) -> bool {
+        !self.fixed && self.runs > 0 && self.runs < FEW_RUNS
+    }
+
+    /// What to measure next, or `None` when the data is enough to plan on.
+    pub fn measure_next(&self) -> Option<String> {
+        let next_memory = || match self.memory_mb.last() {
+            Some(&m) if m >= 3008 => format!("{} MB", (m / 4).max(128)),
+            Some(&m) => format!("{} MB", (m * 2).min(10_240)),
+            None => "two memory sizes".into(),
+        };
+        match self.coverage {
+            Coverage::Missing => Some(
+                "no runs: it cannot be planned; drop its Lambda logs or Power Tuning result".into(),
+            ),
+            Coverage::OneMemorySize => Some(format!(
+                "one memory size ({} MB): the memory curve is a guess; measure at {} too",
+                self.memory_mb.first().copied().unwrap_or(0),
+                next_memory()
+            )),
+            Coverage::OneD => Some(format!(
+                "one d ({}): the effect of d is a guess; measure with another instance count",
+                self.d.first().copied().unwrap_or(1)
+            )),
+            Coverage::Enough if self.few_runs() => Some(format!(
+                "{} runs: the run-to-run spread is a guess; measure at least {FEW_RUNS}",
+                self.runs
+            )),
+            Coverage::Enough => None,
+        }
+    }
+}
+
+/// The coverage of each stage with its counts, in the workflow's order.
+pub fn stage_coverage(workflow: &crate::dag::Workflow, profiles: &Profiles) -> Vec<StageCoverage> {
+    coverage(workflow, profiles)
+        .into_iter()
+        .zip(&workflow.stages)
+        .map(|((stage, coverage), s)| {
+            let runs = profiles.stage(&s.id).map_or(&[][..], |p| p.runs.as_slice());
+            let mut memory_mb: Vec<u32> = runs.iter().map(|r| r.memory_mb).collect();
+            memory_mb.sort_unstable();
+            memory_mb.dedup();
+            let mut d: Vec<u32> = runs.iter().map(|r| r.d).collect();
+            d.sort_unstable();
+            d.dedup();
+            let mut configs: Vec<(u32, u32)> = runs.iter().map(|r| (r.memory_mb, r.d)).collect();
+            configs.sort_unstable();
+            configs.dedup();
+            StageCoverage {
+                stage,
+                fixed: s.fixed.is_some(),
+                parallel: s.kind == crate::dag::StageKind::Parallel,
+                memory_mb,
+                d,
+                configurations: configs.len(),
+                runs: runs.len(),
+                cold_runs: runs.iter().filter(|r| r.cold).count(),
+                coverage,
+            }
+        })
+        .collect()
+}
+
 /// What a batch gives.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Batch {

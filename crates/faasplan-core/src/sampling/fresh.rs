@@ -13,6 +13,7 @@
 //! times are held besides the two per-sample results (16 bytes per fresh sample);
 //! the draws are the same as drawing each stage's whole stream at once.
 
+use super::branches::{Branches, skip_inactive};
 use super::kernel::{Coster, Residuals, draw_residuals, fill_samples};
 use super::{SamplingError, check_settings, fresh_sample_count};
 use crate::dag::{Config, Dag, StageKind, Workflow};
@@ -120,9 +121,14 @@ pub fn evaluate_fresh(
     };
     let (mut lat, mut cost) = (Vec::with_capacity(CHUNK), Vec::with_capacity(CHUNK));
     let mut finish = vec![0.0f64; n_stages * CHUNK];
+    let mut branches = Branches::new(workflow, settings.seed, FRESH_STREAM_BASE);
+    let mut active: Vec<Vec<bool>> = vec![Vec::new(); n_stages];
     let mut done = 0;
     while done < n {
         let len = CHUNK.min(n - done);
+        if !branches.is_empty() {
+            branches.draw(len, &mut active);
+        }
         let (wl, wc) = (latency_s.len(), cost_usd.len());
         latency_s.resize(wl + len, 0.0f64);
         cost_usd.resize(wc + len, 0.0f64);
@@ -132,6 +138,9 @@ pub fn evaluate_fresh(
             lat.clear();
             cost.clear();
             fill_samples(curves, coster, &resid, &mut lat, &mut cost);
+            if !active[i].is_empty() {
+                skip_inactive(&active[i], &mut lat, &mut cost);
+            }
             for s in 0..len {
                 let start = dag.parents[i]
                     .iter()

@@ -29,10 +29,17 @@ pub(crate) fn drop_timeouts(st: Partial, n: usize, q: f64, timeout_s: f64) -> St
     let n_ctx = st.context.as_ref().map_or(1, |c| c.parent_d.len());
     let row = |ctx: usize, j: usize| (ctx * n_cfg + j) * n;
     let mut scratch = Vec::new();
+    let mut ran = Vec::new();
     let keep: Vec<bool> = (0..n_cfg)
         .map(|j| {
             (0..n_ctx).any(|ctx| {
-                let lat = &st.latency_s[row(ctx, j)..row(ctx, j) + n];
+                let mut lat = &st.latency_s[row(ctx, j)..row(ctx, j) + n];
+                if !st.active.is_empty() {
+                    // Judged on the samples where the stage runs.
+                    ran.clear();
+                    ran.extend(lat.iter().zip(&st.active).filter(|p| *p.1).map(|p| *p.0));
+                    lat = &ran;
+                }
                 lat.iter().all(|&l| l <= timeout_s)
                     || quantile_with(lat, q, &mut scratch) <= timeout_s
             })

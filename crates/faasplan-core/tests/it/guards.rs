@@ -175,6 +175,7 @@ fn copies(n: usize, edges: &[(usize, usize)]) -> Project {
                 to: id(b),
             })
             .collect(),
+        choices: Vec::new(),
     };
     p.profiles.stages = (0..n)
         .map(|i| StageProfile {

@@ -5,6 +5,7 @@
 
 mod asl;
 mod batch;
+mod choice;
 mod export;
 #[cfg(not(target_arch = "wasm32"))]
 mod fuzz;

@@ -89,6 +89,7 @@ pub fn import_workflow(text: &str, grid: &JolteonGrid) -> Result<Workflow, Jolte
         name,
         stages,
         edges,
+        choices: Vec::new(),
     };
     workflow.validate()?;
     Ok(workflow)

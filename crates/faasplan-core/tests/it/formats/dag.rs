@@ -26,6 +26,7 @@ fn wf(ids: &[&str], singles: &[&str], edges: &[(&str, &str)]) -> Workflow {
         name: "t".into(),
         stages: ids.iter().map(stage).collect(),
         edges: edges.iter().map(edge).collect(),
+        choices: Vec::new(),
     }
 }
 

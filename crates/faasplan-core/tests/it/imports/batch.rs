@@ -159,3 +159,32 @@ fn duration_only_rows_are_fitted_and_cross_validated() {
         );
     }
 }
+
+/// The thin-data view: counts per stage and what to measure next.
+#[test]
+fn stage_coverage_counts_runs_and_says_what_to_measure_next() {
+    use faasplan_core::formats::batch::{Coverage, stage_coverage};
+    let asl = r#"{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:storms-cloudwatch-event", "Next": "B"}, "B": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:other", "Next": "C"}, "C": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:c", "End": true}}}"#;
+    let mut input = vec![("flow.asl.json".to_string(), asl.to_string())];
+    input.extend(files(&["cloudwatch_log_coldstart"]));
+    input.push((
+        "B.log".into(),
+        sample!("report-logs/powertuning__test-utils.js__textLog.log").into(),
+    ));
+    let batch = import_batch(&input, None, &BatchOptions::default()).expect("imports");
+    let sm = batch.state_machine.expect("state machine");
+    let cov = stage_coverage(&sm.workflow, &batch.profiles);
+    let a = &cov[0];
+    assert_eq!((a.stage.as_str(), a.runs, a.cold_runs), ("A", 1, 1));
+    assert_eq!(a.cold_share(), 1.0);
+    assert_eq!(a.coverage, Coverage::OneMemorySize);
+    let next = a.measure_next().expect("thin");
+    assert!(next.starts_with("one memory size ("), "{next}");
+    let b = &cov[1];
+    assert_eq!(b.memory_mb, [1024]);
+    assert_eq!(b.configurations, 1);
+    assert!(b.runs > 0);
+    let c = &cov[2];
+    assert_eq!((c.runs, c.coverage.clone()), (0, Coverage::Missing));
+    assert!(c.measure_next().expect("missing").starts_with("no runs"));
+}

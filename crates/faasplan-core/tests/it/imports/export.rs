@@ -35,6 +35,7 @@ fn every_sample_state_machine_round_trips_through_the_export() {
         let exported = state_machine(&i, &configs).expect(path);
         let again = import_state_machine(&exported, &options).expect(path);
         assert_eq!(again.workflow.edges, i.workflow.edges, "{path}");
+        assert_eq!(again.workflow.choices, i.workflow.choices, "{path}");
         let ids = |w: &AslImport| {
             w.workflow
                 .stages

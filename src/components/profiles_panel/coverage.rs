@@ -1,0 +1,80 @@
+//! The "thin data" table: per stage, what the measurements cover (memory
+//! sizes, d values, configurations, runs, cold share) and, where that is too
+//! thin to plan on, what to measure next (`formats::batch::stage_coverage`).
+
+use std::rc::Rc;
+
+use faasplan_core::dag::Workflow;
+use faasplan_core::formats::batch::{StageCoverage, stage_coverage};
+use faasplan_core::profile::Profiles;
+use yew::prelude::*;
+
+/// Props of [`Coverage`].
+#[derive(Properties, PartialEq)]
+pub struct CoverageProps {
+    /// The workflow.
+    pub workflow: Workflow,
+    /// Its profiles.
+    pub profiles: Rc<Profiles>,
+}
+
+fn list(values: &[u32]) -> String {
+    match values {
+        [] => "–".into(),
+        [one] => one.to_string(),
+        [first, .., last] if values.len() > 4 => format!("{first}–{last} ({})", values.len()),
+        _ => values
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn view_row(c: &StageCoverage) -> Html {
+    let next = c.measure_next();
+    let class = if next.is_some() { "thin" } else { "enough" };
+    html! {
+        <tr class={class} data-testid={format!("coverage-{}", c.stage)}>
+            <th scope="row">{ c.stage.clone() }</th>
+            <td>{ list(&c.memory_mb) }</td>
+            <td>{ if c.parallel { list(&c.d) } else { "single".into() } }</td>
+            <td class="num">{ c.configurations }</td>
+            <td class="num">{ c.runs }</td>
+            <td class="num">{ if c.runs == 0 { "–".into() } else { format!("{:.0} %", c.cold_share() * 100.0) } }</td>
+            <td>{ match (next, c.fixed) {
+                (Some(n), _) => n,
+                (None, true) => "enough (fixed configuration)".into(),
+                (None, false) => "enough to plan on".into(),
+            } }</td>
+        </tr>
+    }
+}
+
+/// What the measurements cover, stage by stage.
+#[component]
+pub fn Coverage(props: &CoverageProps) -> Html {
+    let rows = use_memo(
+        (props.workflow.clone(), props.profiles.clone()),
+        |(w, p)| stage_coverage(w, p),
+    );
+    let thin = rows.iter().filter(|c| c.measure_next().is_some()).count();
+    html! {
+        <details class="coverage" data-testid="thin-data" open={thin > 0}>
+            <summary>{ if thin == 0 {
+                "Measurements: every stage has enough to plan on".to_string()
+            } else {
+                format!("Measurements: {thin} of {} stages have thin data — what to measure next", rows.len())
+            } }</summary>
+            <table class="table">
+                <thead><tr>
+                    <th scope="col">{ "Stage" }</th><th scope="col">{ "Memory, MB" }</th>
+                    <th scope="col">{ "d" }</th><th scope="col">{ "Configs" }</th>
+                    <th scope="col">{ "Runs" }</th><th scope="col">{ "Cold" }</th>
+                    <th scope="col">{ "Measure next" }</th>
+                </tr></thead>
+                <tbody>{ for rows.iter().map(view_row) }</tbody>
+            </table>
+        </details>
+    }
+}
