@@ -278,6 +278,9 @@ fn validate_help() {
                       - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
                       - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
 
+                  --choice <NAME=P1,P2,..>
+                      Probabilities of a Choice's alternatives, in their order (`Pick=0.9,0.1`), or `NAME=slowest` to plan for the slowest; repeat per Choice [default: the project's]
+
                   --max-memory-mb <MIB>
                       Most memory the sample tables may take, MiB, as for `plan` [default: 2048]
 
@@ -319,6 +322,9 @@ fn fit_help() {
                       - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
                       - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
                       - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
+
+                  --choice <NAME=P1,P2,..>
+                      Probabilities of a Choice's alternatives, in their order (`Pick=0.9,0.1`), or `NAME=slowest` to plan for the slowest; repeat per Choice [default: the project's]
 
                   --json
                       Print JSON (one object per stage, with the per-configuration predictions) instead of a table
@@ -364,6 +370,9 @@ fn plan_help() {
                       - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
                       - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
                       - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
+
+                  --choice <NAME=P1,P2,..>
+                      Probabilities of a Choice's alternatives, in their order (`Pick=0.9,0.1`), or `NAME=slowest` to plan for the slowest; repeat per Choice [default: the project's]
 
                   --latency-bound <S>
                       Latency bound B, seconds: minimise expected cost subject to P(latency ≤ B) ≥ percentile
@@ -462,6 +471,9 @@ fn frontier_help() {
                       - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
                       - aws-arm64:        AWS Lambda arm64, us-east-1, 1,769 MB per vCPU
                       - jolteon-profiled: AWS x86_64 prices with 1,792 MB per vCPU, as the bundled profiles were measured
+
+                  --choice <NAME=P1,P2,..>
+                      Probabilities of a Choice's alternatives, in their order (`Pick=0.9,0.1`), or `NAME=slowest` to plan for the slowest; repeat per Choice [default: the project's]
 
                   --latency-bound <S>
                       Latency bound B, seconds: minimise expected cost subject to P(latency ≤ B) ≥ percentile
