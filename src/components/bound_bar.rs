@@ -5,13 +5,13 @@
 
 use yew::prelude::*;
 
-use crate::charts::pareto::RUNS_PER_MILLION;
 use crate::components::controls_panel::{view_bound, view_mode};
 use crate::components::plan_panel::{point_rows, report_rows};
 use crate::state::run::{chosen, output};
 use crate::state::{AppState, Chosen, Level, ReportStatus, RunStatus};
 use crate::store::use_store;
 use crate::worker::protocol::ReportKind;
+use faasplan_charts::pareto::RUNS_PER_MILLION;
 
 /// The chosen plan in one line, or what stands in its way.
 pub fn summary(state: &AppState) -> (String, &'static str) {

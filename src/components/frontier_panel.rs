@@ -14,11 +14,11 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::charts::pareto::{BoundLine, Marker, ParetoView};
 use crate::state::run::{chosen, output};
 use crate::state::{Action, AppState, BaselinesStatus, Chosen, ReportStatus, RunStatus};
 use crate::store::use_store;
 use crate::worker::protocol::ReportKind;
+use faasplan_charts::pareto::{BoundLine, Marker, ParetoView};
 use pareto_chart::ParetoChart;
 
 /// The chart's view of the latest finished run, if it has a frontier.
@@ -64,6 +64,7 @@ pub fn pareto_view(state: &AppState) -> Option<ParetoView> {
         bound: Some(bound),
         markers: markers(state),
         percentile: state.project.settings.percentile,
+        ..ParetoView::default()
     })
 }
 

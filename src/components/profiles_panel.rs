@@ -14,12 +14,12 @@ use std::rc::Rc;
 use faasplan_core::profile::Profiles;
 use yew::prelude::*;
 
-use crate::charts::profile::{FittedCurve, FittedProfile, ProfilesView};
 use crate::components::header::OPEN_ACCEPT;
 use crate::components::widgets::number_field::NumberField;
 use crate::state::run::output;
 use crate::state::{Action, AppState, Level, Selection};
 use crate::store::use_store;
+use faasplan_charts::profile::{FittedCurve, FittedProfile, ProfilesView};
 use profile_chart::ProfileChart;
 use stage_runs::StageRuns;
 

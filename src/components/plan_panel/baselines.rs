@@ -7,10 +7,10 @@
 
 use yew::prelude::*;
 
-use crate::charts::fmt_sig;
-use crate::charts::pareto::RUNS_PER_MILLION;
 use crate::state::BaselinesStatus;
 use crate::state::baselines::{Comparison, compare, sentence};
+use faasplan_charts::fmt_sig;
+use faasplan_charts::pareto::RUNS_PER_MILLION;
 
 /// The block for baselines `status`, against a chosen plan of expected cost
 /// `chosen_cost_usd`; `p` is the percentile label ("95").

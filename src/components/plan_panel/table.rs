@@ -5,8 +5,8 @@ use faasplan_core::plan::OutOfSample;
 use faasplan_core::settings::{Bound, CostKind, PlanSettings};
 use yew::prelude::*;
 
-use crate::charts::pareto::RUNS_PER_MILLION;
 use crate::state::ReportStatus;
+use faasplan_charts::pareto::RUNS_PER_MILLION;
 
 /// One stage of the shown plan.
 #[derive(Clone, Debug, PartialEq)]

@@ -6,7 +6,7 @@ use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use crate::browser::canvas::fit_canvas;
-use crate::charts::profile::{ProfilesView, draw_profile};
+use faasplan_charts::profile::{ProfilesView, draw_profile};
 
 /// Props of [`ProfileChart`].
 #[derive(Properties, PartialEq)]
