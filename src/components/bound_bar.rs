@@ -3,6 +3,7 @@
 //! header) so that the bound, the plan it picks and the chosen point on the
 //! frontier are visible together at any scroll position, on a phone too.
 
+use faasplan_charts::pareto::RUNS_PER_MILLION;
 use yew::prelude::*;
 
 use crate::components::controls_panel::{view_bound, view_mode};
@@ -11,7 +12,6 @@ use crate::state::run::{chosen, output};
 use crate::state::{AppState, Chosen, Level, ReportStatus, RunStatus};
 use crate::store::use_store;
 use crate::worker::protocol::ReportKind;
-use faasplan_charts::pareto::RUNS_PER_MILLION;
 
 /// The chosen plan in one line, or what stands in its way.
 pub fn summary(state: &AppState) -> (String, &'static str) {

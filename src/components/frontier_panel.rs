@@ -12,25 +12,26 @@ pub mod pareto_chart;
 
 use std::rc::Rc;
 
+use faasplan_charts::pareto::{BoundLine, Marker, ParetoView};
 use yew::prelude::*;
 
 use crate::state::run::{chosen, output};
 use crate::state::{Action, AppState, BaselinesStatus, Chosen, ReportStatus, RunStatus};
 use crate::store::use_store;
 use crate::worker::protocol::ReportKind;
-use faasplan_charts::pareto::{BoundLine, Marker, ParetoView};
 use pareto_chart::ParetoChart;
 
 /// The chart's view of the latest finished run, if it has a frontier.
 pub fn pareto_view(state: &AppState) -> Option<ParetoView> {
     let output = output(state)?;
-    if output.frontier.is_empty() {
+    if output.frontier.points.is_empty() {
         return None;
     }
     let points: Rc<[(f64, f64)]> = output
         .frontier
+        .points
         .iter()
-        .map(|p| (p.latency_s, p.cost_usd))
+        .map(|p| (p.guaranteed_latency_s, p.expected_cost_usd))
         .collect();
     let bound = BoundLine::from(state.project.settings.bound);
     Some(ParetoView {
@@ -46,17 +47,11 @@ pub fn pareto_view(state: &AppState) -> Option<ParetoView> {
             _ => None,
         },
         points,
-        notes: output
-            .frontier
-            .iter()
-            .map(|p| {
-                p.rows
-                    .iter()
-                    .zip(&output.stages)
-                    .map(|(&r, st)| {
-                        let c = &st.rows[r as usize];
-                        format!("{} {}MB×{}", st.stage, c.memory_mb, c.d)
-                    })
+        notes: (0..output.frontier.points.len())
+            .map(|i| {
+                output
+                    .point_configs(i)
+                    .map(|(st, c)| format!("{} {}MB×{}", st.stage, c.memory_mb, c.d))
                     .collect::<Vec<_>>()
                     .join(", ")
             })

@@ -11,6 +11,7 @@ pub mod stage_runs;
 
 use std::rc::Rc;
 
+use faasplan_charts::profile::{FittedCurve, FittedProfile, ProfilesView};
 use faasplan_core::profile::Profiles;
 use yew::prelude::*;
 
@@ -19,7 +20,6 @@ use crate::components::widgets::number_field::NumberField;
 use crate::state::run::output;
 use crate::state::{Action, AppState, Level, Selection};
 use crate::store::use_store;
-use faasplan_charts::profile::{FittedCurve, FittedProfile, ProfilesView};
 use profile_chart::ProfileChart;
 use stage_runs::StageRuns;
 

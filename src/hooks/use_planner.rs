@@ -106,7 +106,7 @@ fn handle(store: &Store, out: WorkerOutput) {
 fn expose_timings(out: &PlanOutput) {
     let json = serde_json::json!({
         "samples": out.samples,
-        "points": out.frontier.len(),
+        "points": out.frontier.points.len(),
         "nodes": out.nodes,
         "timings": out.timings,
     });
@@ -120,7 +120,7 @@ fn expose_timings(out: &PlanOutput) {
 /// there is no chosen plan.
 pub fn baseline_bound_s(state: &AppState) -> Option<f64> {
     let plan_latency_s = match chosen(state) {
-        Chosen::Point(i) => output(state)?.frontier.get(i)?.latency_s,
+        Chosen::Point(i) => output(state)?.frontier.points.get(i)?.guaranteed_latency_s,
         Chosen::Solve => match state.current_report(ReportKind::Solve) {
             ReportStatus::Done { report, .. } => report.totals.as_ref()?.guaranteed_latency_s,
             _ => return None,

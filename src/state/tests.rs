@@ -1,11 +1,13 @@
 use faasplan_core::dag::{MemoryGrid, Position, StageKind};
+use faasplan_core::frontier::{Frontier, FrontierPoint};
 use faasplan_core::platform::Preset;
 use faasplan_core::settings::Bound;
+use faasplan_core::solve::Plan;
 
 use super::*;
 use crate::state::run::chosen;
 use crate::state::{Chosen, ReportStatus};
-use crate::worker::protocol::{FrontierPoint, PlanOutput, ReportKind};
+use crate::worker::protocol::{PlanOutput, ReportKind};
 use faasplan_core::settings::CostKind;
 
 fn at(x: f64, y: f64) -> Position {
@@ -284,11 +286,11 @@ fn parse_d_list_sorts_dedups_and_rejects_bad_entries() {
     assert!(parse_d_list(" ").is_err());
 }
 
-fn point(latency_s: f64, cost_usd: f64) -> FrontierPoint {
+fn point(guaranteed_latency_s: f64, expected_cost_usd: f64) -> FrontierPoint {
     FrontierPoint {
-        latency_s,
-        cost_usd,
-        rows: Vec::new(),
+        guaranteed_latency_s,
+        expected_cost_usd,
+        plan: Plan { choice: vec![0] },
     }
 }
 
@@ -298,7 +300,9 @@ fn with_frontier() -> AppState {
     s.apply(Action::RunFinished {
         rev,
         result: Ok(Rc::new(PlanOutput {
-            frontier: vec![point(10.0, 3.0), point(20.0, 2.0), point(30.0, 1.0)],
+            frontier: Frontier {
+                points: vec![point(10.0, 3.0), point(20.0, 2.0), point(30.0, 1.0)],
+            },
             ..PlanOutput::default()
         })),
     });

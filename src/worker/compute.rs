@@ -273,11 +273,12 @@ fn frontier(
         });
     })?;
     let t3 = now();
-    let (stages, frontier) = tables::frontier_rows(&project.workflow, &prepared.problem, &front)
+    let (stages, point_rows) = tables::frontier_rows(&project.workflow, &prepared.problem, &front)
         .map_err(PipelineError::from)?;
     let t4 = now();
     Ok(PlanOutput {
-        frontier,
+        frontier: front,
+        point_rows,
         stages,
         fits,
         samples: prepared.problem.n_samples,

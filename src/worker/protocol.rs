@@ -8,6 +8,7 @@
 //! formats ([`project_file`], [`WirePlan`]) and arrive as the core types.
 
 use faasplan_core::formats::project::Project as CoreProject;
+use faasplan_core::frontier::Frontier;
 use faasplan_core::plan::PlanReport;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -129,17 +130,6 @@ pub struct StageRows {
     pub rows: Vec<ConfigRow>,
 }
 
-/// One point of the latency–cost frontier.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FrontierPoint {
-    /// Guaranteed latency at the settings' percentile, s.
-    pub latency_s: f64,
-    /// Expected cost per run, USD.
-    pub cost_usd: f64,
-    /// Per stage, the index into [`StageRows::rows`] of its configuration.
-    pub rows: Vec<u32>,
-}
-
 /// One fitted curve of a stage: predicted mean wall time against memory at one d.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FitCurve {
@@ -178,8 +168,12 @@ pub struct Timings {
 /// What a finished frontier job produced.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PlanOutput {
-    /// The latency–cost frontier, ascending in latency, strictly descending in cost.
-    pub frontier: Vec<FrontierPoint>,
+    /// The core's latency–cost frontier (ascending in latency, strictly
+    /// descending in cost); the state looks a bound up with its own methods.
+    pub frontier: Frontier,
+    /// Per frontier point (same order), per stage: the index into
+    /// [`StageRows::rows`] of the stage's configuration.
+    pub point_rows: Vec<Vec<u32>>,
     /// Per stage (workflow order), the configurations the frontier points use.
     pub stages: Vec<StageRows>,
     /// Per stage, the fitted curves and errors.
@@ -190,6 +184,17 @@ pub struct PlanOutput {
     pub nodes: u64,
     /// Phase timings.
     pub timings: Timings,
+}
+
+impl PlanOutput {
+    /// Each stage of frontier point `i` with its configuration's row (nothing
+    /// for an index outside the frontier).
+    pub fn point_configs(&self, i: usize) -> impl Iterator<Item = (&StageRows, &ConfigRow)> {
+        let rows = self.point_rows.get(i).map_or(&[][..], Vec::as_slice);
+        rows.iter()
+            .zip(&self.stages)
+            .filter_map(|(&r, st)| Some((st, st.rows.get(r as usize)?)))
+    }
 }
 
 /// One baseline planner's plan for a latency bound, judged on the planning samples.

@@ -7,6 +7,9 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+use faasplan_charts::hover::nearest;
+use faasplan_charts::pareto::{ParetoView, RUNS_PER_MILLION, draw_pareto, marker_style};
+use faasplan_charts::{ChartFrame, fmt_sig};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
@@ -17,9 +20,6 @@ use crate::browser::download::{download_text, download_url};
 use crate::browser::js_message;
 use crate::state::{Action, Level};
 use crate::store::use_store;
-use faasplan_charts::hover::nearest;
-use faasplan_charts::pareto::{ParetoView, RUNS_PER_MILLION, draw_pareto, marker_style};
-use faasplan_charts::{ChartFrame, fmt_sig};
 
 /// Size of the exported SVG, px (the canvas takes the width it is shown at).
 pub const PARETO_CANVAS: (u32, u32) = (720, 420);

@@ -5,12 +5,12 @@
 //! baseline also meets the bound, by how much it misses the bound, or that it
 //! found no plan.
 
+use faasplan_charts::fmt_sig;
+use faasplan_charts::pareto::RUNS_PER_MILLION;
 use yew::prelude::*;
 
 use crate::state::BaselinesStatus;
 use crate::state::baselines::{Comparison, compare, sentence};
-use faasplan_charts::fmt_sig;
-use faasplan_charts::pareto::RUNS_PER_MILLION;
 
 /// The block for baselines `status`, against a chosen plan of expected cost
 /// `chosen_cost_usd`; `p` is the percentile label ("95").

@@ -70,14 +70,9 @@ pub fn use_check_job(store: &Store, bridge: &Bridge) {
         let rev = s.inputs_rev;
         let (kind, task) = match (chosen(s), output(s)) {
             (Chosen::Point(i), Some(out)) => {
-                let configs = out.frontier[i]
-                    .rows
-                    .iter()
-                    .zip(&out.stages)
-                    .map(|(&r, st)| {
-                        let row = &st.rows[r as usize];
-                        (row.memory_mb, row.d)
-                    })
+                let configs = out
+                    .point_configs(i)
+                    .map(|(_, row)| (row.memory_mb, row.d))
                     .collect();
                 (ReportKind::Check, Task::Check { configs })
             }
