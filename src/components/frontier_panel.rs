@@ -7,6 +7,8 @@
 //! memory/d per stage. The baseline plans of the current bound (from the
 //! worker, see `use_planner`) are markers, hidden as the state's
 //! `hidden_markers` say; a baseline without a plan stays in the legend, disabled.
+//! The user's current configuration, once the worker has evaluated it, is its
+//! own marker (`ParetoView::current`).
 
 pub mod pareto_chart;
 
@@ -16,7 +18,9 @@ use faasplan_charts::pareto::{BoundLine, Marker, ParetoView};
 use yew::prelude::*;
 
 use crate::state::run::{chosen, output};
-use crate::state::{Action, AppState, BaselinesStatus, Chosen, ReportStatus, RunStatus};
+use crate::state::{
+    Action, AppState, BaselinesStatus, Chosen, EvaluationStatus, ReportStatus, RunStatus,
+};
 use crate::store::use_store;
 use crate::worker::protocol::ReportKind;
 use pareto_chart::ParetoChart;
@@ -58,6 +62,12 @@ pub fn pareto_view(state: &AppState) -> Option<ParetoView> {
             .collect(),
         bound: Some(bound),
         markers: markers(state),
+        current: match state.current_evaluation() {
+            EvaluationStatus::Done { evaluation, .. } => {
+                Some((evaluation.latency_s, evaluation.cost_usd))
+            }
+            _ => None,
+        },
         percentile: state.project.settings.percentile,
         ..ParetoView::default()
     })

@@ -7,9 +7,11 @@
 //! (`pipeline::report` on fresh samples). A quantile cost bound shows the
 //! worker's exact solve. An infeasible bound names the nearest feasible one.
 //! Under a shown plan, the baseline planners' plans for the same bound and the
-//! chosen plan's difference to each ([`baselines`]).
+//! chosen plan's difference to each ([`baselines`]). Last, the user's current
+//! configuration and what the planner would save ([`current`]).
 
 pub mod baselines;
+pub mod current;
 pub mod table;
 
 use faasplan_core::plan::{PlanReport, PlanStatus};
@@ -22,6 +24,7 @@ use crate::state::{Action, AppState, Chosen, ReportStatus, RunStatus};
 use crate::store::{Store, use_store};
 use crate::worker::protocol::{PlanOutput, ReportKind};
 use baselines::view_baselines;
+use current::view_current;
 use table::{PlanRow, PlanTotals, pct, view_check, view_table};
 
 /// The rows and totals of frontier point `i`.
@@ -183,6 +186,7 @@ pub fn PlanPanel() -> Html {
                         title="Download the plan JSON (the same bytes as `faasplan plan`)">{ "Export plan JSON" }</button>
             </header>
             { view_body(&store) }
+            if output(state).is_some() { { view_current(state) } }
         </section>
     }
 }

@@ -11,6 +11,9 @@
 //! - [`jobs::use_baselines_job`]: the baseline planners for the latency bound,
 //!   never on the look-up path. A cost bound uses the chosen plan's guaranteed
 //!   latency as the baselines' latency bound.
+//! - [`jobs::use_evaluate_job`]: the user's current configuration (every
+//!   stage entered in the inspector; `current_rev`), once the frontier of the
+//!   current inputs is there: its point on the chart and the planner's saving.
 //! - [`jobs::use_export_job`]: "Export plan" (`export_rev`): the worker runs the
 //!   steps of `pipeline::plan` and the answer is downloaded as the plan JSON.
 //!
@@ -59,7 +62,7 @@ fn handle(store: &Store, out: WorkerOutput) {
                 key,
                 progress,
             }),
-            JobKind::Export | JobKind::Baselines => {}
+            JobKind::Export | JobKind::Baselines | JobKind::Evaluate => {}
         },
         WorkerOutput::Frontier { rev, result } => {
             if let Ok(out) = &result {
@@ -97,6 +100,13 @@ fn handle(store: &Store, out: WorkerOutput) {
             key,
             result: result.map(|plan| Rc::new(plan.0)),
         }),
+        WorkerOutput::Evaluation { rev, key, result } => {
+            store.dispatch(Action::EvaluationFinished {
+                rev,
+                key,
+                result: result.map(Rc::new),
+            });
+        }
         WorkerOutput::Crashed { message } => store.dispatch(Action::WorkerCrashed { message }),
     }
 }
@@ -145,4 +155,5 @@ pub fn use_planner() {
     jobs::use_check_job(&store, &bridge);
     jobs::use_baselines_job(&store, &bridge);
     jobs::use_export_job(&store, &bridge);
+    jobs::use_evaluate_job(&store, &bridge);
 }

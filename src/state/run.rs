@@ -12,7 +12,7 @@ use std::rc::Rc;
 use faasplan_core::plan::PlanReport;
 use faasplan_core::settings::{Bound, CostKind};
 
-use super::{Action, AppState, BaselinesStatus, Level};
+use super::{Action, AppState, BaselinesStatus, EvaluationStatus, Level};
 use crate::worker::protocol::{PlanOutput, Progress, ReportKind};
 
 /// State of the frontier run for the current inputs.
@@ -228,6 +228,12 @@ impl AppState {
                     message: message.clone(),
                 };
             }
+        }
+        if let EvaluationStatus::Pending { at } = self.evaluation {
+            self.evaluation = EvaluationStatus::Failed {
+                at,
+                message: message.clone(),
+            };
         }
         if let BaselinesStatus::Pending { key } = self.baselines {
             self.baselines = BaselinesStatus::Failed {

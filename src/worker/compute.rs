@@ -11,6 +11,9 @@
 //! - [`Task::Export`]: `solve::solve` with no node limit and `pipeline::report`
 //!   on the prepared problem, then `plan::to_json` — the steps of
 //!   `pipeline::plan`, which `faasplan plan` calls, so the bytes are the CLI's.
+//! - [`Task::Evaluate`]: the user's current configuration through
+//!   `pipeline::plan_of` and `pipeline::evaluate` (what `faasplan evaluate`
+//!   prints), with its point for the frontier chart.
 //! - [`Task::Baselines`]: `baselines::all` for the given latency bound on the
 //!   cached prepared problem, one [`BaselineRow`] per baseline
 //!   (10–85 ms natively for the bundled examples, a few times that in wasm).
@@ -26,6 +29,7 @@ pub mod limits;
 pub mod tables;
 
 use faasplan_core::baselines;
+use faasplan_core::dag::Config;
 use faasplan_core::formats::project::Project as CoreProject;
 use faasplan_core::pipeline::{self, PipelineError, Preparation, Prepared, RunProgress};
 use faasplan_core::plan::to_json;
@@ -36,8 +40,8 @@ use thiserror::Error;
 pub use cache::Cache;
 
 use super::protocol::{
-    BaselineRow, BaselineSet, Job, PlanOutput, Progress, ReportKind, Task, Timings, WirePlan,
-    WorkerOutput,
+    BaselineRow, BaselineSet, EvaluationOutput, Job, PlanOutput, Progress, ReportKind, Task,
+    Timings, WirePlan, WorkerOutput,
 };
 
 /// Why a job produced no output.
@@ -122,6 +126,16 @@ pub fn compute(
                 .and_then(|p| {
                     progress(Progress::Planning);
                     solve_bound(p, cache, progress).map(|r| to_json(&r))
+                })
+                .map_err(|e| e.to_string()),
+        },
+        Task::Evaluate { configs } => WorkerOutput::Evaluation {
+            rev,
+            key,
+            result: project
+                .and_then(|p| {
+                    progress(Progress::Evaluating);
+                    evaluate(p, cache, progress, configs)
                 })
                 .map_err(|e| e.to_string()),
         },
@@ -349,6 +363,28 @@ fn check(
         &Status::Optimal,
         Some(&plan),
     )?)
+}
+
+/// The user's configuration evaluated on the (cached) prepared problem: its
+/// point on the chart (the planning samples' figures, as the frontier's) and
+/// `pipeline::evaluate`'s reports and saving, as `faasplan evaluate` prints them.
+fn evaluate(
+    project: &CoreProject,
+    cache: &mut Cache,
+    progress: &mut dyn FnMut(Progress),
+    configs: &[(String, Config)],
+) -> Result<EvaluationOutput, ComputeError> {
+    let prepared = prepared(project, cache, progress)?;
+    let plan = pipeline::plan_of(project, prepared, configs).map_err(PipelineError::from)?;
+    let point = solve::evaluate(&prepared.problem, &plan).map_err(PipelineError::from)?;
+    let evaluation = pipeline::evaluate(project, prepared, configs, None)?;
+    Ok(EvaluationOutput {
+        latency_s: point.guaranteed_latency_s,
+        cost_usd: point.expected_cost_usd,
+        saving_usd: evaluation.saving_usd(),
+        current: WirePlan(evaluation.current),
+        planned: evaluation.planned.map(WirePlan),
+    })
 }
 
 /// Every baseline's plan for `bound_s` on the (cached) prepared problem.

@@ -7,6 +7,7 @@
 //! (`Project::to_json`, `plan::to_json`), so on the wire they travel in those
 //! formats ([`project_file`], [`WirePlan`]) and arrive as the core types.
 
+use faasplan_core::dag::Config;
 use faasplan_core::formats::project::Project as CoreProject;
 use faasplan_core::frontier::Frontier;
 use faasplan_core::plan::PlanReport;
@@ -26,6 +27,13 @@ pub enum Task {
     },
     /// The plan JSON of the project's bound, exactly as `faasplan plan` writes it.
     Export,
+    /// The user's current configuration evaluated (`pipeline::evaluate`):
+    /// its figures and the planner's saving at the same guaranteed latency
+    /// ([`WorkerOutput::Evaluation`]).
+    Evaluate {
+        /// `(stage id, configuration)` of every stage.
+        configs: Vec<(String, Config)>,
+    },
     /// Every baseline planner's plan for latency bound `bound_s`
     /// (`baselines::all` on the cached prepared problem, [`WorkerOutput::Baselines`]).
     Baselines {
@@ -78,6 +86,8 @@ pub enum Progress {
     Planning,
     /// Running the baseline planners.
     Baselines,
+    /// Evaluating the user's current configuration.
+    Evaluating,
 }
 
 impl Progress {
@@ -92,6 +102,7 @@ impl Progress {
             Progress::Solving => "solving".into(),
             Progress::Planning => "planning".into(),
             Progress::Baselines => "baselines".into(),
+            Progress::Evaluating => "evaluating your configuration".into(),
         }
     }
 
@@ -226,6 +237,21 @@ pub struct BaselineSet {
     pub elapsed_ms: f64,
 }
 
+/// The user's current configuration evaluated on the planning samples.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationOutput {
+    /// Its guaranteed latency on the planning samples, s (as the frontier's points).
+    pub latency_s: f64,
+    /// Its expected cost per run, USD (as the frontier's points).
+    pub cost_usd: f64,
+    /// Its report (`Evaluation::current`: per stage and in all, and out of sample).
+    pub current: WirePlan,
+    /// The planner's cheapest plan with a guaranteed latency no higher, if found.
+    pub planned: Option<WirePlan>,
+    /// Expected cost per run the planner saves at that latency, USD.
+    pub saving_usd: Option<f64>,
+}
+
 /// Which report a [`WorkerOutput::Report`] answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReportKind {
@@ -246,6 +272,8 @@ pub enum JobKind {
     Export,
     /// [`Task::Baselines`].
     Baselines,
+    /// [`Task::Evaluate`].
+    Evaluate,
 }
 
 impl Task {
@@ -257,6 +285,7 @@ impl Task {
             Task::Check { .. } => JobKind::Report(ReportKind::Check),
             Task::Export => JobKind::Export,
             Task::Baselines { .. } => JobKind::Baselines,
+            Task::Evaluate { .. } => JobKind::Evaluate,
         }
     }
 }
@@ -345,6 +374,16 @@ pub enum WorkerOutput {
     Crashed {
         /// The cause as the worker saw it (the panic message, or the trap).
         message: String,
+    },
+    /// An evaluation of the user's current configuration ended.
+    Evaluation {
+        /// The job's inputs revision.
+        rev: u64,
+        /// The job's key (the app's `current_rev`).
+        key: u64,
+        /// The evaluation or why there is none (e.g. a configuration that is
+        /// not one of a stage's candidates).
+        result: Result<EvaluationOutput, String>,
     },
     /// A baselines job ended.
     Baselines {

@@ -337,3 +337,94 @@ fn jobs_and_answers_round_trip_through_json_with_the_core_types() {
         }
     );
 }
+
+fn evaluation_of(
+    project: &CoreProject,
+    configs: Vec<(String, Config)>,
+    cache: &mut Cache,
+) -> Result<EvaluationOutput, String> {
+    match run(project, Task::Evaluate { configs }, cache).0 {
+        WorkerOutput::Evaluation {
+            rev: 3,
+            key: 4,
+            result,
+        } => result,
+        other => panic!("unexpected answer {other:?}"),
+    }
+}
+
+#[test]
+fn evaluating_a_configuration_gives_the_cli_figures_and_its_chart_point() {
+    let project = ml_project(300);
+    let mut cache = Cache::default();
+    let out = frontier_of(&project, &mut cache);
+    // The most expensive frontier point's memory with one instance less where it can:
+    // a configuration that is a candidate but not on the frontier.
+    let configs: Vec<(String, Config)> = out
+        .point_configs(0)
+        .map(|(st, row)| {
+            let memory_mb = st
+                .rows
+                .iter()
+                .map(|r| r.memory_mb)
+                .max()
+                .unwrap_or(row.memory_mb);
+            (
+                st.stage.clone(),
+                Config {
+                    memory_mb,
+                    d: row.d,
+                },
+            )
+        })
+        .collect();
+    let got = evaluation_of(&project, configs.clone(), &mut cache).expect("evaluates");
+    let prepared = pipeline::prepare(&project).expect("prepares");
+    let expected = pipeline::evaluate(&project, &prepared, &configs, None).expect("evaluates");
+    assert_eq!(to_json(&got.current.0), to_json(&expected.current));
+    assert_eq!(got.saving_usd, expected.saving_usd());
+    assert_eq!(
+        got.planned.as_ref().map(|p| to_json(&p.0)),
+        expected.planned.as_ref().map(to_json)
+    );
+    // Its point is on the frontier's scale: never below the frontier at its latency.
+    let plan = pipeline::plan_of(&project, &prepared, &configs).expect("candidates");
+    let eval = faasplan_core::solve::evaluate(&prepared.problem, &plan).expect("evaluates");
+    assert_eq!(
+        (got.latency_s, got.cost_usd),
+        (eval.guaranteed_latency_s, eval.expected_cost_usd)
+    );
+    let best = out
+        .frontier
+        .for_latency_bound(got.latency_s)
+        .expect("a point");
+    assert!(best.expected_cost_usd <= got.cost_usd);
+    assert!(got.saving_usd.is_some_and(|s| s >= 0.0));
+}
+
+#[test]
+fn evaluating_a_configuration_that_is_not_a_candidate_names_the_stage() {
+    let project = ml_project(300);
+    let mut cache = Cache::default();
+    let mut configs: Vec<(String, Config)> = project
+        .workflow
+        .stages
+        .iter()
+        .map(|s| {
+            (
+                s.id.clone(),
+                Config {
+                    memory_mb: s.memory.min_mb,
+                    d: 1,
+                },
+            )
+        })
+        .collect();
+    configs[1].1.memory_mb += 1;
+    let err = evaluation_of(&project, configs, &mut cache).unwrap_err();
+    let stage = &project.workflow.stages[1].id;
+    assert!(
+        err.contains(stage.as_str()) && err.contains("candidate"),
+        "{err}"
+    );
+}
