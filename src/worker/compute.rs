@@ -33,8 +33,7 @@ use faasplan_core::dag::Config;
 use faasplan_core::formats::project::Project as CoreProject;
 use faasplan_core::pipeline::{self, PipelineError, Preparation, Prepared, RunProgress};
 use faasplan_core::plan::to_json;
-use faasplan_core::sampling::{Sampler, SamplingProgress as SampleProgress};
-use faasplan_core::solve::{self, Plan, SolveSettings, Status};
+use faasplan_core::solve::{self, SolveSettings, Status};
 use thiserror::Error;
 
 pub use cache::Cache;
@@ -74,16 +73,6 @@ pub enum ComputeError {
         mib: u64,
         /// The limit, MiB.
         limit_mib: u64,
-    },
-    /// A checked plan names a configuration outside a stage's candidates.
-    #[error("stage {stage}: {memory_mb} mb × {d} is not a candidate configuration")]
-    UnknownConfig {
-        /// Stage id.
-        stage: String,
-        /// Memory, MB.
-        memory_mb: u32,
-        /// Instance count.
-        d: u32,
     },
 }
 
@@ -172,10 +161,10 @@ fn check_inputs(project: &CoreProject) -> Result<(), ComputeError> {
     Ok(())
 }
 
-/// The sampled problem of `project` (bound ignored): cached; or sampled from
-/// the cached fit; or, when the workflow or profiles changed, fitted and
-/// sampled by the core's resumable `pipeline::Preparation` (one stage fit or
-/// a bounded batch of rows per step, each reported). A table too large for
+/// The sampled problem of `project` (bound ignored): cached; or prepared by
+/// the core's resumable `pipeline::Preparation` (one stage fit or a bounded
+/// batch of rows per step, each reported), which starts from the cached fit
+/// when the workflow and profiles did not change (`Preparation::with_model`). A table too large for
 /// the browser is refused before anything is fitted or drawn.
 fn prepared<'c>(
     project: &CoreProject,
@@ -205,57 +194,35 @@ fn prepared<'c>(
             limit_mib: limits::MAX_TABLE_BYTES >> 20,
         });
     }
-    let sampling = |done: usize, total: usize| Progress::Sampling {
-        done: done as u64,
-        total: total as u64,
-    };
     // Free the old table before drawing the new one.
     cache.drop_prepared();
-    let prepared = match cache.cached_fit(project) {
-        Some(fitted) => {
-            let (dag, model) = (fitted.dag.clone(), fitted.model.clone());
-            let mut sampler = Sampler::new(
-                &project.workflow,
-                &dag,
-                &model,
-                &project.platform,
-                &project.settings,
-            )
-            .map_err(PipelineError::from)?;
-            let mut budget = 1;
-            while let SampleProgress::Running { done, total } = sampler.step(budget) {
+    // The core's resumable preparation; with a cached fit its steps only sample.
+    let (mut run, fitted) = match cache.cached_fit(project) {
+        Some(fitted) => (Preparation::with_model(project, &fitted.model)?, true),
+        None => (Preparation::new(project)?, false),
+    };
+    let mut budget = 1;
+    loop {
+        match run.step(budget)? {
+            RunProgress::Fitting { done, total } => progress(Progress::Fitting {
+                done: done as u64,
+                total: total as u64,
+            }),
+            RunProgress::Sampling { done, total } => {
                 // About 50 reports over the whole sampling.
                 budget = (total / 50).max(1);
-                progress(sampling(done, total));
+                progress(Progress::Sampling {
+                    done: done as u64,
+                    total: total as u64,
+                });
             }
-            let problem = sampler.finish().map_err(PipelineError::from)?;
-            Prepared {
-                dag,
-                model,
-                problem,
-            }
+            RunProgress::Frontier { .. } | RunProgress::Finished => break,
         }
-        None => {
-            let mut run = Preparation::new(project)?;
-            let mut budget = 1;
-            loop {
-                match run.step(budget)? {
-                    RunProgress::Fitting { done, total } => progress(Progress::Fitting {
-                        done: done as u64,
-                        total: total as u64,
-                    }),
-                    RunProgress::Sampling { done, total } => {
-                        budget = (total / 50).max(1);
-                        progress(sampling(done, total));
-                    }
-                    RunProgress::Frontier { .. } | RunProgress::Finished => break,
-                }
-            }
-            let prepared = run.finish()?;
-            cache.store_fit(project, &prepared);
-            prepared
-        }
-    };
+    }
+    let prepared = run.finish()?;
+    if !fitted {
+        cache.store_fit(project, &prepared);
+    }
     Ok(cache.store(project, prepared))
 }
 
@@ -338,25 +305,14 @@ fn check(
     configs: &[(u32, u32)],
 ) -> Result<faasplan_core::plan::PlanReport, ComputeError> {
     let prepared = prepared(project, cache, progress)?;
-    let mut choice = Vec::with_capacity(configs.len());
-    for (i, table) in prepared.problem.stages.iter().enumerate() {
-        let (memory_mb, d) = configs.get(i).copied().unwrap_or((0, 0));
-        let found = table
-            .configs
-            .iter()
-            .position(|c| c.memory_mb == memory_mb && c.d == d);
-        match found {
-            Some(j) => choice.push(j as u32),
-            None => {
-                return Err(ComputeError::UnknownConfig {
-                    stage: project.workflow.stages[i].id.clone(),
-                    memory_mb,
-                    d,
-                });
-            }
-        }
-    }
-    let plan = Plan { choice };
+    let configs: Vec<(String, Config)> = project
+        .workflow
+        .stages
+        .iter()
+        .zip(configs)
+        .map(|(stage, &(memory_mb, d))| (stage.id.clone(), Config { memory_mb, d }))
+        .collect();
+    let plan = pipeline::plan_of(project, prepared, &configs).map_err(PipelineError::from)?;
     Ok(pipeline::report(
         project,
         prepared,

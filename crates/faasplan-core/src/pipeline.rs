@@ -114,6 +114,14 @@ pub enum PipelineError {
     /// A plan does not fit the problem.
     #[error("plan: {0}")]
     Plan(#[from] PlanError),
+    /// A fitted model given for a workflow with another number of stages.
+    #[error("fit: the model has {model} stage models, the workflow {stages} stages")]
+    ModelStages {
+        /// Stage models given.
+        model: usize,
+        /// Stages in the workflow.
+        stages: usize,
+    },
 }
 
 /// A project after fitting and sampling: everything a solve needs.
@@ -183,6 +191,23 @@ impl<'p> Preparation<'p> {
             sampler: None,
             problem: None,
         })
+    }
+
+    /// [`Preparation::new`] for a project whose stage models are already fitted
+    /// (`model`, e.g. kept by a front end across settings changes that leave the
+    /// workflow and profiles alone): the steps only sample. A model with another
+    /// number of stages than the workflow is refused.
+    pub fn with_model(project: &'p Project, model: &WorkflowModel) -> Result<Self, PipelineError> {
+        let mut run = Self::new(project)?;
+        let stages = project.workflow.stages.len();
+        if model.stages.len() != stages {
+            return Err(PipelineError::ModelStages {
+                model: model.stages.len(),
+                stages,
+            });
+        }
+        run.stages = model.stages.clone();
+        Ok(run)
     }
 
     /// Does one bounded piece of work: fits the next stage model, or fills at
@@ -468,11 +493,11 @@ pub fn report(
         }
     };
     let fresh_totals = PlanTotals {
-        latency_p50_s: select_quantile(&mut fresh.latency_s, 0.5),
-        latency_q_s: select_quantile(&mut fresh.latency_s, settings.percentile),
+        latency_p50_s: crate::stats::quantile_in_place(&mut fresh.latency_s, 0.5),
+        latency_q_s: crate::stats::quantile_in_place(&mut fresh.latency_s, settings.percentile),
         guaranteed_latency_s: f64::NAN,
         expected_cost_usd: fresh.mean_cost_usd(),
-        cost_q_usd: select_quantile(&mut fresh.cost_usd, settings.percentile),
+        cost_q_usd: crate::stats::quantile_in_place(&mut fresh.cost_usd, settings.percentile),
     };
     let samples = fresh.latency_s.len();
     let cert = certify(
@@ -500,17 +525,6 @@ pub fn report(
         g.certificate = Some(cert);
     }
     Ok(report)
-}
-
-/// The nearest-rank `q`-quantile (as [`crate::stats::quantile`]) by selection, reordering `values`
-/// instead of sorting a copy (fresh sample sets run to millions).
-fn select_quantile(values: &mut [f64], q: f64) -> f64 {
-    let n = values.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    let r = ((q * n as f64).ceil() as usize).clamp(1, n);
-    *values.select_nth_unstable_by(r - 1, f64::total_cmp).1
 }
 
 /// Whether the problem's allowance is within the binomial allowance union-bounded

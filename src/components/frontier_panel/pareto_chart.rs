@@ -205,8 +205,15 @@ pub fn chart_label(view: &ParetoView) -> String {
             fmt_sig(c, 3)
         )
     });
+    let current = view.current.map_or(String::new(), |(l, c)| {
+        format!(
+            "; your configuration at {} s and ${} per run",
+            fmt_sig(l, 3),
+            fmt_sig(c, 3)
+        )
+    });
     format!(
-        "Latency–cost frontier: {} plans, {} against expected cost{chosen}. The same figures are in the table below the chart.",
+        "Latency–cost frontier: {} plans, {} against expected cost{chosen}{current}. The same figures are in the table below the chart.",
         view.points.len(),
         view.x_title()
     )
