@@ -130,13 +130,13 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
         let hover = hover.clone();
         Callback::from(move |_: MouseEvent| hover.set(None))
     };
-    let export = |kind: &'static str| {
+    let export = |kind: ChartExport| {
         let (store, canvas, view) = (store.clone(), canvas.clone(), view.clone());
         Callback::from(move |_: MouseEvent| {
             let result = match kind {
-                "svg" => pareto_svg(&view)
+                ChartExport::Svg => pareto_svg(&view)
                     .and_then(|svg| download_text("frontier.svg", "image/svg+xml", &svg)),
-                "png" => canvas
+                ChartExport::Png => canvas
                     .cast::<HtmlCanvasElement>()
                     .ok_or_else(|| "the chart is not on the page".to_string())
                     .and_then(|c| {
@@ -144,14 +144,18 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
                             .map_err(|e| js_message("cannot export png", e))
                     })
                     .and_then(|url| download_url("frontier.png", &url)),
-                _ => download_text("frontier.csv", "text/csv", &view.to_csv()),
+                ChartExport::Csv => download_text("frontier.csv", "text/csv", &view.to_csv()),
             };
             if let Err(msg) = result {
                 store.report(Level::Error, msg);
             }
         })
     };
-    let (export_svg, export_png, export_csv) = (export("svg"), export("png"), export("csv"));
+    let (export_svg, export_png, export_csv) = (
+        export(ChartExport::Svg),
+        export(ChartExport::Png),
+        export(ChartExport::Csv),
+    );
     let toggles = props.view.markers.iter().enumerate().map(|(i, m)| {
         let label = m.label.clone();
         let onchange = store.callback(move |_: Event| Action::ToggleMarker(label.clone()));
@@ -194,6 +198,17 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
             </div>
         </div>
     }
+}
+
+/// What a chart export button downloads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ChartExport {
+    /// The chart drawn as SVG (`faasplan_charts::pareto::draw_pareto`).
+    Svg,
+    /// The canvas as PNG.
+    Png,
+    /// The frontier's points as CSV (`ParetoView::to_csv`).
+    Csv,
 }
 
 /// The chart's accessible name: what it shows and where the chosen plan is.
