@@ -56,13 +56,14 @@ fn handle(store: &Store, out: WorkerOutput) {
             progress,
         } => match kind {
             JobKind::Frontier => store.dispatch(Action::RunProgressed { rev, progress }),
+            JobKind::Evaluate => {}
             JobKind::Report(kind) => store.dispatch(Action::ReportProgressed {
                 kind,
                 rev,
                 key,
                 progress,
             }),
-            JobKind::Export | JobKind::Baselines | JobKind::Evaluate => {}
+            JobKind::Export | JobKind::Baselines => {}
         },
         WorkerOutput::Frontier { rev, result } => {
             if let Ok(out) = &result {
@@ -82,6 +83,13 @@ fn handle(store: &Store, out: WorkerOutput) {
                 store.report(Level::Error, msg);
             }
         }
+        WorkerOutput::Evaluation { rev, key, result } => {
+            store.dispatch(Action::EvaluationFinished {
+                rev,
+                key,
+                result: result.map(Rc::new),
+            });
+        }
         WorkerOutput::Baselines { rev, key, result } => {
             store.dispatch(Action::BaselinesFinished {
                 rev,
@@ -100,13 +108,6 @@ fn handle(store: &Store, out: WorkerOutput) {
             key,
             result: result.map(|plan| Rc::new(plan.0)),
         }),
-        WorkerOutput::Evaluation { rev, key, result } => {
-            store.dispatch(Action::EvaluationFinished {
-                rev,
-                key,
-                result: result.map(Rc::new),
-            });
-        }
         WorkerOutput::Crashed { message } => store.dispatch(Action::WorkerCrashed { message }),
     }
 }

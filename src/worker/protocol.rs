@@ -25,8 +25,6 @@ pub enum Task {
         /// `(memory_mb, d)` of every stage, in workflow order.
         configs: Vec<(u32, u32)>,
     },
-    /// The plan JSON of the project's bound, exactly as `faasplan plan` writes it.
-    Export,
     /// The user's current configuration evaluated (`pipeline::evaluate`):
     /// its figures and the planner's saving at the same guaranteed latency
     /// ([`WorkerOutput::Evaluation`]).
@@ -34,6 +32,8 @@ pub enum Task {
         /// `(stage id, configuration)` of every stage.
         configs: Vec<(String, Config)>,
     },
+    /// The plan JSON of the project's bound, exactly as `faasplan plan` writes it.
+    Export,
     /// Every baseline planner's plan for latency bound `bound_s`
     /// (`baselines::all` on the cached prepared problem, [`WorkerOutput::Baselines`]).
     Baselines {
@@ -82,12 +82,12 @@ pub enum Progress {
     },
     /// Solving one bound exactly.
     Solving,
+    /// Evaluating the user's current configuration.
+    Evaluating,
     /// Running the whole pipeline for the exported plan.
     Planning,
     /// Running the baseline planners.
     Baselines,
-    /// Evaluating the user's current configuration.
-    Evaluating,
 }
 
 impl Progress {
@@ -100,9 +100,9 @@ impl Progress {
                 format!("frontier: {points} points, {nodes} search nodes")
             }
             Progress::Solving => "solving".into(),
+            Progress::Evaluating => "evaluating your configuration".into(),
             Progress::Planning => "planning".into(),
             Progress::Baselines => "baselines".into(),
-            Progress::Evaluating => "evaluating your configuration".into(),
         }
     }
 
@@ -268,12 +268,12 @@ pub enum JobKind {
     Frontier,
     /// [`Task::Solve`] or [`Task::Check`].
     Report(ReportKind),
+    /// [`Task::Evaluate`].
+    Evaluate,
     /// [`Task::Export`].
     Export,
     /// [`Task::Baselines`].
     Baselines,
-    /// [`Task::Evaluate`].
-    Evaluate,
 }
 
 impl Task {
@@ -283,9 +283,9 @@ impl Task {
             Task::Frontier => JobKind::Frontier,
             Task::Solve => JobKind::Report(ReportKind::Solve),
             Task::Check { .. } => JobKind::Report(ReportKind::Check),
+            Task::Evaluate { .. } => JobKind::Evaluate,
             Task::Export => JobKind::Export,
             Task::Baselines { .. } => JobKind::Baselines,
-            Task::Evaluate { .. } => JobKind::Evaluate,
         }
     }
 }

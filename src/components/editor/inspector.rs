@@ -55,9 +55,9 @@ pub fn Inspector() -> Html {
                 <NumberField label="step" unit="MB" value={f64::from(m.step_mb)} min=1.0 max=10240.0
                     testid="memory-step" on_change={edit(|s, v| StageEdit::Memory(MemoryGrid { step_mb: v as u32, ..s.memory }))} on_invalid={invalid.clone()} />
             </div>
-            { view_fixed(&store, stage, edit, invalid.clone()) }
-            { view_current(&store, stage, invalid) }
+            { view_fixed(&store, stage, edit, invalid) }
             { view_connect(&store, stage) }
+            { view_current(&store, stage) }
         </div>
     }
 }
@@ -198,7 +198,11 @@ fn view_fixed(
 }
 
 /// The configuration the stage runs with today: a toggle, then memory and d.
-fn view_current(store: &Store, stage: &Stage, invalid: Callback<String>) -> Html {
+fn view_current(store: &Store, stage: &Stage) -> Html {
+    let invalid = {
+        let store = store.clone();
+        Callback::from(move |msg: String| store.report(Level::Warning, msg))
+    };
     let current = store.state().current_config.get(&stage.id).copied();
     let set = |f: fn(Config, f64) -> Config| {
         let (id, c) = (stage.id.clone(), current.unwrap_or(default_fixed(stage)));
