@@ -197,6 +197,24 @@ fn view_fixed(
     }
 }
 
+fn default_fixed(stage: &Stage) -> Config {
+    let d = match stage.kind {
+        StageKind::Single => 1,
+        StageKind::Parallel => stage.allowed_d.first().copied().unwrap_or(1),
+    };
+    Config {
+        memory_mb: stage.memory.min_mb,
+        d,
+    }
+}
+
+fn input_text(e: &Event) -> String {
+    e.target()
+        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        .map(|i| i.value())
+        .unwrap_or_default()
+}
+
 /// The configuration the stage runs with today: a toggle, then memory and d.
 fn view_current(store: &Store, stage: &Stage) -> Html {
     let invalid = {
@@ -239,22 +257,4 @@ fn view_current(store: &Store, stage: &Stage) -> Html {
             }
         </div>
     }
-}
-
-fn default_fixed(stage: &Stage) -> Config {
-    let d = match stage.kind {
-        StageKind::Single => 1,
-        StageKind::Parallel => stage.allowed_d.first().copied().unwrap_or(1),
-    };
-    Config {
-        memory_mb: stage.memory.min_mb,
-        d,
-    }
-}
-
-fn input_text(e: &Event) -> String {
-    e.target()
-        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-        .map(|i| i.value())
-        .unwrap_or_default()
 }
