@@ -102,6 +102,14 @@ pub enum PipelineError {
     /// A stage model could not be fitted.
     #[error("fit: {0}")]
     Fit(#[from] FitError),
+    /// A fitted model given for a workflow with another number of stages.
+    #[error("fit: the model has {model} stage models, the workflow {stages} stages")]
+    ModelStages {
+        /// Stage models given.
+        model: usize,
+        /// Stages in the workflow.
+        stages: usize,
+    },
     /// The models could not be sampled.
     #[error("sampling: {0}")]
     Sampling(#[from] SamplingError),
@@ -114,14 +122,6 @@ pub enum PipelineError {
     /// A plan does not fit the problem.
     #[error("plan: {0}")]
     Plan(#[from] PlanError),
-    /// A fitted model given for a workflow with another number of stages.
-    #[error("fit: the model has {model} stage models, the workflow {stages} stages")]
-    ModelStages {
-        /// Stage models given.
-        model: usize,
-        /// Stages in the workflow.
-        stages: usize,
-    },
 }
 
 /// A project after fitting and sampling: everything a solve needs.
