@@ -13,15 +13,18 @@
 #![warn(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::print_stdout)]
 
+pub mod advisor;
 pub mod baselines;
 pub mod certify;
 pub mod dag;
 pub mod export;
 pub mod formats;
+pub mod fusion;
 pub mod model;
 pub mod pipeline;
 pub mod plan;
 pub mod platform;
+pub mod pricing;
 pub mod problem;
 pub mod profile;
 pub mod rng;

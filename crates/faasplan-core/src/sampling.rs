@@ -23,6 +23,9 @@
 //! instances of a sample, so every instance is rounded as the mean instance
 //! (the per-instance rounding adds at most one granularity per instance; with
 //! 1 ms and runs of seconds that is below 0.1%).
+//! Under an orchestration service or with data sizes on the edges, each stage
+//! also pays its share of the transitions and object-storage requests
+//! ([`crate::pricing::stage_extra`]), so the cost stays a sum over stages.
 //!
 //! Candidates whose q-quantile stage latency exceeds the platform timeout are
 //! excluded (for a stage with contexts: when they exceed it under every value of
@@ -34,7 +37,7 @@
 
 mod design;
 mod fresh;
-mod kernel;
+pub(crate) mod kernel;
 mod table;
 
 pub use design::{
@@ -146,20 +149,13 @@ pub fn candidates(stage: &Stage, platform: &Platform) -> Vec<Config> {
         return vec![c];
     }
     let ds = d_values(stage);
-    let g = stage.memory;
-    let step = g.step_mb.max(1);
-    let mut out = Vec::new();
-    let mut m = g.min_mb;
-    while m <= g.max_mb {
-        if (platform.min_memory_mb..=platform.max_memory_mb).contains(&m) {
-            out.extend(ds.iter().map(|&d| Config { memory_mb: m, d }));
-        }
-        match m.checked_add(step) {
-            Some(next) => m = next,
-            None => break,
-        }
-    }
-    out
+    let platform_range = platform.min_memory_mb..=platform.max_memory_mb;
+    stage
+        .memory
+        .sizes()
+        .filter(|m| platform_range.contains(m))
+        .flat_map(|memory_mb| ds.iter().map(move |&d| Config { memory_mb, d }))
+        .collect()
 }
 
 /// The distinct instance counts a stage's candidates take, ascending.
@@ -186,7 +182,7 @@ pub fn candidate_count(stage: &Stage, platform: &Platform) -> u64 {
     if stage.fixed.is_some() {
         return 1;
     }
-    let g = stage.memory;
+    let g = &stage.memory;
     let step = u64::from(g.step_mb.max(1));
     let lo = g.min_mb.max(platform.min_memory_mb);
     let hi = g.max_mb.min(platform.max_memory_mb);
@@ -195,8 +191,13 @@ pub fn candidate_count(stage: &Stage, platform: &Platform) -> u64 {
     }
     let first = u64::from(lo - g.min_mb).div_ceil(step);
     let last = u64::from(hi - g.min_mb) / step;
-    let memories = (last + 1).saturating_sub(first);
-    memories * d_values(stage).len() as u64
+    let stepped = (last + 1).saturating_sub(first);
+    let listed = g
+        .listed_mb
+        .iter()
+        .filter(|&&m| (lo..=hi).contains(&m) && !g.on_steps(m))
+        .count() as u64;
+    (stepped + listed) * d_values(stage).len() as u64
 }
 
 /// What sampling a workflow would take, computed before anything is allocated.
@@ -502,7 +503,15 @@ impl<'a> Sampler<'a> {
         let input_d = st.context.as_ref().map(|c| c.parent_d[ctx]);
         let vcpu = f64::from(cfg.memory_mb) / self.platform.mb_per_vcpu;
         let curves = self.model.stages[i].curves(cfg, input_d, vcpu);
-        let coster = Coster::new(self.platform, cfg);
+        let extra = crate::pricing::workflow_stage_extra(
+            &self.platform.pricing,
+            self.workflow,
+            &self.parents,
+            &self.topo,
+            i,
+            cfg,
+        );
+        let coster = Coster::new(self.platform, cfg, extra);
         if row == 0 {
             let cap = st.rows() * self.n_samples;
             st.latency_s.reserve_exact(cap);

@@ -124,8 +124,10 @@ mod tests {
                 latency_p50_s: 1.0,
                 latency_q_s: 2.0,
                 expected_cost_usd: 0.01,
+                fused_into: None,
             }],
             totals: None,
+            cost_breakdown: None,
             out_of_sample: None,
             guarantee: None,
         })

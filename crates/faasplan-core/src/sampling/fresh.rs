@@ -97,7 +97,18 @@ pub fn evaluate_fresh(
         stages.push((
             i,
             sm.curves(cfg, input_d, vcpu),
-            Coster::new(platform, cfg),
+            Coster::new(
+                platform,
+                cfg,
+                crate::pricing::workflow_stage_extra(
+                    &platform.pricing,
+                    workflow,
+                    &dag.parents,
+                    &dag.topo,
+                    i,
+                    cfg,
+                ),
+            ),
             rng::stream(settings.seed, FRESH_STREAM_BASE + i as u64),
         ));
     }

@@ -1,7 +1,9 @@
 //! Integration tests of faasplan-core: one binary, one module per area.
+mod advisor;
 mod baselines;
 mod bundled;
 mod formats;
+mod fusion;
 mod fuzz_pipeline;
 mod guards;
 mod imports;

@@ -9,6 +9,7 @@ use faasplan_core::plan::{
     guaranteed_value,
 };
 use faasplan_core::platform::Preset;
+use faasplan_core::pricing::CostBreakdown;
 use faasplan_core::profile::{ProfileRun, Profiles, StageProfile, StepStat};
 use faasplan_core::settings::{Bound, CostKind, PlanSettings, SampleCount};
 
@@ -124,6 +125,26 @@ fn project_write_read_write_is_byte_and_value_identical() {
     assert_eq!(back.to_json(), text);
 }
 
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn project_round_trips_listed_memory_sizes_and_omits_an_empty_list() {
+    let mut project = sample_project();
+    assert!(!project.to_json().contains("listed_mb"));
+    let m = &mut project.workflow.stages[1].memory;
+    m.listed_mb = vec![m.min_mb + 1, m.max_mb - 1];
+    let text = project.to_json();
+    assert!(text.contains("\"listed_mb\": ["), "{text}");
+    let back = Project::from_json(&text).unwrap();
+    assert_eq!(back, project);
+    assert_eq!(back.to_json(), text);
+    let bad = text.replacen("\"listed_mb\": [", "\"listed_mb\": [1, ", 1);
+    let err = Project::from_json(&bad).unwrap_err().to_string();
+    assert!(
+        err.contains("memory.listed_mb[0]: 1 MB is outside"),
+        "{err}"
+    );
+}
+
 fn sample_plan(status: PlanStatus) -> PlanReport {
     let totals = PlanTotals {
         latency_p50_s: 41.25,
@@ -140,6 +161,7 @@ fn sample_plan(status: PlanStatus) -> PlanReport {
         latency_p50_s: 2.0 + 10.0 / 3.0 * i as f64,
         latency_q_s: 2.5 + 30.0 / 7.0 * i as f64,
         expected_cost_usd: 1e-7 * (i + 1) as f64,
+        fused_into: None,
     };
     let configs = [(1792, 1), (3584, 8), (5120, 16), (1792, 1)];
     PlanReport {
@@ -156,6 +178,11 @@ fn sample_plan(status: PlanStatus) -> PlanReport {
         status,
         stages: configs.into_iter().enumerate().map(stage).collect(),
         totals: Some(totals.clone()),
+        cost_breakdown: Some(CostBreakdown {
+            functions_usd: 1.0e-5,
+            transitions_usd: 2.0e-6,
+            transfer_usd: 3.4e-7,
+        }),
         out_of_sample: Some(OutOfSample {
             seed: 43,
             samples: 10_000,
