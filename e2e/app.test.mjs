@@ -1,6 +1,7 @@
 // End-to-end flows of the app against the release build: drawing a DAG, loading an example and
 // waiting for the frontier, moving the bound slider (keyboard and mouse) and comparing the plan
-// with the CLI's, exporting the plan JSON, a malformed file, and persistence across a reload.
+// with the CLI's, exporting the plan JSON, a malformed file, persistence across a reload, baseline
+// markers, and the user's current configuration as a marker with the planner's saving.
 // Every flow saves a screenshot under test-output/e2e/ and fails on any console error. The
 // performance figures are written to test-output/e2e/perf.json (docs/browser.md quotes them).
 import { test, before, after } from 'node:test';
@@ -207,4 +208,42 @@ test('g. baseline plans appear as toggleable markers and as rows compared with t
     assert.deepEqual(page.errors, []);
     await page.context().close();
   }
+});
+
+test('h. the configuration entered in the stage inspector is a marker on the chart with what the planner would save', async () => {
+  const page = await openPage(env.browser, { width: 1280, height: 1000 });
+  await page.goto(env.base);
+  await loadExample(page, 'ML pipeline');
+  await page.waitForSelector('[data-testid="oos-check"][data-done="true"]', { timeout: 60_000 });
+  // Today's configuration: every stage at the top of its memory grid (a fast, so
+  // never filtered, candidate), with the plan's d.
+  const rows = await planRows(page);
+  const label = () => page.getAttribute(tid('pareto-canvas'), 'aria-label');
+  assert.doesNotMatch(await label(), /your configuration/);
+  const top = {};
+  for (const [i, r] of rows.entries()) {
+    await page.locator(`${tid('stage')}[data-id="${r.stage}"]`).click();
+    const [min, max, step] = await Promise.all(['memory-min', 'memory-max', 'memory-step'].map((t) => page.inputValue(tid(t)).then(Number)));
+    top[r.stage] = min + Math.floor((max - min) / step) * step;
+    await page.click(tid('current-toggle'));
+    await page.fill(tid('current-memory'), String(top[r.stage]));
+    await page.press(tid('current-memory'), 'Tab');
+    await page.fill(tid('current-d'), String(r.d));
+    await page.press(tid('current-d'), 'Tab');
+    if (i < rows.length - 1) assert.match(await page.textContent(tid('current-config')), /Enter your configuration of/);
+  }
+  await page.waitForSelector(tid('current-saving'), { timeout: 60_000 });
+  const saving = await page.textContent(tid('current-saving'));
+  assert.match(saving, /^The planner would save \$[\d.]+ per run \(\$[\d.]+ per million runs, [\d.]+%\) at the same guaranteed latency, with /, saving);
+  const stages = await page.textContent(tid('current-stages'));
+  for (const r of rows) assert.ok(stages.includes(`${r.stage} ${top[r.stage]} MB × ${r.d}`), stages);
+  assert.match(await page.textContent(tid('current-figures')), /Guaranteed P95 latency [\d.]+ s · expected cost \$[\d.]+ per run/);
+  await page.waitForFunction(() => /your configuration at [\d.]+ s/.test(document.querySelector('[data-testid="pareto-canvas"]').getAttribute('aria-label')));
+  // Moving the bound keeps the evaluation (it does not depend on the bound).
+  await page.locator(tid('bound-slider')).focus();
+  await page.keyboard.press('PageDown');
+  assert.equal(await page.textContent(tid('current-saving')), saving);
+  await shot(page, 'app-h-current-config');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
 });

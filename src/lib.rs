@@ -12,7 +12,6 @@
 
 pub mod app;
 pub mod browser;
-pub mod charts;
 pub mod components;
 pub mod geometry;
 pub mod hooks;

@@ -13,6 +13,7 @@
 //!   is keyed on it.
 
 pub mod baselines;
+pub mod current;
 pub mod deploy;
 pub mod edit;
 pub mod history;
@@ -22,16 +23,17 @@ pub mod project;
 pub mod run;
 pub mod saved;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use faasplan_core::dag::{ChoiceMode, Position, Workflow};
+use faasplan_core::dag::{ChoiceMode, Config, Position, Workflow};
 use faasplan_core::formats::jolteon::JolteonGrid;
 use faasplan_core::platform::Preset;
 use faasplan_core::profile::Profiles;
 use faasplan_core::settings::Bound;
 
 pub use baselines::BaselinesStatus;
+pub use current::EvaluationStatus;
 pub use deploy::DeployFile;
 pub use edit::StageEdit;
 pub use history::History;
@@ -45,7 +47,7 @@ use crate::import::Imported;
 
 use faasplan_core::plan::PlanReport;
 
-use crate::worker::protocol::{BaselineSet, PlanOutput, Progress, ReportKind};
+use crate::worker::protocol::{BaselineSet, EvaluationOutput, PlanOutput, Progress, ReportKind};
 
 /// What is selected in the workflow editor.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -246,6 +248,29 @@ pub enum Action {
     },
     /// Show or hide a baseline's marker on the frontier chart, by name.
     ToggleMarker(String),
+    /// Set (or with `None` clear) the configuration a stage runs with today.
+    SetCurrentConfig {
+        /// Stage id.
+        stage: String,
+        /// Its memory and d.
+        config: Option<Config>,
+    },
+    /// The current configuration's evaluation was asked for.
+    EvaluationStarted {
+        /// Inputs revision.
+        rev: u64,
+        /// `current_rev` of the configuration.
+        key: u64,
+    },
+    /// The current configuration's evaluation arrived.
+    EvaluationFinished {
+        /// Inputs revision.
+        rev: u64,
+        /// `current_rev` of the configuration.
+        key: u64,
+        /// The evaluation or a message.
+        result: Result<Rc<EvaluationOutput>, String>,
+    },
     /// The worker stopped while running a job (a panic or out of memory); every
     /// job in flight fails with `message` and a new worker replaces it.
     WorkerCrashed {
@@ -286,6 +311,12 @@ pub struct AppState {
     pub baselines: BaselinesStatus,
     /// Baselines whose markers the user hid on the frontier chart.
     pub hidden_markers: BTreeSet<String>,
+    /// The configuration each stage runs with today, by stage id.
+    pub current_config: BTreeMap<String, Config>,
+    /// Grows on every change of `current_config`.
+    pub current_rev: u64,
+    /// The evaluation of the current configuration.
+    pub evaluation: EvaluationStatus,
     /// Grows on every request of the plan JSON.
     pub export_rev: u64,
     /// What the next export downloads: the plan JSON or a deploy file.
@@ -327,6 +358,9 @@ impl Default for AppState {
             solved: ReportStatus::default(),
             baselines: BaselinesStatus::default(),
             hidden_markers: BTreeSet::new(),
+            current_config: BTreeMap::new(),
+            current_rev: 0,
+            evaluation: EvaluationStatus::default(),
             export_rev: 0,
             export_file: None,
             fit_rev: 0,
@@ -390,6 +424,9 @@ impl AppState {
             Action::BaselinesStarted { .. }
             | Action::BaselinesFinished { .. }
             | Action::ToggleMarker(_) => self.apply_baselines(action),
+            Action::SetCurrentConfig { .. }
+            | Action::EvaluationStarted { .. }
+            | Action::EvaluationFinished { .. } => self.apply_current(action),
             Action::ExportRequested => {
                 self.export_file = None;
                 self.export_rev += 1;
@@ -397,6 +434,14 @@ impl AppState {
             Action::DeployExportRequested(file) => {
                 self.export_file = Some(file);
                 self.export_rev += 1;
+            }
+            Action::RenameStage { id, new_id } => {
+                let trimmed = new_id.trim().to_string();
+                self.apply_edit(Action::RenameStage {
+                    id: id.clone(),
+                    new_id,
+                });
+                self.follow_rename(&id, &trimmed);
             }
             edit => self.apply_edit(edit),
         }

@@ -138,7 +138,7 @@ mod files {
     use std::cell::RefCell;
     use std::rc::Rc;
 
-    use faasplan_web::charts::pareto::{BoundLine, Marker, ParetoView};
+    use faasplan_charts::pareto::{BoundLine, Marker, ParetoView};
     use faasplan_web::components::editor::EditorPanel;
     use faasplan_web::components::frontier_panel::pareto_chart::{ParetoChart, ParetoChartProps};
     use faasplan_web::components::notices::Notices;

@@ -3,9 +3,9 @@
 //! header) so that the bound, the plan it picks and the chosen point on the
 //! frontier are visible together at any scroll position, on a phone too.
 
+use faasplan_charts::pareto::RUNS_PER_MILLION;
 use yew::prelude::*;
 
-use crate::charts::pareto::RUNS_PER_MILLION;
 use crate::components::controls_panel::{view_bound, view_mode};
 use crate::components::plan_panel::{point_rows, report_rows};
 use crate::state::run::{chosen, output};

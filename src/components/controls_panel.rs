@@ -1,6 +1,7 @@
 //! Planning controls: mode (latency- or cost-bounded), the bound, percentile,
 //! confidence and the platform (a preset or custom prices).
 
+use faasplan_core::frontier::FrontierPoint;
 use faasplan_core::platform::Preset;
 use faasplan_core::settings::{Bound, CostKind};
 use wasm_bindgen::JsCast;
@@ -13,7 +14,6 @@ use crate::components::widgets::slider::Slider;
 use crate::state::run::output;
 use crate::state::{Action, Level, PlatformChoice};
 use crate::store::{Store, use_store};
-use crate::worker::protocol::FrontierPoint;
 
 /// Latency bound a switch to latency mode starts from, s.
 pub const DEFAULT_LATENCY_S: f64 = 60.0;
@@ -109,7 +109,7 @@ fn sig(x: f64) -> f64 {
 pub fn view_bound(store: &Store, bound: Bound, invalid: &Callback<String>) -> Html {
     let out = output(store.state());
     let values = |f: fn(&FrontierPoint) -> f64| -> Vec<f64> {
-        out.map(|o| o.frontier.iter().map(f).collect())
+        out.map(|o| o.frontier.points.iter().map(f).collect())
             .unwrap_or_default()
     };
     let marked = |cb: Callback<f64>, step: f64| {
@@ -121,7 +121,8 @@ pub fn view_bound(store: &Store, bound: Bound, invalid: &Callback<String>) -> Ht
     match bound {
         Bound::Latency { max_s } => {
             let set = store.callback(|v: f64| Action::SetBound(Bound::Latency { max_s: v }));
-            let (min, max, step) = slider_range(&values(|p| p.latency_s), (1.0, 600.0, 0.5));
+            let (min, max, step) =
+                slider_range(&values(|p| p.guaranteed_latency_s), (1.0, 600.0, 0.5));
             let slide = marked(set.clone(), step);
             html! {
                 <div class="control">
@@ -134,7 +135,8 @@ pub fn view_bound(store: &Store, bound: Bound, invalid: &Callback<String>) -> Ht
         Bound::Cost { max_usd, kind } => {
             let set =
                 store.callback(move |v: f64| Action::SetBound(Bound::Cost { max_usd: v, kind }));
-            let (min, max, step) = slider_range(&values(|p| p.cost_usd), (0.0, 0.1, 0.0001));
+            let (min, max, step) =
+                slider_range(&values(|p| p.expected_cost_usd), (0.0, 0.1, 0.0001));
             let slide = marked(set.clone(), step);
             let on_kind = store.callback(move |e: Event| {
                 let quantile = select_value(&e) == "quantile";

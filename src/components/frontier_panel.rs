@@ -7,16 +7,20 @@
 //! memory/d per stage. The baseline plans of the current bound (from the
 //! worker, see `use_planner`) are markers, hidden as the state's
 //! `hidden_markers` say; a baseline without a plan stays in the legend, disabled.
+//! The user's current configuration, once the worker has evaluated it, is its
+//! own marker (`ParetoView::current`).
 
 pub mod pareto_chart;
 
 use std::rc::Rc;
 
+use faasplan_charts::pareto::{BoundLine, Marker, ParetoView};
 use yew::prelude::*;
 
-use crate::charts::pareto::{BoundLine, Marker, ParetoView};
 use crate::state::run::{chosen, output};
-use crate::state::{Action, AppState, BaselinesStatus, Chosen, ReportStatus, RunStatus};
+use crate::state::{
+    Action, AppState, BaselinesStatus, Chosen, EvaluationStatus, ReportStatus, RunStatus,
+};
 use crate::store::use_store;
 use crate::worker::protocol::ReportKind;
 use pareto_chart::ParetoChart;
@@ -24,13 +28,14 @@ use pareto_chart::ParetoChart;
 /// The chart's view of the latest finished run, if it has a frontier.
 pub fn pareto_view(state: &AppState) -> Option<ParetoView> {
     let output = output(state)?;
-    if output.frontier.is_empty() {
+    if output.frontier.points.is_empty() {
         return None;
     }
     let points: Rc<[(f64, f64)]> = output
         .frontier
+        .points
         .iter()
-        .map(|p| (p.latency_s, p.cost_usd))
+        .map(|p| (p.guaranteed_latency_s, p.expected_cost_usd))
         .collect();
     let bound = BoundLine::from(state.project.settings.bound);
     Some(ParetoView {
@@ -46,24 +51,25 @@ pub fn pareto_view(state: &AppState) -> Option<ParetoView> {
             _ => None,
         },
         points,
-        notes: output
-            .frontier
-            .iter()
-            .map(|p| {
-                p.rows
-                    .iter()
-                    .zip(&output.stages)
-                    .map(|(&r, st)| {
-                        let c = &st.rows[r as usize];
-                        format!("{} {}MB×{}", st.stage, c.memory_mb, c.d)
-                    })
+        notes: (0..output.frontier.points.len())
+            .map(|i| {
+                output
+                    .point_configs(i)
+                    .map(|(st, c)| format!("{} {}MB×{}", st.stage, c.memory_mb, c.d))
                     .collect::<Vec<_>>()
                     .join(", ")
             })
             .collect(),
         bound: Some(bound),
         markers: markers(state),
+        current: match state.current_evaluation() {
+            EvaluationStatus::Done { evaluation, .. } => {
+                Some((evaluation.latency_s, evaluation.cost_usd))
+            }
+            _ => None,
+        },
         percentile: state.project.settings.percentile,
+        ..ParetoView::default()
     })
 }
 

@@ -8,9 +8,11 @@
 //! (`pipeline::report` on fresh samples). A quantile cost bound shows the
 //! worker's exact solve. An infeasible bound names the nearest feasible one.
 //! Under a shown plan, the baseline planners' plans for the same bound and the
-//! chosen plan's difference to each ([`baselines`]).
+//! chosen plan's difference to each ([`baselines`]). Last, the user's current
+//! configuration and what the planner would save ([`current`]).
 
 pub mod baselines;
+pub mod current;
 pub mod table;
 
 use faasplan_core::plan::{PlanReport, PlanStatus};
@@ -23,32 +25,28 @@ use crate::state::{Action, AppState, Chosen, DeployFile, ReportStatus, RunStatus
 use crate::store::{Store, use_store};
 use crate::worker::protocol::{PlanOutput, ReportKind};
 use baselines::view_baselines;
+use current::view_current;
 use table::{PlanRow, PlanTotals, pct, view_check, view_table};
 
 /// The rows and totals of frontier point `i`.
 pub fn point_rows(state: &AppState, out: &PlanOutput, i: usize) -> (Vec<PlanRow>, PlanTotals) {
-    let p = &out.frontier[i];
     let mb_per_vcpu = state.project.platform.mb_per_vcpu;
-    let rows = p
-        .rows
-        .iter()
-        .zip(&out.stages)
-        .map(|(&r, st)| {
-            let c = &st.rows[r as usize];
-            PlanRow {
-                stage: st.stage.clone(),
-                memory_mb: c.memory_mb,
-                vcpu: f64::from(c.memory_mb) / mb_per_vcpu,
-                d: c.d,
-                p50_s: c.p50_s,
-                q_s: c.q_s,
-                cost_usd: c.expected_cost_usd,
-            }
+    let rows = out
+        .point_configs(i)
+        .map(|(st, c)| PlanRow {
+            stage: st.stage.clone(),
+            memory_mb: c.memory_mb,
+            vcpu: f64::from(c.memory_mb) / mb_per_vcpu,
+            d: c.d,
+            p50_s: c.p50_s,
+            q_s: c.q_s,
+            cost_usd: c.expected_cost_usd,
         })
         .collect();
+    let p = out.frontier.points.get(i);
     let totals = PlanTotals {
-        guaranteed_latency_s: p.latency_s,
-        cost_usd: p.cost_usd,
+        guaranteed_latency_s: p.map_or(f64::NAN, |p| p.guaranteed_latency_s),
+        cost_usd: p.map_or(f64::NAN, |p| p.expected_cost_usd),
         samples: out.samples,
     };
     (rows, totals)
@@ -210,6 +208,7 @@ pub fn PlanPanel() -> Html {
             </header>
             { view_body(&store) }
             { view_deploy(&store, can_export) }
+            if output(state).is_some() { { view_current(state) } }
         </section>
     }
 }

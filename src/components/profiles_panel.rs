@@ -13,10 +13,10 @@ pub mod stage_runs;
 
 use std::rc::Rc;
 
+use faasplan_charts::profile::{FittedCurve, FittedProfile, ProfilesView};
 use faasplan_core::profile::Profiles;
 use yew::prelude::*;
 
-use crate::charts::profile::{FittedCurve, FittedProfile, ProfilesView};
 use crate::components::header::OPEN_ACCEPT;
 use crate::components::widgets::number_field::NumberField;
 use crate::state::run::output;

@@ -11,6 +11,9 @@
 //! - [`jobs::use_baselines_job`]: the baseline planners for the latency bound,
 //!   never on the look-up path. A cost bound uses the chosen plan's guaranteed
 //!   latency as the baselines' latency bound.
+//! - [`jobs::use_evaluate_job`]: the user's current configuration (every
+//!   stage entered in the inspector; `current_rev`), once the frontier of the
+//!   current inputs is there: its point on the chart and the planner's saving.
 //! - [`jobs::use_export_job`]: "Export plan" (`export_rev`): the worker runs the
 //!   steps of `pipeline::plan` and the answer is downloaded as the plan JSON.
 //!
@@ -53,6 +56,7 @@ fn handle(store: &Store, out: WorkerOutput) {
             progress,
         } => match kind {
             JobKind::Frontier => store.dispatch(Action::RunProgressed { rev, progress }),
+            JobKind::Evaluate => {}
             JobKind::Report(kind) => store.dispatch(Action::ReportProgressed {
                 kind,
                 rev,
@@ -77,6 +81,13 @@ fn handle(store: &Store, out: WorkerOutput) {
             if let Err(msg) = done {
                 store.report(Level::Error, msg);
             }
+        }
+        WorkerOutput::Evaluation { rev, key, result } => {
+            store.dispatch(Action::EvaluationFinished {
+                rev,
+                key,
+                result: result.map(Rc::new),
+            });
         }
         WorkerOutput::Baselines { rev, key, result } => {
             store.dispatch(Action::BaselinesFinished {
@@ -129,7 +140,7 @@ fn download_export(state: &AppState, plan_json: &str) -> Result<(), String> {
 fn expose_timings(out: &PlanOutput) {
     let json = serde_json::json!({
         "samples": out.samples,
-        "points": out.frontier.len(),
+        "points": out.frontier.points.len(),
         "nodes": out.nodes,
         "timings": out.timings,
     });
@@ -143,7 +154,7 @@ fn expose_timings(out: &PlanOutput) {
 /// there is no chosen plan.
 pub fn baseline_bound_s(state: &AppState) -> Option<f64> {
     let plan_latency_s = match chosen(state) {
-        Chosen::Point(i) => output(state)?.frontier.get(i)?.latency_s,
+        Chosen::Point(i) => output(state)?.frontier.points.get(i)?.guaranteed_latency_s,
         Chosen::Solve => match state.current_report(ReportKind::Solve) {
             ReportStatus::Done { report, .. } => report.totals.as_ref()?.guaranteed_latency_s,
             _ => return None,
@@ -168,4 +179,5 @@ pub fn use_planner() {
     jobs::use_check_job(&store, &bridge);
     jobs::use_baselines_job(&store, &bridge);
     jobs::use_export_job(&store, &bridge);
+    jobs::use_evaluate_job(&store, &bridge);
 }

@@ -113,12 +113,7 @@ pub fn sentence(c: &Comparison, p: &str) -> String {
 
 /// Four significant digits without trailing zeros ("40", "41.23").
 fn sig(x: f64) -> String {
-    let s = crate::charts::fmt_sig(x, 4);
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
+    faasplan_charts::fmt_short(x, 4)
 }
 
 impl AppState {

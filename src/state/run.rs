@@ -12,7 +12,7 @@ use std::rc::Rc;
 use faasplan_core::plan::PlanReport;
 use faasplan_core::settings::{Bound, CostKind};
 
-use super::{Action, AppState, BaselinesStatus, Level};
+use super::{Action, AppState, BaselinesStatus, EvaluationStatus, Level};
 use crate::worker::protocol::{PlanOutput, Progress, ReportKind};
 
 /// State of the frontier run for the current inputs.
@@ -94,41 +94,34 @@ pub fn output(state: &AppState) -> Option<&Rc<PlanOutput>> {
     }
 }
 
-/// The plan the current bound picks: a binary search on the frontier (points
-/// ascending in latency, strictly descending in cost), as the core's
-/// `Frontier::for_latency_bound` / `for_cost_bound`.
+/// The plan the current bound picks: the core's look-up on the frontier
+/// (`Frontier::for_latency_bound` / `for_cost_bound`, by index), or the
+/// nearest bound of the same kind that a plan meets.
 pub fn chosen(state: &AppState) -> Chosen {
     let Some(out) = output(state) else {
         return Chosen::NoFrontier;
     };
-    let pts = &out.frontier;
-    let (Some(fastest), Some(cheapest)) = (pts.first(), pts.last()) else {
+    let front = &out.frontier;
+    let (Some(fastest), Some(cheapest)) = (front.points.first(), front.points.last()) else {
         return Chosen::NoFrontier;
     };
     match state.project.settings.bound {
-        Bound::Latency { max_s } => {
-            let k = pts.partition_point(|p| p.latency_s <= max_s);
-            k.checked_sub(1).map_or(
-                Chosen::Infeasible(Bound::Latency {
-                    max_s: fastest.latency_s,
-                }),
-                Chosen::Point,
-            )
-        }
+        Bound::Latency { max_s } => front.index_for_latency_bound(max_s).map_or(
+            Chosen::Infeasible(Bound::Latency {
+                max_s: fastest.guaranteed_latency_s,
+            }),
+            Chosen::Point,
+        ),
         Bound::Cost {
             max_usd,
             kind: CostKind::Mean,
-        } => {
-            let k = pts.partition_point(|p| p.cost_usd > max_usd);
-            if k < pts.len() {
-                Chosen::Point(k)
-            } else {
-                Chosen::Infeasible(Bound::Cost {
-                    max_usd: cheapest.cost_usd,
-                    kind: CostKind::Mean,
-                })
-            }
-        }
+        } => front.index_for_cost_bound(max_usd).map_or(
+            Chosen::Infeasible(Bound::Cost {
+                max_usd: cheapest.expected_cost_usd,
+                kind: CostKind::Mean,
+            }),
+            Chosen::Point,
+        ),
         Bound::Cost {
             kind: CostKind::Quantile,
             ..
@@ -235,6 +228,12 @@ impl AppState {
                     message: message.clone(),
                 };
             }
+        }
+        if let EvaluationStatus::Pending { at } = self.evaluation {
+            self.evaluation = EvaluationStatus::Failed {
+                at,
+                message: message.clone(),
+            };
         }
         if let BaselinesStatus::Pending { key } = self.baselines {
             self.baselines = BaselinesStatus::Failed {

@@ -1,11 +1,13 @@
-use faasplan_core::dag::{MemoryGrid, Position, StageKind};
+use faasplan_core::dag::{Config, MemoryGrid, Position, StageKind};
+use faasplan_core::frontier::{Frontier, FrontierPoint};
 use faasplan_core::platform::Preset;
 use faasplan_core::settings::Bound;
+use faasplan_core::solve::Plan;
 
 use super::*;
 use crate::state::run::chosen;
 use crate::state::{Chosen, ReportStatus};
-use crate::worker::protocol::{FrontierPoint, PlanOutput, ReportKind};
+use crate::worker::protocol::{EvaluationOutput, PlanOutput, ReportKind};
 use faasplan_core::settings::CostKind;
 
 fn at(x: f64, y: f64) -> Position {
@@ -304,11 +306,11 @@ fn parse_d_list_sorts_dedups_and_rejects_bad_entries() {
     assert!(parse_d_list(" ").is_err());
 }
 
-fn point(latency_s: f64, cost_usd: f64) -> FrontierPoint {
+fn point(guaranteed_latency_s: f64, expected_cost_usd: f64) -> FrontierPoint {
     FrontierPoint {
-        latency_s,
-        cost_usd,
-        rows: Vec::new(),
+        guaranteed_latency_s,
+        expected_cost_usd,
+        plan: Plan { choice: vec![0] },
     }
 }
 
@@ -318,7 +320,9 @@ fn with_frontier() -> AppState {
     s.apply(Action::RunFinished {
         rev,
         result: Ok(Rc::new(PlanOutput {
-            frontier: vec![point(10.0, 3.0), point(20.0, 2.0), point(30.0, 1.0)],
+            frontier: Frontier {
+                points: vec![point(10.0, 3.0), point(20.0, 2.0), point(30.0, 1.0)],
+            },
             ..PlanOutput::default()
         })),
     });
@@ -467,4 +471,129 @@ fn the_workflow_can_be_renamed_undone_and_not_to_an_empty_name() {
     assert!(s.notices.iter().any(|n| n.text.contains("cannot be empty")));
     s.apply(Action::Undo);
     assert_eq!(s.project.workflow.name, "Untitled workflow");
+}
+
+fn cfg(memory_mb: u32, d: u32) -> Config {
+    Config { memory_mb, d }
+}
+
+fn set_current(s: &mut AppState, stage: &str, config: Option<Config>) {
+    s.apply(Action::SetCurrentConfig {
+        stage: stage.into(),
+        config,
+    });
+}
+
+fn evaluation(latency_s: f64) -> Rc<EvaluationOutput> {
+    let report = faasplan_core::plan::PlanReport {
+        workflow: "w".into(),
+        settings: faasplan_core::plan::SettingsEcho {
+            bound: Bound::Latency { max_s: latency_s },
+            percentile: 0.95,
+            confidence: 0.99,
+            alpha: 0.0,
+            samples: 10,
+            seed: 1,
+            platform: "aws".into(),
+        },
+        status: faasplan_core::plan::PlanStatus::Optimal,
+        stages: Vec::new(),
+        totals: None,
+        cost_breakdown: None,
+        out_of_sample: None,
+        guarantee: None,
+    };
+    Rc::new(EvaluationOutput {
+        latency_s,
+        cost_usd: 0.01,
+        current: crate::worker::protocol::WirePlan(report),
+        planned: None,
+        saving_usd: None,
+    })
+}
+
+#[test]
+fn the_current_configuration_is_complete_only_when_every_stage_has_one() {
+    let mut s = with_stages(2);
+    assert_eq!(
+        s.current_configs(),
+        Err(vec!["stage1".into(), "stage2".into()])
+    );
+    set_current(&mut s, "stage2", Some(cfg(2048, 4)));
+    assert_eq!(s.current_configs(), Err(vec!["stage1".into()]));
+    set_current(&mut s, "stage1", Some(cfg(1024, 1)));
+    assert_eq!(
+        s.current_configs(),
+        Ok(vec![
+            ("stage1".into(), cfg(1024, 1)),
+            ("stage2".into(), cfg(2048, 4))
+        ])
+    );
+    let (inputs, current) = (s.inputs_rev, s.current_rev);
+    set_current(&mut s, "stage1", None);
+    assert_eq!(s.current_configs(), Err(vec!["stage1".into()]));
+    assert_eq!(s.inputs_rev, inputs, "not a planner input");
+    assert!(s.current_rev > current);
+}
+
+#[test]
+fn a_renamed_stage_keeps_its_current_configuration() {
+    let mut s = with_stages(1);
+    set_current(&mut s, "stage1", Some(cfg(1024, 2)));
+    s.apply(Action::RenameStage {
+        id: "stage1".into(),
+        new_id: " ingest ".into(),
+    });
+    assert_eq!(
+        s.current_configs(),
+        Ok(vec![("ingest".into(), cfg(1024, 2))])
+    );
+}
+
+#[test]
+fn an_evaluation_is_kept_for_its_inputs_and_configuration_but_not_the_bound() {
+    let mut s = with_stages(1);
+    set_current(&mut s, "stage1", Some(cfg(1024, 2)));
+    let (rev, key) = (s.inputs_rev, s.current_rev);
+    s.apply(Action::EvaluationStarted { rev, key });
+    assert!(matches!(
+        s.current_evaluation(),
+        EvaluationStatus::Pending { .. }
+    ));
+    s.apply(Action::EvaluationFinished {
+        rev,
+        key: key - 1,
+        result: Ok(evaluation(1.0)),
+    });
+    assert!(
+        matches!(s.current_evaluation(), EvaluationStatus::Pending { .. }),
+        "an answer for an older configuration is dropped"
+    );
+    s.apply(Action::EvaluationFinished {
+        rev,
+        key,
+        result: Ok(evaluation(12.0)),
+    });
+    s.apply(Action::SetBound(Bound::Latency { max_s: 5.0 }));
+    let EvaluationStatus::Done { evaluation, .. } = s.current_evaluation() else {
+        panic!("a bound move keeps the evaluation");
+    };
+    assert_eq!(evaluation.latency_s, 12.0);
+    set_current(&mut s, "stage1", Some(cfg(2048, 2)));
+    assert_eq!(s.current_evaluation(), &EvaluationStatus::Idle);
+}
+
+#[test]
+fn a_worker_crash_fails_a_pending_evaluation() {
+    let mut s = with_stages(1);
+    set_current(&mut s, "stage1", Some(cfg(1024, 2)));
+    let (rev, key) = (s.inputs_rev, s.current_rev);
+    s.apply(Action::EvaluationStarted { rev, key });
+    s.apply(Action::WorkerCrashed {
+        message: "out of memory".into(),
+    });
+    let EvaluationStatus::Failed { message, .. } = s.current_evaluation() else {
+        panic!("failed");
+    };
+    assert!(message.contains("out of memory"), "{message}");
 }

@@ -11,6 +11,9 @@
 //! - [`Task::Export`]: `solve::solve` with no node limit and `pipeline::report`
 //!   on the prepared problem, then `plan::to_json` — the steps of
 //!   `pipeline::plan`, which `faasplan plan` calls, so the bytes are the CLI's.
+//! - [`Task::Evaluate`]: the user's current configuration through
+//!   `pipeline::plan_of` and `pipeline::evaluate` (what `faasplan evaluate`
+//!   prints), with its point for the frontier chart.
 //! - [`Task::Baselines`]: `baselines::all` for the given latency bound on the
 //!   cached prepared problem, one [`BaselineRow`] per baseline
 //!   (10–85 ms natively for the bundled examples, a few times that in wasm).
@@ -26,18 +29,18 @@ pub mod limits;
 pub mod tables;
 
 use faasplan_core::baselines;
+use faasplan_core::dag::Config;
 use faasplan_core::formats::project::Project as CoreProject;
 use faasplan_core::pipeline::{self, PipelineError, Preparation, Prepared, RunProgress};
 use faasplan_core::plan::to_json;
-use faasplan_core::sampling::{Sampler, SamplingProgress as SampleProgress};
-use faasplan_core::solve::{self, Plan, SolveSettings, Status};
+use faasplan_core::solve::{self, SolveSettings, Status};
 use thiserror::Error;
 
 pub use cache::Cache;
 
 use super::protocol::{
-    BaselineRow, BaselineSet, Job, PlanOutput, Progress, ReportKind, Task, Timings, WirePlan,
-    WorkerOutput,
+    BaselineRow, BaselineSet, EvaluationOutput, Job, PlanOutput, Progress, ReportKind, Task,
+    Timings, WirePlan, WorkerOutput,
 };
 
 /// Why a job produced no output.
@@ -70,16 +73,6 @@ pub enum ComputeError {
         mib: u64,
         /// The limit, MiB.
         limit_mib: u64,
-    },
-    /// A checked plan names a configuration outside a stage's candidates.
-    #[error("stage {stage}: {memory_mb} mb × {d} is not a candidate configuration")]
-    UnknownConfig {
-        /// Stage id.
-        stage: String,
-        /// Memory, MB.
-        memory_mb: u32,
-        /// Instance count.
-        d: u32,
     },
 }
 
@@ -122,6 +115,16 @@ pub fn compute(
                 .and_then(|p| {
                     progress(Progress::Planning);
                     solve_bound(p, cache, progress).map(|r| to_json(&r))
+                })
+                .map_err(|e| e.to_string()),
+        },
+        Task::Evaluate { configs } => WorkerOutput::Evaluation {
+            rev,
+            key,
+            result: project
+                .and_then(|p| {
+                    progress(Progress::Evaluating);
+                    evaluate(p, cache, progress, configs)
                 })
                 .map_err(|e| e.to_string()),
         },
@@ -171,10 +174,10 @@ fn check_inputs(project: &CoreProject) -> Result<(), ComputeError> {
     Ok(())
 }
 
-/// The sampled problem of `project` (bound ignored): cached; or sampled from
-/// the cached fit; or, when the workflow or profiles changed, fitted and
-/// sampled by the core's resumable `pipeline::Preparation` (one stage fit or
-/// a bounded batch of rows per step, each reported). A table too large for
+/// The sampled problem of `project` (bound ignored): cached; or prepared by
+/// the core's resumable `pipeline::Preparation` (one stage fit or a bounded
+/// batch of rows per step, each reported), which starts from the cached fit
+/// when the workflow and profiles did not change (`Preparation::with_model`). A table too large for
 /// the browser is refused before anything is fitted or drawn.
 fn prepared<'c>(
     project: &CoreProject,
@@ -204,57 +207,35 @@ fn prepared<'c>(
             limit_mib: limits::MAX_TABLE_BYTES >> 20,
         });
     }
-    let sampling = |done: usize, total: usize| Progress::Sampling {
-        done: done as u64,
-        total: total as u64,
-    };
     // Free the old table before drawing the new one.
     cache.drop_prepared();
-    let prepared = match cache.cached_fit(project) {
-        Some(fitted) => {
-            let (dag, model) = (fitted.dag.clone(), fitted.model.clone());
-            let mut sampler = Sampler::new(
-                &project.workflow,
-                &dag,
-                &model,
-                &project.platform,
-                &project.settings,
-            )
-            .map_err(PipelineError::from)?;
-            let mut budget = 1;
-            while let SampleProgress::Running { done, total } = sampler.step(budget) {
+    // The core's resumable preparation; with a cached fit its steps only sample.
+    let (mut run, fitted) = match cache.cached_fit(project) {
+        Some(fitted) => (Preparation::with_model(project, &fitted.model)?, true),
+        None => (Preparation::new(project)?, false),
+    };
+    let mut budget = 1;
+    loop {
+        match run.step(budget)? {
+            RunProgress::Fitting { done, total } => progress(Progress::Fitting {
+                done: done as u64,
+                total: total as u64,
+            }),
+            RunProgress::Sampling { done, total } => {
                 // About 50 reports over the whole sampling.
                 budget = (total / 50).max(1);
-                progress(sampling(done, total));
+                progress(Progress::Sampling {
+                    done: done as u64,
+                    total: total as u64,
+                });
             }
-            let problem = sampler.finish().map_err(PipelineError::from)?;
-            Prepared {
-                dag,
-                model,
-                problem,
-            }
+            RunProgress::Frontier { .. } | RunProgress::Finished => break,
         }
-        None => {
-            let mut run = Preparation::new(project)?;
-            let mut budget = 1;
-            loop {
-                match run.step(budget)? {
-                    RunProgress::Fitting { done, total } => progress(Progress::Fitting {
-                        done: done as u64,
-                        total: total as u64,
-                    }),
-                    RunProgress::Sampling { done, total } => {
-                        budget = (total / 50).max(1);
-                        progress(sampling(done, total));
-                    }
-                    RunProgress::Frontier { .. } | RunProgress::Finished => break,
-                }
-            }
-            let prepared = run.finish()?;
-            cache.store_fit(project, &prepared);
-            prepared
-        }
-    };
+    }
+    let prepared = run.finish()?;
+    if !fitted {
+        cache.store_fit(project, &prepared);
+    }
     Ok(cache.store(project, prepared))
 }
 
@@ -286,11 +267,12 @@ fn frontier(
         });
     })?;
     let t3 = now();
-    let (stages, frontier) = tables::frontier_rows(&project.workflow, &prepared.problem, &front)
+    let (stages, point_rows) = tables::frontier_rows(&project.workflow, &prepared.problem, &front)
         .map_err(PipelineError::from)?;
     let t4 = now();
     Ok(PlanOutput {
-        frontier,
+        frontier: front,
+        point_rows,
         stages,
         fits,
         samples: prepared.problem.n_samples,
@@ -336,31 +318,42 @@ fn check(
     configs: &[(u32, u32)],
 ) -> Result<faasplan_core::plan::PlanReport, ComputeError> {
     let prepared = prepared(project, cache, progress)?;
-    let mut choice = Vec::with_capacity(configs.len());
-    for (i, table) in prepared.problem.stages.iter().enumerate() {
-        let (memory_mb, d) = configs.get(i).copied().unwrap_or((0, 0));
-        let found = table
-            .configs
-            .iter()
-            .position(|c| c.memory_mb == memory_mb && c.d == d);
-        match found {
-            Some(j) => choice.push(j as u32),
-            None => {
-                return Err(ComputeError::UnknownConfig {
-                    stage: project.workflow.stages[i].id.clone(),
-                    memory_mb,
-                    d,
-                });
-            }
-        }
-    }
-    let plan = Plan { choice };
+    let configs: Vec<(String, Config)> = project
+        .workflow
+        .stages
+        .iter()
+        .zip(configs)
+        .map(|(stage, &(memory_mb, d))| (stage.id.clone(), Config { memory_mb, d }))
+        .collect();
+    let plan = pipeline::plan_of(project, prepared, &configs).map_err(PipelineError::from)?;
     Ok(pipeline::report(
         project,
         prepared,
         &Status::Optimal,
         Some(&plan),
     )?)
+}
+
+/// The user's configuration evaluated on the (cached) prepared problem: its
+/// point on the chart (the planning samples' figures, as the frontier's) and
+/// `pipeline::evaluate`'s reports and saving, as `faasplan evaluate` prints them.
+fn evaluate(
+    project: &CoreProject,
+    cache: &mut Cache,
+    progress: &mut dyn FnMut(Progress),
+    configs: &[(String, Config)],
+) -> Result<EvaluationOutput, ComputeError> {
+    let prepared = prepared(project, cache, progress)?;
+    let plan = pipeline::plan_of(project, prepared, configs).map_err(PipelineError::from)?;
+    let point = solve::evaluate(&prepared.problem, &plan).map_err(PipelineError::from)?;
+    let evaluation = pipeline::evaluate(project, prepared, configs, None)?;
+    Ok(EvaluationOutput {
+        latency_s: point.guaranteed_latency_s,
+        cost_usd: point.expected_cost_usd,
+        saving_usd: evaluation.saving_usd(),
+        current: WirePlan(evaluation.current),
+        planned: evaluation.planned.map(WirePlan),
+    })
 }
 
 /// Every baseline's plan for `bound_s` on the (cached) prepared problem.

@@ -7,7 +7,9 @@
 //! (`Project::to_json`, `plan::to_json`), so on the wire they travel in those
 //! formats ([`project_file`], [`WirePlan`]) and arrive as the core types.
 
+use faasplan_core::dag::Config;
 use faasplan_core::formats::project::Project as CoreProject;
+use faasplan_core::frontier::Frontier;
 use faasplan_core::plan::PlanReport;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -22,6 +24,13 @@ pub enum Task {
     Check {
         /// `(memory_mb, d)` of every stage, in workflow order.
         configs: Vec<(u32, u32)>,
+    },
+    /// The user's current configuration evaluated (`pipeline::evaluate`):
+    /// its figures and the planner's saving at the same guaranteed latency
+    /// ([`WorkerOutput::Evaluation`]).
+    Evaluate {
+        /// `(stage id, configuration)` of every stage.
+        configs: Vec<(String, Config)>,
     },
     /// The plan JSON of the project's bound, exactly as `faasplan plan` writes it.
     Export,
@@ -96,6 +105,8 @@ pub enum Progress {
     },
     /// Solving one bound exactly.
     Solving,
+    /// Evaluating the user's current configuration.
+    Evaluating,
     /// Running the whole pipeline for the exported plan.
     Planning,
     /// Running the baseline planners.
@@ -126,6 +137,7 @@ impl Progress {
                 format!("frontier: {points} points, {nodes} search nodes")
             }
             Progress::Solving => "solving".into(),
+            Progress::Evaluating => "evaluating your configuration".into(),
             Progress::Planning => "planning".into(),
             Progress::Baselines => "baselines".into(),
             Progress::Reading { done, total: 0 } => format!("reading {}", megabytes(*done)),
@@ -181,17 +193,6 @@ pub struct StageRows {
     pub rows: Vec<ConfigRow>,
 }
 
-/// One point of the latency–cost frontier.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FrontierPoint {
-    /// Guaranteed latency at the settings' percentile, s.
-    pub latency_s: f64,
-    /// Expected cost per run, USD.
-    pub cost_usd: f64,
-    /// Per stage, the index into [`StageRows::rows`] of its configuration.
-    pub rows: Vec<u32>,
-}
-
 /// One fitted curve of a stage: predicted mean wall time against memory at one d.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FitCurve {
@@ -230,8 +231,12 @@ pub struct Timings {
 /// What a finished frontier job produced.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PlanOutput {
-    /// The latency–cost frontier, ascending in latency, strictly descending in cost.
-    pub frontier: Vec<FrontierPoint>,
+    /// The core's latency–cost frontier (ascending in latency, strictly
+    /// descending in cost); the state looks a bound up with its own methods.
+    pub frontier: Frontier,
+    /// Per frontier point (same order), per stage: the index into
+    /// [`StageRows::rows`] of the stage's configuration.
+    pub point_rows: Vec<Vec<u32>>,
     /// Per stage (workflow order), the configurations the frontier points use.
     pub stages: Vec<StageRows>,
     /// Per stage, the fitted curves and errors.
@@ -242,6 +247,17 @@ pub struct PlanOutput {
     pub nodes: u64,
     /// Phase timings.
     pub timings: Timings,
+}
+
+impl PlanOutput {
+    /// Each stage of frontier point `i` with its configuration's row (nothing
+    /// for an index outside the frontier).
+    pub fn point_configs(&self, i: usize) -> impl Iterator<Item = (&StageRows, &ConfigRow)> {
+        let rows = self.point_rows.get(i).map_or(&[][..], Vec::as_slice);
+        rows.iter()
+            .zip(&self.stages)
+            .filter_map(|(&r, st)| Some((st, st.rows.get(r as usize)?)))
+    }
 }
 
 /// One baseline planner's plan for a latency bound, judged on the planning samples.
@@ -273,6 +289,21 @@ pub struct BaselineSet {
     pub elapsed_ms: f64,
 }
 
+/// The user's current configuration evaluated on the planning samples.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationOutput {
+    /// Its guaranteed latency on the planning samples, s (as the frontier's points).
+    pub latency_s: f64,
+    /// Its expected cost per run, USD (as the frontier's points).
+    pub cost_usd: f64,
+    /// Its report (`Evaluation::current`: per stage and in all, and out of sample).
+    pub current: WirePlan,
+    /// The planner's cheapest plan with a guaranteed latency no higher, if found.
+    pub planned: Option<WirePlan>,
+    /// Expected cost per run the planner saves at that latency, USD.
+    pub saving_usd: Option<f64>,
+}
+
 /// Which report a [`WorkerOutput::Report`] answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReportKind {
@@ -289,6 +320,8 @@ pub enum JobKind {
     Frontier,
     /// [`Task::Solve`] or [`Task::Check`].
     Report(ReportKind),
+    /// [`Task::Evaluate`].
+    Evaluate,
     /// [`Task::Export`].
     Export,
     /// [`Task::Baselines`].
@@ -304,6 +337,7 @@ impl Task {
             Task::Frontier => JobKind::Frontier,
             Task::Solve => JobKind::Report(ReportKind::Solve),
             Task::Check { .. } => JobKind::Report(ReportKind::Check),
+            Task::Evaluate { .. } => JobKind::Evaluate,
             Task::Export => JobKind::Export,
             Task::Baselines { .. } => JobKind::Baselines,
             Task::Import { .. } => JobKind::Import,
@@ -430,6 +464,16 @@ pub enum WorkerOutput {
     Crashed {
         /// The cause as the worker saw it (the panic message, or the trap).
         message: String,
+    },
+    /// An evaluation of the user's current configuration ended.
+    Evaluation {
+        /// The job's inputs revision.
+        rev: u64,
+        /// The job's key (the app's `current_rev`).
+        key: u64,
+        /// The evaluation or why there is none (e.g. a configuration that is
+        /// not one of a stage's candidates).
+        result: Result<EvaluationOutput, String>,
     },
     /// A baselines job ended.
     Baselines {

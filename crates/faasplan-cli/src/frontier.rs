@@ -5,23 +5,25 @@
 //! expected cost (USD per run). With a bound (a flag, or the project's), the
 //! plan for that bound is solved exactly and highlighted on the chart.
 
-mod chart;
 mod output;
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use faasplan_core::frontier::ResolutionBuilder;
+use faasplan_charts::pareto::{BoundLine, ParetoView, draw_pareto};
+use faasplan_core::formats::project::Project;
+use faasplan_core::frontier::{Frontier, ResolutionBuilder};
 use faasplan_core::pipeline::{FrontierRun, Preparation, Prepared, RunProgress};
+use faasplan_core::settings::Bound;
 use faasplan_core::solve::{self, SolveSettings};
+use plotters::prelude::{IntoDrawingArea, SVGBackend};
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
 use crate::progress::{Ticker, describe, emit};
 use crate::settings_args::{BoundNeed, SettingsArgs};
-
-pub use chart::{ChartView, draw_frontier};
 
 /// Arguments of `frontier`.
 #[derive(Args, Debug)]
@@ -112,22 +114,10 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
         Format::Csv => emit(&output::csv(&view)?)?,
     }
     if let Some(path) = &args.svg {
-        let chart = ChartView {
-            title: format!(
-                "{}: P{} latency–cost frontier",
-                project.workflow.name,
-                crate::summary::percent(project.settings.percentile)
-            ),
-            points: frontier
-                .points
-                .iter()
-                .map(|p| (p.guaranteed_latency_s, p.expected_cost_usd))
-                .collect(),
-            bound: resolved.bound,
-            chosen,
-            percentile: project.settings.percentile,
-        };
-        write_svg(path, &chart)?;
+        write_svg(
+            path,
+            &chart_view(&project, &frontier, resolved.bound, chosen),
+        )?;
     }
     if frontier.points.is_empty() {
         eprintln!(
@@ -154,22 +144,44 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// Draws `chart` into an SVG file at `path`.
-fn write_svg(path: &Path, chart: &ChartView) -> Result<()> {
+/// The chart of `frontier`: the app's frontier chart (`faasplan_charts`), with a
+/// title, the bound and the exact plan for it.
+fn chart_view(
+    project: &Project,
+    frontier: &Frontier,
+    bound: Option<Bound>,
+    chosen: Option<(f64, f64)>,
+) -> ParetoView {
+    ParetoView {
+        title: format!(
+            "{}: P{} latency–cost frontier",
+            project.workflow.name,
+            crate::summary::percent(project.settings.percentile)
+        ),
+        points: frontier
+            .points
+            .iter()
+            .map(|p| (p.guaranteed_latency_s, p.expected_cost_usd))
+            .collect::<Rc<[_]>>(),
+        bound: bound.map(BoundLine::from),
+        chosen_off_frontier: chosen,
+        percentile: project.settings.percentile,
+        ..ParetoView::default()
+    }
+}
+
+/// Draws `view` into an SVG file at `path`.
+fn write_svg(path: &Path, view: &ParetoView) -> Result<()> {
     let mut svg = String::new();
     {
-        let area = plotters::prelude::SVGBackend::with_string(&mut svg, (900, 560));
-        draw_frontier(area, chart).map_err(|e| anyhow::anyhow!("drawing the chart: {e}"))?;
+        let area = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
+        draw_pareto(&area, view).map_err(|e| anyhow::anyhow!("drawing the chart: {e}"))?;
     }
     std::fs::write(path, svg).with_context(|| format!("{}: cannot write the SVG", path.display()))
 }
 
 /// The (guaranteed latency, expected cost) of the exact plan for `bound`, if any.
-fn chosen(
-    prepared: &Prepared,
-    bound: faasplan_core::settings::Bound,
-    max_nodes: Option<u64>,
-) -> Result<Option<(f64, f64)>> {
+fn chosen(prepared: &Prepared, bound: Bound, max_nodes: Option<u64>) -> Result<Option<(f64, f64)>> {
     let s = solve::solve(&prepared.problem, SolveSettings { bound, max_nodes })?;
     Ok(s.plan
         .map(|_| (s.guaranteed_latency_s, s.expected_cost_usd)))

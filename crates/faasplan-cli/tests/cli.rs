@@ -231,7 +231,16 @@ fn frontier_svg_writes_a_chart() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(text.starts_with("<svg"), "{}", &text[..80.min(text.len())]);
     assert!(text.contains("latency bound 60 s"));
-    assert!(text.contains("$ per run"));
+    assert!(text.contains("$ per run") && text.contains("$ per million runs"));
+    // The app's chart (faasplan-charts): titled, with the exact plan for the bound.
+    assert!(text.contains(": P95 latency–cost frontier"), "title");
+    assert!(text.contains("chosen plan"));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("frontier JSON");
+    let points = v["points"].as_array().expect("points").len();
+    assert!(
+        text.matches("<circle").count() > points,
+        "a dot per point and the chosen plan"
+    );
 }
 
 fn check_help(command: &str, expect: Expect) {

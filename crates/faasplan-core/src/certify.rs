@@ -50,12 +50,6 @@ pub struct Certificate {
     pub meets_bound: Option<bool>,
 }
 
-/// The `(a + 1)`-th largest value (reorders `values`); `values` non-empty, `a < len`.
-fn largest(values: &mut [f64], a: usize) -> f64 {
-    let k = values.len() - 1 - a;
-    *values.select_nth_unstable_by(k, f64::total_cmp).1
-}
-
 /// Certifies a plan's fresh evaluation at percentile `q` with per-attempt risk
 /// `exp(ln_risk)` against `bound`. Reorders the fresh values.
 pub fn certify(fresh: &mut FreshEvaluation, bound: Bound, q: f64, ln_risk: f64) -> Certificate {
@@ -78,10 +72,10 @@ pub fn certify(fresh: &mut FreshEvaluation, bound: Bound, q: f64, ln_risk: f64) 
         violations.map(|k| binomial::clopper_pearson_upper(k as u64, m as u64, delta));
     let certified_latency_s = allowed
         .filter(|&a| a < m)
-        .map(|a| largest(&mut fresh.latency_s, a));
+        .map(|a| crate::stats::guarantee_in_place(&mut fresh.latency_s, a));
     let certified_cost_q_usd = allowed
         .filter(|&a| a < m)
-        .map(|a| largest(&mut fresh.cost_usd, a));
+        .map(|a| crate::stats::guarantee_in_place(&mut fresh.cost_usd, a));
     let meets_bound = match bound {
         Bound::Latency { max_s } => Some(certified_latency_s.is_some_and(|l| l <= max_s)),
         Bound::Cost {

@@ -104,6 +104,14 @@ pub enum PipelineError {
     /// A stage model could not be fitted.
     #[error("fit: {0}")]
     Fit(#[from] FitError),
+    /// A fitted model given for a workflow with another number of stages.
+    #[error("fit: the model has {model} stage models, the workflow {stages} stages")]
+    ModelStages {
+        /// Stage models given.
+        model: usize,
+        /// Stages in the workflow.
+        stages: usize,
+    },
     /// The models could not be sampled.
     #[error("sampling: {0}")]
     Sampling(#[from] SamplingError),
@@ -188,6 +196,23 @@ impl<'p> Preparation<'p> {
             sampler: None,
             problem: None,
         })
+    }
+
+    /// [`Preparation::new`] for a project whose stage models are already fitted
+    /// (`model`, e.g. kept by a front end across settings changes that leave the
+    /// workflow and profiles alone): the steps only sample. A model with another
+    /// number of stages than the workflow is refused.
+    pub fn with_model(project: &'p Project, model: &WorkflowModel) -> Result<Self, PipelineError> {
+        let mut run = Self::new(project)?;
+        let stages = project.workflow.stages.len();
+        if model.stages.len() != stages {
+            return Err(PipelineError::ModelStages {
+                model: model.stages.len(),
+                stages,
+            });
+        }
+        run.stages = model.stages.clone();
+        Ok(run)
     }
 
     /// Does one bounded piece of work: fits the next stage model, or fills at
@@ -508,11 +533,11 @@ fn attach_fresh(
         }
     };
     let fresh_totals = PlanTotals {
-        latency_p50_s: select_quantile(&mut fresh.latency_s, 0.5),
-        latency_q_s: select_quantile(&mut fresh.latency_s, settings.percentile),
+        latency_p50_s: crate::stats::quantile_in_place(&mut fresh.latency_s, 0.5),
+        latency_q_s: crate::stats::quantile_in_place(&mut fresh.latency_s, settings.percentile),
         guaranteed_latency_s: f64::NAN,
         expected_cost_usd: fresh.mean_cost_usd(),
-        cost_q_usd: select_quantile(&mut fresh.cost_usd, settings.percentile),
+        cost_q_usd: crate::stats::quantile_in_place(&mut fresh.cost_usd, settings.percentile),
     };
     let samples = fresh.latency_s.len();
     let cert = certify(
@@ -562,17 +587,6 @@ fn cost_breakdown(
     }
     b.functions_usd = total_usd - b.transitions_usd - b.transfer_usd;
     b
-}
-
-/// The nearest-rank `q`-quantile (as [`crate::stats::quantile`]) by selection, reordering `values`
-/// instead of sorting a copy (fresh sample sets run to millions).
-fn select_quantile(values: &mut [f64], q: f64) -> f64 {
-    let n = values.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    let r = ((q * n as f64).ceil() as usize).clamp(1, n);
-    *values.select_nth_unstable_by(r - 1, f64::total_cmp).1
 }
 
 /// Whether the problem's allowance is within the binomial allowance union-bounded

@@ -66,7 +66,7 @@ use crate::problem::SampledProblem;
 use crate::settings::Bound;
 
 /// A plan: one configuration index per stage, indexed like the stages.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Plan {
     /// Index into `StageTable::configs` of each stage.
     pub choice: Vec<u32>,

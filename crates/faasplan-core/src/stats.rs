@@ -13,5 +13,5 @@ pub mod empirical;
 
 pub use empirical::{
     allowed_violations, guarantee, guarantee_in_place, median_and_quantile, nearest_rank,
-    nearest_rank_index, quantile, quantile_with,
+    nearest_rank_index, quantile, quantile_in_place, quantile_with,
 };

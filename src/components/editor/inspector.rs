@@ -1,6 +1,8 @@
-//! Options of the selected stage: id, parallel/single, allowed d, memory grid
-//! an optional fixed configuration, and the Choice the stage is an alternative
-//! of (planned for the slowest, or with probabilities). Every field commits on change.
+//! Options of the selected stage: id, parallel/single, allowed d, memory grid,
+//! an optional fixed configuration, the Choice the stage is an alternative of
+//! (planned for the slowest, or with probabilities), and the configuration it runs
+//! with today (the user's current configuration, evaluated against the plan; not a
+//! planner input). Every field commits on change.
 
 use faasplan_core::dag::{Choice, ChoiceMode, Config, MemoryGrid, Stage, StageKind};
 use wasm_bindgen::JsCast;
@@ -60,6 +62,7 @@ pub fn Inspector() -> Html {
                 .filter(|c| c.alternatives.iter().any(|a| a.stages.contains(&stage.id)))
                 .map(|c| view_choice(&store, c, &invalid)) }
             { view_connect(&store, stage) }
+            { view_current(&store, stage) }
         </div>
     }
 }
@@ -282,4 +285,48 @@ fn input_text(e: &Event) -> String {
         .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
         .map(|i| i.value())
         .unwrap_or_default()
+}
+
+/// The configuration the stage runs with today: a toggle, then memory and d.
+fn view_current(store: &Store, stage: &Stage) -> Html {
+    let invalid = {
+        let store = store.clone();
+        Callback::from(move |msg: String| store.report(Level::Warning, msg))
+    };
+    let current = store.state().current_config.get(&stage.id).copied();
+    let set = |f: fn(Config, f64) -> Config| {
+        let (id, c) = (stage.id.clone(), current.unwrap_or(default_fixed(stage)));
+        store.callback(move |v: f64| Action::SetCurrentConfig {
+            stage: id.clone(),
+            config: Some(f(c, v)),
+        })
+    };
+    let (id, default) = (
+        stage.id.clone(),
+        stage.fixed.unwrap_or(default_fixed(stage)),
+    );
+    let onchange = store.callback(move |e: Event| {
+        let on = e
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+            .is_some_and(|i| i.checked());
+        Action::SetCurrentConfig {
+            stage: id.clone(),
+            config: on.then_some(default),
+        }
+    });
+    html! {
+        <div class="inspector-row">
+            <label class="check" title="The memory and d this stage runs with today: shown on the frontier chart, with what the planner would save">
+                <input type="checkbox" checked={current.is_some()} data-testid="current-toggle" {onchange} />
+                { "Runs today at" }
+            </label>
+            if let Some(c) = current {
+                <NumberField label="Memory" unit="MB" value={f64::from(c.memory_mb)} min=128.0 max=10240.0
+                    testid="current-memory" on_change={set(|c, v| Config { memory_mb: v as u32, ..c })} on_invalid={invalid.clone()} />
+                <NumberField label="d" value={f64::from(c.d)} min=1.0 max=1000.0
+                    testid="current-d" on_change={set(|c, v| Config { d: v as u32, ..c })} on_invalid={invalid} />
+            }
+        </div>
+    }
 }

@@ -7,6 +7,9 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+use faasplan_charts::hover::nearest;
+use faasplan_charts::pareto::{ParetoView, RUNS_PER_MILLION, draw_pareto, marker_style};
+use faasplan_charts::{ChartFrame, fmt_sig};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
@@ -15,9 +18,6 @@ use yew::prelude::*;
 use crate::browser::canvas::fit_canvas;
 use crate::browser::download::{download_text, download_url};
 use crate::browser::js_message;
-use crate::charts::hover::nearest;
-use crate::charts::pareto::{ParetoView, RUNS_PER_MILLION, draw_pareto, marker_style};
-use crate::charts::{ChartFrame, fmt_sig};
 use crate::state::{Action, Level};
 use crate::store::use_store;
 
@@ -130,13 +130,13 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
         let hover = hover.clone();
         Callback::from(move |_: MouseEvent| hover.set(None))
     };
-    let export = |kind: &'static str| {
+    let export = |kind: ChartExport| {
         let (store, canvas, view) = (store.clone(), canvas.clone(), view.clone());
         Callback::from(move |_: MouseEvent| {
             let result = match kind {
-                "svg" => pareto_svg(&view)
+                ChartExport::Svg => pareto_svg(&view)
                     .and_then(|svg| download_text("frontier.svg", "image/svg+xml", &svg)),
-                "png" => canvas
+                ChartExport::Png => canvas
                     .cast::<HtmlCanvasElement>()
                     .ok_or_else(|| "the chart is not on the page".to_string())
                     .and_then(|c| {
@@ -144,14 +144,18 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
                             .map_err(|e| js_message("cannot export png", e))
                     })
                     .and_then(|url| download_url("frontier.png", &url)),
-                _ => download_text("frontier.csv", "text/csv", &view.to_csv()),
+                ChartExport::Csv => download_text("frontier.csv", "text/csv", &view.to_csv()),
             };
             if let Err(msg) = result {
                 store.report(Level::Error, msg);
             }
         })
     };
-    let (export_svg, export_png, export_csv) = (export("svg"), export("png"), export("csv"));
+    let (export_svg, export_png, export_csv) = (
+        export(ChartExport::Svg),
+        export(ChartExport::Png),
+        export(ChartExport::Csv),
+    );
     let toggles = props.view.markers.iter().enumerate().map(|(i, m)| {
         let label = m.label.clone();
         let onchange = store.callback(move |_: Event| Action::ToggleMarker(label.clone()));
@@ -196,6 +200,17 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
     }
 }
 
+/// What a chart export button downloads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ChartExport {
+    /// The chart drawn as SVG (`faasplan_charts::pareto::draw_pareto`).
+    Svg,
+    /// The canvas as PNG.
+    Png,
+    /// The frontier's points as CSV (`ParetoView::to_csv`).
+    Csv,
+}
+
 /// The chart's accessible name: what it shows and where the chosen plan is.
 pub fn chart_label(view: &ParetoView) -> String {
     let chosen = view.chosen_xy().map_or(String::new(), |(l, c)| {
@@ -205,8 +220,15 @@ pub fn chart_label(view: &ParetoView) -> String {
             fmt_sig(c, 3)
         )
     });
+    let current = view.current.map_or(String::new(), |(l, c)| {
+        format!(
+            "; your configuration at {} s and ${} per run",
+            fmt_sig(l, 3),
+            fmt_sig(c, 3)
+        )
+    });
     format!(
-        "Latency–cost frontier: {} plans, {} against expected cost{chosen}. The same figures are in the table below the chart.",
+        "Latency–cost frontier: {} plans, {} against expected cost{chosen}{current}. The same figures are in the table below the chart.",
         view.points.len(),
         view.x_title()
     )

@@ -5,10 +5,10 @@
 //! baseline also meets the bound, by how much it misses the bound, or that it
 //! found no plan.
 
+use faasplan_charts::fmt_sig;
+use faasplan_charts::pareto::RUNS_PER_MILLION;
 use yew::prelude::*;
 
-use crate::charts::fmt_sig;
-use crate::charts::pareto::RUNS_PER_MILLION;
 use crate::state::BaselinesStatus;
 use crate::state::baselines::{Comparison, compare, sentence};
 

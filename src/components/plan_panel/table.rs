@@ -1,12 +1,12 @@
 //! The plan table and the out-of-sample line, shared by frontier look-ups and
 //! exact solves. Cells carry `data-testid`s so tests can read them.
 
+use faasplan_charts::pareto::RUNS_PER_MILLION;
 use faasplan_core::plan::OutOfSample;
 use faasplan_core::pricing::CostBreakdown;
 use faasplan_core::settings::{Bound, CostKind, PlanSettings};
 use yew::prelude::*;
 
-use crate::charts::pareto::RUNS_PER_MILLION;
 use crate::state::ReportStatus;
 
 /// One stage of the shown plan.

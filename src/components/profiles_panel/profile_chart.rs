@@ -1,12 +1,12 @@
 //! The profile chart on a canvas, redrawn when its view changes.
 
+use faasplan_charts::profile::{ProfilesView, draw_profile};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use crate::browser::canvas::fit_canvas;
-use crate::charts::profile::{ProfilesView, draw_profile};
 
 /// Props of [`ProfileChart`].
 #[derive(Properties, PartialEq)]

@@ -70,14 +70,9 @@ pub fn use_check_job(store: &Store, bridge: &Bridge) {
         let rev = s.inputs_rev;
         let (kind, task) = match (chosen(s), output(s)) {
             (Chosen::Point(i), Some(out)) => {
-                let configs = out.frontier[i]
-                    .rows
-                    .iter()
-                    .zip(&out.stages)
-                    .map(|(&r, st)| {
-                        let row = &st.rows[r as usize];
-                        (row.memory_mb, row.d)
-                    })
+                let configs = out
+                    .point_configs(i)
+                    .map(|(_, row)| (row.memory_mb, row.d))
                     .collect();
                 (ReportKind::Check, Task::Check { configs })
             }
@@ -111,6 +106,27 @@ pub fn use_baselines_job(store: &Store, bridge: &Bridge) {
                 post_later(&timer, &bridge, CHECK_DEBOUNCE_MS, job);
             }
             None => *timer.borrow_mut() = None,
+        }
+    });
+}
+
+/// The user's current configuration evaluated, once every stage has one and
+/// the frontier of the current inputs is there.
+#[hook]
+pub fn use_evaluate_job(store: &Store, bridge: &Bridge) {
+    let timer = use_mut_ref(|| None::<Timeout>);
+    let (store, bridge) = (store.clone(), bridge.clone());
+    let state = store.state();
+    let done_rev = output(state).map(|_| state.inputs_rev);
+    use_effect_with((state.current_rev, done_rev), move |&(key, done)| {
+        let s = store.state();
+        match (s.current_configs(), done) {
+            (Ok(configs), Some(rev)) => {
+                store.dispatch(Action::EvaluationStarted { rev, key });
+                let job = job(s, key, Task::Evaluate { configs });
+                post_later(&timer, &bridge, CHECK_DEBOUNCE_MS, job);
+            }
+            _ => *timer.borrow_mut() = None,
         }
     });
 }

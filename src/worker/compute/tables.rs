@@ -16,7 +16,7 @@ use faasplan_core::problem::{PlanError, SampledProblem};
 use faasplan_core::profile::Profiles;
 use faasplan_core::stats::quantile;
 
-use crate::worker::protocol::{ConfigRow, FitCurve, FrontierPoint, StageFit, StageRows};
+use crate::worker::protocol::{ConfigRow, FitCurve, StageFit, StageRows};
 
 /// Points per fitted curve.
 pub const CURVE_POINTS: usize = 24;
@@ -42,13 +42,14 @@ fn ranked(v: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// The frontier's points with per-stage row indices, and the rows; an error
-/// when a point's plan does not fit the problem.
+/// The rows of every configuration the frontier's points use, and per point
+/// (in order) each stage's row index; an error when a point's plan does not
+/// fit the problem.
 pub fn frontier_rows(
     workflow: &Workflow,
     problem: &SampledProblem,
     frontier: &Frontier,
-) -> Result<(Vec<StageRows>, Vec<FrontierPoint>), PlanError> {
+) -> Result<(Vec<StageRows>, Vec<Vec<u32>>), PlanError> {
     let mut stages: Vec<StageRows> = workflow
         .stages
         .iter()
@@ -82,11 +83,7 @@ pub fn frontier_rows(
                     })
                 })
                 .collect();
-            Ok(FrontierPoint {
-                latency_s: p.guaranteed_latency_s,
-                cost_usd: p.expected_cost_usd,
-                rows,
-            })
+            Ok(rows)
         })
         .collect::<Result<_, PlanError>>()?;
     Ok((stages, points))

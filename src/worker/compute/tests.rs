@@ -76,9 +76,14 @@ fn frontier_job_returns_a_monotone_frontier_with_rows_equal_to_the_plan_report()
         panic!("no frontier");
     };
     assert_eq!(out.samples, 400);
-    assert!(out.frontier.len() > 2);
-    for w in out.frontier.windows(2) {
-        assert!(w[0].latency_s < w[1].latency_s && w[0].cost_usd > w[1].cost_usd);
+    let points = &out.frontier.points;
+    assert!(points.len() > 2);
+    assert_eq!(out.point_rows.len(), points.len());
+    for w in points.windows(2) {
+        assert!(
+            w[0].guaranteed_latency_s < w[1].guaranteed_latency_s
+                && w[0].expected_cost_usd > w[1].expected_cost_usd
+        );
     }
     assert_eq!(out.fits.len(), project.workflow.stages.len());
     assert!(
@@ -87,14 +92,15 @@ fn frontier_job_returns_a_monotone_frontier_with_rows_equal_to_the_plan_report()
             .all(|f| !f.curves.is_empty() && f.cv_mean_pct.is_finite())
     );
     // A mid point looked up as its own bound: the app's rows equal the exported plan's.
-    let point = &out.frontier[out.frontier.len() / 2];
+    let mid = points.len() / 2;
+    let point = &points[mid];
     let mut bounded = project.clone();
     bounded.settings.bound = Bound::Latency {
-        max_s: point.latency_s,
+        max_s: point.guaranteed_latency_s,
     };
     let plan = pipeline::plan(&bounded, Limits::default()).expect("plans");
-    for ((&r, st), sp) in point.rows.iter().zip(&out.stages).zip(&plan.stages) {
-        let row = &st.rows[r as usize];
+    assert_eq!(out.point_configs(mid).count(), plan.stages.len());
+    for ((st, row), sp) in out.point_configs(mid).zip(&plan.stages) {
         assert_eq!((row.memory_mb, row.d), (sp.memory_mb, sp.d), "{}", st.stage);
         assert_eq!(row.p50_s, sp.latency_p50_s);
         assert_eq!(row.q_s, sp.latency_q_s);
@@ -109,8 +115,8 @@ fn frontier_job_returns_a_monotone_frontier_with_rows_equal_to_the_plan_report()
         .and_then(|g| g.certificate.as_ref())
         .expect("a certified plan");
     assert_eq!(certificate.meets_bound, Some(true));
-    assert!(totals.guaranteed_latency_s <= point.latency_s);
-    assert_eq!(totals.expected_cost_usd, point.cost_usd);
+    assert!(totals.guaranteed_latency_s <= point.guaranteed_latency_s);
+    assert_eq!(totals.expected_cost_usd, point.expected_cost_usd);
 }
 
 #[test]
@@ -118,15 +124,13 @@ fn check_solve_and_export_reuse_the_prepared_problem_and_match_the_pipeline() {
     let mut project = ml_project(300);
     let mut cache = Cache::default();
     let out = frontier_of(&project, &mut cache);
-    let point = &out.frontier[0];
+    let point = &out.frontier.points[0];
     project.settings.bound = Bound::Latency {
-        max_s: point.latency_s,
+        max_s: point.guaranteed_latency_s,
     };
-    let configs = point
-        .rows
-        .iter()
-        .zip(&out.stages)
-        .map(|(&r, st)| (st.rows[r as usize].memory_mb, st.rows[r as usize].d))
+    let configs = out
+        .point_configs(0)
+        .map(|(_, row)| (row.memory_mb, row.d))
         .collect();
     let expected = to_json(&pipeline::plan(&project, Limits::default()).expect("plans"));
     let checked = report_of(&project, Task::Check { configs }, &mut cache).expect("checks");
@@ -298,7 +302,7 @@ fn baselines_job_returns_every_baseline_judged_like_the_core() {
     let project = ml_project(300);
     let mut cache = Cache::default();
     let out = frontier_of(&project, &mut cache);
-    let bound_s = out.frontier[out.frontier.len() / 2].latency_s;
+    let bound_s = out.frontier.points[out.frontier.points.len() / 2].guaranteed_latency_s;
     let set = match run(&project, Task::Baselines { bound_s }, &mut cache).0 {
         WorkerOutput::Baselines {
             rev: 3,
@@ -321,8 +325,8 @@ fn baselines_job_returns_every_baseline_judged_like_the_core() {
             assert_eq!(row.expected_cost_usd, e.expected_cost_usd);
             // No baseline beats the exact frontier at its own latency.
             if row.meets_bound {
-                let best = out.frontier.iter().rfind(|p| p.latency_s <= bound_s);
-                assert!(best.is_some_and(|p| p.cost_usd <= row.expected_cost_usd));
+                let best = out.frontier.for_latency_bound(bound_s);
+                assert!(best.is_some_and(|p| p.expected_cost_usd <= row.expected_cost_usd));
             }
         }
     }
@@ -354,5 +358,96 @@ fn jobs_and_answers_round_trip_through_json_with_the_core_types() {
         WorkerOutput::Crashed {
             message: "capacity overflow".into()
         }
+    );
+}
+
+fn evaluation_of(
+    project: &CoreProject,
+    configs: Vec<(String, Config)>,
+    cache: &mut Cache,
+) -> Result<EvaluationOutput, String> {
+    match run(project, Task::Evaluate { configs }, cache).0 {
+        WorkerOutput::Evaluation {
+            rev: 3,
+            key: 4,
+            result,
+        } => result,
+        other => panic!("unexpected answer {other:?}"),
+    }
+}
+
+#[test]
+fn evaluating_a_configuration_gives_the_cli_figures_and_its_chart_point() {
+    let project = ml_project(300);
+    let mut cache = Cache::default();
+    let out = frontier_of(&project, &mut cache);
+    // The most expensive frontier point's memory with one instance less where it can:
+    // a configuration that is a candidate but not on the frontier.
+    let configs: Vec<(String, Config)> = out
+        .point_configs(0)
+        .map(|(st, row)| {
+            let memory_mb = st
+                .rows
+                .iter()
+                .map(|r| r.memory_mb)
+                .max()
+                .unwrap_or(row.memory_mb);
+            (
+                st.stage.clone(),
+                Config {
+                    memory_mb,
+                    d: row.d,
+                },
+            )
+        })
+        .collect();
+    let got = evaluation_of(&project, configs.clone(), &mut cache).expect("evaluates");
+    let prepared = pipeline::prepare(&project).expect("prepares");
+    let expected = pipeline::evaluate(&project, &prepared, &configs, None).expect("evaluates");
+    assert_eq!(to_json(&got.current.0), to_json(&expected.current));
+    assert_eq!(got.saving_usd, expected.saving_usd());
+    assert_eq!(
+        got.planned.as_ref().map(|p| to_json(&p.0)),
+        expected.planned.as_ref().map(to_json)
+    );
+    // Its point is on the frontier's scale: never below the frontier at its latency.
+    let plan = pipeline::plan_of(&project, &prepared, &configs).expect("candidates");
+    let eval = faasplan_core::solve::evaluate(&prepared.problem, &plan).expect("evaluates");
+    assert_eq!(
+        (got.latency_s, got.cost_usd),
+        (eval.guaranteed_latency_s, eval.expected_cost_usd)
+    );
+    let best = out
+        .frontier
+        .for_latency_bound(got.latency_s)
+        .expect("a point");
+    assert!(best.expected_cost_usd <= got.cost_usd);
+    assert!(got.saving_usd.is_some_and(|s| s >= 0.0));
+}
+
+#[test]
+fn evaluating_a_configuration_that_is_not_a_candidate_names_the_stage() {
+    let project = ml_project(300);
+    let mut cache = Cache::default();
+    let mut configs: Vec<(String, Config)> = project
+        .workflow
+        .stages
+        .iter()
+        .map(|s| {
+            (
+                s.id.clone(),
+                Config {
+                    memory_mb: s.memory.min_mb,
+                    d: 1,
+                },
+            )
+        })
+        .collect();
+    configs[1].1.memory_mb += 1;
+    let err = evaluation_of(&project, configs, &mut cache).unwrap_err();
+    let stage = &project.workflow.stages[1].id;
+    assert!(
+        err.contains(stage.as_str()) && err.contains("candidate"),
+        "{err}"
     );
 }

@@ -191,8 +191,11 @@ fn predict(model: &StageModel, m: &Measured, mb_per_vcpu: f64) -> (f64, f64, f64
     // The same figures as `model.predict`, from one sorted distribution.
     let dist = model.latency_distribution(cfg, input_d, vcpu);
     let mean_s = dist.iter().sum::<f64>() / dist.len() as f64;
-    let rank = ((0.95 * dist.len() as f64).ceil() as usize).clamp(1, dist.len());
-    (mean_s, dist[rank - 1], expected_p95_of_3(&dist))
+    (
+        mean_s,
+        crate::stats::nearest_rank(&dist, 0.95),
+        expected_p95_of_3(&dist),
+    )
 }
 
 /// Expected value of `measured_p95_s` over 3 independent draws from the sorted,

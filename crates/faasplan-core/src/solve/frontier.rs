@@ -39,11 +39,13 @@ mod sweep;
 pub use builder::{FrontierBuilder, FrontierProgress};
 pub use resolution::{ResolutionBuilder, ResolutionProgress, ResolvedFrontier};
 
+use serde::{Deserialize, Serialize};
+
 use crate::problem::SampledProblem;
 use crate::solve::{Plan, SolveError};
 
 /// One non-dominated plan.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FrontierPoint {
     /// Guaranteed latency (the smallest bound the plan meets), s.
     pub guaranteed_latency_s: f64,
@@ -77,7 +79,11 @@ impl FrontierSettings {
 }
 
 /// The frontier: points by ascending latency and strictly descending cost.
-#[derive(Clone, Debug, Default, PartialEq)]
+///
+/// Serde gives it a plain form (`{"points": [{"guaranteed_latency_s", "expected_cost_usd",
+/// "plan": {"choice": [..]}}, ..]}`), so a front end (the browser worker's answer)
+/// carries it whole and looks bounds up with the methods below.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Frontier {
     /// The points.
     pub points: Vec<FrontierPoint>,
@@ -86,18 +92,28 @@ pub struct Frontier {
 impl Frontier {
     /// The cheapest point that meets latency bound `max_s` (binary search).
     pub fn for_latency_bound(&self, max_s: f64) -> Option<&FrontierPoint> {
-        let k = self
-            .points
-            .partition_point(|p| p.guaranteed_latency_s <= max_s);
-        k.checked_sub(1).map(|k| &self.points[k])
+        self.index_for_latency_bound(max_s).map(|k| &self.points[k])
     }
 
     /// The fastest point whose expected cost is at most `max_usd` (binary search).
     pub fn for_cost_bound(&self, max_usd: f64) -> Option<&FrontierPoint> {
+        self.index_for_cost_bound(max_usd).map(|k| &self.points[k])
+    }
+
+    /// The index in `points` of [`Frontier::for_latency_bound`]'s point.
+    pub fn index_for_latency_bound(&self, max_s: f64) -> Option<usize> {
+        let k = self
+            .points
+            .partition_point(|p| p.guaranteed_latency_s <= max_s);
+        k.checked_sub(1)
+    }
+
+    /// The index in `points` of [`Frontier::for_cost_bound`]'s point.
+    pub fn index_for_cost_bound(&self, max_usd: f64) -> Option<usize> {
         let k = self
             .points
             .partition_point(|p| p.expected_cost_usd > max_usd);
-        self.points.get(k)
+        (k < self.points.len()).then_some(k)
     }
 }
 

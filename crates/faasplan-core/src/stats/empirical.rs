@@ -38,6 +38,16 @@ pub fn quantile_with(values: &[f64], q: f64, scratch: &mut Vec<f64>) -> f64 {
     kth_smallest(values, nearest_rank_index(values.len(), q), scratch)
 }
 
+/// [`quantile`] selecting in `values` itself (reordered), for sample sets too
+/// large to copy (fresh sample sets run to millions); NaN when empty.
+pub fn quantile_in_place(values: &mut [f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let k = nearest_rank_index(values.len(), q);
+    *values.select_nth_unstable_by(k, f64::total_cmp).1
+}
+
 /// The median and the nearest-rank `q`-quantile of `values` with one sort (NaN when empty).
 pub fn median_and_quantile(values: &[f64], q: f64) -> (f64, f64) {
     let mut v = values.to_vec();

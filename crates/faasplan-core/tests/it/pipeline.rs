@@ -245,3 +245,40 @@ mod certificate {
         }
     }
 }
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn a_preparation_from_a_fitted_model_only_samples_and_gives_the_same_bits() {
+    use faasplan_core::pipeline::{PipelineError, Preparation, RunProgress};
+    let p = project("ml", Bound::Latency { max_s: 40.0 });
+    let whole = pipeline::prepare(&p).unwrap();
+    let mut changed = p.clone();
+    changed.settings.percentile = 0.9;
+    let mut run = Preparation::with_model(&changed, &whole.model).unwrap();
+    loop {
+        match run.step(64).unwrap() {
+            RunProgress::Finished => break,
+            RunProgress::Sampling { .. } => {}
+            other => panic!("expected sampling only, got {other:?}"),
+        }
+    }
+    let resampled = run.finish().unwrap();
+    assert_eq!(resampled.model, whole.model);
+    assert_eq!(
+        resampled.problem,
+        pipeline::prepare(&changed).unwrap().problem
+    );
+    let mut short = whole.model.clone();
+    short.stages.pop();
+    let err = Preparation::with_model(&p, &short).err().expect("refused");
+    assert!(
+        matches!(
+            err,
+            PipelineError::ModelStages {
+                model: 3,
+                stages: 4
+            }
+        ),
+        "{err}"
+    );
+}

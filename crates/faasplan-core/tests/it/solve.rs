@@ -446,6 +446,17 @@ fn frontier_lookups_pick_the_cheapest_under_latency_and_fastest_under_cost() {
     assert_eq!(f.for_cost_bound(mid.expected_cost_usd), Some(mid));
     assert_eq!(f.for_latency_bound(0.0), None);
     assert_eq!(f.for_cost_bound(0.0), None);
+    let k = f.points.len() / 2;
+    assert_eq!(f.index_for_latency_bound(mid.guaranteed_latency_s), Some(k));
+    assert_eq!(f.index_for_cost_bound(mid.expected_cost_usd), Some(k));
+    assert_eq!(
+        f.index_for_latency_bound(f64::INFINITY),
+        Some(f.points.len() - 1)
+    );
+    assert_eq!(f.index_for_cost_bound(f64::INFINITY), Some(0));
+    // The serde form (the browser worker's wire) gives back the same frontier, bit for bit.
+    let back: Frontier = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
+    assert_eq!(back, f);
     let sol = solve(
         &p,
         SolveSettings {

@@ -288,3 +288,25 @@ proptest! {
         prop_assert!((ln_cdf(k, n, u) - d.ln()).abs() < 1e-6 * d.ln().abs().max(1.0));
     }
 }
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn in_place_quantile_and_guarantee_select_the_same_bits_as_the_copying_ones() {
+    use faasplan_core::stats::{guarantee, guarantee_in_place, quantile, quantile_in_place};
+    let values: Vec<f64> = (0..1000u64)
+        .map(|i| ((i * 7919) % 1000) as f64 / 7.0)
+        .collect();
+    for q in [0.0, 0.5, 0.95, 0.999, 1.0] {
+        let mut v = values.clone();
+        assert_eq!(
+            quantile_in_place(&mut v, q).to_bits(),
+            quantile(&values, q).to_bits()
+        );
+    }
+    for a in [0, 1, 50, 999] {
+        let mut v = values.clone();
+        let want = guarantee(&values, a, &mut Vec::new());
+        assert_eq!(guarantee_in_place(&mut v, a).to_bits(), want.to_bits());
+    }
+    assert!(quantile_in_place(&mut [], 0.5).is_nan());
+}

@@ -4,10 +4,14 @@
 //! y (left): expected cost per run, USD; y (right): the same per million runs.
 //! The frontier is drawn as a line through its points (ascending latency), the
 //! chosen plan as a larger point, the bound as a dashed line (vertical at a
-//! latency bound, horizontal at a cost bound), and baseline plans as markers
-//! of distinct shape and colour ([`marker_style`]). The drawn legend names
-//! the frontier and the chosen plan only: with eight baselines it would cover
-//! the chart, so the markers' legend is the page's (with their toggles).
+//! latency bound, horizontal at a cost bound; its value in the legend), the
+//! user's current configuration ([`ParetoView::current`]) as a dark ring with
+//! a cross, and baseline plans as markers of distinct shape and colour
+//! ([`marker_style`]). The drawn legend names the frontier, the bound, the
+//! chosen plan and the current configuration only: with eight baselines it
+//! would cover the chart, so the markers' legend is the page's (with their
+//! toggles). An optional title goes above the plot (a standalone SVG file has
+//! one; the app's panel has its own heading).
 
 use std::rc::Rc;
 
@@ -15,11 +19,14 @@ use faasplan_core::settings::Bound;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::palette::{BLUE, GRID, INK, ORANGE, VERMILION};
-use super::{ChartFrame, fmt_sig, padded_range};
+use super::palette::{BLUE, CURRENT, GRID, INK, ORANGE, VERMILION};
+use super::{ChartFrame, fmt_short, fmt_sig, padded_range};
 
 /// Runs per "million runs" on the right axis.
 pub const RUNS_PER_MILLION: f64 = 1e6;
+
+/// Legend text of the user's current configuration.
+pub const CURRENT_LABEL: &str = "your configuration";
 
 /// The bound as the chart draws it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -135,10 +142,14 @@ pub struct ParetoView {
     /// The chosen plan `(latency_s, cost_usd)` when it is not a frontier point
     /// (the exact solve of a quantile cost bound).
     pub chosen_off_frontier: Option<(f64, f64)>,
+    /// The user's current configuration `(latency_s, cost_usd)`, if evaluated.
+    pub current: Option<(f64, f64)>,
     /// Baseline plans.
     pub markers: Vec<Marker>,
     /// The percentile q in (0, 1) the latencies are taken at.
     pub percentile: f64,
+    /// Title above the plot; empty for none.
+    pub title: String,
 }
 
 impl Default for ParetoView {
@@ -149,8 +160,10 @@ impl Default for ParetoView {
             bound: None,
             chosen: None,
             chosen_off_frontier: None,
+            current: None,
             markers: Vec::new(),
             percentile: 0.95,
+            title: String::new(),
         }
     }
 }
@@ -168,7 +181,8 @@ impl ParetoView {
             .or(self.chosen_off_frontier)
     }
 
-    /// Data ranges of the chart: every point, visible marker and the bound, padded.
+    /// Data ranges of the chart: every point, visible marker, the current
+    /// configuration and the bound, padded.
     pub fn ranges(&self) -> ((f64, f64), (f64, f64)) {
         let visible = || self.markers.iter().filter(|m| m.visible);
         let (bx, by) = match self.bound {
@@ -176,32 +190,22 @@ impl ParetoView {
             Some(BoundLine::Cost(c)) => (None, Some(c)),
             None => (None, None),
         };
-        let off = self.chosen_off_frontier;
+        let extra = || self.chosen_off_frontier.into_iter().chain(self.current);
         let xs = self
             .points
             .iter()
             .map(|p| p.0)
             .chain(visible().map(|m| m.latency_s))
-            .chain(off.map(|p| p.0));
+            .chain(extra().map(|p| p.0));
         let ys = self
             .points
             .iter()
             .map(|p| p.1)
             .chain(visible().map(|m| m.cost_usd))
-            .chain(off.map(|p| p.1));
+            .chain(extra().map(|p| p.1));
         let x = padded_range(xs.chain(bx), 0.06).unwrap_or((0.0, 1.0));
         let y = padded_range(ys.chain(by), 0.08).unwrap_or((0.0, 1e-3));
         (x, y)
-    }
-
-    /// The point a bound picks on a frontier ascending in latency: the
-    /// cheapest point within a latency bound (the last one at or below it), or
-    /// the fastest point within a cost bound (the first one at or below it).
-    pub fn chosen_for_bound(points: &[(f64, f64)], bound: BoundLine) -> Option<usize> {
-        match bound {
-            BoundLine::Latency(max_s) => points.iter().rposition(|p| p.0 <= max_s),
-            BoundLine::Cost(max_usd) => points.iter().position(|p| p.1 <= max_usd),
-        }
     }
 
     /// The frontier as CSV: `latency_s,cost_usd,cost_usd_per_million,chosen`.
@@ -233,7 +237,11 @@ pub fn draw_pareto<DB: DrawingBackend>(
 ) -> Result<ChartFrame, DrawingAreaErrorKind<DB::ErrorType>> {
     area.fill(&WHITE)?;
     let ((x0, x1), (y0, y1)) = v.ranges();
-    let mut chart = ChartBuilder::on(area)
+    let mut builder = ChartBuilder::on(area);
+    if !v.title.is_empty() {
+        builder.caption(&v.title, ("sans-serif", 18).into_font().color(&INK));
+    }
+    let mut chart = builder
         .margin(12)
         .x_label_area_size(42)
         .y_label_area_size(72)
@@ -267,24 +275,22 @@ pub fn draw_pareto<DB: DrawingBackend>(
         .draw()?;
     let frame = ChartFrame::of(&chart);
 
-    match v.bound {
-        Some(BoundLine::Latency(s)) => {
-            chart.draw_series(DashedLineSeries::new(
+    if let Some(bound) = v.bound {
+        let (line, text) = match bound {
+            BoundLine::Latency(s) => (
                 [(s, y0), (s, y1)],
-                6,
-                4,
-                VERMILION.stroke_width(2),
-            ))?;
-        }
-        Some(BoundLine::Cost(c)) => {
-            chart.draw_series(DashedLineSeries::new(
+                format!("latency bound {} s", fmt_short(s, 4)),
+            ),
+            BoundLine::Cost(c) => (
                 [(x0, c), (x1, c)],
-                6,
-                4,
-                VERMILION.stroke_width(2),
-            ))?;
-        }
-        None => {}
+                format!("cost bound ${} per run", fmt_short(c, 3)),
+            ),
+        };
+        let style = VERMILION.stroke_width(2);
+        chart
+            .draw_series(DashedLineSeries::new(line, 6, 4, style))?
+            .label(text)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], style));
     }
     let pts = v.points.iter().copied();
     chart
@@ -297,6 +303,18 @@ pub fn draw_pareto<DB: DrawingBackend>(
             .draw_series([Circle::new(p, 7, ORANGE.filled())])?
             .label("chosen plan")
             .legend(|(x, y)| Circle::new((x + 8, y), 5, ORANGE.filled()));
+    }
+    if let Some(p) = v.current.filter(|p| p.0.is_finite() && p.1.is_finite()) {
+        chart
+            .draw_series([EmptyElement::at(p)
+                + Circle::new((0, 0), 8, CURRENT.stroke_width(2))
+                + Cross::new((0, 0), 4, CURRENT.stroke_width(2))])?
+            .label(CURRENT_LABEL)
+            .legend(|(x, y)| {
+                EmptyElement::at((x + 8, y))
+                    + Circle::new((0, 0), 6, CURRENT.stroke_width(2))
+                    + Cross::new((0, 0), 3, CURRENT.stroke_width(2))
+            });
     }
     let finite = |m: &&Marker| m.latency_s.is_finite() && m.cost_usd.is_finite();
     for (i, m) in v.markers.iter().enumerate() {

@@ -1,10 +1,31 @@
-//! Charts, written once and generic over the plotters backend: the browser
-//! draws them on a `<canvas>` (`plotters_canvas::CanvasBackend`), native tests
-//! and the "export SVG" buttons on an `SVGBackend` string.
+//! faasplan's charts, written once and generic over the plotters backend: the
+//! web app draws them on a `<canvas>` (`plotters_canvas::CanvasBackend`), its
+//! "export SVG" buttons, `faasplan frontier --svg` and the tests on an
+//! `SVGBackend` string.
 //!
 //! Every `draw_*` function returns the [`ChartFrame`] it drew into (the plot
 //! area in pixels and the data ranges), so pointer positions can be mapped
 //! back to data by pure functions ([`ChartFrame::to_px`], [`hover::nearest`]).
+//!
+//! ```
+//! use std::rc::Rc;
+//!
+//! use faasplan_charts::pareto::{BoundLine, ParetoView, draw_pareto};
+//! use plotters::prelude::*;
+//!
+//! let view = ParetoView {
+//!     points: Rc::from(vec![(10.0, 0.004), (12.0, 0.003), (15.0, 0.0025)]),
+//!     bound: Some(BoundLine::Latency(13.0)),
+//!     chosen: Some(1),
+//!     ..ParetoView::default()
+//! };
+//! let mut svg = String::new();
+//! {
+//!     let area = SVGBackend::with_string(&mut svg, (800, 480)).into_drawing_area();
+//!     draw_pareto(&area, &view).expect("an SVG string does not fail");
+//! }
+//! assert!(svg.contains("chosen plan"));
+//! ```
 
 pub mod hover;
 pub mod pareto;
@@ -77,6 +98,16 @@ pub fn fmt_sig(v: f64, digits: i32) -> String {
     format!("{v:.decimals$}")
 }
 
+/// `v` with at most `digits` significant digits and no trailing zeros ("40", "41.23").
+pub fn fmt_short(v: f64, digits: i32) -> String {
+    let s = fmt_sig(v, digits);
+    if s.contains('.') && v.is_finite() {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
 /// The chart palette (colour-blind safe, Okabe–Ito).
 pub mod palette {
     use plotters::style::RGBColor;
@@ -87,6 +118,8 @@ pub mod palette {
     pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
     /// The bound.
     pub const VERMILION: RGBColor = RGBColor(213, 94, 0);
+    /// The user's current configuration (near black, apart from every series colour).
+    pub const CURRENT: RGBColor = RGBColor(17, 24, 39);
     /// Series colours, in order.
     pub const SERIES: [RGBColor; 7] = [
         RGBColor(0, 114, 178),

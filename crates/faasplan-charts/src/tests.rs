@@ -2,11 +2,15 @@ use std::rc::Rc;
 
 use plotters::prelude::*;
 
+use faasplan_core::formats::jolteon::{JolteonProfileOptions, import};
+
 use super::hover::nearest;
-use super::pareto::{BoundLine, Marker, ParetoView, draw_pareto};
+use super::pareto::{BoundLine, CURRENT_LABEL, Marker, ParetoView, draw_pareto};
 use super::profile::{ProfilesView, draw_profile};
 use super::{ChartFrame, fmt_sig};
-use crate::import::{ImportContext, NamedText, import_files};
+
+const ML_WORKFLOW: &str = include_str!("../../../static/examples/ML-pipeline.json");
+const ML_PROFILE: &str = include_str!("../../../static/examples/ML-Pipeline_profile.json");
 
 fn synthetic() -> ParetoView {
     ParetoView {
@@ -20,6 +24,8 @@ fn synthetic() -> ParetoView {
         bound: Some(BoundLine::Latency(14.0)),
         chosen: Some(2),
         chosen_off_frontier: None,
+        current: None,
+        title: String::new(),
         markers: vec![
             Marker {
                 label: "max memory".into(),
@@ -134,17 +140,8 @@ fn fmt_sig_keeps_significant_digits() {
 
 #[test]
 fn profile_chart_of_a_bundled_stage_has_one_series_per_d() {
-    let files = [
-        NamedText::new("w.json", crate::import::tests::ML_WORKFLOW),
-        NamedText::new("p.json", crate::import::tests::ML_PROFILE),
-    ];
-    let empty = crate::state::Project::default().workflow;
-    let cx = ImportContext {
-        workflow: &empty,
-        grid: None,
-        csv_mb_per_vcpu: 1792.0,
-    };
-    let profiles = import_files(&files, &cx).unwrap().profiles.unwrap();
+    let options = JolteonProfileOptions::default();
+    let (_, profiles) = import(ML_WORKFLOW, ML_PROFILE, None, &options).unwrap();
     let stage = &profiles.stages[1];
     let v = ProfilesView {
         stage: stage.stage.clone(),
@@ -160,27 +157,6 @@ fn profile_chart_of_a_bundled_stage_has_one_series_per_d() {
         assert!(svg.contains(&format!("d = {d}")), "missing d = {d}");
     }
     assert!(svg.contains("memory (MB)") && svg.contains("wall time (s)"));
-}
-
-#[test]
-fn a_bound_picks_the_cheapest_point_within_latency_or_the_fastest_within_cost() {
-    let v = synthetic();
-    assert_eq!(
-        ParetoView::chosen_for_bound(&v.points, BoundLine::Latency(14.0)),
-        Some(1)
-    );
-    assert_eq!(
-        ParetoView::chosen_for_bound(&v.points, BoundLine::Latency(5.0)),
-        None
-    );
-    assert_eq!(
-        ParetoView::chosen_for_bound(&v.points, BoundLine::Cost(0.003)),
-        Some(1)
-    );
-    assert_eq!(
-        ParetoView::chosen_for_bound(&v.points, BoundLine::Cost(0.001)),
-        None
-    );
 }
 
 #[test]
@@ -208,4 +184,60 @@ fn tick_counts_grow_with_the_chart_and_stay_readable() {
     assert!(narrow_x <= 2, "{narrow_x}");
     assert!(wide_x > narrow_x && wide_x <= 10);
     assert!(tall_y >= 5);
+}
+
+#[test]
+fn the_current_configuration_is_drawn_as_its_own_marker_within_the_ranges() {
+    let without = svg_of(&synthetic()).0;
+    assert!(!without.contains(CURRENT_LABEL));
+    let far = (40.0, 0.02);
+    let v = ParetoView {
+        current: Some(far),
+        ..synthetic()
+    };
+    let (svg, frame) = svg_of(&v);
+    assert!(svg.contains(CURRENT_LABEL), "legend names it");
+    assert!(frame.x.1 > far.0 && frame.y.1 > far.1, "{frame:?}");
+    assert_eq!(
+        svg.matches("<circle").count(),
+        without.matches("<circle").count() + 2,
+        "its ring on the chart and in the legend"
+    );
+    let (px, py) = frame.to_px(far.0, far.1);
+    let ring = svg
+        .lines()
+        .find(|l| l.starts_with("<circle") && l.contains(r#"r="8""#))
+        .expect("a ring of radius 8");
+    let attr = |name: &str| -> f64 {
+        let rest = &ring[ring.find(&format!(" {name}=\"")).unwrap() + name.len() + 3..];
+        rest[..rest.find('"').unwrap()].parse().unwrap()
+    };
+    assert!(
+        (attr("cx") - px).abs() <= 2.0 && (attr("cy") - py).abs() <= 2.0,
+        "{ring} vs {px},{py}"
+    );
+}
+
+#[test]
+fn a_non_finite_current_configuration_is_not_drawn() {
+    let v = ParetoView {
+        current: Some((f64::NAN, 0.003)),
+        ..synthetic()
+    };
+    assert!(!svg_of(&v).0.contains(CURRENT_LABEL));
+}
+
+#[test]
+fn a_title_is_drawn_above_the_plot_only_when_given() {
+    let titled = ParetoView {
+        title: "ML: P95 latency–cost frontier".into(),
+        ..synthetic()
+    };
+    assert!(svg_of(&titled).0.contains("ML: P95 latency–cost frontier"));
+    let (_, untitled_frame) = svg_of(&synthetic());
+    let (_, titled_frame) = svg_of(&titled);
+    assert!(
+        titled_frame.px_y.0 > untitled_frame.px_y.0,
+        "the plot moves down"
+    );
 }
