@@ -27,7 +27,7 @@ use faasplan_core::dag::{Position, Workflow};
 use faasplan_core::formats::jolteon::JolteonGrid;
 use faasplan_core::platform::Preset;
 use faasplan_core::profile::Profiles;
-use faasplan_core::settings::Bound;
+use faasplan_core::settings::{Bound, ColdStarts};
 
 pub use baselines::BaselinesStatus;
 pub use edit::StageEdit;
@@ -113,6 +113,8 @@ pub enum Action {
     SetPercentile(f64),
     /// Set the risk δ (confidence 1 − δ), in (0, 1).
     SetDelta(f64),
+    /// Set the cold starts of every stage.
+    SetColdStarts(ColdStarts),
     /// Use a built-in platform.
     SetPreset(Preset),
     /// Use custom prices.
@@ -309,6 +311,7 @@ impl AppState {
             Action::SetBound(_)
             | Action::SetPercentile(_)
             | Action::SetDelta(_)
+            | Action::SetColdStarts(_)
             | Action::SetPreset(_)
             | Action::SetPrices { .. } => self.apply_setting(action),
             Action::ProfilesLoaded(profiles) => {
@@ -433,6 +436,7 @@ impl AppState {
             Action::SetDelta(delta) if delta > 0.0 && delta < 1.0 => {
                 p.settings.delta = tidy(delta);
             }
+            Action::SetColdStarts(c) if c.validate().is_ok() => p.settings.cold_starts = c,
             Action::SetPreset(preset) => {
                 p.platform = preset.platform();
                 p.platform_choice = PlatformChoice::Preset(preset);
