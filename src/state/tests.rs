@@ -371,6 +371,7 @@ fn a_check_for_an_older_bound_is_dropped() {
         status: faasplan_core::plan::PlanStatus::Optimal,
         stages: Vec::new(),
         totals: None,
+        cost_breakdown: None,
         out_of_sample: None,
         guarantee: None,
     });

@@ -13,6 +13,7 @@ mod frontier;
 mod import;
 mod input;
 mod plan;
+mod pricing_args;
 mod progress;
 mod settings_args;
 mod summary;

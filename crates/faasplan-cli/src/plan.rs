@@ -7,6 +7,7 @@ use faasplan_core::plan::{PlanStatus, to_json};
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
+use crate::pricing_args::PricingArgs;
 use crate::progress::emit;
 use crate::settings_args::{BoundNeed, SettingsArgs, describe_bound};
 use crate::summary;
@@ -23,6 +24,8 @@ pub struct PlanArgs {
     input: InputArgs,
     #[command(flatten)]
     settings: SettingsArgs,
+    #[command(flatten)]
+    pricing: PricingArgs,
     /// Print no summary on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -34,11 +37,13 @@ pub fn run(args: &PlanArgs) -> Result<Outcome> {
     let base = args.input.project.is_some().then_some(&project.settings);
     let resolved = args.settings.resolve(base, BoundNeed::Required)?;
     project.settings = resolved.settings;
+    args.pricing.apply(&mut project)?;
+    let fusion = args.pricing.fusion()?;
     let located = |e| input::locate(&args.input, e);
     let mut prepared =
         crate::progress::prepare(&project, resolved.limits, args.quiet).map_err(located)?;
-    let report =
-        pipeline::solve_certified(&project, &mut prepared, resolved.limits).map_err(located)?;
+    let report = pipeline::solve_certified_fused(&project, &mut prepared, &fusion, resolved.limits)
+        .map_err(located)?;
     let needed = pipeline::samples_needed(&project).map_err(located)?;
     emit(&to_json(&report))?;
     let bound = describe_bound(&project.settings.bound);

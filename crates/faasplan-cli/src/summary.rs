@@ -88,8 +88,12 @@ pub fn plan(report: &PlanReport, needed: usize) -> String {
         .max()
         .unwrap_or(5);
     for p in &report.stages {
+        let fused = match &p.fused_into {
+            Some(root) => format!("   fused into {root}"),
+            None => String::new(),
+        };
         out.push_str(&format!(
-            "  {:<w$}  {:>5} MB × {:>2}   P{}: {:>7.2} s   ${:.6} per run\n",
+            "  {:<w$}  {:>5} MB × {:>2}   P{}: {:>7.2} s   ${:.6} per run{fused}\n",
             p.stage,
             p.memory_mb,
             p.d,
@@ -120,6 +124,17 @@ pub fn plan(report: &PlanReport, needed: usize) -> String {
             "{how}; expected cost ${:.6} per run, ${:.2} per million runs\n",
             t.expected_cost_usd,
             t.expected_cost_usd * MILLION
+        ));
+    }
+    if let Some(b) = report
+        .cost_breakdown
+        .filter(|b| b.transitions_usd != 0.0 || b.transfer_usd != 0.0)
+    {
+        out.push_str(&format!(
+            "per million runs: functions ${:.2}, orchestration ${:.2}, intermediate data ${:.2}\n",
+            b.functions_usd * MILLION,
+            b.transitions_usd * MILLION,
+            b.transfer_usd * MILLION
         ));
     }
     if let Some(g) = &report.guarantee {

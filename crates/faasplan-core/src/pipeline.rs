@@ -52,9 +52,11 @@
 
 mod check;
 mod evaluate;
+mod fused;
 
 pub use check::{Checked, MAX_STAGES, check, samples_needed};
 pub use evaluate::{ConfigError, Evaluation, evaluate, plan_of};
+pub use fused::{plan_fused, solve_certified_fused};
 
 use thiserror::Error;
 
@@ -114,6 +116,9 @@ pub enum PipelineError {
     /// A plan does not fit the problem.
     #[error("plan: {0}")]
     Plan(#[from] PlanError),
+    /// Fusion cannot be planned.
+    #[error("{0}")]
+    Fusion(#[from] crate::fusion::FusionError),
 }
 
 /// A project after fitting and sampling: everything a solve needs.
@@ -418,6 +423,7 @@ pub fn report(
         status: plan_status(settings.bound, status),
         stages: Vec::new(),
         totals: None,
+        cost_breakdown: None,
         out_of_sample: None,
         guarantee: Some(Guarantee {
             samples: problem.n_samples,
@@ -443,6 +449,7 @@ pub fn report(
             latency_p50_s: p50,
             latency_q_s: q,
             expected_cost_usd: problem.expected_cost(i, rows[i]),
+            fused_into: None,
         });
     }
     report.totals = Some(PlanTotals {
@@ -452,7 +459,27 @@ pub fn report(
         expected_cost_usd: eval.expected_cost_usd,
         cost_q_usd: eval.q_cost_usd,
     });
-    let mut fresh = evaluate_fresh(
+    let extras: Vec<_> = configs
+        .iter()
+        .enumerate()
+        .map(|(i, &cfg)| {
+            crate::pricing::workflow_stage_extra(
+                &project.platform.pricing,
+                &project.workflow,
+                &problem.parents,
+                &problem.topo,
+                i,
+                cfg,
+            )
+        })
+        .collect();
+    report.cost_breakdown = Some(cost_breakdown(
+        problem,
+        &rows,
+        &extras,
+        eval.expected_cost_usd,
+    ));
+    let fresh = evaluate_fresh(
         &project.workflow,
         &prepared.dag,
         &prepared.model,
@@ -460,6 +487,19 @@ pub fn report(
         settings,
         &configs,
     )?;
+    attach_fresh(&mut report, settings, fresh, eval.guaranteed_latency_s);
+    Ok(report)
+}
+
+/// Adds the out-of-sample figures and the certificate of `fresh` (the plan's
+/// fresh samples) to `report`; `planned_guarantee` is the planning samples'
+/// guaranteed latency, used when no certificate exists.
+fn attach_fresh(
+    report: &mut PlanReport,
+    settings: &crate::settings::PlanSettings,
+    mut fresh: sampling::FreshEvaluation,
+    planned_guarantee: f64,
+) {
     let meeting = match settings.bound {
         Bound::Latency { max_s } => 1.0 - fresh.violation_rate(max_s),
         Bound::Cost { max_usd, .. } => {
@@ -481,9 +521,7 @@ pub fn report(
         settings.percentile,
         sampling::ln_certify_risk(settings),
     );
-    let guaranteed = cert
-        .certified_latency_s
-        .unwrap_or(eval.guaranteed_latency_s);
+    let guaranteed = cert.certified_latency_s.unwrap_or(planned_guarantee);
     if let Some(t) = report.totals.as_mut() {
         t.guaranteed_latency_s = guaranteed;
     }
@@ -499,7 +537,31 @@ pub fn report(
     if let Some(g) = report.guarantee.as_mut() {
         g.certificate = Some(cert);
     }
-    Ok(report)
+}
+
+/// The plan's mean cost `total_usd` split into functions, orchestration and
+/// transfer: each stage's (or group's) `extras` at its chosen row (the Express
+/// duration on the mean sampled latency of the row), the rest is the functions'.
+fn cost_breakdown(
+    problem: &SampledProblem,
+    rows: &[usize],
+    extras: &[crate::pricing::StageExtra],
+    total_usd: f64,
+) -> crate::pricing::CostBreakdown {
+    let mut b = crate::pricing::CostBreakdown::default();
+    for (i, extra) in extras.iter().enumerate() {
+        let mean_latency_s = if extra.orchestration_usd_per_s > 0.0 {
+            let l = problem.latencies(i, rows[i]);
+            l.iter().sum::<f64>() / l.len().max(1) as f64
+        } else {
+            0.0
+        };
+        b.transitions_usd +=
+            extra.orchestration_usd + extra.orchestration_usd_per_s * mean_latency_s;
+        b.transfer_usd += extra.transfer_usd;
+    }
+    b.functions_usd = total_usd - b.transitions_usd - b.transfer_usd;
+    b
 }
 
 /// The nearest-rank `q`-quantile (as [`crate::stats::quantile`]) by selection, reordering `values`

@@ -22,11 +22,13 @@
 //! | `stages[].stage` | string | stage id |
 //! | `stages[].memory_mb`, `stages[].vcpu`, `stages[].d` | integer, number, integer | chosen memory per instance, its vCPUs (`memory_mb / mb_per_vcpu`), instance count |
 //! | `stages[].latency_p50_s`, `stages[].latency_q_s` | number | the stage latency's median and q-quantile over the samples |
-//! | `stages[].expected_cost_usd` | number | the stage's mean cost per run |
+//! | `stages[].expected_cost_usd` | number | the stage's mean cost per run (a fused group's whole cost is on its root, 0 on the other members) |
+//! | `stages[].fused_into` | string (absent when not fused) | the root stage of the function this stage runs fused into (see [`crate::fusion`]); a fused member reports the group's memory, d = 1 and the group's latency quantiles |
 //! | `totals` | object or `null` | the plan's workflow figures on the planning samples |
 //! | `totals.latency_p50_s`, `totals.latency_q_s` | number | median and q-quantile of the workflow latency (longest path) |
 //! | `totals.guaranteed_latency_s` | number | the guaranteed latency: the certified q-quantile on the fresh samples (`guarantee.certificate.certified_latency_s`); when no certificate exists (too few fresh samples), the planning samples' (a + 1)-th largest latency |
 //! | `totals.expected_cost_usd`, `totals.cost_q_usd` | number | mean and q-quantile of the workflow cost |
+//! | `cost_breakdown` | object or `null` (absent in older files) | the plan's mean cost per run on the planning samples split by what it pays for: `functions_usd` (duration and request fees), `transitions_usd` (Step Functions transitions, or Express executions and duration), `transfer_usd` (object-storage requests and transfer of intermediate data); the three add up to `totals.expected_cost_usd` (see [`crate::pricing`]) |
 //! | `out_of_sample` | object or `null` | the plan re-evaluated on a fresh, independent sample set |
 //! | `out_of_sample.seed`, `out_of_sample.samples` | integer | seed and size of that set |
 //! | `out_of_sample.totals` | object | as `totals`, on that set |
@@ -47,6 +49,7 @@ use thiserror::Error;
 
 use crate::certify::Certificate;
 use crate::formats::project::{HeaderError, check_header};
+use crate::pricing::CostBreakdown;
 use crate::settings::Bound;
 
 /// The value of the `format` field.
@@ -67,6 +70,8 @@ pub struct PlanReport {
     pub stages: Vec<StagePlan>,
     /// Workflow figures on the planning samples, when there is a plan.
     pub totals: Option<PlanTotals>,
+    /// The mean cost of `totals` split by what it pays for, when there is a plan.
+    pub cost_breakdown: Option<CostBreakdown>,
     /// Workflow figures on a fresh sample set, when evaluated.
     pub out_of_sample: Option<OutOfSample>,
     /// How the guarantee was obtained (`None` in files written before it existed).
@@ -148,6 +153,10 @@ pub struct StagePlan {
     pub latency_q_s: f64,
     /// Mean stage cost per run, USD.
     pub expected_cost_usd: f64,
+    /// When the stage runs fused into another stage's function, that function's
+    /// first stage (its root); absent for an unfused stage and for a group's root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fused_into: Option<String>,
 }
 
 /// Workflow figures of a plan on one sample set.
@@ -202,6 +211,7 @@ struct FileOut<'a> {
     status: &'a PlanStatus,
     stages: &'a [StagePlan],
     totals: &'a Option<PlanTotals>,
+    cost_breakdown: &'a Option<CostBreakdown>,
     out_of_sample: &'a Option<OutOfSample>,
     guarantee: &'a Option<Guarantee>,
 }
@@ -213,6 +223,8 @@ struct FileIn {
     status: PlanStatus,
     stages: Vec<StagePlan>,
     totals: Option<PlanTotals>,
+    #[serde(default)]
+    cost_breakdown: Option<CostBreakdown>,
     out_of_sample: Option<OutOfSample>,
     #[serde(default)]
     guarantee: Option<Guarantee>,
@@ -228,6 +240,7 @@ pub fn to_json(report: &PlanReport) -> String {
         status: &report.status,
         stages: &report.stages,
         totals: &report.totals,
+        cost_breakdown: &report.cost_breakdown,
         out_of_sample: &report.out_of_sample,
         guarantee: &report.guarantee,
     };
@@ -252,6 +265,7 @@ pub fn from_json(text: &str) -> Result<PlanReport, PlanFileError> {
         status: f.status,
         stages: f.stages,
         totals: f.totals,
+        cost_breakdown: f.cost_breakdown,
         out_of_sample: f.out_of_sample,
         guarantee: f.guarantee,
     })

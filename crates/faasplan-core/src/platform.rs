@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::pricing::{Pricing, PricingError};
+
 /// A serverless platform's prices and limits.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Platform {
@@ -26,6 +28,11 @@ pub struct Platform {
     pub timeout_s: f64,
     /// Most instances that may run at once (sum of d over concurrently running stages).
     pub concurrency_limit: u32,
+    /// Orchestration and intermediate-data prices (see [`crate::pricing`]); none by default.
+    /// Boxed: a platform travels inside every project message of the app, which
+    /// stays small this way.
+    #[serde(default, skip_serializing_if = "Pricing::is_default")]
+    pub pricing: Box<Pricing>,
 }
 
 /// The built-in platform settings.
@@ -56,6 +63,7 @@ impl Preset {
             billing_granularity_ms: 1.0,
             timeout_s: 900.0,
             concurrency_limit: 1000,
+            pricing: Box::default(),
         };
         match self {
             Preset::AwsX86_64 => aws("AWS Lambda x86_64", 0.000_016_666_7, 1769.0),
@@ -106,12 +114,16 @@ pub enum PlatformError {
     /// `concurrency_limit` is 0.
     #[error("platform.concurrency_limit: must be at least 1")]
     Concurrency,
+    /// The orchestration or storage prices are not usable.
+    #[error("{0}")]
+    Pricing(#[from] PricingError),
 }
 
 impl Platform {
     /// Checks that prices are finite and ≥ 0, `mb_per_vcpu`, the billing
     /// granularity and the timeout are finite and > 0, `1 ≤ min_memory_mb ≤
-    /// max_memory_mb`, and the concurrency limit is at least 1.
+    /// max_memory_mb`, the concurrency limit is at least 1 and the
+    /// [`Pricing`] holds finite, non-negative values.
     pub fn validate(&self) -> Result<(), PlatformError> {
         for (field, value) in [
             ("price_per_gb_s", self.price_per_gb_s),
@@ -140,6 +152,7 @@ impl Platform {
         if self.concurrency_limit == 0 {
             return Err(PlatformError::Concurrency);
         }
+        self.pricing.validate(None)?;
         Ok(())
     }
 }

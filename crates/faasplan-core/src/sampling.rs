@@ -23,6 +23,9 @@
 //! instances of a sample, so every instance is rounded as the mean instance
 //! (the per-instance rounding adds at most one granularity per instance; with
 //! 1 ms and runs of seconds that is below 0.1%).
+//! Under an orchestration service or with data sizes on the edges, each stage
+//! also pays its share of the transitions and object-storage requests
+//! ([`crate::pricing::stage_extra`]), so the cost stays a sum over stages.
 //!
 //! Candidates whose q-quantile stage latency exceeds the platform timeout are
 //! excluded (for a stage with contexts: when they exceed it under every value of
@@ -34,7 +37,7 @@
 
 mod design;
 mod fresh;
-mod kernel;
+pub(crate) mod kernel;
 mod table;
 
 pub use design::{
@@ -534,7 +537,15 @@ impl<'a> Sampler<'a> {
         let sm = &self.model.stages[i];
         let curves = sm.curves(cfg, input_d, vcpu);
         let cold = sm.cold_mix(curves.d, st.cold_starts);
-        let coster = Coster::new(self.platform, cfg);
+        let extra = crate::pricing::workflow_stage_extra(
+            &self.platform.pricing,
+            self.workflow,
+            &self.parents,
+            &self.topo,
+            i,
+            cfg,
+        );
+        let coster = Coster::new(self.platform, cfg, extra);
         if row == 0 {
             let cap = st.rows() * self.n_samples;
             st.latency_s.reserve_exact(cap);

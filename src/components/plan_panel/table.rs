@@ -2,6 +2,7 @@
 //! exact solves. Cells carry `data-testid`s so tests can read them.
 
 use faasplan_core::plan::OutOfSample;
+use faasplan_core::pricing::CostBreakdown;
 use faasplan_core::settings::{Bound, CostKind, PlanSettings};
 use yew::prelude::*;
 
@@ -117,5 +118,29 @@ pub fn view_check(status: &ReportStatus, settings: &PlanSettings) -> Html {
         },
     };
     let done = matches!(status, ReportStatus::Done { .. });
-    html! { <p class={classes!("oos", (!done).then_some("muted"))} data-testid="oos-check" data-done={done.to_string()}>{ text }</p> }
+    let breakdown = match status {
+        ReportStatus::Done { report, .. } => view_breakdown(report.cost_breakdown),
+        _ => Html::default(),
+    };
+    html! { <>
+        <p class={classes!("oos", (!done).then_some("muted"))} data-testid="oos-check" data-done={done.to_string()}>{ text }</p>
+        { breakdown }
+    </> }
+}
+
+/// The plan's cost per million runs split into functions, orchestration and
+/// intermediate data, shown when orchestration or data is priced.
+pub fn view_breakdown(b: Option<CostBreakdown>) -> Html {
+    let Some(b) = b.filter(|b| b.transitions_usd != 0.0 || b.transfer_usd != 0.0) else {
+        return Html::default();
+    };
+    let m = RUNS_PER_MILLION;
+    html! {
+        <p class="cost-breakdown" data-testid="cost-breakdown">{ format!(
+            "Per million runs: functions ${:.2}, orchestration ${:.2}, intermediate data ${:.2}",
+            b.functions_usd * m,
+            b.transitions_usd * m,
+            b.transfer_usd * m
+        ) }</p>
+    }
 }

@@ -38,6 +38,11 @@ pub fn check(project: &Project, limits: Limits) -> Result<Checked, PipelineError
         });
     }
     project.platform.validate()?;
+    project
+        .platform
+        .pricing
+        .validate(Some(&project.workflow))
+        .map_err(crate::platform::PlatformError::from)?;
     project.settings.validate()?;
     project.profiles.validate(&project.workflow)?;
     if maximal_antichains(&dag.parents, &dag.topo).is_none() {

@@ -101,7 +101,18 @@ pub fn evaluate_fresh(
             i,
             curves,
             sm.cold_mix(curves.d, cold),
-            Coster::new(platform, cfg),
+            Coster::new(
+                platform,
+                cfg,
+                crate::pricing::workflow_stage_extra(
+                    &platform.pricing,
+                    workflow,
+                    &dag.parents,
+                    &dag.topo,
+                    i,
+                    cfg,
+                ),
+            ),
             rng::stream(settings.seed, FRESH_STREAM_BASE + i as u64),
         ));
     }

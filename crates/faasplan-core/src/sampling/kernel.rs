@@ -4,6 +4,7 @@
 use crate::dag::Config;
 use crate::model::{ColdMix, DRAWS, StageCurves, StageModel};
 use crate::platform::Platform;
+use crate::pricing::StageExtra;
 use crate::rng;
 
 /// Per-sample residuals of one stage, as columns: ρ, the noise factor 1 + ε and
@@ -61,7 +62,8 @@ pub(crate) fn draw_residuals(
 ///
 /// Latency is computed exactly as [`crate::model::StageModel::sample_with`] does (bit
 /// for bit), the start-up residual from `cold` (the candidate's cold-start mixture);
-/// the cost rounds the mean instance's billed time `(1 + ε)·M` up to the granularity.
+/// the cost rounds the mean instance's billed time `(1 + ε)·M` up to the granularity and
+/// adds the stage's orchestration and transfer charges ([`StageExtra`]).
 pub(crate) fn fill_samples(
     c: &StageCurves,
     coster: &Coster,
@@ -93,6 +95,7 @@ pub(crate) fn fill_samples(
     }
     let start = cost_usd.len();
     cost_usd.extend(r.factor.iter().map(|&f| coster.cost_one(f * c.mean_s)));
+    coster.add_extra(&latency_s[start..], &mut cost_usd[start..]);
     cost_usd[start..].iter().sum()
 }
 
@@ -102,10 +105,12 @@ pub(crate) struct Coster {
     usd_per_s: f64,
     granularity_s: f64,
     per_granule: f64,
+    extra: StageExtra,
 }
 
 impl Coster {
-    pub(crate) fn new(p: &Platform, cfg: Config) -> Self {
+    /// The coster of `cfg` on `p` with the stage's `extra` charges.
+    pub(crate) fn new(p: &Platform, cfg: Config, extra: StageExtra) -> Self {
         let d = f64::from(cfg.d.max(1));
         let granularity_s = (p.billing_granularity_ms / 1000.0).max(0.0);
         Coster {
@@ -117,6 +122,19 @@ impl Coster {
             } else {
                 0.0
             },
+            extra,
+        }
+    }
+
+    /// Adds the stage's extra charges to the costs of samples with latencies `latency_s`.
+    pub(crate) fn add_extra(&self, latency_s: &[f64], cost_usd: &mut [f64]) {
+        if self.extra.is_zero() {
+            return;
+        }
+        let fixed = self.extra.fixed_usd();
+        let per_s = self.extra.orchestration_usd_per_s;
+        for (c, &l) in cost_usd.iter_mut().zip(latency_s) {
+            *c += fixed + per_s * l;
         }
     }
 
@@ -169,6 +187,7 @@ mod tests {
                 memory_mb: 1024,
                 d: 4,
             },
+            StageExtra::default(),
         );
         let want = 4.0 * p.price_per_request + 4.0 * 1.235 * p.price_per_gb_s;
         approx::assert_relative_eq!(c.cost_one(1.2341), want, max_relative = 1e-12);

@@ -2,6 +2,7 @@
 mod baselines;
 mod bundled;
 mod formats;
+mod fusion;
 mod fuzz_pipeline;
 mod guards;
 mod imports;

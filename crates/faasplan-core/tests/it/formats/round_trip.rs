@@ -9,6 +9,7 @@ use faasplan_core::plan::{
     guaranteed_value,
 };
 use faasplan_core::platform::Preset;
+use faasplan_core::pricing::CostBreakdown;
 use faasplan_core::profile::{ProfileRun, Profiles, StageProfile, StepStat};
 use faasplan_core::settings::{Bound, ColdStarts, CostKind, PlanSettings, SampleCount};
 
@@ -144,6 +145,7 @@ fn sample_plan(status: PlanStatus) -> PlanReport {
         latency_p50_s: 2.0 + 10.0 / 3.0 * i as f64,
         latency_q_s: 2.5 + 30.0 / 7.0 * i as f64,
         expected_cost_usd: 1e-7 * (i + 1) as f64,
+        fused_into: None,
     };
     let configs = [(1792, 1), (3584, 8), (5120, 16), (1792, 1)];
     PlanReport {
@@ -160,6 +162,11 @@ fn sample_plan(status: PlanStatus) -> PlanReport {
         status,
         stages: configs.into_iter().enumerate().map(stage).collect(),
         totals: Some(totals.clone()),
+        cost_breakdown: Some(CostBreakdown {
+            functions_usd: 1.0e-5,
+            transitions_usd: 2.0e-6,
+            transfer_usd: 3.4e-7,
+        }),
         out_of_sample: Some(OutOfSample {
             seed: 43,
             samples: 10_000,

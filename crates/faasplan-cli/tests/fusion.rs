@@ -1,0 +1,129 @@
+//! `faasplan plan` with orchestration pricing, data sizes and fusion.
+
+mod common;
+use common::*;
+
+use faasplan_core::dag::{Edge, MemoryGrid, StageKind};
+use faasplan_core::formats::jolteon::{JolteonProfileOptions, import};
+use faasplan_core::formats::project::Project;
+use faasplan_core::plan::from_json;
+use faasplan_core::platform::Preset;
+use faasplan_core::settings::{PlanSettings, SampleCount};
+
+/// A stepped memory grid, built through the project file's JSON form so that
+/// it takes the defaults of any other field.
+fn grid(min_mb: u32, max_mb: u32, step_mb: u32) -> MemoryGrid {
+    serde_json::from_value(serde_json::json!({
+        "min_mb": min_mb,
+        "max_mb": max_mb,
+        "step_mb": step_mb,
+    }))
+    .expect("a stepped grid deserialises")
+}
+
+/// A project file of the ML pipeline's single-instance stage0 and stage3 run as
+/// a three-stage chain s0 -> s1 -> s2, written to the temp dir.
+fn chain_project() -> std::path::PathBuf {
+    let wf = std::fs::read_to_string(example("ML-pipeline.json")).unwrap();
+    let pf = std::fs::read_to_string(example("ML-Pipeline_profile.json")).unwrap();
+    let (mut workflow, mut profiles) =
+        import(&wf, &pf, None, &JolteonProfileOptions::default()).unwrap();
+    let stages: Vec<_> = [0, 3, 0]
+        .iter()
+        .enumerate()
+        .map(|(i, &k)| {
+            let mut s = workflow.stages[k].clone();
+            s.id = format!("s{i}");
+            s.kind = StageKind::Single;
+            s.memory = grid(1024, 3072, 1024);
+            let mut p = profiles.stages[k].clone();
+            p.stage = s.id.clone();
+            (s, p)
+        })
+        .collect();
+    workflow.name = "chain".into();
+    workflow.stages = stages.iter().map(|(s, _)| s.clone()).collect();
+    workflow.edges = (0..2)
+        .map(|i| Edge {
+            from: format!("s{i}"),
+            to: format!("s{}", i + 1),
+        })
+        .collect();
+    profiles.stages = stages.into_iter().map(|(_, p)| p).collect();
+    let project = Project {
+        workflow,
+        profiles,
+        platform: Preset::JolteonProfiled.platform(),
+        settings: PlanSettings {
+            samples: SampleCount::Fixed(500),
+            fresh_samples: SampleCount::Fixed(2000),
+            ..PlanSettings::default()
+        },
+    };
+    let path = std::env::temp_dir().join(format!("faasplan-fusion-{}.json", std::process::id()));
+    std::fs::write(&path, project.to_json()).unwrap();
+    path
+}
+
+#[test]
+fn step_functions_pricing_shows_in_the_breakdown_and_fusion_cuts_the_cost() {
+    let path = chain_project();
+    let input = vec!["--project".to_string(), path.display().to_string()];
+    let plan = |extra: &[&str]| {
+        let mut args = vec![
+            "plan",
+            "--latency-bound",
+            "1000",
+            "--orchestration",
+            "sfn-standard",
+        ];
+        args.extend_from_slice(extra);
+        let o = run(&args, &input);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        (from_json(&stdout(&o)).unwrap(), stderr(&o))
+    };
+    let (unfused, summary) = plan(&[]);
+    let b = unfused.cost_breakdown.unwrap();
+    // Three Task states and the end.
+    assert!((b.transitions_usd - 4.0 * 0.000_025).abs() < 1e-15, "{b:?}");
+    assert!(summary.contains("orchestration $100.00"), "{summary}");
+    let (fused, summary) = plan(&["--fusion"]);
+    assert!(summary.contains("fused into s0"), "{summary}");
+    let cost = |r: &faasplan_core::plan::PlanReport| r.totals.as_ref().unwrap().expected_cost_usd;
+    assert!(cost(&fused) < cost(&unfused));
+    let (forbidden, _) = plan(&[
+        "--fusion",
+        "--forbid-fusion",
+        "s0:s1",
+        "--forbid-fusion",
+        "s1:s2",
+    ]);
+    assert_eq!(cost(&forbidden), cost(&unfused));
+    let o = run(
+        &[
+            "plan",
+            "--latency-bound",
+            "1000",
+            "--fusion",
+            "--forbid-fusion",
+            "s0:s2",
+        ],
+        &input,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("fusion.forbid[0]: the workflow has no edge s0 -> s2"));
+    let o = run(
+        &["plan", "--latency-bound", "1000", "--edge-data", "s0:s9:5"],
+        &input,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("edge_data[0]: the workflow has no edge s0 -> s9"),
+        "{}",
+        stderr(&o)
+    );
+    let (with_data, _) = plan(&["--edge-data", "s0:s1:100"]);
+    let t = with_data.cost_breakdown.unwrap().transfer_usd;
+    assert!((t - (0.005 + 0.0004) / 1000.0).abs() < 1e-15, "{t}");
+    std::fs::remove_file(&path).ok();
+}

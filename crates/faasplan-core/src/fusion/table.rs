@@ -1,0 +1,196 @@
+//! The sampled table of a fused group (see the parent module for the model).
+
+use crate::dag::{Config, Dag, StageKind, Workflow};
+use crate::model::{StageCurves, WorkflowModel};
+use crate::platform::Platform;
+use crate::pricing::{StageExtra, StageSite, stage_extra};
+use crate::problem::{SampledProblem, StageContext, StageTable};
+use crate::sampling::kernel::{Coster, Residuals};
+use crate::stats::empirical::quantile_with;
+
+/// A group of stages and what its table is computed from.
+pub(crate) struct Group<'a> {
+    pub(crate) workflow: &'a Workflow,
+    pub(crate) dag: &'a Dag,
+    pub(crate) model: &'a WorkflowModel,
+    pub(crate) platform: &'a Platform,
+    /// The root first, then the members in topological order.
+    pub(crate) members: &'a [usize],
+}
+
+/// The memory sizes (d = 1) every member of `members` has among its candidates, ascending.
+pub(crate) fn common_sizes(base: &SampledProblem, members: &[usize]) -> Vec<Config> {
+    let mut sizes: Vec<Config> = base.stages[members[0]]
+        .configs
+        .iter()
+        .copied()
+        .filter(|c| c.d == 1)
+        .filter(|c| {
+            members[1..]
+                .iter()
+                .all(|&m| base.stages[m].configs.contains(c))
+        })
+        .collect();
+    sizes.sort_unstable();
+    sizes
+}
+
+impl Group<'_> {
+    /// The orchestration and transfer charges of the group as one function.
+    pub(crate) fn extra(&self, cfg: Config) -> StageExtra {
+        let pricing = &self.platform.pricing;
+        if pricing.is_free() {
+            return StageExtra::default();
+        }
+        let inside = |i: usize| self.members.contains(&i);
+        let index = |s: &str| self.workflow.stages.iter().position(|x| x.id == s);
+        let mut reads = Vec::new();
+        let mut writes = Vec::new();
+        for e in &pricing.edge_data {
+            let (Some(u), Some(v)) = (index(&e.from), index(&e.to)) else {
+                continue;
+            };
+            if inside(v) && !inside(u) {
+                reads.push(e.data_mb);
+            }
+            if inside(u) && !inside(v) {
+                writes.push(e.data_mb);
+            }
+        }
+        let mut children: Vec<usize> = self
+            .members
+            .iter()
+            .flat_map(|&m| &self.dag.children[m])
+            .copied()
+            .filter(|&c| !inside(c))
+            .collect();
+        children.sort_unstable();
+        children.dedup();
+        let kind = match self.members {
+            [one] => self.workflow.stages[*one].kind,
+            _ => StageKind::Single,
+        };
+        let site = StageSite {
+            kind,
+            n_children: children.len(),
+            first_in_topo: self.dag.topo.first().is_some_and(|&t| inside(t)),
+            reads_mb: &reads,
+            writes_mb: &writes,
+        };
+        stage_extra(pricing, &site, cfg)
+    }
+}
+
+/// The table of `group` for `configs` under `context` (the root's), from each
+/// member's residuals `resid` (in member order) over `n` samples.
+///
+/// Latency per sample: the root's `max(start + f·P, f·M)` (its start-up with the
+/// cold-start mixture at the profile's cold share: the plan's cold-start settings
+/// are not applied to fused groups yet) plus every other member's latency less its
+/// start-up; billed time: the members' `f·M` summed,
+/// billed once at the group's memory. For a one-stage group this is the
+/// unfused kernel's computation, bit for bit.
+pub(crate) fn group_table(
+    group: &Group<'_>,
+    configs: Vec<Config>,
+    context: Option<StageContext>,
+    resid: &[&Residuals],
+    n: usize,
+) -> StageTable {
+    let n_ctx = context.as_ref().map_or(1, |c| c.parent_d.len());
+    let rows = n_ctx * configs.len();
+    let mut t = StageTable {
+        configs,
+        context,
+        expected_cost_usd: Vec::with_capacity(rows),
+        cost_usd: Vec::with_capacity(rows * n),
+        latency_s: Vec::with_capacity(rows * n),
+    };
+    for ctx in 0..n_ctx {
+        let input_d = t.context.as_ref().map(|c| c.parent_d[ctx]);
+        for j in 0..t.configs.len() {
+            let cfg = t.configs[j];
+            let vcpu = f64::from(cfg.memory_mb) / group.platform.mb_per_vcpu;
+            let curves: Vec<StageCurves> = group
+                .members
+                .iter()
+                .enumerate()
+                .map(|(k, &i)| {
+                    let d_in = if k == 0 { input_d } else { None };
+                    group.model.stages[i].curves(cfg, d_in, vcpu)
+                })
+                .collect();
+            let coster = Coster::new(group.platform, cfg, group.extra(cfg));
+            // The group's instances start as its root's do (members run inside them).
+            let cold = group.model.stages[group.members[0]]
+                .cold_mix(curves[0].d, crate::settings::ColdStarts::Profile);
+            let start = t.latency_s.len();
+            for s in 0..n {
+                let (mut latency, mut billed) = (0.0, 0.0);
+                for (k, (c, r)) in curves.iter().zip(resid).enumerate() {
+                    let (mut rho, f) = (r.rho[s], r.factor[s]);
+                    if k == 0 {
+                        rho = cold.start_up(rho, r.cold_count_u[s], r.cold_start_u[s]);
+                    }
+                    let slow = c.base_s + rho + f * c.slow_s;
+                    let mean = f * c.mean_s;
+                    let l = if slow > mean { slow } else { mean };
+                    if k == 0 {
+                        latency = l;
+                        billed = mean;
+                    } else {
+                        latency += (l - (c.base_s + rho)).max(0.0);
+                        billed += mean;
+                    }
+                }
+                t.latency_s.push(latency);
+                t.cost_usd.push(coster.cost_one(billed));
+            }
+            coster.add_extra(&t.latency_s[start..], &mut t.cost_usd[start..]);
+            let sum: f64 = t.cost_usd[start..].iter().sum();
+            t.expected_cost_usd.push(sum / n as f64);
+        }
+    }
+    t
+}
+
+/// `t` without the configurations whose q-quantile latency exceeds `timeout_s`
+/// under every context.
+pub(crate) fn drop_timeouts(t: StageTable, n: usize, q: f64, timeout_s: f64) -> StageTable {
+    let n_cfg = t.configs.len();
+    let n_ctx = t.n_contexts();
+    let mut scratch = Vec::new();
+    let keep: Vec<bool> = (0..n_cfg)
+        .map(|j| {
+            (0..n_ctx).any(|ctx| {
+                let r = t.row(ctx, j) * n;
+                quantile_with(&t.latency_s[r..r + n], q, &mut scratch) <= timeout_s
+            })
+        })
+        .collect();
+    if keep.iter().all(|&k| k) {
+        return t;
+    }
+    let mut out = StageTable {
+        configs: Vec::new(),
+        context: t.context.clone(),
+        expected_cost_usd: Vec::new(),
+        cost_usd: Vec::new(),
+        latency_s: Vec::new(),
+    };
+    out.configs = (0..n_cfg)
+        .filter(|&j| keep[j])
+        .map(|j| t.configs[j])
+        .collect();
+    for ctx in 0..n_ctx {
+        for j in (0..n_cfg).filter(|&j| keep[j]) {
+            let r = t.row(ctx, j);
+            out.expected_cost_usd.push(t.expected_cost_usd[r]);
+            out.latency_s
+                .extend_from_slice(&t.latency_s[r * n..(r + 1) * n]);
+            out.cost_usd
+                .extend_from_slice(&t.cost_usd[r * n..(r + 1) * n]);
+        }
+    }
+    out
+}

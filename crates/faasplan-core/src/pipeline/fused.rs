@@ -1,0 +1,151 @@
+//! The planning run with fusion decisions: the same report as [`super::plan`],
+//! planned over every grouping of the fusable edges (see [`crate::fusion`]).
+
+use crate::formats::project::Project;
+use crate::fusion::{
+    FusedSolution, Fuser, FusionOptions, evaluate_fresh_grouping, fusable_edges, group_extra,
+    solve_fused,
+};
+use crate::plan::{PlanReport, PlanTotals, StagePlan};
+use crate::sampling;
+use crate::solve::{self, SolveSettings};
+
+use super::{
+    Limits, PipelineError, Prepared, attach_fresh, cost_breakdown, prepare_within, report,
+};
+
+/// Plans the project's bound exactly over fusion, memory and d, certifies the
+/// plan and reports it. With fusion disabled (or nothing fusable) this is
+/// [`super::plan`], byte for byte.
+pub fn plan_fused(
+    project: &Project,
+    options: &FusionOptions,
+    limits: Limits,
+) -> Result<PlanReport, PipelineError> {
+    let mut prepared = prepare_within(project, limits)?;
+    solve_certified_fused(project, &mut prepared, options, limits)
+}
+
+/// [`super::solve_certified`] over the joint space of fusion groupings: solves,
+/// certifies on fresh samples, and while the certificate fails halves the
+/// allowance (0 on the last attempt) and solves again.
+pub fn solve_certified_fused(
+    project: &Project,
+    prepared: &mut Prepared,
+    options: &FusionOptions,
+    limits: Limits,
+) -> Result<PlanReport, PipelineError> {
+    let edges = fusable_edges(&project.workflow, &prepared.dag, options)?;
+    if edges.is_empty() {
+        return super::solve_certified(project, prepared, limits);
+    }
+    let settings = SolveSettings {
+        bound: project.settings.bound,
+        max_nodes: limits.max_nodes,
+    };
+    let mut a = prepared.problem.allowed_violations;
+    let base = prepared.clone();
+    let mut fuser = Fuser::new(
+        &project.workflow,
+        &base.dag,
+        &base.model,
+        &project.platform,
+        &base.problem,
+        project.settings.seed,
+    );
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        fuser.set_allowed_violations(a);
+        prepared.problem.allowed_violations = a;
+        let fused = solve_fused(&mut fuser, &edges, settings.clone())?;
+        let mut rep = fused_report(project, prepared, &fuser, &fused)?;
+        let failed = rep
+            .guarantee
+            .as_ref()
+            .and_then(|g| g.certificate.as_ref())
+            .is_some_and(|c| c.meets_bound == Some(false));
+        if let Some(g) = rep.guarantee.as_mut() {
+            g.attempts = attempts;
+            g.allowed_violations = a;
+        }
+        if !failed || a == 0 || attempts >= sampling::CERTIFY_ATTEMPTS {
+            return Ok(rep);
+        }
+        a = if attempts + 1 >= sampling::CERTIFY_ATTEMPTS {
+            0
+        } else {
+            a / 2
+        };
+    }
+}
+
+/// The report of a fused solution: the unfused report when nothing is fused,
+/// else one entry per stage with its group's configuration.
+fn fused_report(
+    project: &Project,
+    prepared: &Prepared,
+    fuser: &Fuser<'_>,
+    fused: &FusedSolution,
+) -> Result<PlanReport, PipelineError> {
+    let plan = fused.solution.plan.as_ref();
+    let plan = match plan {
+        Some(plan) if fused.grouping.fuses_anything() => plan,
+        // Unfused, the contracted problem is the prepared one (same allowance).
+        _ => return report(project, prepared, &fused.solution.status, plan),
+    };
+    // The header, status and sample design as for an unfused plan.
+    let mut rep = report(project, prepared, &fused.solution.status, None)?;
+    let problem = &fused.problem;
+    let eval = solve::evaluate(problem, plan)?;
+    let configs = problem.configs(&plan.choice)?;
+    let rows = problem.rows(&plan.choice)?;
+    let grouping = &fused.grouping;
+    for (i, stage) in project.workflow.stages.iter().enumerate() {
+        let g = grouping.group_of[i];
+        let root = grouping.groups[g][0];
+        let cfg = configs[g];
+        let (p50, q) = eval.stage_latency_quantiles_s[g];
+        rep.stages.push(StagePlan {
+            stage: stage.id.clone(),
+            memory_mb: cfg.memory_mb,
+            vcpu: f64::from(cfg.memory_mb) / project.platform.mb_per_vcpu,
+            d: cfg.d,
+            latency_p50_s: p50,
+            latency_q_s: q,
+            expected_cost_usd: if root == i {
+                problem.expected_cost(g, rows[g])
+            } else {
+                0.0
+            },
+            fused_into: (root != i).then(|| project.workflow.stages[root].id.clone()),
+        });
+    }
+    rep.totals = Some(PlanTotals {
+        latency_p50_s: eval.p50_latency_s,
+        latency_q_s: eval.q_latency_s,
+        guaranteed_latency_s: eval.guaranteed_latency_s,
+        expected_cost_usd: eval.expected_cost_usd,
+        cost_q_usd: eval.q_cost_usd,
+    });
+    let extras: Vec<_> = grouping
+        .groups
+        .iter()
+        .zip(&configs)
+        .map(|(members, &cfg)| group_extra(fuser, members, cfg))
+        .collect();
+    rep.cost_breakdown = Some(cost_breakdown(
+        problem,
+        &rows,
+        &extras,
+        eval.expected_cost_usd,
+    ));
+    let fresh = evaluate_fresh_grouping(fuser, &project.settings, grouping, &configs)?;
+    attach_fresh(
+        &mut rep,
+        &project.settings,
+        fresh,
+        eval.guaranteed_latency_s,
+    );
+    Ok(rep)
+}

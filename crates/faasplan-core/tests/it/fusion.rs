@@ -1,0 +1,474 @@
+//! Fusion decisions: the fused tables' model, the joint optimum and frontier
+//! against brute force over every grouping and configuration, and the plan
+//! report of a fused plan.
+
+use faasplan_core::dag::{Edge, MemoryGrid, StageKind};
+use faasplan_core::formats::project::Project;
+use faasplan_core::frontier::FrontierSettings;
+use faasplan_core::fusion::{
+    Fuser, FusionOptions, Grouping, chain_order, evaluate_fresh_grouping, fusable_edges,
+    fused_frontier, larac, solve_fused,
+};
+use faasplan_core::pipeline::{self, Limits, Prepared};
+use faasplan_core::pricing::Orchestration;
+use faasplan_core::problem::SampledProblem;
+use faasplan_core::profile::StageProfile;
+use faasplan_core::sampling::evaluate_fresh;
+use faasplan_core::settings::{Bound, SampleCount};
+use faasplan_core::solve::{self, Plan, PlanEval, SolveSettings};
+use proptest::prelude::*;
+
+/// A stepped memory grid, built through the project file's JSON form so that
+/// it takes the defaults of any other field.
+fn grid(min_mb: u32, max_mb: u32, step_mb: u32) -> MemoryGrid {
+    serde_json::from_value(serde_json::json!({
+        "min_mb": min_mb,
+        "max_mb": max_mb,
+        "step_mb": step_mb,
+    }))
+    .expect("a stepped grid deserialises")
+}
+
+/// A workflow of `n` single-instance stages wired by `edges`, each profiled with
+/// the ML pipeline's `stage0` or `stage3` runs (alternating), on a grid of
+/// `sizes` memory sizes from 1,024 MB, priced with Step Functions Standard.
+fn project(n: usize, edges: &[(usize, usize)], sizes: u32, samples: usize) -> Project {
+    let base = crate::bundled::project("ml");
+    let templates = [0, 3].map(|k| {
+        (
+            base.workflow.stages[k].clone(),
+            base.profiles.stages[k].runs.clone(),
+        )
+    });
+    let mut p = base;
+    let id = |i: usize| format!("s{i}");
+    p.workflow.name = "fusion".into();
+    p.workflow.stages = (0..n)
+        .map(|i| {
+            let mut s = templates[i % 2].0.clone();
+            s.id = id(i);
+            s.kind = StageKind::Single;
+            s.memory = grid(1024, 1024 * sizes, 1024);
+            s
+        })
+        .collect();
+    p.workflow.edges = edges
+        .iter()
+        .map(|&(a, b)| Edge {
+            from: id(a),
+            to: id(b),
+        })
+        .collect();
+    p.profiles.stages = (0..n)
+        .map(|i| StageProfile {
+            stage: id(i),
+            runs: templates[i % 2].1.clone(),
+        })
+        .collect();
+    p.platform.pricing.orchestration = Orchestration::aws_standard();
+    p.settings.samples = SampleCount::Fixed(samples);
+    p.settings.fresh_samples = SampleCount::Fixed(2000);
+    p
+}
+
+fn enabled() -> FusionOptions {
+    FusionOptions {
+        enabled: true,
+        forbid: Vec::new(),
+    }
+}
+
+/// Every plan of `p` with its evaluation.
+fn all_plans(p: &SampledProblem) -> Vec<PlanEval> {
+    let sizes: Vec<u32> = p.stages.iter().map(|t| t.configs.len() as u32).collect();
+    let mut choice = vec![0u32; sizes.len()];
+    let mut out = Vec::new();
+    loop {
+        let plan = Plan {
+            choice: choice.clone(),
+        };
+        out.push(solve::evaluate(p, &plan).unwrap());
+        let mut k = 0;
+        loop {
+            if k == sizes.len() {
+                return out;
+            }
+            choice[k] += 1;
+            if choice[k] < sizes[k] {
+                break;
+            }
+            choice[k] = 0;
+            k += 1;
+        }
+    }
+}
+
+/// (guaranteed latency, expected cost) of every plan of every grouping.
+fn brute_force(project: &Project, prepared: &Prepared) -> Vec<(f64, f64)> {
+    let edges = fusable_edges(&project.workflow, &prepared.dag, &enabled()).unwrap();
+    let mut fuser = fuser(project, prepared);
+    let mut out = Vec::new();
+    for mask in 0u32..1 << edges.len() {
+        let fused: Vec<_> = (0..edges.len())
+            .filter(|k| mask >> k & 1 == 1)
+            .map(|k| edges[k])
+            .collect();
+        let problem = fuser.problem(&Grouping::new(&prepared.dag, &fused));
+        out.extend(
+            all_plans(&problem)
+                .iter()
+                .map(|e| (e.guaranteed_latency_s, e.expected_cost_usd)),
+        );
+    }
+    out
+}
+
+fn fuser<'a>(project: &'a Project, prepared: &'a Prepared) -> Fuser<'a> {
+    Fuser::new(
+        &project.workflow,
+        &prepared.dag,
+        &prepared.model,
+        &project.platform,
+        &prepared.problem,
+        project.settings.seed,
+    )
+}
+
+/// A random DAG on `n` stages: every stage after the first gets a parent
+/// before it, and `extra` more edges may join branches.
+fn dag_strategy() -> impl Strategy<Value = (usize, Vec<(usize, usize)>)> {
+    (2usize..=6)
+        .prop_flat_map(|n| {
+            (
+                Just(n),
+                proptest::collection::vec(any::<prop::sample::Index>(), n - 1),
+                proptest::collection::vec((any::<prop::sample::Index>(), any::<bool>()), 0..2),
+            )
+        })
+        .prop_map(|(n, parents, extra)| {
+            let mut edges: Vec<(usize, usize)> =
+                (1..n).map(|v| (parents[v - 1].index(v), v)).collect();
+            for (ix, on) in extra {
+                let v = 1 + ix.index(n - 1);
+                let u = if on { 0 } else { v.saturating_sub(2) };
+                if u < v && !edges.contains(&(u, v)) {
+                    edges.push((u, v));
+                }
+            }
+            (n, edges)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn the_fused_optimum_equals_brute_force_over_groupings_and_configurations(
+        (n, edges) in dag_strategy(),
+        at in 0.0f64..1.0,
+    ) {
+        let p = project(n, &edges, 2, 120);
+        let prepared = pipeline::prepare(&p).unwrap();
+        let points = brute_force(&p, &prepared);
+        let (lo, hi) = points.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &(l, _)| (lo.min(l), hi.max(l)));
+        let bound = lo + at * (hi - lo) + 1e-9;
+        let want = points
+            .iter()
+            .filter(|&&(l, _)| l <= bound)
+            .map(|&(_, c)| c)
+            .fold(f64::INFINITY, f64::min);
+        let edges = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+        let mut f = fuser(&p, &prepared);
+        let got = solve_fused(
+            &mut f,
+            &edges,
+            SolveSettings { bound: Bound::Latency { max_s: bound }, max_nodes: None },
+        )
+        .unwrap();
+        let plan = got.solution.plan.as_ref().unwrap();
+        let eval = solve::evaluate(&got.problem, plan).unwrap();
+        prop_assert!(eval.guaranteed_latency_s <= bound);
+        approx::assert_relative_eq!(eval.expected_cost_usd, want, max_relative = 1e-12);
+        // The same under a mean-cost bound: the fastest guarantee within the cost.
+        let (clo, chi) = points.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &(_, c)| (lo.min(c), hi.max(c)));
+        let max_usd = clo + at * (chi - clo) + 1e-15;
+        let want = points
+            .iter()
+            .filter(|&&(_, c)| c <= max_usd)
+            .map(|&(l, _)| l)
+            .fold(f64::INFINITY, f64::min);
+        let got = solve_fused(
+            &mut f,
+            &edges,
+            SolveSettings {
+                bound: Bound::Cost { max_usd, kind: faasplan_core::settings::CostKind::Mean },
+                max_nodes: None,
+            },
+        )
+        .unwrap();
+        let plan = got.solution.plan.as_ref().unwrap();
+        let eval = solve::evaluate(&got.problem, plan).unwrap();
+        prop_assert!(eval.expected_cost_usd <= max_usd);
+        approx::assert_relative_eq!(eval.guaranteed_latency_s, want, max_relative = 1e-12);
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn the_fused_frontier_equals_the_brute_force_frontier() {
+    let p = project(4, &[(0, 1), (1, 2), (0, 3)], 3, 100);
+    let prepared = pipeline::prepare(&p).unwrap();
+    let mut points = brute_force(&p, &prepared);
+    points.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut want: Vec<(f64, f64)> = Vec::new();
+    for (l, c) in points {
+        if want.last().is_none_or(|&(_, lc)| c < lc) {
+            want.push((l, c));
+        }
+    }
+    let edges = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+    assert_eq!(edges.len(), 3);
+    let mut f = fuser(&p, &prepared);
+    let (groupings, merged) = fused_frontier(&mut f, &edges, FrontierSettings::default()).unwrap();
+    assert_eq!(groupings.len(), 8);
+    let got: Vec<(f64, f64)> = merged
+        .iter()
+        .map(|q| (q.point.guaranteed_latency_s, q.point.expected_cost_usd))
+        .collect();
+    assert_eq!(got.len(), want.len(), "{got:?}\n{want:?}");
+    for (g, w) in got.iter().zip(&want) {
+        approx::assert_relative_eq!(g.0, w.0, max_relative = 1e-12);
+        approx::assert_relative_eq!(g.1, w.1, max_relative = 1e-12);
+    }
+    assert!(
+        merged
+            .iter()
+            .any(|q| groupings[q.grouping].fuses_anything())
+    );
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn a_fused_pair_pays_one_start_up_one_request_and_no_transition_between() {
+    let p = project(2, &[(0, 1)], 2, 300);
+    let prepared = pipeline::prepare(&p).unwrap();
+    let mut f = fuser(&p, &prepared);
+    let fused = f.problem(&Grouping::new(&prepared.dag, &[(0, 1)]));
+    let base = &prepared.problem;
+    let t = &fused.stages[0];
+    assert_eq!(fused.stages.len(), 1);
+    assert_eq!(t.configs, base.stages[0].configs);
+    let n = base.n_samples;
+    let standard = 0.000_025;
+    for (j, cfg) in t.configs.iter().enumerate() {
+        let (a, b) = (base.latencies(0, j), base.latencies(1, j));
+        let l = &t.latency_s[j * n..(j + 1) * n];
+        for s in 0..n {
+            // The second stage's start-up is gone: between the first stage's
+            // latency and the sum of both.
+            assert!(l[s] >= a[s] && l[s] < a[s] + b[s], "{cfg:?} sample {s}");
+        }
+        // One request and one transition fewer, one billing rounding instead of two.
+        let unfused = base.expected_cost(0, j) + base.expected_cost(1, j);
+        let saved = p.platform.price_per_request + standard;
+        let rounding = f64::from(cfg.memory_mb) / 1024.0 * p.platform.price_per_gb_s * 1e-3;
+        let diff = unfused - saved - t.expected_cost_usd[j];
+        assert!(diff.abs() <= rounding, "{cfg:?}: {diff}");
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn a_fused_plan_report_names_its_groups_and_its_breakdown_adds_up() {
+    let mut p = project(3, &[(0, 1), (1, 2)], 2, 400);
+    p.settings.bound = Bound::Latency { max_s: 1000.0 };
+    let unfused = pipeline::plan(&p, Limits::default()).unwrap();
+    let off = pipeline::plan_fused(&p, &FusionOptions::default(), Limits::default()).unwrap();
+    assert_eq!(
+        faasplan_core::plan::to_json(&off),
+        faasplan_core::plan::to_json(&unfused)
+    );
+    let fused = pipeline::plan_fused(&p, &enabled(), Limits::default()).unwrap();
+    let (u, f) = (unfused.totals.unwrap(), fused.totals.clone().unwrap());
+    assert!(f.expected_cost_usd < u.expected_cost_usd);
+    let roots: Vec<Option<&str>> = fused
+        .stages
+        .iter()
+        .map(|s| s.fused_into.as_deref())
+        .collect();
+    assert_eq!(roots, vec![None, Some("s0"), Some("s0")]);
+    let b = fused.cost_breakdown.unwrap();
+    // One Task state and the end: 2 transitions.
+    approx::assert_relative_eq!(b.transitions_usd, 2.0 * 0.000_025, max_relative = 1e-12);
+    approx::assert_relative_eq!(
+        b.functions_usd + b.transitions_usd + b.transfer_usd,
+        f.expected_cost_usd,
+        max_relative = 1e-12
+    );
+    let ub = unfused.cost_breakdown.unwrap();
+    approx::assert_relative_eq!(ub.transitions_usd, 4.0 * 0.000_025, max_relative = 1e-12);
+    let oos = fused.out_of_sample.clone().unwrap();
+    assert_eq!(oos.samples, 2000);
+    assert!(oos.fraction_meeting_bound > 0.99);
+    let text = faasplan_core::plan::to_json(&fused);
+    let back = faasplan_core::plan::from_json(&text).unwrap();
+    assert_eq!(faasplan_core::plan::to_json(&back), text);
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn stages_without_a_common_memory_size_are_not_fused() {
+    let mut p = project(2, &[(0, 1)], 2, 100);
+    p.workflow.stages[1].memory = grid(3072, 4096, 1024);
+    let prepared = pipeline::prepare(&p).unwrap();
+    let edges = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+    assert_eq!(edges, vec![(0, 1)]);
+    let mut f = fuser(&p, &prepared);
+    let got = solve_fused(
+        &mut f,
+        &edges,
+        SolveSettings {
+            bound: Bound::Latency { max_s: 1000.0 },
+            max_nodes: None,
+        },
+    )
+    .unwrap();
+    assert!(!got.grouping.fuses_anything());
+    assert_eq!((got.solved, got.pruned), (1, 1));
+    let (groupings, points) = fused_frontier(&mut f, &edges, FrontierSettings::default()).unwrap();
+    assert_eq!(groupings.len(), 1);
+    assert!(points.iter().all(|q| q.grouping == 0));
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn the_fresh_evaluation_of_an_unfused_grouping_is_the_unfused_one() {
+    let p = project(4, &[(0, 1), (0, 2), (1, 3)], 2, 100);
+    let prepared = pipeline::prepare(&p).unwrap();
+    let f = fuser(&p, &prepared);
+    let configs = prepared.problem.configs(&[1, 0, 1, 0]).unwrap();
+    let unfused = Grouping::new(&prepared.dag, &[]);
+    let got = evaluate_fresh_grouping(&f, &p.settings, &unfused, &configs).unwrap();
+    let want = evaluate_fresh(
+        &p.workflow,
+        &prepared.dag,
+        &prepared.model,
+        &p.platform,
+        &p.settings,
+        &configs,
+    )
+    .unwrap();
+    assert_eq!(got.latency_s, want.latency_s);
+    for (g, w) in got.cost_usd.iter().zip(&want.cost_usd) {
+        approx::assert_relative_eq!(*g, *w, max_relative = 1e-12);
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn express_charges_each_execution_once_and_its_duration() {
+    let mut p = project(2, &[(0, 1)], 2, 300);
+    p.platform.pricing.orchestration = Orchestration::aws_express();
+    p.settings.bound = Bound::Latency { max_s: 1000.0 };
+    let r = pipeline::plan(&p, Limits::default()).unwrap();
+    let b = r.cost_breakdown.unwrap();
+    let mean_sum: f64 = r.stages.iter().map(|s| s.latency_p50_s).sum();
+    // $1 per million executions plus 64 MB × the stages' latencies: within the
+    // spread between the stages' medians and means.
+    let duration = 64.0 / 1024.0 * 0.000_016_67;
+    let per_run = b.transitions_usd - 1.0e-6;
+    assert!(
+        per_run > 0.5 * duration * mean_sum && per_run < 2.0 * duration * mean_sum,
+        "{b:?}"
+    );
+    approx::assert_relative_eq!(
+        b.functions_usd + b.transitions_usd + b.transfer_usd,
+        r.totals.unwrap().expected_cost_usd,
+        max_relative = 1e-12
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn the_exact_planner_never_loses_to_costless_larac(
+        n in 2usize..=6,
+        sizes in 2u32..=3,
+        at in 0.0f64..1.0,
+    ) {
+        let chain: Vec<(usize, usize)> = (1..n).map(|v| (v - 1, v)).collect();
+        let p = project(n, &chain, sizes, 150);
+        let prepared = pipeline::prepare(&p).unwrap();
+        let edges = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+        let order = chain_order(&prepared.dag.parents, &prepared.dag.topo).unwrap();
+        let mut f = fuser(&p, &prepared);
+        let points = brute_force(&p, &prepared);
+        let (lo, hi) = points.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &(l, _)| (lo.min(l), hi.max(l)));
+        let bound = lo + at * (hi - lo) + 1e-9;
+        let exact = solve_fused(
+            &mut f,
+            &edges,
+            SolveSettings { bound: Bound::Latency { max_s: bound }, max_nodes: None },
+        )
+        .unwrap();
+        let exact_cost = exact.solution.plan.as_ref().map(|_| exact.solution.expected_cost_usd);
+        if let Some(l) = larac(&mut f, &order, &edges, bound) {
+            let problem = f.problem(&l.grouping);
+            let judged = solve::evaluate(&problem, &l.plan).unwrap();
+            if judged.guaranteed_latency_s <= bound {
+                let e = exact_cost.expect("the exact planner finds a plan whenever LARAC's meets the bound");
+                prop_assert!(e <= judged.expected_cost_usd * (1.0 + 1e-12), "exact {e} > LARAC {}", judged.expected_cost_usd);
+            }
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn larac_takes_only_chains_and_returns_a_plan_within_a_loose_bound() {
+    let p = project(3, &[(0, 1), (0, 2)], 2, 100);
+    let prepared = pipeline::prepare(&p).unwrap();
+    assert!(chain_order(&prepared.dag.parents, &prepared.dag.topo).is_none());
+    let p = project(3, &[(0, 1), (1, 2)], 2, 100);
+    let prepared = pipeline::prepare(&p).unwrap();
+    let order = chain_order(&prepared.dag.parents, &prepared.dag.topo).unwrap();
+    assert_eq!(order, vec![0, 1, 2]);
+    let edges = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+    let mut f = fuser(&p, &prepared);
+    let loose = larac(&mut f, &order, &edges, 1e6).unwrap();
+    // With no binding bound LARAC takes the cheapest path; transitions make fusing all pay.
+    assert_eq!(loose.grouping.groups, vec![vec![0, 1, 2]]);
+    assert!(larac(&mut f, &order, &edges, 1e-3).is_none());
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn under_a_cost_bound_fusion_is_never_slower_and_keeps_the_bound() {
+    let mut p = project(3, &[(0, 1), (1, 2)], 3, 300);
+    let prepared = pipeline::prepare(&p).unwrap();
+    let cheapest = brute_force(&p, &prepared)
+        .iter()
+        .map(|&(_, c)| c)
+        .fold(f64::INFINITY, f64::min);
+    let max_usd = cheapest * 1.3;
+    p.settings.bound = Bound::Cost {
+        max_usd,
+        kind: faasplan_core::settings::CostKind::Mean,
+    };
+    let settings = SolveSettings {
+        bound: p.settings.bound,
+        max_nodes: None,
+    };
+    let unfused = solve::solve(&prepared.problem, settings.clone()).unwrap();
+    let edges = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+    let joint = solve_fused(&mut fuser(&p, &prepared), &edges, settings).unwrap();
+    // The joint space holds the unfused plans: its optimum is no slower.
+    assert!(joint.solution.guaranteed_latency_s <= unfused.guaranteed_latency_s);
+    assert!(joint.solution.expected_cost_usd <= max_usd);
+    let fused = pipeline::plan_fused(&p, &enabled(), Limits::default()).unwrap();
+    assert!(fused.totals.unwrap().expected_cost_usd <= max_usd);
+    assert!(fused.stages.iter().any(|s| s.fused_into.is_some()));
+}
