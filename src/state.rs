@@ -127,7 +127,7 @@ pub enum Action {
     /// Profiles were loaded.
     ProfilesLoaded(Profiles),
     /// A saved project was read back (autosave or a project file).
-    ProjectLoaded(Project),
+    ProjectLoaded(Box<Project>),
     /// A batch of files was read (see [`crate::import`]).
     FilesImported(Rc<Imported>),
     /// Set the MB per vCPU that profile CSV files were measured with.
@@ -318,7 +318,7 @@ impl AppState {
                 self.project.profiles = Some(Rc::new(profiles));
                 self.touch_inputs();
             }
-            Action::ProjectLoaded(project) => self.load_project(project),
+            Action::ProjectLoaded(project) => self.load_project(*project),
             Action::FilesImported(imported) => self.apply_import(&imported),
             Action::SetCsvMbPerVcpu(mb) if mb.is_finite() && mb > 0.0 => {
                 self.csv_mb_per_vcpu = mb;

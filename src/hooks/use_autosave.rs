@@ -20,7 +20,7 @@ pub fn use_autosave(key: Option<AttrValue>) {
                     .and_then(|saved| saved.map(|s| s.restore().map(|p| (p, s))).transpose());
                 match restored {
                     Ok(Some((project, saved))) => {
-                        store.dispatch(Action::ProjectLoaded(project));
+                        store.dispatch(Action::ProjectLoaded(Box::new(project)));
                         if saved.planning_crashed {
                             store.dispatch(Action::EnterSafeMode);
                         }
