@@ -13,6 +13,7 @@ use crate::components::notices::Notices;
 use crate::components::plan_panel::PlanPanel;
 use crate::components::profiles_panel::ProfilesPanel;
 use crate::hooks::use_autosave::use_autosave;
+use crate::hooks::use_opener::use_opener;
 use crate::hooks::use_planner::use_planner;
 use crate::store::{StoreProvider, use_store};
 use crate::worker::agent::PlannerAgent;
@@ -51,7 +52,8 @@ pub fn App(props: &AppProps) -> Html {
     html! {
         <StoreProvider>
             if let Some(path) = props.worker_path.clone() {
-                <PlannerHost {path} />
+                <PlannerHost path={path.clone()} />
+                <OpenerHost {path} />
             }
             <Shell storage_key={props.storage_key.clone()} worker_path={None::<AttrValue>} />
         </StoreProvider>
@@ -74,6 +76,25 @@ fn PlannerHost(props: &PlannerHostProps) -> Html {
             <Planner />
         </WorkerProvider<PlannerAgent, Json>>
     }
+}
+
+/// Owns the file-reading worker (a second instance of the worker script, so
+/// opening files never waits behind planning): a new one after a crash.
+#[component]
+fn OpenerHost(props: &PlannerHostProps) -> Html {
+    let generation = use_store().state().opener_generation;
+    html! {
+        <WorkerProvider<PlannerAgent, Json> key={generation.to_string()} path={props.path.clone()}>
+            <Opener />
+        </WorkerProvider<PlannerAgent, Json>>
+    }
+}
+
+/// Posts opened files to the file-reading worker; renders nothing.
+#[component]
+fn Opener() -> Html {
+    use_opener();
+    Html::default()
 }
 
 /// Runs the planner; renders nothing.

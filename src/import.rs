@@ -27,7 +27,8 @@ use faasplan_core::dag::Workflow;
 use faasplan_core::formats::batch::{BatchOptions, Coverage, coverage, import_batch};
 use faasplan_core::formats::csv::read_profiles_csv;
 use faasplan_core::formats::jolteon::{
-    JolteonGrid, JolteonProfileOptions, import_profiles, import_workflow, workflow_name,
+    JolteonError, JolteonGrid, JolteonProfileOptions, import_profiles, import_workflow,
+    resolve_grid, resolve_grid_named,
 };
 use faasplan_core::formats::project::Project as CoreProject;
 use faasplan_core::profile::Profiles;
@@ -64,16 +65,19 @@ pub struct ImportContext<'a> {
     pub csv_mb_per_vcpu: f64,
 }
 
-/// What a batch of files gives.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// What a batch of files gives. It travels from the worker that read the
+/// files as JSON, the project and grid in their own file formats.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Imported {
     /// A whole project (replaces everything).
+    #[serde(with = "crate::worker::protocol::opt_project_file")]
     pub project: Option<CoreProject>,
     /// A new workflow.
     pub workflow: Option<Workflow>,
     /// New profiles (for the new workflow if there is one, else the current one).
     pub profiles: Option<Profiles>,
     /// A Jolteon grid side file, kept for later profile imports.
+    #[serde(with = "crate::worker::protocol::opt_grid")]
     pub grid: Option<JolteonGrid>,
     /// The state machine the workflow was imported from (for deploy exports).
     pub state_machine: Option<faasplan_core::formats::asl::AslImport>,
@@ -82,7 +86,7 @@ pub struct Imported {
 }
 
 /// Why a file could not be imported: names the file and the problem.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[error("cannot open {file}: {message}")]
 pub struct ImportError {
     /// The file's name.
@@ -198,18 +202,11 @@ fn read_one(
             out.grid = Some(g);
         }
         FileKind::JolteonWorkflow => {
-            let bundled;
-            let grid = match grid {
-                Some(g) => g,
-                None => {
-                    let name = workflow_name(text).map_err(|e| e.to_string())?;
-                    bundled = JolteonGrid::bundled(&name).ok_or_else(|| {
-                        format!("workflow_name: no bundled grid for {name:?}; drop its grid file [[memory_mb, d], ...] with it")
-                    })?;
-                    &bundled
-                }
-            };
-            let wf = import_workflow(text, grid).map_err(|e| e.to_string())?;
+            let grid = resolve_grid(text, grid.cloned()).map_err(|e| match e {
+                JolteonError::UnknownWorkflow(name) => format!("workflow_name: no bundled grid for {name:?}; drop its grid file [[memory_mb, d], ...] with it"),
+                e => e.to_string(),
+            })?;
+            let wf = import_workflow(text, &grid).map_err(|e| e.to_string())?;
             out.summary.push(format!(
                 "{}: Jolteon workflow {}, {} stages",
                 file.name,
@@ -226,17 +223,20 @@ fn read_one(
                         .into(),
                 );
             }
-            let bundled = JolteonGrid::bundled(&wf.name);
-            let grid = grid.or(bundled.as_ref()).ok_or_else(|| {
+            let grid = resolve_grid_named(&wf.name, grid.cloned()).map_err(|_| {
                 format!(
                     "no profiling grid for workflow {:?}: drop its grid file [[memory_mb, d], ...] with the profile",
                     wf.name
                 )
             })?;
-            let p = import_profiles(text, wf, grid, &JolteonProfileOptions::default())
-                .map_err(|e| e.to_string())?;
-            out.summary
-                .push(format!("{}: Jolteon profile, {}", file.name, describe(&p)));
+            let options = JolteonProfileOptions::default();
+            let p = import_profiles(text, wf, &grid, &options).map_err(|e| e.to_string())?;
+            out.summary.push(format!(
+                "{}: Jolteon profile, {}, measured at {} MB per vCPU",
+                file.name,
+                describe(&p),
+                options.mb_per_vcpu
+            ));
             out.profiles = Some(p);
         }
         FileKind::ProfileCsv => {

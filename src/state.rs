@@ -16,6 +16,7 @@ pub mod baselines;
 pub mod edit;
 pub mod history;
 pub mod notice;
+pub mod opening;
 pub mod project;
 pub mod run;
 pub mod saved;
@@ -33,6 +34,7 @@ pub use baselines::BaselinesStatus;
 pub use edit::StageEdit;
 pub use history::History;
 pub use notice::{Level, Notice};
+pub use opening::Opening;
 pub use project::{PlatformChoice, Project};
 pub use run::{Chosen, ReportStatus, RunStatus};
 pub use saved::{Autosave, DEFAULT_CSV_MB_PER_VCPU};
@@ -130,6 +132,27 @@ pub enum Action {
     ProjectLoaded(Box<Project>),
     /// A batch of files was read (see [`crate::import`]).
     FilesImported(Rc<Imported>),
+    /// Read and import these files in the file-reading worker (see [`opening`]).
+    OpenFiles(Vec<crate::worker::protocol::FileRef>),
+    /// The batch `key` is being read or parsed.
+    OpenProgressed {
+        /// The batch's `open_rev`.
+        key: u64,
+        /// Where it is.
+        progress: Progress,
+    },
+    /// The batch `key` was read: what it gives, or the file that stopped it.
+    OpenFinished {
+        /// The batch's `open_rev`.
+        key: u64,
+        /// The import or why there is none.
+        result: Result<Rc<Imported>, crate::import::ImportError>,
+    },
+    /// The file-reading worker stopped (a panic or out of memory); a new one replaces it.
+    OpenerCrashed {
+        /// The cause as the worker reported it.
+        message: String,
+    },
     /// Set the MB per vCPU that profile CSV files were measured with.
     SetCsvMbPerVcpu(f64),
     /// Show a message.
@@ -266,6 +289,12 @@ pub struct AppState {
     pub last_run_crashed: bool,
     /// Safe mode: no job is posted until an input changes or the user retries.
     pub planning_paused: bool,
+    /// The batch of files being opened, if any.
+    pub opening: Option<Opening>,
+    /// Grows on every batch of files to open.
+    pub open_rev: u64,
+    /// Grows each time the file-reading worker crashed and must be replaced.
+    pub opener_generation: u64,
     next_notice_id: u64,
 }
 
@@ -291,6 +320,9 @@ impl Default for AppState {
             worker_generation: 0,
             last_run_crashed: false,
             planning_paused: false,
+            opening: None,
+            open_rev: 0,
+            opener_generation: 0,
             next_notice_id: 0,
         }
     }
@@ -320,6 +352,10 @@ impl AppState {
             }
             Action::ProjectLoaded(project) => self.load_project(*project),
             Action::FilesImported(imported) => self.apply_import(&imported),
+            Action::OpenFiles(_)
+            | Action::OpenProgressed { .. }
+            | Action::OpenFinished { .. }
+            | Action::OpenerCrashed { .. } => self.apply_opening(action),
             Action::SetCsvMbPerVcpu(mb) if mb.is_finite() && mb > 0.0 => {
                 self.csv_mb_per_vcpu = mb;
                 self.doc_rev += 1;

@@ -5,7 +5,6 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::import::{ImportContext, NamedText, import_files};
 use crate::state::{Action, AppState, Level};
 
 impl Reducible for AppState {
@@ -39,35 +38,18 @@ impl Store {
         Callback::from(move |x| store.dispatch(f(x)))
     }
 
-    /// Reads a batch of opened or dropped files against the current state and
-    /// applies them, or shows a notice naming the file and the problem and
-    /// changes nothing else.
-    pub fn import(&self, files: &[NamedText]) {
-        let state = self.state();
-        let cx = ImportContext {
-            workflow: &state.project.workflow,
-            grid: state.jolteon_grid.as_ref(),
-            csv_mb_per_vcpu: state.csv_mb_per_vcpu,
-        };
-        match import_files(files, &cx) {
-            Ok(imported) => self.dispatch(Action::FilesImported(Rc::new(imported))),
-            Err(e) => self.report(Level::Warning, e.to_string()),
-        }
-    }
-
-    /// Reads opened or dropped files and imports them as one batch ([`Store::import`]);
-    /// a file that cannot be read becomes a notice.
+    /// Opens picked or dropped files as one batch: the file-reading worker
+    /// reads them from object URLs and imports them ([`Action::OpenFiles`]);
+    /// nothing is read or parsed on the page's thread.
     pub fn open_files(&self, files: Vec<web_sys::File>) {
         if files.is_empty() {
             return;
         }
-        let store = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            match crate::browser::file::read_all(files).await {
-                Ok(texts) => store.import(&texts),
-                Err(msg) => store.report(Level::Warning, msg),
-            }
-        });
+        crate::browser::perf::mark_open();
+        match crate::browser::file::object_urls(files) {
+            Ok(refs) => self.dispatch(Action::OpenFiles(refs)),
+            Err(msg) => self.report(Level::Warning, msg),
+        }
     }
 
     /// Shows an error from a browser API as a notice.

@@ -15,4 +15,5 @@
 pub mod agent;
 pub mod codec;
 pub mod compute;
+pub mod opening;
 pub mod protocol;

@@ -143,8 +143,9 @@ mod files {
     use faasplan_web::components::frontier_panel::pareto_chart::{ParetoChart, ParetoChartProps};
     use faasplan_web::components::notices::Notices;
     use faasplan_web::components::profiles_panel::ProfilesPanel;
-    use faasplan_web::import::NamedText;
+    use faasplan_web::state::{Action, Level};
     use faasplan_web::store::{Store, StoreProvider, use_store};
+    use faasplan_web::worker::opening::import_bytes;
     use wasm_bindgen::JsCast;
     use wasm_bindgen_test::wasm_bindgen_test;
     use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement};
@@ -186,9 +187,26 @@ mod files {
         root
     }
 
+    /// Opens files as the file-reading worker does (`import_bytes` on their
+    /// bytes), in this thread: these tests mount no worker.
     async fn open(files: &[(&str, &str)]) {
-        let files: Vec<_> = files.iter().map(|(n, t)| NamedText::new(*n, *t)).collect();
-        store().import(&files);
+        let store = store();
+        let state = store.state();
+        let bytes = files
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.as_bytes().to_vec()))
+            .collect();
+        let grid = state.jolteon_grid.as_ref().map(|g| g.to_json());
+        match import_bytes(
+            bytes,
+            &state.project.workflow,
+            grid.as_deref(),
+            state.csv_mb_per_vcpu,
+            &mut |_| {},
+        ) {
+            Ok(imported) => store.dispatch(Action::FilesImported(Rc::new(imported))),
+            Err(e) => store.report(Level::Warning, e.to_string()),
+        }
         yew::scheduler::flush().await;
     }
 

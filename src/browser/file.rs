@@ -1,28 +1,25 @@
-//! Reading user-picked or dropped files as text.
+//! User-picked or dropped files: the list of an event, and object URLs the
+//! file-reading worker reads them from.
 
-use gloo_file::File;
-use gloo_file::futures::read_as_text;
 use wasm_bindgen::JsCast;
 
-use crate::import::NamedText;
+use crate::worker::protocol::FileRef;
 
-/// Reads the file as UTF-8 text.
-pub async fn read_text(file: web_sys::File) -> Result<String, String> {
-    let name = file.name();
-    let file = File::from(file);
-    read_as_text(&file)
-        .await
-        .map_err(|e| format!("cannot read {name}: {e}"))
-}
-
-/// Reads every file, in order, with its name.
-pub async fn read_all(files: Vec<web_sys::File>) -> Result<Vec<NamedText>, String> {
-    let mut out = Vec::with_capacity(files.len());
-    for file in files {
-        let name = file.name();
-        out.push(NamedText::new(name, read_text(file).await?));
-    }
-    Ok(out)
+/// An object URL for every file, in order, with its name and size: what the
+/// file-reading worker reads the bytes from.
+pub fn object_urls(files: Vec<web_sys::File>) -> Result<Vec<FileRef>, String> {
+    files
+        .into_iter()
+        .map(|file| {
+            let url = web_sys::Url::create_object_url_with_blob(&file)
+                .map_err(|e| super::js_message(&format!("cannot open {}", file.name()), e))?;
+            Ok(FileRef {
+                name: file.name(),
+                url,
+                bytes: file.size() as u64,
+            })
+        })
+        .collect()
 }
 
 fn list(files: Option<web_sys::FileList>) -> Vec<web_sys::File> {

@@ -1,5 +1,8 @@
 //! User Timing marks around bound changes, so tests and the docs can read how
-//! long a slider move takes to reach the screen.
+//! long a slider move takes to reach the screen; and around opening files:
+//! [`mark_open`] puts [`OPEN_FILES`] when files are picked or dropped, and
+//! [`measure_open_to_frontier`] records [`OPEN_TO_FRONTIER`] in the frame that
+//! first shows a frontier planned from them.
 //!
 //! [`mark_bound_input`] puts the mark [`BOUND_INPUT`] when the slider reports a
 //! new value; after the render that shows it, [`measure_bound_paint`] asks for
@@ -14,6 +17,11 @@ pub const BOUND_INPUT: &str = "bound-input";
 /// Measure name from slider input to the frame that shows the new plan.
 pub const BOUND_TO_PAINT: &str = "bound-to-paint";
 
+/// Mark name put when files are opened.
+pub const OPEN_FILES: &str = "open-files";
+/// Measure name from opening files to the frame that shows their frontier.
+pub const OPEN_TO_FRONTIER: &str = "open-to-frontier";
+
 fn performance() -> Option<web_sys::Performance> {
     web_sys::window().and_then(|w| w.performance())
 }
@@ -26,23 +34,44 @@ pub fn mark_bound_input() {
     }
 }
 
+/// Marks files being opened (replacing an earlier unmeasured mark).
+pub fn mark_open() {
+    if let Some(p) = performance() {
+        p.clear_marks_with_mark_name(OPEN_FILES);
+        let _ = p.mark(OPEN_FILES);
+    }
+}
+
+/// Drops the open mark (the files were refused: no frontier will follow).
+pub fn clear_open_mark() {
+    if let Some(p) = performance() {
+        p.clear_marks_with_mark_name(OPEN_FILES);
+    }
+}
+
+/// In the next animation frame, measures from the pending open mark, if any.
+pub fn measure_open_to_frontier() {
+    measure_in_next_frame(OPEN_FILES, OPEN_TO_FRONTIER);
+}
+
 /// In the next animation frame, measures from the pending input mark, if any.
 pub fn measure_bound_paint() {
+    measure_in_next_frame(BOUND_INPUT, BOUND_TO_PAINT);
+}
+
+fn measure_in_next_frame(mark: &'static str, measure: &'static str) {
     let Some(window) = web_sys::window() else {
         return;
     };
     let Some(p) = performance() else {
         return;
     };
-    if p.get_entries_by_name_with_entry_type(BOUND_INPUT, "mark")
-        .length()
-        == 0
-    {
+    if p.get_entries_by_name_with_entry_type(mark, "mark").length() == 0 {
         return;
     }
     let cb = Closure::once_into_js(move || {
-        let _ = p.measure_with_start_mark(BOUND_TO_PAINT, BOUND_INPUT);
-        p.clear_marks_with_mark_name(BOUND_INPUT);
+        let _ = p.measure_with_start_mark(measure, mark);
+        p.clear_marks_with_mark_name(mark);
     });
     let _ = window.request_animation_frame(cb.unchecked_ref());
 }

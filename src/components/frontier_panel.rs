@@ -105,6 +105,12 @@ pub fn markers(state: &AppState) -> Vec<Marker> {
 pub fn FrontierPanel() -> Html {
     let store = use_store();
     let state = store.state();
+    let shown = output(state).is_some() && state.opening.is_none();
+    use_effect_with((state.inputs_rev, shown), |&(_, shown)| {
+        if shown {
+            crate::browser::perf::measure_open_to_frontier();
+        }
+    });
     let body = match (&state.run, pareto_view(state)) {
         (_, Some(view)) => html! { <ParetoChart {view} view_rev={state.inputs_rev} /> },
         (RunStatus::Running { progress, .. }, None) => {

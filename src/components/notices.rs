@@ -1,6 +1,7 @@
 //! The one place notices are shown: one line with the latest notice (its full
 //! text on hover and when expanded), a count of the others that expands them,
 //! and a time-out for info (6 s) and warnings (15 s); errors stay until dismissed.
+//! Above them, while files are being opened, one line with the reading progress.
 
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
@@ -58,8 +59,15 @@ pub fn Notices() -> Html {
             move || drop(timers)
         });
     }
+    let opening = store.state().opening.as_ref().map(|o| {
+        html! {
+            <div class="notice info opening" role="status" aria-live="polite" data-testid="open-progress">
+                <span class="notice-text">{ o.label() }</span>
+            </div>
+        }
+    });
     let Some(latest) = notices.last() else {
-        return Html::default();
+        return opening.unwrap_or_default();
     };
     let others = notices.len() - 1;
     let toggle = {
@@ -73,6 +81,7 @@ pub fn Notices() -> Html {
     };
     html! {
         <div class={classes!("notices", (*expanded).then_some("expanded"))} role="status" data-testid="notices">
+            { opening.unwrap_or_default() }
             { for shown.into_iter().map(|n| view_notice(&store, n)) }
             if others > 0 {
                 <button class="notices-more" data-testid="notices-more" aria-expanded={expanded.to_string()} onclick={toggle}>

@@ -59,7 +59,7 @@ fn handle(store: &Store, out: WorkerOutput) {
                 key,
                 progress,
             }),
-            JobKind::Export | JobKind::Baselines => {}
+            JobKind::Export | JobKind::Baselines | JobKind::Import => {}
         },
         WorkerOutput::Frontier { rev, result } => {
             if let Ok(out) = &result {
@@ -98,6 +98,8 @@ fn handle(store: &Store, out: WorkerOutput) {
             result: result.map(|plan| Rc::new(plan.0)),
         }),
         WorkerOutput::Crashed { message } => store.dispatch(Action::WorkerCrashed { message }),
+        // Import jobs go to the file-reading worker (`use_opener`), never to the planner.
+        WorkerOutput::Imported { .. } => {}
     }
 }
 

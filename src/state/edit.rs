@@ -163,8 +163,11 @@ fn edit_stage(
             }
             stage.allowed_d = d;
         }
-        StageEdit::Memory(grid) => {
+        StageEdit::Memory(mut grid) => {
             check_memory_grid(&grid, &state.project.platform)?;
+            // Listed sizes (profiled sizes the steps miss) stay while they lie in the new range.
+            let range = grid.min_mb..=grid.max_mb;
+            grid.listed_mb.retain(|m| range.contains(m));
             stage.memory = grid;
         }
         StageEdit::Fixed(fixed) => {

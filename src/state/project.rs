@@ -77,11 +77,7 @@ pub fn new_stage(id: String, at: Position) -> Stage {
         id,
         kind: StageKind::Parallel,
         allowed_d: vec![1, 2, 4, 8, 16, 32],
-        memory: MemoryGrid {
-            min_mb: 1024,
-            max_mb: 10_240,
-            step_mb: 512,
-        },
+        memory: MemoryGrid::stepped(1024, 10_240, 512),
         fixed: None,
         position: Some(at),
     }

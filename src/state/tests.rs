@@ -168,18 +168,38 @@ fn stage_edits_are_validated() {
     s.apply(edit(StageEdit::AllowedD(vec![2, 4])));
     assert_eq!(s.project.workflow.stages[0].kind, StageKind::Single);
     assert_eq!(s.project.workflow.stages[0].allowed_d, [2, 4]);
-    let bad = MemoryGrid {
-        min_mb: 4096,
-        max_mb: 1024,
-        step_mb: 64,
-    };
-    s.apply(edit(StageEdit::Memory(bad)));
+    let bad = MemoryGrid::stepped(4096, 1024, 64);
+    s.apply(edit(StageEdit::Memory(bad.clone())));
     assert_ne!(s.project.workflow.stages[0].memory, bad);
     assert!(
         s.notices[0].text.contains("above max"),
         "{}",
         s.notices[0].text
     );
+}
+
+#[test]
+fn memory_edits_keep_listed_sizes_inside_the_new_range() {
+    let mut s = with_stages(1);
+    let edit = |e| Action::EditStage {
+        id: "stage1".into(),
+        edit: e,
+    };
+    let mut grid = MemoryGrid::stepped(1024, 2048, 512);
+    grid.listed_mb = vec![1078, 1617];
+    s.apply(edit(StageEdit::Memory(grid)));
+    assert_eq!(s.project.workflow.stages[0].memory.listed_mb, [1078, 1617]);
+    s.apply(edit(StageEdit::Memory(MemoryGrid::stepped(
+        1536, 2048, 512,
+    ))));
+    assert_eq!(
+        s.project.workflow.stages[0].memory.listed_mb,
+        [] as [u32; 0]
+    );
+    let mut grid = MemoryGrid::stepped(1024, 1600, 512);
+    grid.listed_mb = vec![1078, 1617];
+    s.apply(edit(StageEdit::Memory(grid)));
+    assert_eq!(s.project.workflow.stages[0].memory.listed_mb, [1078]);
 }
 
 #[test]

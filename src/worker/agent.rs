@@ -6,7 +6,8 @@
 use yew_agent::worker::{HandlerId, Worker, WorkerScope};
 
 use super::compute::{Cache, compute};
-use super::protocol::{Job, WorkerOutput};
+use super::opening;
+use super::protocol::{Job, JobKind, Task, WorkerOutput};
 
 /// The global (in the worker) holding the JSON handler id of the running job.
 const RUNNING_JOB: &str = "__faasplanRunningJob";
@@ -32,6 +33,10 @@ impl Worker for PlannerAgent {
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: Self::Message) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, job: Self::Input, id: HandlerId) {
+        if let Task::Import { .. } = job.task {
+            wasm_bindgen_futures::spawn_local(import(scope.clone(), job, id));
+            return;
+        }
         set_global(RUNNING_JOB, &serde_json::to_string(&id).unwrap_or_default());
         let (rev, key, kind) = (job.rev, job.key, job.task.kind());
         let out = compute(
@@ -53,6 +58,47 @@ impl Worker for PlannerAgent {
         scope.respond(id, out);
         set_global(RUNNING_JOB, "");
     }
+}
+
+/// Runs an import job: reads the files' bytes, then parses them
+/// ([`opening`](super::opening)), answering [`WorkerOutput::Imported`].
+async fn import(scope: WorkerScope<PlannerAgent>, job: Job, id: HandlerId) {
+    let Task::Import {
+        files,
+        grid,
+        csv_mb_per_vcpu,
+    } = job.task
+    else {
+        return;
+    };
+    let (rev, key) = (job.rev, job.key);
+    let mut progress = |progress| {
+        scope.respond(
+            id,
+            WorkerOutput::Progress {
+                rev,
+                key,
+                kind: JobKind::Import,
+                progress,
+            },
+        );
+    };
+    let result = match opening::read(&files, &mut progress).await {
+        Ok(bytes) => {
+            set_global(RUNNING_JOB, &serde_json::to_string(&id).unwrap_or_default());
+            let out = opening::import_bytes(
+                bytes,
+                &job.project.workflow,
+                grid.as_deref(),
+                csv_mb_per_vcpu,
+                &mut progress,
+            );
+            set_global(RUNNING_JOB, "");
+            out
+        }
+        Err(e) => Err(e),
+    };
+    scope.respond(id, WorkerOutput::Imported { key, result });
 }
 
 fn set_global(name: &str, value: &str) {

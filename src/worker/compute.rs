@@ -137,10 +137,20 @@ pub fn compute(
                 })
                 .map_err(|e| e.to_string()),
         },
+        // The files are read asynchronously first: `agent` runs these jobs
+        // through `opening`, never through here.
+        Task::Import { .. } => WorkerOutput::Imported {
+            key,
+            result: Err(crate::import::ImportError {
+                file: String::new(),
+                message: "an import job is run by the worker agent, which reads its files".into(),
+            }),
+        },
     }
 }
 
-/// Checks what the pipeline would only report later with a less helpful message.
+/// Checks the inputs before any work: first what the pipeline would report
+/// with a less helpful message, then `pipeline::check`.
 fn check_inputs(project: &CoreProject) -> Result<(), ComputeError> {
     if project.workflow.stages.is_empty() {
         return Err(ComputeError::EmptyWorkflow);
@@ -157,6 +167,9 @@ fn check_inputs(project: &CoreProject) -> Result<(), ComputeError> {
     }) {
         return Err(ComputeError::MissingProfile(stage.id.clone()));
     }
+    // Everything else the core would refuse (profile values, stage and antichain
+    // counts, settings, sample memory), naming the stage and field, before any fit.
+    pipeline::check(project, pipeline::Limits::default())?;
     Ok(())
 }
 

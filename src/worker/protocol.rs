@@ -31,6 +31,29 @@ pub enum Task {
         /// The latency bound the baselines plan for and are judged against, s.
         bound_s: f64,
     },
+    /// Read opened or dropped files as bytes and import them as one batch
+    /// (`import::import_files` against the job project's workflow,
+    /// [`WorkerOutput::Imported`]), so no file is parsed on the page's thread.
+    Import {
+        /// The files, in the order they were picked.
+        files: Vec<FileRef>,
+        /// A Jolteon grid side file opened earlier (its JSON), if any.
+        grid: Option<String>,
+        /// MB per vCPU that profile CSV files were measured with.
+        csv_mb_per_vcpu: f64,
+    },
+}
+
+/// A file the worker reads itself: an object URL of a picked or dropped file,
+/// or the address of a bundled example, with the name it is known by.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileRef {
+    /// The file's name (messages, and the extension hint of the kind).
+    pub name: String,
+    /// Where to read it: a `blob:` URL or a path relative to the page.
+    pub url: String,
+    /// Its size in bytes, when known before reading (0 otherwise).
+    pub bytes: u64,
 }
 
 /// One request to the worker.
@@ -77,6 +100,20 @@ pub enum Progress {
     Planning,
     /// Running the baseline planners.
     Baselines,
+    /// Reading opened files: bytes read of `total`.
+    Reading {
+        /// Bytes read so far.
+        done: u64,
+        /// Bytes in all the files (0 when unknown).
+        total: u64,
+    },
+    /// Parsing opened files: `done` of `total` files read into the project.
+    Parsing {
+        /// Files parsed.
+        done: u64,
+        /// Files in the batch.
+        total: u64,
+    },
 }
 
 impl Progress {
@@ -91,18 +128,33 @@ impl Progress {
             Progress::Solving => "solving".into(),
             Progress::Planning => "planning".into(),
             Progress::Baselines => "baselines".into(),
+            Progress::Reading { done, total: 0 } => format!("reading {}", megabytes(*done)),
+            Progress::Reading { done, total } => {
+                format!("reading {:.1} of {}", *done as f64 / 1e6, megabytes(*total))
+            }
+            Progress::Parsing { done, total } => format!("parsing files {done}/{total}"),
         }
     }
 
     /// The fraction of the phase done, when it is known.
     pub fn fraction(&self) -> Option<f64> {
         match *self {
-            Progress::Fitting { done, total } | Progress::Sampling { done, total } if total > 0 => {
+            Progress::Fitting { done, total }
+            | Progress::Sampling { done, total }
+            | Progress::Reading { done, total }
+            | Progress::Parsing { done, total }
+                if total > 0 =>
+            {
                 Some(done as f64 / total as f64)
             }
             _ => None,
         }
     }
+}
+
+/// A byte count as the user reads it: "2.4 MB".
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
 /// One configuration of a stage used by some frontier point, with its figures.
@@ -241,6 +293,8 @@ pub enum JobKind {
     Export,
     /// [`Task::Baselines`].
     Baselines,
+    /// [`Task::Import`].
+    Import,
 }
 
 impl Task {
@@ -252,6 +306,7 @@ impl Task {
             Task::Check { .. } => JobKind::Report(ReportKind::Check),
             Task::Export => JobKind::Export,
             Task::Baselines { .. } => JobKind::Baselines,
+            Task::Import { .. } => JobKind::Import,
         }
     }
 }
@@ -289,6 +344,41 @@ pub mod project_file {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<CoreProject, D::Error> {
         let text = String::deserialize(d)?;
         CoreProject::from_json(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An optional core project on the wire, as [`project_file`] writes it.
+pub mod opt_project_file {
+    use super::*;
+
+    /// Writes the project file text, or null.
+    pub fn serialize<S: Serializer>(p: &Option<CoreProject>, s: S) -> Result<S::Ok, S::Error> {
+        p.as_ref().map(CoreProject::to_json).serialize(s)
+    }
+
+    /// Reads the project file text back, or null.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CoreProject>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| CoreProject::from_json(&text).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
+/// An optional Jolteon grid on the wire, in its side-file JSON.
+pub mod opt_grid {
+    use super::*;
+    use faasplan_core::formats::jolteon::JolteonGrid;
+
+    /// Writes the grid file text, or null.
+    pub fn serialize<S: Serializer>(g: &Option<JolteonGrid>, s: S) -> Result<S::Ok, S::Error> {
+        g.as_ref().map(JolteonGrid::to_json).serialize(s)
+    }
+
+    /// Reads the grid file text back, or null.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<JolteonGrid>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| JolteonGrid::from_json(&text).map_err(serde::de::Error::custom))
+            .transpose()
     }
 }
 
@@ -349,5 +439,13 @@ pub enum WorkerOutput {
         key: u64,
         /// The baselines or why there are none.
         result: Result<BaselineSet, String>,
+    },
+    /// An import job ended: what the files give, or the first file that could
+    /// not be read and why.
+    Imported {
+        /// The import counter the job was posted with.
+        key: u64,
+        /// The import or the file that stopped it.
+        result: Result<crate::import::Imported, crate::import::ImportError>,
     },
 }

@@ -26,6 +26,7 @@ use faasplan_core::settings::Bound;
 use faasplan_core::solve::{self, Plan, SolveSettings, Status};
 use serde_json::json;
 
+use crate::Outcome;
 use crate::input::{self, InputArgs};
 use crate::settings_args::{BoundNeed, SettingsArgs, describe_bound};
 
@@ -94,9 +95,10 @@ struct Row {
     solve_ms: f64,
 }
 
-/// Runs the comparison and prints it.
-pub fn run(args: CompareArgs) -> Result<()> {
-    let mut project = input::load(&args.input)?;
+/// Runs the comparison and prints it. Like `plan`, it ends with exit status 3
+/// (and says so on stderr) when the exact planner has a plan at none of the bounds.
+pub fn run(args: CompareArgs) -> Result<Outcome> {
+    let mut project = input::load_within(&args.input, args.settings.limits()?.max_memory_bytes)?;
     let base = args
         .input
         .project
@@ -149,7 +151,19 @@ pub fn run(args: CompareArgs) -> Result<()> {
         Format::Json => json_rows(&project, &rows),
     };
     print!("{text}");
-    Ok(())
+    if rows
+        .iter()
+        .any(|r| r.planner == "exact" && r.plan.is_some())
+    {
+        return Ok(Outcome::Success);
+    }
+    let bounds: Vec<String> = bounds.iter().map(|b| format!("{b} s")).collect();
+    eprintln!(
+        "infeasible: no configuration meets any of the latency bounds ({}) at P{}; `faasplan plan` names the nearest achievable bound",
+        bounds.join(", "),
+        crate::summary::percent(project.settings.percentile)
+    );
+    Ok(Outcome::Infeasible)
 }
 
 /// The exact plan of `problem` for `bound_s` and its solve time, ms.

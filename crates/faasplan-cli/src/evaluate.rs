@@ -118,7 +118,7 @@ fn from_plan_file(path: &PathBuf) -> Result<Vec<(String, Config)>> {
 
 /// Evaluates the configuration, prints the JSON on stdout and a summary on stderr.
 pub fn run(args: &EvaluateArgs) -> Result<Outcome> {
-    let mut project = input::load(&args.input)?;
+    let mut project = input::load_within(&args.input, args.settings.limits()?.max_memory_bytes)?;
     let base = args.input.project.is_some().then_some(&project.settings);
     let given_bound = args.settings.latency_bound.is_some() || args.settings.cost_bound.is_some();
     let resolved = args.settings.resolve(base, BoundNeed::Optional)?;

@@ -1,9 +1,14 @@
 //! `faasplan fit`: the stage models' fit and leave-one-configuration-out
 //! cross-validation errors (mean absolute % error of the stage wall time), with
-//! the plain least-squares model `a + b/(k·d) + c/d` for comparison.
+//! the plain least-squares model `a + b/(k·d) + c/d` for comparison, and the
+//! configurations the anomaly detector flags (`advisor::anomaly`), which
+//! `--exclude-flagged` leaves out of the fit.
 
 use anyhow::Result;
 use clap::Args;
+use faasplan_core::advisor::anomaly::{
+    AnomalyReport, AnomalySettings, FlaggedConfig, detect, exclude_flagged,
+};
 use faasplan_core::model::{FitReport, StageReport, fit_report};
 use faasplan_core::pipeline::PipelineError;
 use serde::Serialize;
@@ -20,6 +25,9 @@ pub struct FitArgs {
     /// Print JSON (one object per stage, with the per-configuration predictions) instead of a table.
     #[arg(long)]
     json: bool,
+    /// Leave the runs of every flagged configuration out of the fit.
+    #[arg(long)]
+    exclude_flagged: bool,
 }
 
 /// Fits the models and prints the report.
@@ -31,12 +39,22 @@ pub fn run(args: &FitArgs) -> Result<Outcome> {
         .profiles
         .validate(&project.workflow)
         .map_err(|e| located(e.into()))?;
-    let report =
-        fit_report(&project.workflow, &dag, &project.profiles).map_err(|e| located(e.into()))?;
-    if args.json {
-        emit(&to_json(&project.workflow.name, &report))?;
+    let flagged = detect(&project.profiles, &AnomalySettings::default());
+    let profiles = if args.exclude_flagged {
+        exclude_flagged(&project.profiles, &flagged)
     } else {
-        emit(&table(&report))?;
+        project.profiles.clone()
+    };
+    let report = fit_report(&project.workflow, &dag, &profiles).map_err(|e| located(e.into()))?;
+    if args.json {
+        emit(&to_json(
+            &project.workflow.name,
+            &report,
+            &flagged,
+            args.exclude_flagged,
+        ))?;
+    } else {
+        emit(&(table(&report) + &flagged_table(&flagged, args.exclude_flagged)))?;
     }
     Ok(Outcome::Success)
 }
@@ -96,10 +114,53 @@ pub fn table(report: &FitReport) -> String {
     out
 }
 
+/// The flagged configurations as a text section.
+pub fn flagged_table(report: &AnomalyReport, excluded: bool) -> String {
+    let s = AnomalySettings::default();
+    let mut out = format!(
+        "\nFlagged runs (a diagnostic GP without the configuration: |z| > {} and off by ≥ {}×):\n",
+        s.flag_z, s.min_ratio
+    );
+    let line = |stage: &str, f: &FlaggedConfig| {
+        format!(
+            "  {stage}  {:>5} MB  d = {:<3}  {} runs  measured {:.2} s, expected {:.2} s (×{:.2}, z = {:.1})\n",
+            f.memory_mb, f.d, f.runs, f.measured_s, f.predicted_s, f.ratio, f.z
+        )
+    };
+    for st in &report.stages {
+        for f in &st.flagged {
+            out.push_str(&line(&st.stage, f));
+        }
+    }
+    if report.flagged_count() == 0 {
+        out.push_str("  none\n");
+    } else if excluded {
+        out.push_str("Their runs are left out of the fit above (--exclude-flagged).\n");
+    } else {
+        out.push_str("Their runs are in the fit above; --exclude-flagged leaves them out.\n");
+    }
+    let untested: Vec<&str> = report
+        .stages
+        .iter()
+        .filter(|s| !s.tested)
+        .map(|s| s.stage.as_str())
+        .collect();
+    if !untested.is_empty() {
+        out.push_str(&format!(
+            "Not tested (fewer than {} configurations): {}\n",
+            s.min_configs,
+            untested.join(", ")
+        ));
+    }
+    out
+}
+
 #[derive(Serialize)]
 struct JsonReport<'a> {
     workflow: &'a str,
     stages: Vec<JsonStage<'a>>,
+    flagged: &'a AnomalyReport,
+    flagged_excluded: bool,
 }
 
 #[derive(Serialize)]
@@ -129,7 +190,12 @@ struct JsonRow {
 }
 
 /// The report as pretty JSON with a trailing newline.
-fn to_json(workflow: &str, report: &FitReport) -> String {
+fn to_json(
+    workflow: &str,
+    report: &FitReport,
+    flagged: &AnomalyReport,
+    flagged_excluded: bool,
+) -> String {
     let stages = report
         .stages
         .iter()
@@ -159,8 +225,13 @@ fn to_json(workflow: &str, report: &FitReport) -> String {
                 .collect(),
         })
         .collect();
-    let mut text =
-        serde_json::to_string_pretty(&JsonReport { workflow, stages }).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&JsonReport {
+        workflow,
+        stages,
+        flagged,
+        flagged_excluded,
+    })
+    .unwrap_or_default();
     text.push('\n');
     text
 }

@@ -62,7 +62,7 @@ const NODES_PER_STEP: u64 = 1 << 16;
 
 /// Computes the frontier and writes it out.
 pub fn run(args: &FrontierArgs) -> Result<Outcome> {
-    let mut project = input::load(&args.input)?;
+    let mut project = input::load_within(&args.input, args.settings.limits()?.max_memory_bytes)?;
     let base = args.input.project.is_some().then_some(&project.settings);
     let resolved = args.settings.resolve(base, BoundNeed::Optional)?;
     project.settings = resolved.settings;

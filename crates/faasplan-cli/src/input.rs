@@ -1,6 +1,7 @@
 //! Reading the user's files into a [`Project`], with errors that name the file.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, ValueEnum};
@@ -9,6 +10,8 @@ use faasplan_core::formats::jolteon::{self, JolteonError, JolteonGrid, JolteonPr
 use faasplan_core::formats::project::Project;
 use faasplan_core::pipeline::PipelineError;
 use faasplan_core::platform::Preset;
+use faasplan_core::problem::DEFAULT_MEMORY_LIMIT_BYTES;
+use faasplan_core::profile::Profiles;
 use faasplan_core::settings::PlanSettings;
 use faasplan_core::solve::SolveError;
 
@@ -30,7 +33,7 @@ pub struct InputArgs {
     /// MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV].
     #[arg(long, value_name = "MB")]
     pub measured_mb_per_vcpu: Option<f64>,
-    /// Platform to plan for [default: the project's, else aws-x86-64].
+    /// Platform to plan for [default: the project's, else aws-x86-64, also for Jolteon profiles, which were measured at 1,792 MB per vCPU: jolteon-profiled plans for that platform; the summary names the platform used].
     #[arg(long, value_enum)]
     pub platform: Option<PlatformArg>,
 }
@@ -56,18 +59,34 @@ impl From<PlatformArg> for Preset {
     }
 }
 
-/// Files above this size get a line on stderr before they are read and parsed.
+/// Files above this size get a line on stderr before they are read and parsed,
+/// and one after, with what was read and how long it took.
 const LARGE_FILE_BYTES: u64 = 8 << 20;
 
-fn read(path: &Path) -> Result<String> {
-    if let Ok(meta) = std::fs::metadata(path)
-        && meta.len() > LARGE_FILE_BYTES
-    {
-        eprintln!(
-            "reading {} ({:.0} MiB)",
-            path.display(),
-            meta.len() as f64 / f64::from(1 << 20)
-        );
+/// Most memory reading a file takes per byte of its text: the text, the parsed
+/// values and the profiled runs. A Jolteon profile of 1,000,000 configurations
+/// (168 MiB) peaked at 3.5 bytes per byte (`docs/limits.md`); 8 leaves room for
+/// the other formats.
+const READ_BYTES_PER_TEXT_BYTE: u64 = 8;
+
+/// Reads a file as UTF-8 text; refuses, before reading, a file whose reading
+/// would take more than `max_memory_bytes`.
+fn read(path: &Path, max_memory_bytes: u64) -> Result<String> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        let mib = |b: u64| b as f64 / f64::from(1 << 20);
+        let needs = meta.len().saturating_mul(READ_BYTES_PER_TEXT_BYTE);
+        if needs > max_memory_bytes {
+            bail!(
+                "{}: {:.0} MiB of text needs up to {:.0} MiB of memory to read, more than the memory limit of {:.0} MiB (--max-memory-mb)",
+                path.display(),
+                mib(meta.len()),
+                mib(needs),
+                mib(max_memory_bytes)
+            );
+        }
+        if meta.len() > LARGE_FILE_BYTES {
+            eprintln!("reading {} ({:.0} MiB)", path.display(), mib(meta.len()));
+        }
     }
     let bytes =
         std::fs::read(path).with_context(|| format!("{}: cannot read the file", path.display()))?;
@@ -109,13 +128,24 @@ pub fn locate(args: &InputArgs, err: PipelineError) -> anyhow::Error {
     }
 }
 
-/// Loads the project the arguments describe.
+/// Loads the project the arguments describe, within the default memory limit.
 pub fn load(args: &InputArgs) -> Result<Project> {
+    load_within(args, DEFAULT_MEMORY_LIMIT_BYTES)
+}
+
+/// Loads the project the arguments describe; a file whose reading would take
+/// more than `max_memory_bytes` is refused before it is read.
+pub fn load_within(args: &InputArgs, max_memory_bytes: u64) -> Result<Project> {
+    let read = |path: &Path| read(path, max_memory_bytes);
     let mut project = match (&args.project, &args.workflow, &args.profiles) {
         (Some(path), _, _) => {
-            Project::from_json(&read(path)?).with_context(|| path.display().to_string())?
+            let started = Instant::now();
+            let project =
+                Project::from_json(&read(path)?).with_context(|| path.display().to_string())?;
+            report_large(path, &project.profiles, started);
+            project
         }
-        (None, Some(wf), Some(pf)) => load_files(args, wf, pf)?,
+        (None, Some(wf), Some(pf)) => load_files(args, wf, pf, &read)?,
         _ => bail!("no input: give --project FILE, or --workflow FILE with --profiles FILE"),
     };
     if let Some(p) = args.platform {
@@ -124,7 +154,25 @@ pub fn load(args: &InputArgs) -> Result<Project> {
     Ok(project)
 }
 
-fn load_files(args: &InputArgs, wf_path: &Path, pf_path: &Path) -> Result<Project> {
+/// After a large file: what it held and how long reading it took, on stderr.
+fn report_large(path: &Path, profiles: &Profiles, started: Instant) {
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > LARGE_FILE_BYTES) {
+        let runs: usize = profiles.stages.iter().map(|s| s.runs.len()).sum();
+        eprintln!(
+            "read {}: {} stages, {runs} profiled runs ({:.1} s)",
+            path.display(),
+            profiles.stages.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+}
+
+fn load_files(
+    args: &InputArgs,
+    wf_path: &Path,
+    pf_path: &Path,
+    read: &dyn Fn(&Path) -> Result<String>,
+) -> Result<Project> {
     let wf_text = read(wf_path)?;
     let grid = match &args.grid {
         Some(path) => {
@@ -141,6 +189,7 @@ fn load_files(args: &InputArgs, wf_path: &Path, pf_path: &Path) -> Result<Projec
     })?;
     let workflow =
         jolteon::import_workflow(&wf_text, &grid).with_context(|| wf_path.display().to_string())?;
+    let started = Instant::now();
     let pf_text = read(pf_path)?;
     let is_csv = pf_path
         .extension()
@@ -158,6 +207,8 @@ fn load_files(args: &InputArgs, wf_path: &Path, pf_path: &Path) -> Result<Projec
         jolteon::import_profiles(&pf_text, &workflow, &grid, &options)
             .with_context(|| pf_path.display().to_string())?
     };
+    drop(pf_text);
+    report_large(pf_path, &profiles, started);
     Ok(Project {
         workflow,
         profiles,

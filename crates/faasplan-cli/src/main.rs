@@ -5,6 +5,7 @@
 //! still says so and names the nearest achievable bound); 4 the node budget
 //! (`--max-nodes`) ran out before any plan meeting the bound was found.
 
+mod advise;
 mod compare;
 mod evaluate;
 mod export;
@@ -42,6 +43,8 @@ enum Command {
     Plan(plan::PlanArgs),
     /// The whole latency–cost frontier as JSON or CSV, optionally drawn as SVG.
     Frontier(frontier::FrontierArgs),
+    /// Which configurations to profile next (Bayesian optimisation on the plan's cost), and when to stop.
+    Advise(advise::AdviseArgs),
     /// Evaluate a configuration you give (plan JSON or --config), and what the planner would save.
     Evaluate(evaluate::EvaluateArgs),
     /// Compare the exact planner with every baseline planner at a list of latency bounds.
@@ -64,12 +67,10 @@ pub enum Outcome {
 
 fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
-        Command::Compare(args) => {
-            compare::run(args)?;
-            Ok(Outcome::Success)
-        }
+        Command::Compare(args) => compare::run(args),
         Command::Validate(args) => validate::run(&args),
         Command::Fit(args) => fit::run(&args),
+        Command::Advise(args) => advise::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Frontier(args) => frontier::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),

@@ -33,7 +33,7 @@ pub struct PlanArgs {
 
 /// Plans the bound, prints the JSON on stdout and a summary on stderr.
 pub fn run(args: &PlanArgs) -> Result<Outcome> {
-    let mut project = input::load(&args.input)?;
+    let mut project = input::load_within(&args.input, args.settings.limits()?.max_memory_bytes)?;
     let base = args.input.project.is_some().then_some(&project.settings);
     let resolved = args.settings.resolve(base, BoundNeed::Required)?;
     project.settings = resolved.settings;

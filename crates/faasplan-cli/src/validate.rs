@@ -3,12 +3,13 @@
 
 use anyhow::Result;
 use clap::Args;
-use faasplan_core::model::fit_workflow;
+use faasplan_core::model::fit_stage_at;
 use faasplan_core::pipeline::{self, Limits, PipelineError};
 use faasplan_core::sampling::human_bytes;
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
+use crate::progress::Ticker;
 
 /// Arguments of `validate`.
 #[derive(Args, Debug)]
@@ -22,15 +23,25 @@ pub struct ValidateArgs {
 
 /// Loads and checks the input, then prints a one-line summary.
 pub fn run(args: &ValidateArgs) -> Result<Outcome> {
-    let project = input::load(&args.input)?;
     let mut limits = Limits::default();
     if let Some(mb) = args.max_memory_mb {
         limits.max_memory_bytes = mb.max(1).saturating_mul(1 << 20);
     }
+    let project = input::load_within(&args.input, limits.max_memory_bytes)?;
     let located = |e: PipelineError| input::locate(&args.input, e);
     let checked = pipeline::check(&project, limits).map_err(located)?;
-    fit_workflow(&project.workflow, &checked.dag, &project.profiles)
-        .map_err(|e| located(e.into()))?;
+    let stages = project.workflow.stages.len();
+    let mut progress = Ticker::new();
+    for i in 0..stages {
+        progress.tick(|| {
+            let id = &project.workflow.stages[i].id;
+            let runs = project.profiles.stage(id).map_or(0, |p| p.runs.len());
+            format!("fitting stage {} of {stages} ({id}, {runs} runs)", i + 1)
+        });
+        fit_stage_at(&project.workflow, &checked.dag, &project.profiles, i)
+            .map_err(|e| located(e.into()))?;
+    }
+    progress.finish();
     let runs: usize = project.profiles.stages.iter().map(|s| s.runs.len()).sum();
     println!(
         "ok: workflow {:?}: {} stages, {} edges, {} source-to-sink paths; {} profiled runs, measured at {} MB per vCPU; platform {}; {} samples, sample tables {}",

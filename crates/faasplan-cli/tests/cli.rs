@@ -57,6 +57,11 @@ fn fit_prints_the_error_table() {
         Mean absolute % error of the stage wall time over the profiled configurations.
         fit: the model fitted on every run; CV: leave one configuration out, refit, predict it;
         P95-of-3: the 3-run P95 statistic of the model's distribution; plain: a + b/(k·d) + c/d.
+
+        Flagged runs (a diagnostic GP without the configuration: |z| > 3.5 and off by ≥ 1.2×):
+          stage1   5120 MB  d = 4    3 runs  measured 49.00 s, expected 25.01 s (×1.96, z = 9.1)
+          stage1   5120 MB  d = 8    3 runs  measured 25.32 s, expected 14.54 s (×1.74, z = 7.5)
+        Their runs are in the fit above; --exclude-flagged leaves them out.
     "#]]
     .assert_eq(&stdout(&o));
 }
@@ -266,7 +271,7 @@ fn validate_help() {
                       MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV]
 
                   --platform <PLATFORM>
-                      Platform to plan for [default: the project's, else aws-x86-64]
+                      Platform to plan for [default: the project's, else aws-x86-64, also for Jolteon profiles, which were measured at 1,792 MB per vCPU: jolteon-profiled plans for that platform; the summary names the platform used]
 
                       Possible values:
                       - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
@@ -308,7 +313,7 @@ fn fit_help() {
                       MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV]
 
                   --platform <PLATFORM>
-                      Platform to plan for [default: the project's, else aws-x86-64]
+                      Platform to plan for [default: the project's, else aws-x86-64, also for Jolteon profiles, which were measured at 1,792 MB per vCPU: jolteon-profiled plans for that platform; the summary names the platform used]
 
                       Possible values:
                       - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
@@ -317,6 +322,9 @@ fn fit_help() {
 
                   --json
                       Print JSON (one object per stage, with the per-configuration predictions) instead of a table
+
+                  --exclude-flagged
+                      Leave the runs of every flagged configuration out of the fit
 
               -h, --help
                       Print help (see a summary with '-h')
@@ -350,7 +358,7 @@ fn plan_help() {
                       MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV]
 
                   --platform <PLATFORM>
-                      Platform to plan for [default: the project's, else aws-x86-64]
+                      Platform to plan for [default: the project's, else aws-x86-64, also for Jolteon profiles, which were measured at 1,792 MB per vCPU: jolteon-profiled plans for that platform; the summary names the platform used]
 
                       Possible values:
                       - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU
@@ -454,7 +462,7 @@ fn frontier_help() {
                       MB per vCPU of the platform the profiles were measured on [default: 1792 for Jolteon JSON (the published profiles' platform; `validate` shows the value used), required for CSV]
 
                   --platform <PLATFORM>
-                      Platform to plan for [default: the project's, else aws-x86-64]
+                      Platform to plan for [default: the project's, else aws-x86-64, also for Jolteon profiles, which were measured at 1,792 MB per vCPU: jolteon-profiled plans for that platform; the summary names the platform used]
 
                       Possible values:
                       - aws-x86-64:       AWS Lambda x86_64, us-east-1, 1,769 MB per vCPU

@@ -107,6 +107,20 @@ fn frontier_with_no_configuration_exits_3_like_plan() {
         3,
         &["infeasible", "frontier is empty"],
     );
+    check(
+        &["compare", "--latency-bounds", "30, 60"],
+        &input,
+        3,
+        &["infeasible: no configuration meets any of the latency bounds (30 s, 60 s) at P95"],
+    );
+    // A configuration that runs 4 instances at once is not one this platform can run.
+    let config = "stage0=1792x1, stage1=1792x4, stage2=1792x4, stage3=1792x1";
+    check(
+        &["evaluate", "-q", "--config", config],
+        &input,
+        1,
+        &["--config", "platform.concurrency_limit = 1"],
+    );
 }
 
 #[test]
@@ -319,4 +333,61 @@ fn compare_takes_the_settings_flags_and_spaced_lists() {
         2,
         &["\"x\" is not a finite number"],
     );
+}
+
+#[test]
+fn a_file_too_large_for_the_memory_limit_is_refused_before_reading() {
+    let input = ml_csv("large.csv", |csv| csv.repeat(4));
+    let pf = input[3].clone();
+    let mib = std::fs::metadata(&pf).expect("written").len() >> 20;
+    assert!(mib < 2, "the test file stays small ({mib} MiB)");
+    for cmd in ["validate", "plan"] {
+        let mut args = vec![cmd, "--max-memory-mb", "1"];
+        if cmd == "plan" {
+            args.extend(["--latency-bound", "60"]);
+        }
+        check(
+            &args,
+            &input,
+            1,
+            &[
+                &pf,
+                "MiB of memory to read, more than the memory limit of 1 MiB (--max-memory-mb)",
+            ],
+        );
+    }
+}
+
+#[test]
+fn a_user_grid_with_sizes_off_the_steps_plans_every_profiled_size() {
+    let grid = temp("grid.json");
+    let sizes = [1078, 1200, 1617, 2048];
+    let pairs: Vec<String> = sizes
+        .iter()
+        .flat_map(|m| [4, 8].map(|d| format!("[{m}, {d}]")))
+        .collect();
+    std::fs::write(&grid, format!("[{}]", pairs.join(", "))).expect("temp file writes");
+    // A profile of the ML pipeline on that grid: one repetition, every value plausible.
+    let cell = "[1.0, 1.5]";
+    let row = vec![cell; pairs.len()].join(", ");
+    let steps = ["cold", "read", "compute", "write"]
+        .map(|s| format!("\"{s}\": [[{row}]]"))
+        .join(", ");
+    let stages: Vec<String> = (0..4)
+        .map(|i| format!("\"stage{i}\": {{{steps}}}"))
+        .collect();
+    let profile = temp("grid_profile.json");
+    std::fs::write(&profile, format!("{{{}}}", stages.join(", "))).expect("temp file writes");
+    let input = [
+        "--workflow".to_string(),
+        example("ML-pipeline.json"),
+        "--profiles".into(),
+        profile.display().to_string(),
+        "--grid".into(),
+        grid.display().to_string(),
+    ];
+    let config = "stage0=1617x1, stage1=1617x4, stage2=1200x8, stage3=1078x1";
+    check(&["evaluate", "--config", config], &input, 0, &[]);
+    let off = "stage0=1618x1, stage1=1617x4, stage2=1200x8, stage3=1078x1";
+    check(&["evaluate", "--config", off], &input, 1, &["stage0"]);
 }

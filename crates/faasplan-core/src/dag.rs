@@ -28,8 +28,14 @@ pub enum StageKind {
     Single,
 }
 
-/// The memory sizes a stage may use: `min_mb, min_mb + step_mb, ..` up to `max_mb`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The memory sizes a stage may use: the stepped sizes `min_mb, min_mb + step_mb, ..`
+/// up to `max_mb`, and besides them the sizes listed in `listed_mb`.
+///
+/// The list holds sizes the steps miss, such as every profiled size of an
+/// imported profile (a Jolteon grid of 1,078 and 1,617 MB with 128 MB steps
+/// would otherwise lose 1,617 MB). In a project file it is the optional
+/// `listed_mb` array, omitted when empty.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MemoryGrid {
     /// Smallest memory size, MB.
     pub min_mb: u32,
@@ -37,6 +43,10 @@ pub struct MemoryGrid {
     pub max_mb: u32,
     /// Step between sizes, MB (at least 1).
     pub step_mb: u32,
+    /// Sizes planned besides the stepped ones, MB: strictly ascending, each
+    /// within `min_mb..=max_mb` (a listed size on the steps counts once).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listed_mb: Vec<u32>,
 }
 
 /// Position of a stage in the editor, in editor units.
@@ -107,15 +117,31 @@ mod validate;
 pub use validate::WorkflowError;
 
 impl MemoryGrid {
-    /// Whether `memory_mb` is one of the grid's sizes.
-    pub fn contains(&self, memory_mb: u32) -> bool {
+    /// The stepped grid `min_mb..=max_mb` in `step_mb` steps, with no listed sizes.
+    pub fn stepped(min_mb: u32, max_mb: u32, step_mb: u32) -> MemoryGrid {
+        MemoryGrid {
+            min_mb,
+            max_mb,
+            step_mb,
+            listed_mb: Vec::new(),
+        }
+    }
+
+    /// Whether `memory_mb` is one of the stepped sizes.
+    pub fn on_steps(&self, memory_mb: u32) -> bool {
         self.step_mb >= 1
             && memory_mb >= self.min_mb
             && memory_mb <= self.max_mb
             && (memory_mb - self.min_mb).is_multiple_of(self.step_mb)
     }
 
-    /// The grid's sizes, ascending, MB (empty for an invalid grid).
+    /// Whether `memory_mb` is one of the grid's sizes (stepped or listed).
+    pub fn contains(&self, memory_mb: u32) -> bool {
+        self.on_steps(memory_mb) || self.listed_mb.contains(&memory_mb)
+    }
+
+    /// The grid's sizes, ascending and distinct, MB (the stepped part is empty
+    /// for an invalid grid).
     pub fn sizes(&self) -> impl Iterator<Item = u32> + '_ {
         let step = self.step_mb.max(1) as usize;
         let end = if self.step_mb == 0 || self.min_mb > self.max_mb {
@@ -123,7 +149,18 @@ impl MemoryGrid {
         } else {
             self.max_mb.saturating_add(1)
         };
-        (self.min_mb..end).step_by(step)
+        let mut stepped = (self.min_mb..end).step_by(step).peekable();
+        let mut listed = self
+            .listed_mb
+            .iter()
+            .copied()
+            .filter(|&m| !self.on_steps(m))
+            .peekable();
+        std::iter::from_fn(move || match (stepped.peek(), listed.peek()) {
+            (Some(&s), Some(&l)) if l < s => listed.next(),
+            (Some(_), _) => stepped.next(),
+            (None, _) => listed.next(),
+        })
     }
 }
 

@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::print_stdout)]
 
+pub mod advisor;
 pub mod baselines;
 pub mod certify;
 pub mod dag;

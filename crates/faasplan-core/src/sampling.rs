@@ -157,20 +157,13 @@ pub fn candidates(stage: &Stage, platform: &Platform) -> Vec<Config> {
         return vec![c];
     }
     let ds = d_values(stage);
-    let g = stage.memory;
-    let step = g.step_mb.max(1);
-    let mut out = Vec::new();
-    let mut m = g.min_mb;
-    while m <= g.max_mb {
-        if (platform.min_memory_mb..=platform.max_memory_mb).contains(&m) {
-            out.extend(ds.iter().map(|&d| Config { memory_mb: m, d }));
-        }
-        match m.checked_add(step) {
-            Some(next) => m = next,
-            None => break,
-        }
-    }
-    out
+    let platform_range = platform.min_memory_mb..=platform.max_memory_mb;
+    stage
+        .memory
+        .sizes()
+        .filter(|m| platform_range.contains(m))
+        .flat_map(|memory_mb| ds.iter().map(move |&d| Config { memory_mb, d }))
+        .collect()
 }
 
 /// The distinct instance counts a stage's candidates take, ascending.
@@ -197,7 +190,7 @@ pub fn candidate_count(stage: &Stage, platform: &Platform) -> u64 {
     if stage.fixed.is_some() {
         return 1;
     }
-    let g = stage.memory;
+    let g = &stage.memory;
     let step = u64::from(g.step_mb.max(1));
     let lo = g.min_mb.max(platform.min_memory_mb);
     let hi = g.max_mb.min(platform.max_memory_mb);
@@ -206,8 +199,13 @@ pub fn candidate_count(stage: &Stage, platform: &Platform) -> u64 {
     }
     let first = u64::from(lo - g.min_mb).div_ceil(step);
     let last = u64::from(hi - g.min_mb) / step;
-    let memories = (last + 1).saturating_sub(first);
-    memories * d_values(stage).len() as u64
+    let stepped = (last + 1).saturating_sub(first);
+    let listed = g
+        .listed_mb
+        .iter()
+        .filter(|&&m| (lo..=hi).contains(&m) && !g.on_steps(m))
+        .count() as u64;
+    (stepped + listed) * d_values(stage).len() as u64
 }
 
 /// What sampling a workflow would take, computed before anything is allocated.

@@ -37,7 +37,7 @@ pub fn Inspector() -> Html {
         let store = store.clone();
         Callback::from(move |msg: String| store.report(Level::Warning, msg))
     };
-    let m = stage.memory;
+    let m = &stage.memory;
     html! {
         <div class="inspector" data-testid="inspector">
             <div class="inspector-row">
@@ -47,11 +47,12 @@ pub fn Inspector() -> Html {
             </div>
             <div class="inspector-row">
                 <NumberField label="Memory min" unit="MB" value={f64::from(m.min_mb)} min=128.0 max=10240.0
-                    testid="memory-min" on_change={edit(|s, v| StageEdit::Memory(MemoryGrid { min_mb: v as u32, ..s.memory }))} on_invalid={invalid.clone()} />
+                    testid="memory-min" on_change={edit(|s, v| StageEdit::Memory(MemoryGrid { min_mb: v as u32, ..s.memory.clone() }))} on_invalid={invalid.clone()} />
                 <NumberField label="max" unit="MB" value={f64::from(m.max_mb)} min=128.0 max=10240.0
-                    testid="memory-max" on_change={edit(|s, v| StageEdit::Memory(MemoryGrid { max_mb: v as u32, ..s.memory }))} on_invalid={invalid.clone()} />
+                    testid="memory-max" on_change={edit(|s, v| StageEdit::Memory(MemoryGrid { max_mb: v as u32, ..s.memory.clone() }))} on_invalid={invalid.clone()} />
                 <NumberField label="step" unit="MB" value={f64::from(m.step_mb)} min=1.0 max=10240.0
-                    testid="memory-step" on_change={edit(|s, v| StageEdit::Memory(MemoryGrid { step_mb: v as u32, ..s.memory }))} on_invalid={invalid.clone()} />
+                    testid="memory-step" on_change={edit(|s, v| StageEdit::Memory(MemoryGrid { step_mb: v as u32, ..s.memory.clone() }))} on_invalid={invalid.clone()} />
+                { view_listed(m) }
             </div>
             { view_fixed(&store, stage, edit, invalid) }
             { view_connect(&store, stage) }
@@ -191,6 +192,17 @@ fn view_fixed(
                     testid="fixed-d" on_change={edit(|s, v| StageEdit::Fixed(s.fixed.map(|c| Config { d: v as u32, ..c })))} on_invalid={invalid} />
             }
         </div>
+    }
+}
+
+/// The listed memory sizes (profiled sizes the steps miss), if any.
+fn view_listed(m: &MemoryGrid) -> Html {
+    if m.listed_mb.is_empty() {
+        return Html::default();
+    }
+    let sizes: Vec<String> = m.listed_mb.iter().map(u32::to_string).collect();
+    html! {
+        <span class="hint" data-testid="memory-listed">{ format!("also {} MB", sizes.join(", ")) }</span>
     }
 }
 

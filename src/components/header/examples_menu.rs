@@ -1,11 +1,10 @@
-//! The examples menu: fetch a bundled workflow with its profile and open it.
+//! The examples menu: open a bundled workflow with its profile.
 
 use yew::prelude::*;
 
-use crate::browser::fetch::fetch_text;
-use crate::import::NamedText;
-use crate::state::Level;
+use crate::state::Action;
 use crate::store::{Store, use_store};
+use crate::worker::protocol::FileRef;
 
 /// A bundled example: menu label and the files under `examples/`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,22 +31,27 @@ pub const EXAMPLES: [Example; 2] = [
     },
 ];
 
-async fn fetch_example(example: Example) -> Result<Vec<NamedText>, String> {
-    let mut out = Vec::new();
-    for name in [example.workflow, example.profile] {
-        let text = fetch_text(&format!("examples/{name}")).await?;
-        out.push(NamedText::new(name, text));
-    }
-    Ok(out)
-}
-
+/// Opens the example's files through the file-reading worker, which fetches
+/// them from `examples/` beside the page (an absolute URL: the worker's own
+/// script is a blob, so a relative one would not resolve).
 fn open(store: Store, example: Example) {
-    wasm_bindgen_futures::spawn_local(async move {
-        match fetch_example(example).await {
-            Ok(files) => store.import(&files),
-            Err(msg) => store.report(Level::Error, msg),
-        }
-    });
+    let base = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    let files = [example.workflow, example.profile]
+        .into_iter()
+        .map(|name| {
+            let path = format!("examples/{name}");
+            let url = web_sys::Url::new_with_base(&path, &base).map_or(path, |u| u.href());
+            FileRef {
+                name: name.into(),
+                url,
+                bytes: 0,
+            }
+        })
+        .collect();
+    crate::browser::perf::mark_open();
+    store.dispatch(Action::OpenFiles(files));
 }
 
 /// A select that opens the chosen example.

@@ -16,10 +16,17 @@ fn secs(s: Option<StepStat>) -> String {
     s.map_or("–".to_string(), |s| format!("{:.2}", s.mean_s))
 }
 
-/// Memory, d, rep, cold, step means and wall time of every run (seconds).
+/// Most runs listed in the table; the chart beside it shows them all. A table
+/// row per run of a large profile (2,500 rows a stage at 10,000 runs) took
+/// the page's thread over a second to render.
+pub const MAX_ROWS: usize = 200;
+
+/// Memory, d, rep, cold, step means and wall time of the first [`MAX_ROWS`]
+/// runs (seconds), and how many more there are.
 #[component]
 pub fn StageRuns(props: &StageRunsProps) -> Html {
-    let rows = props.runs.iter().map(|r| {
+    let more = props.runs.len().saturating_sub(MAX_ROWS);
+    let rows = props.runs.iter().take(MAX_ROWS).map(|r| {
         html! {
             <tr class={classes!(r.cold.then_some("cold"))}>
                 <td class="num">{ r.memory_mb }</td>
@@ -44,6 +51,11 @@ pub fn StageRuns(props: &StageRunsProps) -> Html {
                 </tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
+            if more > 0 {
+                <p class="muted" data-testid="profile-runs-more">
+                    { format!("The first {MAX_ROWS} runs are listed; {more} more are in the chart and the fit.") }
+                </p>
+            }
         </div>
     }
 }

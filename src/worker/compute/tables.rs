@@ -21,6 +21,27 @@ use crate::worker::protocol::{ConfigRow, FitCurve, FrontierPoint, StageFit, Stag
 /// Points per fitted curve.
 pub const CURVE_POINTS: usize = 24;
 
+/// Residual values per pool the curves' means are taken over. A curve point's
+/// mean is over every pair of the two residual pools, n_ρ·n_ε values: 6 M per
+/// point for 2,500 runs of a stage, which took minutes per profile at 10,000
+/// runs. Above this many values a pool is replaced by its evenly ranked order
+/// statistics (minimum and maximum kept), as the core's fit report does for
+/// its predictions; the bundled profiles (under 128 runs a stage) are unchanged.
+pub const CURVE_POOL: usize = 128;
+
+/// `CURVE_POOL` evenly ranked order statistics of `v` (all of `v` when shorter).
+fn ranked(v: &[f64]) -> Vec<f64> {
+    if v.len() <= CURVE_POOL {
+        return v.to_vec();
+    }
+    let mut sorted = v.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let last = (sorted.len() - 1) as f64;
+    (0..CURVE_POOL)
+        .map(|i| sorted[(i as f64 * last / (CURVE_POOL - 1) as f64).round() as usize])
+        .collect()
+}
+
 /// The frontier's points with per-stage row indices, and the rows; an error
 /// when a point's plan does not fit the problem.
 pub fn frontier_rows(
@@ -86,6 +107,9 @@ pub fn fits(
         .zip(&report.stages)
         .filter_map(|((stage, sm), rep)| {
             let runs = &profiles.stage(&stage.id)?.runs;
+            let mut sm = sm.clone();
+            sm.start_resid_s = ranked(&sm.start_resid_s);
+            sm.noise = ranked(&sm.noise);
             let lo = runs.iter().map(|r| r.memory_mb).min()?;
             let hi = runs.iter().map(|r| r.memory_mb).max()?;
             let mut ds: Vec<u32> = runs.iter().map(|r| r.d).collect();
@@ -118,4 +142,22 @@ pub fn fits(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod pool_tests {
+    use super::*;
+
+    #[test]
+    fn short_pools_are_kept_and_long_ones_keep_min_max_and_even_ranks() {
+        let short: Vec<f64> = (0..CURVE_POOL).map(|i| i as f64).rev().collect();
+        assert_eq!(ranked(&short), short, "unchanged, order included");
+        let long: Vec<f64> = (0..1_000).map(|i| f64::from((i * 7919) % 1_000)).collect();
+        let got = ranked(&long);
+        assert_eq!(got.len(), CURVE_POOL);
+        assert_eq!((got[0], got[CURVE_POOL - 1]), (0.0, 999.0));
+        assert!(got.windows(2).all(|w| w[0] <= w[1]));
+        let mean = got.iter().sum::<f64>() / got.len() as f64;
+        assert!((mean - 499.5).abs() < 1.0, "the mean is kept: {mean}");
+    }
 }

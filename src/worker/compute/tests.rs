@@ -177,6 +177,29 @@ fn jobs_check_inputs_and_name_the_problem() {
 }
 
 #[test]
+fn bad_profile_values_are_refused_before_any_fit_naming_stage_and_field() {
+    let mut p = ml_project(100);
+    p.profiles.stages[2].runs[5].read.mean_s = -1.0;
+    let (out, reports) = run(&p, Task::Frontier, &mut Cache::default());
+    let WorkerOutput::Frontier { result: Err(m), .. } = out else {
+        panic!("not refused: {out:?}");
+    };
+    assert!(
+        m.contains("stage `stage2`, run 5") && m.contains("read.mean_s"),
+        "{m}"
+    );
+    assert_eq!(reports, 0, "refused before any fitting step");
+    let mut p = ml_project(100);
+    p.profiles.stages.push(p.profiles.stages[0].clone());
+    p.profiles.stages[4].stage = "ghost".into();
+    let err = report_of(&p, Task::Solve, &mut Cache::default()).unwrap_err();
+    assert!(
+        err.contains("stage `ghost` is not a stage of the workflow"),
+        "{err}"
+    );
+}
+
+#[test]
 fn settings_whose_table_does_not_fit_are_refused_before_sampling_naming_the_limit() {
     let mut p = ml_project(100);
     // Automatic sample counts are capped to a table budget; a fixed count is not.

@@ -58,6 +58,18 @@ pub enum WorkflowError {
         /// The grid's maximum, MB.
         max_mb: u32,
     },
+    /// A listed memory size lies outside `min_mb..=max_mb` or breaks the ascending order.
+    #[error("stage {id:?}.memory.listed_mb[{index}]: {memory_mb} MB {problem}")]
+    MemoryListed {
+        /// The stage.
+        id: String,
+        /// Position in the list.
+        index: usize,
+        /// The listed size, MB.
+        memory_mb: u32,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// A parallel stage allows no instance count.
     #[error("stage {id:?}.allowed_d: empty for a parallel stage")]
     EmptyAllowedD {
@@ -272,7 +284,7 @@ impl Workflow {
 
 fn check_stage(stage: &Stage) -> Result<(), WorkflowError> {
     let id = || stage.id.clone();
-    let m = stage.memory;
+    let m = &stage.memory;
     if m.step_mb == 0 {
         return Err(WorkflowError::MemoryStep { id: id() });
     }
@@ -286,6 +298,7 @@ fn check_stage(stage: &Stage) -> Result<(), WorkflowError> {
             max_mb: m.max_mb,
         });
     }
+    check_listed(stage)?;
     if stage.kind == StageKind::Parallel {
         if stage.allowed_d.is_empty() {
             return Err(WorkflowError::EmptyAllowedD { id: id() });
@@ -300,6 +313,29 @@ fn check_stage(stage: &Stage) -> Result<(), WorkflowError> {
         }
         _ => Ok(()),
     }
+}
+
+/// The listed memory sizes lie within the stepped range, strictly ascending.
+fn check_listed(stage: &Stage) -> Result<(), WorkflowError> {
+    let m = &stage.memory;
+    let mut previous = None;
+    for (index, &memory_mb) in m.listed_mb.iter().enumerate() {
+        let problem = if !(m.min_mb..=m.max_mb).contains(&memory_mb) {
+            format!("is outside min_mb..=max_mb ({}..={})", m.min_mb, m.max_mb)
+        } else if previous.is_some_and(|p| memory_mb <= p) {
+            "is not above the size before it (the list is strictly ascending)".to_string()
+        } else {
+            previous = Some(memory_mb);
+            continue;
+        };
+        return Err(WorkflowError::MemoryListed {
+            id: stage.id.clone(),
+            index,
+            memory_mb,
+            problem,
+        });
+    }
+    Ok(())
 }
 
 /// For each single-instance stage, its parallel parent latest in `topo`.

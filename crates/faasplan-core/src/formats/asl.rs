@@ -23,6 +23,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::dag::{Config, Edge, MemoryGrid, Stage, StageKind, Workflow};
@@ -43,17 +44,13 @@ impl Default for AslOptions {
         AslOptions {
             loop_iterations: 3,
             state_machine: None,
-            memory: MemoryGrid {
-                min_mb: 128,
-                max_mb: 10_240,
-                step_mb: 128,
-            },
+            memory: MemoryGrid::stepped(128, 10_240, 128),
         }
     }
 }
 
 /// The query language of a state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum QueryLanguage {
     /// JSONPath (the default).
     JsonPath,
@@ -62,7 +59,7 @@ pub enum QueryLanguage {
 }
 
 /// A Lambda function as a Task names it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionRef {
     /// The text as written (ARN, partial ARN, name, `${..}` placeholder).
     pub raw: String,
@@ -73,7 +70,7 @@ pub struct FunctionRef {
 }
 
 /// What a Task invokes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Invoke {
     /// A Lambda function named in the definition.
     Lambda(FunctionRef),
@@ -84,7 +81,7 @@ pub enum Invoke {
 }
 
 /// Where a stage runs inside a Map.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MapInfo {
     /// Name of the Map state.
     pub state: String,
@@ -99,7 +96,7 @@ pub struct MapInfo {
 }
 
 /// One imported Task.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImportedStage {
     /// Stage id in the workflow.
     pub id: String,
@@ -114,7 +111,7 @@ pub struct ImportedStage {
 }
 
 /// A Choice state's alternatives.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChoiceGroup {
     /// Name of the Choice state.
     pub state: String,
@@ -123,7 +120,7 @@ pub struct ChoiceGroup {
 }
 
 /// A state machine read as a workflow.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AslImport {
     /// The DAG of stages.
     pub workflow: Workflow,
@@ -1035,7 +1032,7 @@ fn workflow_stage(s: &ImportedStage, memory: &MemoryGrid) -> Stage {
         id: s.id.clone(),
         kind,
         allowed_d,
-        memory: *memory,
+        memory: memory.clone(),
         fixed: service.then_some(Config {
             memory_mb: memory.min_mb,
             d: 1,

@@ -16,8 +16,11 @@
 //!
 //! **Grid**: a [`JolteonGrid`], given by the user (side file: JSON
 //! `[[memory_mb, d], ...]`) or [`JolteonGrid::bundled`] for the two published
-//! workflows. The imported workflow's stages get the profiled memory range
-//! (grid minimum to maximum in 128 MB steps) and the profiled d values.
+//! workflows ([`resolve_grid`] picks between them). The imported workflow's
+//! stages get the profiled memory range (grid minimum to maximum in 128 MB
+//! steps) with every profiled size the steps miss listed besides them
+//! ([`MemoryGrid::listed_mb`](crate::dag::MemoryGrid)), so each profiled size can be planned, and the
+//! profiled d values.
 //! The Jolteon profiles were measured with 1,792 MB per vCPU
 //! ([`JOLTEON_MB_PER_VCPU`]).
 
@@ -188,15 +191,16 @@ impl JolteonGrid {
         }
     }
 
-    /// The profiled memory range in [`IMPORT_MEMORY_STEP_MB`] steps.
-    fn memory_grid(&self) -> MemoryGrid {
-        let min_mb = self.0.iter().map(|c| c.memory_mb).min().unwrap_or(1);
-        let max_mb = self.0.iter().map(|c| c.memory_mb).max().unwrap_or(1);
-        MemoryGrid {
-            min_mb,
-            max_mb,
-            step_mb: IMPORT_MEMORY_STEP_MB,
-        }
+    /// The memory grid of the imported stages: the profiled range in
+    /// [`IMPORT_MEMORY_STEP_MB`] steps, with every profiled size the steps
+    /// miss listed besides them.
+    pub fn memory_grid(&self) -> MemoryGrid {
+        let sizes: BTreeSet<u32> = self.0.iter().map(|c| c.memory_mb).collect();
+        let min_mb = sizes.first().copied().unwrap_or(1);
+        let max_mb = sizes.last().copied().unwrap_or(1);
+        let mut grid = MemoryGrid::stepped(min_mb, max_mb, IMPORT_MEMORY_STEP_MB);
+        grid.listed_mb = sizes.into_iter().filter(|&m| !grid.on_steps(m)).collect();
+        grid
     }
 
     /// The profiled d values, ascending.
@@ -225,17 +229,28 @@ fn positive_u32(value: &Value, path: &str) -> Result<u32, JolteonError> {
 
 /// The profiling grid of a workflow file: `grid` when given, else the bundled grid
 /// of the file's `workflow_name` ([`JolteonError::UnknownWorkflow`] when there is none).
-/// The one place the fallback lives; every front end calls it.
+/// The one place the fallback lives; every front end calls it (or
+/// [`resolve_grid_named`] when the workflow is already imported). The imported
+/// stages' memory grid comes from it ([`JolteonGrid::memory_grid`]).
 pub fn resolve_grid(
     workflow_text: &str,
     grid: Option<JolteonGrid>,
 ) -> Result<JolteonGrid, JolteonError> {
     match grid {
         Some(g) => Ok(g),
-        None => {
-            let name = workflow_name(workflow_text)?;
-            JolteonGrid::bundled(&name).ok_or(JolteonError::UnknownWorkflow(name))
-        }
+        None => resolve_grid_named(&workflow_name(workflow_text)?, None),
+    }
+}
+
+/// [`resolve_grid`] for a workflow already imported, by its name.
+pub fn resolve_grid_named(
+    workflow_name: &str,
+    grid: Option<JolteonGrid>,
+) -> Result<JolteonGrid, JolteonError> {
+    match grid {
+        Some(g) => Ok(g),
+        None => JolteonGrid::bundled(workflow_name)
+            .ok_or_else(|| JolteonError::UnknownWorkflow(workflow_name.to_string())),
     }
 }
 

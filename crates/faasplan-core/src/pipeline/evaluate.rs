@@ -4,7 +4,7 @@
 //! [`plan_of`] turns one (memory, d) per stage into a [`Plan`] of the sampled
 //! problem (every configuration must be a candidate: on the stage's memory grid,
 //! within the platform's range, with an allowed d, and not dropped by the
-//! timeout filter). [`evaluate`] reports it exactly as a planned plan is
+//! timeout filter; and together within the platform's concurrency limit). [`evaluate`] reports it exactly as a planned plan is
 //! reported (figures on the planning samples, per stage, and out of sample),
 //! then plans the same workflow for the latency the configuration guarantees:
 //! the planner's plan is never slower and costs at most as much, and the
@@ -46,6 +46,15 @@ pub enum ConfigError {
         count: usize,
         /// The candidates' memory and d range, in words.
         range: String,
+    },
+    /// Stages that can run at once would together run more instances than the
+    /// platform allows.
+    #[error(
+        "the configuration runs more than platform.concurrency_limit = {limit} instances at once (the sum of d over stages that can run at the same time)"
+    )]
+    Concurrency {
+        /// The platform's concurrency limit.
+        limit: u32,
     },
 }
 
@@ -105,7 +114,12 @@ pub fn plan_of(
         // A stage has at most u32::MAX candidates: the memory estimate refuses far fewer.
         choice.push(u32::try_from(j).unwrap_or(u32::MAX));
     }
-    Ok(Plan { choice })
+    match prepared.problem.concurrency_limit {
+        Some(limit) if !solve::concurrency_ok(&prepared.problem, &choice) => {
+            Err(ConfigError::Concurrency { limit })
+        }
+        _ => Ok(Plan { choice }),
+    }
 }
 
 /// Evaluates `configs` under the project's settings (see the module docs).

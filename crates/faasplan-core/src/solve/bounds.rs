@@ -7,8 +7,11 @@
 //! - `tail_i(t) = max_{c ∈ children(i)} (m_c(t) + tail_c(t))`, the least time after;
 //! - `base(t) = max_i (head_i(t) + m_i(t) + tail_i(t))`, the least workflow latency
 //!   any plan reaches on `t`;
-//! - per configuration, `thr` = the `(a + 1)`-th largest `head + L(t) + tail` over S:
-//!   no plan using it meets a bound below `thr` on S, hence on all samples.
+//! - per configuration, `thr` = the `(a + 1)`-th largest `head + L(t) + tail` over the
+//!   samples: no plan using it meets a bound below `thr`. It does not depend on the
+//!   bound, so it is computed once on all N samples (`Precomputed::thr`, `thr_at =
+//!   Some(a)`), which is never weaker than on a subset (the same per-sample values,
+//!   and the `(a + 1)`-th largest of a superset is at least that of a subset).
 
 use crate::stats::guarantee_in_place;
 
@@ -20,7 +23,7 @@ pub(crate) struct SubsetBounds {
     pub base: Vec<f64>,
     /// Least latency per stage, `[stage * m + t]`.
     pub minl: Vec<f64>,
-    /// `[stage][row]`.
+    /// `[stage][row]` (empty unless asked for).
     pub thr: Vec<Vec<f64>>,
 }
 
@@ -38,15 +41,15 @@ pub(crate) fn row_min(table: &[f64], m: usize) -> Vec<f64> {
 }
 
 /// Computes the bounds from the gathered latency tables `lat[stage]`.
-pub(crate) fn subset_bounds(
-    lat: &[Vec<f64>],
+pub(crate) fn subset_bounds<T: AsRef<[f64]>>(
+    lat: &[T],
     parents: &[Vec<usize>],
     topo: &[usize],
     m: usize,
-    a: usize,
+    thr_at: Option<usize>,
 ) -> SubsetBounds {
     let k = lat.len();
-    let minl: Vec<Vec<f64>> = lat.iter().map(|t| row_min(t, m)).collect();
+    let minl: Vec<Vec<f64>> = lat.iter().map(|t| row_min(t.as_ref(), m)).collect();
     let mut head = vec![0.0; k * m];
     let mut tail = vec![0.0; k * m];
     for &i in topo {
@@ -78,10 +81,19 @@ pub(crate) fn subset_bounds(
             }
         }
     }
+    let Some(a) = thr_at else {
+        return SubsetBounds {
+            tail,
+            base,
+            thr: Vec::new(),
+            minl: minl.concat(),
+        };
+    };
     let mut v = vec![0.0; m];
     let thr = (0..k)
         .map(|i| {
             lat[i]
+                .as_ref()
                 .chunks_exact(m.max(1))
                 .map(|row| {
                     for t in 0..m {

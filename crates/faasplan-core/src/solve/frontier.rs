@@ -34,6 +34,7 @@
 
 mod builder;
 mod resolution;
+mod sweep;
 
 pub use builder::{FrontierBuilder, FrontierProgress};
 pub use resolution::{ResolutionBuilder, ResolutionProgress, ResolvedFrontier};

@@ -14,6 +14,7 @@
 
 use super::SolveError;
 use super::antichain::{MAX_ANTICHAINS, maximal_antichains};
+use super::bounds::subset_bounds;
 use super::eval::latencies;
 use crate::problem::SampledProblem;
 
@@ -30,6 +31,9 @@ pub(crate) struct Precomputed<'p> {
     pub per_sample_cost: bool,
     /// Level of each stage in `topo`.
     pub depth_of: Vec<usize>,
+    /// Per configuration, the least bound it can meet on all samples, `[stage][row]`
+    /// (`bounds.rs`: the `(a + 1)`-th largest `head + L + tail`; bound-independent).
+    pub thr: Vec<Vec<f64>>,
     /// First context slot of each stage (stages' contexts numbered in a row); `[k]` is the total.
     pub slot_of: Vec<usize>,
 }
@@ -159,6 +163,8 @@ impl<'p> Precomputed<'p> {
         for (i, t) in p.stages.iter().enumerate() {
             slot_of[i + 1] = slot_of[i] + t.n_contexts();
         }
+        let full: Vec<&[f64]> = p.stages.iter().map(|t| &t.latency_s[..]).collect();
+        let thr = subset_bounds(&full, &p.parents, &p.topo, n, Some(a)).thr;
         let mut depth_of = vec![0; k];
         for (d, &i) in p.topo.iter().enumerate() {
             depth_of[i] = d;
@@ -167,6 +173,7 @@ impl<'p> Precomputed<'p> {
             p,
             depth_of,
             slot_of,
+            thr,
             k,
             n,
             a,

@@ -95,8 +95,6 @@ struct Tables {
     cost_t: Vec<Vec<f64>>,
     /// Least time after each stage, `[stage * m + t]`.
     tail_t: Vec<f64>,
-    /// Per configuration, the least bound it can meet on S, `[stage][row]`.
-    thr_t: Vec<Vec<f64>>,
     /// Least latency of each stage, `[stage * m + t]`.
     minl_t: Vec<f64>,
     /// Cheapest per-sample cost of the stages from level `d` on, `[d * m + t]`.
@@ -200,7 +198,6 @@ impl<'p> Search<'p> {
                 lat_t: vec![Vec::new(); k],
                 cost_t: vec![Vec::new(); k],
                 tail_t: Vec::new(),
-                thr_t: Vec::new(),
                 minl_t: Vec::new(),
                 remc_t: Vec::new(),
                 cands: Vec::new(),
@@ -287,12 +284,11 @@ impl<'p> Search<'p> {
             }
         }
         let k = prep.k;
-        let b = subset_bounds(&self.tables.lat_t, &p.parents, &p.topo, m, prep.a);
+        let b = subset_bounds(&self.tables.lat_t, &p.parents, &p.topo, m, None);
         self.tables.tail_t = b.tail;
         self.tables.minl_t = b.minl;
         self.scratch.dh = vec![0.0; k * m];
         self.scratch.fin2 = vec![0.0; k * m];
-        self.tables.thr_t = b.thr;
         self.stack.fin = vec![0.0; k * m];
         self.stack.lat = vec![0.0; (k + 1) * m];
         self.stack.lb = vec![0.0; (k + 1) * m];
@@ -320,7 +316,7 @@ impl<'p> Search<'p> {
                     .iter()
                     .enumerate()
                     .map(|(c, list)| {
-                        let thr = &self.tables.thr_t[i];
+                        let thr = &prep.thr[i];
                         list.iter()
                             .copied()
                             .filter(|&j| thr[c * nc + j as usize] <= cap)

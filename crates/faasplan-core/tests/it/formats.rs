@@ -91,14 +91,55 @@ fn video_analytics_imports_with_its_dag_and_24_configs_times_3_reps() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn imported_stages_get_the_profiled_memory_range_and_d_values() {
     let (wf, _) = bundled(ML_WORKFLOW, ML_PROFILE);
-    let m = wf.stages[1].memory;
+    let m = &wf.stages[1].memory;
     assert_eq!((m.min_mb, m.max_mb, m.step_mb), (1024, 7168, 128));
     assert_eq!(m.sizes().count(), 49);
     assert_eq!(wf.stages[1].allowed_d, [4, 8, 16, 32]);
     assert_eq!(wf.stages[0].allowed_d, [1]);
     let (wf, _) = bundled(VIDEO_WORKFLOW, VIDEO_PROFILE);
-    let m = wf.stages[0].memory;
+    let m = &wf.stages[0].memory;
     assert_eq!((m.min_mb, m.max_mb, m.sizes().count()), (1792, 8960, 57));
+    assert!(m.listed_mb.is_empty(), "every bundled size is on the steps");
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn every_profiled_memory_size_of_a_user_grid_can_be_planned() {
+    use faasplan_core::dag::Config;
+    use faasplan_core::platform::Preset;
+    let sizes = [1078, 1200, 1617, 2048];
+    let grid = JolteonGrid(
+        sizes
+            .iter()
+            .flat_map(|&memory_mb| [4, 8].map(|d| Config { memory_mb, d }))
+            .collect(),
+    );
+    let wf = jolteon::import_workflow(ML_WORKFLOW, &grid).unwrap();
+    wf.validate().unwrap();
+    let m = &wf.stages[1].memory;
+    assert_eq!((m.min_mb, m.max_mb, m.step_mb), (1078, 2048, 128));
+    assert_eq!(m.listed_mb, [1200, 1617, 2048]);
+    let planned: Vec<u32> = m.sizes().collect();
+    assert_eq!(
+        planned,
+        [
+            1078, 1200, 1206, 1334, 1462, 1590, 1617, 1718, 1846, 1974, 2048
+        ]
+    );
+    let platform = Preset::JolteonProfiled.platform();
+    let candidates = faasplan_core::sampling::candidates(&wf.stages[1], &platform);
+    for memory_mb in sizes {
+        for d in [4, 8] {
+            assert!(
+                candidates.contains(&Config { memory_mb, d }),
+                "{memory_mb} MB × {d}"
+            );
+        }
+    }
+    assert_eq!(
+        faasplan_core::sampling::candidate_count(&wf.stages[1], &platform),
+        candidates.len() as u64
+    );
 }
 
 #[test]

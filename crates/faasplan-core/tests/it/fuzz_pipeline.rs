@@ -140,6 +140,9 @@ fn mutate_workflow(rng: &mut Xoshiro256PlusPlus, p: &mut Project) {
                 min_mb: pick(rng, &U32S),
                 max_mb: pick(rng, &U32S),
                 step_mb: pick(rng, &U32S),
+                listed_mb: (0..pick(rng, &[0, 0, 1, 3]))
+                    .map(|_| pick(rng, &U32S))
+                    .collect(),
             }
         }
         1 => {

@@ -92,11 +92,7 @@ fn a_high_percentile_or_tiny_delta_stays_within_the_table_budget() {
 #[test]
 fn a_one_mb_memory_step_is_bounded_or_refused_naming_the_widest_stage() {
     let mut p = ml();
-    p.workflow.stages[1].memory = MemoryGrid {
-        min_mb: 128,
-        max_mb: 10_240,
-        step_mb: 1,
-    };
+    p.workflow.stages[1].memory = MemoryGrid::stepped(128, 10_240, 1);
     assert_eq!(bounded(&p), 40_893);
     refused_within(&p, 256, "the largest stage, `stage1`");
 }
@@ -114,11 +110,7 @@ fn a_four_billion_size_grid_is_counted_not_listed() {
     let mut p = ml();
     p.platform.min_memory_mb = 1;
     p.platform.max_memory_mb = u32::MAX;
-    p.workflow.stages[0].memory = MemoryGrid {
-        min_mb: 1,
-        max_mb: u32::MAX,
-        step_mb: 1,
-    };
+    p.workflow.stages[0].memory = MemoryGrid::stepped(1, u32::MAX, 1);
     let stage = &p.workflow.stages[0];
     assert_eq!(
         sampling::candidate_count(stage, &p.platform),

@@ -1,4 +1,5 @@
 //! Integration tests of faasplan-core: one binary, one module per area.
+mod advisor;
 mod baselines;
 mod bundled;
 mod formats;

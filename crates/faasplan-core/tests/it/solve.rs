@@ -173,10 +173,12 @@ fn check_frontier(p: &SampledProblem, plans: &[(Plan, PlanEval)]) -> Frontier {
     let want = brute_frontier(plans);
     assert_eq!(f.points.len(), want.len(), "frontier size");
     for (pt, (l, c)) in f.points.iter().zip(&want) {
+        // Bit for bit: the one-pass sweep sums costs in the checker's order.
         assert_eq!(pt.guaranteed_latency_s, *l);
-        assert_relative_eq!(pt.expected_cost_usd, *c, max_relative = 1e-12);
+        assert_eq!(pt.expected_cost_usd, *c);
         let e = evaluate(p, &pt.plan).unwrap();
         assert_eq!(e.guaranteed_latency_s, pt.guaranteed_latency_s);
+        assert_eq!(e.expected_cost_usd, pt.expected_cost_usd);
         assert!(concurrency_ok(p, &pt.plan.choice));
     }
     f
@@ -187,7 +189,7 @@ fn small_strategy() -> impl Strategy<Value = (Small, u64)> {
         2usize..=5,
         2usize..=6,
         5usize..=40,
-        0usize..=2,
+        0usize..=4,
         proptest::option::of(2u32..=8),
         any::<bool>(),
         any::<u64>(),

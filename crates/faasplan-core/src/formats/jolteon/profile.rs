@@ -1,5 +1,9 @@
 //! The Jolteon profile JSON: `profile[stage][step][rep][cfg] = [mean_s, p95_s]`.
 
+mod typed;
+
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
 use super::{JOLTEON_MB_PER_VCPU, JolteonError, JolteonGrid, at, parse};
@@ -45,6 +49,60 @@ pub fn import_profiles(
             format!("{} is not a finite value above 0", options.mb_per_vcpu),
         ));
     }
+    let stages = match typed::parse(text) {
+        // A well-formed file is read straight into tables (16 bytes a value).
+        Some(file) => typed_stages(file, workflow, grid)?,
+        // Anything else is read again as a JSON tree, for an error that names its place.
+        None => value_stages(text, workflow, grid)?,
+    };
+    Ok(Profiles {
+        mb_per_vcpu: options.mb_per_vcpu,
+        stages,
+    })
+}
+
+/// The stage profiles of a profile file read into typed tables.
+fn typed_stages(
+    file: typed::File,
+    workflow: &Workflow,
+    grid: &JolteonGrid,
+) -> Result<Vec<StageProfile>, JolteonError> {
+    let mut file: BTreeMap<String, typed::Steps> = file.into_iter().collect();
+    if let Some(extra) = file.keys().find(|k| workflow.stage_index(k).is_none()) {
+        return Err(at(extra.as_str(), "not a stage of the workflow"));
+    }
+    let mut stages = Vec::with_capacity(workflow.stages.len());
+    for stage in &workflow.stages {
+        let id = stage.id.as_str();
+        let Some(steps) = file.remove(id) else {
+            return Err(missing_stage(id));
+        };
+        let mut steps: BTreeMap<String, StepTable> = steps.into_iter().collect();
+        check_step_names(id, steps.keys())?;
+        let mut tables = Vec::with_capacity(STEPS.len());
+        for step in STEPS {
+            let path = format!("{id}.{step}");
+            tables.push(match steps.remove(step) {
+                Some(table) => Some(check_table(&path, table, grid.0.len())?),
+                None if step == "write" => None,
+                None => return Err(at(path, "missing")),
+            });
+        }
+        stages.push(stage_runs(id, tables, grid)?);
+    }
+    Ok(stages)
+}
+
+fn missing_stage(id: &str) -> JolteonError {
+    at(id, "missing: every stage of the workflow needs a profile")
+}
+
+/// The stage profiles of a profile file read as a JSON tree.
+fn value_stages(
+    text: &str,
+    workflow: &Workflow,
+    grid: &JolteonGrid,
+) -> Result<Vec<StageProfile>, JolteonError> {
     let value = parse("profile", text)?;
     let Value::Object(obj) = &value else {
         return Err(at(
@@ -72,18 +130,23 @@ pub fn import_profiles(
                     ),
                 ));
             }
-            None => {
-                return Err(at(
-                    id,
-                    "missing: every stage of the workflow needs a profile",
-                ));
-            }
+            None => return Err(missing_stage(id)),
         }
     }
-    Ok(Profiles {
-        mb_per_vcpu: options.mb_per_vcpu,
-        stages,
-    })
+    Ok(stages)
+}
+
+fn check_step_names<'a>(
+    id: &str,
+    mut names: impl Iterator<Item = &'a String>,
+) -> Result<(), JolteonError> {
+    match names.find(|k| !STEPS.contains(&k.as_str())) {
+        Some(extra) => Err(at(
+            format!("{id}.{extra}"),
+            "unknown step (expected cold, read, compute or write)",
+        )),
+        None => Ok(()),
+    }
 }
 
 fn stage_profile(
@@ -91,21 +154,25 @@ fn stage_profile(
     steps: &Map<String, Value>,
     grid: &JolteonGrid,
 ) -> Result<StageProfile, JolteonError> {
-    if let Some(extra) = steps.keys().find(|k| !STEPS.contains(&k.as_str())) {
-        return Err(at(
-            format!("{id}.{extra}"),
-            "unknown step (expected cold, read, compute or write)",
-        ));
-    }
+    check_step_names(id, steps.keys())?;
     let mut tables: Vec<Option<StepTable>> = Vec::with_capacity(STEPS.len());
     for step in STEPS {
         let path = format!("{id}.{step}");
         tables.push(match steps.get(step) {
-            Some(v) => Some(step_table(&path, v, grid.0.len())?),
+            Some(v) => Some(check_table(&path, step_table(&path, v)?, grid.0.len())?),
             None if step == "write" => None,
             None => return Err(at(path, "missing")),
         });
     }
+    stage_runs(id, tables, grid)
+}
+
+/// The runs of a stage from its step tables (in [`STEPS`] order, each checked by [`check_table`]).
+fn stage_runs(
+    id: &str,
+    tables: Vec<Option<StepTable>>,
+    grid: &JolteonGrid,
+) -> Result<StageProfile, JolteonError> {
     let reps = tables[0].as_ref().map_or(0, Vec::len);
     for (step, table) in STEPS.iter().zip(&tables) {
         let len = table.as_ref().map_or(reps, Vec::len);
@@ -157,16 +224,30 @@ fn run_error(id: &str, r: usize, c: usize, p: &RunProblem) -> JolteonError {
     }
 }
 
-fn step_table(path: &str, value: &Value, n_configs: usize) -> Result<StepTable, JolteonError> {
+/// Checks that a step table has at least one repetition, each of `n_configs` configurations.
+fn check_table(path: &str, table: StepTable, n_configs: usize) -> Result<StepTable, JolteonError> {
+    if table.is_empty() {
+        return Err(at(path, "no repetitions"));
+    }
+    match table.iter().position(|rep| rep.len() != n_configs) {
+        Some(r) => Err(at(
+            format!("{path}[{r}]"),
+            format!(
+                "has {} configurations, but the grid has {n_configs}",
+                table[r].len()
+            ),
+        )),
+        None => Ok(table),
+    }
+}
+
+fn step_table(path: &str, value: &Value) -> Result<StepTable, JolteonError> {
     let reps = value.as_array().ok_or_else(|| {
         at(
             path,
             format!("expected a list of repetitions, found {}", describe(value)),
         )
     })?;
-    if reps.is_empty() {
-        return Err(at(path, "no repetitions"));
-    }
     let mut table = Vec::with_capacity(reps.len());
     for (r, rep) in reps.iter().enumerate() {
         let rpath = format!("{path}[{r}]");
@@ -176,15 +257,6 @@ fn step_table(path: &str, value: &Value, n_configs: usize) -> Result<StepTable, 
                 format!("expected a list of configurations, found {}", describe(rep)),
             )
         })?;
-        if cfgs.len() != n_configs {
-            return Err(at(
-                &rpath,
-                format!(
-                    "has {} configurations, but the grid has {n_configs}",
-                    cfgs.len()
-                ),
-            ));
-        }
         let row = cfgs
             .iter()
             .enumerate()

@@ -14,11 +14,7 @@ fn wf(ids: &[&str], singles: &[&str], edges: &[(&str, &str)]) -> Workflow {
             StageKind::Parallel
         },
         allowed_d: vec![1, 2, 4],
-        memory: MemoryGrid {
-            min_mb: 128,
-            max_mb: 1024,
-            step_mb: 128,
-        },
+        memory: MemoryGrid::stepped(128, 1024, 128),
         fixed: None,
         position: None,
     };
@@ -101,6 +97,14 @@ fn invalid_workflows_are_refused_with_the_offending_field() {
     check(
         |w| w.stages[0].memory.min_mb = 2048,
         "stage \"a\".memory: min_mb 2048 exceeds max_mb 1024",
+    );
+    check(
+        |w| w.stages[0].memory.listed_mb = vec![200, 2048],
+        "stage \"a\".memory.listed_mb[1]: 2048 MB is outside min_mb..=max_mb (128..=1024)",
+    );
+    check(
+        |w| w.stages[0].memory.listed_mb = vec![300, 200],
+        "stage \"a\".memory.listed_mb[1]: 200 MB is not above the size before it",
     );
     check(
         |w| w.stages[1].allowed_d.clear(),

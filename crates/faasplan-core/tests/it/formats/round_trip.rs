@@ -129,6 +129,26 @@ fn project_write_read_write_is_byte_and_value_identical() {
     assert_eq!(back.to_json(), text);
 }
 
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn project_round_trips_listed_memory_sizes_and_omits_an_empty_list() {
+    let mut project = sample_project();
+    assert!(!project.to_json().contains("listed_mb"));
+    let m = &mut project.workflow.stages[1].memory;
+    m.listed_mb = vec![m.min_mb + 1, m.max_mb - 1];
+    let text = project.to_json();
+    assert!(text.contains("\"listed_mb\": ["), "{text}");
+    let back = Project::from_json(&text).unwrap();
+    assert_eq!(back, project);
+    assert_eq!(back.to_json(), text);
+    let bad = text.replacen("\"listed_mb\": [", "\"listed_mb\": [1, ", 1);
+    let err = Project::from_json(&bad).unwrap_err().to_string();
+    assert!(
+        err.contains("memory.listed_mb[0]: 1 MB is outside"),
+        "{err}"
+    );
+}
+
 fn sample_plan(status: PlanStatus) -> PlanReport {
     let totals = PlanTotals {
         latency_p50_s: 41.25,

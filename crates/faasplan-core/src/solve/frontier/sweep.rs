@@ -1,0 +1,609 @@
+//! The exact frontier in one best-first pass (the default sweep).
+//!
+//! The downward sweep (`builder.rs` with `min_step_s > 0`) solves one bound after the
+//! other, and every solve searches again the partial plans the previous one already
+//! searched: on the bundled ML pipeline at `a = 160` each of ~900 points re-expanded
+//! ~1,600 nodes. Here every node is expanded at most once for the whole frontier.
+//!
+//! Partial plans (the first `d` stages in topological order) are expanded in
+//! increasing order of a lower bound on the cost of their completions (a binary
+//! heap; equal keys in creation order). A complete plan is taken out of the heap in
+//! increasing order of its exact expected cost, and it is a frontier point exactly
+//! when its guaranteed latency (on all N samples) is below that of every cheaper
+//! plan: the **record**. A partial plan is dropped as soon as no completion can beat
+//! the record (more than `a` samples of S above the largest float below it, as in the
+//! bound-by-bound search, with the forward re-check inside the rounding band), and
+//! configurations that cannot beat it are left out of the candidate lists.
+//!
+//! Why it is exact. Let `P` be a plan with `cost(P) < cost(L)` and
+//! `GL(P) ≤ GL(L) < record` when a plan `L` is taken out. Every configuration of `P`
+//! passed every filter so far (the record only falls, and it was always above
+//! `GL(P)`), so no node on `P`'s path was pruned, and each node's key is at most
+//! `cost(P)`: keys are the cost so far plus the least cost of the later stages'
+//! candidates, lowered by a relative 1e-12 (far above the rounding of a sum of at
+//! most 64 terms), and a complete plan's key is its exact cost (summed in
+//! topological order, as the checker does). So `P` was taken out before `L`, set the
+//! record to at most `GL(P)`, and `L` is refused. Plans of equal cost come out in
+//! creation order: a later one with a lower guaranteed latency replaces the earlier
+//! point, as in the bound-by-bound sweep, so the values are the non-dominated set.
+//!
+//! Samples: the same constraint generation as the search. Nodes are evaluated on the
+//! subset S; a complete plan is accepted only on all N samples, and when it fails
+//! there, up to `8 + a` of its worst samples not in S join S. Node state is not
+//! stored: a node keeps its parent, its configuration and its cost, and its finish
+//! times on S are recomputed when it is expanded (on the current S, so pruning gets
+//! stronger as S grows).
+
+use super::FrontierPoint;
+use crate::solve::bounds::subset_bounds;
+use crate::solve::eval::latencies;
+use crate::solve::search::slack;
+use crate::solve::{Plan, Precomputed, below};
+use crate::stats::{guarantee, guarantee_in_place};
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+
+/// Relative lowering of internal keys (rounding of the cost sums).
+const KEY_SLACK: f64 = 1e-12;
+const ROOT: usize = usize::MAX;
+
+/// A node waiting in the heap: its parent (an expanded node) and the configuration
+/// it adds at the parent's next level.
+#[derive(Debug)]
+struct Entry {
+    key: f64,
+    seq: u64,
+    parent: usize,
+    cfg: u32,
+    /// `Sweep::generation` when the node was evaluated.
+    generation: u64,
+    /// When it was evaluated: the `(a + 1)`-th largest per-sample latency bound on S
+    /// (a complete plan: its exact latency on S), a lower bound on the guaranteed
+    /// latency of every completion (S is a subset of the samples).
+    glb: f64,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    /// Reversed: the heap's top is the least key, then the earliest created.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .key
+            .total_cmp(&self.key)
+            .then(other.seq.cmp(&self.seq))
+    }
+}
+
+/// An expanded node.
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    parent: usize,
+    cfg: u32,
+    /// Levels assigned (the node's stages are `topo[..depth]`).
+    depth: usize,
+    /// Expected cost of the assigned stages, summed in topological order.
+    partial: f64,
+}
+
+/// The one-pass exact frontier.
+pub(super) struct Sweep<'p> {
+    prep: Arc<Precomputed<'p>>,
+    heap: BinaryHeap<Entry>,
+    arena: Vec<Node>,
+    seq: u64,
+    /// Changes whenever S or the record changes: a complete plan evaluated in the
+    /// current generation needs no re-evaluation on S.
+    generation: u64,
+    /// Guaranteed latency of the last point (`∞` before the first).
+    record: f64,
+    /// Points by ascending cost (descending latency).
+    pub points: Vec<FrontierPoint>,
+    pub nodes: u64,
+    // The subset S and its tables (as in `search.rs`).
+    subset: Vec<u32>,
+    in_subset: Vec<bool>,
+    m: usize,
+    lat_t: Vec<Vec<f64>>,
+    tail_t: Vec<f64>,
+    minl_t: Vec<f64>,
+    base: Vec<f64>,
+    /// Candidates per stage and context that can still beat the record, by cost.
+    cands: Vec<Vec<Vec<u32>>>,
+    /// Cheapest candidates of the stages from level `d` on.
+    min_rem: Vec<f64>,
+    // The node being expanded: per stage, and per sample of S.
+    choice: Vec<u32>,
+    ctx: Vec<usize>,
+    dsel: Vec<u32>,
+    fin: Vec<f64>,
+    lb: Vec<f64>,
+    lat: Vec<f64>,
+    // Scratch.
+    mx: Vec<f64>,
+    fwd: Vec<f64>,
+    band: Vec<u32>,
+    values: Vec<f64>,
+    full: Vec<f64>,
+}
+
+impl<'p> Sweep<'p> {
+    pub(super) fn new(prep: Arc<Precomputed<'p>>) -> Self {
+        let (k, n) = (prep.k, prep.n);
+        let first: Vec<u32> = prep.hard.iter().take(16).copied().collect();
+        let mut s = Sweep {
+            heap: BinaryHeap::new(),
+            arena: Vec::new(),
+            seq: 0,
+            generation: 0,
+            record: f64::INFINITY,
+            points: Vec::new(),
+            nodes: 0,
+            subset: Vec::new(),
+            in_subset: vec![false; n],
+            m: 0,
+            lat_t: vec![Vec::new(); k],
+            tail_t: Vec::new(),
+            minl_t: Vec::new(),
+            base: Vec::new(),
+            cands: Vec::new(),
+            min_rem: vec![0.0; k + 1],
+            choice: vec![0; k],
+            ctx: vec![0; k],
+            dsel: vec![0; k],
+            fin: Vec::new(),
+            lb: Vec::new(),
+            lat: Vec::new(),
+            mx: Vec::new(),
+            fwd: vec![0.0; k],
+            band: Vec::new(),
+            values: Vec::new(),
+            full: Vec::new(),
+            prep,
+        };
+        s.add_samples(&first);
+        s.filter();
+        s.heap.push(Entry {
+            key: f64::NEG_INFINITY,
+            seq: 0,
+            parent: ROOT,
+            cfg: 0,
+            generation: 0,
+            glb: f64::NEG_INFINITY,
+        });
+        s
+    }
+
+    /// Runs at most about `budget` node evaluations; true when the frontier is complete.
+    pub(super) fn step(&mut self, budget: u64) -> bool {
+        let stop = self.nodes.saturating_add(budget);
+        while self.nodes < stop {
+            let Some(e) = self.heap.pop() else {
+                return true;
+            };
+            self.pop(e);
+        }
+        self.heap.is_empty()
+    }
+
+    fn cap(&self) -> f64 {
+        below(self.record)
+    }
+
+    fn add_samples(&mut self, add: &[u32]) {
+        let (p, n) = (self.prep.p, self.prep.n);
+        for &s in add {
+            if !self.in_subset[s as usize] {
+                self.in_subset[s as usize] = true;
+                self.subset.push(s);
+            }
+        }
+        let m = self.subset.len();
+        self.m = m;
+        self.generation += 1;
+        for (i, t) in p.stages.iter().enumerate() {
+            let rows = t.n_contexts() * t.configs.len();
+            let mut out = Vec::with_capacity(rows * m);
+            for r in 0..rows {
+                out.extend(self.subset.iter().map(|&s| t.latency_s[r * n + s as usize]));
+            }
+            self.lat_t[i] = out;
+        }
+        let b = subset_bounds(&self.lat_t, &p.parents, &p.topo, m, None);
+        self.tail_t = b.tail;
+        self.minl_t = b.minl;
+        self.base = b.base;
+        let k = self.prep.k;
+        self.fin = vec![0.0; k * m];
+        self.lb = vec![0.0; m];
+        self.lat = vec![0.0; m];
+    }
+
+    /// Candidate lists and least remaining costs for the current record.
+    fn filter(&mut self) {
+        self.generation += 1;
+        let prep = &self.prep;
+        let cap = slack(below(self.record));
+        self.cands = (0..prep.k)
+            .map(|i| {
+                let nc = prep.p.stages[i].configs.len();
+                prep.sorted[i]
+                    .iter()
+                    .enumerate()
+                    .map(|(c, list)| {
+                        list.iter()
+                            .copied()
+                            .filter(|&j| prep.thr[i][c * nc + j as usize] <= cap)
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let k = prep.k;
+        self.min_rem[k] = 0.0;
+        for d in (0..k).rev() {
+            let i = prep.p.topo[d];
+            let t = &prep.p.stages[i];
+            let nc = t.configs.len();
+            let mut best = f64::INFINITY;
+            for (c, list) in self.cands[i].iter().enumerate() {
+                if let Some(&j) = list.first() {
+                    best = best.min(t.expected_cost_usd[c * nc + j as usize]);
+                }
+            }
+            self.min_rem[d] = self.min_rem[d + 1] + best;
+        }
+    }
+
+    /// Takes one node out of the heap: a complete plan is checked, a partial one expanded.
+    fn pop(&mut self, e: Entry) {
+        let k = self.prep.k;
+        let cap = self.cap();
+        // Beaten by the record since it was evaluated (a complete plan's figure is
+        // exact; a partial plan's bound is compared with the rounding slack).
+        let leaf = e.parent != ROOT && self.arena[e.parent].depth + 1 == k;
+        if e.glb > if leaf { cap } else { slack(cap) } {
+            self.nodes += 1;
+            return;
+        }
+        let fresh = e.generation == self.generation;
+        let (depth, partial) = match e.parent {
+            ROOT => (0, 0.0),
+            q => {
+                let n = self.arena[q];
+                let i = self.prep.p.topo[n.depth];
+                let t = &self.prep.p.stages[i];
+                if fresh && n.depth + 1 == k {
+                    // Evaluated on this S against this record when it was created.
+                    self.restore_choice(q);
+                } else {
+                    self.restore(q);
+                }
+                let ctx = self.context_of(i);
+                if ctx == usize::MAX {
+                    return;
+                }
+                self.ctx[i] = ctx;
+                let cost = n.partial + t.expected_cost_usd[ctx * t.configs.len() + e.cfg as usize];
+                (n.depth + 1, cost)
+            }
+        };
+        self.nodes += 1;
+        if e.parent != ROOT && !(fresh && depth == k) {
+            // Re-evaluate the node on the current S and record.
+            let d = depth - 1;
+            let i = self.prep.p.topo[d];
+            self.choice[i] = e.cfg;
+            self.dsel[i] = self.prep.p.stages[i].configs[e.cfg as usize].d;
+            if !self.extend(d, i, e.cfg) {
+                return;
+            }
+        }
+        if depth == k {
+            let i = self.prep.p.topo[depth - 1];
+            self.choice[i] = e.cfg;
+            self.complete(partial);
+            return;
+        }
+        let idx = self.arena.len();
+        self.arena.push(Node {
+            parent: e.parent,
+            cfg: e.cfg,
+            depth,
+            partial,
+        });
+        if e.parent == ROOT {
+            self.restore(idx);
+        }
+        self.expand(idx);
+    }
+
+    /// Sets `choice`, `ctx`, `dsel` and the per-sample state (finish times, latency,
+    /// bound) of the expanded node `q` on the current S.
+    fn restore(&mut self, q: usize) {
+        let p = self.prep.p;
+        let depth = self.arena[q].depth;
+        self.restore_choice(q);
+        let m = self.m;
+        self.lat.fill(0.0);
+        self.lb.copy_from_slice(&self.base);
+        for d in 0..depth {
+            let i = p.topo[d];
+            let nc = p.stages[i].configs.len();
+            let row = (self.ctx[i] * nc + self.choice[i] as usize) * m;
+            for t in 0..m {
+                let mut h = 0.0;
+                for &q in &p.parents[i] {
+                    let f = self.fin[q * m + t];
+                    if f > h {
+                        h = f;
+                    }
+                }
+                let f = h + self.lat_t[i][row + t];
+                self.fin[i * m + t] = f;
+                if f > self.lat[t] {
+                    self.lat[t] = f;
+                }
+                let g = f + self.tail_t[i * m + t];
+                if g > self.lb[t] {
+                    self.lb[t] = g;
+                }
+            }
+        }
+    }
+
+    /// Sets `choice`, `dsel` and `ctx` of the stages the expanded node `q` assigns.
+    fn restore_choice(&mut self, q: usize) {
+        let p = self.prep.p;
+        let depth = self.arena[q].depth;
+        let mut at = q;
+        while at != ROOT {
+            let n = self.arena[at];
+            if n.depth > 0 {
+                let i = p.topo[n.depth - 1];
+                self.choice[i] = n.cfg;
+                self.dsel[i] = p.stages[i].configs[n.cfg as usize].d;
+            }
+            at = n.parent;
+        }
+        for d in 0..depth {
+            let i = p.topo[d];
+            self.ctx[i] = self.context_of(i);
+        }
+    }
+
+    /// Context of stage `i` given its assigned context parent (`usize::MAX`: none).
+    fn context_of(&self, i: usize) -> usize {
+        match &self.prep.p.stages[i].context {
+            None => 0,
+            Some(cx) => {
+                let pd = self.dsel[cx.parent];
+                cx.parent_d
+                    .iter()
+                    .position(|&x| x == pd)
+                    .unwrap_or(usize::MAX)
+            }
+        }
+    }
+
+    /// Adds configuration `j` of stage `i` at level `d` to the restored state: false
+    /// when no completion can beat the record on S (the state is then partly written).
+    fn extend(&mut self, d: usize, i: usize, j: u32) -> bool {
+        let p = self.prep.p;
+        let (m, a) = (self.m, self.prep.a);
+        let lat_max = self.cap();
+        let lat_cap = slack(lat_max);
+        let nc = p.stages[i].configs.len();
+        let row = (self.ctx[i] * nc + j as usize) * m;
+        self.mx.clear();
+        self.mx.resize(m, 0.0);
+        for &q in &p.parents[i] {
+            for (x, &f) in self.mx.iter_mut().zip(&self.fin[q * m..(q + 1) * m]) {
+                if f > *x {
+                    *x = f;
+                }
+            }
+        }
+        // One branch-free (vectorisable) pass, then the rounding band if it matters.
+        let lat_row = &self.lat_t[i][row..row + m];
+        let tail = &self.tail_t[i * m..(i + 1) * m];
+        let fin = &mut self.fin[i * m..(i + 1) * m];
+        let (mut viol, mut above) = (0usize, 0usize);
+        for t in 0..m {
+            let f = self.mx[t] + lat_row[t];
+            fin[t] = f;
+            let l = self.lat[t];
+            self.lat[t] = if f > l { f } else { l };
+            let g = f + tail[t];
+            let b = self.lb[t];
+            let b = if g > b { g } else { b };
+            self.lb[t] = b;
+            viol += usize::from(b > lat_cap);
+            above += usize::from(b > lat_max);
+        }
+        if viol > a {
+            return false;
+        }
+        let mut ok = true;
+        let mut band = std::mem::take(&mut self.band);
+        band.clear();
+        if above > a {
+            band.extend(
+                (0..m as u32)
+                    .filter(|&t| self.lb[t as usize] > lat_max && self.lb[t as usize] <= lat_cap),
+            );
+        }
+        if viol + band.len() > a {
+            for &t in &band {
+                if self.forward_exceeds(d, t as usize, lat_max) {
+                    viol += 1;
+                    if viol > a {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+        }
+        self.band = band;
+        ok
+    }
+
+    /// The search's forward re-check (`search/node.rs`): the later stages at their
+    /// least latency on sample `t`, with the checker's operations.
+    fn forward_exceeds(&mut self, d: usize, t: usize, cap: f64) -> bool {
+        let p = self.prep.p;
+        let (m, k) = (self.m, self.prep.k);
+        let mut lat = self.lat[t];
+        for &j in &p.topo[d + 1..k] {
+            let mut h = 0.0;
+            for &q in &p.parents[j] {
+                let f = if self.prep.depth_of[q] <= d {
+                    self.fin[q * m + t]
+                } else {
+                    self.fwd[q]
+                };
+                if f > h {
+                    h = f;
+                }
+            }
+            let f = h + self.minl_t[j * m + t];
+            self.fwd[j] = f;
+            if f > lat {
+                lat = f;
+            }
+        }
+        lat > cap
+    }
+
+    /// Pushes the children of the restored node `idx` that can still beat the record.
+    fn expand(&mut self, idx: usize) {
+        let p = self.prep.p;
+        let node = self.arena[idx];
+        let d = node.depth;
+        let i = p.topo[d];
+        let ctx = self.context_of(i);
+        if ctx == usize::MAX {
+            return;
+        }
+        self.ctx[i] = ctx;
+        let t = &p.stages[i];
+        let nc = t.configs.len();
+        let Some(list) = self.cands[i].get(ctx) else {
+            return;
+        };
+        let list = list.clone();
+        let leaf = d + 1 == self.prep.k;
+        // Keep the parent's per-sample state: `extend` overwrites it.
+        let (lat0, lb0) = (self.lat.clone(), self.lb.clone());
+        for j in list {
+            self.choice[i] = j;
+            self.dsel[i] = t.configs[j as usize].d;
+            if !self.concurrency_partial(d, i) {
+                continue;
+            }
+            self.nodes += 1;
+            self.lat.copy_from_slice(&lat0);
+            self.lb.copy_from_slice(&lb0);
+            if !self.extend(d, i, j) {
+                continue;
+            }
+            let cost = node.partial + t.expected_cost_usd[ctx * nc + j as usize];
+            let glb = if self.prep.a >= self.m {
+                f64::NEG_INFINITY
+            } else {
+                self.values.clear();
+                self.values
+                    .extend_from_slice(if leaf { &self.lat } else { &self.lb });
+                guarantee_in_place(&mut self.values, self.prep.a)
+            };
+            let key = if leaf {
+                cost
+            } else {
+                (cost + self.min_rem[d + 1]) * (1.0 - KEY_SLACK)
+            };
+            self.seq += 1;
+            self.heap.push(Entry {
+                key,
+                seq: self.seq,
+                parent: idx,
+                cfg: j,
+                generation: self.generation,
+                glb,
+            });
+        }
+    }
+
+    fn concurrency_partial(&self, d: usize, i: usize) -> bool {
+        let p = self.prep.p;
+        let Some(limit) = p.concurrency_limit else {
+            return true;
+        };
+        self.prep.antichains_of[i].iter().all(|&mask| {
+            let mut sum = 0u64;
+            let mut b = mask;
+            while b != 0 {
+                let j = b.trailing_zeros() as usize;
+                b &= b - 1;
+                sum += u64::from(if self.prep.depth_of[j] <= d {
+                    self.dsel[j]
+                } else {
+                    self.prep.min_d[j]
+                });
+            }
+            sum <= u64::from(limit)
+        })
+    }
+
+    /// A complete plan (`choice`, `ctx` set, checked on S) of expected cost `cost`.
+    fn complete(&mut self, cost: f64) {
+        let p = self.prep.p;
+        let a = self.prep.a;
+        let mut full = std::mem::take(&mut self.full);
+        latencies(p, &self.choice, &self.ctx, &mut full);
+        let gl = guarantee(&full, a, &mut self.values);
+        let cap = self.cap();
+        if gl <= cap {
+            if self
+                .points
+                .last()
+                .is_some_and(|x| x.expected_cost_usd == cost)
+            {
+                // Same cost, lower latency: the earlier point is dominated.
+                self.points.pop();
+            }
+            self.points.push(FrontierPoint {
+                guaranteed_latency_s: gl,
+                expected_cost_usd: cost,
+                plan: Plan {
+                    choice: self.choice.clone(),
+                },
+            });
+            self.record = gl;
+            self.filter();
+        } else {
+            let mut v: Vec<u32> = (0..full.len() as u32)
+                .filter(|&s| full[s as usize] > cap && !self.in_subset[s as usize])
+                .collect();
+            v.sort_by(|&x, &y| {
+                full[y as usize]
+                    .total_cmp(&full[x as usize])
+                    .then(x.cmp(&y))
+            });
+            v.truncate(8 + a);
+            if !v.is_empty() {
+                self.add_samples(&v);
+            }
+        }
+        self.full = full;
+    }
+}

@@ -1,0 +1,95 @@
+//! Opening files off the page's thread: when `open_rev` grows, the batch in
+//! [`AppState::opening`](crate::state::AppState) is posted to the file-reading
+//! worker as a [`Task::Import`]; its progress and answer come back as actions.
+//! The worker reads the files from their object URLs, which are revoked once
+//! it has answered.
+
+use std::collections::HashMap;
+
+use faasplan_core::formats::project::Project as CoreProject;
+use faasplan_core::profile::Profiles;
+use yew::prelude::*;
+use yew_agent::worker::use_worker_bridge;
+
+use crate::state::{Action, opening};
+use crate::store::use_store;
+use crate::worker::agent::PlannerAgent;
+use crate::worker::protocol::{Job, Task, WorkerOutput};
+
+/// Posts opened files to the worker (mount once, inside its own `WorkerProvider`).
+#[hook]
+pub fn use_opener() {
+    let store = use_store();
+    // Object URLs per batch key, revoked when the batch is answered.
+    let urls = use_mut_ref(HashMap::<u64, Vec<String>>::new);
+    let bridge = {
+        let (store, urls) = (store.clone(), urls.clone());
+        use_worker_bridge::<PlannerAgent, _>(move |out| match out {
+            WorkerOutput::Progress { key, progress, .. } => {
+                store.dispatch(Action::OpenProgressed { key, progress });
+            }
+            WorkerOutput::Imported { key, result } => {
+                if result.is_err() {
+                    crate::browser::perf::clear_open_mark();
+                }
+                revoke(urls.borrow_mut().remove(&key).unwrap_or_default());
+                store.dispatch(opening::finished(key, result));
+            }
+            WorkerOutput::Crashed { message } => {
+                for (_, list) in urls.borrow_mut().drain() {
+                    revoke(list);
+                }
+                store.dispatch(Action::OpenerCrashed { message });
+            }
+            _ => {}
+        })
+    };
+    let state = store.state();
+    let open_rev = state.open_rev;
+    let job = state
+        .opening
+        .as_ref()
+        .filter(|o| o.key == open_rev)
+        .map(|o| {
+            // Only the workflow is read against; the profiles stay on this side.
+            let project = CoreProject {
+                workflow: state.project.workflow.clone(),
+                profiles: Profiles {
+                    mb_per_vcpu: state.project.platform.mb_per_vcpu,
+                    stages: Vec::new(),
+                },
+                platform: state.project.platform.clone(),
+                settings: state.project.settings.clone(),
+            };
+            let task = Task::Import {
+                files: o.files.clone(),
+                grid: state.jolteon_grid.as_ref().map(|g| g.to_json()),
+                csv_mb_per_vcpu: state.csv_mb_per_vcpu,
+            };
+            (o.key, state.inputs_rev, project, task)
+        });
+    use_effect_with(open_rev, move |_| {
+        if let Some((key, rev, project, task)) = job {
+            if let Task::Import { files, .. } = &task {
+                let blobs = files
+                    .iter()
+                    .map(|f| f.url.clone())
+                    .filter(|u| u.starts_with("blob:"))
+                    .collect();
+                urls.borrow_mut().insert(key, blobs);
+            }
+            bridge.send(Job {
+                rev,
+                key,
+                project,
+                task,
+            });
+        }
+    });
+}
+
+fn revoke(urls: Vec<String>) {
+    for url in urls {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    }
+}
