@@ -30,7 +30,7 @@ use faasplan_core::dag::{ChoiceMode, Config, Position, Workflow};
 use faasplan_core::formats::jolteon::JolteonGrid;
 use faasplan_core::platform::Preset;
 use faasplan_core::profile::Profiles;
-use faasplan_core::settings::Bound;
+use faasplan_core::settings::{Bound, ColdStarts};
 
 pub use baselines::BaselinesStatus;
 pub use current::EvaluationStatus;
@@ -129,6 +129,8 @@ pub enum Action {
         /// Weights of the alternatives (used with `ChoiceMode::Probabilities`).
         weights: Vec<f64>,
     },
+    /// Set the cold starts of every stage.
+    SetColdStarts(ColdStarts),
     /// Use a built-in platform.
     SetPreset(Preset),
     /// Use custom prices.
@@ -141,7 +143,7 @@ pub enum Action {
     /// Profiles were loaded.
     ProfilesLoaded(Profiles),
     /// A saved project was read back (autosave or a project file).
-    ProjectLoaded(Project),
+    ProjectLoaded(Box<Project>),
     /// A batch of files was read (see [`crate::import`]).
     FilesImported(Rc<Imported>),
     /// Read and import these files in the file-reading worker (see [`opening`]).
@@ -392,13 +394,14 @@ impl AppState {
             Action::SetBound(_)
             | Action::SetPercentile(_)
             | Action::SetDelta(_)
+            | Action::SetColdStarts(_)
             | Action::SetPreset(_)
             | Action::SetPrices { .. } => self.apply_setting(action),
             Action::ProfilesLoaded(profiles) => {
                 self.project.profiles = Some(Rc::new(profiles));
                 self.touch_inputs();
             }
-            Action::ProjectLoaded(project) => self.load_project(project),
+            Action::ProjectLoaded(project) => self.load_project(*project),
             Action::FilesImported(imported) => self.apply_import(&imported),
             Action::OpenFiles(_)
             | Action::OpenProgressed { .. }
@@ -538,6 +541,7 @@ impl AppState {
             Action::SetDelta(delta) if delta > 0.0 && delta < 1.0 => {
                 p.settings.delta = tidy(delta);
             }
+            Action::SetColdStarts(c) if c.validate().is_ok() => p.settings.cold_starts = c,
             Action::SetPreset(preset) => {
                 p.platform = preset.platform();
                 p.platform_choice = PlatformChoice::Preset(preset);

@@ -1,9 +1,11 @@
 //! Planning controls: mode (latency- or cost-bounded), the bound, percentile,
-//! confidence and the platform (a preset or custom prices).
+//! confidence and the platform (a preset or custom prices), with the guarantee
+//! they ask for in one sentence ([`guarantee_sentence`]).
 
 use faasplan_core::frontier::FrontierPoint;
 use faasplan_core::platform::Preset;
-use faasplan_core::settings::{Bound, CostKind};
+use faasplan_core::sampling::fresh_sample_count;
+use faasplan_core::settings::{Bound, ColdStarts, CostKind, PlanSettings};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -45,6 +47,8 @@ pub fn ControlsPanel() -> Html {
                     testid="confidence" on_change={store.callback(|v: f64| Action::SetDelta(1.0 - v / 100.0))} on_invalid={invalid.clone()} />
                 <p class="hint">{ "Chance that the guarantee holds, given the sampling (1 − δ)." }</p>
             </div>
+            <p class="hint" data-testid="guarantee-sentence">{ guarantee_sentence(s) }</p>
+            { view_cold_starts(&store, s.cold_starts, &invalid) }
             { view_platform(&store, &invalid) }
         </section>
     }
@@ -165,6 +169,47 @@ pub fn view_bound(store: &Store, bound: Bound, invalid: &Callback<String>) -> Ht
     }
 }
 
+/// The cold-start setting of every stage: as profiled, all warm, first
+/// invocation cold, or a rate in percent.
+fn view_cold_starts(store: &Store, cold: ColdStarts, invalid: &Callback<String>) -> Html {
+    let key = match cold {
+        ColdStarts::Profile => "profile",
+        ColdStarts::AllWarm => "warm",
+        ColdStarts::FirstInvocation => "first",
+        ColdStarts::Rate(_) => "rate",
+    };
+    let on_kind = store.callback(|e: Event| {
+        Action::SetColdStarts(match select_value(&e).as_str() {
+            "warm" => ColdStarts::AllWarm,
+            "first" => ColdStarts::FirstInvocation,
+            "rate" => ColdStarts::Rate(5.0),
+            _ => ColdStarts::Profile,
+        })
+    });
+    let rate = match cold {
+        ColdStarts::Rate(pct) => html! {
+            <NumberField label="Cold-start rate" unit="%" value={pct} min=0.0 max=100.0 step=0.5
+                testid="cold-start-rate" on_change={store.callback(|v: f64| Action::SetColdStarts(ColdStarts::Rate(v)))} on_invalid={invalid.clone()} />
+        },
+        _ => html! {},
+    };
+    html! {
+        <div class="control">
+            <label class="field">
+                <span class="field-label">{ "Cold starts" }</span>
+                <select data-testid="cold-starts" onchange={on_kind}>
+                    <option value="profile" selected={key == "profile"}>{ "as profiled" }</option>
+                    <option value="warm" selected={key == "warm"}>{ "all warm" }</option>
+                    <option value="first" selected={key == "first"}>{ "first invocation cold" }</option>
+                    <option value="rate" selected={key == "rate"}>{ "a rate per instance" }</option>
+                </select>
+            </label>
+            { rate }
+            <p class="hint">{ "How likely each instance is to start cold; a stage waits for its slowest instance." }</p>
+        </div>
+    }
+}
+
 fn view_platform(store: &Store, invalid: &Callback<String>) -> Html {
     let project = &store.state().project;
     let p = &project.platform;
@@ -229,4 +274,100 @@ fn select_value(e: &Event) -> String {
 fn round(v: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits);
     (v * f).round() / f
+}
+
+/// The guarantee the settings ask for, in one sentence, e.g. "P95 ≤ 42 s, certified
+/// at 99.9% confidence on 50,000 fresh runs."
+pub fn guarantee_sentence(s: &PlanSettings) -> String {
+    let p = crate::components::plan_panel::table::pct(s.percentile);
+    let conf = format!("{}", round((1.0 - s.delta) * 100.0, 3));
+    let runs = match fresh_sample_count(s) {
+        Ok(m) => format!("{} fresh runs", thousands(m)),
+        Err(_) => "fresh runs (too many for memory: lower fresh_samples)".to_string(),
+    };
+    match s.bound {
+        Bound::Latency { max_s } => {
+            format!(
+                "P{p} ≤ {} s, certified at {conf}% confidence on {runs}.",
+                round(max_s, 2)
+            )
+        }
+        Bound::Cost { max_usd, kind } => {
+            let cost = match kind {
+                CostKind::Mean => "Mean cost",
+                CostKind::Quantile => "Cost",
+            };
+            let at = if kind == CostKind::Quantile {
+                format!(" at P{p}")
+            } else {
+                String::new()
+            };
+            format!(
+                "{cost} ≤ ${max_usd} per run{at}; the P{p} latency is certified at {conf}% confidence on {runs}."
+            )
+        }
+    }
+}
+
+/// `n` with thousands separators, e.g. 50,000.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faasplan_core::settings::SampleCount;
+
+    fn sentence(bound: Bound, q: f64, delta: f64, fresh: usize) -> String {
+        guarantee_sentence(&PlanSettings {
+            bound,
+            percentile: q,
+            delta,
+            fresh_samples: SampleCount::Fixed(fresh),
+            ..PlanSettings::default()
+        })
+    }
+
+    #[test]
+    fn the_guarantee_reads_as_one_sentence() {
+        assert_eq!(
+            sentence(Bound::Latency { max_s: 42.0 }, 0.95, 0.001, 50_000),
+            "P95 ≤ 42 s, certified at 99.9% confidence on 50,000 fresh runs."
+        );
+        assert_eq!(
+            sentence(Bound::Latency { max_s: 7.125 }, 0.999, 0.05, 1_600_000),
+            "P99.9 ≤ 7.13 s, certified at 95% confidence on 1,600,000 fresh runs."
+        );
+        assert_eq!(
+            sentence(
+                Bound::Cost {
+                    max_usd: 0.01,
+                    kind: CostKind::Mean
+                },
+                0.99,
+                0.001,
+                999
+            ),
+            "Mean cost ≤ $0.01 per run; the P99 latency is certified at 99.9% confidence on 999 fresh runs."
+        );
+    }
+
+    #[test]
+    fn the_default_fresh_sample_count_is_named() {
+        let s = PlanSettings {
+            bound: Bound::Latency { max_s: 10.0 },
+            ..PlanSettings::default()
+        };
+        let m = fresh_sample_count(&s).expect("the default fits");
+        assert!(guarantee_sentence(&s).ends_with(&format!("on {} fresh runs.", thousands(m))));
+    }
 }

@@ -109,7 +109,7 @@ async fn restore(store: Store, key: AttrValue, phase: Rc<RefCell<Phase>>) {
     *phase.borrow_mut() = Phase::Ready;
     match restored {
         Ok(Some((project, saved))) => {
-            store.dispatch(Action::ProjectLoaded(project));
+            store.dispatch(Action::ProjectLoaded(Box::new(project)));
             let crashed =
                 saved.planning_crashed || settings.as_ref().is_some_and(|s| s.planning_crashed);
             if crashed {

@@ -247,6 +247,19 @@ fn settings_actions_bump_inputs_rev_and_out_of_range_values_are_refused() {
 }
 
 #[test]
+fn cold_start_setting_is_a_new_run_and_a_bad_rate_is_refused() {
+    use faasplan_core::settings::ColdStarts;
+    let mut s = AppState::default();
+    s.apply(Action::SetColdStarts(ColdStarts::Rate(5.0)));
+    assert_eq!(s.project.settings.cold_starts, ColdStarts::Rate(5.0));
+    assert_eq!(s.inputs_rev, 1);
+    s.apply(Action::SetColdStarts(ColdStarts::Rate(150.0)));
+    assert_eq!(s.project.settings.cold_starts, ColdStarts::Rate(5.0));
+    assert_eq!(s.inputs_rev, 1);
+    assert_eq!(s.notices.len(), 1);
+}
+
+#[test]
 fn custom_prices_switch_the_platform_to_custom() {
     let mut s = AppState::default();
     s.apply(Action::SetPrices {

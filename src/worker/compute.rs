@@ -6,11 +6,13 @@
 //!   `FrontierBuilder` steps: points found, search nodes) → the plan-table
 //!   figures of every configuration a frontier point uses ([`tables`]).
 //!   Exactly what `pipeline::prepare` + `pipeline::frontier` compute.
-//! - [`Task::Solve`] / [`Task::Check`]: `pipeline::report` of the solved bound
-//!   or of a given plan (with its out-of-sample check on fresh samples).
-//! - [`Task::Export`]: `solve::solve` with no node limit and `pipeline::report`
-//!   on the prepared problem, then `plan::to_json` — the steps of
-//!   `pipeline::plan`, which `faasplan plan` calls, so the bytes are the CLI's.
+//! - [`Task::Solve`]: `pipeline::solve_certified` of the bound (solved exactly,
+//!   certified on fresh samples, re-solved with a smaller allowance when the
+//!   certificate fails); [`Task::Check`]: `pipeline::report` of a given plan
+//!   (with its out-of-sample check and certificate on fresh samples).
+//! - [`Task::Export`]: `pipeline::solve_certified` with no node limit on the
+//!   prepared problem, then `plan::to_json` — the steps of `pipeline::plan`,
+//!   which `faasplan plan` calls, so the bytes are the CLI's.
 //! - [`Task::Evaluate`]: the user's current configuration through
 //!   `pipeline::plan_of` and `pipeline::evaluate` (what `faasplan evaluate`
 //!   prints), with its point for the frontier chart.
@@ -33,7 +35,7 @@ use faasplan_core::dag::Config;
 use faasplan_core::formats::project::Project as CoreProject;
 use faasplan_core::pipeline::{self, PipelineError, Preparation, Prepared, RunProgress};
 use faasplan_core::plan::to_json;
-use faasplan_core::solve::{self, SolveSettings, Status};
+use faasplan_core::solve::{self, Status};
 use thiserror::Error;
 
 pub use cache::Cache;
@@ -286,28 +288,23 @@ fn frontier(
     })
 }
 
-/// Solves the project's bound exactly (no node limit) on the prepared problem
-/// and reports it: the steps of `pipeline::plan`.
+/// Solves the project's bound exactly (no node limit) on the prepared problem,
+/// certifies the plan on fresh samples and, when the certificate fails, re-solves
+/// with a smaller allowance: `pipeline::solve_certified`, the steps of `pipeline::plan`.
 fn solve_bound(
     project: &CoreProject,
     cache: &mut Cache,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<faasplan_core::plan::PlanReport, ComputeError> {
-    let prepared = prepared(project, cache, progress)?;
-    let solution = solve::solve(
-        &prepared.problem,
-        SolveSettings {
-            bound: project.settings.bound,
-            max_nodes: None,
-        },
-    )
-    .map_err(PipelineError::from)?;
-    Ok(pipeline::report(
-        project,
-        prepared,
-        &solution.status,
-        solution.plan.as_ref(),
-    )?)
+    prepared(project, cache, progress)?;
+    let Some(prepared) = cache.cached_prepared_mut(project) else {
+        unreachable!("the problem was prepared and cached just above")
+    };
+    // The cached table serves later bounds: restore the allowance a re-solve lowered.
+    let allowed = prepared.problem.allowed_violations;
+    let report = pipeline::solve_certified(project, prepared, pipeline::Limits::default());
+    prepared.problem.allowed_violations = allowed;
+    Ok(report?)
 }
 
 /// Reports the plan with these configurations (a frontier point, optimal for its bound).

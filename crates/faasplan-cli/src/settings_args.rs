@@ -8,7 +8,7 @@
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use faasplan_core::pipeline::Limits;
-use faasplan_core::settings::{Bound, CostKind, PlanSettings, SampleCount, TOLERANCE};
+use faasplan_core::settings::{Bound, ColdStarts, CostKind, PlanSettings, SampleCount, TOLERANCE};
 
 /// Flags that set the bound, the guarantee and the sampling.
 #[derive(Args, Debug, Clone, Default)]
@@ -40,6 +40,12 @@ pub struct SettingsArgs {
     /// Number of fresh samples the chosen plan is certified on [default: enough for a certified quantile within 10% of 1 − percentile].
     #[arg(long, value_name = "M")]
     pub fresh_samples: Option<usize>,
+    /// Cold starts of every stage: `profile` (the profile's share of cold runs), `warm` (all warm), `first` (first invocation: every instance cold) or a per-instance rate in percent such as `5%` [default: profile].
+    #[arg(long, value_name = "SETTING")]
+    pub cold_starts: Option<String>,
+    /// Cold starts of one stage, `STAGE=SETTING` (same settings as --cold-starts); repeatable.
+    #[arg(long, value_name = "STAGE=SETTING")]
+    pub cold_start: Vec<String>,
     /// Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit].
     #[arg(long, value_name = "N")]
     pub max_nodes: Option<u64>,
@@ -154,6 +160,17 @@ impl SettingsArgs {
             }
             s.fresh_samples = SampleCount::Fixed(m);
         }
+        if let Some(c) = &self.cold_starts {
+            s.cold_starts =
+                ColdStarts::parse(c).map_err(|e| anyhow::anyhow!("--cold-starts: {e}"))?;
+        }
+        for item in &self.cold_start {
+            let Some((stage, setting)) = item.split_once('=') else {
+                bail!("--cold-start: `{item}` is not STAGE=SETTING (e.g. stage0=warm)");
+            };
+            let c = ColdStarts::parse(setting).map_err(|e| anyhow::anyhow!("--cold-start: {e}"))?;
+            s.cold_start_stages.insert(stage.trim().to_string(), c);
+        }
         if let Some(0) = self.max_nodes {
             bail!("--max-nodes: 0 nodes: give at least 1");
         }
@@ -238,6 +255,39 @@ mod tests {
         ]
     }
 
+    fn cold(global: Option<&str>, stages: &[&str]) -> Result<PlanSettings> {
+        let args = SettingsArgs {
+            latency_bound: Some(60.0),
+            cold_starts: global.map(str::to_string),
+            cold_start: stages.iter().map(|s| s.to_string()).collect(),
+            ..SettingsArgs::default()
+        };
+        args.resolve(None, BoundNeed::Required).map(|r| r.settings)
+    }
+
+    #[test]
+    fn cold_start_flags_set_the_global_and_per_stage_settings() {
+        let s = cold(Some("5%"), &["stage0=warm", "stage2 = first"]).unwrap();
+        assert_eq!(s.cold_starts, ColdStarts::Rate(5.0));
+        assert_eq!(s.cold_starts_of("stage0"), ColdStarts::AllWarm);
+        assert_eq!(s.cold_starts_of("stage2"), ColdStarts::FirstInvocation);
+        assert_eq!(s.cold_starts_of("stage1"), ColdStarts::Rate(5.0));
+        assert_eq!(cold(None, &[]).unwrap().cold_starts, ColdStarts::Profile);
+    }
+
+    #[test]
+    fn bad_cold_start_flags_name_the_flag() {
+        let msg = |g, st: &[&str]| cold(g, st).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            msg(Some("120"), &[]).starts_with("--cold-starts: "),
+            "{}",
+            msg(Some("120"), &[])
+        );
+        assert!(msg(Some("lukewarm"), &[]).contains("expected `profile`"));
+        assert!(msg(None, &["stage0"]).starts_with("--cold-start: `stage0` is not STAGE=SETTING"));
+        assert!(msg(None, &["stage0=NaN"]).starts_with("--cold-start: "));
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         /// --percentile, --confidence, --alpha and --samples (and --fresh-samples) never
@@ -263,6 +313,8 @@ mod tests {
                 seed: None,
                 samples,
                 fresh_samples: fresh,
+                cold_starts: None,
+                cold_start: Vec::new(),
                 max_nodes: None,
                 max_memory_mb: None,
             };

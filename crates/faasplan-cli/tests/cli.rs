@@ -49,10 +49,10 @@ fn fit_prints_the_error_table() {
         stage    configs     fit     fit      CV      CV          CV  CV worst  plain CV  plain CV
                           mean %   P95 %  mean %   P95 %  P95-of-3 %    mean %    mean %     P95 %
         stage0        23     5.6    12.5     6.0    13.0         9.7      15.5      16.5      19.4
-        stage1        23    10.9    12.6    12.9    13.7        12.6      52.6      20.0      21.4
-        stage2        23     4.2     9.9     4.1     9.8        12.0      17.2       6.1       7.7
-        stage3        23     8.9    32.8     9.4    33.8        18.2      20.3      26.7      29.6
-        average              7.4    16.9     8.1    17.6        13.1      26.4      17.3      19.5
+        stage1        23    10.8    12.8    12.9    13.9        12.6      52.4      20.0      21.4
+        stage2        23     4.4    10.4     4.4    10.3        11.7      17.9       6.1       7.7
+        stage3        23     8.9    32.8     9.4    33.8        18.2      20.2      26.7      29.6
+        average              7.4    17.1     8.2    17.7        13.1      26.5      17.3      19.5
 
         Mean absolute % error of the stage wall time over the profiled configurations.
         fit: the model fitted on every run; CV: leave one configuration out, refit, predict it;
@@ -414,6 +414,12 @@ fn plan_help() {
                   --fresh-samples <M>
                       Number of fresh samples the chosen plan is certified on [default: enough for a certified quantile within 10% of 1 − percentile]
 
+                  --cold-starts <SETTING>
+                      Cold starts of every stage: `profile` (the profile's share of cold runs), `warm` (all warm), `first` (first invocation: every instance cold) or a per-instance rate in percent such as `5%` [default: profile]
+
+                  --cold-start <STAGE=SETTING>
+                      Cold starts of one stage, `STAGE=SETTING` (same settings as --cold-starts); repeatable
+
                   --max-nodes <N>
                       Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit]
 
@@ -514,6 +520,12 @@ fn frontier_help() {
 
                   --fresh-samples <M>
                       Number of fresh samples the chosen plan is certified on [default: enough for a certified quantile within 10% of 1 − percentile]
+
+                  --cold-starts <SETTING>
+                      Cold starts of every stage: `profile` (the profile's share of cold runs), `warm` (all warm), `first` (first invocation: every instance cold) or a per-instance rate in percent such as `5%` [default: profile]
+
+                  --cold-start <STAGE=SETTING>
+                      Cold starts of one stage, `STAGE=SETTING` (same settings as --cold-starts); repeatable
 
                   --max-nodes <N>
                       Most search nodes per solve; the best plan found so far is reported with its gap [default: no limit]

@@ -10,12 +10,20 @@
 //! violate (true violation > 1 − q) with a 95% Clopper–Pearson upper bound of that
 //! rate (the guarantee asks for ≤ δ), and the tightness certified ÷ true q-quantile.
 //!
-//! `cargo bench -p faasplan-core --bench validity -- SEEDS Q... [--truth N]`,
-//! e.g. `-- 500 0.95 0.99` and `-- 50 0.999`. With `--compare`, the table of
+//! Seeds run in rounds of ten across every row, so a run stopped early has the
+//! same seeds in every row; the cumulative table is printed after each round,
+//! with the violation count pooled over all rows. With the `parallel` feature the
+//! seeds of a round run on every core (the figures are the same as on one thread).
+//! Distinct plans are few, so each plan's truth is computed once and kept as its
+//! quantile and its violation at each bound.
+//!
+//! `cargo bench -p faasplan-core --features parallel --bench validity -- SEEDS Q... [--truth N]`,
+//! e.g. `-- 500` (q = 0.95, 0.99 and 0.999). With `--compare`, the table of
 //! docs/comparison.md instead: expected cost of today's certified plans against the
 //! former defaults (Hoeffding N at α = 0, the slowest sample as guarantee).
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use faasplan_core::dag::Config;
@@ -41,6 +49,8 @@ const VIDEO: (&str, &str) = (
 /// Seed of the truth samples (no planning or certification run uses it).
 const TRUTH_SEED: u64 = u64::MAX - 7;
 const FACTORS: [f64; 5] = [1.02, 1.05, 1.10, 1.25, 1.50];
+/// Seeds per round: every row gets this many more seeds before the table is printed again.
+const BATCH: u64 = 10;
 
 struct Setup {
     name: &'static str,
@@ -149,24 +159,91 @@ fn bounds(s: &Setup, q: f64) -> Vec<f64> {
     FACTORS.iter().map(|f| max_s * f).collect()
 }
 
-fn validity(s: &Setup, q: f64, seeds: u64, truth_n: usize) {
-    let t0 = Instant::now();
-    let eps = 1.0 - q;
-    let bs = bounds(s, q);
-    let mut cache: HashMap<Vec<Config>, Vec<f64>> = HashMap::new();
-    let (mut runs, mut bad, mut infeasible, mut tightened) = (0u64, 0u64, 0u64, 0u64);
-    let mut ratios = Vec::new();
-    let mut max_true_violation: f64 = 0.0;
-    for seed in 1..=seeds {
+/// What the truth samples say about one plan: its true q-quantile and its true
+/// violation probability at each bound of its row.
+struct Truth {
+    quantile_s: f64,
+    violation: Vec<f64>,
+}
+
+/// One (workflow, q) row of the experiment, accumulated over seed batches.
+struct Row<'s> {
+    setup: &'s Setup,
+    q: f64,
+    bounds: Vec<f64>,
+    cache: Mutex<HashMap<Vec<Config>, Arc<Truth>>>,
+    seeds: u64,
+    runs: u64,
+    bad: u64,
+    infeasible: u64,
+    tightened: u64,
+    ratios: Vec<f64>,
+    max_true_violation: f64,
+    secs: f64,
+}
+
+/// The outcome of one bound under one seed.
+enum Outcome {
+    NoCertifiedPlan,
+    Certified {
+        tightened: bool,
+        violation: f64,
+        ratio: f64,
+    },
+}
+
+impl<'s> Row<'s> {
+    fn new(setup: &'s Setup, q: f64) -> Self {
+        Row {
+            setup,
+            q,
+            bounds: bounds(setup, q),
+            cache: Mutex::new(HashMap::new()),
+            seeds: 0,
+            runs: 0,
+            bad: 0,
+            infeasible: 0,
+            tightened: 0,
+            ratios: Vec::new(),
+            max_true_violation: 0.0,
+            secs: 0.0,
+        }
+    }
+
+    fn truth(&self, prep: &Prepared, plan: &[Config], truth_n: usize) -> Arc<Truth> {
+        let known = self.cache.lock().expect("not poisoned").get(plan).cloned();
+        if let Some(t) = known {
+            return t;
+        }
+        let lat = truth(self.setup, prep, self.q, plan, truth_n);
+        let t = Arc::new(Truth {
+            quantile_s: quantile_sorted(&lat, self.q),
+            violation: self
+                .bounds
+                .iter()
+                .map(|&b| (lat.len() - lat.partition_point(|&l| l <= b)) as f64 / lat.len() as f64)
+                .collect(),
+        });
+        self.cache
+            .lock()
+            .expect("not poisoned")
+            .insert(plan.to_vec(), t.clone());
+        t
+    }
+
+    /// Plans every bound under one seed, certified, and judges each plan on the truth.
+    fn seed(&self, seed: u64, truth_n: usize) -> Vec<Outcome> {
+        let s = self.setup;
         let mut p = s.project.clone();
         p.settings = PlanSettings {
-            percentile: q,
+            percentile: self.q,
             seed,
             ..PlanSettings::default()
         };
         let mut prep = prepared(s, &p.settings);
         let a0 = prep.problem.allowed_violations;
-        for &b in &bs {
+        let mut out = Vec::with_capacity(self.bounds.len());
+        for (i, &b) in self.bounds.iter().enumerate() {
             prep.problem.allowed_violations = a0;
             p.settings.bound = Bound::Latency { max_s: b };
             let r = pipeline::solve_certified(&p, &mut prep, Limits::default()).expect("plans");
@@ -176,45 +253,93 @@ fn validity(s: &Setup, q: f64, seeds: u64, truth_n: usize) {
                 .as_ref()
                 .filter(|c| c.meets_bound == Some(true))
             else {
-                infeasible += 1;
+                out.push(Outcome::NoCertifiedPlan);
                 continue;
             };
-            if g.attempts > 1 {
-                tightened += 1;
-            }
-            let plan = configs(&r);
-            let lat = cache
-                .entry(plan.clone())
-                .or_insert_with(|| truth(s, &prep, q, &plan, truth_n));
-            let over = lat.len() - lat.partition_point(|&l| l <= b);
-            let viol = over as f64 / lat.len() as f64;
-            max_true_violation = max_true_violation.max(viol);
-            runs += 1;
-            if viol > eps {
-                bad += 1;
-            }
+            let t = self.truth(&prep, &configs(&r), truth_n);
             let certified = c.certified_latency_s.expect("a certified latency");
-            ratios.push(certified / quantile_sorted(lat, q));
+            out.push(Outcome::Certified {
+                tightened: g.attempts > 1,
+                violation: t.violation[i],
+                ratio: certified / t.quantile_s,
+            });
         }
+        out
     }
-    let rate = bad as f64 / runs.max(1) as f64;
-    let upper = clopper_pearson_upper(bad, runs.max(1), 0.05);
-    let worst = ratios.iter().copied().fold(f64::NAN, f64::max);
-    let med = median(&mut ratios);
+
+    /// Runs seeds `from..to` (on every core with the `parallel` feature) and adds them up.
+    fn batch(&mut self, from: u64, to: u64, truth_n: usize) {
+        let t0 = Instant::now();
+        #[cfg(feature = "parallel")]
+        let outcomes: Vec<Vec<Outcome>> = {
+            use rayon::prelude::*;
+            (from..to)
+                .into_par_iter()
+                .map(|seed| self.seed(seed, truth_n))
+                .collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let outcomes: Vec<Vec<Outcome>> = (from..to).map(|seed| self.seed(seed, truth_n)).collect();
+        let eps = 1.0 - self.q;
+        for o in outcomes.into_iter().flatten() {
+            match o {
+                Outcome::NoCertifiedPlan => self.infeasible += 1,
+                Outcome::Certified {
+                    tightened,
+                    violation,
+                    ratio,
+                } => {
+                    self.runs += 1;
+                    self.tightened += u64::from(tightened);
+                    self.bad += u64::from(violation > eps);
+                    self.max_true_violation = self.max_true_violation.max(violation);
+                    self.ratios.push(ratio);
+                }
+            }
+        }
+        self.seeds += to - from;
+        self.secs += t0.elapsed().as_secs_f64();
+    }
+
+    fn print(&self) {
+        let rate = self.bad as f64 / self.runs.max(1) as f64;
+        let upper = clopper_pearson_upper(self.bad, self.runs.max(1), 0.05);
+        let worst = self.ratios.iter().copied().fold(f64::NAN, f64::max);
+        let med = median(&mut self.ratios.clone());
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} ({:.4}%, ≤ {:.4}%) | {:.4}% | {med:.4} | {worst:.4} | {} | {:.0} s |",
+            self.setup.name,
+            self.q,
+            self.bounds
+                .iter()
+                .map(|b| format!("{b:.2}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.seeds,
+            self.runs,
+            self.infeasible,
+            self.tightened,
+            self.bad,
+            rate * 100.0,
+            upper * 100.0,
+            self.max_true_violation * 100.0,
+            self.cache.lock().expect("not poisoned").len(),
+            self.secs
+        );
+    }
+}
+
+/// Prints the pooled violation count over every row with its 95% upper bound.
+fn print_pooled(rows: &[Row]) {
+    let runs: u64 = rows.iter().map(|r| r.runs).sum();
+    let bad: u64 = rows.iter().map(|r| r.bad).sum();
     println!(
-        "| {} | {q} | {} | {seeds} | {runs} | {infeasible} | {tightened} | {bad} ({:.4}%, ≤ {:.4}%) | {:.4}% | {med:.4} | {worst:.4} | {} | {:.0} s |",
-        s.name,
-        bs.iter()
-            .map(|b| format!("{b:.2}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        rate * 100.0,
-        upper * 100.0,
-        max_true_violation * 100.0,
-        cache.len(),
-        t0.elapsed().as_secs_f64()
+        "pooled: {bad} of {runs} certified plans truly violating, 95% upper bound {:.4}% (δ = 0.1%)",
+        clopper_pearson_upper(bad, runs.max(1), 0.05) * 100.0
     );
 }
+
+const HEADER: &str = "| workflow | q | bounds, s | seeds | certified runs | no certified plan | tightened | truly violating (rate, 95% upper) | worst true violation | tightness median | tightness worst | distinct plans | time |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
 /// Expected cost at the same bounds: certified plans against the former defaults.
 fn compare(s: &Setup, q: f64, seeds: u64) {
@@ -338,14 +463,24 @@ fn main() {
         }
         return;
     }
-    println!("truth: {truth_n} samples per distinct plan");
-    println!(
-        "| workflow | q | bounds, s | seeds | certified runs | no certified plan | tightened | truly violating (rate, 95% upper) | worst true violation | tightness median | tightness worst | distinct plans | time |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-    for s in &setups {
-        for &q in &qs {
-            validity(s, q, seeds, truth_n);
+    println!("truth: {truth_n} samples per distinct plan; seeds run in rounds of {BATCH}");
+    let mut rows: Vec<Row> = setups
+        .iter()
+        .flat_map(|s| qs.iter().map(move |&q| (s, q)))
+        .map(|(s, q)| Row::new(s, q))
+        .collect();
+    let mut done = 0;
+    while done < seeds {
+        let to = (done + BATCH).min(seeds);
+        for r in &mut rows {
+            r.batch(done + 1, to + 1, truth_n);
         }
+        done = to;
+        println!("\nafter seeds 1..={done}:\n{HEADER}");
+        for r in &rows {
+            r.print();
+        }
+        print_pooled(&rows);
+        std::io::Write::flush(&mut std::io::stdout()).expect("stdout");
     }
 }

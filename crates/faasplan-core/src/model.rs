@@ -40,21 +40,41 @@
 //! A profiled run's wall time is exactly `start.p95 + Σ_step p95` (see
 //! [`crate::profile`]), so the stage latency of one run is modelled as
 //!
-//! `L = max(g(d) + ρ + (1 + ε)·P, (1 + ε)·M)`, billed `B = d·(1 + ε)·M` (seconds),
+//! `L = max(g(d) + S + (1 + ε)·P, (1 + ε)·M)`, billed `B = d·(1 + ε)·M` (seconds),
 //!
 //! - `g(d) = a + b·ln d` (b ≥ 0) is the invocation and start-up overhead beyond
-//!   the per-step stragglers, fitted on the runs' `start.p95` (constant for
-//!   single-instance stages);
-//! - `ρ` is drawn from the empirical residuals `start.p95 − g(d)` of all runs,
-//!   cold repetitions included: start-up is resampled, never billed;
+//!   the per-step stragglers, fitted on the **warm** runs' `start.p95` (constant
+//!   for single-instance stages);
+//! - `S` is the start-up residual of the slowest instance: `S = ρ` when every
+//!   instance is warm, `S = max(ρ, κ₍c₎)` when c of the d instances start cold;
+//! - `ρ` is drawn from the warm runs' empirical residuals `start.p95 − g(d)`:
+//!   start-up is resampled, never billed;
+//! - cold starts are an explicit mixture, fitted apart from the warm runs:
+//!   κ is drawn from the cold runs' residuals `start.p95 − g(d)` (against the warm
+//!   overhead); the number of cold instances is `c ~ Binomial(d, p)` (d = 1 for
+//!   a single-instance stage), and `κ₍c₎` is the largest of c independent draws
+//!   of κ. A profile marks whole runs cold, so by default the per-instance
+//!   probability at d instances is `p = 1 − (1 − r)^{1/d}` with r the profile's
+//!   share of cold runs ([`StageModel::cold_rate`]): a run has a cold instance as
+//!   often as the profiled runs did, whatever d, and κ is read as the start-up of
+//!   a cold instance. The settings may replace p ([`crate::settings::ColdStarts`]: all warm, first
+//!   invocation cold, a rate). A profiled cold run's κ is the 95th percentile
+//!   over its instances, so where the mixture draws many cold instances (all
+//!   cold at d = 32, say) the maximum of c draws errs slow;
 //! - `ε` is drawn from the empirical run-to-run deviations of the in-function
 //!   straggler time, `S_run / mean_reps(S) − 1` with `S = Σ_step p95`, pooled
 //!   over all configurations (mean 0 by construction).
 //!
-//! ρ and ε are drawn independently from `draws[0]` and `draws[1]` (uniforms in
-//! (0, 1), index `floor(u·n)` into the sorted residuals, so a larger draw never
-//! gives a faster run). [`StageModel::predict`] is exact over that discrete
-//! distribution (all n_ρ·n_ε combinations), so a Monte Carlo mean of
+//! A profile without warm runs keeps every run in the ρ pool and has no
+//! mixture; one without cold runs has p = 0.
+//!
+//! Each sample takes [`DRAWS`] uniforms in (0, 1): ρ from `draws[0]`, ε from
+//! `draws[1]` (index `floor(u·n)` into the sorted residuals, so a larger draw
+//! never gives a faster run), c from `draws[2]` (the inverse binomial CDF, so
+//! the same draw gives at least as many cold instances at a larger d) and κ₍c₎
+//! from `draws[3]` (index `floor(u^{1/c}·n)`, the maximum of c draws).
+//! [`StageModel::predict`] is exact over that discrete distribution (every
+//! combination of ρ, ε and, with weights, of κ₍c₎), so a Monte Carlo mean of
 //! [`StageModel::sample`] converges to it. Fitting uses no randomness.
 //!
 //! Units: seconds, MB, vCPUs.
@@ -70,9 +90,10 @@ pub use report::{
 };
 
 use crate::dag::{Config, StageKind};
+use crate::settings::ColdStarts;
 
-/// Number of uniform draws one stage sample consumes.
-pub const DRAWS: usize = 2;
+/// Number of uniform draws one stage sample consumes (ρ, ε, cold count, cold start-up).
+pub const DRAWS: usize = 4;
 
 /// Why a model could not be fitted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -162,8 +183,14 @@ pub struct StageModel {
     pub steps: Vec<(StepKind, StepModel)>,
     /// Overhead `g(d) = overhead[0] + overhead[1]·ln d`, s.
     pub overhead: [f64; 2],
-    /// Sorted empirical residuals of the overhead ρ, s.
+    /// Sorted empirical residuals of the overhead ρ (warm runs), s.
     pub start_resid_s: Vec<f64>,
+    /// Sorted start-up residuals κ of the cold runs (against the warm overhead), s;
+    /// empty when the profile has no cold run (or no warm run to compare with).
+    pub cold_start_s: Vec<f64>,
+    /// Share of the profiled runs marked cold (0 without a mixture); see
+    /// [`ColdStarts::probability`](crate::settings::ColdStarts::probability).
+    pub cold_rate: f64,
     /// Sorted empirical relative run-to-run deviations ε.
     pub noise: Vec<f64>,
     /// Input partitions assumed when a single-instance stage is sampled without one.
@@ -246,8 +273,18 @@ impl StageModel {
         )
     }
 
-    /// One sampled run of `cfg`; `draws` are uniforms in (0, 1), shared by every
-    /// candidate configuration of the stage for a given sample.
+    /// The cold-start mixture of this stage for `d` instances under `setting`.
+    pub fn cold_mix(&self, d: u32, setting: ColdStarts) -> ColdMix<'_> {
+        ColdMix::new(
+            &self.cold_start_s,
+            d,
+            setting.probability(self.cold_rate, d),
+        )
+    }
+
+    /// One sampled run of `cfg` at the profile's cold-start rate; `draws` are
+    /// uniforms in (0, 1), shared by every candidate configuration of the stage
+    /// for a given sample.
     pub fn sample(
         &self,
         cfg: Config,
@@ -255,12 +292,26 @@ impl StageModel {
         vcpu: f64,
         draws: &[f64; DRAWS],
     ) -> StageSample {
+        self.sample_with(cfg, input_d, vcpu, ColdStarts::Profile, draws)
+    }
+
+    /// [`StageModel::sample`] under the cold-start setting `cold`.
+    pub fn sample_with(
+        &self,
+        cfg: Config,
+        input_d: Option<u32>,
+        vcpu: f64,
+        cold: ColdStarts,
+        draws: &[f64; DRAWS],
+    ) -> StageSample {
         let (rho, eps) = self.residuals(draws);
-        combine(&self.curves(cfg, input_d, vcpu), rho, eps)
+        let c = self.curves(cfg, input_d, vcpu);
+        let start = self.cold_mix(c.d, cold).start_up(rho, draws[2], draws[3]);
+        combine(&c, start, eps)
     }
 
     /// Mean and 95th percentile of the stage latency, exact over the model's
-    /// discrete residual distribution.
+    /// discrete residual distribution (at the profile's cold-start rate).
     pub fn predict(&self, cfg: Config, input_d: Option<u32>, vcpu: f64) -> Prediction {
         self.predict_quantile(cfg, input_d, vcpu, 0.95)
     }
@@ -274,25 +325,217 @@ impl StageModel {
         q: f64,
     ) -> Prediction {
         let all = self.latency_distribution(cfg, input_d, vcpu);
-        let mean_s = all.iter().sum::<f64>() / all.len() as f64;
         Prediction {
-            mean_s,
-            p95_s: crate::stats::nearest_rank(&all, q),
+            mean_s: all.mean(),
+            p95_s: all.quantile(q),
         }
     }
 
-    /// Every equally likely stage latency of the model's discrete distribution
-    /// (one per pair of residuals), sorted ascending, s.
-    pub fn latency_distribution(&self, cfg: Config, input_d: Option<u32>, vcpu: f64) -> Vec<f64> {
+    /// The exact stage latency distribution at the profile's cold-start rate: one
+    /// value per pair of residuals (ρ, ε) when every instance is warm, and one per
+    /// (ρ, ε, κ₍c₎) with the mixture's weights otherwise.
+    pub fn latency_distribution(
+        &self,
+        cfg: Config,
+        input_d: Option<u32>,
+        vcpu: f64,
+    ) -> Distribution {
         let c = self.curves(cfg, input_d, vcpu);
-        let mut all: Vec<f64> = Vec::with_capacity(self.start_resid_s.len() * self.noise.len());
+        let mix = self.cold_mix(c.d, ColdStarts::Profile);
+        let pairs = (self.start_resid_s.len() * self.noise.len()) as f64;
+        let max_weights = mix.max_weights();
+        let mut all: Vec<(f64, f64)> = Vec::with_capacity(
+            self.start_resid_s.len() * self.noise.len() * (1 + max_weights.len()),
+        );
+        let warm = mix.warm_probability();
         for &rho in &self.start_resid_s {
             for &eps in &self.noise {
-                all.push(combine(&c, rho, eps).latency_s);
+                if warm > 0.0 {
+                    all.push((combine(&c, rho, eps).latency_s, warm / pairs));
+                }
+                for (&kappa, &w) in self.cold_start_s.iter().zip(&max_weights) {
+                    if w > 0.0 {
+                        all.push((combine(&c, rho.max(kappa), eps).latency_s, w / pairs));
+                    }
+                }
             }
         }
-        all.sort_by(f64::total_cmp);
-        all
+        all.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Distribution::new(all, warm >= 1.0)
+    }
+}
+
+/// A discrete stage latency distribution, sorted ascending, s.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Distribution {
+    /// Values with their probabilities (summing to 1), ascending.
+    values: Vec<(f64, f64)>,
+    /// Whether every value is equally likely (quantiles by exact nearest rank).
+    uniform: bool,
+}
+
+impl Distribution {
+    fn new(values: Vec<(f64, f64)>, uniform: bool) -> Self {
+        Distribution { values, uniform }
+    }
+
+    /// The values, ascending, with their probabilities.
+    pub fn values(&self) -> &[(f64, f64)] {
+        &self.values
+    }
+
+    /// Expected value.
+    pub fn mean(&self) -> f64 {
+        if self.uniform {
+            self.values.iter().map(|v| v.0).sum::<f64>() / self.values.len() as f64
+        } else {
+            self.values.iter().map(|v| v.0 * v.1).sum()
+        }
+    }
+
+    /// Nearest-rank q-quantile: the smallest value whose cumulative probability
+    /// reaches q (exactly `nearest_rank` when the values are equally likely).
+    pub fn quantile(&self, q: f64) -> f64 {
+        if self.uniform {
+            let v: Vec<f64> = self.values.iter().map(|v| v.0).collect();
+            return crate::stats::nearest_rank(&v, q);
+        }
+        let mut cum = 0.0;
+        for &(x, w) in &self.values {
+            cum += w;
+            if cum >= q * (1.0 - 1e-12) {
+                return x;
+            }
+        }
+        self.values.last().map_or(f64::NAN, |v| v.0)
+    }
+
+    /// Cumulative probabilities before and after each value, in order.
+    pub fn steps(&self) -> impl Iterator<Item = (f64, f64, f64)> + '_ {
+        let n = self.values.len() as f64;
+        let mut cum = 0.0;
+        self.values.iter().enumerate().map(move |(i, &(x, w))| {
+            if self.uniform {
+                (x, i as f64 / n, (i + 1) as f64 / n)
+            } else {
+                let lo = cum;
+                cum += w;
+                (x, lo, cum.min(1.0))
+            }
+        })
+    }
+}
+
+/// The cold-start mixture of one stage at one instance count: the binomial CDF
+/// of the number of cold instances and the cold start-up pool.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColdMix<'m> {
+    /// The smallest cold count kept (counts below it have probability < 1e-30).
+    lo: u32,
+    /// `P(C ≤ lo + i)` for the kept counts, the last one set to 1; empty when no
+    /// instance can be cold.
+    cdf: Vec<f64>,
+    /// Sorted cold start-up residuals κ, s.
+    pool: &'m [f64],
+}
+
+/// Standard deviations kept on each side of the binomial mean: the mass outside is
+/// below 1e-30, so a count range of O(√d) stands for the whole support.
+const COLD_SIGMAS: f64 = 12.0;
+
+impl<'m> ColdMix<'m> {
+    /// The mixture for `d` instances, each cold with probability `p`, drawing κ
+    /// from `pool` (sorted).
+    pub fn new(pool: &'m [f64], d: u32, p: f64) -> Self {
+        let p = if p.is_finite() {
+            p.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        if pool.is_empty() || p <= 0.0 || d == 0 {
+            return ColdMix {
+                lo: 0,
+                cdf: Vec::new(),
+                pool,
+            };
+        }
+        let n = u64::from(d);
+        let (mean, sd) = (n as f64 * p, (n as f64 * p * (1.0 - p)).sqrt());
+        let lo = (mean - COLD_SIGMAS * sd - 2.0).floor().max(0.0) as u64;
+        let hi = ((mean + COLD_SIGMAS * sd + 2.0).ceil() as u64).min(n);
+        let mut cdf = Vec::with_capacity((hi - lo + 1) as usize);
+        let mut cum = 0.0;
+        for k in lo..=hi {
+            cum += crate::stats::binomial::ln_pmf(k, n, p).exp();
+            cdf.push(cum.min(1.0));
+        }
+        if let Some(last) = cdf.last_mut() {
+            *last = 1.0;
+        }
+        ColdMix {
+            lo: lo as u32,
+            cdf,
+            pool,
+        }
+    }
+
+    /// Whether some instance can start cold.
+    pub fn active(&self) -> bool {
+        !self.cdf.is_empty()
+    }
+
+    /// Probability that every instance is warm.
+    pub fn warm_probability(&self) -> f64 {
+        match self.cdf.first() {
+            None => 1.0,
+            Some(&c) if self.lo == 0 => c,
+            Some(_) => 0.0,
+        }
+    }
+
+    /// Number of cold instances for the uniform draw `u` (inverse CDF).
+    #[inline]
+    pub fn cold_count(&self, u: f64) -> u32 {
+        self.lo + self.cdf.partition_point(|&c| c < u).min(self.cdf.len() - 1) as u32
+    }
+
+    /// The start-up residual of the slowest instance: ρ, or the largest of c cold
+    /// draws κ when c ≥ 1 instances start cold (`u` picks c, `v` the maximum).
+    #[inline]
+    pub fn start_up(&self, rho: f64, u: f64, v: f64) -> f64 {
+        if !self.active() {
+            return rho;
+        }
+        let c = self.cold_count(u);
+        if c == 0 {
+            return rho;
+        }
+        let kappa = self.pool[pick(v.powf(1.0 / f64::from(c)), self.pool.len())];
+        if kappa > rho { kappa } else { rho }
+    }
+
+    /// Probability that κ₍C₎ is the j-th pool value and C ≥ 1, per j:
+    /// `Σ_{c ≥ 1} P(C = c)·(((j+1)/n)^c − (j/n)^c)`.
+    pub fn max_weights(&self) -> Vec<f64> {
+        let n = self.pool.len();
+        if !self.active() {
+            return Vec::new();
+        }
+        let mut w = vec![0.0; n];
+        let mut prev = 0.0;
+        for (i, &cum) in self.cdf.iter().enumerate() {
+            let pc = cum - prev;
+            prev = cum;
+            let c = f64::from(self.lo) + i as f64;
+            if pc <= 1e-300 || c == 0.0 {
+                continue;
+            }
+            for (j, wj) in w.iter_mut().enumerate() {
+                let (lo, hi) = (j as f64 / n as f64, (j + 1) as f64 / n as f64);
+                *wj += pc * (hi.powf(c) - lo.powf(c));
+            }
+        }
+        w
     }
 }
 
@@ -304,5 +547,70 @@ pub fn combine(c: &StageCurves, rho: f64, eps: f64) -> StageSample {
     StageSample {
         latency_s: (c.base_s + rho + f * c.slow_s).max(billed_one),
         billed_s: f64::from(c.d) * billed_one,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POOL: [f64; 4] = [1.0, 2.0, 3.0, 4.0];
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn no_cold_probability_leaves_the_warm_start_up() {
+        let m = ColdMix::new(&POOL, 8, 0.0);
+        assert!(!m.active());
+        assert_eq!(m.start_up(0.5, 0.999, 0.999), 0.5);
+        assert_eq!(m.warm_probability(), 1.0);
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn every_instance_cold_draws_the_maximum_of_d_cold_start_ups() {
+        let m = ColdMix::new(&POOL, 3, 1.0);
+        assert_eq!(m.cold_count(0.01), 3);
+        // v^(1/3) = 0.5 picks index 2 of 4.
+        assert_eq!(m.start_up(0.0, 0.5, 0.125), 3.0);
+        let w = m.max_weights();
+        approx::assert_relative_eq!(w.iter().sum::<f64>(), 1.0, max_relative = 1e-12);
+        approx::assert_relative_eq!(w[3], 1.0 - 0.75f64.powi(3), max_relative = 1e-12);
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn the_cold_count_follows_the_binomial_and_grows_with_d() {
+        let m = ColdMix::new(&POOL, 10, 0.2);
+        approx::assert_relative_eq!(m.warm_probability(), 0.8f64.powi(10), max_relative = 1e-12);
+        let mut mean = 0.0;
+        let n = 100_000;
+        for i in 0..n {
+            mean += f64::from(m.cold_count((i as f64 + 0.5) / n as f64)) / n as f64;
+        }
+        approx::assert_relative_eq!(mean, 2.0, max_relative = 1e-3);
+        let big = ColdMix::new(&POOL, 20, 0.2);
+        for u in [0.05, 0.3, 0.6, 0.95] {
+            assert!(big.cold_count(u) >= m.cold_count(u));
+        }
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_huge_instance_count_keeps_a_small_table() {
+        let m = ColdMix::new(&POOL, u32::MAX, 0.5);
+        assert!(m.cdf.len() < 2_000_000);
+        let c = m.cold_count(0.5);
+        assert!((f64::from(c) - f64::from(u32::MAX) / 2.0).abs() < 1e3);
+        assert_eq!(ColdMix::new(&POOL, u32::MAX, 1.0).cold_count(0.3), u32::MAX);
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn profile_rate_gives_the_profiled_share_of_runs_with_a_cold_instance() {
+        for d in [1, 4, 32] {
+            let p = ColdStarts::Profile.probability(1.0 / 3.0, d);
+            let m = ColdMix::new(&POOL, d, p);
+            approx::assert_relative_eq!(1.0 - m.warm_probability(), 1.0 / 3.0, max_relative = 1e-9);
+        }
     }
 }

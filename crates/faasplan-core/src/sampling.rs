@@ -64,7 +64,7 @@ use crate::dag::{Config, Dag, Stage, StageKind, Workflow};
 use crate::model::WorkflowModel;
 use crate::platform::Platform;
 use crate::problem::{SampledProblem, StageContext};
-use crate::settings::PlanSettings;
+use crate::settings::{ColdStarts, PlanSettings};
 
 /// Why a problem could not be sampled.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -86,6 +86,14 @@ pub enum SamplingError {
         stage: String,
         /// Why (empty grid, or every candidate exceeds the timeout).
         reason: &'static str,
+    },
+    /// A per-stage cold-start setting names a stage the workflow does not have.
+    #[error("settings.cold_start_stages: workflow `{workflow}` has no stage `{stage}`")]
+    UnknownColdStartStage {
+        /// Workflow name.
+        workflow: String,
+        /// The stage id of the setting.
+        stage: String,
     },
     /// A setting is out of range.
     #[error("setting `{field}` is out of range: {value}")]
@@ -330,6 +338,24 @@ pub(crate) fn check_settings(s: &PlanSettings) -> Result<(), SamplingError> {
     Ok(())
 }
 
+/// Checks that every per-stage cold-start setting names a stage of `workflow`.
+pub(crate) fn check_cold_stages(
+    workflow: &Workflow,
+    settings: &PlanSettings,
+) -> Result<(), SamplingError> {
+    match settings
+        .cold_start_stages
+        .keys()
+        .find(|id| !workflow.stages.iter().any(|s| s.id == **id))
+    {
+        Some(id) => Err(SamplingError::UnknownColdStartStage {
+            workflow: workflow.name.clone(),
+            stage: id.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// One stage being sampled.
 struct Partial {
     configs: Vec<Config>,
@@ -338,6 +364,8 @@ struct Partial {
     resid: Residuals,
     /// Whether the stage runs in each sample (empty: in every sample; see `branches`).
     active: Vec<bool>,
+    /// Cold-start setting of this stage.
+    cold_starts: ColdStarts,
     latency_s: Vec<f64>,
     cost_usd: Vec<f64>,
     expected_cost_usd: Vec<f64>,
@@ -404,6 +432,7 @@ impl<'a> Sampler<'a> {
                 found: model.stages.len(),
             });
         }
+        check_cold_stages(workflow, settings)?;
         // Counts and memory first: refuses an oversized problem before listing anything.
         estimate(workflow, dag, platform, settings, limit_bytes)?;
         let cands: Vec<Vec<Config>> = workflow
@@ -441,6 +470,7 @@ impl<'a> Sampler<'a> {
                 context,
                 active,
                 resid: residuals(&model.stages[i], settings.seed, i as u64, n),
+                cold_starts: settings.cold_starts_of(&workflow.stages[i].id),
                 latency_s: Vec::new(),
                 cost_usd: Vec::new(),
                 expected_cost_usd: Vec::new(),
@@ -518,7 +548,9 @@ impl<'a> Sampler<'a> {
         let cfg = st.configs[j];
         let input_d = st.context.as_ref().map(|c| c.parent_d[ctx]);
         let vcpu = f64::from(cfg.memory_mb) / self.platform.mb_per_vcpu;
-        let curves = self.model.stages[i].curves(cfg, input_d, vcpu);
+        let sm = &self.model.stages[i];
+        let curves = sm.curves(cfg, input_d, vcpu);
+        let cold = sm.cold_mix(curves.d, st.cold_starts);
         let extra = crate::pricing::workflow_stage_extra(
             &self.platform.pricing,
             self.workflow,
@@ -538,6 +570,7 @@ impl<'a> Sampler<'a> {
             &curves,
             &coster,
             &st.resid,
+            &cold,
             &mut st.latency_s,
             &mut st.cost_usd,
         );

@@ -9,6 +9,12 @@
 //! check accepts values a relative [`TOLERANCE`] outside its limit (so
 //! `α = 1 − 0.95` is accepted although `1 − 0.95 > 0.05` in floating point) and
 //! clamps them.
+//!
+//! Cold starts are a per-instance probability ([`ColdStarts`]): globally in
+//! `cold_starts`, per stage in `cold_start_stages` (stage id → setting); see
+//! [`crate::model`] for how a stage's latency mixes cold and warm instances.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +56,82 @@ pub enum SampleCount {
     Fixed(usize),
 }
 
+/// How likely an instance is to start cold.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "percent", rename_all = "snake_case")]
+pub enum ColdStarts {
+    /// The share of cold instances in the stage's profile (the default).
+    #[default]
+    Profile,
+    /// Every instance is warm.
+    AllWarm,
+    /// Every instance is cold, as on the first invocation after a deployment.
+    FirstInvocation,
+    /// Each instance is cold with this probability, in percent (0–100).
+    Rate(f64),
+}
+
+impl ColdStarts {
+    /// The per-instance cold probability at `d` instances, given the profile's
+    /// share of cold runs: for [`ColdStarts::Profile`], `1 − (1 − share)^{1/d}`, so
+    /// that a run of d instances has a cold one as often as the profile's runs did.
+    pub fn probability(self, profile_share: f64, d: u32) -> f64 {
+        match self {
+            ColdStarts::Profile => {
+                let share = profile_share.clamp(0.0, 1.0);
+                1.0 - (1.0 - share).powf(1.0 / f64::from(d.max(1)))
+            }
+            ColdStarts::AllWarm => 0.0,
+            ColdStarts::FirstInvocation => 1.0,
+            ColdStarts::Rate(pct) => (pct / 100.0).clamp(0.0, 1.0),
+        }
+    }
+
+    /// Reads `profile`, `warm`/`all-warm`, `first`/`first-invocation`, or a rate
+    /// in percent such as `5` or `5%`.
+    pub fn parse(text: &str) -> Result<Self, SettingsError> {
+        let t = text.trim().to_ascii_lowercase();
+        match t.as_str() {
+            "profile" | "estimated" => Ok(ColdStarts::Profile),
+            "warm" | "all-warm" | "all_warm" => Ok(ColdStarts::AllWarm),
+            "first" | "first-invocation" | "first_invocation" | "cold" => {
+                Ok(ColdStarts::FirstInvocation)
+            }
+            _ => {
+                let pct = t
+                    .trim_end_matches('%')
+                    .trim()
+                    .parse::<f64>()
+                    .map_err(|_| SettingsError::ColdStartText(text.to_string()))?;
+                let c = ColdStarts::Rate(pct);
+                c.validate()?;
+                Ok(c)
+            }
+        }
+    }
+
+    /// A rate must be a finite percentage in [0, 100].
+    pub fn validate(self) -> Result<(), SettingsError> {
+        match self {
+            ColdStarts::Rate(pct) if !(0.0..=100.0).contains(&pct) => {
+                Err(SettingsError::ColdStartRate(pct))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl std::fmt::Display for ColdStarts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ColdStarts::Profile => f.write_str("as profiled"),
+            ColdStarts::AllWarm => f.write_str("all warm"),
+            ColdStarts::FirstInvocation => f.write_str("first invocation cold"),
+            ColdStarts::Rate(pct) => write!(f, "{pct}% cold"),
+        }
+    }
+}
+
 /// Everything the planner needs besides the workflow, profiles and platform.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlanSettings {
@@ -72,6 +154,16 @@ pub struct PlanSettings {
     /// Size of the fresh sample set the chosen plan is certified on.
     #[serde(default = "auto")]
     pub fresh_samples: SampleCount,
+    /// Cold starts of every stage without its own setting.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub cold_starts: ColdStarts,
+    /// Cold starts of single stages, by stage id (overriding `cold_starts`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cold_start_stages: BTreeMap<String, ColdStarts>,
+}
+
+fn is_default(c: &ColdStarts) -> bool {
+    *c == ColdStarts::default()
 }
 
 fn auto() -> SampleCount {
@@ -94,6 +186,8 @@ impl Default for PlanSettings {
             samples: SampleCount::Auto,
             seed: 1,
             fresh_samples: SampleCount::Auto,
+            cold_starts: ColdStarts::Profile,
+            cold_start_stages: BTreeMap::new(),
         }
     }
 }
@@ -127,12 +221,20 @@ pub enum SettingsError {
     /// A fixed fresh sample count of 0.
     #[error("settings.fresh_samples: a fixed sample count must be at least 1")]
     FreshSamples,
+    /// A cold-start rate outside [0, 100] %.
+    #[error("settings.cold_starts: a rate of {0}% is not in [0, 100]")]
+    ColdStartRate(f64),
+    /// A cold-start setting that is not one of the known forms.
+    #[error(
+        "cold starts `{0}`: expected `profile`, `warm`, `first` or a rate in percent such as `5%`"
+    )]
+    ColdStartText(String),
 }
 
 impl PlanSettings {
     /// Checks `0 < percentile < 1`, `0 < delta < 1`, `0 ≤ alpha ≤ 1 − percentile`
-    /// (up to [`TOLERANCE`]), a positive finite bound and fixed sample counts of at
-    /// least 1.
+    /// (up to [`TOLERANCE`]), a positive finite bound, fixed sample counts of at
+    /// least 1 and cold-start rates in [0, 100] %.
     pub fn validate(&self) -> Result<(), SettingsError> {
         let open_unit = |v: f64| v > 0.0 && v < 1.0;
         if !open_unit(self.percentile) {
@@ -164,11 +266,23 @@ impl PlanSettings {
         if self.samples == SampleCount::Fixed(0) {
             return Err(SettingsError::Samples);
         }
+        self.cold_starts.validate()?;
+        for c in self.cold_start_stages.values() {
+            c.validate()?;
+        }
         Ok(())
     }
 }
 
 impl PlanSettings {
+    /// The cold-start setting of stage `id`: its own, or the global one.
+    pub fn cold_starts_of(&self, id: &str) -> ColdStarts {
+        self.cold_start_stages
+            .get(id)
+            .copied()
+            .unwrap_or(self.cold_starts)
+    }
+
     /// The risk ε = 1 − q.
     pub fn epsilon(&self) -> f64 {
         1.0 - self.percentile

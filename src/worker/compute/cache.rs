@@ -124,6 +124,17 @@ impl Cache {
             .map(|(_, p)| p)
     }
 
+    /// The cached sampled problem of `project`, mutable (certification may lower its
+    /// allowed violations while it re-solves).
+    pub fn cached_prepared_mut(&mut self, project: &CoreProject) -> Option<&mut Prepared> {
+        self.cached_fit(project)?;
+        let key = SampleKey::of(project, self.fit_generation);
+        self.prepared
+            .as_mut()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, p)| p)
+    }
+
     /// Keeps `prepared` as the sampled problem of `project` (drawn from the current fit).
     pub fn store(&mut self, project: &CoreProject, prepared: Prepared) -> &Prepared {
         let key = SampleKey::of(project, self.fit_generation);

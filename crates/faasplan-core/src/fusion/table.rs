@@ -84,8 +84,10 @@ impl Group<'_> {
 /// The table of `group` for `configs` under `context` (the root's), from each
 /// member's residuals `resid` (in member order) over `n` samples.
 ///
-/// Latency per sample: the root's `max(start + f·P, f·M)` plus every other
-/// member's latency less its start-up; billed time: the members' `f·M` summed,
+/// Latency per sample: the root's `max(start + f·P, f·M)` (its start-up with the
+/// cold-start mixture at the profile's cold share: the plan's cold-start settings
+/// are not applied to fused groups yet) plus every other member's latency less its
+/// start-up; billed time: the members' `f·M` summed,
 /// billed once at the group's memory. For a one-stage group this is the
 /// unfused kernel's computation, bit for bit.
 pub(crate) fn group_table(
@@ -119,11 +121,17 @@ pub(crate) fn group_table(
                 })
                 .collect();
             let coster = Coster::new(group.platform, cfg, group.extra(cfg));
+            // The group's instances start as its root's do (members run inside them).
+            let cold = group.model.stages[group.members[0]]
+                .cold_mix(curves[0].d, crate::settings::ColdStarts::Profile);
             let start = t.latency_s.len();
             for s in 0..n {
                 let (mut latency, mut billed) = (0.0, 0.0);
                 for (k, (c, r)) in curves.iter().zip(resid).enumerate() {
-                    let (rho, f) = (r.rho[s], r.factor[s]);
+                    let (mut rho, f) = (r.rho[s], r.factor[s]);
+                    if k == 0 {
+                        rho = cold.start_up(rho, r.cold_count_u[s], r.cold_start_u[s]);
+                    }
                     let slow = c.base_s + rho + f * c.slow_s;
                     let mean = f * c.mean_s;
                     let l = if slow > mean { slow } else { mean };

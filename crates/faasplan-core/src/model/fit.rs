@@ -1,7 +1,8 @@
 //! Fitting a [`StageModel`] from a stage's profiled runs (see the parent module
 //! for the model). Runs are grouped by configuration (memory, d); step curves are
 //! fitted on the per-configuration means over the repetitions, the overhead and
-//! the residual distributions on the individual runs.
+//! the residual distributions on the individual runs: the overhead and ρ on the
+//! warm runs, the cold start-up pool κ and the cold share on the cold ones.
 
 use super::curve::{Curve, Obs, Term, XForm, fit_nnls};
 use super::{FitError, StageModel, StepKind, StepModel, WorkflowModel};
@@ -172,10 +173,24 @@ pub(crate) fn fit_runs(
             },
         ));
     }
-    let overhead = fit_overhead(runs, single);
+    // Start-up: warm and cold runs apart (all runs as warm when none is warm).
+    let warm: Vec<&ProfileRun> = runs.iter().copied().filter(|r| !r.cold).collect();
+    let mixed = !warm.is_empty() && warm.len() < runs.len();
+    let warm = if warm.is_empty() { runs.to_vec() } else { warm };
+    let overhead = fit_overhead(&warm, single);
     let g = |r: &ProfileRun| overhead[0] + overhead[1] * inst_d(r).ln();
-    let start_resid_s: Vec<f64> = runs.iter().map(|r| r.start.p95_s - g(r)).collect();
+    let start_resid_s: Vec<f64> = warm.iter().map(|r| r.start.p95_s - g(r)).collect();
     let start_resid_s = pool(start_resid_s, pool_limit);
+    let (cold_start_s, cold_rate) = if mixed {
+        let cold: Vec<f64> = runs
+            .iter()
+            .filter(|r| r.cold)
+            .map(|r| r.start.p95_s - g(r))
+            .collect();
+        (pool(cold, pool_limit), cold_share(runs))
+    } else {
+        (Vec::new(), 0.0)
+    };
     let mut noise: Vec<f64> = Vec::with_capacity(runs.len());
     for grp in &groups {
         let avg = grp.avg(straggler_s);
@@ -197,9 +212,16 @@ pub(crate) fn fit_runs(
         steps,
         overhead,
         start_resid_s,
+        cold_start_s,
+        cold_rate,
         noise,
         default_input_d: ds[mid],
     })
+}
+
+/// Share of the runs marked cold.
+fn cold_share(runs: &[&ProfileRun]) -> f64 {
+    runs.iter().filter(|r| r.cold).count() as f64 / runs.len().max(1) as f64
 }
 
 /// The sorted pool, or its [`summarize`]d form under a limit.

@@ -2,7 +2,7 @@
 //!
 //! Per stage and configuration (memory, d) the measured values are the mean of
 //! the repetitions' wall times ([`ProfileRun::wall_s`], cold repetition
-//! included, as the model's start-up distribution includes it) and their P95,
+//! included, as the model's cold-start mixture at the profile's cold share does) and their P95,
 //! defined from the few repetitions by linear interpolation between order
 //! statistics (the usual "type 7" quantile: with 3 runs, `x₂ + 0.9·(x₃ − x₂)`,
 //! close to the slowest run). Errors are mean absolute percentage errors (MAPE)
@@ -24,7 +24,7 @@
 //! P95s), as a comparison.
 
 use super::fit::{InputPartitions, fit_runs, per_stage, summarize};
-use super::{FitError, StageModel};
+use super::{Distribution, FitError, StageModel};
 use crate::dag::{Config, Dag, Stage, StageKind, Workflow};
 use crate::profile::{ProfileRun, Profiles, StageProfile};
 
@@ -174,6 +174,9 @@ fn summarized(mut m: StageModel) -> StageModel {
     if m.noise.len() > POOL_LIMIT {
         m.noise = summarize(&mut m.noise, POOL_LIMIT);
     }
+    if m.cold_start_s.len() > POOL_LIMIT {
+        m.cold_start_s = summarize(&mut m.cold_start_s, POOL_LIMIT);
+    }
     m
 }
 
@@ -190,27 +193,17 @@ fn predict(model: &StageModel, m: &Measured, mb_per_vcpu: f64) -> (f64, f64, f64
     let vcpu = f64::from(m.memory_mb) / mb_per_vcpu;
     // The same figures as `model.predict`, from one sorted distribution.
     let dist = model.latency_distribution(cfg, input_d, vcpu);
-    let mean_s = dist.iter().sum::<f64>() / dist.len() as f64;
-    (
-        mean_s,
-        crate::stats::nearest_rank(&dist, 0.95),
-        expected_p95_of_3(&dist),
-    )
+    (dist.mean(), dist.quantile(0.95), expected_p95_of_3(&dist))
 }
 
-/// Expected value of `measured_p95_s` over 3 independent draws from the sorted,
-/// equally likely values `v`: `0.1·E[X₍₂₎] + 0.9·E[X₍₃₎]`, from the order
-/// statistics' CDFs F³ (maximum) and 3F² − 2F³ (median).
-fn expected_p95_of_3(v: &[f64]) -> f64 {
-    let m = v.len() as f64;
+/// Expected value of `measured_p95_s` over 3 independent draws from the sorted
+/// distribution `v`: `0.1·E[X₍₂₎] + 0.9·E[X₍₃₎]`, from the order statistics'
+/// CDFs F³ (maximum) and 3F² − 2F³ (median).
+fn expected_p95_of_3(v: &Distribution) -> f64 {
     let g_max = |f: f64| f * f * f;
     let g_med = |f: f64| 3.0 * f * f - 2.0 * f * f * f;
-    v.iter()
-        .enumerate()
-        .map(|(i, &x)| {
-            let (lo, hi) = (i as f64 / m, (i + 1) as f64 / m);
-            x * (0.1 * (g_med(hi) - g_med(lo)) + 0.9 * (g_max(hi) - g_max(lo)))
-        })
+    v.steps()
+        .map(|(x, lo, hi)| x * (0.1 * (g_med(hi) - g_med(lo)) + 0.9 * (g_max(hi) - g_max(lo))))
         .sum()
 }
 

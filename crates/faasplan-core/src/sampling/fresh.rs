@@ -66,6 +66,7 @@ pub fn evaluate_fresh(
     plan: &[Config],
 ) -> Result<FreshEvaluation, SamplingError> {
     check_settings(settings)?;
+    super::check_cold_stages(workflow, settings)?;
     let n_stages = workflow.stages.len();
     if plan.len() != n_stages {
         return Err(SamplingError::PlanMismatch {
@@ -95,9 +96,12 @@ pub fn evaluate_fresh(
             StageKind::Parallel => None,
         };
         let vcpu = f64::from(cfg.memory_mb) / platform.mb_per_vcpu;
+        let curves = sm.curves(cfg, input_d, vcpu);
+        let cold = settings.cold_starts_of(&workflow.stages[i].id);
         stages.push((
             i,
-            sm.curves(cfg, input_d, vcpu),
+            curves,
+            sm.cold_mix(curves.d, cold),
             Coster::new(
                 platform,
                 cfg,
@@ -115,10 +119,7 @@ pub fn evaluate_fresh(
     }
     let mut latency_s = Vec::with_capacity(n);
     let mut cost_usd = Vec::with_capacity(n);
-    let mut resid = Residuals {
-        rho: Vec::with_capacity(CHUNK),
-        factor: Vec::with_capacity(CHUNK),
-    };
+    let mut resid = Residuals::with_capacity(CHUNK);
     let (mut lat, mut cost) = (Vec::with_capacity(CHUNK), Vec::with_capacity(CHUNK));
     let mut finish = vec![0.0f64; n_stages * CHUNK];
     let mut branches = Branches::new(workflow, settings.seed, FRESH_STREAM_BASE);
@@ -132,12 +133,12 @@ pub fn evaluate_fresh(
         let (wl, wc) = (latency_s.len(), cost_usd.len());
         latency_s.resize(wl + len, 0.0f64);
         cost_usd.resize(wc + len, 0.0f64);
-        for (i, curves, coster, r) in &mut stages {
+        for (i, curves, cold, coster, r) in &mut stages {
             let i = *i;
             draw_residuals(&model.stages[i], r, len, &mut resid);
             lat.clear();
             cost.clear();
-            fill_samples(curves, coster, &resid, &mut lat, &mut cost);
+            fill_samples(curves, coster, &resid, cold, &mut lat, &mut cost);
             if !active[i].is_empty() {
                 skip_inactive(&active[i], &mut lat, &mut cost);
             }

@@ -2,24 +2,36 @@
 //! every sample of one candidate, and the cost of one run from its billed time.
 
 use crate::dag::Config;
-use crate::model::{DRAWS, StageCurves, StageModel};
+use crate::model::{ColdMix, DRAWS, StageCurves, StageModel};
 use crate::platform::Platform;
 use crate::pricing::StageExtra;
 use crate::rng;
 
-/// Per-sample residuals of one stage, as columns: ρ and the noise factor 1 + ε.
+/// Per-sample residuals of one stage, as columns: ρ, the noise factor 1 + ε and
+/// the two cold-start uniforms (the cold count's and the cold start-up's).
+#[derive(Default)]
 pub(crate) struct Residuals {
     pub(crate) rho: Vec<f64>,
     pub(crate) factor: Vec<f64>,
+    pub(crate) cold_count_u: Vec<f64>,
+    pub(crate) cold_start_u: Vec<f64>,
+}
+
+impl Residuals {
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Residuals {
+            rho: Vec::with_capacity(n),
+            factor: Vec::with_capacity(n),
+            cold_count_u: Vec::with_capacity(n),
+            cold_start_u: Vec::with_capacity(n),
+        }
+    }
 }
 
 /// The per-sample residuals of `model`'s stage from stream `stream_id` of `seed`.
 pub(crate) fn residuals(model: &StageModel, seed: u64, stream_id: u64, n: usize) -> Residuals {
     let mut r = rng::stream(seed, stream_id);
-    let mut out = Residuals {
-        rho: Vec::with_capacity(n),
-        factor: Vec::with_capacity(n),
-    };
+    let mut out = Residuals::with_capacity(n);
     draw_residuals(model, &mut r, n, &mut out);
     out
 }
@@ -34,31 +46,53 @@ pub(crate) fn draw_residuals(
 ) {
     out.rho.clear();
     out.factor.clear();
+    out.cold_count_u.clear();
+    out.cold_start_u.clear();
     for _ in 0..n {
         let u: [f64; DRAWS] = std::array::from_fn(|_| rng::uniform(r));
         let (a, e) = model.residuals(&u);
         out.rho.push(a);
         out.factor.push(1.0 + e);
+        out.cold_count_u.push(u[2]);
+        out.cold_start_u.push(u[3]);
     }
 }
 
 /// Appends the latency and cost of every sample of one candidate; returns the cost sum.
 ///
-/// Latency is computed exactly as [`crate::model::combine`] does (bit for bit); the cost
-/// rounds the mean instance's billed time `(1 + ε)·M` up to the granularity and adds
-/// the stage's orchestration and transfer charges ([`StageExtra`]).
+/// Latency is computed exactly as [`crate::model::StageModel::sample_with`] does (bit
+/// for bit), the start-up residual from `cold` (the candidate's cold-start mixture);
+/// the cost rounds the mean instance's billed time `(1 + ε)·M` up to the granularity and
+/// adds the stage's orchestration and transfer charges ([`StageExtra`]).
 pub(crate) fn fill_samples(
     c: &StageCurves,
     coster: &Coster,
     r: &Residuals,
+    cold: &ColdMix<'_>,
     latency_s: &mut Vec<f64>,
     cost_usd: &mut Vec<f64>,
 ) -> f64 {
-    latency_s.extend(r.rho.iter().zip(&r.factor).map(|(&rho, &f)| {
+    let latency = |rho: f64, f: f64| {
         let slow = c.base_s + rho + f * c.slow_s;
         let billed = f * c.mean_s;
         if slow > billed { slow } else { billed }
-    }));
+    };
+    if cold.active() {
+        latency_s.extend(
+            r.rho
+                .iter()
+                .zip(&r.factor)
+                .zip(r.cold_count_u.iter().zip(&r.cold_start_u))
+                .map(|((&rho, &f), (&u, &v))| latency(cold.start_up(rho, u, v), f)),
+        );
+    } else {
+        latency_s.extend(
+            r.rho
+                .iter()
+                .zip(&r.factor)
+                .map(|(&rho, &f)| latency(rho, f)),
+        );
+    }
     let start = cost_usd.len();
     cost_usd.extend(r.factor.iter().map(|&f| coster.cost_one(f * c.mean_s)));
     coster.add_extra(&latency_s[start..], &mut cost_usd[start..]);

@@ -11,7 +11,7 @@ use faasplan_core::plan::{
 use faasplan_core::platform::Preset;
 use faasplan_core::pricing::CostBreakdown;
 use faasplan_core::profile::{ProfileRun, Profiles, StageProfile, StepStat};
-use faasplan_core::settings::{Bound, CostKind, PlanSettings, SampleCount};
+use faasplan_core::settings::{Bound, ColdStarts, CostKind, PlanSettings, SampleCount};
 
 use super::{ML_PROFILE, ML_WORKFLOW, VIDEO_PROFILE, VIDEO_WORKFLOW, bundled};
 
@@ -100,6 +100,10 @@ fn sample_project() -> Project {
         samples: SampleCount::Fixed(5000),
         seed: u64::MAX,
         fresh_samples: SampleCount::Fixed(12_345),
+        cold_starts: ColdStarts::Rate(12.5),
+        cold_start_stages: [("stage0".to_string(), ColdStarts::AllWarm)]
+            .into_iter()
+            .collect(),
     };
     Project {
         workflow,

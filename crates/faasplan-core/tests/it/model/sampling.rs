@@ -321,7 +321,7 @@ fn table_latencies_equal_stage_samples_from_the_documented_streams() {
     let p = problem(&w, &settings(40, 8));
     for (i, t) in p.stages.iter().enumerate() {
         let mut r = faasplan_core::rng::stream(8, i as u64);
-        let draws: Vec<[f64; 2]> = (0..40)
+        let draws: Vec<[f64; faasplan_core::model::DRAWS]> = (0..40)
             .map(|_| std::array::from_fn(|_| faasplan_core::rng::uniform(&mut r)))
             .collect();
         let n_cfg = t.configs.len();
