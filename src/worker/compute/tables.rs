@@ -31,14 +31,23 @@ pub const CURVE_POOL: usize = 128;
 
 /// `CURVE_POOL` evenly ranked order statistics of `v` (all of `v` when shorter).
 fn ranked(v: &[f64]) -> Vec<f64> {
-    if v.len() <= CURVE_POOL {
+    ranked_to(v, CURVE_POOL)
+}
+
+/// Most cold start-up values the curves use for a stage whose residual pools were
+/// reduced to [`CURVE_POOL`] (each cold value adds n_ρ·n_ε values per point).
+pub const CURVE_COLD_POOL: usize = 8;
+
+/// `k` evenly ranked order statistics of `v` (all of `v` when shorter), ascending.
+fn ranked_to(v: &[f64], k: usize) -> Vec<f64> {
+    if v.len() <= k {
         return v.to_vec();
     }
     let mut sorted = v.to_vec();
     sorted.sort_by(f64::total_cmp);
     let last = (sorted.len() - 1) as f64;
-    (0..CURVE_POOL)
-        .map(|i| sorted[(i as f64 * last / (CURVE_POOL - 1) as f64).round() as usize])
+    (0..k)
+        .map(|i| sorted[(i as f64 * last / (k - 1) as f64).round() as usize])
         .collect()
 }
 
@@ -105,6 +114,9 @@ pub fn fits(
         .filter_map(|((stage, sm), rep)| {
             let runs = &profiles.stage(&stage.id)?.runs;
             let mut sm = sm.clone();
+            if sm.start_resid_s.len() > CURVE_POOL || sm.noise.len() > CURVE_POOL {
+                sm.cold_start_s = ranked_to(&sm.cold_start_s, CURVE_COLD_POOL);
+            }
             sm.start_resid_s = ranked(&sm.start_resid_s);
             sm.noise = ranked(&sm.noise);
             let lo = runs.iter().map(|r| r.memory_mb).min()?;
