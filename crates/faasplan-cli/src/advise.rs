@@ -6,7 +6,6 @@ use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use faasplan_core::advisor::anomaly::{AnomalySettings, detect, exclude_flagged};
 use faasplan_core::advisor::propose::{Advice, AdvisorSettings, advise, stage_inputs};
-use faasplan_core::pipeline::PipelineError;
 use faasplan_core::settings::Bound;
 
 use crate::Outcome;
@@ -51,13 +50,7 @@ pub enum AdviseFormat {
 
 /// Runs the advisor and prints its advice.
 pub fn run(args: &AdviseArgs) -> Result<Outcome> {
-    let project = input::load(&args.input)?;
-    let located = |e: PipelineError| input::locate(&args.input, e);
-    let dag = project.workflow.validate().map_err(|e| located(e.into()))?;
-    project
-        .profiles
-        .validate(&project.workflow)
-        .map_err(|e| located(e.into()))?;
+    let (project, dag) = input::load_checked(&args.input)?;
     let bound_s = match (args.latency_bound, project.settings.bound) {
         (Some(b), _) => b,
         (None, Bound::Latency { max_s }) => max_s,

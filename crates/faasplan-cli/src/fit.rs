@@ -32,13 +32,8 @@ pub struct FitArgs {
 
 /// Fits the models and prints the report.
 pub fn run(args: &FitArgs) -> Result<Outcome> {
-    let project = input::load(&args.input)?;
+    let (project, dag) = input::load_checked(&args.input)?;
     let located = |e: PipelineError| input::locate(&args.input, e);
-    let dag = project.workflow.validate().map_err(|e| located(e.into()))?;
-    project
-        .profiles
-        .validate(&project.workflow)
-        .map_err(|e| located(e.into()))?;
     let flagged = detect(&project.profiles, &AnomalySettings::default());
     let profiles = if args.exclude_flagged {
         exclude_flagged(&project.profiles, &flagged)

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, ValueEnum};
-use faasplan_core::dag::{ChoiceMode, Workflow};
+use faasplan_core::dag::{ChoiceMode, Dag, Workflow};
 use faasplan_core::formats::csv::read_profiles_csv;
 use faasplan_core::formats::jolteon::{self, JolteonError, JolteonGrid, JolteonProfileOptions};
 use faasplan_core::formats::project::Project;
@@ -131,6 +131,19 @@ pub fn locate(args: &InputArgs, err: PipelineError) -> anyhow::Error {
         Some(place) => err.context(place),
         None => err,
     }
+}
+
+/// Loads the input and checks the workflow and the profiles against it (the
+/// prelude of the commands that fit before planning), errors located in the files.
+pub fn load_checked(args: &InputArgs) -> Result<(Project, Dag)> {
+    let project = load(args)?;
+    let located = |e: PipelineError| locate(args, e);
+    let dag = project.workflow.validate().map_err(|e| located(e.into()))?;
+    project
+        .profiles
+        .validate(&project.workflow)
+        .map_err(|e| located(e.into()))?;
+    Ok((project, dag))
 }
 
 /// Loads the project the arguments describe, within the default memory limit.
