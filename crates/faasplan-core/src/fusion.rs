@@ -21,6 +21,10 @@
 //!   group's memory, one request fee, the orchestration and transfer charges of
 //!   one stage (no transition and no intermediate object between members; see
 //!   [`crate::pricing`]);
+//! - **cold starts**: the group's instances are started by its root, so the
+//!   root's start-up follows the cold-start setting of the root (its per-stage
+//!   setting, else the global one, as for an unfused stage); the members run
+//!   inside an instance already started and their own settings do not apply;
 //! - **limits**: a memory size whose q-quantile group latency exceeds the
 //!   platform timeout (900 s on AWS) is not a candidate.
 //!
@@ -55,7 +59,7 @@ use crate::pricing::StageExtra;
 use crate::problem::{SampledProblem, StageContext, StageTable};
 use crate::sampling::kernel::{Residuals, residuals};
 use crate::sampling::{FRESH_STREAM_BASE, FreshEvaluation, SamplingError, fresh_sample_count};
-use crate::settings::{Bound, PlanSettings};
+use crate::settings::{Bound, ColdStarts, PlanSettings};
 use crate::solve::{self, Plan, Solution, SolveError, SolveSettings, Status};
 
 /// What the user allows the planner to fuse.
@@ -221,20 +225,23 @@ pub struct Fuser<'a> {
     platform: &'a Platform,
     base: &'a SampledProblem,
     seed: u64,
+    /// The cold-start setting of each stage (a group takes its root's).
+    cold: Vec<ColdStarts>,
     allowed_violations: usize,
     resid: Vec<Option<Residuals>>,
     cache: HashMap<Vec<usize>, StageTable>,
 }
 
 impl<'a> Fuser<'a> {
-    /// A fuser over `base`, the unfused problem sampled from `model` with `seed`.
+    /// A fuser over `base`, the unfused problem sampled from `model` under
+    /// `settings` (its seed and cold-start settings).
     pub fn new(
         workflow: &'a Workflow,
         dag: &'a Dag,
         model: &'a WorkflowModel,
         platform: &'a Platform,
         base: &'a SampledProblem,
-        seed: u64,
+        settings: &PlanSettings,
     ) -> Self {
         Fuser {
             workflow,
@@ -242,7 +249,12 @@ impl<'a> Fuser<'a> {
             model,
             platform,
             base,
-            seed,
+            seed: settings.seed,
+            cold: workflow
+                .stages
+                .iter()
+                .map(|s| settings.cold_starts_of(&s.id))
+                .collect(),
             allowed_violations: base.allowed_violations,
             resid: (0..workflow.stages.len()).map(|_| None).collect(),
             cache: HashMap::new(),
@@ -310,6 +322,7 @@ impl<'a> Fuser<'a> {
                     model: self.model,
                     platform: self.platform,
                     members,
+                    cold: self.cold[members[0]],
                 },
                 configs,
                 context,
@@ -543,6 +556,7 @@ pub fn evaluate_fresh_grouping(
                 model: fuser.model,
                 platform: fuser.platform,
                 members,
+                cold: settings.cold_starts_of(&fuser.workflow.stages[root].id),
             };
             table::group_table(&group, vec![cfg], context, &resid, n)
         })
@@ -576,6 +590,7 @@ pub fn group_extra(fuser: &Fuser<'_>, members: &[usize], cfg: Config) -> StageEx
         model: fuser.model,
         platform: fuser.platform,
         members,
+        cold: fuser.cold[members[0]],
     }
     .extra(cfg)
 }

@@ -6,6 +6,7 @@ use crate::platform::Platform;
 use crate::pricing::{StageExtra, StageSite, stage_extra};
 use crate::problem::{SampledProblem, StageContext, StageTable};
 use crate::sampling::kernel::{Coster, Residuals};
+use crate::settings::ColdStarts;
 use crate::stats::empirical::quantile_with;
 
 /// A group of stages and what its table is computed from.
@@ -16,6 +17,9 @@ pub(crate) struct Group<'a> {
     pub(crate) platform: &'a Platform,
     /// The root first, then the members in topological order.
     pub(crate) members: &'a [usize],
+    /// The group's cold-start setting: its root's (the members run inside the
+    /// instances the root starts, so their own settings do not apply).
+    pub(crate) cold: ColdStarts,
 }
 
 /// The memory sizes (d = 1) every member of `members` has among its candidates, ascending.
@@ -85,9 +89,8 @@ impl Group<'_> {
 /// member's residuals `resid` (in member order) over `n` samples.
 ///
 /// Latency per sample: the root's `max(start + f·P, f·M)` (its start-up with the
-/// cold-start mixture at the profile's cold share: the plan's cold-start settings
-/// are not applied to fused groups yet) plus every other member's latency less its
-/// start-up; billed time: the members' `f·M` summed,
+/// cold-start mixture of the group's setting, [`Group::cold`]) plus every other
+/// member's latency less its start-up; billed time: the members' `f·M` summed,
 /// billed once at the group's memory. For a one-stage group this is the
 /// unfused kernel's computation, bit for bit.
 pub(crate) fn group_table(
@@ -122,8 +125,7 @@ pub(crate) fn group_table(
                 .collect();
             let coster = Coster::new(group.platform, cfg, group.extra(cfg));
             // The group's instances start as its root's do (members run inside them).
-            let cold = group.model.stages[group.members[0]]
-                .cold_mix(curves[0].d, crate::settings::ColdStarts::Profile);
+            let cold = group.model.stages[group.members[0]].cold_mix(curves[0].d, group.cold);
             let start = t.latency_s.len();
             for s in 0..n {
                 let (mut latency, mut billed) = (0.0, 0.0);

@@ -51,7 +51,7 @@ pub fn solve_certified_fused(
         &base.model,
         &project.platform,
         &base.problem,
-        project.settings.seed,
+        &project.settings,
     );
     let mut attempts = 0;
     loop {

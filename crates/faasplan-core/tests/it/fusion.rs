@@ -14,7 +14,7 @@ use faasplan_core::pricing::Orchestration;
 use faasplan_core::problem::SampledProblem;
 use faasplan_core::profile::StageProfile;
 use faasplan_core::sampling::evaluate_fresh;
-use faasplan_core::settings::{Bound, SampleCount};
+use faasplan_core::settings::{Bound, ColdStarts, SampleCount};
 use faasplan_core::solve::{self, Plan, PlanEval, SolveSettings};
 use proptest::prelude::*;
 
@@ -130,7 +130,7 @@ fn fuser<'a>(project: &'a Project, prepared: &'a Prepared) -> Fuser<'a> {
         &prepared.model,
         &project.platform,
         &prepared.problem,
-        project.settings.seed,
+        &project.settings,
     )
 }
 
@@ -363,6 +363,110 @@ fn the_fresh_evaluation_of_an_unfused_grouping_is_the_unfused_one() {
     for (g, w) in got.cost_usd.iter().zip(&want.cost_usd) {
         approx::assert_relative_eq!(*g, *w, max_relative = 1e-12);
     }
+}
+
+/// The fused pair (s0, s1)'s table of a two-stage chain under `settings`.
+fn fused_pair_table(p: &Project) -> faasplan_core::problem::StageTable {
+    let prepared = pipeline::prepare(p).unwrap();
+    let mut f = fuser(p, &prepared);
+    let fused = f.problem(&Grouping::new(&prepared.dag, &[(0, 1)]));
+    fused.stages[0].clone()
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn a_fused_group_starts_as_its_roots_cold_start_setting_says() {
+    let p = project(2, &[(0, 1)], 2, 300);
+    let profiled = fused_pair_table(&p);
+    let with = |global: ColdStarts, stage: Option<(&str, ColdStarts)>| {
+        let mut q = p.clone();
+        q.settings.cold_starts = global;
+        q.settings.cold_start_stages = stage
+            .map(|(id, c)| (id.to_string(), c))
+            .into_iter()
+            .collect();
+        fused_pair_table(&q)
+    };
+    let warm = with(ColdStarts::AllWarm, None);
+    let cold = with(ColdStarts::FirstInvocation, None);
+    let n = 300;
+    let rows = profiled.latency_s.len() / n;
+    assert_eq!(rows, profiled.configs.len());
+    let (mut below, mut above) = (0, 0);
+    for s in 0..profiled.latency_s.len() {
+        let (w, m, c) = (warm.latency_s[s], profiled.latency_s[s], cold.latency_s[s]);
+        assert!(w <= m && m <= c, "sample {s}: {w} {m} {c}");
+        below += usize::from(w < m);
+        above += usize::from(m < c);
+    }
+    // The profile has cold and warm runs: both settings move some samples.
+    assert!(below > 0 && above > 0, "{below} {above}");
+    // The start-up is not billed (no billed INIT; Standard orchestration).
+    assert_eq!(cold.expected_cost_usd, warm.expected_cost_usd);
+    // The root's own setting decides; a member's does not.
+    let root_cold = with(
+        ColdStarts::AllWarm,
+        Some(("s0", ColdStarts::FirstInvocation)),
+    );
+    assert_eq!(root_cold.latency_s, cold.latency_s);
+    let member_cold = with(
+        ColdStarts::AllWarm,
+        Some(("s1", ColdStarts::FirstInvocation)),
+    );
+    assert_eq!(member_cold.latency_s, warm.latency_s);
+    let rate = with(ColdStarts::Rate(100.0), None);
+    assert_eq!(rate.latency_s, cold.latency_s);
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn fused_plans_and_their_fresh_check_follow_the_cold_start_settings() {
+    let mut p = project(3, &[(0, 1), (1, 2)], 2, 300);
+    p.settings.bound = Bound::Latency { max_s: 1000.0 };
+    let plan = |c: ColdStarts| {
+        let mut q = p.clone();
+        q.settings.cold_starts = c;
+        pipeline::plan_fused(&q, &enabled(), Limits::default()).unwrap()
+    };
+    let (warm, cold) = (plan(ColdStarts::AllWarm), plan(ColdStarts::FirstInvocation));
+    for r in [&warm, &cold] {
+        assert!(r.stages.iter().any(|s| s.fused_into.is_some()));
+    }
+    let (w, c) = (warm.totals.unwrap(), cold.totals.unwrap());
+    assert!(
+        w.guaranteed_latency_s < c.guaranteed_latency_s,
+        "{w:?} {c:?}"
+    );
+    let (wo, co) = (warm.out_of_sample.unwrap(), cold.out_of_sample.unwrap());
+    assert!(
+        wo.totals.latency_q_s < co.totals.latency_q_s,
+        "{wo:?} {co:?}"
+    );
+    // The fresh check of an unfused grouping is still the unfused one with
+    // per-stage settings.
+    let mut q = project(3, &[(0, 1), (0, 2)], 2, 100);
+    q.settings.cold_starts = ColdStarts::FirstInvocation;
+    q.settings.cold_start_stages = [("s1".to_string(), ColdStarts::AllWarm)].into();
+    let prepared = pipeline::prepare(&q).unwrap();
+    let f = fuser(&q, &prepared);
+    let configs = prepared.problem.configs(&[1, 0, 1]).unwrap();
+    let got = evaluate_fresh_grouping(
+        &f,
+        &q.settings,
+        &Grouping::new(&prepared.dag, &[]),
+        &configs,
+    )
+    .unwrap();
+    let want = evaluate_fresh(
+        &q.workflow,
+        &prepared.dag,
+        &prepared.model,
+        &q.platform,
+        &q.settings,
+        &configs,
+    )
+    .unwrap();
+    assert_eq!(got.latency_s, want.latency_s);
 }
 
 #[test]
