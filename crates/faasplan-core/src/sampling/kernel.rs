@@ -126,6 +126,19 @@ impl Coster {
         }
     }
 
+    /// The coster of a group on the edge `device`: no request fee and no
+    /// rounding, the device's running cost per second of compute, and, when
+    /// `fee`, the device fee's share of a run (counted once per plan).
+    pub(crate) fn edge(device: &crate::pricing::EdgeDevice, fee: bool, extra: StageExtra) -> Self {
+        Coster {
+            request_usd: if fee { device.fee_per_run_usd() } else { 0.0 },
+            usd_per_s: device.usd_per_s,
+            granularity_s: 0.0,
+            per_granule: 0.0,
+            extra,
+        }
+    }
+
     /// Adds the stage's extra charges to the costs of samples with latencies `latency_s`.
     pub(crate) fn add_extra(&self, latency_s: &[f64], cost_usd: &mut [f64]) {
         if self.extra.is_zero() {

@@ -7,10 +7,10 @@ use faasplan_core::formats::project::Project;
 use faasplan_core::frontier::FrontierSettings;
 use faasplan_core::fusion::{
     Fuser, FusionOptions, Grouping, chain_order, evaluate_fresh_grouping, fusable_edges,
-    fused_frontier, larac, solve_fused,
+    fused_frontier, group_extra, larac, solve_fused,
 };
 use faasplan_core::pipeline::{self, Limits, Prepared};
-use faasplan_core::pricing::Orchestration;
+use faasplan_core::pricing::{EdgeData, EdgeDevice, Orchestration};
 use faasplan_core::problem::SampledProblem;
 use faasplan_core::profile::StageProfile;
 use faasplan_core::sampling::evaluate_fresh;
@@ -575,4 +575,210 @@ fn under_a_cost_bound_fusion_is_never_slower_and_keeps_the_bound() {
     let fused = pipeline::plan_fused(&p, &enabled(), Limits::default()).unwrap();
     assert!(fused.totals.unwrap().expected_cost_usd <= max_usd);
     assert!(fused.stages.iter().any(|s| s.fused_into.is_some()));
+}
+
+/// An edge device of 4,096 MB and 2 cores behind a 100 Mbit/s link.
+fn device(speed_factor: f64, monthly_fee_usd: f64) -> EdgeDevice {
+    EdgeDevice {
+        speed_factor,
+        cores: 2.0,
+        memory_mb: 4096,
+        monthly_fee_usd,
+        runs_per_month: 1_000_000.0,
+        usd_per_s: 1e-6,
+        uplink_mbps: 100.0,
+        link_latency_s: 0.05,
+        allow_reverse: false,
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn placement_and_fusion_together_equal_brute_force() {
+    let mut p = project(3, &[(0, 1), (1, 2)], 2, 120);
+    p.platform.pricing.edge_device = Some(device(1.5, 3.0));
+    p.platform.pricing.edge_data = vec![EdgeData {
+        from: "s1".into(),
+        to: "s2".into(),
+        data_mb: 20.0,
+    }];
+    let prepared = pipeline::prepare(&p).unwrap();
+    let edges = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+    let mut f = fuser(&p, &prepared);
+    // Edge sets closed under parents on a chain are its prefixes (4); fused
+    // edges may not cross the boundary: 4 + 2 + 2 + 4 groupings.
+    assert_eq!(f.groupings(&edges).unwrap().len(), 12);
+    let mut points = Vec::new();
+    for mask in 0u32..8 {
+        let on_edge: Vec<bool> = (0..3).map(|i| mask >> i & 1 == 1).collect();
+        if !(0..3).all(|i| !on_edge[i] || i == 0 || on_edge[i - 1]) {
+            continue;
+        }
+        for fmask in 0u32..4 {
+            let fused: Vec<_> = (0..2)
+                .filter(|k| fmask >> k & 1 == 1)
+                .map(|k| edges[k])
+                .filter(|&(u, v)| on_edge[u] == on_edge[v])
+                .collect();
+            if fused.len() != fmask.count_ones() as usize {
+                continue;
+            }
+            let problem = f.problem(&Grouping::placed(&prepared.dag, &fused, on_edge.clone()));
+            points.extend(
+                all_plans(&problem)
+                    .iter()
+                    .map(|e| (e.guaranteed_latency_s, e.expected_cost_usd, mask)),
+            );
+        }
+    }
+    assert!(points.iter().any(|q| q.2 != 0));
+    let (lo, hi) = points.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), q| {
+        (lo.min(q.0), hi.max(q.0))
+    });
+    for at in [0.05, 0.3, 0.6, 1.0] {
+        let bound = lo + at * (hi - lo) + 1e-9;
+        let want = points
+            .iter()
+            .filter(|q| q.0 <= bound)
+            .map(|q| q.1)
+            .fold(f64::INFINITY, f64::min);
+        let got = solve_fused(
+            &mut f,
+            &edges,
+            SolveSettings {
+                bound: Bound::Latency { max_s: bound },
+                max_nodes: None,
+            },
+        )
+        .unwrap();
+        let plan = got.solution.plan.as_ref().unwrap();
+        let eval = solve::evaluate(&got.problem, plan).unwrap();
+        assert!(eval.guaranteed_latency_s <= bound);
+        approx::assert_relative_eq!(eval.expected_cost_usd, want, max_relative = 1e-12);
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn an_edge_stage_runs_slower_pays_the_device_and_the_link_and_no_lambda_fees() {
+    let mut p = project(2, &[(0, 1)], 2, 200);
+    p.platform.pricing.edge_data = vec![EdgeData {
+        from: "s0".into(),
+        to: "s1".into(),
+        data_mb: 100.0,
+    }];
+    let table = |dev: EdgeDevice| {
+        let mut q = p.clone();
+        q.platform.pricing.edge_device = Some(dev);
+        let prepared = pipeline::prepare(&q).unwrap();
+        let mut f = fuser(&q, &prepared);
+        let g = Grouping::placed(&prepared.dag, &[], vec![true, false]);
+        let problem = f.problem(&g);
+        let extra = group_extra(&f, &g, 0, problem.stages[0].configs[0]);
+        (
+            problem.stages[0].clone(),
+            extra,
+            prepared.problem.stages[1].clone(),
+            problem.stages[1].clone(),
+        )
+    };
+    let (t, extra, base1, cloud1) = table(device(1.0, 30.0));
+    assert_eq!(
+        t.configs,
+        vec![faasplan_core::dag::Config {
+            memory_mb: 4096,
+            d: 1
+        }]
+    );
+    // The cloud stage is unchanged.
+    assert_eq!(base1.latency_s, cloud1.latency_s);
+    assert_eq!(base1.cost_usd, cloud1.cost_usd);
+    let (slow, _, _, _) = table(device(2.0, 30.0));
+    let mut fast_link = device(1.0, 30.0);
+    fast_link.uplink_mbps = 1e12;
+    fast_link.link_latency_s = 0.0;
+    let (no_link, _, _, _) = table(fast_link);
+    let n = 200;
+    for s in 0..n {
+        // 100 MB over 100 Mbit/s plus 0.05 s.
+        approx::assert_relative_eq!(
+            t.latency_s[s] - no_link.latency_s[s],
+            8.05,
+            max_relative = 1e-9
+        );
+        assert!(slow.latency_s[s] > t.latency_s[s]);
+        // The fee's share of a run, the running cost of the compute, the
+        // orchestration and the object written for the cloud stage; no request fee.
+        let compute = (t.cost_usd[s] - 30.0 / 1e6 - extra.fixed_usd()) / 1e-6;
+        assert!(compute > 0.0 && compute < t.latency_s[s], "{compute}");
+    }
+    assert!(extra.transfer_usd > 0.0);
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn data_flows_edge_to_cloud_unless_the_reverse_is_allowed() {
+    let mut p = project(3, &[(0, 1), (1, 2)], 2, 60);
+    // s0 needs more memory than the device has.
+    p.workflow.stages[0].memory = grid(8192, 9216, 1024);
+    p.platform.pricing.edge_device = Some(device(1.0, 0.0));
+    let prepared = pipeline::prepare(&p).unwrap();
+    let f = fuser(&p, &prepared);
+    assert_eq!(f.edge_candidates(), vec![1, 2]);
+    let placed = |f: &Fuser<'_>| -> Vec<Vec<bool>> {
+        let mut v: Vec<_> = f
+            .groupings(&[])
+            .unwrap()
+            .into_iter()
+            .map(|g| g.on_edge)
+            .collect();
+        v.dedup();
+        v
+    };
+    assert_eq!(placed(&f), vec![vec![false; 3]]);
+    p.platform
+        .pricing
+        .edge_device
+        .as_mut()
+        .unwrap()
+        .allow_reverse = true;
+    let f = fuser(&p, &prepared);
+    assert_eq!(
+        placed(&f),
+        vec![
+            vec![false, false, false],
+            vec![false, true, false],
+            vec![false, false, true],
+            vec![false, true, true],
+        ]
+    );
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn a_placed_plan_reports_its_edge_stages_and_the_device_cost() {
+    let mut p = project(3, &[(0, 1), (1, 2)], 2, 300);
+    p.settings.bound = Bound::Latency { max_s: 1000.0 };
+    let cloud = pipeline::plan_fused(&p, &FusionOptions::default(), Limits::default()).unwrap();
+    p.platform.pricing.edge_device = Some(device(1.2, 1.0));
+    let placed = pipeline::plan_fused(&p, &FusionOptions::default(), Limits::default()).unwrap();
+    let on: Vec<bool> = placed.stages.iter().map(|s| s.on_edge).collect();
+    assert!(on.iter().any(|&e| e), "{on:?}");
+    let (c, e) = (cloud.totals.unwrap(), placed.totals.clone().unwrap());
+    assert!(e.expected_cost_usd < c.expected_cost_usd);
+    let b = placed.cost_breakdown.unwrap();
+    assert!(b.edge_usd >= 1e-6, "{b:?}");
+    approx::assert_relative_eq!(
+        b.functions_usd + b.transitions_usd + b.transfer_usd + b.edge_usd,
+        e.expected_cost_usd,
+        max_relative = 1e-12
+    );
+    let edge_stage = placed.stages.iter().find(|s| s.on_edge).unwrap();
+    assert_eq!((edge_stage.memory_mb, edge_stage.vcpu), (4096, 2.0));
+    let oos = placed.out_of_sample.clone().unwrap();
+    assert!(oos.fraction_meeting_bound > 0.99);
+    let text = faasplan_core::plan::to_json(&placed);
+    assert!(text.contains("\"on_edge\": true"), "{text}");
+    let back = faasplan_core::plan::from_json(&text).unwrap();
+    assert_eq!(faasplan_core::plan::to_json(&back), text);
 }
