@@ -1,5 +1,7 @@
-//! Orchestration pricing, intermediate data sizes and fusion on the command
-//! line, shared by `plan` (see `faasplan_core::pricing` and `faasplan_core::fusion`).
+//! Orchestration pricing and intermediate data sizes on the command line
+//! (`PriceArgs`, shared by `plan`, `frontier`, `compare` and `evaluate`), and
+//! fusion and edge placement (`PricingArgs`, `plan`'s; see
+//! `faasplan_core::pricing` and `faasplan_core::fusion`).
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
@@ -8,15 +10,22 @@ use faasplan_core::formats::project::Project;
 use faasplan_core::fusion::FusionOptions;
 use faasplan_core::pricing::{EdgeData, EdgeDevice, Orchestration};
 
-/// Flags that price orchestration and data, and allow fusion.
+/// Flags that price orchestration and data.
 #[derive(Args, Debug, Clone, Default)]
-pub struct PricingArgs {
+pub struct PriceArgs {
     /// The orchestration service the workflow runs under, priced per run [default: the project's, else none].
     #[arg(long, value_enum)]
     pub orchestration: Option<OrchestrationArg>,
     /// Data that flows along an edge per run, through object storage (S3 prices): FROM:TO:MB; repeatable.
     #[arg(long, value_name = "FROM:TO:MB")]
     pub edge_data: Vec<String>,
+}
+
+/// Flags that price orchestration and data, allow fusion and declare an edge device.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PricingArgs {
+    #[command(flatten)]
+    pub price: PriceArgs,
     /// Let the planner fuse single-instance stages into one function where that is cheaper (or faster).
     #[arg(long)]
     pub fusion: bool,
@@ -51,7 +60,7 @@ fn split<'a>(flag: &str, value: &'a str, parts: usize) -> Result<Vec<&'a str>> {
     Ok(v)
 }
 
-impl PricingArgs {
+impl PriceArgs {
     /// Applies the pricing flags to `project`'s platform.
     pub fn apply(&self, project: &mut Project) -> Result<()> {
         let pricing = &mut project.platform.pricing;
@@ -76,6 +85,15 @@ impl PricingArgs {
                 data_mb,
             });
         }
+        Ok(())
+    }
+}
+
+impl PricingArgs {
+    /// Applies the pricing and edge-device flags to `project`'s platform.
+    pub fn apply(&self, project: &mut Project) -> Result<()> {
+        self.price.apply(project)?;
+        let pricing = &mut project.platform.pricing;
         if let Some(value) = &self.edge_device {
             pricing.edge_device = Some(edge_device(value)?);
             pricing

@@ -536,6 +536,17 @@ fn frontier_help() {
                   --max-memory-mb <MIB>
                       Most memory the sample tables may take, MiB; a larger problem is refused before it is sampled [default: 2048]
 
+                  --orchestration <ORCHESTRATION>
+                      The orchestration service the workflow runs under, priced per run [default: the project's, else none]
+
+                      Possible values:
+                      - none:         No orchestration charge
+                      - sfn-standard: AWS Step Functions Standard: $0.000025 per state transition
+                      - sfn-express:  AWS Step Functions Express: $1.00 per million executions + $0.00001667 per GB-s at 64 MB
+
+                  --edge-data <FROM:TO:MB>
+                      Data that flows along an edge per run, through object storage (S3 prices): FROM:TO:MB; repeatable
+
                   --format <FORMAT>
                       Output format on stdout
 

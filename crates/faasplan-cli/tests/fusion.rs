@@ -180,3 +180,66 @@ fn an_edge_device_takes_stages_and_bad_descriptions_are_named() {
     }
     std::fs::remove_file(&path).ok();
 }
+
+/// The first `"expected_cost_usd"` value in `json`.
+fn first_cost(json: &str) -> f64 {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    fn find(v: &serde_json::Value) -> Option<f64> {
+        match v {
+            serde_json::Value::Object(m) => m
+                .get("expected_cost_usd")
+                .and_then(|c| c.as_f64())
+                .or_else(|| m.values().find_map(find)),
+            serde_json::Value::Array(a) => a.iter().find_map(find),
+            _ => None,
+        }
+    }
+    find(&v).expect("a cost in the JSON")
+}
+
+#[test]
+fn frontier_compare_and_evaluate_take_the_pricing_flags() {
+    let input = ml();
+    let with = |args: &[&str], orchestration: &str| {
+        let mut a = args.to_vec();
+        a.extend_from_slice(&["--orchestration", orchestration]);
+        let o = run(&a, &input);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    // ML under Step Functions Standard: 14 transitions a run with these
+    // instance counts, $350 per million runs.
+    let config = [
+        "evaluate",
+        "--config",
+        "stage0=1024x1,stage1=1024x4,stage2=1024x4,stage3=1024x1",
+    ];
+    let diff = first_cost(&with(&config, "sfn-standard")) - first_cost(&with(&config, "none"));
+    assert!((diff - 0.000_35).abs() < 1e-12, "{diff}");
+    // The same configuration on the frontier's fastest point costs more too.
+    let f = |o: &str| first_cost(&with(&["frontier", "--format", "json"], o));
+    assert!(f("sfn-standard") > f("none"));
+    let cmp = with(&["compare", "--latency-bounds", "60"], "sfn-standard");
+    let row = cmp
+        .lines()
+        .find(|l| l.contains("power-tuning-cost"))
+        .expect("the power-tuning-cost row");
+    // 1024x1 1792x4 1792x4 1024x1 with the transitions: $0.0075304 against $0.0071804.
+    assert!(row.contains("0.0075304"), "{row}");
+    let o = run(
+        &[
+            "evaluate",
+            "--config",
+            config[2],
+            "--edge-data",
+            "stage0:nope:1",
+        ],
+        &input,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("the workflow has no edge stage0 -> nope"),
+        "{}",
+        stderr(&o)
+    );
+}
