@@ -19,6 +19,9 @@ pub struct PriceArgs {
     /// Data that flows along an edge per run, through object storage (S3 prices): FROM:TO:MB; repeatable.
     #[arg(long, value_name = "FROM:TO:MB")]
     pub edge_data: Vec<String>,
+    /// Bill the INIT phase of cold starts like duration, as AWS does for every on-demand function since 2025-08-01 [default: the project's, else off].
+    #[arg(long)]
+    pub billed_init: bool,
 }
 
 /// Flags that price orchestration and data, allow fusion and declare an edge device.
@@ -64,6 +67,9 @@ impl PriceArgs {
     /// Applies the pricing flags to `project`'s platform.
     pub fn apply(&self, project: &mut Project) -> Result<()> {
         let pricing = &mut project.platform.pricing;
+        if self.billed_init {
+            pricing.billed_init = true;
+        }
         if let Some(o) = self.orchestration {
             pricing.orchestration = match o {
                 OrchestrationArg::None => Orchestration::None,

@@ -437,6 +437,9 @@ fn plan_help() {
                   --edge-data <FROM:TO:MB>
                       Data that flows along an edge per run, through object storage (S3 prices): FROM:TO:MB; repeatable
 
+                  --billed-init
+                      Bill the INIT phase of cold starts like duration, as AWS does for every on-demand function since 2025-08-01 [default: the project's, else off]
+
                   --fusion
                       Let the planner fuse single-instance stages into one function where that is cheaper (or faster)
 
@@ -546,6 +549,9 @@ fn frontier_help() {
 
                   --edge-data <FROM:TO:MB>
                       Data that flows along an edge per run, through object storage (S3 prices): FROM:TO:MB; repeatable
+
+                  --billed-init
+                      Bill the INIT phase of cold starts like duration, as AWS does for every on-demand function since 2025-08-01 [default: the project's, else off]
 
                   --format <FORMAT>
                       Output format on stdout

@@ -216,6 +216,10 @@ fn frontier_compare_and_evaluate_take_the_pricing_flags() {
     ];
     let diff = first_cost(&with(&config, "sfn-standard")) - first_cost(&with(&config, "none"));
     assert!((diff - 0.000_35).abs() < 1e-12, "{diff}");
+    // Billed INIT: the profiled cold starts cost more.
+    let mut billed = config.to_vec();
+    billed.push("--billed-init");
+    assert!(first_cost(&with(&billed, "none")) > first_cost(&with(&config, "none")));
     // The same configuration on the frontier's fastest point costs more too.
     let f = |o: &str| first_cost(&with(&["frontier", "--format", "json"], o));
     assert!(f("sfn-standard") > f("none"));

@@ -135,6 +135,11 @@ pub struct Pricing {
     /// Data sizes of the edges that move data through object storage.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub edge_data: Vec<EdgeData>,
+    /// Whether the INIT phase of cold starts is billed like duration (AWS bills it
+    /// for every on-demand function since 2025-08-01; off by default, as the
+    /// bundled profiles were measured before).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub billed_init: bool,
     /// An edge device stages may be placed on (see [`crate::fusion`]); none by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edge_device: Option<EdgeDevice>,

@@ -190,11 +190,12 @@ pub(crate) fn group_table(
             let cold = group.model.stages[group.members[0]].cold_mix(curves[0].d, setting);
             let start = t.latency_s.len();
             for s in 0..n {
-                let (mut latency, mut billed) = (0.0, 0.0);
+                let (mut latency, mut billed, mut init) = (0.0, 0.0, 0.0);
                 for (k, (c, r)) in curves.iter().zip(resid).enumerate() {
                     let (mut rho, f) = (r.rho[s], r.factor[s] * slow_by);
                     if k == 0 {
-                        rho = cold.start_up(rho, r.cold_count_u[s], r.cold_start_u[s]);
+                        (rho, init) =
+                            cold.start_up_and_init(rho, r.cold_count_u[s], r.cold_start_u[s]);
                     }
                     let slow = c.base_s + rho + f * c.slow_s;
                     let mean = f * c.mean_s;
@@ -208,7 +209,8 @@ pub(crate) fn group_table(
                     }
                 }
                 t.latency_s.push(latency + link_s);
-                t.cost_usd.push(coster.cost_one(billed));
+                t.cost_usd
+                    .push(coster.cost_one(billed) + coster.init_cost(init));
             }
             coster.add_extra(&t.latency_s[start..], &mut t.cost_usd[start..]);
             let sum: f64 = t.cost_usd[start..].iter().sum();

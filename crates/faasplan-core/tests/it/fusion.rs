@@ -782,3 +782,51 @@ fn a_placed_plan_reports_its_edge_stages_and_the_device_cost() {
     let back = faasplan_core::plan::from_json(&text).unwrap();
     assert_eq!(faasplan_core::plan::to_json(&back), text);
 }
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn billed_init_charges_cold_starts_at_the_functions_memory() {
+    let p = project(2, &[(0, 1)], 2, 300);
+    let costs = |cold: ColdStarts, billed: bool| {
+        let mut q = p.clone();
+        q.settings.cold_starts = cold;
+        q.platform.pricing.billed_init = billed;
+        let prepared = pipeline::prepare(&q).unwrap();
+        let mut f = fuser(&q, &prepared);
+        let fused = f.problem(&Grouping::new(&prepared.dag, &[(0, 1)]));
+        (prepared.problem, fused)
+    };
+    let (warm_off, _) = costs(ColdStarts::AllWarm, false);
+    let (warm_on, _) = costs(ColdStarts::AllWarm, true);
+    // No cold start, nothing billed for INIT.
+    assert_eq!(warm_off.stages[0].cost_usd, warm_on.stages[0].cost_usd);
+    let (cold_off, fused_off) = costs(ColdStarts::FirstInvocation, false);
+    let (cold_on, fused_on) = costs(ColdStarts::FirstInvocation, true);
+    let (prof_off, _) = costs(ColdStarts::Profile, false);
+    let (prof_on, _) = costs(ColdStarts::Profile, true);
+    let n = 300;
+    for (j, cfg) in cold_on.stages[0].configs.iter().enumerate() {
+        let gb_s = f64::from(cfg.memory_mb) / 1024.0 * p.platform.price_per_gb_s;
+        let (on, off) = (&cold_on.stages[0], &cold_off.stages[0]);
+        let (lon, loff) = (cold_on.latencies(0, j), cold_off.latencies(0, j));
+        assert_eq!(lon, loff);
+        let warm = warm_off.latencies(0, j);
+        for s in 0..n {
+            let extra = on.cost_usd[j * n + s] - off.cost_usd[j * n + s];
+            // One instance (d = 1): the INIT billed is at least the start-up
+            // excess visible in the latency, and never negative.
+            assert!(extra >= 0.0);
+            assert!(extra + 1e-12 >= (lon[s] - warm[s]) * gb_s, "{cfg:?} {s}");
+        }
+        assert!(on.expected_cost_usd[j] > off.expected_cost_usd[j]);
+        // At the profile's cold share, less INIT is billed than with every start cold.
+        let d_prof =
+            prof_on.stages[0].expected_cost_usd[j] - prof_off.stages[0].expected_cost_usd[j];
+        let d_cold = on.expected_cost_usd[j] - off.expected_cost_usd[j];
+        assert!(d_prof > 0.0 && d_prof < d_cold, "{d_prof} {d_cold}");
+        // A fused group bills its root's INIT: the same excess as the root alone.
+        let d_fused =
+            fused_on.stages[0].expected_cost_usd[j] - fused_off.stages[0].expected_cost_usd[j];
+        approx::assert_relative_eq!(d_fused, d_cold, max_relative = 1e-9);
+    }
+}
