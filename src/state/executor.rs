@@ -10,7 +10,6 @@
 //! `components::executor_panel` through `browser::http`.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::rc::Rc;
 
 use faasplan_core::dag::{Config, Workflow};
@@ -468,61 +467,7 @@ pub fn neighbours(
     out
 }
 
-/// The configurations as text, one per line: `stage=MEMORYxD, stage=MEMORYxD`.
-pub fn format_configurations(configurations: &[Vec<StageConfig>]) -> String {
-    let mut text = String::new();
-    for c in configurations {
-        let line: Vec<String> = c
-            .iter()
-            .map(|s| format!("{}={}x{}", s.stage, s.memory_mb, s.d))
-            .collect();
-        let _ = writeln!(text, "{}", line.join(", "));
-    }
-    text
-}
-
-/// Reads configurations written by [`format_configurations`] (blank lines and
-/// lines starting with `#` are skipped); errors name the line and the entry.
-pub fn parse_configurations(text: &str) -> Result<Vec<Vec<StageConfig>>, String> {
-    let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let mut config = Vec::new();
-        for entry in line.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let bad = |why: &str| format!("configurations, line {}: {entry:?}: {why}", n + 1);
-            let (stage, value) = entry
-                .split_once('=')
-                .ok_or_else(|| bad("expected stage=MEMORYxD, e.g. sort=1024x4"))?;
-            let (memory, d) = value
-                .trim()
-                .split_once(['x', 'X', '×'])
-                .ok_or_else(|| bad("expected MEMORYxD after '=', e.g. 1024x4"))?;
-            let memory_mb = memory
-                .trim()
-                .parse::<u32>()
-                .map_err(|_| bad("memory is not a whole number of MB"))?;
-            let d = d
-                .trim()
-                .parse::<u32>()
-                .map_err(|_| bad("d is not a whole number"))?;
-            config.push(StageConfig {
-                stage: stage.trim().to_string(),
-                memory_mb,
-                d,
-            });
-        }
-        out.push(config);
-    }
-    if out.is_empty() {
-        return Err(
-            "configurations: none listed (one per line, e.g. sort=1024x4, merge=512x1)".to_string(),
-        );
-    }
-    Ok(out)
-}
+pub use faasplan_core::executor::configurations::{format_configurations, parse_configurations};
 
 #[cfg(test)]
 mod tests;
