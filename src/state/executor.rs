@@ -16,9 +16,14 @@ use faasplan_core::dag::{Config, Workflow};
 use faasplan_core::executor::{
     ExecutionRecord, ExecutorInfo, RunState, RunStatus as ExecRunStatus, StageConfig,
 };
+use faasplan_core::plan::PlanReport;
 use faasplan_core::platform::Platform;
 use faasplan_core::profile::Profiles;
 use faasplan_core::stats::empirical::quantile;
+
+use super::run::{chosen, output};
+use super::{AppState, Chosen, ReportStatus};
+use crate::worker::protocol::ReportKind;
 
 /// localStorage key of the remembered executor URL and token.
 pub const REMEMBER_KEY: &str = "faasplan.executor.v1";
@@ -332,6 +337,74 @@ impl ExecutorState {
             url: self.url.clone(),
             token: self.token.clone(),
         })
+    }
+}
+
+/// The plan the bound picks, as the protocol's list, and the model's figures
+/// for it: P50 and Pq from the plan's report when it is at hand (the
+/// out-of-sample check of a frontier point, or the exact solve), else the
+/// frontier point's guaranteed latency and expected cost.
+pub fn plan_target(state: &AppState) -> Result<(Vec<StageConfig>, Predicted), String> {
+    let q = state.project.settings.percentile;
+    let from_report = |report: &PlanReport| {
+        let totals = report.totals.as_ref()?;
+        let stages: Vec<StageConfig> = report
+            .stages
+            .iter()
+            .map(|s| StageConfig {
+                stage: s.stage.clone(),
+                memory_mb: s.memory_mb,
+                d: s.d,
+            })
+            .collect();
+        Some((
+            stages,
+            Predicted {
+                p50_s: Some(totals.latency_p50_s),
+                q_s: totals.latency_q_s,
+                cost_usd: totals.expected_cost_usd,
+                percentile: q,
+            },
+        ))
+    };
+    match chosen(state) {
+        Chosen::Point(i) => {
+            let out = output(state).ok_or("no frontier yet")?;
+            let stages: Vec<StageConfig> = out
+                .point_configs(i)
+                .map(|(st, c)| StageConfig {
+                    stage: st.stage.clone(),
+                    memory_mb: c.memory_mb,
+                    d: c.d,
+                })
+                .collect();
+            if let ReportStatus::Done { report, .. } = state.current_report(ReportKind::Check)
+                && let Some((checked, predicted)) = from_report(report)
+                && checked == stages
+            {
+                return Ok((stages, predicted));
+            }
+            let point = out.frontier.points.get(i).ok_or("no such frontier point")?;
+            Ok((
+                stages,
+                Predicted {
+                    p50_s: None,
+                    q_s: point.guaranteed_latency_s,
+                    cost_usd: point.expected_cost_usd,
+                    percentile: q,
+                },
+            ))
+        }
+        Chosen::Solve => match state.current_report(ReportKind::Solve) {
+            ReportStatus::Done { report, .. } => {
+                from_report(report).ok_or_else(|| "the solve found no plan".to_string())
+            }
+            _ => Err("the plan for this bound is still being solved".to_string()),
+        },
+        Chosen::Infeasible(_) => Err("no plan meets the bound".to_string()),
+        Chosen::NoFrontier => {
+            Err("plan first: load a workflow with profiles of every stage".to_string())
+        }
     }
 }
 
