@@ -8,6 +8,7 @@
 mod advise;
 mod compare;
 mod evaluate;
+mod executor;
 mod export;
 mod fit;
 mod frontier;
@@ -56,6 +57,8 @@ enum Command {
     Export(export::ExportArgs),
     /// Run the plan (or listed configurations) on an executor and write the measured profiles.
     Run(run::RunArgs),
+    /// Run the executor server (the separate faasplan-executor binary): see docs/executor.md.
+    Executor(executor::ExecutorArgs),
 }
 
 /// What a command asks `main` to exit with.
@@ -80,6 +83,7 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Import(args) => import::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Executor(args) => executor::run(&args),
     }
 }
 
