@@ -25,7 +25,7 @@ use crate::state::Action;
 use crate::state::executor::{
     Connection, ExecutorAction, ExecutorState, Job, Measured, Outcome, Predicted, REMEMBER_KEY,
     Remembered, RunEnd, RunKind, RunRecord, format_configurations, measure, neighbours,
-    parse_configurations, plan_target, row_count,
+    parse_configurations, plan_target, row_count, starting_configurations,
 };
 use crate::store::{Store, use_store};
 
@@ -244,19 +244,27 @@ pub fn ExecutorPanel() -> Html {
         let store = store.clone();
         let exec = exec.clone();
         let config_error = config_error.clone();
-        Callback::from(move |_: MouseEvent| match plan_target(store.state()) {
-            Ok((stages, _)) => {
-                let limit = match &exec.connection {
-                    Connection::Connected(info) => info.limits.max_configurations as usize,
-                    _ => 16,
-                };
-                let configs = neighbours(&store.state().project.workflow, &stages, limit);
+        Callback::from(move |_: MouseEvent| {
+            let limit = match &exec.connection {
+                Connection::Connected(info) => info.limits.max_configurations as usize,
+                _ => 16,
+            };
+            let workflow = &store.state().project.workflow;
+            let configs = match plan_target(store.state()) {
+                Ok((stages, _)) => neighbours(workflow, &stages, limit),
+                Err(_) => starting_configurations(workflow, limit),
+            };
+            if configs.is_empty() {
+                config_error.set(Some(
+                    "A stage allows no configuration: check its memory range and allowed d."
+                        .to_string(),
+                ));
+            } else {
                 config_error.set(None);
                 exec.dispatch(ExecutorAction::SetConfigurations(format_configurations(
                     &configs,
                 )));
             }
-            Err(e) => config_error.set(Some(format!("No plan to start from: {e}"))),
         })
     };
     let on_profile = {
@@ -333,7 +341,7 @@ pub fn ExecutorPanel() -> Html {
                     onchange={on_configs} disabled={busy} placeholder="stage=1024x4, other=512x1" />
                 <div class="toolbar">
                     <button class="btn" data-testid="executor-fill" onclick={on_fill} disabled={busy || !has_workflow}>
-                        { "The plan and its neighbours" }</button>
+                        { "Suggest: the plan and its neighbours, or a first design" }</button>
                     <button class="btn" data-testid="executor-profile" onclick={on_profile} disabled={busy || !has_workflow}>
                         { "Profile these configurations" }</button>
                 </div>

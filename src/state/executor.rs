@@ -494,6 +494,60 @@ pub fn stage_configs(workflow: &Workflow, configs: &[Config]) -> Vec<StageConfig
         .collect()
 }
 
+/// A first design to profile when there is no plan yet: each stage's
+/// smallest, middle and largest memory size crossed with its smallest,
+/// middle and largest instance count, configuration k taking every stage's
+/// k-th combination (a fixed stage keeps its configuration). At most `limit`.
+pub fn starting_configurations(workflow: &Workflow, limit: usize) -> Vec<Vec<StageConfig>> {
+    fn levels(mut v: Vec<u32>) -> Vec<u32> {
+        v.sort_unstable();
+        v.dedup();
+        match v.len() {
+            0 => Vec::new(),
+            1 | 2 => v,
+            n => vec![v[0], v[n / 2], v[n - 1]],
+        }
+    }
+    let combos: Vec<Vec<Config>> = workflow
+        .stages
+        .iter()
+        .map(|stage| {
+            if let Some(fixed) = stage.fixed {
+                return vec![fixed];
+            }
+            let ds = match stage.kind {
+                faasplan_core::dag::StageKind::Single => vec![1],
+                faasplan_core::dag::StageKind::Parallel => levels(stage.allowed_d.clone()),
+            };
+            let mut out = Vec::new();
+            for &memory_mb in &levels(stage.memory.sizes().collect()) {
+                for &d in &ds {
+                    let c = Config { memory_mb, d };
+                    if stage.allows(c) {
+                        out.push(c);
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    if combos.iter().any(Vec::is_empty) {
+        return Vec::new();
+    }
+    let n = combos
+        .iter()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(0)
+        .min(limit.max(1));
+    (0..n)
+        .map(|k| {
+            let configs: Vec<Config> = combos.iter().map(|c| c[k % c.len()]).collect();
+            stage_configs(workflow, &configs)
+        })
+        .collect()
+}
+
 /// The plan and its neighbours: the plan itself, then for each stage the
 /// next smaller and larger memory size and instance count the stage allows,
 /// one stage changed at a time. At most `limit` configurations.

@@ -262,3 +262,19 @@ fn url_and_token_are_remembered_only_when_asked() {
         })
     );
 }
+
+#[test]
+fn the_first_design_covers_each_stage_low_middle_and_high() {
+    let wf = workflow();
+    let design = starting_configurations(&wf, 64);
+    // sort: 3 sizes × 3 instance counts; merge: 3 sizes, repeated.
+    assert_eq!(design.len(), 9);
+    let sort: Vec<(u32, u32)> = design.iter().map(|c| (c[0].memory_mb, c[0].d)).collect();
+    for m in [128, 640, 1024] {
+        for d in [1, 4, 8] {
+            assert!(sort.contains(&(m, d)), "{m}x{d} in {sort:?}");
+        }
+    }
+    assert!(design.iter().all(|c| c[1].stage == "merge" && c[1].d == 1));
+    assert_eq!(starting_configurations(&wf, 4).len(), 4);
+}
