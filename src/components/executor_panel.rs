@@ -337,7 +337,7 @@ pub fn ExecutorPanel() -> Html {
             <details class="executor-profile">
                 <summary>{ "Profile configurations" }</summary>
                 <p class="hint">{ "One configuration per line: stage=MEMORYxD, stage=MEMORYxD. Each runs the whole workflow × the repetitions." }</p>
-                <textarea rows="5" data-testid="executor-configs" value={exec.configurations.clone()}
+                <textarea rows="5" data-testid="executor-configs" aria-label="Configurations to profile" value={exec.configurations.clone()}
                     onchange={on_configs} disabled={busy} placeholder="stage=1024x4, other=512x1" />
                 <div class="toolbar">
                     <button class="btn" data-testid="executor-fill" onclick={on_fill} disabled={busy || !has_workflow}>
