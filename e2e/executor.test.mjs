@@ -14,7 +14,8 @@ import path from 'node:path';
 import { start, openPage, shot, ROOT } from './support.mjs';
 
 const run = promisify(execFile);
-const EXECUTOR = path.join(ROOT, 'target', 'release', 'faasplan-executor');
+// FAASPLAN_EXECUTOR may name another build of the executor binary.
+const EXECUTOR = process.env.FAASPLAN_EXECUTOR ?? path.join(ROOT, 'target', 'release', 'faasplan-executor');
 const CLI = path.join(ROOT, 'target', 'release', 'faasplan');
 const WORKFLOW = path.join(ROOT, 'crates', 'faasplan-executor', 'example', 'sort-compress.json');
 const TOKEN = 'e2e-token-7f3a9c';
@@ -156,7 +157,8 @@ test('the Executor panel profiles the example, runs the plan, and sets measured 
   assert.notEqual(after, before, 'the frontier changed after the measured runs were added');
   await shot(page, 'executor-predicted-vs-measured');
 
-  assert.deepEqual(page.errors, []);
+  // The browser logs the refused wrong-token request itself; nothing else may fail.
+  assert.deepEqual(page.errors.filter((e) => !/status of 401/.test(e)), []);
   await page.context().close();
 });
 
