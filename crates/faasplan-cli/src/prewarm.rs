@@ -42,10 +42,10 @@ pub struct PrewarmArgs {
     /// Target cold-start rate, % of instance starts.
     #[arg(long, value_name = "PCT", default_value_t = PrewarmSettings::default().target_cold_pct)]
     target_cold_pct: f64,
-    /// Minutes per planning interval (a multiple of 5, AWS's billing increment).
+    /// Minutes per planning interval (a multiple of 5, AWS's billing increment, up to 1440).
     #[arg(long, value_name = "MIN", default_value_t = PrewarmSettings::default().interval_minutes)]
     interval: usize,
-    /// Minutes the platform keeps an idle instance warm.
+    /// Minutes the platform keeps an idle instance warm (1..=1440).
     #[arg(long, value_name = "MIN", default_value_t = PrewarmSettings::default().keep_alive_minutes)]
     keep_alive: usize,
     /// Forecaster of the instances needed.

@@ -27,7 +27,8 @@
 //! forecaster predicts `N̂` for every minute of the interval (minute `k` of the
 //! interval `k + 1` minutes ahead). Its errors over the last 120 known minutes
 //! give 10 scenarios (`N̂` shifted by the error quantiles at 5%, 15%, …, 95%).
-//! `P` is the integer in `0..=⌈max N̂ + largest shift⌉` minimising the
+//! `P` is the integer in `0..=⌈max N̂ + largest shift⌉` (at most the platform's
+//! concurrency limit) minimising the
 //! interval's cost `+ λ ·` cold instances summed over the scenarios (with the
 //! warm on-demand pool from the known past and the scenario's spill). One λ per
 //! stage trades cost for cold starts; it is calibrated on the trace's
@@ -87,6 +88,9 @@ impl Default for ProvisionedPrices {
 
 /// AWS bills provisioned concurrency in increments of this many minutes.
 pub const BILLING_MINUTES: usize = 5;
+
+/// The longest planning interval and keep-alive, minutes (a day).
+pub const MAX_WINDOW_MINUTES: usize = 1440;
 
 /// One stage as the trace drives it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -165,11 +169,14 @@ impl PrewarmSettings {
     /// Checks the settings against a trace of `minutes`.
     pub fn validate(&self, minutes: usize) -> Result<(), PrewarmError> {
         let bad = |field, message: String| Err(PrewarmError::Setting { field, message });
-        if self.interval_minutes == 0 || !self.interval_minutes.is_multiple_of(BILLING_MINUTES) {
+        if self.interval_minutes == 0
+            || !self.interval_minutes.is_multiple_of(BILLING_MINUTES)
+            || self.interval_minutes > MAX_WINDOW_MINUTES
+        {
             return bad(
                 "interval_minutes",
                 format!(
-                    "{} is not a positive multiple of the {BILLING_MINUTES}-minute billing increment",
+                    "{} is not a positive multiple of the {BILLING_MINUTES}-minute billing increment up to {MAX_WINDOW_MINUTES}",
                     self.interval_minutes
                 ),
             );
@@ -180,8 +187,14 @@ impl PrewarmSettings {
                 format!("{} is not in [0, 100]", self.target_cold_pct),
             );
         }
-        if self.keep_alive_minutes == 0 {
-            return bad("keep_alive_minutes", "must be at least 1".into());
+        if self.keep_alive_minutes == 0 || self.keep_alive_minutes > MAX_WINDOW_MINUTES {
+            return bad(
+                "keep_alive_minutes",
+                format!(
+                    "{} is not in 1..={MAX_WINDOW_MINUTES}",
+                    self.keep_alive_minutes
+                ),
+            );
         }
         if self.calibrate_from >= self.evaluate_from {
             return bad(
@@ -303,6 +316,8 @@ struct Stage<'a> {
 struct Prices {
     on_demand_gb_s: f64,
     request: f64,
+    /// Most provisioned concurrency a stage may keep (the platform's concurrency limit).
+    max_provisioned: u32,
     provisioned_gb_s: f64,
     provisioned_duration_gb_s: f64,
 }
@@ -426,7 +441,8 @@ fn schedule(
         let top = (t0..t1)
             .map(|t| forecast[t] + shifts.last().copied().unwrap_or(0.0))
             .fold(0.0, f64::max)
-            .ceil() as u32;
+            .ceil()
+            .min(f64::from(prices.max_provisioned)) as u32;
         let mut best = (f64::INFINITY, 0u32);
         for p in 0..=top {
             let pf = f64::from(p);
@@ -472,6 +488,7 @@ pub fn plan_prewarm(
     let prices = Prices {
         on_demand_gb_s: platform.price_per_gb_s,
         request: platform.price_per_request,
+        max_provisioned: platform.concurrency_limit,
         provisioned_gb_s: settings.prices.usd_per_gb_s,
         provisioned_duration_gb_s: settings.prices.duration_usd_per_gb_s,
     };
@@ -562,7 +579,11 @@ fn plan_stage(
     let none = simulate(&stage, prices, keep, from, minutes, |_| 0.0);
     // Always on: the smallest constant P at the plan's realized rate (the rate
     // does not rise with P, so bisection finds it).
-    let top = needed[from..].iter().copied().fold(0.0, f64::max) as u32;
+    let top = needed[from..]
+        .iter()
+        .copied()
+        .fold(0.0, f64::max)
+        .min(f64::from(prices.max_provisioned)) as u32;
     let always = |p: u32| simulate(&stage, prices, keep, from, minutes, |_| f64::from(p));
     let (mut lo, mut hi) = (0u32, top);
     if always(0).cold_pct <= planned.cold_pct {

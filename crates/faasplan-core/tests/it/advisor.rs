@@ -784,6 +784,25 @@ mod prewarm_planning {
 
     #[test]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn provisioning_stays_within_the_concurrency_limit() {
+        // 10 million runs a minute need 10⁸ instances: the choice stops at the limit.
+        let trace = Trace {
+            counts: (0..40).map(|t| 1e7 * (1.0 + (t % 3) as f64)).collect(),
+        };
+        let platform = Platform::default();
+        let plan = plan_prewarm(&trace, &[load(10, 60.0)], &platform, &short_settings()).unwrap();
+        let s = &plan.stages[0];
+        assert!(s.schedule.iter().all(|&p| p <= platform.concurrency_limit));
+        assert!(
+            s.schedule.contains(&platform.concurrency_limit),
+            "{:?}",
+            s.schedule
+        );
+        assert!(s.always_on_p <= platform.concurrency_limit);
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn bad_settings_and_loads_name_the_field() {
         let trace = Trace {
             counts: vec![1.0; 40],
@@ -803,7 +822,7 @@ mod prewarm_planning {
                 },
                 load(1, 1.0)
             ),
-            "prewarm.interval_minutes: 3 is not a positive multiple of the 5-minute billing increment"
+            "prewarm.interval_minutes: 3 is not a positive multiple of the 5-minute billing increment up to 1440"
         );
         assert!(
             err(
@@ -834,6 +853,16 @@ mod prewarm_planning {
                 load(1, 1.0)
             )
             .starts_with("prewarm.calibrate_from")
+        );
+        assert_eq!(
+            err(
+                PrewarmSettings {
+                    keep_alive_minutes: 100_000,
+                    ..s.clone()
+                },
+                load(1, 1.0)
+            ),
+            "prewarm.keep_alive_minutes: 100000 is not in 1..=1440"
         );
         assert_eq!(
             err(s, load(1, f64::NAN)),
