@@ -168,3 +168,50 @@ fn prewarm_reads_a_trace_file_and_names_its_bad_line() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_cold_start_rates_prewarm_writes_change_the_plan() {
+    let dir = std::env::temp_dir().join(format!("faasplan-prewarm-plan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let warm = dir.join("warm.json");
+    let warm_s = warm.to_str().expect("utf-8 path");
+    // A sparse trace: about half of all instance starts stay cold.
+    let args = [
+        "prewarm",
+        "--latency-bound",
+        "60",
+        "--generate",
+        "sparse",
+        "--minutes",
+        "4320",
+        "--write-project",
+        warm_s,
+    ];
+    let o = run(&args, &ml());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("The target is not met"),
+        "{}",
+        stdout(&o)
+    );
+    let plan = |extra: &[&str]| {
+        let mut a = vec!["plan", "--project", warm_s, "--latency-bound", "60"];
+        a.extend_from_slice(extra);
+        let o = run(&a, &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let with_rates = plan(&[]);
+    let as_profiled = plan(&[
+        "--cold-start",
+        "stage0=profile",
+        "--cold-start",
+        "stage1=profile",
+        "--cold-start",
+        "stage2=profile",
+        "--cold-start",
+        "stage3=profile",
+    ]);
+    assert_ne!(with_rates, as_profiled);
+    std::fs::remove_dir_all(&dir).ok();
+}
