@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
+use faasplan_core::advisor::anomaly::{AnomalySettings, detect, exclude_flagged};
 use faasplan_core::advisor::forecast::{Forecaster, TraceKind, generate, read_trace_csv};
 use faasplan_core::advisor::observations::stage_observations;
 use faasplan_core::advisor::prewarm::{
@@ -130,19 +131,21 @@ pub fn run(args: &PrewarmArgs) -> Result<Outcome> {
         ),
         (None, None) => bail!("prewarm: give --trace FILE or --generate diurnal|bursty|sparse"),
     };
-    let inputs = stage_inputs(
-        &project.workflow,
-        &dag,
-        &project.profiles,
-        &project.platform,
-    )?;
+    let profiles = if project.settings.exclude_flagged {
+        exclude_flagged(
+            &project.profiles,
+            &detect(&project.profiles, &AnomalySettings::default()),
+        )
+    } else {
+        project.profiles.clone()
+    };
+    let inputs = stage_inputs(&project.workflow, &dag, &profiles, &project.platform)?;
     let Some(plan) = current_plan(&dag, &inputs, &project.platform, bound_s)? else {
         bail!("prewarm: no plan over the measured configurations meets {bound_s} s");
     };
     let mut loads = Vec::new();
     for (stage, config) in &plan.configs {
-        let profile = project
-            .profiles
+        let profile = profiles
             .stage(stage)
             .with_context(|| format!("stage {stage}: no profile"))?;
         let obs = stage_observations(profile)

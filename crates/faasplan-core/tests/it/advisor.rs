@@ -453,6 +453,34 @@ fn advisor_refuses_bad_settings_and_unmeasured_stages() {
     );
 }
 
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn the_project_setting_leaves_flagged_runs_out_of_the_models() {
+    use faasplan_core::formats::project::Project;
+    use faasplan_core::pipeline::prepare;
+    let mut p = project("ml");
+    let plain = prepare(&p).unwrap().model;
+    p.settings.exclude_flagged = true;
+    let excluded = prepare(&p).unwrap().model;
+    let mut by_hand = project("ml");
+    by_hand.profiles = exclude_flagged(
+        &by_hand.profiles,
+        &detect(&by_hand.profiles, &AnomalySettings::default()),
+    );
+    assert_eq!(excluded, prepare(&by_hand).unwrap().model);
+    // Only ML stage 1 has flagged runs.
+    assert_ne!(excluded.stages[1], plain.stages[1]);
+    assert_eq!(excluded.stages[0], plain.stages[0]);
+    // The setting is stored in the project file, and absent when off.
+    assert!(
+        Project::from_json(&p.to_json())
+            .unwrap()
+            .settings
+            .exclude_flagged
+    );
+    assert!(!project("ml").to_json().contains("exclude_flagged"));
+}
+
 mod forecasts {
     use approx::assert_relative_eq;
     use faasplan_core::advisor::forecast::{
