@@ -15,6 +15,7 @@ mod frontier;
 mod import;
 mod input;
 mod plan;
+mod prewarm;
 mod pricing_args;
 mod progress;
 mod run;
@@ -47,6 +48,8 @@ enum Command {
     Frontier(frontier::FrontierArgs),
     /// Which configurations to profile next (Bayesian optimisation on the plan's cost), and when to stop.
     Advise(advise::AdviseArgs),
+    /// Provisioned concurrency per stage and interval from an invocation trace, and the cold-start rate it buys.
+    Prewarm(prewarm::PrewarmArgs),
     /// Evaluate a configuration you give (plan JSON or --config), and what the planner would save.
     Evaluate(evaluate::EvaluateArgs),
     /// Compare the exact planner with every baseline planner at a list of latency bounds.
@@ -77,6 +80,7 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Validate(args) => validate::run(&args),
         Command::Fit(args) => fit::run(&args),
         Command::Advise(args) => advise::run(&args),
+        Command::Prewarm(args) => prewarm::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Frontier(args) => frontier::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),

@@ -104,6 +104,7 @@ fn sample_project() -> Project {
         cold_start_stages: [("stage0".to_string(), ColdStarts::AllWarm)]
             .into_iter()
             .collect(),
+        exclude_flagged: true,
     };
     Project {
         workflow,
