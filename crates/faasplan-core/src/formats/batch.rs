@@ -478,6 +478,7 @@ pub fn import_batch(
                 .map_or_else(String::new, |((n, _), _)| n.clone()),
             message,
         })?;
+        share_with_copies(sm, &mut profiles);
         services = service_runs(sm, options, &mut profiles);
     }
     Ok(Batch {
@@ -486,6 +487,24 @@ pub fn import_batch(
         summary,
         services,
     })
+}
+
+/// A cycle's unrolled copies (`Publisher #2`, ..) run the same function as
+/// the state they copy: a copy without runs of its own gets those.
+fn share_with_copies(sm: &AslImport, profiles: &mut Profiles) {
+    for s in &sm.stages {
+        if profiles.stage(&s.id).is_some() {
+            continue;
+        }
+        let measured = sm
+            .stages
+            .iter()
+            .filter(|o| o.state == s.state && o.invoke == s.invoke && o.id != s.id)
+            .find_map(|o| profiles.stage(&o.id));
+        if let Some(runs) = measured.map(|p| p.runs.clone()) {
+            add_runs(profiles, &s.id, runs);
+        }
+    }
 }
 
 /// Constant runs for the stages that are not Lambda functions (unless
@@ -508,26 +527,99 @@ fn service_runs(
         if profiles.stage(&s.id).is_some() {
             continue;
         }
-        let zero = StepStat {
-            mean_s: 0.0,
-            p95_s: 0.0,
-        };
-        let runs = (0..3)
-            .map(|rep| ProfileRun {
-                memory_mb: fixed.memory_mb,
-                d: fixed.d,
-                rep,
-                cold: false,
-                start: zero,
-                read: zero,
-                compute: StepStat {
-                    mean_s: latency_s,
-                    p95_s: latency_s,
-                },
-                write: None,
-            })
-            .collect();
-        add_runs(profiles, &s.id, runs);
+        add_runs(profiles, &s.id, constant_runs(fixed, latency_s));
     }
     prices
+}
+
+/// Three identical runs of `latency_s` at `fixed`: a service stage's profile.
+pub fn constant_runs(fixed: crate::dag::Config, latency_s: f64) -> Vec<ProfileRun> {
+    let zero = StepStat {
+        mean_s: 0.0,
+        p95_s: 0.0,
+    };
+    (0..3)
+        .map(|rep| ProfileRun {
+            memory_mb: fixed.memory_mb,
+            d: fixed.d,
+            rep,
+            cold: false,
+            start: zero,
+            read: zero,
+            compute: StepStat {
+                mean_s: latency_s,
+                p95_s: latency_s,
+            },
+            write: None,
+        })
+        .collect()
+}
+
+/// The state machine unrolled with another `loop_iterations`, and `profiles`
+/// carried over: every stage keeps its runs, and a new copy of a cycle's
+/// state gets those of the state it copies. The Choices keep their settings
+/// when their alternatives are unchanged.
+pub fn with_loop_iterations(
+    sm: &AslImport,
+    profiles: &Profiles,
+    loop_iterations: u32,
+) -> Result<(AslImport, Profiles), asl::AslError> {
+    let memory = sm
+        .workflow
+        .stages
+        .iter()
+        .find(|s| s.fixed.is_none())
+        .or(sm.workflow.stages.first())
+        .map_or_else(|| AslOptions::default().memory, |s| s.memory.clone());
+    let options = AslOptions {
+        loop_iterations,
+        state_machine: None,
+        memory,
+    };
+    let mut again =
+        asl::import_definition(sm.definition.clone(), sm.workflow.name.clone(), &options)?;
+    for (new, old) in again.workflow.stages.iter_mut().zip(&again.stages) {
+        // The user's edits of a stage that is still there (memory grid, d, fixed).
+        if let Some(before) = sm.workflow.stages.iter().find(|s| s.id == old.id) {
+            new.allowed_d.clone_from(&before.allowed_d);
+            new.memory.clone_from(&before.memory);
+            new.fixed = before.fixed;
+            new.kind = before.kind;
+        }
+    }
+    for c in &mut again.workflow.choices {
+        if let Some(before) = sm.workflow.choices.iter().find(|b| {
+            b.name == c.name
+                && b.alternatives.len() == c.alternatives.len()
+                && b.alternatives
+                    .iter()
+                    .zip(&c.alternatives)
+                    .all(|(x, y)| x.label == y.label && x.stages == y.stages)
+        }) {
+            c.clone_from(before);
+        }
+    }
+    let mut out = Profiles {
+        mb_per_vcpu: profiles.mb_per_vcpu,
+        stages: Vec::new(),
+    };
+    for s in &again.stages {
+        if let Some(p) = profiles.stage(&s.id) {
+            out.stages.push(p.clone());
+        }
+    }
+    for s in &again.stages {
+        if out.stage(&s.id).is_some() {
+            continue;
+        }
+        let source = sm
+            .stages
+            .iter()
+            .filter(|o| o.state == s.state && o.invoke == s.invoke)
+            .find_map(|o| profiles.stage(&o.id));
+        if let Some(p) = source {
+            add_runs(&mut out, &s.id, p.runs.clone());
+        }
+    }
+    Ok((again, out))
 }

@@ -299,3 +299,50 @@ fn service_stages_take_their_latency_and_price_per_run() {
     let e = mapped(&|o| o.service_latency_s = -1.0).unwrap_err();
     assert!(e.message.contains("at least 0"), "{e}");
 }
+
+/// The unrolled copies of a cycle run the function of the state they copy:
+/// they share its runs, so the imported loop can be planned.
+#[test]
+fn a_loops_unrolled_copies_share_the_measured_runs() {
+    let mut input = files(&["powertuning__statemachine"]);
+    input.push((
+        "publisher.log".into(),
+        sample!("report-logs/powertuning__test-utils.js__textLog.log").into(),
+    ));
+    let options = BatchOptions {
+        mapping: vec![("publisher.log".into(), "Publisher".into())],
+        ..BatchOptions::default()
+    };
+    let batch = import_batch(&input, None, &options).expect("imports");
+    let runs = |s: &str| batch.profiles.stage(s).map(|p| p.runs.clone());
+    assert!(runs("Publisher").is_some());
+    assert_eq!(runs("Publisher #2"), runs("Publisher"));
+    assert_eq!(runs("Publisher #3"), runs("Publisher"));
+    assert!(runs("Executor").is_none(), "other states stay unmeasured");
+    // Unrolled again: more copies share the runs, fewer drop theirs.
+    use faasplan_core::formats::batch::with_loop_iterations;
+    let sm = batch.state_machine.as_ref().expect("state machine");
+    let (five, p5) = with_loop_iterations(sm, &batch.profiles, 5).expect("unrolls");
+    let ids: Vec<&str> = five.workflow.stages.iter().map(|s| s.id.as_str()).collect();
+    assert!(
+        ids.contains(&"Publisher #5") && !ids.contains(&"Publisher #6"),
+        "{ids:?}"
+    );
+    assert_eq!(
+        p5.stage("Publisher #5").map(|p| p.runs.clone()),
+        runs("Publisher")
+    );
+    assert_eq!(five.workflow.edges.len(), sm.workflow.edges.len() + 2);
+    let (one, p1) = with_loop_iterations(&five, &p5, 1).expect("unrolls");
+    assert!(one.workflow.stages.iter().all(|s| !s.id.contains('#')));
+    assert!(p1.stage("Publisher #2").is_none());
+    assert_eq!(
+        p1.stage("Publisher").map(|p| p.runs.clone()),
+        runs("Publisher")
+    );
+    assert!(
+        one.notes.iter().any(|n| n.contains("unrolled 1 times")),
+        "{:?}",
+        one.notes
+    );
+}
