@@ -81,6 +81,9 @@ pub struct Imported {
     pub grid: Option<JolteonGrid>,
     /// The state machine the workflow was imported from (for deploy exports).
     pub state_machine: Option<faasplan_core::formats::asl::AslImport>,
+    /// The price per run of each service stage of the state machine.
+    #[serde(default)]
+    pub services: Vec<faasplan_core::pricing::ServiceCost>,
     /// One line per file saying what it was, for the notice.
     pub summary: Vec<String>,
 }
@@ -161,6 +164,7 @@ fn read_aws(files: &[(String, String)], out: &mut Imported) -> Result<(), Import
     out.workflow = Some(sm.workflow.clone());
     out.profiles = (!batch.profiles.stages.is_empty()).then_some(batch.profiles);
     out.state_machine = Some(sm);
+    out.services = batch.services;
     Ok(())
 }
 

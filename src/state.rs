@@ -130,6 +130,19 @@ pub enum Action {
         /// Weights of the alternatives (used with `ChoiceMode::Probabilities`).
         weights: Vec<f64>,
     },
+    /// Unroll the imported state machine's cycles this many times (at least 1),
+    /// keeping the measured runs (see [`deploy`]).
+    SetLoopIterations(u32),
+    /// Set a service-integration stage's latency, s, and price per run, USD
+    /// (see [`deploy`]).
+    SetService {
+        /// The stage's id.
+        stage: String,
+        /// Its latency, s.
+        latency_s: f64,
+        /// What one run of it costs, USD.
+        usd_per_run: f64,
+    },
     /// Set the cold starts of every stage.
     SetColdStarts(ColdStarts),
     /// Use a built-in platform.
@@ -407,6 +420,9 @@ impl AppState {
             Action::MergeExecutorProfiles(fresh) => self.merge_executor_profiles(&fresh),
             Action::ProjectLoaded(project) => self.load_project(*project),
             Action::FilesImported(imported) => self.apply_import(&imported),
+            Action::SetLoopIterations(_) | Action::SetService { .. } => {
+                self.apply_imported_setting(action);
+            }
             Action::OpenFiles(_)
             | Action::OpenProgressed { .. }
             | Action::OpenFinished { .. }
@@ -569,7 +585,10 @@ impl AppState {
             }
             Action::SetColdStarts(c) if c.validate().is_ok() => p.settings.cold_starts = c,
             Action::SetPreset(preset) => {
+                // The imported service stages keep their prices.
+                let services = std::mem::take(&mut p.platform.pricing.services);
                 p.platform = preset.platform();
+                p.platform.pricing.services = services;
                 p.platform_choice = PlatformChoice::Preset(preset);
             }
             Action::SetPrices {

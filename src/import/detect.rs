@@ -41,7 +41,9 @@ pub fn detect_kind(name: &str, text: &str) -> Result<FileKind, String> {
             return Ok(FileKind::AwsMeasurements);
         }
         Some(FormatKind::ProfileCsv) => return Ok(FileKind::ProfileCsv),
-        Some(k @ (FormatKind::PowerTuningInput | FormatKind::Plan)) => {
+        Some(
+            k @ (FormatKind::PowerTuningInput | FormatKind::PowerTuningSummary | FormatKind::Plan),
+        ) => {
             return Err(format!(
                 "not a file faasplan opens: it looks like {}",
                 k.describe()

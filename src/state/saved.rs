@@ -38,16 +38,27 @@ impl Project {
                     mb_per_vcpu: self.platform.mb_per_vcpu,
                     stages: Vec::new(),
                 }),
-            platform: self.platform.clone(),
+            platform: {
+                // A price for a service stage the user has since deleted or renamed is dropped.
+                let mut platform = self.platform.clone();
+                let stages = &self.workflow.stages;
+                platform
+                    .pricing
+                    .services
+                    .retain(|c| stages.iter().any(|s| s.id == c.stage));
+                platform
+            },
             settings: self.settings.clone(),
         }
     }
 
     /// The app project for a core project file; stages without a position are laid out.
     pub fn from_core(core: CoreProject) -> Project {
+        let mut bare = core.platform.clone();
+        bare.pricing.services.clear();
         let platform_choice = Preset::ALL
             .into_iter()
-            .find(|p| p.platform() == core.platform)
+            .find(|p| p.platform() == bare)
             .map_or(PlatformChoice::Custom, PlatformChoice::Preset);
         let mut workflow = core.workflow;
         layout_if_unplaced(&mut workflow);
@@ -78,6 +89,10 @@ pub struct Autosave {
     /// in safe mode (the project is loaded, nothing runs until the user acts).
     #[serde(default)]
     pub planning_crashed: bool,
+    /// The state machine the workflow was imported from, so that the deploy
+    /// exports still hold the user's own definition after a reload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_machine: Option<faasplan_core::formats::asl::AslImport>,
 }
 
 fn default_csv_mb_per_vcpu() -> f64 {
@@ -94,6 +109,7 @@ impl Autosave {
             platform_choice: project.platform_choice,
             csv_mb_per_vcpu,
             planning_crashed,
+            state_machine: project.state_machine.as_deref().cloned(),
         }
     }
 
@@ -103,6 +119,7 @@ impl Autosave {
             .map_err(|e| format!("cannot restore the autosaved project: {e}"))?;
         let mut project = Project::from_core(core);
         project.platform_choice = self.platform_choice;
+        project.state_machine = self.state_machine.clone().map(std::rc::Rc::new);
         Ok(project)
     }
 }
@@ -128,6 +145,13 @@ impl AppState {
         }
         if imported.project.is_some() || imported.workflow.is_some() {
             self.project.state_machine = imported.state_machine.clone().map(std::rc::Rc::new);
+        }
+        if imported.workflow.is_some() {
+            self.project
+                .platform
+                .pricing
+                .services
+                .clone_from(&imported.services);
         }
         if let Some(workflow) = &imported.workflow {
             self.apply_edit(Action::ImportWorkflow(workflow.clone()));

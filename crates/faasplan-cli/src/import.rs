@@ -36,9 +36,15 @@ pub struct ImportArgs {
     /// The template resource to read when a template holds several state machines.
     #[arg(long, value_name = "NAME")]
     state_machine: Option<String>,
-    /// Latency of a stage that is not a Lambda function (a service integration), seconds.
-    #[arg(long, default_value_t = 0.1, value_name = "S")]
-    service_latency: f64,
+    /// Latency of a stage that is not a Lambda function (a service integration),
+    /// seconds: for every such stage, or for one (by stage id or state name);
+    /// repeatable [default: 0.1].
+    #[arg(long, value_name = "[STAGE=]S")]
+    service_latency: Vec<String>,
+    /// Price of one run of a service integration, USD, paid instead of a
+    /// function's fees: for every such stage, or for one; repeatable [default: 0].
+    #[arg(long, value_name = "[STAGE=]USD")]
+    service_cost: Vec<String>,
     /// Probabilities of a Choice's alternatives, in their order (`Pick=0.9,0.1`);
     /// repeat per Choice [default: every Choice is planned for the slowest].
     #[arg(long = "choice", value_name = "NAME=P1,P2,..")]
@@ -59,10 +65,35 @@ pub fn run(args: &ImportArgs) -> Result<Outcome> {
             .with_context(|| format!("{}: cannot read the file", path.display()))?;
         files.push((path.display().to_string(), text));
     }
-    let mut options = BatchOptions {
-        service_latency_s: args.service_latency,
-        ..BatchOptions::default()
-    };
+    let mut options = BatchOptions::default();
+    for (flag, values, all, own) in [
+        (
+            "--service-latency",
+            &args.service_latency,
+            &mut options.service_latency_s,
+            &mut options.service_latencies,
+        ),
+        (
+            "--service-cost",
+            &args.service_cost,
+            &mut options.service_cost_usd,
+            &mut options.service_costs,
+        ),
+    ] {
+        for v in values {
+            let (stage, number) = match v.rsplit_once('=') {
+                Some((k, n)) => (Some(k), n),
+                None => (None, v.as_str()),
+            };
+            let Ok(x) = number.trim().parse::<f64>() else {
+                bail!("{flag} {v}: expected a number, or STAGE=number");
+            };
+            match stage {
+                Some(k) => own.push((k.to_string(), x)),
+                None => *all = x,
+            }
+        }
+    }
     options.asl.loop_iterations = args.loop_iterations;
     options.asl.state_machine = args.state_machine.clone();
     for m in &args.mapping {
@@ -77,10 +108,12 @@ pub fn run(args: &ImportArgs) -> Result<Outcome> {
     };
     let mut workflow = sm.workflow;
     apply_choices(&mut workflow, &args.choices)?;
+    let mut platform = Preset::from(args.platform).platform();
+    platform.pricing.services = batch.services;
     let project = Project {
         workflow,
         profiles: batch.profiles,
-        platform: Preset::from(args.platform).platform(),
+        platform,
         settings: PlanSettings::default(),
     };
     emit(&project.to_json())?;

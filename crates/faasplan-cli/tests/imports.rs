@@ -176,3 +176,87 @@ fn choice_probabilities_from_import_and_plan_flags() {
         "{err}"
     );
 }
+
+/// `--service-latency` and `--service-cost`, for every service stage or one,
+/// land in the profiles and `platform.pricing.services`; the project fits and
+/// plans; a name that is no service stage exits 1 naming the file.
+#[test]
+fn service_latency_and_cost_flags() {
+    let sm = temp("service.asl.json");
+    std::fs::write(
+        &sm,
+        r#"{"StartAt": "Work", "States": {
+            "Work": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:work", "Next": "Save"},
+            "Save": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "Next": "Tell"},
+            "Tell": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "End": true}}}"#,
+    )
+    .expect("writes");
+    let sm = sm.display().to_string();
+    let tuning = data(
+        "powertuning/unfaasener__powerTuning__ImageProcessingBenchmark__sample_1__ImageProcessingFilter__README.md",
+    );
+    let name = tuning.rsplit('/').next().expect("name").to_string();
+    let o = run(&strings(&[
+        "import",
+        "--quiet",
+        &sm,
+        &tuning,
+        "--map",
+        &format!("{name}=Work"),
+        "--service-latency",
+        "0.2",
+        "--service-latency",
+        "Tell=0.03",
+        "--service-cost",
+        "Save=0.00000125",
+    ]));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(
+        json["platform"]["pricing"]["services"],
+        serde_json::json!([
+            {"stage": "Save", "usd_per_run": 1.25e-6},
+            {"stage": "Tell", "usd_per_run": 0.0}
+        ])
+    );
+    let latency = |stage: &str| {
+        json["profiles"]["stages"]
+            .as_array()
+            .expect("stages")
+            .iter()
+            .find(|s| s["stage"] == stage)
+            .expect("stage")["runs"][0]["compute"]["mean_s"]
+            .as_f64()
+    };
+    assert_eq!((latency("Save"), latency("Tell")), (Some(0.2), Some(0.03)));
+    let project = temp("service.json");
+    std::fs::write(&project, &o.stdout).expect("writes");
+    let project = project.display().to_string();
+    for cmd in ["fit", "plan"] {
+        let o = run(&strings(&[cmd, "--project", &project]));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let o = run(&strings(&[
+        "import",
+        "--quiet",
+        &sm,
+        "--service-cost",
+        "Work=1",
+    ]));
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&sm) && err.contains("service stages: Save, Tell"),
+        "{err}"
+    );
+}

@@ -37,6 +37,14 @@
 //! stage's configuration only, so the whole cost stays a sum over stages, which
 //! is what the exact planner needs: [`stage_extra`] is the part a stage adds to
 //! its sampled cost.
+//!
+//! # Service integrations
+//!
+//! A stage that is not a Lambda function (a Step Functions service integration
+//! such as DynamoDB `PutItem` or SNS `Publish`) is listed in `services` with
+//! what one run of it costs ([`ServiceCost`]). Its runs then pay that price
+//! instead of a function's duration and request fees; its latency still comes
+//! from its profile. A stage not listed is billed as a function.
 
 use serde::{Deserialize, Serialize};
 
@@ -123,6 +131,15 @@ pub struct EdgeData {
     pub data_mb: f64,
 }
 
+/// What one run of a stage that is not a Lambda function costs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServiceCost {
+    /// Id of the stage.
+    pub stage: String,
+    /// Price of one run, USD (all its instances together).
+    pub usd_per_run: f64,
+}
+
 /// Everything a run pays besides its functions.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Pricing {
@@ -143,6 +160,9 @@ pub struct Pricing {
     /// An edge device stages may be placed on (see [`crate::fusion`]); none by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edge_device: Option<EdgeDevice>,
+    /// Stages that are not Lambda functions, with their price per run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ServiceCost>,
 }
 
 /// An edge device (Costless's placement): a machine near the data that runs
@@ -216,7 +236,15 @@ impl Pricing {
 
     /// Whether nothing is charged besides the functions.
     pub fn is_free(&self) -> bool {
-        self.orchestration.is_none() && self.edge_data.is_empty()
+        self.orchestration.is_none() && self.edge_data.is_empty() && self.services.is_empty()
+    }
+
+    /// The price per run of stage `id` when it is a service integration.
+    pub fn service_usd(&self, id: &str) -> Option<f64> {
+        self.services
+            .iter()
+            .find(|s| s.stage == id)
+            .map(|s| s.usd_per_run)
     }
 }
 
@@ -251,6 +279,16 @@ pub enum PricingError {
         from: String,
         /// Consumer id.
         to: String,
+    },
+    /// A [`ServiceCost`] names a stage the workflow does not have, or twice.
+    #[error("platform.pricing.services[{index}]: {problem} stage {stage:?}")]
+    UnknownService {
+        /// Position in `services`.
+        index: usize,
+        /// The stage id.
+        stage: String,
+        /// What is wrong with it.
+        problem: &'static str,
     },
 }
 
@@ -302,6 +340,9 @@ impl Pricing {
                 }
             }
         }
+        for (i, s) in self.services.iter().enumerate() {
+            values.push((format!("services[{i}].usd_per_run"), s.usd_per_run));
+        }
         if let Some((field, value)) = values
             .into_iter()
             .find(|(_, v)| !(v.is_finite() && *v >= 0.0))
@@ -319,6 +360,22 @@ impl Pricing {
                 }
             }
         }
+        for (index, s) in self.services.iter().enumerate() {
+            let problem = if workflow.is_some_and(|w| !w.stages.iter().any(|x| x.id == s.stage)) {
+                Some("the workflow has no")
+            } else if self.services[..index].iter().any(|o| o.stage == s.stage) {
+                Some("a second price for")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Err(PricingError::UnknownService {
+                    index,
+                    stage: s.stage.clone(),
+                    problem,
+                });
+            }
+        }
         Ok(())
     }
 }
@@ -332,17 +389,32 @@ pub struct StageExtra {
     pub orchestration_usd_per_s: f64,
     /// Intermediate-data charge, USD.
     pub transfer_usd: f64,
+    /// The price of a run of a service integration, USD.
+    pub service_usd: f64,
+    /// Whether the stage is a service integration: its runs pay
+    /// `service_usd` and no function duration or request fees.
+    pub service: bool,
 }
 
 impl StageExtra {
-    /// The fixed part: orchestration plus transfer, USD.
+    /// The fixed part: orchestration, transfer and the service's price, USD.
     pub fn fixed_usd(&self) -> f64 {
-        self.orchestration_usd + self.transfer_usd
+        self.orchestration_usd + self.transfer_usd + self.service_usd
     }
 
     /// Whether the stage adds nothing.
     pub fn is_zero(&self) -> bool {
         self.fixed_usd() == 0.0 && self.orchestration_usd_per_s == 0.0
+    }
+
+    /// Makes this the extra of stage `id`: a service integration when
+    /// `pricing` lists it.
+    pub fn with_service(mut self, pricing: &Pricing, id: &str) -> Self {
+        if let Some(usd) = pricing.service_usd(id) {
+            self.service = true;
+            self.service_usd = usd;
+        }
+        self
     }
 }
 
@@ -441,13 +513,13 @@ pub fn workflow_stage_extra(
         reads_mb: &reads,
         writes_mb: &writes,
     };
-    stage_extra(pricing, &site, cfg)
+    stage_extra(pricing, &site, cfg).with_service(pricing, &workflow.stages[stage].id)
 }
 
 /// A per-run cost split by what it pays for, USD.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CostBreakdown {
-    /// Function duration and request fees.
+    /// Function duration and request fees, and the price of service integrations.
     pub functions_usd: f64,
     /// Orchestration: Step Functions transitions, or Express executions and duration.
     pub transitions_usd: f64,

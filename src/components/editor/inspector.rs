@@ -2,7 +2,9 @@
 //! an optional fixed configuration, the Choice the stage is an alternative of
 //! (planned for the slowest, or with probabilities), and the configuration it runs
 //! with today (the user's current configuration, evaluated against the plan; not a
-//! planner input). Every field commits on change.
+//! planner input). For a workflow imported from a state machine: how many times
+//! its cycles run, and a service integration's latency and price per run.
+//! Every field commits on change.
 
 use faasplan_core::dag::{Choice, ChoiceMode, Config, MemoryGrid, Stage, StageKind};
 use wasm_bindgen::JsCast;
@@ -10,6 +12,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::components::widgets::number_field::NumberField;
+use crate::state::deploy::{MAX_LOOP_ITERATIONS, is_service, loop_iterations, service_setting};
 use crate::state::project::parse_d_list;
 use crate::state::{Action, Level, StageEdit};
 use crate::store::{Store, use_store};
@@ -61,9 +64,58 @@ pub fn Inspector() -> Html {
             { for state.project.workflow.choices.iter()
                 .filter(|c| c.alternatives.iter().any(|a| a.stages.contains(&stage.id)))
                 .map(|c| view_choice(&store, c, &invalid)) }
+            { view_imported(&store, stage, &invalid) }
             { view_connect(&store, stage) }
             { view_current(&store, stage) }
         </div>
+    }
+}
+
+/// Settings of a workflow imported from a state machine: the loop count of
+/// its cycles, and the latency and price per run of a service integration.
+fn view_imported(store: &Store, stage: &Stage, invalid: &Callback<String>) -> Html {
+    let state = store.state();
+    let Some(sm) = state.project.state_machine.as_deref() else {
+        return Html::default();
+    };
+    let loops = loop_iterations(sm).map(|n| {
+        let on_change = store.callback(|v: f64| Action::SetLoopIterations(v as u32));
+        html! {
+            <NumberField label={format!("Cycles ({}) run", sm.loops.join(", "))} unit="times"
+                value={f64::from(n)} min=1.0 max={f64::from(MAX_LOOP_ITERATIONS)} step=1.0
+                testid="loop-iterations" {on_change} on_invalid={invalid.clone()} />
+        }
+    });
+    let service = is_service(sm, &stage.id).then(|| {
+        let (latency_s, usd_per_run) = service_setting(&state.project, &stage.id);
+        let (id, id2) = (stage.id.clone(), stage.id.clone());
+        let on_latency = store.callback(move |v: f64| Action::SetService {
+            stage: id.clone(),
+            latency_s: v,
+            usd_per_run,
+        });
+        let on_cost = store.callback(move |v: f64| Action::SetService {
+            stage: id2.clone(),
+            latency_s,
+            usd_per_run: v / 1e6,
+        });
+        html! { <>
+            <span class="hint">{ "A service integration, not a Lambda function:" }</span>
+            <NumberField label="Latency" unit="s" value={latency_s} min=0.0 max=900.0 step=0.01
+                testid="service-latency" on_change={on_latency} on_invalid={invalid.clone()} />
+            <NumberField label="Price" unit="$ per 1M runs" value={usd_per_run * 1e6} min=0.0 max=1e9 step=0.01
+                testid="service-cost" on_change={on_cost} on_invalid={invalid.clone()} />
+        </> }
+    });
+    if loops.is_none() && service.is_none() {
+        return Html::default();
+    }
+    html! {
+        <fieldset class="inspector-row imported" data-testid="imported-settings">
+            <legend>{ "Imported state machine" }</legend>
+            { for loops }
+            { for service }
+        </fieldset>
     }
 }
 

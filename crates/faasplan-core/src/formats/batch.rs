@@ -8,6 +8,7 @@
 use super::asl::{self, AslImport, AslOptions, Invoke};
 use super::detect::{FormatKind, expect_kind};
 use super::{lambda_logs, power_tuning};
+use crate::pricing::ServiceCost;
 use crate::profile::{ProfileRun, Profiles, StageProfile, StepStat};
 
 /// MB per vCPU on AWS Lambda (1,769 MB buys one vCPU).
@@ -22,8 +23,16 @@ pub struct BatchOptions {
     pub mapping: Vec<(String, String)>,
     /// Latency of a stage that is not a Lambda function (a service
     /// integration), s: it gets constant runs of this duration at its fixed
-    /// configuration, so its cost is that of the smallest function for as long.
+    /// configuration.
     pub service_latency_s: f64,
+    /// `(stage id or state name, latency s)`: a service stage's own latency
+    /// instead of `service_latency_s`.
+    pub service_latencies: Vec<(String, f64)>,
+    /// Price of one run of a service integration, USD (see
+    /// [`crate::pricing::ServiceCost`]): it pays this instead of a function's fees.
+    pub service_cost_usd: f64,
+    /// `(stage id or state name, USD per run)`: a service stage's own price.
+    pub service_costs: Vec<(String, f64)>,
 }
 
 impl Default for BatchOptions {
@@ -32,8 +41,76 @@ impl Default for BatchOptions {
             asl: AslOptions::default(),
             mapping: Vec::new(),
             service_latency_s: 0.1,
+            service_latencies: Vec::new(),
+            service_cost_usd: 0.0,
+            service_costs: Vec::new(),
         }
     }
+}
+
+impl BatchOptions {
+    /// The latency, s, and price per run, USD, of service stage `stage`.
+    pub fn service_of(&self, stage: &asl::ImportedStage) -> (f64, f64) {
+        let own = |list: &[(String, f64)]| {
+            list.iter()
+                .find(|(k, _)| *k == stage.id)
+                .or_else(|| list.iter().find(|(k, _)| *k == stage.state))
+                .map(|&(_, v)| v)
+        };
+        (
+            own(&self.service_latencies).unwrap_or(self.service_latency_s),
+            own(&self.service_costs).unwrap_or(self.service_cost_usd),
+        )
+    }
+
+    /// Checks the service settings against the state machine: every value
+    /// finite and at least 0, every key a service stage's id or state name.
+    pub fn check_services(&self, sm: &AslImport) -> Result<(), String> {
+        let services: Vec<&asl::ImportedStage> = service_stages(sm).collect();
+        let lists = [
+            (
+                "service latency",
+                &self.service_latencies,
+                self.service_latency_s,
+            ),
+            ("service cost", &self.service_costs, self.service_cost_usd),
+        ];
+        for (what, list, default) in lists {
+            if !(default.is_finite() && default >= 0.0) {
+                return Err(format!(
+                    "{what} {default}: must be a finite value of at least 0"
+                ));
+            }
+            for (key, v) in list {
+                if !(v.is_finite() && *v >= 0.0) {
+                    return Err(format!(
+                        "{what} of {key}: {v} must be a finite value of at least 0"
+                    ));
+                }
+                if !services.iter().any(|s| s.id == *key || s.state == *key) {
+                    let names: Vec<&str> = services.iter().map(|s| s.id.as_str()).collect();
+                    return Err(format!(
+                        "{what} of {key:?}: the state machine has no service integration of that name ({})",
+                        if names.is_empty() {
+                            "it has none".to_string()
+                        } else {
+                            format!("service stages: {}", names.join(", "))
+                        }
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The stages of `sm` that are service integrations (not Lambda functions).
+pub fn service_stages(sm: &AslImport) -> impl Iterator<Item = &asl::ImportedStage> {
+    sm.stages
+        .iter()
+        .zip(&sm.workflow.stages)
+        .filter(|(s, w)| matches!(s.invoke, Invoke::Service(_)) && w.fixed.is_some())
+        .map(|(s, _)| s)
 }
 
 /// How well each stage of a workflow is measured, for "what to measure next".
@@ -185,6 +262,8 @@ pub struct Batch {
     pub profiles: Profiles,
     /// One line per file: what it was and what it gave.
     pub summary: Vec<String>,
+    /// The price per run of each service stage (for `platform.pricing.services`).
+    pub services: Vec<ServiceCost>,
 }
 
 /// A batch failure: the file and the reason.
@@ -198,8 +277,13 @@ pub struct BatchError {
 }
 
 fn stem(name: &str) -> &str {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let base = base_name(name);
     base.split('.').next().unwrap_or(base)
+}
+
+/// A file name without its directories.
+fn base_name(name: &str) -> &str {
+    name.rsplit(['/', '\\']).next().unwrap_or(name)
 }
 
 /// The stage a function's runs belong to.
@@ -211,7 +295,11 @@ fn stage_for(
 ) -> Result<String, BatchError> {
     let short = function.map(|f| asl::function_ref(f).name);
     for (key, stage) in &options.mapping {
-        if key == file || Some(key.as_str()) == function || Some(key) == short.as_ref() {
+        if key == file
+            || key == base_name(file)
+            || Some(key.as_str()) == function
+            || Some(key) == short.as_ref()
+        {
             if sm.workflow.stages.iter().any(|s| &s.id == stage) {
                 return Ok(stage.clone());
             }
@@ -380,49 +468,158 @@ pub fn import_batch(
             _ => {}
         }
     }
+    let mut services = Vec::new();
     if let Some(sm) = &sm {
-        service_runs(sm, options.service_latency_s, &mut profiles);
+        options.check_services(sm).map_err(|message| BatchError {
+            file: files
+                .iter()
+                .zip(&kinds)
+                .find(|(_, k)| matches!(k, FormatKind::StateMachine | FormatKind::Template))
+                .map_or_else(String::new, |((n, _), _)| n.clone()),
+            message,
+        })?;
+        share_with_copies(sm, &mut profiles);
+        services = service_runs(sm, options, &mut profiles);
     }
     Ok(Batch {
         state_machine: sm,
         profiles,
         summary,
+        services,
     })
 }
 
-/// Constant runs for the stages that are not Lambda functions.
-fn service_runs(sm: &AslImport, latency_s: f64, profiles: &mut Profiles) {
-    let latency_s = if latency_s.is_finite() && latency_s >= 0.0 {
-        latency_s
-    } else {
-        0.0
-    };
+/// A cycle's unrolled copies (`Publisher #2`, ..) run the same function as
+/// the state they copy: a copy without runs of its own gets those.
+fn share_with_copies(sm: &AslImport, profiles: &mut Profiles) {
+    for s in &sm.stages {
+        if profiles.stage(&s.id).is_some() {
+            continue;
+        }
+        let measured = sm
+            .stages
+            .iter()
+            .filter(|o| o.state == s.state && o.invoke == s.invoke && o.id != s.id)
+            .find_map(|o| profiles.stage(&o.id));
+        if let Some(runs) = measured.map(|p| p.runs.clone()) {
+            add_runs(profiles, &s.id, runs);
+        }
+    }
+}
+
+/// Constant runs for the stages that are not Lambda functions (unless
+/// measured), and their prices.
+fn service_runs(
+    sm: &AslImport,
+    options: &BatchOptions,
+    profiles: &mut Profiles,
+) -> Vec<ServiceCost> {
+    let mut prices = Vec::new();
     for (s, stage) in sm.stages.iter().zip(&sm.workflow.stages) {
         let (Invoke::Service(_), Some(fixed)) = (&s.invoke, stage.fixed) else {
             continue;
         };
+        let (latency_s, usd_per_run) = options.service_of(s);
+        prices.push(ServiceCost {
+            stage: s.id.clone(),
+            usd_per_run,
+        });
         if profiles.stage(&s.id).is_some() {
             continue;
         }
-        let zero = StepStat {
-            mean_s: 0.0,
-            p95_s: 0.0,
-        };
-        let runs = (0..3)
-            .map(|rep| ProfileRun {
-                memory_mb: fixed.memory_mb,
-                d: fixed.d,
-                rep,
-                cold: false,
-                start: zero,
-                read: zero,
-                compute: StepStat {
-                    mean_s: latency_s,
-                    p95_s: latency_s,
-                },
-                write: None,
-            })
-            .collect();
-        add_runs(profiles, &s.id, runs);
+        add_runs(profiles, &s.id, constant_runs(fixed, latency_s));
     }
+    prices
+}
+
+/// Three identical runs of `latency_s` at `fixed`: a service stage's profile.
+pub fn constant_runs(fixed: crate::dag::Config, latency_s: f64) -> Vec<ProfileRun> {
+    let zero = StepStat {
+        mean_s: 0.0,
+        p95_s: 0.0,
+    };
+    (0..3)
+        .map(|rep| ProfileRun {
+            memory_mb: fixed.memory_mb,
+            d: fixed.d,
+            rep,
+            cold: false,
+            start: zero,
+            read: zero,
+            compute: StepStat {
+                mean_s: latency_s,
+                p95_s: latency_s,
+            },
+            write: None,
+        })
+        .collect()
+}
+
+/// The state machine unrolled with another `loop_iterations`, and `profiles`
+/// carried over: every stage keeps its runs, and a new copy of a cycle's
+/// state gets those of the state it copies. The Choices keep their settings
+/// when their alternatives are unchanged.
+pub fn with_loop_iterations(
+    sm: &AslImport,
+    profiles: &Profiles,
+    loop_iterations: u32,
+) -> Result<(AslImport, Profiles), asl::AslError> {
+    let memory = sm
+        .workflow
+        .stages
+        .iter()
+        .find(|s| s.fixed.is_none())
+        .or(sm.workflow.stages.first())
+        .map_or_else(|| AslOptions::default().memory, |s| s.memory.clone());
+    let options = AslOptions {
+        loop_iterations,
+        state_machine: None,
+        memory,
+    };
+    let mut again =
+        asl::import_definition(sm.definition.clone(), sm.workflow.name.clone(), &options)?;
+    for (new, old) in again.workflow.stages.iter_mut().zip(&again.stages) {
+        // The user's edits of a stage that is still there (memory grid, d, fixed).
+        if let Some(before) = sm.workflow.stages.iter().find(|s| s.id == old.id) {
+            new.allowed_d.clone_from(&before.allowed_d);
+            new.memory.clone_from(&before.memory);
+            new.fixed = before.fixed;
+            new.kind = before.kind;
+        }
+    }
+    for c in &mut again.workflow.choices {
+        if let Some(before) = sm.workflow.choices.iter().find(|b| {
+            b.name == c.name
+                && b.alternatives.len() == c.alternatives.len()
+                && b.alternatives
+                    .iter()
+                    .zip(&c.alternatives)
+                    .all(|(x, y)| x.label == y.label && x.stages == y.stages)
+        }) {
+            c.clone_from(before);
+        }
+    }
+    let mut out = Profiles {
+        mb_per_vcpu: profiles.mb_per_vcpu,
+        stages: Vec::new(),
+    };
+    for s in &again.stages {
+        if let Some(p) = profiles.stage(&s.id) {
+            out.stages.push(p.clone());
+        }
+    }
+    for s in &again.stages {
+        if out.stage(&s.id).is_some() {
+            continue;
+        }
+        let source = sm
+            .stages
+            .iter()
+            .filter(|o| o.state == s.state && o.invoke == s.invoke)
+            .find_map(|o| profiles.stage(&o.id));
+        if let Some(p) = source {
+            add_runs(&mut out, &s.id, p.runs.clone());
+        }
+    }
+    Ok((again, out))
 }

@@ -32,6 +32,9 @@ pub enum FormatKind {
     PowerTuning,
     /// Power Tuning execution input (no measurements).
     PowerTuningInput,
+    /// A summary of Power Tuning's chosen memory sizes (a markdown table of
+    /// function and memory, no measurements).
+    PowerTuningSummary,
 }
 
 impl FormatKind {
@@ -50,6 +53,9 @@ impl FormatKind {
             FormatKind::PowerTuning => "Power Tuning results",
             FormatKind::PowerTuningInput => {
                 "a Power Tuning execution input (it holds no measurements)"
+            }
+            FormatKind::PowerTuningSummary => {
+                "a summary of Power Tuning's chosen memory sizes (it holds no measurements: open the run histories)"
             }
         }
     }
@@ -113,6 +119,21 @@ fn value_kind(v: &Value) -> Option<FormatKind> {
     }
 }
 
+/// A text about Power Tuning whose markdown table gives a memory size per
+/// function and no durations.
+fn is_tuning_summary(body: &str) -> bool {
+    let lower = body.to_ascii_lowercase();
+    lower.contains("power tuning")
+        && body.lines().map(str::trim).any(|l| {
+            let l = l.to_ascii_lowercase();
+            l.starts_with('|')
+                && l.contains("function")
+                && l.contains("memory")
+                && !l.contains("duration")
+                && !l.contains("cost")
+        })
+}
+
 /// Detects the kind of `text` (file `name`), or `None` for an unknown format.
 pub fn detect(name: &str, text: &str) -> Option<FormatKind> {
     let ext = name
@@ -146,6 +167,9 @@ pub fn detect(name: &str, text: &str) -> Option<FormatKind> {
     }
     if power_tuning::looks_like_tuning(body) {
         return Some(FormatKind::PowerTuning);
+    }
+    if is_tuning_summary(body) {
+        return Some(FormatKind::PowerTuningSummary);
     }
     let header = body
         .lines()

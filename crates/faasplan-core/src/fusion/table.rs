@@ -127,7 +127,12 @@ impl Group<'_> {
             reads_mb: &reads,
             writes_mb: &writes,
         };
-        stage_extra(pricing, &site, cfg)
+        let extra = stage_extra(pricing, &site, cfg);
+        match self.members {
+            // A service integration has a fixed configuration and is never fused.
+            [one] => extra.with_service(pricing, &self.workflow.stages[*one].id),
+            _ => extra,
+        }
     }
 }
 

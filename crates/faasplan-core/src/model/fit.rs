@@ -126,11 +126,18 @@ pub(crate) fn fit_runs(
         check_run(&stage.id, r)?;
     }
     let groups = group(runs);
-    if groups.len() < MIN_CONFIGS {
+    // A stage with a fixed configuration (a service integration) is only ever
+    // evaluated there: one measured configuration is enough.
+    let needed = if stage.fixed.is_some() {
+        1
+    } else {
+        MIN_CONFIGS
+    };
+    if groups.len() < needed {
         return Err(FitError::TooFewConfigs {
             stage: stage.id.clone(),
             found: groups.len(),
-            needed: MIN_CONFIGS,
+            needed,
         });
     }
     let single = stage.kind == StageKind::Single;

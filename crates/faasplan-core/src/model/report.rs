@@ -243,6 +243,23 @@ pub fn stage_report(
     let (mut plain_mean, mut plain_p95) = (0.0, 0.0);
     let mut cv_rows = Vec::with_capacity(meas.len());
     let mut cv_p3 = 0.0;
+    // A fixed stage measured at one configuration (a service integration) runs
+    // only there: nothing is predicted out of sample, so its CV is its fit.
+    if meas.len() < 2 {
+        return Ok(StageReport {
+            stage: stage.id.clone(),
+            configs: meas.len(),
+            fit_mean_pct: fit_mean,
+            fit_p95_pct: fit_p95,
+            cv_mean_pct: fit_mean,
+            cv_p95_pct: fit_p95,
+            cv_p95_of_3_pct: fit_p95,
+            cv_mean_worst_pct: fit_mean,
+            plain_cv_mean_pct: fit_mean,
+            plain_cv_p95_pct: fit_p95,
+            cv_rows,
+        });
+    }
     for (i, m) in meas.iter().enumerate() {
         let rest: Vec<&ProfileRun> = all
             .iter()

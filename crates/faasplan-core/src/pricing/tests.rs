@@ -171,3 +171,50 @@ fn bad_prices_and_unknown_edges_are_refused_by_name() {
     *platform.pricing = bad;
     assert!(platform.validate().is_err());
 }
+
+#[test]
+fn a_service_stage_pays_its_price_and_no_function_fees() {
+    let workflow: crate::dag::Workflow = serde_json::from_value(serde_json::json!({
+        "name": "w",
+        "stages": [
+            {"id": "f", "kind": "single", "allowed_d": [1], "memory": {"min_mb": 128, "max_mb": 256, "step_mb": 128}},
+            {"id": "db", "kind": "single", "allowed_d": [1], "memory": {"min_mb": 128, "max_mb": 256, "step_mb": 128}}
+        ],
+        "edges": [{"from": "f", "to": "db"}]
+    }))
+    .unwrap();
+    let pricing = Pricing {
+        services: vec![ServiceCost {
+            stage: "db".into(),
+            usd_per_run: 1.25e-6,
+        }],
+        ..Pricing::default()
+    };
+    assert!(!pricing.is_free());
+    let parents = vec![vec![], vec![0]];
+    let topo = vec![0, 1];
+    let f = workflow_stage_extra(&pricing, &workflow, &parents, &topo, 0, one(128));
+    assert!(f.is_zero() && !f.service);
+    let db = workflow_stage_extra(&pricing, &workflow, &parents, &topo, 1, one(128));
+    assert!(db.service);
+    assert_eq!(db.fixed_usd(), 1.25e-6);
+    pricing.validate(Some(&workflow)).unwrap();
+    let mut twice = pricing.clone();
+    twice.services.push(twice.services[0].clone());
+    let err = twice.validate(None).unwrap_err().to_string();
+    assert!(
+        err.contains("services[1]") && err.contains("second price"),
+        "{err}"
+    );
+    let mut unknown = pricing.clone();
+    unknown.services[0].stage = "nope".into();
+    let err = unknown.validate(Some(&workflow)).unwrap_err().to_string();
+    assert!(
+        err.contains("services[0]") && err.contains("\"nope\""),
+        "{err}"
+    );
+    let mut negative = pricing;
+    negative.services[0].usd_per_run = -1.0;
+    let err = negative.validate(None).unwrap_err().to_string();
+    assert!(err.contains("services[0].usd_per_run"), "{err}");
+}

@@ -121,11 +121,13 @@ impl Coster {
     pub(crate) fn new(p: &Platform, cfg: Config, extra: StageExtra) -> Self {
         let d = f64::from(cfg.d.max(1));
         let granularity_s = (p.billing_granularity_ms / 1000.0).max(0.0);
+        // A service integration pays its own price (in `extra`), no function's.
+        let function = if extra.service { 0.0 } else { 1.0 };
         Coster {
-            request_usd: d * p.price_per_request,
-            usd_per_s: d * f64::from(cfg.memory_mb) / 1024.0 * p.price_per_gb_s,
+            request_usd: function * d * p.price_per_request,
+            usd_per_s: function * d * f64::from(cfg.memory_mb) / 1024.0 * p.price_per_gb_s,
             init_usd_per_s: if p.pricing.billed_init {
-                f64::from(cfg.memory_mb) / 1024.0 * p.price_per_gb_s
+                function * f64::from(cfg.memory_mb) / 1024.0 * p.price_per_gb_s
             } else {
                 0.0
             },
@@ -229,5 +231,27 @@ mod tests {
         );
         let want = 4.0 * p.price_per_request + 4.0 * 1.235 * p.price_per_gb_s;
         approx::assert_relative_eq!(c.cost_one(1.2341), want, max_relative = 1e-12);
+    }
+
+    #[test]
+    fn a_service_integration_pays_no_function_fees() {
+        let p = crate::platform::Preset::AwsX86_64.platform();
+        let extra = StageExtra {
+            service: true,
+            service_usd: 3.0e-6,
+            ..StageExtra::default()
+        };
+        let c = Coster::new(
+            &p,
+            Config {
+                memory_mb: 128,
+                d: 1,
+            },
+            extra,
+        );
+        assert_eq!(c.cost_one(0.5), 0.0);
+        let mut cost = [c.cost_one(0.5)];
+        c.add_extra(&[0.5], &mut cost);
+        assert_eq!(cost, [3.0e-6]);
     }
 }

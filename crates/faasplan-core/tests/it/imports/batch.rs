@@ -97,6 +97,33 @@ fn logs_match_stages_by_log_group_or_mapping() {
     );
 }
 
+/// A file opened by its path is mapped by its name alone, as the user types it.
+#[test]
+fn a_mapping_names_a_file_by_its_name_without_directories() {
+    let asl = r#"{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:a", "End": true}}}"#;
+    let input = vec![
+        ("dir/flow.asl.json".to_string(), asl.to_string()),
+        (
+            "logs/run.log".to_string(),
+            sample!("report-logs/powertuning__test-utils.js__textLog.log").into(),
+        ),
+    ];
+    for key in ["run.log", "logs/run.log"] {
+        let options = BatchOptions {
+            mapping: vec![(key.into(), "A".into())],
+            ..BatchOptions::default()
+        };
+        let batch = import_batch(&input, None, &options).expect("imports");
+        assert_eq!(batch.profiles.stage("A").expect("A").runs.len(), 1, "{key}");
+    }
+    let options = BatchOptions {
+        mapping: vec![("other.log".into(), "A".into())],
+        ..BatchOptions::default()
+    };
+    let e = import_batch(&input, None, &options).unwrap_err();
+    assert_eq!(e.file, "logs/run.log");
+}
+
 #[test]
 fn a_batch_with_a_file_of_another_kind_fails_whole() {
     let mut input = files(&["parrotfish__ImageProcessing", "sample-execution-input"]);
@@ -187,4 +214,135 @@ fn stage_coverage_counts_runs_and_says_what_to_measure_next() {
     let c = &cov[2];
     assert_eq!((c.runs, c.coverage.clone()), (0, Coverage::Missing));
     assert!(c.measure_next().expect("missing").starts_with("no runs"));
+}
+
+/// A service integration gets the latency and the price per run the user
+/// sets (for all, or for one stage by id or state name); its runs pay that
+/// price instead of a function's fees, and a name that is no service stage
+/// is refused, naming the state machine's file.
+#[test]
+fn service_stages_take_their_latency_and_price_per_run() {
+    let asl = r#"{"StartAt": "Work", "States": {
+        "Work": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:work", "Next": "Save"},
+        "Save": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "Next": "Tell"},
+        "Tell": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "End": true}}}"#;
+    let mut input = vec![("flow.asl.json".to_string(), asl.to_string())];
+    input.extend(files(&["sample_1__ImageProcessingFilter__"]));
+    let mapped = |f: &dyn Fn(&mut BatchOptions)| {
+        let mut o = BatchOptions {
+            mapping: vec![(input[1].0.clone(), "Work".into())],
+            ..BatchOptions::default()
+        };
+        f(&mut o);
+        import_batch(&input, None, &o)
+    };
+    let plain = mapped(&|_| {}).expect("imports");
+    assert_eq!(
+        plain
+            .services
+            .iter()
+            .map(|s| (s.stage.as_str(), s.usd_per_run))
+            .collect::<Vec<_>>(),
+        [("Save", 0.0), ("Tell", 0.0)]
+    );
+    let priced = mapped(&|o| {
+        o.service_latency_s = 0.25;
+        o.service_latencies = vec![("Tell".into(), 0.04)];
+        o.service_cost_usd = 2.0e-6;
+        o.service_costs = vec![("Save".into(), 1.25e-6)];
+    })
+    .expect("imports");
+    let latency = |b: &faasplan_core::formats::batch::Batch, s: &str| {
+        b.profiles.stage(s).expect("runs").runs[0].compute.mean_s
+    };
+    assert_eq!(
+        (latency(&priced, "Save"), latency(&priced, "Tell")),
+        (0.25, 0.04)
+    );
+    assert_eq!(
+        priced
+            .services
+            .iter()
+            .map(|s| s.usd_per_run)
+            .collect::<Vec<_>>(),
+        [1.25e-6, 2.0e-6]
+    );
+    // Planned: the service stages cost exactly their prices, no function fees.
+    let plan = |b: faasplan_core::formats::batch::Batch| {
+        let mut platform = Preset::AwsX86_64.platform();
+        platform.pricing.services = b.services;
+        let project = Project {
+            workflow: b.state_machine.expect("state machine").workflow,
+            profiles: b.profiles,
+            platform,
+            settings: PlanSettings::default(),
+        };
+        pipeline::plan(&project, Limits::default()).expect("plans")
+    };
+    let free = plan(mapped(&|o| o.service_latency_s = 0.25).expect("imports"));
+    let paid = plan(priced);
+    let cost = |r: &faasplan_core::plan::PlanReport, s: &str| {
+        r.stages
+            .iter()
+            .find(|x| x.stage == s)
+            .expect("stage")
+            .expected_cost_usd
+    };
+    assert_eq!(cost(&free, "Save"), 0.0);
+    approx::assert_relative_eq!(cost(&paid, "Save"), 1.25e-6, max_relative = 1e-12);
+    approx::assert_relative_eq!(cost(&paid, "Tell"), 2.0e-6, max_relative = 1e-12);
+    assert_eq!(cost(&free, "Work"), cost(&paid, "Work"));
+    // A name that is no service stage, or a negative price, is refused.
+    let e = mapped(&|o| o.service_costs = vec![("Work".into(), 1.0)]).unwrap_err();
+    assert_eq!(e.file, "flow.asl.json");
+    assert!(e.message.contains("service stages: Save, Tell"), "{e}");
+    let e = mapped(&|o| o.service_latency_s = -1.0).unwrap_err();
+    assert!(e.message.contains("at least 0"), "{e}");
+}
+
+/// The unrolled copies of a cycle run the function of the state they copy:
+/// they share its runs, so the imported loop can be planned.
+#[test]
+fn a_loops_unrolled_copies_share_the_measured_runs() {
+    let mut input = files(&["powertuning__statemachine"]);
+    input.push((
+        "publisher.log".into(),
+        sample!("report-logs/powertuning__test-utils.js__textLog.log").into(),
+    ));
+    let options = BatchOptions {
+        mapping: vec![("publisher.log".into(), "Publisher".into())],
+        ..BatchOptions::default()
+    };
+    let batch = import_batch(&input, None, &options).expect("imports");
+    let runs = |s: &str| batch.profiles.stage(s).map(|p| p.runs.clone());
+    assert!(runs("Publisher").is_some());
+    assert_eq!(runs("Publisher #2"), runs("Publisher"));
+    assert_eq!(runs("Publisher #3"), runs("Publisher"));
+    assert!(runs("Executor").is_none(), "other states stay unmeasured");
+    // Unrolled again: more copies share the runs, fewer drop theirs.
+    use faasplan_core::formats::batch::with_loop_iterations;
+    let sm = batch.state_machine.as_ref().expect("state machine");
+    let (five, p5) = with_loop_iterations(sm, &batch.profiles, 5).expect("unrolls");
+    let ids: Vec<&str> = five.workflow.stages.iter().map(|s| s.id.as_str()).collect();
+    assert!(
+        ids.contains(&"Publisher #5") && !ids.contains(&"Publisher #6"),
+        "{ids:?}"
+    );
+    assert_eq!(
+        p5.stage("Publisher #5").map(|p| p.runs.clone()),
+        runs("Publisher")
+    );
+    assert_eq!(five.workflow.edges.len(), sm.workflow.edges.len() + 2);
+    let (one, p1) = with_loop_iterations(&five, &p5, 1).expect("unrolls");
+    assert!(one.workflow.stages.iter().all(|s| !s.id.contains('#')));
+    assert!(p1.stage("Publisher #2").is_none());
+    assert_eq!(
+        p1.stage("Publisher").map(|p| p.runs.clone()),
+        runs("Publisher")
+    );
+    assert!(
+        one.notes.iter().any(|n| n.contains("unrolled 1 times")),
+        "{:?}",
+        one.notes
+    );
 }
