@@ -58,7 +58,7 @@ pub fn run(args: &AdviseArgs) -> Result<Outcome> {
             bail!("advise: --latency-bound is needed (the project bounds the cost)")
         }
     };
-    let profiles = if args.exclude_flagged {
+    let profiles = if args.exclude_flagged || project.settings.exclude_flagged {
         exclude_flagged(
             &project.profiles,
             &detect(&project.profiles, &AnomalySettings::default()),

@@ -35,21 +35,17 @@ pub fn run(args: &FitArgs) -> Result<Outcome> {
     let (project, dag) = input::load_checked(&args.input)?;
     let located = |e: PipelineError| input::locate(&args.input, e);
     let flagged = detect(&project.profiles, &AnomalySettings::default());
-    let profiles = if args.exclude_flagged {
+    let exclude = args.exclude_flagged || project.settings.exclude_flagged;
+    let profiles = if exclude {
         exclude_flagged(&project.profiles, &flagged)
     } else {
         project.profiles.clone()
     };
     let report = fit_report(&project.workflow, &dag, &profiles).map_err(|e| located(e.into()))?;
     if args.json {
-        emit(&to_json(
-            &project.workflow.name,
-            &report,
-            &flagged,
-            args.exclude_flagged,
-        ))?;
+        emit(&to_json(&project.workflow.name, &report, &flagged, exclude))?;
     } else {
-        emit(&(table(&report) + &flagged_table(&flagged, args.exclude_flagged)))?;
+        emit(&(table(&report) + &flagged_table(&flagged, exclude)))?;
     }
     Ok(Outcome::Success)
 }

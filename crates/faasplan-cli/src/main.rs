@@ -15,8 +15,10 @@ mod frontier;
 mod import;
 mod input;
 mod plan;
+mod prewarm;
 mod pricing_args;
 mod progress;
+mod run;
 mod settings_args;
 mod summary;
 mod validate;
@@ -46,6 +48,8 @@ enum Command {
     Frontier(frontier::FrontierArgs),
     /// Which configurations to profile next (Bayesian optimisation on the plan's cost), and when to stop.
     Advise(advise::AdviseArgs),
+    /// Provisioned concurrency per stage and interval from an invocation trace, and the cold-start rate it buys.
+    Prewarm(prewarm::PrewarmArgs),
     /// Evaluate a configuration you give (plan JSON or --config), and what the planner would save.
     Evaluate(evaluate::EvaluateArgs),
     /// Compare the exact planner with every baseline planner at a list of latency bounds.
@@ -54,6 +58,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Deploy-ready files for a plan: the state machine with MaxConcurrency set, memory per function.
     Export(export::ExportArgs),
+    /// Run the plan (or listed configurations) on an executor and write the measured profiles.
+    Run(run::RunArgs),
     /// Run the executor server (the separate faasplan-executor binary): see docs/executor.md.
     Executor(executor::ExecutorArgs),
 }
@@ -74,11 +80,13 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Validate(args) => validate::run(&args),
         Command::Fit(args) => fit::run(&args),
         Command::Advise(args) => advise::run(&args),
+        Command::Prewarm(args) => prewarm::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Frontier(args) => frontier::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Run(args) => run::run(&args),
         Command::Executor(args) => executor::run(&args),
     }
 }

@@ -22,12 +22,17 @@
 //! `cargo bench -p faasplan-core --bench advisor -- SEEDS` (default 20). With
 //! `--forecast`, instead: the SMAPE of each forecaster (`advisor::forecast`) on
 //! generated traces (7 days, a stage with d = 4 and 30 s runs, scored from the
-//! second day), mean over the seeds.
+//! second day), mean over the seeds. With `--prewarm`: the pre-warm planner
+//! (`advisor::prewarm`) with each forecaster on generated 7-day traces (day 1
+//! history, day 2 calibration, days 3–7 scored), against no provisioned
+//! concurrency and always-on at the same cold-start rate, mean over the seeds
+//! (`--target PCT`: the cold-start target, default 1%).
 
 use std::time::Instant;
 
 use faasplan_core::advisor::forecast::{Forecaster, TraceKind, concurrency, generate, smape};
 use faasplan_core::advisor::observations::{ConfigObs, stage_observations};
+use faasplan_core::advisor::prewarm::{PrewarmSettings, StageLoad, plan_prewarm};
 use faasplan_core::advisor::propose::{
     AdvisorSettings, CurrentPlan, StageInput, advise, current_plan,
 };
@@ -261,12 +266,21 @@ fn quantile(v: &mut [f64], q: f64) -> f64 {
 }
 
 fn main() {
-    let seeds: u64 = std::env::args()
+    let all: Vec<String> = std::env::args().collect();
+    let seeds: u64 = all
+        .iter()
+        .enumerate()
         .skip(1)
-        .find(|a| !a.starts_with('-'))
+        .find(|(i, a)| !a.starts_with('-') && all[i - 1] != "--target")
+        .map(|(_, a)| a)
         .and_then(|a| a.parse().ok())
         .unwrap_or(20);
     let started = Instant::now();
+    if std::env::args().any(|a| a == "--prewarm") {
+        prewarm_table(seeds);
+        eprintln!("{seeds} seeds in {:.1} s", started.elapsed().as_secs_f64());
+        return;
+    }
     if std::env::args().any(|a| a == "--forecast") {
         forecast_table(seeds);
         eprintln!("{seeds} seeds in {:.1} s", started.elapsed().as_secs_f64());
@@ -375,8 +389,8 @@ fn main() {
     eprintln!("{seeds} seeds in {:.1} s", started.elapsed().as_secs_f64());
 }
 
-fn forecast_table(seeds: u64) {
-    let forecasters = [
+fn forecasters() -> [(&'static str, Forecaster); 4] {
+    [
         (
             "fixed keep-alive (10 min)",
             Forecaster::KeepAlive { minutes: 10 },
@@ -401,7 +415,11 @@ fn forecast_table(seeds: u64) {
                 window: 120,
             },
         ),
-    ];
+    ]
+}
+
+fn forecast_table(seeds: u64) {
+    let forecasters = forecasters();
     println!("| trace | {} |", forecasters.map(|f| f.0).join(" | "));
     println!("|---|{}", "---|".repeat(forecasters.len()));
     for (name, kind) in [
@@ -421,5 +439,67 @@ fn forecast_table(seeds: u64) {
             .map(|s| format!("{:.1}%", s / seeds as f64))
             .collect();
         println!("| {name} | {} |", cells.join(" | "));
+    }
+}
+
+fn prewarm_table(seeds: u64) {
+    // `--target PCT`: the cold-start target, % (default 1).
+    let args: Vec<String> = std::env::args().collect();
+    let target_cold_pct: f64 = args
+        .iter()
+        .position(|a| a == "--target")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1.0);
+    println!("Target: {target_cold_pct}% cold instance starts.\n");
+    let platform = faasplan_core::platform::Platform::default();
+    let load = StageLoad {
+        stage: "stage".into(),
+        memory_mb: 2048,
+        d: 4,
+        duration_s: 30.0,
+    };
+    println!(
+        "| trace | forecaster | SMAPE of N̂ | plan: cold % | plan: USD/month | always on at the plan's rate: P, USD/month | none: cold %, USD/month |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for (name, kind) in [
+        ("diurnal", TraceKind::Diurnal),
+        ("bursty", TraceKind::Bursty),
+        ("sparse", TraceKind::Sparse),
+    ] {
+        for (fname, forecaster) in forecasters() {
+            let settings = PrewarmSettings {
+                forecaster,
+                target_cold_pct,
+                ..PrewarmSettings::default()
+            };
+            let mut sums = [0.0; 7];
+            for seed in 0..seeds {
+                let trace = generate(kind, 7 * 1440, seed);
+                let plan = plan_prewarm(&trace, std::slice::from_ref(&load), &platform, &settings)
+                    .expect("valid settings");
+                let s = &plan.stages[0];
+                for (k, v) in [
+                    s.smape_pct,
+                    s.planned.cold_pct,
+                    s.planned.monthly_usd,
+                    f64::from(s.always_on_p),
+                    s.always_on.monthly_usd,
+                    s.none.cold_pct,
+                    s.none.monthly_usd,
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    sums[k] += v;
+                }
+            }
+            let m = sums.map(|v| v / seeds as f64);
+            println!(
+                "| {name} | {fname} | {:.1}% | {:.2}% | {:.2} | {:.1}, {:.2} | {:.2}%, {:.2} |",
+                m[0], m[1], m[2], m[3], m[4], m[5], m[6]
+            );
+        }
     }
 }

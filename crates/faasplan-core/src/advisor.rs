@@ -8,12 +8,14 @@
 //! surrogate of the workflow problem ([`surrogate`]). Batches are scored with
 //! quasi-Monte Carlo draws from a Sobol sequence ([`sobol`]). [`forecast`] reads
 //! or generates invocation traces and forecasts a stage's busy instances per
-//! minute (the first part of pre-warm planning). See `docs/advisor.md`.
+//! minute; [`prewarm`] plans provisioned concurrency per stage and interval
+//! from them, and the cold-start rate it buys. See `docs/advisor.md`.
 
 pub mod anomaly;
 pub mod forecast;
 pub mod gp;
 pub mod observations;
+pub mod prewarm;
 pub mod propose;
 pub mod sobol;
 pub mod surrogate;

@@ -37,6 +37,7 @@
 //! ```
 
 pub mod backend;
+pub mod configurations;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;

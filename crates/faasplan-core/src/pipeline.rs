@@ -60,6 +60,7 @@ pub use fused::{plan_fused, solve_certified_fused};
 
 use thiserror::Error;
 
+use crate::advisor::anomaly::{AnomalySettings, detect, exclude_flagged};
 use crate::certify::certify;
 use crate::dag::{Config, Dag, WorkflowError};
 use crate::formats::project::Project;
@@ -71,7 +72,7 @@ use crate::plan::{
 use crate::platform::PlatformError;
 use crate::problem::DEFAULT_MEMORY_LIMIT_BYTES;
 use crate::problem::SampledProblem;
-use crate::profile::ProfileError;
+use crate::profile::{ProfileError, Profiles};
 use crate::sampling::{self, Sampler, SamplingError, SamplingProgress, evaluate_fresh};
 use crate::settings::{Bound, SettingsError};
 use crate::solve::{self, Plan, PlanError, SolveError, SolveSettings, Status};
@@ -174,6 +175,8 @@ pub struct Preparation<'p> {
     limits: Limits,
     dag: Dag,
     stages: Vec<StageModel>,
+    /// The profiles without the flagged runs, when the settings exclude them.
+    cleaned: Option<Profiles>,
     sampler: Option<Sampler<'p>>,
     problem: Option<SampledProblem>,
 }
@@ -193,6 +196,12 @@ impl<'p> Preparation<'p> {
             limits,
             dag,
             stages: Vec::with_capacity(project.workflow.stages.len()),
+            cleaned: project.settings.exclude_flagged.then(|| {
+                exclude_flagged(
+                    &project.profiles,
+                    &detect(&project.profiles, &AnomalySettings::default()),
+                )
+            }),
             sampler: None,
             problem: None,
         })
@@ -225,8 +234,12 @@ impl<'p> Preparation<'p> {
         }
         if self.stages.len() < total {
             let i = self.stages.len();
-            self.stages
-                .push(fit_stage_at(&p.workflow, &self.dag, &p.profiles, i)?);
+            self.stages.push(fit_stage_at(
+                &p.workflow,
+                &self.dag,
+                self.cleaned.as_ref().unwrap_or(&p.profiles),
+                i,
+            )?);
             return Ok(RunProgress::Fitting { done: i + 1, total });
         }
         let sampler = match &mut self.sampler {
@@ -475,6 +488,7 @@ pub fn report(
             latency_q_s: q,
             expected_cost_usd: problem.expected_cost(i, rows[i]),
             fused_into: None,
+            on_edge: false,
         });
     }
     report.totals = Some(PlanTotals {

@@ -160,6 +160,11 @@ pub struct PlanSettings {
     /// Cold starts of single stages, by stage id (overriding `cold_starts`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub cold_start_stages: BTreeMap<String, ColdStarts>,
+    /// Leave the runs of the configurations the anomaly detector flags
+    /// ([`crate::advisor::anomaly::detect`], default thresholds) out of the
+    /// stage models.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exclude_flagged: bool,
 }
 
 fn is_default(c: &ColdStarts) -> bool {
@@ -188,6 +193,7 @@ impl Default for PlanSettings {
             fresh_samples: SampleCount::Auto,
             cold_starts: ColdStarts::Profile,
             cold_start_stages: BTreeMap::new(),
+            exclude_flagged: false,
         }
     }
 }

@@ -1,12 +1,13 @@
 //! Invocation traces and forecasts of the instances a stage needs per minute
-//! (the first part of pre-warm planning; choosing provisioned concurrency from
-//! them is not built yet).
+//! (the first part of pre-warm planning; [`super::prewarm`] chooses provisioned
+//! concurrency from them).
 //!
 //! A [`Trace`] is per-minute invocation counts, read from CSV
 //! ([`read_trace_csv`]: a `count` column, one row per minute, or a
 //! `timestamp_s` column of arrival times in seconds) or generated
 //! ([`generate`]: diurnal, bursty or sparse Poisson arrivals from a seed). Every
-//! forecaster predicts minute `t` from minutes before `t` only (one step ahead):
+//! forecaster predicts minute `t` from minutes before `t` only (one step ahead;
+//! [`Forecaster::forecast_ahead`] forecasts further ahead):
 //!
 //! - [`Forecaster::KeepAlive`]: the fixed keep-alive policy's warm pool, the most
 //!   the series reached over the last `minutes` (what stays warm without planning);
@@ -204,34 +205,57 @@ impl Forecaster {
     /// The forecast of every minute of `series` from the minutes before it (the
     /// first minute, with no past, is forecast as 0; Holt–Winters forecasts the
     /// last value during its first season, then starts from that season's mean
-    /// and deviations). Forecasts are at least 0.
+    /// and deviations). Forecasts are at least 0. The same as
+    /// [`Forecaster::forecast_ahead`] with a lead of 1.
     pub fn forecast(&self, series: &[f64]) -> Vec<f64> {
+        self.forecast_ahead(series, 1)
+    }
+
+    /// The forecast of every minute `t` of `series` made `lead` minutes ahead:
+    /// from minutes `..= t − lead` only (a lead of 0 counts as 1). Before any
+    /// minute is known the forecast is 0. Seasonal naive takes the value
+    /// `k` seasons back with `k·season ≥ lead`; Holt–Winters its level after
+    /// minute `t − lead` plus the seasonal term last updated by then;
+    /// keep-alive the most over the `minutes` up to `t − lead`; the quantile
+    /// forecast the band of the errors known at `t − lead`.
+    pub fn forecast_ahead(&self, series: &[f64], lead: usize) -> Vec<f64> {
+        let lead = lead.max(1);
+        // The last minute known when minute t is forecast, if any.
+        let known = |t: usize| (t + 1).checked_sub(lead);
         match *self {
             Forecaster::KeepAlive { minutes } => (0..series.len())
-                .map(|t| {
-                    series[t.saturating_sub(minutes.max(1))..t]
+                .map(|t| match known(t) {
+                    Some(end) => series[end.saturating_sub(minutes.max(1))..end]
                         .iter()
                         .copied()
-                        .fold(0.0, f64::max)
+                        .fold(0.0, f64::max),
+                    None => 0.0,
                 })
                 .collect(),
-            Forecaster::SeasonalNaive { season } => (0..series.len())
-                .map(|t| match t.checked_sub(season.max(1)) {
-                    Some(p) => series[p],
-                    None => t.checked_sub(1).map_or(0.0, |p| series[p]),
-                })
-                .collect(),
+            Forecaster::SeasonalNaive { season } => {
+                let m = season.max(1);
+                let back = lead.div_ceil(m) * m;
+                (0..series.len())
+                    .map(|t| match t.checked_sub(back) {
+                        Some(p) => series[p],
+                        None => known(t)
+                            .and_then(|end| end.checked_sub(1))
+                            .map_or(0.0, |p| series[p]),
+                    })
+                    .collect()
+            }
             Forecaster::HoltWinters {
                 season,
                 alpha,
                 gamma,
-            } => holt_winters(series, season, alpha, gamma),
+            } => holt_winters(series, season, alpha, gamma, lead),
             Forecaster::Quantile { season, q, window } => {
-                let base = holt_winters(series, season, QUANTILE_ALPHA, QUANTILE_GAMMA);
+                let base = holt_winters(series, season, QUANTILE_ALPHA, QUANTILE_GAMMA, lead);
                 let mut out = Vec::with_capacity(series.len());
                 for t in 0..series.len() {
-                    let from = t.saturating_sub(window.max(1));
-                    let mut errs: Vec<f64> = (from..t).map(|k| series[k] - base[k]).collect();
+                    let end = known(t).unwrap_or(0);
+                    let from = end.saturating_sub(window.max(1));
+                    let mut errs: Vec<f64> = (from..end).map(|k| series[k] - base[k]).collect();
                     errs.sort_by(f64::total_cmp);
                     let band = if errs.is_empty() {
                         0.0
@@ -246,27 +270,42 @@ impl Forecaster {
     }
 }
 
-fn holt_winters(series: &[f64], season: usize, alpha: f64, gamma: f64) -> Vec<f64> {
+fn holt_winters(series: &[f64], season: usize, alpha: f64, gamma: f64, lead: usize) -> Vec<f64> {
     let m = season.max(1);
-    let mut out = Vec::with_capacity(series.len());
-    // The first season has no profile yet: the last value is the forecast.
-    for t in 0..series.len().min(m) {
-        out.push(t.checked_sub(1).map_or(0.0, |p| series[p]));
+    let n = series.len();
+    // Before the first season is complete there is no profile: the last known value.
+    let last_known = |t: usize| {
+        (t + 1)
+            .checked_sub(lead)
+            .and_then(|end| end.checked_sub(1))
+            .map_or(0.0, |p| series[p])
+    };
+    if n <= m {
+        return (0..n).map(last_known).collect();
     }
-    if series.len() <= m {
-        return out;
-    }
-    // Start from the first season: its mean as the level, the deviations as the profile.
+    // Start from the first season: its mean as the level, the deviations as the
+    // profile. `level_after[u]` is the level once minute u is known (u ≥ m − 1),
+    // `written[s]` the seasonal term written at minute s (the start for s < m).
     let mut level = series[..m].iter().sum::<f64>() / m as f64;
     let mut seasonal: Vec<f64> = series[..m].iter().map(|y| y - level).collect();
+    let mut written = seasonal.clone();
+    let mut level_after = vec![0.0; n];
+    level_after[m - 1] = level;
     for (t, &y) in series.iter().enumerate().skip(m) {
         let s = seasonal[t % m];
-        out.push((level + s).max(0.0));
         let new_level = alpha * (y - s) + (1.0 - alpha) * level;
         seasonal[t % m] = gamma * (y - new_level) + (1.0 - gamma) * s;
+        written.push(seasonal[t % m]);
         level = new_level;
+        level_after[t] = level;
     }
-    out
+    let back = lead.div_ceil(m) * m;
+    (0..n)
+        .map(|t| match t.checked_sub(lead) {
+            Some(u) if u + 1 >= m => (level_after[u] + written[t - back]).max(0.0),
+            _ => last_known(t),
+        })
+        .collect()
 }
 
 /// Symmetric mean absolute percentage error of `forecast` against `actual` from

@@ -453,6 +453,34 @@ fn advisor_refuses_bad_settings_and_unmeasured_stages() {
     );
 }
 
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn the_project_setting_leaves_flagged_runs_out_of_the_models() {
+    use faasplan_core::formats::project::Project;
+    use faasplan_core::pipeline::prepare;
+    let mut p = project("ml");
+    let plain = prepare(&p).unwrap().model;
+    p.settings.exclude_flagged = true;
+    let excluded = prepare(&p).unwrap().model;
+    let mut by_hand = project("ml");
+    by_hand.profiles = exclude_flagged(
+        &by_hand.profiles,
+        &detect(&by_hand.profiles, &AnomalySettings::default()),
+    );
+    assert_eq!(excluded, prepare(&by_hand).unwrap().model);
+    // Only ML stage 1 has flagged runs.
+    assert_ne!(excluded.stages[1], plain.stages[1]);
+    assert_eq!(excluded.stages[0], plain.stages[0]);
+    // The setting is stored in the project file, and absent when off.
+    assert!(
+        Project::from_json(&p.to_json())
+            .unwrap()
+            .settings
+            .exclude_flagged
+    );
+    assert!(!project("ml").to_json().contains("exclude_flagged"));
+}
+
 mod forecasts {
     use approx::assert_relative_eq;
     use faasplan_core::advisor::forecast::{
@@ -569,5 +597,304 @@ mod forecasts {
         );
         assert!(read_trace_csv("").is_err());
         assert!(read_trace_csv("count\n").is_err());
+    }
+}
+
+mod prewarm_planning {
+    use approx::assert_relative_eq;
+    use faasplan_core::advisor::forecast::{Forecaster, Trace, TraceKind, generate};
+    use faasplan_core::advisor::prewarm::{
+        PrewarmSettings, ProvisionedPrices, StageLoad, cold_start_settings, instances_needed,
+        plan_prewarm,
+    };
+    use faasplan_core::platform::Platform;
+    use faasplan_core::settings::ColdStarts;
+
+    fn load(d: u32, duration_s: f64) -> StageLoad {
+        StageLoad {
+            stage: "s".into(),
+            memory_mb: 2048,
+            d,
+            duration_s,
+        }
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn forecasts_ahead_use_only_minutes_lead_before() {
+        let y: Vec<f64> = (0..30).map(|t| ((t * 7) % 11) as f64).collect();
+        let forecasters = [
+            Forecaster::KeepAlive { minutes: 3 },
+            Forecaster::SeasonalNaive { season: 4 },
+            Forecaster::HoltWinters {
+                season: 4,
+                alpha: 0.3,
+                gamma: 0.2,
+            },
+            Forecaster::Quantile {
+                season: 4,
+                q: 0.8,
+                window: 5,
+            },
+        ];
+        for f in forecasters {
+            assert_eq!(f.forecast_ahead(&y, 1), f.forecast(&y), "{f:?}");
+            for lead in [2, 3, 6] {
+                let base = f.forecast_ahead(&y, lead);
+                // Changing minute k changes no forecast before minute k + lead.
+                for k in [9, 17] {
+                    let mut z = y.clone();
+                    z[k] += 50.0;
+                    let changed = f.forecast_ahead(&z, lead);
+                    assert_eq!(base[..k + lead], changed[..k + lead], "{f:?} lead {lead}");
+                }
+            }
+        }
+        // Hand values: keep-alive 2 minutes, 2 ahead; seasonal naive season 3, 4 ahead (2 seasons back).
+        let s = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0];
+        assert_eq!(
+            Forecaster::KeepAlive { minutes: 2 }.forecast_ahead(&s, 2),
+            vec![0.0, 0.0, 3.0, 3.0, 4.0, 4.0, 5.0, 9.0]
+        );
+        assert_eq!(
+            Forecaster::SeasonalNaive { season: 3 }.forecast_ahead(&s, 4),
+            vec![0.0, 0.0, 0.0, 0.0, 3.0, 1.0, 3.0, 1.0]
+        );
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn holt_winters_ahead_learns_a_repeating_season() {
+        let y: Vec<f64> = (0..60)
+            .map(|t| [2.0, 8.0, 5.0, 1.0][t % 4] + 10.0)
+            .collect();
+        let hw = Forecaster::HoltWinters {
+            season: 4,
+            alpha: 0.2,
+            gamma: 0.1,
+        };
+        for lead in [1, 3, 5] {
+            let f = hw.forecast_ahead(&y, lead);
+            for t in 16..60 {
+                assert_relative_eq!(f[t], y[t], epsilon = 1e-9);
+            }
+        }
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn instances_needed_follow_littles_law_with_d_at_least() {
+        let trace = Trace {
+            counts: vec![0.0, 1.0, 10.0, 3.0],
+        };
+        // d = 4, 30 s: 10 runs → 20 busy; 3 runs → 6; 1 run → 2, but a run needs its 4.
+        assert_eq!(instances_needed(&trace, 4, 30.0), vec![0.0, 4.0, 20.0, 6.0]);
+        assert_eq!(instances_needed(&trace, 1, 90.0), vec![0.0, 2.0, 15.0, 5.0]);
+    }
+
+    fn short_settings() -> PrewarmSettings {
+        PrewarmSettings {
+            keep_alive_minutes: 10,
+            forecaster: Forecaster::KeepAlive { minutes: 10 },
+            calibrate_from: 10,
+            evaluate_from: 20,
+            ..PrewarmSettings::default()
+        }
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn costs_and_cold_starts_match_hand_values() {
+        // One run at minute 25 (d = 2, 30 s), nothing before: both instances start
+        // cold with nothing provisioned, and the keep-alive forecast sees nothing coming.
+        let mut counts = vec![0.0; 30];
+        counts[25] = 1.0;
+        let platform = Platform::default();
+        let plan = plan_prewarm(
+            &Trace { counts },
+            &[load(2, 30.0)],
+            &platform,
+            &short_settings(),
+        )
+        .unwrap();
+        let s = &plan.stages[0];
+        assert_eq!(s.schedule, vec![0, 0]);
+        assert_eq!(s.none.cold, 2.0);
+        assert_eq!(s.none.cold_pct, 100.0);
+        let gb = 2.0;
+        let on_demand =
+            2.0 * 30.0 * gb * platform.price_per_gb_s + 2.0 * platform.price_per_request;
+        assert_relative_eq!(s.none.cost_usd, on_demand, max_relative = 1e-12);
+        assert_relative_eq!(s.planned.cost_usd, on_demand, max_relative = 1e-12);
+        assert_relative_eq!(
+            s.none.monthly_usd,
+            on_demand * 43_200.0 / 10.0,
+            max_relative = 1e-12
+        );
+        // Always on at the plan's 100%: nothing needs provisioning.
+        assert_eq!(s.always_on_p, 0);
+        // Steady load: 6 runs a minute, d = 2, 30 s → 6 instances needed every
+        // minute, warm after the first minute; the history fills the warm pool, so
+        // no cold start and the cheapest plan provisions all 6 (provisioned GB-s
+        // plus its duration price is below the on-demand price at full use).
+        let counts = vec![6.0; 30];
+        let plan = plan_prewarm(
+            &Trace { counts },
+            &[load(2, 30.0)],
+            &platform,
+            &short_settings(),
+        )
+        .unwrap();
+        let s = &plan.stages[0];
+        assert_eq!(s.none.cold, 0.0);
+        assert_eq!(s.schedule, vec![6, 6]);
+        let pc = ProvisionedPrices::aws_x86_64();
+        let per_minute = 6.0 * gb * 60.0 * pc.usd_per_gb_s
+            + 12.0 * 30.0 * gb * pc.duration_usd_per_gb_s
+            + 12.0 * platform.price_per_request;
+        assert_relative_eq!(s.planned.cost_usd, 10.0 * per_minute, max_relative = 1e-12);
+        assert_relative_eq!(
+            s.planned.provisioned_usd,
+            10.0 * 6.0 * gb * 60.0 * pc.usd_per_gb_s,
+            max_relative = 1e-12
+        );
+        assert!(s.planned.cost_usd < s.none.cost_usd);
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn a_strict_target_buys_fewer_cold_starts_on_a_bursty_trace() {
+        let trace = generate(TraceKind::Bursty, 3 * 1440, 4);
+        let platform = Platform::default();
+        let run = |target_cold_pct: f64| {
+            let settings = PrewarmSettings {
+                target_cold_pct,
+                forecaster: Forecaster::KeepAlive { minutes: 10 },
+                ..PrewarmSettings::default()
+            };
+            plan_prewarm(&trace, &[load(4, 30.0)], &platform, &settings)
+                .unwrap()
+                .stages
+                .remove(0)
+        };
+        let loose = run(100.0);
+        let strict = run(0.2);
+        assert!(loose.none.cold_pct > 0.5, "{}", loose.none.cold_pct);
+        assert!(
+            strict.planned.cold_pct < loose.planned.cold_pct,
+            "{} vs {}",
+            strict.planned.cold_pct,
+            loose.planned.cold_pct
+        );
+        assert!(strict.planned.cost_usd > loose.planned.cost_usd);
+        // Always on is matched to the plan's rate.
+        assert!(strict.always_on.cold_pct <= strict.planned.cold_pct);
+        // The setting the plan feeds to the cold-start mixture: its rate rounded up.
+        let plan = plan_prewarm(
+            &trace,
+            &[load(4, 30.0)],
+            &platform,
+            &PrewarmSettings {
+                target_cold_pct: 0.2,
+                forecaster: Forecaster::KeepAlive { minutes: 10 },
+                ..PrewarmSettings::default()
+            },
+        )
+        .unwrap();
+        let settings = cold_start_settings(&plan);
+        let ColdStarts::Rate(pct) = settings["s"] else {
+            panic!("{settings:?}")
+        };
+        assert!(
+            pct >= plan.stages[0].planned.cold_pct && pct <= plan.stages[0].planned.cold_pct + 0.01
+        );
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn provisioning_stays_within_the_concurrency_limit() {
+        // 10 million runs a minute need 10⁸ instances: the choice stops at the limit.
+        let trace = Trace {
+            counts: (0..40).map(|t| 1e7 * (1.0 + (t % 3) as f64)).collect(),
+        };
+        let platform = Platform::default();
+        let plan = plan_prewarm(&trace, &[load(10, 60.0)], &platform, &short_settings()).unwrap();
+        let s = &plan.stages[0];
+        assert!(s.schedule.iter().all(|&p| p <= platform.concurrency_limit));
+        assert!(
+            s.schedule.contains(&platform.concurrency_limit),
+            "{:?}",
+            s.schedule
+        );
+        assert!(s.always_on_p <= platform.concurrency_limit);
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn bad_settings_and_loads_name_the_field() {
+        let trace = Trace {
+            counts: vec![1.0; 40],
+        };
+        let platform = Platform::default();
+        let err = |settings: PrewarmSettings, l: StageLoad| {
+            plan_prewarm(&trace, &[l], &platform, &settings)
+                .unwrap_err()
+                .to_string()
+        };
+        let s = short_settings();
+        assert_eq!(
+            err(
+                PrewarmSettings {
+                    interval_minutes: 3,
+                    ..s.clone()
+                },
+                load(1, 1.0)
+            ),
+            "prewarm.interval_minutes: 3 is not a positive multiple of the 5-minute billing increment up to 1440"
+        );
+        assert!(
+            err(
+                PrewarmSettings {
+                    target_cold_pct: 101.0,
+                    ..s.clone()
+                },
+                load(1, 1.0)
+            )
+            .starts_with("prewarm.target_cold_pct")
+        );
+        assert!(
+            err(
+                PrewarmSettings {
+                    evaluate_from: 40,
+                    ..s.clone()
+                },
+                load(1, 1.0)
+            )
+            .starts_with("prewarm.evaluate_from: minute 40 is not inside the 40-minute trace")
+        );
+        assert!(
+            err(
+                PrewarmSettings {
+                    calibrate_from: 20,
+                    ..s.clone()
+                },
+                load(1, 1.0)
+            )
+            .starts_with("prewarm.calibrate_from")
+        );
+        assert_eq!(
+            err(
+                PrewarmSettings {
+                    keep_alive_minutes: 100_000,
+                    ..s.clone()
+                },
+                load(1, 1.0)
+            ),
+            "prewarm.keep_alive_minutes: 100000 is not in 1..=1440"
+        );
+        assert_eq!(
+            err(s, load(1, f64::NAN)),
+            "prewarm stage s: duration NaN s is not a finite value above 0"
+        );
     }
 }
