@@ -245,35 +245,36 @@ fn remember(state: &AppState, handle: RunHandle) {
     runs.push(handle);
 }
 
-fn find(state: &AppState, id: &str) -> Result<RunHandle, Response> {
+fn find(state: &AppState, id: &str) -> Option<RunHandle> {
     let runs = state.runs.lock().unwrap_or_else(PoisonError::into_inner);
-    runs.iter()
-        .find(|r| r.id() == id)
-        .cloned()
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("no run {id:?}")))
+    runs.iter().find(|r| r.id() == id).cloned()
+}
+
+fn not_found(id: &str) -> Response {
+    error(StatusCode::NOT_FOUND, format!("no run {id:?}"))
 }
 
 async fn get_run(State(state): State<Shared>, Path(id): Path<String>) -> Response {
     match find(&state, &id) {
-        Ok(run) => Json(run.status()).into_response(),
-        Err(response) => response,
+        Some(run) => Json(run.status()).into_response(),
+        None => not_found(&id),
     }
 }
 
 async fn get_profiles(State(state): State<Shared>, Path(id): Path<String>) -> Response {
     match find(&state, &id) {
-        Ok(run) => Json(run.profiles()).into_response(),
-        Err(response) => response,
+        Some(run) => Json(run.profiles()).into_response(),
+        None => not_found(&id),
     }
 }
 
 async fn cancel_run(State(state): State<Shared>, Path(id): Path<String>) -> Response {
     match find(&state, &id) {
-        Ok(run) if run.cancel() => (StatusCode::ACCEPTED, Json(run.status())).into_response(),
-        Ok(run) => error(
+        Some(run) if run.cancel() => (StatusCode::ACCEPTED, Json(run.status())).into_response(),
+        Some(run) => error(
             StatusCode::CONFLICT,
             format!("run {id:?} has already ended ({:?})", run.state()),
         ),
-        Err(response) => response,
+        None => not_found(&id),
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! **CPU share.** Lambda gives a function `memory_mb / 1,769` vCPUs. Here the
 //! store burns fuel and yields to the host every [`YIELD_FUEL`] units
-//! (`fuel_async_yield_interval`); [`Throttled`] times each slice the guest ran
+//! (`fuel_async_yield_interval`); `Throttled` times each slice the guest ran
 //! and then sleeps `slice × (1/share − 1)` before letting it run again, so the
 //! instance gets at most `share` of one host core. A share of one vCPU or more
 //! runs unthrottled: the guest is single-threaded, as a Lambda function with
