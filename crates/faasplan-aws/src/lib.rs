@@ -25,6 +25,7 @@
 //! web identity, container and instance metadata); no credential is written
 //! to any message this crate produces ([`redact`]).
 
+mod backend;
 mod call;
 mod error;
 mod rows;
@@ -32,9 +33,10 @@ mod session;
 mod settings;
 mod target;
 
+pub use backend::{AwsBackend, AwsOptions};
 pub use call::{Call, Entry, ExecutionRecord, Journal};
 pub use error::{AwsError, ErrorKind, redact};
 pub use rows::{Dropped, StageReports, rows_of_reports};
-pub use session::{Cancel, Remembered, RunOutcome, RunRequest, Session, dry_run};
+pub use session::{Cancel, ExecutionMeasure, Remembered, RunOutcome, RunRequest, Session, dry_run};
 pub use settings::AwsSettings;
 pub use target::{StageFunction, Target};

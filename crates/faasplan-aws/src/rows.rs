@@ -21,13 +21,17 @@ pub struct StageReports {
     pub logs: Vec<String>,
 }
 
-/// The counts a collection leaves out of the rows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// What the lines of one stage in one execution add up to, besides the rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Dropped {
-    /// Instances that timed out.
+    /// Instances that timed out (counted, not profiled).
     pub timeouts: usize,
-    /// Instances that ended with an error.
+    /// Instances that ended with an error (counted, not profiled).
     pub errors: usize,
+    /// Every instance with a `REPORT` line, failed ones included.
+    pub instances: usize,
+    /// Billed GB-seconds of those instances (`Billed Duration`, else `Duration`).
+    pub billed_gb_s: f64,
 }
 
 /// One profile row per stage and execution: each instance's run as the log
@@ -60,6 +64,13 @@ pub fn rows_of_reports(reports: &StageReports) -> Result<(Vec<ProfileRun>, Dropp
             .filter(|r| r.status == RunStatus::Timeout)
             .count(),
         errors: runs.iter().filter(|r| r.status == RunStatus::Error).count(),
+        instances: runs.len(),
+        billed_gb_s: runs
+            .iter()
+            .map(|r| {
+                f64::from(r.memory_mb) / 1024.0 * r.billed_ms.unwrap_or(r.duration_ms) / 1000.0
+            })
+            .sum(),
     };
     let singles = lambda_logs::profile_runs(runs.iter());
     let mut memories: Vec<u32> = singles.iter().map(|r| r.memory_mb).collect();
@@ -128,7 +139,12 @@ mod tests {
             logs: vec![doc.to_string()],
         })
         .unwrap();
-        assert_eq!(dropped, Dropped::default());
+        assert_eq!(
+            (dropped.timeouts, dropped.errors, dropped.instances),
+            (0, 0, 4)
+        );
+        // Billed 100 + 200 + 300 + 400 ms at 1 GB.
+        assert!((dropped.billed_gb_s - 1.0).abs() < 1e-12);
         assert_eq!(rows.len(), 1);
         let r = &rows[0];
         assert_eq!((r.memory_mb, r.d, r.rep, r.cold), (1024, 4, 2, true));

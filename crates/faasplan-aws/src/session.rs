@@ -77,6 +77,19 @@ pub struct RunOutcome {
     pub errors: usize,
     /// Stage and execution pairs whose `REPORT` lines never arrived.
     pub missing: Vec<String>,
+    /// Per execution (same order as `executions`): what its lines add up to.
+    pub measured: Vec<ExecutionMeasure>,
+}
+
+/// What the `REPORT` lines of one execution add up to.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ExecutionMeasure {
+    /// Function instances with a `REPORT` line.
+    pub instances: u64,
+    /// Their billed GB-seconds.
+    pub billed_gb_s: f64,
+    /// Whether any of them started cold.
+    pub cold: bool,
 }
 
 /// A cancel switch for a run; the run stops at its next poll, stops a
@@ -337,6 +350,14 @@ impl Session {
             settings,
             journal,
         })
+    }
+
+    /// The same clients with another journal (one per run).
+    pub fn with_journal(&self, journal: Journal) -> Session {
+        Session {
+            journal,
+            ..self.clone()
+        }
     }
 
     /// The journal of this session's calls.
@@ -826,6 +847,7 @@ impl Session {
             timeouts: 0,
             errors: 0,
             missing: Vec::new(),
+            measured: vec![ExecutionMeasure::default(); done.len()],
         };
         if done.is_empty() {
             return Ok(outcome);
@@ -857,6 +879,10 @@ impl Session {
                 let (rows, dropped) = rows_of_reports(&reports)?;
                 outcome.timeouts += dropped.timeouts;
                 outcome.errors += dropped.errors;
+                let m = &mut outcome.measured[i];
+                m.instances += dropped.instances as u64;
+                m.billed_gb_s += dropped.billed_gb_s;
+                m.cold |= rows.iter().any(|r| r.cold);
                 if rows.is_empty() {
                     outcome.missing.push(format!(
                         "stage {}, configuration {}, repetition {}: no REPORT line",

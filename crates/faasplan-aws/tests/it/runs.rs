@@ -2,18 +2,21 @@
 //! cancels, direct invokes, and credentials.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use faasplan_aws::{
-    AwsSettings, Call, Cancel, Entry, ErrorKind, Journal, RunRequest, Session, Target,
+    AwsBackend, AwsSettings, Call, Cancel, Entry, ErrorKind, Journal, RunRequest, Session, Target,
 };
 use faasplan_core::dag::Config;
+use faasplan_core::executor::backend::{Backend, Job, RunHandle};
+use faasplan_core::executor::{Limits, RunState, RunTarget, StageConfig, Workload};
 
 use crate::moto::{Moto, create_function, memory_of, write_reports};
 
 const ITEMS: usize = 4;
 
-/// A Map over `$.items` whose iterations run `split`, then `merge`.
+/// A Map over `$.items` whose iterations run `split`, a one-second pause, then `merge`.
 fn definition(split_arn: &str, merge_arn: &str) -> String {
     serde_json::json!({
         "StartAt": "Split",
@@ -24,8 +27,10 @@ fn definition(split_arn: &str, merge_arn: &str) -> String {
                 "MaxConcurrency": 1,
                 "ResultPath": null,
                 "Iterator": {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": split_arn, "End": true}}},
-                "Next": "Merge"
+                "Next": "Pause"
             },
+            // Long enough for the test to read the functions' memory while it runs.
+            "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Merge"},
             "Merge": {"Type": "Task", "Resource": merge_arn, "End": true}
         }
     })
@@ -394,26 +399,27 @@ async fn direct_invokes_split_the_input_and_find_their_reports_by_request_id() {
         input: "[1,2,3,4,5,6,7]".into(),
         repetitions: 2,
     };
-    // moto's Lambda returns no LogResult tail: the lines come from CloudWatch Logs.
+    // moto's Lambda returns no LogResult tail: the lines come from CloudWatch
+    // Logs. Invokes are too quick in moto to read the function's memory while
+    // they run (the state machine test does that), so the lines carry the
+    // memory the run applied, and the journal's order is checked below.
     let seeder = {
         let (sdk, journal) = (sdk.clone(), journal.clone());
         tokio::spawn(async move {
-            let mut memory = Vec::new();
             let mut seeded = 0;
             for _ in 0..3000 {
-                let invokes = journal
-                    .calls()
-                    .iter()
-                    .filter(|c| matches!(c, Call::Invoke { .. }))
-                    .count();
-                // Three invokes per execution: read the memory at the first.
-                if invokes > memory.len() * 3 {
-                    memory.push(memory_of(&sdk, "resize").await);
-                }
+                let applied = journal.calls().iter().find_map(|c| match c {
+                    Call::UpdateFunctionConfiguration {
+                        memory_mb,
+                        purpose: "apply",
+                        ..
+                    } => Some(*memory_mb as i32),
+                    _ => None,
+                });
                 let executions = journal.executions();
                 while seeded < executions.len() {
                     let x = &executions[seeded];
-                    let m = memory[seeded];
+                    let m = applied.expect("the memory was applied before the invokes");
                     write_reports(
                         &sdk,
                         "resize",
@@ -430,15 +436,41 @@ async fn direct_invokes_split_the_input_and_find_their_reports_by_request_id() {
                 }
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
-            memory
         })
     };
     let outcome = session
         .run(&target, &request, &Cancel::new())
         .await
         .unwrap();
-    let memory = seeder.await.unwrap();
-    assert!(memory.iter().all(|&m| m == 1536), "{memory:?}");
+    seeder.await.unwrap();
+    let calls = journal.calls();
+    let position = |f: &dyn Fn(&Call) -> bool| calls.iter().position(f).unwrap();
+    let apply = position(&|c| {
+        matches!(
+            c,
+            Call::UpdateFunctionConfiguration {
+                memory_mb: 1536,
+                purpose: "apply",
+                ..
+            }
+        )
+    });
+    let first_invoke = position(&|c| matches!(c, Call::Invoke { .. }));
+    let last_invoke = calls
+        .iter()
+        .rposition(|c| matches!(c, Call::Invoke { .. }))
+        .unwrap();
+    let restore = position(&|c| {
+        matches!(
+            c,
+            Call::UpdateFunctionConfiguration {
+                memory_mb: 128,
+                purpose: "restore",
+                ..
+            }
+        )
+    });
+    assert!(apply < first_invoke && last_invoke < restore, "{calls:#?}");
     assert_eq!(memory_of(&sdk, "resize").await, 128);
     let payloads: Vec<usize> = journal
         .calls()
@@ -554,6 +586,28 @@ async fn credentials_child() {
         "profiles: {}",
         serde_json::to_string(&outcome.profiles).unwrap()
     );
+    // The same through the executor's backend interface: its status and profiles answers.
+    let backend_journal = Journal::new();
+    let backend = AwsBackend::new(
+        target.clone(),
+        session.with_journal(backend_journal.clone()),
+    );
+    let job = Arc::new(job(&target, &configs(&target, (2048, 2), 1024), 1));
+    let handle = RunHandle::new(&job, backend.name(), backend.mb_per_vcpu());
+    let seeder = seed_reports(moto_sdk.clone(), backend_journal.clone());
+    let result = backend.run(job, handle.clone()).await;
+    seeder.await.unwrap();
+    handle.finish(result);
+    println!(
+        "status: {}",
+        serde_json::to_string(&handle.status()).unwrap()
+    );
+    println!(
+        "profiles answer: {}",
+        serde_json::to_string(&handle.profiles()).unwrap()
+    );
+    assert_eq!(handle.status().state, RunState::Succeeded);
+    println!("backend: {backend:?}");
     // A failing run: a function that does not exist.
     let missing = Target::function("s", "no-such-function").unwrap();
     let mut c = BTreeMap::new();
@@ -577,7 +631,7 @@ async fn credentials_child() {
     for call in faasplan_aws::dry_run(&target, &request).unwrap() {
         println!("dry run: {call}");
     }
-    for line in journal.lines() {
+    for line in journal.lines().into_iter().chain(backend_journal.lines()) {
         println!("journal: {line}");
     }
     println!(
@@ -585,4 +639,118 @@ async fn credentials_child() {
         serde_json::to_string(&journal.entries()).unwrap()
     );
     println!("CHILD-OK");
+}
+
+/// A job as the executor server hands it over: the workflow the state
+/// machine imports to, one plan, a JSON payload.
+pub fn job(target: &Target, plan: &BTreeMap<String, Config>, repetitions: u32) -> Job {
+    use base64::Engine as _;
+    let Target::StateMachine { import, .. } = target else {
+        panic!("a state machine target")
+    };
+    let request = faasplan_core::executor::RunRequest {
+        workflow: import.workflow.clone(),
+        target: RunTarget::Plan {
+            stages: plan
+                .iter()
+                .map(|(stage, c)| StageConfig {
+                    stage: stage.clone(),
+                    memory_mb: c.memory_mb,
+                    d: c.d,
+                })
+                .collect(),
+        },
+        workload: Workload::Payload {
+            data_base64: base64::engine::general_purpose::STANDARD.encode(input()),
+        },
+        repetitions,
+    };
+    let configurations = request.check(&Limits::default()).expect("a valid request");
+    Job {
+        id: "run-1".into(),
+        request,
+        configurations,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backend_runs_a_job_and_reports_rows_and_executions_through_the_handle() {
+    let moto = Moto::start(true);
+    let d = deploy(&moto).await;
+    let journal = Journal::new();
+    let session = Session::connect(AwsSettings::emulator(&moto.url()), journal.clone())
+        .await
+        .unwrap();
+    let target = session.state_machine(&d.arn).await.unwrap();
+    let backend = AwsBackend::new(target.clone(), session);
+    assert_eq!(
+        backend.functions(),
+        vec!["Work".to_string(), "Merge".to_string()]
+    );
+    let job = Arc::new(job(&target, &configs(&target, (1536, 2), 1024), 2));
+    backend.accepts(&job).unwrap();
+    let handle = RunHandle::new(&job, backend.name(), backend.mb_per_vcpu());
+    let seeder = seed_reports(d.sdk.clone(), journal.clone());
+    let result = backend.run(job.clone(), handle.clone()).await;
+    seeder.await.unwrap();
+    handle.finish(result);
+    let status = handle.status();
+    assert_eq!(status.state, RunState::Succeeded, "{status:?}");
+    assert_eq!(status.executions_finished, 2);
+    assert!(status.errors.is_empty(), "{:?}", status.errors);
+    let profiles = handle.profiles();
+    let work = profiles.profiles.stage("Work").unwrap();
+    assert_eq!(work.runs.len(), 2);
+    assert!(work.runs.iter().all(|r| r.memory_mb == 1536 && r.d == 2));
+    assert!(profiles.csv.lines().count() >= 5, "{}", profiles.csv);
+    let x = &profiles.executions[0];
+    assert_eq!(
+        (x.configuration, x.rep, x.cold, x.invocations),
+        (0, 0, true, 5)
+    );
+    // 4 instances of 1.5 GB billed 120, 132, 144, 156 ms, and 1 of 1 GB billed 80 ms.
+    assert!((x.billed_gb_s - (1.5 * 0.552 + 0.08)).abs() < 1e-9, "{x:?}");
+    assert_eq!(memory_of(&d.sdk, "split").await, 256);
+
+    // A workflow that is not the state machine's is refused before anything runs.
+    let mut other = (*job).clone();
+    other.request.workflow.stages[0].id = "Elsewhere".into();
+    let err = backend.accepts(&other).unwrap_err();
+    assert!(err.0.contains("stage Elsewhere is not a state"), "{err}");
+}
+
+#[tokio::test]
+async fn a_dry_run_prints_every_call_and_needs_no_aws() {
+    let definition = definition(
+        "arn:aws:lambda:us-east-1:123456789012:function:split",
+        "arn:aws:lambda:us-east-1:123456789012:function:merge",
+    );
+    let target = Target::state_machine(
+        "arn:aws:states:us-east-1:123456789012:stateMachine:wf",
+        &definition,
+    )
+    .unwrap();
+    let lines = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    let backend = AwsBackend::dry(
+        target.clone(),
+        Arc::new(move |l| sink.lock().unwrap().push(l.to_string())),
+    );
+    let job = Arc::new(job(&target, &configs(&target, (2048, 4), 1024), 2));
+    let handle = RunHandle::new(&job, "aws", 1769.0);
+    backend.run(job, handle.clone()).await.unwrap();
+    let lines = lines.lock().unwrap().join("\n");
+    for expected in [
+        "lambda:GetFunctionConfiguration FunctionName=arn:aws:lambda:us-east-1:123456789012:function:split",
+        "lambda:UpdateFunctionConfiguration FunctionName=arn:aws:lambda:us-east-1:123456789012:function:split MemorySize=2048 (apply)",
+        "lambda:UpdateFunctionConfiguration FunctionName=arn:aws:lambda:us-east-1:123456789012:function:merge MemorySize=1024 (apply)",
+        "states:UpdateStateMachine stateMachineArn=arn:aws:states:us-east-1:123456789012:stateMachine:wf definition: Split.MaxConcurrency=4 (apply)",
+        "states:StartExecution",
+        "(restore)",
+        "logs:FilterLogEvents logGroupName=/aws/lambda/split",
+    ] {
+        assert!(lines.contains(expected), "missing {expected:?} in\n{lines}");
+    }
+    assert_eq!(lines.matches("states:StartExecution").count(), 2);
+    assert!(handle.profiles().profiles.stages.is_empty());
 }
