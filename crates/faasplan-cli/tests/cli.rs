@@ -662,3 +662,24 @@ fn edge_settings_plan_or_refuse_without_panicking() {
         assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     }
 }
+
+#[test]
+fn executor_without_its_binary_says_how_to_build_it() {
+    // A copy of faasplan alone in a directory, with an empty PATH: no faasplan-executor anywhere.
+    let dir = temp("executor-alone");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let alone = dir.join("faasplan");
+    std::fs::copy(env!("CARGO_BIN_EXE_faasplan"), &alone).expect("copy of the binary");
+    let o = std::process::Command::new(&alone)
+        .args(["executor", "--bind", "127.0.0.1:0"])
+        .env("PATH", "")
+        .output()
+        .expect("faasplan runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("faasplan executor runs the faasplan-executor binary, which is neither next to faasplan nor on PATH: build it with `cargo build --release -p faasplan-executor`"),
+        "{}",
+        stderr(&o)
+    );
+}
