@@ -137,7 +137,10 @@ impl AwsBackend {
         {
             return Ok(AwsBackend::dry(target, Arc::new(|l| println!("{l}"))));
         }
-        let session = Session::connect(settings, Journal::new()).await?;
+        // Every call goes to stderr as it is made: the operator's record of what
+        // was changed (and of the remembered values, should the process die).
+        let journal = Journal::with_echo(Arc::new(|e| eprintln!("aws: {e}")));
+        let session = Session::connect(settings, journal).await?;
         let target = match (offline_target, &options.state_machine) {
             (Some(t @ Target::Function { .. }), _) => t,
             (_, Some(arn)) => session.state_machine(arn).await?,

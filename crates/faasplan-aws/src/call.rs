@@ -223,9 +223,23 @@ impl fmt::Display for Entry {
     }
 }
 
+/// Something that sees each journal entry as it is added (an operator's log).
+pub type Echo = Arc<dyn Fn(&Entry) + Send + Sync>;
+
 /// The journal of a run: shared, so a server can read the progress while the run goes on.
-#[derive(Clone, Debug, Default)]
-pub struct Journal(Arc<Mutex<Vec<Entry>>>);
+#[derive(Clone, Default)]
+pub struct Journal {
+    entries: Arc<Mutex<Vec<Entry>>>,
+    echo: Option<Echo>,
+}
+
+impl fmt::Debug for Journal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Journal")
+            .field("entries", &self.entries().len())
+            .finish_non_exhaustive()
+    }
+}
 
 impl Journal {
     /// An empty journal.
@@ -233,9 +247,20 @@ impl Journal {
         Self::default()
     }
 
+    /// An empty journal that also hands every entry to `echo` as it is added.
+    pub fn with_echo(echo: Echo) -> Self {
+        Journal {
+            entries: Arc::default(),
+            echo: Some(echo),
+        }
+    }
+
     /// Appends an entry.
     pub fn push(&self, entry: Entry) {
-        if let Ok(mut v) = self.0.lock() {
+        if let Some(echo) = &self.echo {
+            echo(&entry);
+        }
+        if let Ok(mut v) = self.entries.lock() {
             v.push(entry);
         }
     }
@@ -249,7 +274,7 @@ impl Journal {
 
     /// A copy of every entry so far.
     pub fn entries(&self) -> Vec<Entry> {
-        self.0.lock().map(|v| v.clone()).unwrap_or_default()
+        self.entries.lock().map(|v| v.clone()).unwrap_or_default()
     }
 
     /// The calls so far.

@@ -34,7 +34,7 @@ mod settings;
 mod target;
 
 pub use backend::{AwsBackend, AwsOptions};
-pub use call::{Call, Entry, ExecutionRecord, Journal};
+pub use call::{Call, Echo, Entry, ExecutionRecord, Journal};
 pub use error::{AwsError, ErrorKind, redact};
 pub use rows::{Dropped, StageReports, rows_of_reports};
 pub use session::{Cancel, ExecutionMeasure, Remembered, RunOutcome, RunRequest, Session, dry_run};

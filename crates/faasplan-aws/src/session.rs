@@ -1025,6 +1025,56 @@ fn assign(done: &[Done], events: &[(i64, String)]) -> Vec<Vec<(i64, String)>> {
 mod tests {
     use super::*;
 
+    fn done(start_ms: i64, stop_ms: i64, request_ids: &[&str]) -> Done {
+        Done {
+            record: ExecutionRecord {
+                configuration: 0,
+                rep: 0,
+                id: String::new(),
+                status: "SUCCEEDED".into(),
+                start_ms,
+                stop_ms,
+                request_ids: request_ids.iter().map(|s| s.to_string()).collect(),
+            },
+            config: StageConfigs::new(),
+            tails: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn lines_go_to_the_window_that_holds_them_else_the_nearest_within_200_ms() {
+        let done = [
+            done(1000, 1100, &[]),
+            done(1150, 1300, &[]),
+            done(5000, 5100, &[]),
+        ];
+        let events: Vec<(i64, String)> = [1050, 1120, 1160, 1290, 1450, 4900, 9000]
+            .iter()
+            .map(|&t| (t, format!("REPORT at {t}")))
+            .collect();
+        let per: Vec<Vec<i64>> = assign(&done, &events)
+            .iter()
+            .map(|v| v.iter().map(|e| e.0).collect())
+            .collect();
+        assert_eq!(
+            per,
+            vec![vec![1050, 1120], vec![1160, 1290, 1450], vec![4900]]
+        );
+    }
+
+    #[test]
+    fn invoke_lines_go_by_request_id_whatever_their_time() {
+        let done = [done(1000, 1100, &["id-a"]), done(1200, 1300, &["id-b"])];
+        let events = vec![
+            (1250, "REPORT RequestId: id-a".to_string()),
+            (1050, "REPORT RequestId: id-b".to_string()),
+            (1060, "REPORT RequestId: other".to_string()),
+        ];
+        let per = assign(&done, &events);
+        assert_eq!(per[0], vec![(1250, "REPORT RequestId: id-a".to_string())]);
+        assert_eq!(per[1], vec![(1050, "REPORT RequestId: id-b".to_string())]);
+    }
+
     #[test]
     fn arrays_split_into_d_parts_and_other_inputs_repeat() {
         assert_eq!(split_input("[1,2,3,4,5]", 2), vec!["[1,2,3]", "[4,5]"]);

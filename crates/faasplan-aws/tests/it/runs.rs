@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use faasplan_aws::{
-    AwsBackend, AwsSettings, Call, Cancel, Entry, ErrorKind, Journal, RunRequest, Session, Target,
+    AwsBackend, AwsOptions, AwsSettings, Call, Cancel, Entry, ErrorKind, Journal, RunRequest,
+    Session, Target,
 };
 use faasplan_core::dag::Config;
 use faasplan_core::executor::backend::{Backend, Job, RunHandle};
@@ -753,4 +754,66 @@ async fn a_dry_run_prints_every_call_and_needs_no_aws() {
     }
     assert_eq!(lines.matches("states:StartExecution").count(), 2);
     assert!(handle.profiles().profiles.stages.is_empty());
+}
+
+#[tokio::test]
+async fn the_executor_options_of_a_dry_run_read_the_definition_file_and_contact_nothing() {
+    let dir = std::env::temp_dir().join(format!("faasplan-aws-options-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("wf.asl.json");
+    std::fs::write(
+        &path,
+        definition(
+            "arn:aws:lambda:us-east-1:123456789012:function:split",
+            "arn:aws:lambda:us-east-1:123456789012:function:merge",
+        ),
+    )
+    .unwrap();
+    // An endpoint nothing listens on: a dry run must not call it.
+    let options = AwsOptions {
+        definition: Some(path.clone()),
+        dry_run: true,
+        endpoint_url: Some("http://127.0.0.1:9".into()),
+        ..AwsOptions::default()
+    };
+    let backend = AwsBackend::from_options(&options).await.unwrap();
+    assert_eq!(backend.target().stages(), vec!["Work", "Merge"]);
+    let function = AwsOptions {
+        function: Some("resize=my-resize".into()),
+        dry_run: true,
+        ..AwsOptions::default()
+    };
+    let backend = AwsBackend::from_options(&function).await.unwrap();
+    assert_eq!(backend.functions(), vec!["resize"]);
+    for (options, expected) in [
+        (
+            AwsOptions {
+                function: Some("resize".into()),
+                dry_run: true,
+                ..AwsOptions::default()
+            },
+            "--aws-function resize: expected STAGE=FUNCTION",
+        ),
+        (
+            AwsOptions {
+                function: Some("a=b".into()),
+                definition: Some(path.clone()),
+                dry_run: true,
+                ..AwsOptions::default()
+            },
+            "give one of them",
+        ),
+        (
+            AwsOptions {
+                definition: Some(dir.join("missing.json")),
+                dry_run: true,
+                ..AwsOptions::default()
+            },
+            "missing.json",
+        ),
+    ] {
+        let err = AwsBackend::from_options(&options).await.unwrap_err();
+        assert!(err.message.contains(expected), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }
