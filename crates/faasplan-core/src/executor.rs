@@ -132,7 +132,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_body_bytes: 1 << 20,
-            requests_per_minute: 120,
+            requests_per_minute: 600,
             max_repetitions: 100,
             max_configurations: 64,
             max_d: 64,

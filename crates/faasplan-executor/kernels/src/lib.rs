@@ -34,7 +34,11 @@ fn parse_args() -> Result<Invocation, String> {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--out" => out = Some(value),
-            "--parts" => parts = value.parse().map_err(|_| format!("--parts {value:?} is not a count"))?,
+            "--parts" => {
+                parts = value
+                    .parse()
+                    .map_err(|_| format!("--parts {value:?} is not a count"))?
+            }
             "--in" => {
                 let (stage, path) = value.split_once('=').ok_or("--in needs STAGE=PATH")?;
                 inputs.push((stage.to_string(), path.to_string()));
@@ -43,7 +47,11 @@ fn parse_args() -> Result<Invocation, String> {
         }
     }
     let out = out.ok_or("--out is missing")?;
-    Ok(Invocation { out, parts: parts.max(1), inputs })
+    Ok(Invocation {
+        out,
+        parts: parts.max(1),
+        inputs,
+    })
 }
 
 /// Runs one instance: reads the inputs, calls `compute` with them and the number
@@ -85,7 +93,8 @@ fn run_inner(compute: impl FnOnce(Vec<Input>, usize) -> Vec<Vec<u8>>) -> Result<
 
 /// The numbers of a text input, one per line (other lines are skipped).
 pub fn numbers(data: &[u8]) -> impl Iterator<Item = u64> + '_ {
-    data.split(|&b| b == b'\n').filter_map(|line| std::str::from_utf8(line).ok()?.trim().parse().ok())
+    data.split(|&b| b == b'\n')
+        .filter_map(|line| std::str::from_utf8(line).ok()?.trim().parse().ok())
 }
 
 /// Numbers as text, one per line.
@@ -100,5 +109,7 @@ pub fn lines(values: &[u64]) -> Vec<u8> {
 
 /// `values` cut into `parts` contiguous chunks of nearly equal length.
 pub fn chunks<T: Clone>(values: &[T], parts: usize) -> Vec<Vec<T>> {
-    (0..parts).map(|p| values[p * values.len() / parts..(p + 1) * values.len() / parts].to_vec()).collect()
+    (0..parts)
+        .map(|p| values[p * values.len() / parts..(p + 1) * values.len() / parts].to_vec())
+        .collect()
 }

@@ -13,12 +13,19 @@ fn main() -> std::process::ExitCode {
             } else {
                 match miniz_oxide::inflate::decompress_to_vec(&input.data) {
                     Ok(bytes) => inflated.extend(faasplan_kernels::numbers(&bytes)),
-                    Err(e) => eprintln!("{}: not a number list nor a DEFLATE stream ({e:?})", input.path),
+                    Err(e) => eprintln!(
+                        "{}: not a number list nor a DEFLATE stream ({e:?})",
+                        input.path
+                    ),
                 }
             }
         }
-        let mut heap: BinaryHeap<Reverse<(u64, usize, usize)>> =
-            runs.iter().enumerate().filter(|(_, r)| !r.is_empty()).map(|(i, r)| Reverse((r[0], i, 0))).collect();
+        let mut heap: BinaryHeap<Reverse<(u64, usize, usize)>> = runs
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.is_empty())
+            .map(|(i, r)| Reverse((r[0], i, 0)))
+            .collect();
         let mut merged = Vec::with_capacity(runs.iter().map(Vec::len).sum());
         while let Some(Reverse((v, run, at))) = heap.pop() {
             merged.push(v);
@@ -29,7 +36,11 @@ fn main() -> std::process::ExitCode {
         if !inflated.is_empty() {
             inflated.sort_unstable();
             if inflated != merged {
-                eprintln!("the compressed branch holds {} numbers, the sorted branch {}", inflated.len(), merged.len());
+                eprintln!(
+                    "the compressed branch holds {} numbers, the sorted branch {}",
+                    inflated.len(),
+                    merged.len()
+                );
             }
         }
         vec![faasplan_kernels::lines(&merged)]

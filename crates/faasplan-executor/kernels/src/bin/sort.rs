@@ -2,8 +2,14 @@
 
 fn main() -> std::process::ExitCode {
     faasplan_kernels::run(|inputs, parts| {
-        let mut values: Vec<u64> = inputs.iter().flat_map(|i| faasplan_kernels::numbers(&i.data)).collect();
+        let mut values: Vec<u64> = inputs
+            .iter()
+            .flat_map(|i| faasplan_kernels::numbers(&i.data))
+            .collect();
         values.sort_unstable();
-        faasplan_kernels::chunks(&values, parts).iter().map(|c| faasplan_kernels::lines(c)).collect()
+        faasplan_kernels::chunks(&values, parts)
+            .iter()
+            .map(|c| faasplan_kernels::lines(c))
+            .collect()
     })
 }
