@@ -44,12 +44,18 @@ struct Args {
     /// local: directory under which each run gets its work directory (its object store).
     #[arg(long, value_name = "DIR")]
     work_dir: Option<PathBuf>,
+    #[cfg(feature = "aws")]
+    #[command(flatten)]
+    aws: faasplan_aws::AwsOptions,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum BackendName {
     /// WebAssembly functions on this machine (wasmtime).
     Local,
+    /// Your Lambda functions and Step Functions state machine (see docs/executor-aws.md).
+    #[cfg(feature = "aws")]
+    Aws,
 }
 
 fn token(args: &Args) -> Result<Option<String>, String> {
@@ -69,7 +75,7 @@ fn token(args: &Args) -> Result<Option<String>, String> {
     }
 }
 
-fn backend(args: &Args) -> Result<Arc<dyn Backend>, String> {
+async fn backend(args: &Args) -> Result<Arc<dyn Backend>, String> {
     match args.backend {
         BackendName::Local => {
             let functions_dir = args
@@ -86,6 +92,12 @@ fn backend(args: &Args) -> Result<Arc<dyn Backend>, String> {
             };
             Ok(Arc::new(LocalBackend::new(settings)?))
         }
+        #[cfg(feature = "aws")]
+        BackendName::Aws => Ok(Arc::new(
+            faasplan_aws::AwsBackend::from_options(&args.aws)
+                .await
+                .map_err(|e| e.message)?,
+        )),
     }
 }
 
@@ -105,7 +117,7 @@ async fn serve(args: Args) -> Result<(), String> {
             args.bind
         );
     }
-    let backend = backend(&args)?;
+    let backend = backend(&args).await?;
     let name = backend.name().to_string();
     let app = router(backend, settings)?;
     let listener = tokio::net::TcpListener::bind(args.bind)
