@@ -84,7 +84,7 @@ mod fit;
 mod report;
 
 pub use curve::{Curve, MAX_TERMS, Obs, Term, XForm, fit_nnls};
-pub use fit::{InputPartitions, fit_stage, fit_stage_at, fit_stage_with, fit_workflow};
+pub use fit::{InputPartitions, fit_fold, fit_stage, fit_stage_at, fit_stage_with, fit_workflow};
 pub use report::{
     ConfigPrediction, FitReport, StageReport, fit_report, measured_p95_s, stage_report,
 };
@@ -354,10 +354,13 @@ impl StageModel {
         let mut all: Vec<(f64, f64)> = Vec::with_capacity(start.len() * self.noise.len());
         for &(s, p) in &start {
             let w = p / n_eps;
-            all.extend(self.noise.iter().map(|&eps| (combine(&c, s, eps).latency_s, w)));
+            all.extend(
+                self.noise
+                    .iter()
+                    .map(|&eps| (combine(&c, s, eps).latency_s, w)),
+            );
         }
-        // Stable, so the ascending runs (one per start-up value) are merged, not re-sorted.
-        all.sort_by(|a, b| a.0.total_cmp(&b.0));
+        merge_runs(&mut all, self.noise.len());
         Distribution::new(all, uniform)
     }
 
@@ -425,6 +428,45 @@ impl StageModel {
             })
             .sum()
     }
+}
+
+/// Sorts `v`, made of consecutive ascending runs of `run` values (the last one
+/// possibly shorter), by stable pairwise merges: O(N log(N / run)), and the
+/// same order as a stable sort of the whole. A run that is not ascending (which
+/// a NaN in a pool could make) falls back to that sort.
+fn merge_runs(v: &mut Vec<(f64, f64)>, run: usize) {
+    let ascending = |s: &[(f64, f64)]| s.windows(2).all(|w| w[0].0.total_cmp(&w[1].0).is_le());
+    if run == 0 || !v.chunks(run).all(ascending) {
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        return;
+    }
+    let n = v.len();
+    let mut src = std::mem::take(v);
+    let mut dst: Vec<(f64, f64)> = Vec::with_capacity(n);
+    let mut width = run;
+    while width < n {
+        dst.clear();
+        for start in (0..n).step_by(2 * width) {
+            let mid = (start + width).min(n);
+            let end = (start + 2 * width).min(n);
+            let (mut i, mut j) = (start, mid);
+            while i < mid && j < end {
+                // `<=` takes the left run first on ties: stable.
+                if src[i].0.total_cmp(&src[j].0).is_le() {
+                    dst.push(src[i]);
+                    i += 1;
+                } else {
+                    dst.push(src[j]);
+                    j += 1;
+                }
+            }
+            dst.extend_from_slice(&src[i..mid]);
+            dst.extend_from_slice(&src[j..end]);
+        }
+        std::mem::swap(&mut src, &mut dst);
+        width *= 2;
+    }
+    *v = src;
 }
 
 /// A discrete stage latency distribution, sorted ascending, s.
@@ -654,6 +696,27 @@ mod tests {
             cold_rate,
             noise: sorted(noise),
             default_input_d: 1,
+        }
+    }
+
+    proptest::proptest! {
+        /// Merging ascending runs gives exactly a stable sort of the whole.
+        #[test]
+        fn merging_runs_is_a_stable_sort(
+            runs in proptest::collection::vec(proptest::collection::vec(0u8..20, 1..9), 1..20),
+            len in 1usize..9,
+        ) {
+            let mut v: Vec<(f64, f64)> = Vec::new();
+            for (k, r) in runs.iter().enumerate() {
+                let mut r: Vec<f64> = r.iter().map(|&x| f64::from(x)).collect();
+                r.resize(len, 99.0);
+                r.sort_by(f64::total_cmp);
+                v.extend(r.into_iter().map(|x| (x, k as f64)));
+            }
+            let mut want = v.clone();
+            want.sort_by(|a, b| a.0.total_cmp(&b.0));
+            merge_runs(&mut v, len);
+            proptest::prop_assert_eq!(v, want);
         }
     }
 

@@ -13,7 +13,7 @@
 //!   configuration are dropped, the model is refitted and predicts it.
 //!
 //! Cost is linear in the runs: configurations are grouped with a hash map, a
-//! fold refits on borrowed runs, and above [`POOL_LIMIT`] runs a stage's residual
+//! fold reuses the configurations' figures (`Grouped`), and above [`POOL_LIMIT`] runs a stage's residual
 //! pools (ρ, ε and the cold start-ups κ) are each summarised by that many order
 //! statistics (ranks spread evenly, minimum and maximum kept) for the report's
 //! predictions. A prediction's distribution then has at most
@@ -25,7 +25,7 @@
 //! `a + b/(k·d) + c/d` (unconstrained; fitted separately to the means and to the
 //! P95s), as a comparison.
 
-use super::fit::{InputPartitions, fit_runs, per_stage, summarize};
+use super::fit::{Grouped, InputPartitions, per_stage, summarize};
 use super::{Distribution, FitError, StageModel};
 use crate::dag::{Config, Dag, Stage, StageKind, Workflow};
 use crate::profile::{ProfileRun, Profiles, StageProfile};
@@ -219,7 +219,9 @@ pub fn stage_report(
     let meas = measured(profile);
     let n = meas.len() as f64;
     let all: Vec<&ProfileRun> = profile.runs.iter().collect();
-    let full = summarized(fit_runs(stage, &all, mb_per_vcpu, input, Some(POOL_LIMIT))?);
+    // Grouped once: each fold reuses the configurations' figures.
+    let grouped = Grouped::new(stage, &all, mb_per_vcpu)?;
+    let full = summarized(grouped.fit(input, Some(POOL_LIMIT), None)?);
     let (mut fit_mean, mut fit_p95) = (0.0, 0.0);
     for m in &meas {
         let (pm, pp, _) = predict(&full, m, mb_per_vcpu);
@@ -231,18 +233,8 @@ pub fn stage_report(
     let mut cv_rows = Vec::with_capacity(meas.len());
     let mut cv_p3 = 0.0;
     for (i, m) in meas.iter().enumerate() {
-        let rest: Vec<&ProfileRun> = all
-            .iter()
-            .copied()
-            .filter(|r| (r.memory_mb, r.d) != (m.memory_mb, m.d))
-            .collect();
-        let model = summarized(fit_runs(
-            stage,
-            &rest,
-            mb_per_vcpu,
-            input,
-            Some(POOL_LIMIT),
-        )?);
+        let model =
+            summarized(grouped.fit(input, Some(POOL_LIMIT), grouped.index_of(m.memory_mb, m.d))?);
         let (pm, pp, p3) = predict(&model, m, mb_per_vcpu);
         cv_rows.push(ConfigPrediction {
             memory_mb: m.memory_mb,

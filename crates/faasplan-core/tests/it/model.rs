@@ -200,3 +200,51 @@ proptest! {
         }
     }
 }
+
+/// A cross-validation fold fitted from the grouped runs (the fit report's path)
+/// is the model fitted afresh on the fold's runs, on both bundled workflows
+/// (every stage, every left-out configuration, residual pools in full).
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn a_fold_of_the_fit_report_is_the_fit_of_its_runs() {
+    for w in [ml(), video()] {
+        for (i, stage) in w.workflow.stages.iter().enumerate() {
+            let input = match w.dag.input_parent[i] {
+                Some(_) => InputPartitions::Used,
+                None => InputPartitions::Unused,
+            };
+            let profile = w.profiles.stage(&stage.id).unwrap();
+            let mut configs: Vec<(u32, u32)> =
+                profile.runs.iter().map(|r| (r.memory_mb, r.d)).collect();
+            configs.dedup();
+            configs.sort_unstable();
+            configs.dedup();
+            for (memory_mb, d) in configs {
+                let mut rest = profile.clone();
+                rest.runs.retain(|r| (r.memory_mb, r.d) != (memory_mb, d));
+                let want = fit_stage_with(stage, &rest, w.profiles.mb_per_vcpu, input).unwrap();
+                let got = model::fit_fold(
+                    stage,
+                    profile,
+                    w.profiles.mb_per_vcpu,
+                    input,
+                    (memory_mb, d),
+                )
+                .unwrap();
+                assert_eq!(got.steps, want.steps, "{} {memory_mb} MB d={d}", stage.id);
+                assert_eq!(got.noise, want.noise);
+                assert_eq!(got.default_input_d, want.default_input_d);
+                assert_eq!(got.cold_rate, want.cold_rate);
+                for (a, b) in [
+                    (&got.start_resid_s, &want.start_resid_s),
+                    (&got.cold_start_s, &want.cold_start_s),
+                ] {
+                    assert_eq!(a.len(), b.len());
+                    for (x, y) in a.iter().zip(b) {
+                        assert!((x - y).abs() <= 1e-12 * y.abs().max(1.0), "{x} vs {y}");
+                    }
+                }
+            }
+        }
+    }
+}
