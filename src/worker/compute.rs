@@ -291,8 +291,22 @@ fn frontier(
             sample_ms: t1 - t0,
             frontier_ms: t3 - t2,
             total_ms: t4 - t0,
+            memory_bytes: memory_bytes(),
         },
     })
+}
+
+/// The size of this wasm32 instance's linear memory, bytes (its peak: it never
+/// shrinks); 0 on other targets.
+fn memory_bytes() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        core::arch::wasm32::memory_size(0) as f64 * 65_536.0
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0.0
+    }
 }
 
 /// Solves the project's bound exactly (no node limit) on the prepared problem,

@@ -260,6 +260,10 @@ pub struct Timings {
     pub frontier_ms: f64,
     /// Everything, including the plan-table figures.
     pub total_ms: f64,
+    /// The worker's memory (wasm linear memory, which never shrinks: its peak
+    /// so far) when the job ended, bytes; 0 natively.
+    #[serde(default)]
+    pub memory_bytes: f64,
 }
 
 /// What a finished frontier job produced.
