@@ -7,6 +7,7 @@ use crate::browser::file::{drags_files, dropped_files};
 use crate::components::bound_bar::BoundBar;
 use crate::components::controls_panel::ControlsPanel;
 use crate::components::editor::EditorPanel;
+use crate::components::executor_panel::ExecutorPanel;
 use crate::components::frontier_panel::FrontierPanel;
 use crate::components::header::Header;
 use crate::components::notices::Notices;
@@ -151,6 +152,7 @@ fn Shell(props: &AppProps) -> Html {
                 <EditorPanel />
                 <ControlsPanel />
                 <ProfilesPanel />
+                <ExecutorPanel />
             </main>
             if *dragging {
                 <div class="drop-hint" aria-hidden="true">

@@ -8,6 +8,7 @@ pub mod crash;
 pub mod download;
 pub mod fetch;
 pub mod file;
+pub mod http;
 pub mod idb;
 pub mod perf;
 pub mod storage;

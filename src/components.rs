@@ -3,6 +3,7 @@
 pub mod bound_bar;
 pub mod controls_panel;
 pub mod editor;
+pub mod executor_panel;
 pub mod frontier_panel;
 pub mod header;
 pub mod notices;

@@ -16,6 +16,7 @@ pub mod baselines;
 pub mod current;
 pub mod deploy;
 pub mod edit;
+pub mod executor;
 pub mod history;
 pub mod notice;
 pub mod opening;
@@ -142,6 +143,8 @@ pub enum Action {
     },
     /// Profiles were loaded.
     ProfilesLoaded(Profiles),
+    /// An executor measured these profiles: they join the project's (one undo step).
+    MergeExecutorProfiles(Rc<Profiles>),
     /// A saved project was read back (autosave or a project file).
     ProjectLoaded(Box<Project>),
     /// A batch of files was read (see [`crate::import`]).
@@ -401,6 +404,7 @@ impl AppState {
                 self.project.profiles = Some(Rc::new(profiles));
                 self.touch_inputs();
             }
+            Action::MergeExecutorProfiles(fresh) => self.merge_executor_profiles(&fresh),
             Action::ProjectLoaded(project) => self.load_project(*project),
             Action::FilesImported(imported) => self.apply_import(&imported),
             Action::OpenFiles(_)
@@ -483,6 +487,28 @@ impl AppState {
         self.fit_rev += 1;
         self.selection = None;
         self.touch_inputs();
+    }
+
+    /// Adds an executor's measured runs to the profiles, as one undo step
+    /// that brings the project back as it was.
+    fn merge_executor_profiles(&mut self, fresh: &Profiles) {
+        match executor::merge_profiles(self.project.profiles.as_deref(), fresh) {
+            Ok(merged) => {
+                let before = self.project.clone();
+                self.history
+                    .record(history::Snapshot::Project(Rc::new(before)));
+                self.project.profiles = Some(Rc::new(merged));
+                self.touch_inputs();
+                self.notify(
+                    Level::Info,
+                    format!(
+                        "{} measured stage runs from the executor added to the profiles",
+                        executor::row_count(fresh)
+                    ),
+                );
+            }
+            Err(e) => self.notify(Level::Error, e),
+        }
     }
 
     pub(crate) fn touch_inputs(&mut self) {

@@ -28,6 +28,7 @@ use serde_json::json;
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
+use crate::pricing_args::PriceArgs;
 use crate::settings_args::{BoundNeed, SettingsArgs, describe_bound};
 
 /// Arguments of `faasplan compare`.
@@ -46,6 +47,8 @@ pub struct CompareArgs {
     /// within it and every planner is compared at the latency it guarantees.
     #[command(flatten)]
     settings: SettingsArgs,
+    #[command(flatten)]
+    pricing: PriceArgs,
 }
 
 /// A list of bounds, s: numbers separated by commas and/or spaces.
@@ -106,6 +109,7 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
         .then_some(project.settings.clone());
     let resolved = args.settings.resolve(base.as_ref(), BoundNeed::Optional)?;
     project.settings = resolved.settings;
+    args.pricing.apply(&mut project)?;
     let mut bounds: Vec<f64> = args.latency_bounds.iter().flatten().copied().collect();
     if let Some(b) = args.settings.latency_bound {
         bounds.push(b);

@@ -19,6 +19,7 @@ use serde_json::json;
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
+use crate::pricing_args::PriceArgs;
 use crate::progress::emit;
 use crate::settings_args::{BoundNeed, SettingsArgs, describe_bound};
 use crate::summary::{self, MILLION};
@@ -46,6 +47,8 @@ pub struct EvaluateArgs {
     config: Option<String>,
     #[command(flatten)]
     settings: SettingsArgs,
+    #[command(flatten)]
+    pricing: PriceArgs,
     /// Print no summary on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -123,6 +126,7 @@ pub fn run(args: &EvaluateArgs) -> Result<Outcome> {
     let given_bound = args.settings.latency_bound.is_some() || args.settings.cost_bound.is_some();
     let resolved = args.settings.resolve(base, BoundNeed::Optional)?;
     project.settings = resolved.settings;
+    args.pricing.apply(&mut project)?;
     let configs = match (&args.plan, &args.config) {
         (Some(path), _) => from_plan_file(path)?,
         (None, Some(text)) => parse_config(text)?,

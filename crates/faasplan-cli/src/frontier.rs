@@ -22,6 +22,7 @@ use plotters::prelude::{IntoDrawingArea, SVGBackend};
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
+use crate::pricing_args::PriceArgs;
 use crate::progress::{Ticker, describe, emit};
 use crate::settings_args::{BoundNeed, SettingsArgs};
 
@@ -32,6 +33,8 @@ pub struct FrontierArgs {
     input: InputArgs,
     #[command(flatten)]
     settings: SettingsArgs,
+    #[command(flatten)]
+    pricing: PriceArgs,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
@@ -68,6 +71,7 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
     let base = args.input.project.is_some().then_some(&project.settings);
     let resolved = args.settings.resolve(base, BoundNeed::Optional)?;
     project.settings = resolved.settings;
+    args.pricing.apply(&mut project)?;
     let mut progress = Ticker::new();
     let located = |e| input::locate(&args.input, e);
     let mut preparation = Preparation::new_within(&project, resolved.limits).map_err(located)?;

@@ -8,6 +8,7 @@
 mod advise;
 mod compare;
 mod evaluate;
+mod executor;
 mod export;
 mod fit;
 mod frontier;
@@ -16,6 +17,7 @@ mod input;
 mod plan;
 mod pricing_args;
 mod progress;
+mod run;
 mod settings_args;
 mod summary;
 mod validate;
@@ -53,6 +55,10 @@ enum Command {
     Import(import::ImportArgs),
     /// Deploy-ready files for a plan: the state machine with MaxConcurrency set, memory per function.
     Export(export::ExportArgs),
+    /// Run the plan (or listed configurations) on an executor and write the measured profiles.
+    Run(run::RunArgs),
+    /// Run the executor server (the separate faasplan-executor binary): see docs/executor.md.
+    Executor(executor::ExecutorArgs),
 }
 
 /// What a command asks `main` to exit with.
@@ -76,6 +82,8 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Executor(args) => executor::run(&args),
     }
 }
 

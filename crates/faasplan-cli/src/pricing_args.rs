@@ -1,25 +1,43 @@
-//! Orchestration pricing, intermediate data sizes and fusion on the command
-//! line, shared by `plan` (see `faasplan_core::pricing` and `faasplan_core::fusion`).
+//! Orchestration pricing and intermediate data sizes on the command line
+//! (`PriceArgs`, shared by `plan`, `frontier`, `compare` and `evaluate`), and
+//! fusion and edge placement (`PricingArgs`, `plan`'s; see
+//! `faasplan_core::pricing` and `faasplan_core::fusion`).
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use faasplan_core::dag::Edge;
 use faasplan_core::formats::project::Project;
 use faasplan_core::fusion::FusionOptions;
-use faasplan_core::pricing::{EdgeData, Orchestration};
+use faasplan_core::pricing::{EdgeData, EdgeDevice, Orchestration};
 
-/// Flags that price orchestration and data, and allow fusion.
+/// Flags that price orchestration and data.
 #[derive(Args, Debug, Clone, Default)]
-pub struct PricingArgs {
+pub struct PriceArgs {
     /// The orchestration service the workflow runs under, priced per run [default: the project's, else none].
     #[arg(long, value_enum)]
     pub orchestration: Option<OrchestrationArg>,
     /// Data that flows along an edge per run, through object storage (S3 prices): FROM:TO:MB; repeatable.
     #[arg(long, value_name = "FROM:TO:MB")]
     pub edge_data: Vec<String>,
+    /// Bill the INIT phase of cold starts like duration, as AWS does for every on-demand function since 2025-08-01 [default: the project's, else off].
+    #[arg(long)]
+    pub billed_init: bool,
+}
+
+/// Flags that price orchestration and data, allow fusion and declare an edge device.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PricingArgs {
+    #[command(flatten)]
+    pub price: PriceArgs,
     /// Let the planner fuse single-instance stages into one function where that is cheaper (or faster).
     #[arg(long)]
     pub fusion: bool,
+    /// An edge device the planner may place single-instance stages on:
+    /// comma-separated KEY=VALUE with speed (time factor against the cloud), cores, memory (MB),
+    /// uplink (Mbit/s), and optionally fee (USD per month), runs (per month, default 1000000),
+    /// usd-per-s (running cost), latency (s per object moved) and reverse (true: cloud → edge data allowed).
+    #[arg(long, value_name = "KEY=VALUE,...")]
+    pub edge_device: Option<String>,
     /// Never fuse the edge FROM -> TO; repeatable.
     #[arg(long, value_name = "FROM:TO", requires = "fusion")]
     pub forbid_fusion: Vec<String>,
@@ -45,10 +63,13 @@ fn split<'a>(flag: &str, value: &'a str, parts: usize) -> Result<Vec<&'a str>> {
     Ok(v)
 }
 
-impl PricingArgs {
+impl PriceArgs {
     /// Applies the pricing flags to `project`'s platform.
     pub fn apply(&self, project: &mut Project) -> Result<()> {
         let pricing = &mut project.platform.pricing;
+        if self.billed_init {
+            pricing.billed_init = true;
+        }
         if let Some(o) = self.orchestration {
             pricing.orchestration = match o {
                 OrchestrationArg::None => Orchestration::None,
@@ -72,6 +93,21 @@ impl PricingArgs {
         }
         Ok(())
     }
+}
+
+impl PricingArgs {
+    /// Applies the pricing and edge-device flags to `project`'s platform.
+    pub fn apply(&self, project: &mut Project) -> Result<()> {
+        self.price.apply(project)?;
+        let pricing = &mut project.platform.pricing;
+        if let Some(value) = &self.edge_device {
+            pricing.edge_device = Some(edge_device(value)?);
+            pricing
+                .validate(Some(&project.workflow))
+                .map_err(|e| anyhow::anyhow!("--edge-device: {e}"))?;
+        }
+        Ok(())
+    }
 
     /// The fusion options of the flags.
     pub fn fusion(&self) -> Result<FusionOptions> {
@@ -91,4 +127,58 @@ impl PricingArgs {
             forbid,
         })
     }
+}
+
+/// Parses `--edge-device`'s comma-separated KEY=VALUE list.
+fn edge_device(value: &str) -> Result<EdgeDevice> {
+    let mut d = EdgeDevice {
+        speed_factor: f64::NAN,
+        cores: f64::NAN,
+        memory_mb: 0,
+        monthly_fee_usd: 0.0,
+        runs_per_month: 1_000_000.0,
+        usd_per_s: 0.0,
+        uplink_mbps: f64::NAN,
+        link_latency_s: 0.0,
+        allow_reverse: false,
+    };
+    let mut seen = Vec::new();
+    for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((key, v)) = part.split_once('=') else {
+            bail!("--edge-device: {part:?} is not KEY=VALUE");
+        };
+        let num = || -> Result<f64> {
+            v.parse()
+                .with_context(|| format!("--edge-device: {key}={v:?} is not a number"))
+        };
+        match key {
+            "speed" => d.speed_factor = num()?,
+            "cores" => d.cores = num()?,
+            "memory" => {
+                d.memory_mb = v.parse().with_context(|| {
+                    format!("--edge-device: memory={v:?} is not a whole number of MB")
+                })?
+            }
+            "fee" => d.monthly_fee_usd = num()?,
+            "runs" => d.runs_per_month = num()?,
+            "usd-per-s" => d.usd_per_s = num()?,
+            "uplink" => d.uplink_mbps = num()?,
+            "latency" => d.link_latency_s = num()?,
+            "reverse" => {
+                d.allow_reverse = v
+                    .parse()
+                    .with_context(|| format!("--edge-device: reverse={v:?} is not true or false"))?
+            }
+            _ => bail!(
+                "--edge-device: unknown key {key:?} (speed, cores, memory, uplink, fee, runs, usd-per-s, latency, reverse)"
+            ),
+        }
+        seen.push(key);
+    }
+    for key in ["speed", "cores", "memory", "uplink"] {
+        if !seen.contains(&key) {
+            bail!("--edge-device: {key}=... is required (speed, cores, memory and uplink)");
+        }
+    }
+    Ok(d)
 }

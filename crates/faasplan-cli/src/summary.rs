@@ -88,10 +88,13 @@ pub fn plan(report: &PlanReport, needed: usize) -> String {
         .max()
         .unwrap_or(5);
     for p in &report.stages {
-        let fused = match &p.fused_into {
+        let mut fused = match &p.fused_into {
             Some(root) => format!("   fused into {root}"),
             None => String::new(),
         };
+        if p.on_edge {
+            fused.push_str("   on the edge device");
+        }
         out.push_str(&format!(
             "  {:<w$}  {:>5} MB × {:>2}   P{}: {:>7.2} s   ${:.6} per run{fused}\n",
             p.stage,
@@ -128,10 +131,15 @@ pub fn plan(report: &PlanReport, needed: usize) -> String {
     }
     if let Some(b) = report
         .cost_breakdown
-        .filter(|b| b.transitions_usd != 0.0 || b.transfer_usd != 0.0)
+        .filter(|b| b.transitions_usd != 0.0 || b.transfer_usd != 0.0 || b.edge_usd != 0.0)
     {
+        let edge = if b.edge_usd != 0.0 {
+            format!(", edge device ${:.2}", b.edge_usd * MILLION)
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "per million runs: functions ${:.2}, orchestration ${:.2}, intermediate data ${:.2}\n",
+            "per million runs: functions ${:.2}, orchestration ${:.2}, intermediate data ${:.2}{edge}\n",
             b.functions_usd * MILLION,
             b.transitions_usd * MILLION,
             b.transfer_usd * MILLION

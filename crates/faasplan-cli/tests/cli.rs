@@ -437,8 +437,14 @@ fn plan_help() {
                   --edge-data <FROM:TO:MB>
                       Data that flows along an edge per run, through object storage (S3 prices): FROM:TO:MB; repeatable
 
+                  --billed-init
+                      Bill the INIT phase of cold starts like duration, as AWS does for every on-demand function since 2025-08-01 [default: the project's, else off]
+
                   --fusion
                       Let the planner fuse single-instance stages into one function where that is cheaper (or faster)
+
+                  --edge-device <KEY=VALUE,...>
+                      An edge device the planner may place single-instance stages on: comma-separated KEY=VALUE with speed (time factor against the cloud), cores, memory (MB), uplink (Mbit/s), and optionally fee (USD per month), runs (per month, default 1000000), usd-per-s (running cost), latency (s per object moved) and reverse (true: cloud → edge data allowed)
 
                   --forbid-fusion <FROM:TO>
                       Never fuse the edge FROM -> TO; repeatable
@@ -532,6 +538,20 @@ fn frontier_help() {
 
                   --max-memory-mb <MIB>
                       Most memory the sample tables may take, MiB; a larger problem is refused before it is sampled [default: 2048]
+
+                  --orchestration <ORCHESTRATION>
+                      The orchestration service the workflow runs under, priced per run [default: the project's, else none]
+
+                      Possible values:
+                      - none:         No orchestration charge
+                      - sfn-standard: AWS Step Functions Standard: $0.000025 per state transition
+                      - sfn-express:  AWS Step Functions Express: $1.00 per million executions + $0.00001667 per GB-s at 64 MB
+
+                  --edge-data <FROM:TO:MB>
+                      Data that flows along an edge per run, through object storage (S3 prices): FROM:TO:MB; repeatable
+
+                  --billed-init
+                      Bill the INIT phase of cold starts like duration, as AWS does for every on-demand function since 2025-08-01 [default: the project's, else off]
 
                   --format <FORMAT>
                       Output format on stdout
@@ -661,4 +681,25 @@ fn edge_settings_plan_or_refuse_without_panicking() {
         assert!(stderr(&o).contains(name), "{}", stderr(&o));
         assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     }
+}
+
+#[test]
+fn executor_without_its_binary_says_how_to_build_it() {
+    // A copy of faasplan alone in a directory, with an empty PATH: no faasplan-executor anywhere.
+    let dir = temp("executor-alone");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let alone = dir.join("faasplan");
+    std::fs::copy(env!("CARGO_BIN_EXE_faasplan"), &alone).expect("copy of the binary");
+    let o = std::process::Command::new(&alone)
+        .args(["executor", "--bind", "127.0.0.1:0"])
+        .env("PATH", "")
+        .output()
+        .expect("faasplan runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("faasplan executor runs the faasplan-executor binary, which is neither next to faasplan nor on PATH: build it with `cargo build --release -p faasplan-executor`"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -23,7 +23,7 @@ fn grid(min_mb: u32, max_mb: u32, step_mb: u32) -> MemoryGrid {
 
 /// A project file of the ML pipeline's single-instance stage0 and stage3 run as
 /// a three-stage chain s0 -> s1 -> s2, written to the temp dir.
-fn chain_project() -> std::path::PathBuf {
+fn chain_project(name: &str) -> std::path::PathBuf {
     let wf = std::fs::read_to_string(example("ML-pipeline.json")).unwrap();
     let pf = std::fs::read_to_string(example("ML-Pipeline_profile.json")).unwrap();
     let (mut workflow, mut profiles) =
@@ -60,14 +60,17 @@ fn chain_project() -> std::path::PathBuf {
             ..PlanSettings::default()
         },
     };
-    let path = std::env::temp_dir().join(format!("faasplan-fusion-{}.json", std::process::id()));
+    let path = std::env::temp_dir().join(format!(
+        "faasplan-fusion-{name}-{}.json",
+        std::process::id()
+    ));
     std::fs::write(&path, project.to_json()).unwrap();
     path
 }
 
 #[test]
 fn step_functions_pricing_shows_in_the_breakdown_and_fusion_cuts_the_cost() {
-    let path = chain_project();
+    let path = chain_project("pricing");
     let input = vec!["--project".to_string(), path.display().to_string()];
     let plan = |extra: &[&str]| {
         let mut args = vec![
@@ -126,4 +129,121 @@ fn step_functions_pricing_shows_in_the_breakdown_and_fusion_cuts_the_cost() {
     let t = with_data.cost_breakdown.unwrap().transfer_usd;
     assert!((t - (0.005 + 0.0004) / 1000.0).abs() < 1e-15, "{t}");
     std::fs::remove_file(&path).ok();
+}
+
+#[test]
+fn an_edge_device_takes_stages_and_bad_descriptions_are_named() {
+    let path = chain_project("edge");
+    let input = vec!["--project".to_string(), path.display().to_string()];
+    let plan = |device: &str| {
+        run(
+            &[
+                "plan",
+                "--latency-bound",
+                "1000",
+                "--orchestration",
+                "sfn-standard",
+                "--edge-device",
+                device,
+            ],
+            &input,
+        )
+    };
+    let o = plan("speed=1.2,cores=2,memory=4096,uplink=100,fee=2,latency=0.05");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report = from_json(&stdout(&o)).unwrap();
+    assert!(report.stages.iter().any(|s| s.on_edge));
+    let summary = stderr(&o);
+    assert!(summary.contains("on the edge device"), "{summary}");
+    assert!(summary.contains("edge device $2.00"), "{summary}");
+    for (device, message) in [
+        (
+            "speed=1.2,cores=2,memory=4096",
+            "--edge-device: uplink=... is required",
+        ),
+        (
+            "speed=0,cores=2,memory=4096,uplink=100",
+            "platform.pricing.edge_device.speed_factor: 0 must be greater than 0",
+        ),
+        (
+            "speed=1,cores=2,memory=4096,uplink=100,colour=red",
+            "--edge-device: unknown key \"colour\"",
+        ),
+        (
+            "speed=fast,cores=2,memory=4096,uplink=100",
+            "--edge-device: speed=\"fast\" is not a number",
+        ),
+    ] {
+        let o = plan(device);
+        assert_eq!(o.status.code(), Some(1), "{device}");
+        assert!(stderr(&o).contains(message), "{device}: {}", stderr(&o));
+    }
+    std::fs::remove_file(&path).ok();
+}
+
+/// The first `"expected_cost_usd"` value in `json`.
+fn first_cost(json: &str) -> f64 {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    fn find(v: &serde_json::Value) -> Option<f64> {
+        match v {
+            serde_json::Value::Object(m) => m
+                .get("expected_cost_usd")
+                .and_then(|c| c.as_f64())
+                .or_else(|| m.values().find_map(find)),
+            serde_json::Value::Array(a) => a.iter().find_map(find),
+            _ => None,
+        }
+    }
+    find(&v).expect("a cost in the JSON")
+}
+
+#[test]
+fn frontier_compare_and_evaluate_take_the_pricing_flags() {
+    let input = ml();
+    let with = |args: &[&str], orchestration: &str| {
+        let mut a = args.to_vec();
+        a.extend_from_slice(&["--orchestration", orchestration]);
+        let o = run(&a, &input);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    // ML under Step Functions Standard: 14 transitions a run with these
+    // instance counts, $350 per million runs.
+    let config = [
+        "evaluate",
+        "--config",
+        "stage0=1024x1,stage1=1024x4,stage2=1024x4,stage3=1024x1",
+    ];
+    let diff = first_cost(&with(&config, "sfn-standard")) - first_cost(&with(&config, "none"));
+    assert!((diff - 0.000_35).abs() < 1e-12, "{diff}");
+    // Billed INIT: the profiled cold starts cost more.
+    let mut billed = config.to_vec();
+    billed.push("--billed-init");
+    assert!(first_cost(&with(&billed, "none")) > first_cost(&with(&config, "none")));
+    // The same configuration on the frontier's fastest point costs more too.
+    let f = |o: &str| first_cost(&with(&["frontier", "--format", "json"], o));
+    assert!(f("sfn-standard") > f("none"));
+    let cmp = with(&["compare", "--latency-bounds", "60"], "sfn-standard");
+    let row = cmp
+        .lines()
+        .find(|l| l.contains("power-tuning-cost"))
+        .expect("the power-tuning-cost row");
+    // 1024x1 1792x4 1792x4 1024x1 with the transitions: $0.0075304 against $0.0071804.
+    assert!(row.contains("0.0075304"), "{row}");
+    let o = run(
+        &[
+            "evaluate",
+            "--config",
+            config[2],
+            "--edge-data",
+            "stage0:nope:1",
+        ],
+        &input,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("the workflow has no edge stage0 -> nope"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -81,7 +81,7 @@ fn fuser<'a>(p: &'a Project, prepared: &'a Prepared) -> Fuser<'a> {
         &prepared.model,
         &p.platform,
         &prepared.problem,
-        p.settings.seed,
+        &p.settings,
     )
 }
 

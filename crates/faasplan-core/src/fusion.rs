@@ -21,6 +21,10 @@
 //!   group's memory, one request fee, the orchestration and transfer charges of
 //!   one stage (no transition and no intermediate object between members; see
 //!   [`crate::pricing`]);
+//! - **cold starts**: the group's instances are started by its root, so the
+//!   root's start-up follows the cold-start setting of the root (its per-stage
+//!   setting, else the global one, as for an unfused stage); the members run
+//!   inside an instance already started and their own settings do not apply;
 //! - **limits**: a memory size whose q-quantile group latency exceeds the
 //!   platform timeout (900 s on AWS) is not a candidate.
 //!
@@ -55,7 +59,7 @@ use crate::pricing::StageExtra;
 use crate::problem::{SampledProblem, StageContext, StageTable};
 use crate::sampling::kernel::{Residuals, residuals};
 use crate::sampling::{FRESH_STREAM_BASE, FreshEvaluation, SamplingError, fresh_sample_count};
-use crate::settings::{Bound, PlanSettings};
+use crate::settings::{Bound, ColdStarts, PlanSettings};
 use crate::solve::{self, Plan, Solution, SolveError, SolveSettings, Status};
 
 /// What the user allows the planner to fuse.
@@ -70,6 +74,10 @@ pub struct FusionOptions {
 
 /// Most fusable edges whose groupings are enumerated (2¹² groupings).
 pub const MAX_FUSABLE_EDGES: usize = 12;
+
+/// Most stages that may be placed on the edge device; placements and
+/// groupings are enumerated together, at most 2¹⁴ of them.
+pub const MAX_ENUMERATED_BITS: usize = 14;
 
 /// Why fusion cannot be planned.
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +100,18 @@ pub enum FusionError {
         /// Fusable edges found.
         found: usize,
         /// [`MAX_FUSABLE_EDGES`].
+        limit: usize,
+    },
+    /// Too many placements × groupings to enumerate.
+    #[error(
+        "placement: {stages} stages may run on the edge device and {edges} edges may be fused, more than the {limit} choices enumerated together: forbid fusion on some edges or give the stages memory sizes above the device's"
+    )]
+    TooManyPlacements {
+        /// Stages that fit the device.
+        stages: usize,
+        /// Fusable edges.
+        edges: usize,
+        /// [`MAX_ENUMERATED_BITS`].
         limit: usize,
     },
     /// The solver refused a contracted problem.
@@ -164,6 +184,8 @@ pub struct Grouping {
     pub groups: Vec<Vec<usize>>,
     /// The group of each stage.
     pub group_of: Vec<usize>,
+    /// Whether each stage runs on the edge device (all false without one).
+    pub on_edge: Vec<bool>,
 }
 
 impl Grouping {
@@ -185,7 +207,35 @@ impl Grouping {
                 }
             }
         }
-        Grouping { groups, group_of }
+        Grouping {
+            groups,
+            group_of,
+            on_edge: vec![false; n],
+        }
+    }
+
+    /// The grouping that fuses `fused` and places the stages marked in
+    /// `on_edge` on the edge device (no fused edge may cross the boundary).
+    pub fn placed(dag: &Dag, fused: &[(usize, usize)], on_edge: Vec<bool>) -> Self {
+        Grouping {
+            on_edge,
+            ..Grouping::new(dag, fused)
+        }
+    }
+
+    /// Whether group `g` runs on the edge device.
+    pub fn group_on_edge(&self, g: usize) -> bool {
+        self.on_edge[self.groups[g][0]]
+    }
+
+    /// Whether some stage runs on the edge device.
+    pub fn places_anything(&self) -> bool {
+        self.on_edge.iter().any(|&e| e)
+    }
+
+    /// The group that pays the edge device's fee: the first group on the edge.
+    pub fn fee_group(&self) -> Option<usize> {
+        (0..self.groups.len()).find(|&g| self.group_on_edge(g))
     }
 
     /// Whether some group has more than one stage.
@@ -221,20 +271,23 @@ pub struct Fuser<'a> {
     platform: &'a Platform,
     base: &'a SampledProblem,
     seed: u64,
+    /// The cold-start setting of each stage (a group takes its root's).
+    cold: Vec<ColdStarts>,
     allowed_violations: usize,
     resid: Vec<Option<Residuals>>,
-    cache: HashMap<Vec<usize>, StageTable>,
+    cache: HashMap<(Vec<usize>, bool, bool), StageTable>,
 }
 
 impl<'a> Fuser<'a> {
-    /// A fuser over `base`, the unfused problem sampled from `model` with `seed`.
+    /// A fuser over `base`, the unfused problem sampled from `model` under
+    /// `settings` (its seed and cold-start settings).
     pub fn new(
         workflow: &'a Workflow,
         dag: &'a Dag,
         model: &'a WorkflowModel,
         platform: &'a Platform,
         base: &'a SampledProblem,
-        seed: u64,
+        settings: &PlanSettings,
     ) -> Self {
         Fuser {
             workflow,
@@ -242,7 +295,12 @@ impl<'a> Fuser<'a> {
             model,
             platform,
             base,
-            seed,
+            seed: settings.seed,
+            cold: workflow
+                .stages
+                .iter()
+                .map(|s| settings.cold_starts_of(&s.id))
+                .collect(),
             allowed_violations: base.allowed_violations,
             resid: (0..workflow.stages.len()).map(|_| None).collect(),
             cache: HashMap::new(),
@@ -260,11 +318,14 @@ impl<'a> Fuser<'a> {
         let stages = grouping
             .groups
             .iter()
-            .map(|members| {
-                let mut t = if members.len() == 1 {
+            .enumerate()
+            .map(|(g, members)| {
+                let edge = grouping.group_on_edge(g);
+                let mut t = if members.len() == 1 && !edge {
                     self.base.stages[members[0]].clone()
                 } else {
-                    self.group_table(members).clone()
+                    let fee = grouping.fee_group() == Some(g);
+                    self.group_table(members, &grouping.on_edge, fee).clone()
                 };
                 if let Some(cx) = t.context.as_mut() {
                     cx.parent = grouping.group_of[cx.parent];
@@ -288,9 +349,24 @@ impl<'a> Fuser<'a> {
         self.allowed_violations = a;
     }
 
-    /// The table of a fused group (context parent as a stage index), cached.
-    fn group_table(&mut self, members: &[usize]) -> &StageTable {
-        if !self.cache.contains_key(members) {
+    /// The table of a fused or edge group (context parent as a stage index),
+    /// cached. `on_edge` marks every stage placed on the edge device; `fee`
+    /// whether the group pays the device's fee.
+    fn group_table(&mut self, members: &[usize], on_edge: &[bool], fee: bool) -> &StageTable {
+        let edge = on_edge[members[0]];
+        // An edge group's table depends on which neighbours are on the edge too.
+        let key = if edge {
+            let mut k = members.to_vec();
+            k.extend(
+                (0..on_edge.len())
+                    .filter(|&i| on_edge[i])
+                    .map(|i| usize::MAX - i),
+            );
+            (k, true, fee)
+        } else {
+            (members.to_vec(), false, false)
+        };
+        if !self.cache.contains_key(&key) {
             let n = self.base.n_samples;
             for &i in members {
                 if self.resid[i].is_none() {
@@ -301,7 +377,14 @@ impl<'a> Fuser<'a> {
                 .iter()
                 .filter_map(|&i| self.resid[i].as_ref())
                 .collect();
-            let configs = table::common_sizes(self.base, members);
+            // On the device the group runs with the device's memory and cores.
+            let configs = match (&self.platform.pricing.edge_device, edge) {
+                (Some(dev), true) => vec![Config {
+                    memory_mb: dev.memory_mb,
+                    d: 1,
+                }],
+                _ => table::common_sizes(self.base, members),
+            };
             let context = self.base.stages[members[0]].context.clone();
             let table = table::group_table(
                 &table::Group {
@@ -310,17 +393,103 @@ impl<'a> Fuser<'a> {
                     model: self.model,
                     platform: self.platform,
                     members,
+                    cold: self.cold[members[0]],
+                    edge: self.edge_site(on_edge, edge, fee),
                 },
                 configs,
                 context,
                 &resid,
                 n,
             );
-            let table =
-                table::drop_timeouts(table, n, self.base.percentile, self.platform.timeout_s);
-            self.cache.insert(members.to_vec(), table);
+            // The platform's timeout binds functions in the cloud, not the device.
+            let table = if edge {
+                table
+            } else {
+                table::drop_timeouts(table, n, self.base.percentile, self.platform.timeout_s)
+            };
+            self.cache.insert(key.clone(), table);
         }
-        &self.cache[members]
+        &self.cache[&key]
+    }
+
+    /// The edge site of a group: `Some` when `edge` (the group is placed on the device).
+    fn edge_site<'b>(
+        &'b self,
+        on_edge: &'b [bool],
+        edge: bool,
+        fee: bool,
+    ) -> Option<table::EdgeSite<'b>> {
+        let device = self.platform.pricing.edge_device.as_ref()?;
+        edge.then_some(table::EdgeSite {
+            device,
+            on_edge,
+            fee,
+        })
+    }
+
+    /// The stages that may run on the edge device: single-instance, not fixed,
+    /// and whose smallest allowed memory size fits the device (none without one).
+    pub fn edge_candidates(&self) -> Vec<usize> {
+        let Some(device) = self.platform.pricing.edge_device.as_ref() else {
+            return Vec::new();
+        };
+        (0..self.workflow.stages.len())
+            .filter(|&i| {
+                let s = &self.workflow.stages[i];
+                s.kind == StageKind::Single
+                    && s.fixed.is_none()
+                    && self.base.stages[i]
+                        .configs
+                        .iter()
+                        .map(|c| c.memory_mb)
+                        .min()
+                        .is_some_and(|m| m <= device.memory_mb)
+            })
+            .collect()
+    }
+
+    /// Every placement × grouping of `edges`, all-cloud first, then fewer
+    /// stages on the edge first; within a placement the groupings in order of
+    /// their bit mask. Without reverse flow an edge stage's parents are all on
+    /// the edge; no fused edge crosses the boundary.
+    pub fn groupings(&self, edges: &[(usize, usize)]) -> Result<Vec<Grouping>, FusionError> {
+        let cand = self.edge_candidates();
+        if cand.len() + edges.len() > MAX_ENUMERATED_BITS {
+            return Err(FusionError::TooManyPlacements {
+                stages: cand.len(),
+                edges: edges.len(),
+                limit: MAX_ENUMERATED_BITS,
+            });
+        }
+        let reverse = self
+            .platform
+            .pricing
+            .edge_device
+            .as_ref()
+            .is_some_and(|d| d.allow_reverse);
+        let n = self.workflow.stages.len();
+        let mut masks: Vec<u32> = (0u32..1 << cand.len()).collect();
+        masks.sort_by_key(|m| (m.count_ones(), *m));
+        let mut out = Vec::new();
+        for mask in masks {
+            let mut on_edge = vec![false; n];
+            for (k, &i) in cand.iter().enumerate() {
+                on_edge[i] = mask >> k & 1 == 1;
+            }
+            let closed = (0..n)
+                .filter(|&i| on_edge[i])
+                .all(|i| self.dag.parents[i].iter().all(|&p| on_edge[p]));
+            if !reverse && !closed {
+                continue;
+            }
+            for fused in subsets(edges) {
+                if fused.iter().any(|&(u, v)| on_edge[u] != on_edge[v]) {
+                    continue;
+                }
+                out.push(Grouping::placed(self.dag, &fused, on_edge.clone()));
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -371,8 +540,7 @@ pub fn solve_fused(
     let mut first: Option<FusedSolution> = None;
     let mut nearest: Option<f64> = None;
     let (mut solved, mut pruned) = (0, 0);
-    for fused in subsets(edges) {
-        let grouping = Grouping::new(fuser.dag, &fused);
+    for grouping in fuser.groupings(edges)? {
         let problem = fuser.problem(&grouping);
         if !has_candidates(&problem) {
             // A group whose members share no memory size, or that exceeds the timeout at every size.
@@ -463,8 +631,7 @@ pub fn fused_frontier(
 ) -> Result<(Vec<Grouping>, Vec<FusedPoint>), FusionError> {
     let mut groupings = Vec::new();
     let mut all = Vec::new();
-    for fused in subsets(edges) {
-        let grouping = Grouping::new(fuser.dag, &fused);
+    for grouping in fuser.groupings(edges)? {
         let problem = fuser.problem(&grouping);
         if !has_candidates(&problem) {
             continue;
@@ -520,7 +687,8 @@ pub fn evaluate_fresh_grouping(
         .groups
         .iter()
         .zip(configs)
-        .map(|(members, &cfg)| {
+        .enumerate()
+        .map(|(g, (members, &cfg))| {
             let root = members[0];
             let context = match fuser.workflow.stages[root].kind {
                 StageKind::Single => fuser.dag.input_parent[root].map(|p| StageContext {
@@ -543,6 +711,12 @@ pub fn evaluate_fresh_grouping(
                 model: fuser.model,
                 platform: fuser.platform,
                 members,
+                cold: settings.cold_starts_of(&fuser.workflow.stages[root].id),
+                edge: fuser.edge_site(
+                    &grouping.on_edge,
+                    grouping.on_edge[root],
+                    grouping.fee_group() == Some(g),
+                ),
             };
             table::group_table(&group, vec![cfg], context, &resid, n)
         })
@@ -568,14 +742,21 @@ pub fn evaluate_fresh_grouping(
 }
 
 /// The orchestration and transfer charges of the group `members` run as one
-/// function at `cfg` (see [`crate::pricing`]).
-pub fn group_extra(fuser: &Fuser<'_>, members: &[usize], cfg: Config) -> StageExtra {
+/// function at `cfg` under `grouping`'s placement (see [`crate::pricing`]).
+pub fn group_extra(fuser: &Fuser<'_>, grouping: &Grouping, g: usize, cfg: Config) -> StageExtra {
+    let members = &grouping.groups[g];
     table::Group {
         workflow: fuser.workflow,
         dag: fuser.dag,
         model: fuser.model,
         platform: fuser.platform,
         members,
+        cold: fuser.cold[members[0]],
+        edge: fuser.edge_site(
+            &grouping.on_edge,
+            grouping.group_on_edge(g),
+            grouping.fee_group() == Some(g),
+        ),
     }
     .extra(cfg)
 }

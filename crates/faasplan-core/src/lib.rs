@@ -17,6 +17,7 @@ pub mod advisor;
 pub mod baselines;
 pub mod certify;
 pub mod dag;
+pub mod executor;
 pub mod export;
 pub mod formats;
 pub mod fusion;

@@ -541,6 +541,8 @@ pub struct ColdMix<'m> {
     cdf: Vec<f64>,
     /// Sorted cold start-up residuals κ, s.
     pool: &'m [f64],
+    /// Mean of `pool` (0 when empty).
+    pool_mean: f64,
 }
 
 /// Standard deviations kept on each side of the binomial mean: the mass outside is
@@ -561,6 +563,7 @@ impl<'m> ColdMix<'m> {
                 lo: 0,
                 cdf: Vec::new(),
                 pool,
+                pool_mean: 0.0,
             };
         }
         let n = u64::from(d);
@@ -580,6 +583,7 @@ impl<'m> ColdMix<'m> {
             lo: lo as u32,
             cdf,
             pool,
+            pool_mean: pool.iter().sum::<f64>() / pool.len() as f64,
         }
     }
 
@@ -616,6 +620,25 @@ impl<'m> ColdMix<'m> {
         }
         let kappa = self.pool[pick(v.powf(1.0 / f64::from(c)), self.pool.len())];
         if kappa > rho { kappa } else { rho }
+    }
+
+    /// [`ColdMix::start_up`] and the INIT time the run's cold instances are
+    /// billed for (when the platform bills INIT): the slowest cold instance's
+    /// excess over the warm start-up, `(κ₍C₎ − ρ)⁺`, plus the mean excess of the
+    /// pool, `(mean κ − ρ)⁺`, for each of the other `C − 1` cold instances
+    /// (only the slowest one's κ is drawn). 0 when every instance is warm.
+    #[inline]
+    pub fn start_up_and_init(&self, rho: f64, u: f64, v: f64) -> (f64, f64) {
+        if !self.active() {
+            return (rho, 0.0);
+        }
+        let c = self.cold_count(u);
+        if c == 0 {
+            return (rho, 0.0);
+        }
+        let start = self.start_up(rho, u, v);
+        let others = f64::from(c - 1) * (self.pool_mean - rho).max(0.0);
+        (start, start - rho + others)
     }
 
     /// Probability that κ₍C₎ is the j-th pool value and C ≥ 1, per j:
@@ -788,6 +811,22 @@ mod tests {
         let w = m.max_weights();
         approx::assert_relative_eq!(w.iter().sum::<f64>(), 1.0, max_relative = 1e-12);
         approx::assert_relative_eq!(w[3], 1.0 - 0.75f64.powi(3), max_relative = 1e-12);
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn billed_init_is_the_slowest_excess_plus_the_mean_excess_of_the_others() {
+        let m = ColdMix::new(&POOL, 3, 1.0);
+        // Three cold: the slowest draws 3.0 (as above); the other two the mean 2.5.
+        let (start, init) = m.start_up_and_init(0.5, 0.5, 0.125);
+        assert_eq!(start, 3.0);
+        approx::assert_relative_eq!(init, 2.5 + 2.0 * 2.0, max_relative = 1e-12);
+        // Warm instances bill no INIT.
+        let warm = ColdMix::new(&POOL, 3, 0.0);
+        assert_eq!(warm.start_up_and_init(0.5, 0.5, 0.125), (0.5, 0.0));
+        // A cold start-up below the warm residual bills nothing.
+        let one = ColdMix::new(&POOL, 1, 1.0);
+        assert_eq!(one.start_up_and_init(9.0, 0.5, 0.1), (9.0, 0.0));
     }
 
     #[test]

@@ -475,6 +475,7 @@ pub fn report(
             latency_q_s: q,
             expected_cost_usd: problem.expected_cost(i, rows[i]),
             fused_into: None,
+            on_edge: false,
         });
     }
     report.totals = Some(PlanTotals {

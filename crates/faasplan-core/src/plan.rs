@@ -157,6 +157,9 @@ pub struct StagePlan {
     /// first stage (its root); absent for an unfused stage and for a group's root.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fused_into: Option<String>,
+    /// Whether the stage runs on the edge device (absent: in the cloud).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub on_edge: bool,
 }
 
 /// Workflow figures of a plan on one sample set.

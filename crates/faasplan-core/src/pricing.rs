@@ -135,6 +135,77 @@ pub struct Pricing {
     /// Data sizes of the edges that move data through object storage.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub edge_data: Vec<EdgeData>,
+    /// Whether the INIT phase of cold starts is billed like duration (AWS bills it
+    /// for every on-demand function since 2025-08-01; off by default, as the
+    /// bundled profiles were measured before).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub billed_init: bool,
+    /// An edge device stages may be placed on (see [`crate::fusion`]); none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edge_device: Option<EdgeDevice>,
+}
+
+/// An edge device (Costless's placement): a machine near the data that runs
+/// placed stages without Lambda fees, slower, behind an uplink to the cloud.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EdgeDevice {
+    /// Time factor of compute on the device against the cloud at the same
+    /// vCPU count (2 = twice as slow).
+    pub speed_factor: f64,
+    /// Cores of the device (the vCPU count its stages run with).
+    pub cores: f64,
+    /// Memory of the device, MB: a stage whose smallest allowed memory size
+    /// exceeds it cannot be placed there.
+    pub memory_mb: u32,
+    /// Fixed fee of the device per month, USD (e.g. a Greengrass core).
+    #[serde(default)]
+    pub monthly_fee_usd: f64,
+    /// Workflow runs per month the fee is spread over.
+    #[serde(default = "default_runs_per_month")]
+    pub runs_per_month: f64,
+    /// Running cost of the device per second of stage compute, USD/s (energy).
+    #[serde(default)]
+    pub usd_per_s: f64,
+    /// Link bandwidth between device and cloud, Mbit/s.
+    pub uplink_mbps: f64,
+    /// Link latency per object moved between device and cloud, s.
+    #[serde(default)]
+    pub link_latency_s: f64,
+    /// Whether data may flow cloud → edge (a cloud stage feeding an edge stage).
+    #[serde(default)]
+    pub allow_reverse: bool,
+}
+
+fn default_runs_per_month() -> f64 {
+    1_000_000.0
+}
+
+impl EdgeDevice {
+    /// The monthly fee's share of one run, USD.
+    pub fn fee_per_run_usd(&self) -> f64 {
+        if self.runs_per_month > 0.0 {
+            self.monthly_fee_usd / self.runs_per_month
+        } else {
+            0.0
+        }
+    }
+
+    /// Seconds to move `data_mb` between the device and the cloud.
+    pub fn transfer_s(&self, data_mb: f64) -> f64 {
+        self.link_latency_s + data_mb * 8.0 / self.uplink_mbps
+    }
+
+    fn values(&self) -> [(&'static str, f64); 7] {
+        [
+            ("speed_factor", self.speed_factor),
+            ("cores", self.cores),
+            ("monthly_fee_usd", self.monthly_fee_usd),
+            ("runs_per_month", self.runs_per_month),
+            ("usd_per_s", self.usd_per_s),
+            ("uplink_mbps", self.uplink_mbps),
+            ("link_latency_s", self.link_latency_s),
+        ]
+    }
 }
 
 impl Pricing {
@@ -155,6 +226,14 @@ pub enum PricingError {
     /// A price or size is negative or not finite.
     #[error("platform.pricing.{field}: {value} is not a finite value of at least 0")]
     Value {
+        /// The field's path below `platform.pricing`.
+        field: String,
+        /// The offending value.
+        value: f64,
+    },
+    /// A value that must be above 0 is not.
+    #[error("platform.pricing.{field}: {value} must be greater than 0")]
+    Positive {
         /// The field's path below `platform.pricing`.
         field: String,
         /// The offending value.
@@ -204,6 +283,24 @@ impl Pricing {
         }
         for (i, e) in self.edge_data.iter().enumerate() {
             values.push((format!("edge_data[{i}].data_mb"), e.data_mb));
+        }
+        if let Some(dev) = &self.edge_device {
+            for (field, v) in dev.values() {
+                values.push((format!("edge_device.{field}"), v));
+            }
+            for (field, v) in [
+                ("speed_factor", dev.speed_factor),
+                ("cores", dev.cores),
+                ("uplink_mbps", dev.uplink_mbps),
+                ("memory_mb", f64::from(dev.memory_mb)),
+            ] {
+                if v.is_finite() && v <= 0.0 {
+                    return Err(PricingError::Positive {
+                        field: format!("edge_device.{field}"),
+                        value: v,
+                    });
+                }
+            }
         }
         if let Some((field, value)) = values
             .into_iter()
@@ -356,6 +453,13 @@ pub struct CostBreakdown {
     pub transitions_usd: f64,
     /// Intermediate data in object storage: requests and transfer.
     pub transfer_usd: f64,
+    /// Edge device: its fee's share of the run and its running cost.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub edge_usd: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 #[cfg(test)]

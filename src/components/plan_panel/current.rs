@@ -125,6 +125,7 @@ mod tests {
                 latency_q_s: 2.0,
                 expected_cost_usd: 0.01,
                 fused_into: None,
+                on_edge: false,
             }],
             totals: None,
             cost_breakdown: None,

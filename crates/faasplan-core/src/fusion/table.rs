@@ -3,9 +3,10 @@
 use crate::dag::{Config, Dag, StageKind, Workflow};
 use crate::model::{StageCurves, WorkflowModel};
 use crate::platform::Platform;
-use crate::pricing::{StageExtra, StageSite, stage_extra};
+use crate::pricing::{EdgeDevice, StageExtra, StageSite, stage_extra};
 use crate::problem::{SampledProblem, StageContext, StageTable};
 use crate::sampling::kernel::{Coster, Residuals};
+use crate::settings::ColdStarts;
 use crate::stats::empirical::quantile_with;
 
 /// A group of stages and what its table is computed from.
@@ -16,6 +17,20 @@ pub(crate) struct Group<'a> {
     pub(crate) platform: &'a Platform,
     /// The root first, then the members in topological order.
     pub(crate) members: &'a [usize],
+    /// The group's cold-start setting: its root's (the members run inside the
+    /// instances the root starts, so their own settings do not apply).
+    pub(crate) cold: ColdStarts,
+    /// Where the group runs when it is on the edge device; `None` in the cloud.
+    pub(crate) edge: Option<EdgeSite<'a>>,
+}
+
+/// A group placed on the edge device.
+pub(crate) struct EdgeSite<'a> {
+    pub(crate) device: &'a EdgeDevice,
+    /// Every stage's placement (true: on the device).
+    pub(crate) on_edge: &'a [bool],
+    /// Whether this group pays the device's fee (the first edge group does).
+    pub(crate) fee: bool,
 }
 
 /// The memory sizes (d = 1) every member of `members` has among its candidates, ascending.
@@ -36,6 +51,39 @@ pub(crate) fn common_sizes(base: &SampledProblem, members: &[usize]) -> Vec<Conf
 }
 
 impl Group<'_> {
+    /// Seconds the group spends moving data across the device's link: every
+    /// workflow edge between a member and a stage in the cloud (its data size
+    /// from `platform.pricing.edge_data`, 0 MB when not given) costs the link
+    /// latency plus its size over the bandwidth. 0 for a cloud group.
+    pub(crate) fn link_s(&self) -> f64 {
+        let Some(site) = &self.edge else {
+            return 0.0;
+        };
+        let ids = &self.workflow.stages;
+        let size = |u: usize, v: usize| {
+            self.platform
+                .pricing
+                .edge_data
+                .iter()
+                .find(|e| e.from == ids[u].id && e.to == ids[v].id)
+                .map_or(0.0, |e| e.data_mb)
+        };
+        let mut t = 0.0;
+        for &m in self.members {
+            for &p in &self.dag.parents[m] {
+                if !site.on_edge[p] {
+                    t += site.device.transfer_s(size(p, m));
+                }
+            }
+            for &c in &self.dag.children[m] {
+                if !site.on_edge[c] {
+                    t += site.device.transfer_s(size(m, c));
+                }
+            }
+        }
+        t
+    }
+
     /// The orchestration and transfer charges of the group as one function.
     pub(crate) fn extra(&self, cfg: Config) -> StageExtra {
         let pricing = &self.platform.pricing;
@@ -43,6 +91,8 @@ impl Group<'_> {
             return StageExtra::default();
         }
         let inside = |i: usize| self.members.contains(&i);
+        // Data between two stages on the device stays there: no object.
+        let local = |i: usize| inside(i) || self.edge.as_ref().is_some_and(|e| e.on_edge[i]);
         let index = |s: &str| self.workflow.stages.iter().position(|x| x.id == s);
         let mut reads = Vec::new();
         let mut writes = Vec::new();
@@ -50,10 +100,10 @@ impl Group<'_> {
             let (Some(u), Some(v)) = (index(&e.from), index(&e.to)) else {
                 continue;
             };
-            if inside(v) && !inside(u) {
+            if inside(v) && !local(u) {
                 reads.push(e.data_mb);
             }
-            if inside(u) && !inside(v) {
+            if inside(u) && !local(v) {
                 writes.push(e.data_mb);
             }
         }
@@ -85,9 +135,8 @@ impl Group<'_> {
 /// member's residuals `resid` (in member order) over `n` samples.
 ///
 /// Latency per sample: the root's `max(start + f·P, f·M)` (its start-up with the
-/// cold-start mixture at the profile's cold share: the plan's cold-start settings
-/// are not applied to fused groups yet) plus every other member's latency less its
-/// start-up; billed time: the members' `f·M` summed,
+/// cold-start mixture of the group's setting, [`Group::cold`]) plus every other
+/// member's latency less its start-up; billed time: the members' `f·M` summed,
 /// billed once at the group's memory. For a one-stage group this is the
 /// unfused kernel's computation, bit for bit.
 pub(crate) fn group_table(
@@ -110,7 +159,10 @@ pub(crate) fn group_table(
         let input_d = t.context.as_ref().map(|c| c.parent_d[ctx]);
         for j in 0..t.configs.len() {
             let cfg = t.configs[j];
-            let vcpu = f64::from(cfg.memory_mb) / group.platform.mb_per_vcpu;
+            let vcpu = match &group.edge {
+                Some(site) => site.device.cores,
+                None => f64::from(cfg.memory_mb) / group.platform.mb_per_vcpu,
+            };
             let curves: Vec<StageCurves> = group
                 .members
                 .iter()
@@ -120,17 +172,30 @@ pub(crate) fn group_table(
                     group.model.stages[i].curves(cfg, d_in, vcpu)
                 })
                 .collect();
-            let coster = Coster::new(group.platform, cfg, group.extra(cfg));
+            let coster = match &group.edge {
+                Some(site) => Coster::edge(site.device, site.fee, group.extra(cfg)),
+                None => Coster::new(group.platform, cfg, group.extra(cfg)),
+            };
+            // Compute on the device takes `speed_factor` times as long; its
+            // runtime stays resident (always warm) and the link adds its time.
+            let (slow_by, link_s, setting) = match &group.edge {
+                Some(site) => (
+                    site.device.speed_factor,
+                    group.link_s(),
+                    ColdStarts::AllWarm,
+                ),
+                None => (1.0, 0.0, group.cold),
+            };
             // The group's instances start as its root's do (members run inside them).
-            let cold = group.model.stages[group.members[0]]
-                .cold_mix(curves[0].d, crate::settings::ColdStarts::Profile);
+            let cold = group.model.stages[group.members[0]].cold_mix(curves[0].d, setting);
             let start = t.latency_s.len();
             for s in 0..n {
-                let (mut latency, mut billed) = (0.0, 0.0);
+                let (mut latency, mut billed, mut init) = (0.0, 0.0, 0.0);
                 for (k, (c, r)) in curves.iter().zip(resid).enumerate() {
-                    let (mut rho, f) = (r.rho[s], r.factor[s]);
+                    let (mut rho, f) = (r.rho[s], r.factor[s] * slow_by);
                     if k == 0 {
-                        rho = cold.start_up(rho, r.cold_count_u[s], r.cold_start_u[s]);
+                        (rho, init) =
+                            cold.start_up_and_init(rho, r.cold_count_u[s], r.cold_start_u[s]);
                     }
                     let slow = c.base_s + rho + f * c.slow_s;
                     let mean = f * c.mean_s;
@@ -143,8 +208,9 @@ pub(crate) fn group_table(
                         billed += mean;
                     }
                 }
-                t.latency_s.push(latency);
-                t.cost_usd.push(coster.cost_one(billed));
+                t.latency_s.push(latency + link_s);
+                t.cost_usd
+                    .push(coster.cost_one(billed) + coster.init_cost(init));
             }
             coster.add_extra(&t.latency_s[start..], &mut t.cost_usd[start..]);
             let sum: f64 = t.cost_usd[start..].iter().sum();

@@ -36,7 +36,7 @@ pub fn solve_certified_fused(
     limits: Limits,
 ) -> Result<PlanReport, PipelineError> {
     let edges = fusable_edges(&project.workflow, &prepared.dag, options)?;
-    if edges.is_empty() {
+    if edges.is_empty() && project.platform.pricing.edge_device.is_none() {
         return super::solve_certified(project, prepared, limits);
     }
     let settings = SolveSettings {
@@ -51,7 +51,7 @@ pub fn solve_certified_fused(
         &base.model,
         &project.platform,
         &base.problem,
-        project.settings.seed,
+        &project.settings,
     );
     let mut attempts = 0;
     loop {
@@ -90,7 +90,7 @@ fn fused_report(
 ) -> Result<PlanReport, PipelineError> {
     let plan = fused.solution.plan.as_ref();
     let plan = match plan {
-        Some(plan) if fused.grouping.fuses_anything() => plan,
+        Some(plan) if fused.grouping.fuses_anything() || fused.grouping.places_anything() => plan,
         // Unfused, the contracted problem is the prepared one (same allowance).
         _ => return report(project, prepared, &fused.solution.status, plan),
     };
@@ -109,7 +109,10 @@ fn fused_report(
         rep.stages.push(StagePlan {
             stage: stage.id.clone(),
             memory_mb: cfg.memory_mb,
-            vcpu: f64::from(cfg.memory_mb) / project.platform.mb_per_vcpu,
+            vcpu: match (&project.platform.pricing.edge_device, grouping.on_edge[i]) {
+                (Some(dev), true) => dev.cores,
+                _ => f64::from(cfg.memory_mb) / project.platform.mb_per_vcpu,
+            },
             d: cfg.d,
             latency_p50_s: p50,
             latency_q_s: q,
@@ -119,6 +122,7 @@ fn fused_report(
                 0.0
             },
             fused_into: (root != i).then(|| project.workflow.stages[root].id.clone()),
+            on_edge: grouping.on_edge[i],
         });
     }
     rep.totals = Some(PlanTotals {
@@ -128,18 +132,19 @@ fn fused_report(
         expected_cost_usd: eval.expected_cost_usd,
         cost_q_usd: eval.q_cost_usd,
     });
-    let extras: Vec<_> = grouping
-        .groups
-        .iter()
-        .zip(&configs)
-        .map(|(members, &cfg)| group_extra(fuser, members, cfg))
+    let extras: Vec<_> = (0..grouping.groups.len())
+        .map(|g| group_extra(fuser, grouping, g, configs[g]))
         .collect();
-    rep.cost_breakdown = Some(cost_breakdown(
-        problem,
-        &rows,
-        &extras,
-        eval.expected_cost_usd,
-    ));
+    let mut breakdown = cost_breakdown(problem, &rows, &extras, eval.expected_cost_usd);
+    // Edge groups pay no function fees: their cost beyond the extras is the device's.
+    for g in (0..grouping.groups.len()).filter(|&g| grouping.group_on_edge(g)) {
+        let device = problem.expected_cost(g, rows[g])
+            - extras[g].fixed_usd()
+            - extras[g].orchestration_usd_per_s * mean(problem.latencies(g, rows[g]));
+        breakdown.edge_usd += device;
+        breakdown.functions_usd -= device;
+    }
+    rep.cost_breakdown = Some(breakdown);
     let fresh = evaluate_fresh_grouping(fuser, &project.settings, grouping, &configs)?;
     attach_fresh(
         &mut rep,
@@ -148,4 +153,8 @@ fn fused_report(
         eval.guaranteed_latency_s,
     );
     Ok(rep)
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len().max(1) as f64
 }

@@ -95,6 +95,12 @@ pub(crate) fn fill_samples(
     }
     let start = cost_usd.len();
     cost_usd.extend(r.factor.iter().map(|&f| coster.cost_one(f * c.mean_s)));
+    if cold.active() && coster.bills_init() {
+        let draws = r.rho.iter().zip(r.cold_count_u.iter().zip(&r.cold_start_u));
+        for (cost, (&rho, (&u, &v))) in cost_usd[start..].iter_mut().zip(draws) {
+            *cost += coster.init_cost(cold.start_up_and_init(rho, u, v).1);
+        }
+    }
     coster.add_extra(&latency_s[start..], &mut cost_usd[start..]);
     cost_usd[start..].iter().sum()
 }
@@ -105,6 +111,8 @@ pub(crate) struct Coster {
     usd_per_s: f64,
     granularity_s: f64,
     per_granule: f64,
+    /// Price of one second of billed INIT on one instance (0 when INIT is not billed).
+    init_usd_per_s: f64,
     extra: StageExtra,
 }
 
@@ -116,6 +124,11 @@ impl Coster {
         Coster {
             request_usd: d * p.price_per_request,
             usd_per_s: d * f64::from(cfg.memory_mb) / 1024.0 * p.price_per_gb_s,
+            init_usd_per_s: if p.pricing.billed_init {
+                f64::from(cfg.memory_mb) / 1024.0 * p.price_per_gb_s
+            } else {
+                0.0
+            },
             granularity_s,
             per_granule: if granularity_s > 0.0 {
                 1.0 / granularity_s
@@ -124,6 +137,31 @@ impl Coster {
             },
             extra,
         }
+    }
+
+    /// The coster of a group on the edge `device`: no request fee and no
+    /// rounding, the device's running cost per second of compute, and, when
+    /// `fee`, the device fee's share of a run (counted once per plan).
+    pub(crate) fn edge(device: &crate::pricing::EdgeDevice, fee: bool, extra: StageExtra) -> Self {
+        Coster {
+            request_usd: if fee { device.fee_per_run_usd() } else { 0.0 },
+            usd_per_s: device.usd_per_s,
+            granularity_s: 0.0,
+            per_granule: 0.0,
+            init_usd_per_s: 0.0,
+            extra,
+        }
+    }
+
+    /// Whether INIT is billed (see [`crate::model::ColdMix::start_up_and_init`]).
+    pub(crate) fn bills_init(&self) -> bool {
+        self.init_usd_per_s > 0.0
+    }
+
+    /// The charge for `init_s` seconds of billed INIT over a run's instances.
+    #[inline]
+    pub(crate) fn init_cost(&self, init_s: f64) -> f64 {
+        init_s * self.init_usd_per_s
     }
 
     /// Adds the stage's extra charges to the costs of samples with latencies `latency_s`.

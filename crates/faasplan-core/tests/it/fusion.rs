@@ -7,14 +7,14 @@ use faasplan_core::formats::project::Project;
 use faasplan_core::frontier::FrontierSettings;
 use faasplan_core::fusion::{
     Fuser, FusionOptions, Grouping, chain_order, evaluate_fresh_grouping, fusable_edges,
-    fused_frontier, larac, solve_fused,
+    fused_frontier, group_extra, larac, solve_fused,
 };
 use faasplan_core::pipeline::{self, Limits, Prepared};
-use faasplan_core::pricing::Orchestration;
+use faasplan_core::pricing::{EdgeData, EdgeDevice, Orchestration};
 use faasplan_core::problem::SampledProblem;
 use faasplan_core::profile::StageProfile;
 use faasplan_core::sampling::evaluate_fresh;
-use faasplan_core::settings::{Bound, SampleCount};
+use faasplan_core::settings::{Bound, ColdStarts, SampleCount};
 use faasplan_core::solve::{self, Plan, PlanEval, SolveSettings};
 use proptest::prelude::*;
 
@@ -130,7 +130,7 @@ fn fuser<'a>(project: &'a Project, prepared: &'a Prepared) -> Fuser<'a> {
         &prepared.model,
         &project.platform,
         &prepared.problem,
-        project.settings.seed,
+        &project.settings,
     )
 }
 
@@ -365,6 +365,110 @@ fn the_fresh_evaluation_of_an_unfused_grouping_is_the_unfused_one() {
     }
 }
 
+/// The fused pair (s0, s1)'s table of a two-stage chain under `settings`.
+fn fused_pair_table(p: &Project) -> faasplan_core::problem::StageTable {
+    let prepared = pipeline::prepare(p).unwrap();
+    let mut f = fuser(p, &prepared);
+    let fused = f.problem(&Grouping::new(&prepared.dag, &[(0, 1)]));
+    fused.stages[0].clone()
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn a_fused_group_starts_as_its_roots_cold_start_setting_says() {
+    let p = project(2, &[(0, 1)], 2, 300);
+    let profiled = fused_pair_table(&p);
+    let with = |global: ColdStarts, stage: Option<(&str, ColdStarts)>| {
+        let mut q = p.clone();
+        q.settings.cold_starts = global;
+        q.settings.cold_start_stages = stage
+            .map(|(id, c)| (id.to_string(), c))
+            .into_iter()
+            .collect();
+        fused_pair_table(&q)
+    };
+    let warm = with(ColdStarts::AllWarm, None);
+    let cold = with(ColdStarts::FirstInvocation, None);
+    let n = 300;
+    let rows = profiled.latency_s.len() / n;
+    assert_eq!(rows, profiled.configs.len());
+    let (mut below, mut above) = (0, 0);
+    for s in 0..profiled.latency_s.len() {
+        let (w, m, c) = (warm.latency_s[s], profiled.latency_s[s], cold.latency_s[s]);
+        assert!(w <= m && m <= c, "sample {s}: {w} {m} {c}");
+        below += usize::from(w < m);
+        above += usize::from(m < c);
+    }
+    // The profile has cold and warm runs: both settings move some samples.
+    assert!(below > 0 && above > 0, "{below} {above}");
+    // The start-up is not billed (no billed INIT; Standard orchestration).
+    assert_eq!(cold.expected_cost_usd, warm.expected_cost_usd);
+    // The root's own setting decides; a member's does not.
+    let root_cold = with(
+        ColdStarts::AllWarm,
+        Some(("s0", ColdStarts::FirstInvocation)),
+    );
+    assert_eq!(root_cold.latency_s, cold.latency_s);
+    let member_cold = with(
+        ColdStarts::AllWarm,
+        Some(("s1", ColdStarts::FirstInvocation)),
+    );
+    assert_eq!(member_cold.latency_s, warm.latency_s);
+    let rate = with(ColdStarts::Rate(100.0), None);
+    assert_eq!(rate.latency_s, cold.latency_s);
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn fused_plans_and_their_fresh_check_follow_the_cold_start_settings() {
+    let mut p = project(3, &[(0, 1), (1, 2)], 2, 300);
+    p.settings.bound = Bound::Latency { max_s: 1000.0 };
+    let plan = |c: ColdStarts| {
+        let mut q = p.clone();
+        q.settings.cold_starts = c;
+        pipeline::plan_fused(&q, &enabled(), Limits::default()).unwrap()
+    };
+    let (warm, cold) = (plan(ColdStarts::AllWarm), plan(ColdStarts::FirstInvocation));
+    for r in [&warm, &cold] {
+        assert!(r.stages.iter().any(|s| s.fused_into.is_some()));
+    }
+    let (w, c) = (warm.totals.unwrap(), cold.totals.unwrap());
+    assert!(
+        w.guaranteed_latency_s < c.guaranteed_latency_s,
+        "{w:?} {c:?}"
+    );
+    let (wo, co) = (warm.out_of_sample.unwrap(), cold.out_of_sample.unwrap());
+    assert!(
+        wo.totals.latency_q_s < co.totals.latency_q_s,
+        "{wo:?} {co:?}"
+    );
+    // The fresh check of an unfused grouping is still the unfused one with
+    // per-stage settings.
+    let mut q = project(3, &[(0, 1), (0, 2)], 2, 100);
+    q.settings.cold_starts = ColdStarts::FirstInvocation;
+    q.settings.cold_start_stages = [("s1".to_string(), ColdStarts::AllWarm)].into();
+    let prepared = pipeline::prepare(&q).unwrap();
+    let f = fuser(&q, &prepared);
+    let configs = prepared.problem.configs(&[1, 0, 1]).unwrap();
+    let got = evaluate_fresh_grouping(
+        &f,
+        &q.settings,
+        &Grouping::new(&prepared.dag, &[]),
+        &configs,
+    )
+    .unwrap();
+    let want = evaluate_fresh(
+        &q.workflow,
+        &prepared.dag,
+        &prepared.model,
+        &q.platform,
+        &q.settings,
+        &configs,
+    )
+    .unwrap();
+    assert_eq!(got.latency_s, want.latency_s);
+}
+
 #[test]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn express_charges_each_execution_once_and_its_duration() {
@@ -471,4 +575,258 @@ fn under_a_cost_bound_fusion_is_never_slower_and_keeps_the_bound() {
     let fused = pipeline::plan_fused(&p, &enabled(), Limits::default()).unwrap();
     assert!(fused.totals.unwrap().expected_cost_usd <= max_usd);
     assert!(fused.stages.iter().any(|s| s.fused_into.is_some()));
+}
+
+/// An edge device of 4,096 MB and 2 cores behind a 100 Mbit/s link.
+fn device(speed_factor: f64, monthly_fee_usd: f64) -> EdgeDevice {
+    EdgeDevice {
+        speed_factor,
+        cores: 2.0,
+        memory_mb: 4096,
+        monthly_fee_usd,
+        runs_per_month: 1_000_000.0,
+        usd_per_s: 1e-6,
+        uplink_mbps: 100.0,
+        link_latency_s: 0.05,
+        allow_reverse: false,
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn placement_and_fusion_together_equal_brute_force() {
+    let mut p = project(3, &[(0, 1), (1, 2)], 2, 120);
+    p.platform.pricing.edge_device = Some(device(1.5, 3.0));
+    p.platform.pricing.edge_data = vec![EdgeData {
+        from: "s1".into(),
+        to: "s2".into(),
+        data_mb: 20.0,
+    }];
+    let prepared = pipeline::prepare(&p).unwrap();
+    let edges = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+    let mut f = fuser(&p, &prepared);
+    // Edge sets closed under parents on a chain are its prefixes (4); fused
+    // edges may not cross the boundary: 4 + 2 + 2 + 4 groupings.
+    assert_eq!(f.groupings(&edges).unwrap().len(), 12);
+    let mut points = Vec::new();
+    for mask in 0u32..8 {
+        let on_edge: Vec<bool> = (0..3).map(|i| mask >> i & 1 == 1).collect();
+        if !(0..3).all(|i| !on_edge[i] || i == 0 || on_edge[i - 1]) {
+            continue;
+        }
+        for fmask in 0u32..4 {
+            let fused: Vec<_> = (0..2)
+                .filter(|k| fmask >> k & 1 == 1)
+                .map(|k| edges[k])
+                .filter(|&(u, v)| on_edge[u] == on_edge[v])
+                .collect();
+            if fused.len() != fmask.count_ones() as usize {
+                continue;
+            }
+            let problem = f.problem(&Grouping::placed(&prepared.dag, &fused, on_edge.clone()));
+            points.extend(
+                all_plans(&problem)
+                    .iter()
+                    .map(|e| (e.guaranteed_latency_s, e.expected_cost_usd, mask)),
+            );
+        }
+    }
+    assert!(points.iter().any(|q| q.2 != 0));
+    let (lo, hi) = points.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), q| {
+        (lo.min(q.0), hi.max(q.0))
+    });
+    for at in [0.05, 0.3, 0.6, 1.0] {
+        let bound = lo + at * (hi - lo) + 1e-9;
+        let want = points
+            .iter()
+            .filter(|q| q.0 <= bound)
+            .map(|q| q.1)
+            .fold(f64::INFINITY, f64::min);
+        let got = solve_fused(
+            &mut f,
+            &edges,
+            SolveSettings {
+                bound: Bound::Latency { max_s: bound },
+                max_nodes: None,
+            },
+        )
+        .unwrap();
+        let plan = got.solution.plan.as_ref().unwrap();
+        let eval = solve::evaluate(&got.problem, plan).unwrap();
+        assert!(eval.guaranteed_latency_s <= bound);
+        approx::assert_relative_eq!(eval.expected_cost_usd, want, max_relative = 1e-12);
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn an_edge_stage_runs_slower_pays_the_device_and_the_link_and_no_lambda_fees() {
+    let mut p = project(2, &[(0, 1)], 2, 200);
+    p.platform.pricing.edge_data = vec![EdgeData {
+        from: "s0".into(),
+        to: "s1".into(),
+        data_mb: 100.0,
+    }];
+    let table = |dev: EdgeDevice| {
+        let mut q = p.clone();
+        q.platform.pricing.edge_device = Some(dev);
+        let prepared = pipeline::prepare(&q).unwrap();
+        let mut f = fuser(&q, &prepared);
+        let g = Grouping::placed(&prepared.dag, &[], vec![true, false]);
+        let problem = f.problem(&g);
+        let extra = group_extra(&f, &g, 0, problem.stages[0].configs[0]);
+        (
+            problem.stages[0].clone(),
+            extra,
+            prepared.problem.stages[1].clone(),
+            problem.stages[1].clone(),
+        )
+    };
+    let (t, extra, base1, cloud1) = table(device(1.0, 30.0));
+    assert_eq!(
+        t.configs,
+        vec![faasplan_core::dag::Config {
+            memory_mb: 4096,
+            d: 1
+        }]
+    );
+    // The cloud stage is unchanged.
+    assert_eq!(base1.latency_s, cloud1.latency_s);
+    assert_eq!(base1.cost_usd, cloud1.cost_usd);
+    let (slow, _, _, _) = table(device(2.0, 30.0));
+    let mut fast_link = device(1.0, 30.0);
+    fast_link.uplink_mbps = 1e12;
+    fast_link.link_latency_s = 0.0;
+    let (no_link, _, _, _) = table(fast_link);
+    let n = 200;
+    for s in 0..n {
+        // 100 MB over 100 Mbit/s plus 0.05 s.
+        approx::assert_relative_eq!(
+            t.latency_s[s] - no_link.latency_s[s],
+            8.05,
+            max_relative = 1e-9
+        );
+        assert!(slow.latency_s[s] > t.latency_s[s]);
+        // The fee's share of a run, the running cost of the compute, the
+        // orchestration and the object written for the cloud stage; no request fee.
+        let compute = (t.cost_usd[s] - 30.0 / 1e6 - extra.fixed_usd()) / 1e-6;
+        assert!(compute > 0.0 && compute < t.latency_s[s], "{compute}");
+    }
+    assert!(extra.transfer_usd > 0.0);
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn data_flows_edge_to_cloud_unless_the_reverse_is_allowed() {
+    let mut p = project(3, &[(0, 1), (1, 2)], 2, 60);
+    // s0 needs more memory than the device has.
+    p.workflow.stages[0].memory = grid(8192, 9216, 1024);
+    p.platform.pricing.edge_device = Some(device(1.0, 0.0));
+    let prepared = pipeline::prepare(&p).unwrap();
+    let f = fuser(&p, &prepared);
+    assert_eq!(f.edge_candidates(), vec![1, 2]);
+    let placed = |f: &Fuser<'_>| -> Vec<Vec<bool>> {
+        let mut v: Vec<_> = f
+            .groupings(&[])
+            .unwrap()
+            .into_iter()
+            .map(|g| g.on_edge)
+            .collect();
+        v.dedup();
+        v
+    };
+    assert_eq!(placed(&f), vec![vec![false; 3]]);
+    p.platform
+        .pricing
+        .edge_device
+        .as_mut()
+        .unwrap()
+        .allow_reverse = true;
+    let f = fuser(&p, &prepared);
+    assert_eq!(
+        placed(&f),
+        vec![
+            vec![false, false, false],
+            vec![false, true, false],
+            vec![false, false, true],
+            vec![false, true, true],
+        ]
+    );
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn a_placed_plan_reports_its_edge_stages_and_the_device_cost() {
+    let mut p = project(3, &[(0, 1), (1, 2)], 2, 300);
+    p.settings.bound = Bound::Latency { max_s: 1000.0 };
+    let cloud = pipeline::plan_fused(&p, &FusionOptions::default(), Limits::default()).unwrap();
+    p.platform.pricing.edge_device = Some(device(1.2, 1.0));
+    let placed = pipeline::plan_fused(&p, &FusionOptions::default(), Limits::default()).unwrap();
+    let on: Vec<bool> = placed.stages.iter().map(|s| s.on_edge).collect();
+    assert!(on.iter().any(|&e| e), "{on:?}");
+    let (c, e) = (cloud.totals.unwrap(), placed.totals.clone().unwrap());
+    assert!(e.expected_cost_usd < c.expected_cost_usd);
+    let b = placed.cost_breakdown.unwrap();
+    assert!(b.edge_usd >= 1e-6, "{b:?}");
+    approx::assert_relative_eq!(
+        b.functions_usd + b.transitions_usd + b.transfer_usd + b.edge_usd,
+        e.expected_cost_usd,
+        max_relative = 1e-12
+    );
+    let edge_stage = placed.stages.iter().find(|s| s.on_edge).unwrap();
+    assert_eq!((edge_stage.memory_mb, edge_stage.vcpu), (4096, 2.0));
+    let oos = placed.out_of_sample.clone().unwrap();
+    assert!(oos.fraction_meeting_bound > 0.99);
+    let text = faasplan_core::plan::to_json(&placed);
+    assert!(text.contains("\"on_edge\": true"), "{text}");
+    let back = faasplan_core::plan::from_json(&text).unwrap();
+    assert_eq!(faasplan_core::plan::to_json(&back), text);
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn billed_init_charges_cold_starts_at_the_functions_memory() {
+    let p = project(2, &[(0, 1)], 2, 300);
+    let costs = |cold: ColdStarts, billed: bool| {
+        let mut q = p.clone();
+        q.settings.cold_starts = cold;
+        q.platform.pricing.billed_init = billed;
+        let prepared = pipeline::prepare(&q).unwrap();
+        let mut f = fuser(&q, &prepared);
+        let fused = f.problem(&Grouping::new(&prepared.dag, &[(0, 1)]));
+        (prepared.problem, fused)
+    };
+    let (warm_off, _) = costs(ColdStarts::AllWarm, false);
+    let (warm_on, _) = costs(ColdStarts::AllWarm, true);
+    // No cold start, nothing billed for INIT.
+    assert_eq!(warm_off.stages[0].cost_usd, warm_on.stages[0].cost_usd);
+    let (cold_off, fused_off) = costs(ColdStarts::FirstInvocation, false);
+    let (cold_on, fused_on) = costs(ColdStarts::FirstInvocation, true);
+    let (prof_off, _) = costs(ColdStarts::Profile, false);
+    let (prof_on, _) = costs(ColdStarts::Profile, true);
+    let n = 300;
+    for (j, cfg) in cold_on.stages[0].configs.iter().enumerate() {
+        let gb_s = f64::from(cfg.memory_mb) / 1024.0 * p.platform.price_per_gb_s;
+        let (on, off) = (&cold_on.stages[0], &cold_off.stages[0]);
+        let (lon, loff) = (cold_on.latencies(0, j), cold_off.latencies(0, j));
+        assert_eq!(lon, loff);
+        let warm = warm_off.latencies(0, j);
+        for s in 0..n {
+            let extra = on.cost_usd[j * n + s] - off.cost_usd[j * n + s];
+            // One instance (d = 1): the INIT billed is at least the start-up
+            // excess visible in the latency, and never negative.
+            assert!(extra >= 0.0);
+            assert!(extra + 1e-12 >= (lon[s] - warm[s]) * gb_s, "{cfg:?} {s}");
+        }
+        assert!(on.expected_cost_usd[j] > off.expected_cost_usd[j]);
+        // At the profile's cold share, less INIT is billed than with every start cold.
+        let d_prof =
+            prof_on.stages[0].expected_cost_usd[j] - prof_off.stages[0].expected_cost_usd[j];
+        let d_cold = on.expected_cost_usd[j] - off.expected_cost_usd[j];
+        assert!(d_prof > 0.0 && d_prof < d_cold, "{d_prof} {d_cold}");
+        // A fused group bills its root's INIT: the same excess as the root alone.
+        let d_fused =
+            fused_on.stages[0].expected_cost_usd[j] - fused_off.stages[0].expected_cost_usd[j];
+        approx::assert_relative_eq!(d_fused, d_cold, max_relative = 1e-9);
+    }
 }

@@ -570,9 +570,11 @@ impl<'p> Sweep<'p> {
         let a = self.prep.a;
         let mut full = std::mem::take(&mut self.full);
         latencies(p, &self.choice, &self.ctx, &mut full);
-        let gl = guarantee(&full, a, &mut self.values);
         let cap = self.cap();
-        if gl <= cap {
+        // The guarantee (the (a + 1)-th largest latency) is at most `cap` exactly when at
+        // most `a` latencies exceed it: count, and select only for a new point.
+        if full.iter().filter(|&&x| x > cap).count() <= a {
+            let gl = guarantee(&full, a, &mut self.values);
             if self
                 .points
                 .last()

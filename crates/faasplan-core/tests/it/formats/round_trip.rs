@@ -166,6 +166,7 @@ fn sample_plan(status: PlanStatus) -> PlanReport {
         latency_q_s: 2.5 + 30.0 / 7.0 * i as f64,
         expected_cost_usd: 1e-7 * (i + 1) as f64,
         fused_into: None,
+        on_edge: false,
     };
     let configs = [(1792, 1), (3584, 8), (5120, 16), (1792, 1)];
     PlanReport {
@@ -186,6 +187,7 @@ fn sample_plan(status: PlanStatus) -> PlanReport {
             functions_usd: 1.0e-5,
             transitions_usd: 2.0e-6,
             transfer_usd: 3.4e-7,
+            edge_usd: 0.0,
         }),
         out_of_sample: Some(OutOfSample {
             seed: 43,
