@@ -32,6 +32,7 @@ test('P99.9 at 99.999 % confidence shows a plan or a refusal naming the limit, a
   await page.goto(env.base);
   await loadMl(page);
   await setField(page, 'confidence', 99.999);
+  const started = Date.now();
   await setField(page, 'percentile', 99.9);
   // Either the frontier is computed or it is refused with the figures; never "planning" forever.
   await page.waitForFunction(() => {
@@ -41,6 +42,13 @@ test('P99.9 at 99.999 % confidence shows a plan or a refusal naming the limit, a
     return (failed && /MiB|stopped/.test(failed.textContent)) || (row && !busy);
   }, null, { timeout: 180_000 });
   const refused = await page.$(tid('frontier-failed'));
+  // Time from the percentile change to the answer on screen, and the worker's memory.
+  const p999 = {
+    answer_ms: Date.now() - started,
+    refused: Boolean(refused),
+    worker: await page.evaluate(() => window.__faasplanTimings ?? null),
+  };
+  await fs.writeFile(path.join(OUT, 'p999-perf.json'), JSON.stringify(p999, null, 2));
   if (refused) {
     const text = await refused.textContent();
     assert.match(text, /samples × \d+ configurations = \d+ MiB/, text);

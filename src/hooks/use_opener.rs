@@ -78,12 +78,7 @@ pub fn use_opener() {
                     .collect();
                 urls.borrow_mut().insert(key, blobs);
             }
-            bridge.send(Job {
-                rev,
-                key,
-                project,
-                task,
-            });
+            bridge.send(Job::new(rev, key, project, task, 0));
         }
     });
 }

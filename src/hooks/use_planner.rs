@@ -17,6 +17,9 @@
 //! - [`jobs::use_export_job`]: "Export plan" (`export_rev`): the worker runs the
 //!   steps of `pipeline::plan` and the answer is downloaded as the plan JSON.
 //!
+//! Jobs carry the project without its profiles, which go to the worker with
+//! the first job after they change and are kept there ([`jobs::Poster`]).
+//!
 //! A [`WorkerOutput::Crashed`] answer fails every job in flight
 //! ([`Action::WorkerCrashed`]); the app then mounts a new worker (the provider
 //! is keyed on `worker_generation`, see `app.rs`).
@@ -175,9 +178,11 @@ pub fn use_planner() {
         let store = store.clone();
         use_worker_bridge::<PlannerAgent, _>(move |out| handle(&store, out))
     };
-    jobs::use_frontier_job(&store, &bridge);
-    jobs::use_check_job(&store, &bridge);
-    jobs::use_baselines_job(&store, &bridge);
-    jobs::use_export_job(&store, &bridge);
-    jobs::use_evaluate_job(&store, &bridge);
+    let sent = use_mut_ref(jobs::SentProfiles::default);
+    let poster = jobs::Poster::new(bridge, sent);
+    jobs::use_frontier_job(&store, &poster);
+    jobs::use_check_job(&store, &poster);
+    jobs::use_baselines_job(&store, &poster);
+    jobs::use_export_job(&store, &poster);
+    jobs::use_evaluate_job(&store, &poster);
 }

@@ -20,7 +20,7 @@
 //!   cached prepared problem, one [`BaselineRow`] per baseline
 //!   (10–85 ms natively for the bundled examples, a few times that in wasm).
 //!
-//! [`Cache`] keeps the fit across bound, percentile, confidence and price
+//! [`Cache`] keeps the profiles a job sent (later jobs refer to them), the fit across bound, percentile, confidence and price
 //! changes and the sampled problem across bound changes. Settings whose sampled
 //! table would not fit in the worker's memory are refused before sampling
 //! ([`limits`]). Times come from the `now` callback (`performance.now()` in the
@@ -60,6 +60,9 @@ pub enum ComputeError {
     /// The core pipeline refused the inputs.
     #[error("{0}")]
     Pipeline(#[from] PipelineError),
+    /// A job referred to profiles the worker does not keep.
+    #[error("the planning worker no longer has these profiles (number {0}); plan again")]
+    ProfilesNotKept(u64),
     /// The sampled table would not fit in the browser's memory.
     #[error(
         "these settings need {samples} samples × {rows} configurations = {mib} MiB of samples, \
@@ -86,7 +89,11 @@ pub fn compute(
     now: &dyn Fn() -> f64,
 ) -> WorkerOutput {
     let (rev, key) = (job.rev, job.key);
-    let project = check_inputs(&job.project).map(|()| &job.project);
+    let resolved = cache.resolve_profiles(job);
+    let project = match &resolved {
+        Ok(p) => check_inputs(p).map(|()| p.as_ref()),
+        Err(id) => Err(ComputeError::ProfilesNotKept(*id)),
+    };
     let report = |kind, result: Result<WirePlan, ComputeError>| WorkerOutput::Report {
         rev,
         key,
@@ -284,8 +291,22 @@ fn frontier(
             sample_ms: t1 - t0,
             frontier_ms: t3 - t2,
             total_ms: t4 - t0,
+            memory_bytes: memory_bytes(),
         },
     })
+}
+
+/// The size of this wasm32 instance's linear memory, bytes (its peak: it never
+/// shrinks); 0 on other targets.
+fn memory_bytes() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        core::arch::wasm32::memory_size(0) as f64 * 65_536.0
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0.0
+    }
 }
 
 /// Solves the project's bound exactly (no node limit) on the prepared problem,

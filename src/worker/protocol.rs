@@ -72,11 +72,45 @@ pub struct Job {
     pub rev: u64,
     /// The app's `bound_rev` (or export counter) when the job was posted.
     pub key: u64,
-    /// The inputs (workflow, profiles, platform, settings).
+    /// The inputs (workflow, profiles, platform, settings); without profiles
+    /// when `profiles` refers to those the worker keeps.
     #[serde(with = "project_file")]
     pub project: CoreProject,
+    /// Whether the project carries its profiles or refers to kept ones.
+    pub profiles: JobProfiles,
     /// What to do.
     pub task: Task,
+}
+
+impl Job {
+    /// A job whose project carries its own profiles (kept by the worker as `id`).
+    pub fn new(rev: u64, key: u64, project: CoreProject, task: Task, id: u64) -> Job {
+        Job {
+            rev,
+            key,
+            project,
+            profiles: JobProfiles::Sent { id },
+            task,
+        }
+    }
+}
+
+/// How a job's profiles reach the planning worker: with the first job after
+/// they change, which the worker keeps them from; later jobs refer to them.
+/// So a large profile is serialised on the page's thread, and decoded in the
+/// worker, once per change rather than once per job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobProfiles {
+    /// The job's project carries its profiles; the worker keeps them as `id`.
+    Sent {
+        /// The page's number for these profiles.
+        id: u64,
+    },
+    /// The job's project has no profiles: the worker uses those it keeps as `id`.
+    Kept {
+        /// The number they were sent with.
+        id: u64,
+    },
 }
 
 /// How far a job has got: the phase that is running and its counters.
@@ -226,6 +260,10 @@ pub struct Timings {
     pub frontier_ms: f64,
     /// Everything, including the plan-table figures.
     pub total_ms: f64,
+    /// The worker's memory (wasm linear memory, which never shrinks: its peak
+    /// so far) when the job ended, bytes; 0 natively.
+    #[serde(default)]
+    pub memory_bytes: f64,
 }
 
 /// What a finished frontier job produced.

@@ -12,7 +12,6 @@ mod fixtures;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use faasplan_core::model::{fit_report, fit_workflow};
-use faasplan_core::profile::Profiles;
 use std::hint::black_box;
 
 fn fit(c: &mut Criterion) {
@@ -34,34 +33,12 @@ fn fit(c: &mut Criterion) {
     g.finish();
 }
 
-/// The ML profiles with about `total` runs over all stages.
-fn scaled(base: &Profiles, total: usize) -> Profiles {
-    let n0: usize = base.stages.iter().map(|s| s.runs.len()).sum();
-    let reps = total.div_ceil(n0);
-    let mut p = base.clone();
-    for sp in &mut p.stages {
-        let orig = std::mem::take(&mut sp.runs);
-        for r in 0..reps {
-            for (j, run) in orig.iter().enumerate() {
-                let mut x = run.clone();
-                let f = 1.0 + 0.02 * (((r * 31 + j * 7) % 13) as f64 / 13.0 - 0.5);
-                x.compute.mean_s *= f;
-                x.compute.p95_s *= f;
-                x.start.p95_s *= 2.0 - f;
-                x.rep += (r * 10) as u32;
-                sp.runs.push(x);
-            }
-        }
-    }
-    p
-}
-
 fn fit_and_cv(c: &mut Criterion) {
     let w = fixtures::ml();
     let mut g = c.benchmark_group("fit_report");
     g.sample_size(10);
     for (name, total) in [("1k", 1_000), ("10k", 10_000), ("100k", 100_000)] {
-        let p = scaled(&w.profiles, total);
+        let p = fixtures::scaled(&w.profiles, total);
         g.bench_function(name, |b| {
             b.iter(|| fit_report(black_box(&w.workflow), black_box(&w.dag), black_box(&p)))
         });

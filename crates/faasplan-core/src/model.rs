@@ -84,7 +84,7 @@ mod fit;
 mod report;
 
 pub use curve::{Curve, MAX_TERMS, Obs, Term, XForm, fit_nnls};
-pub use fit::{InputPartitions, fit_stage, fit_stage_at, fit_stage_with, fit_workflow};
+pub use fit::{InputPartitions, fit_fold, fit_stage, fit_stage_at, fit_stage_with, fit_workflow};
 pub use report::{
     ConfigPrediction, FitReport, StageReport, fit_report, measured_p95_s, stage_report,
 };
@@ -332,8 +332,14 @@ impl StageModel {
     }
 
     /// The exact stage latency distribution at the profile's cold-start rate: one
-    /// value per pair of residuals (ρ, ε) when every instance is warm, and one per
-    /// (ρ, ε, κ₍c₎) with the mixture's weights otherwise.
+    /// value per pair of residuals (ρ, ε) when every instance is warm, and
+    /// otherwise one per pair (S, ε) with S = max(ρ, κ₍c₎) the slowest start-up,
+    /// weighted by its probability ([`StageModel::start_up_distribution`]).
+    ///
+    /// S takes at most n_ρ + n_κ values, so the distribution has at most
+    /// (n_ρ + n_κ)·n_ε values (not n_ρ·n_ε·(1 + n_κ), one per (ρ, ε, κ) triple):
+    /// the same distribution, its equal values merged. Latency grows with ε, so
+    /// the values are built as n_S ascending runs and merged in O(N log n_S).
     pub fn latency_distribution(
         &self,
         cfg: Config,
@@ -342,27 +348,125 @@ impl StageModel {
     ) -> Distribution {
         let c = self.curves(cfg, input_d, vcpu);
         let mix = self.cold_mix(c.d, ColdStarts::Profile);
-        let pairs = (self.start_resid_s.len() * self.noise.len()) as f64;
-        let max_weights = mix.max_weights();
-        let mut all: Vec<(f64, f64)> = Vec::with_capacity(
-            self.start_resid_s.len() * self.noise.len() * (1 + max_weights.len()),
-        );
+        let start = self.start_up_distribution(&mix);
+        let uniform = !mix.active() || mix.warm_probability() >= 1.0;
+        let n_eps = self.noise.len() as f64;
+        let mut all: Vec<(f64, f64)> = Vec::with_capacity(start.len() * self.noise.len());
+        for &(s, p) in &start {
+            let w = p / n_eps;
+            all.extend(
+                self.noise
+                    .iter()
+                    .map(|&eps| (combine(&c, s, eps).latency_s, w)),
+            );
+        }
+        merge_runs(&mut all, self.noise.len());
+        Distribution::new(all, uniform)
+    }
+
+    /// The distribution of the slowest instance's start-up residual S under the
+    /// mixture `mix`: S = ρ when every instance is warm, max(ρ, κ₍c₎) when c ≥ 1
+    /// start cold, so `P(S ≤ x) = F_ρ(x)·(P(warm) + P(C ≥ 1, κ₍C₎ ≤ x))`.
+    /// Ascending values with their probabilities; without a mixture, the ρ pool
+    /// itself, each value with probability 1/n_ρ (ties kept apart).
+    pub fn start_up_distribution(&self, mix: &ColdMix<'_>) -> Vec<(f64, f64)> {
+        let rho = &self.start_resid_s;
+        let n_rho = rho.len() as f64;
         let warm = mix.warm_probability();
-        for &rho in &self.start_resid_s {
-            for &eps in &self.noise {
-                if warm > 0.0 {
-                    all.push((combine(&c, rho, eps).latency_s, warm / pairs));
-                }
-                for (&kappa, &w) in self.cold_start_s.iter().zip(&max_weights) {
-                    if w > 0.0 {
-                        all.push((combine(&c, rho.max(kappa), eps).latency_s, w / pairs));
-                    }
-                }
+        if !mix.active() || warm >= 1.0 {
+            return rho.iter().map(|&r| (r, 1.0 / n_rho)).collect();
+        }
+        let kappa = mix.pool;
+        let w = mix.max_weights();
+        let mut out = Vec::with_capacity(rho.len() + kappa.len());
+        let (mut i, mut j) = (0, 0);
+        // Cumulative weight of the cold maxima ≤ the current value.
+        let mut w_le = warm;
+        while i < rho.len() || j < kappa.len() {
+            let x = match (rho.get(i), kappa.get(j)) {
+                (Some(&r), Some(&k)) => r.min(k),
+                (Some(&r), None) => r,
+                (None, Some(&k)) => k,
+                (None, None) => break,
+            };
+            let below = i as f64;
+            let mut w_eq = 0.0;
+            while j < kappa.len() && kappa[j] <= x {
+                w_eq += w[j];
+                j += 1;
+            }
+            w_le += w_eq;
+            let i0 = i;
+            while i < rho.len() && rho[i] <= x {
+                i += 1;
+            }
+            let equal = (i - i0) as f64;
+            // P(ρ = x, κ₍C₎ ≤ x or all warm) + P(ρ < x, κ₍C₎ = x).
+            let p = (equal * w_le + below * w_eq) / n_rho;
+            if p > 0.0 {
+                out.push((x, p));
             }
         }
-        all.sort_by(|a, b| a.0.total_cmp(&b.0));
-        Distribution::new(all, warm >= 1.0)
+        out
     }
+
+    /// The expected stage latency at the profile's cold-start rate: the mean of
+    /// [`StageModel::latency_distribution`] without building or sorting it.
+    pub fn mean_latency(&self, cfg: Config, input_d: Option<u32>, vcpu: f64) -> f64 {
+        let c = self.curves(cfg, input_d, vcpu);
+        let mix = self.cold_mix(c.d, ColdStarts::Profile);
+        let n_eps = self.noise.len() as f64;
+        self.start_up_distribution(&mix)
+            .iter()
+            .map(|&(s, p)| {
+                p * self
+                    .noise
+                    .iter()
+                    .map(|&eps| combine(&c, s, eps).latency_s)
+                    .sum::<f64>()
+                    / n_eps
+            })
+            .sum()
+    }
+}
+
+/// Sorts `v`, made of consecutive ascending runs of `run` values (the last one
+/// possibly shorter), by stable pairwise merges: O(N log(N / run)), and the
+/// same order as a stable sort of the whole. A run that is not ascending (which
+/// a NaN in a pool could make) falls back to that sort.
+fn merge_runs(v: &mut Vec<(f64, f64)>, run: usize) {
+    let ascending = |s: &[(f64, f64)]| s.windows(2).all(|w| w[0].0.total_cmp(&w[1].0).is_le());
+    if run == 0 || !v.chunks(run).all(ascending) {
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        return;
+    }
+    let n = v.len();
+    let mut src = std::mem::take(v);
+    let mut dst: Vec<(f64, f64)> = Vec::with_capacity(n);
+    let mut width = run;
+    while width < n {
+        dst.clear();
+        for start in (0..n).step_by(2 * width) {
+            let mid = (start + width).min(n);
+            let end = (start + 2 * width).min(n);
+            let (mut i, mut j) = (start, mid);
+            while i < mid && j < end {
+                // `<=` takes the left run first on ties: stable.
+                if src[i].0.total_cmp(&src[j].0).is_le() {
+                    dst.push(src[i]);
+                    i += 1;
+                } else {
+                    dst.push(src[j]);
+                    j += 1;
+                }
+            }
+            dst.extend_from_slice(&src[i..mid]);
+            dst.extend_from_slice(&src[j..end]);
+        }
+        std::mem::swap(&mut src, &mut dst);
+        width *= 2;
+    }
+    *v = src;
 }
 
 /// A discrete stage latency distribution, sorted ascending, s.
@@ -578,6 +682,115 @@ mod tests {
     use super::*;
 
     const POOL: [f64; 4] = [1.0, 2.0, 3.0, 4.0];
+
+    /// The distribution by its definition: one value per (ρ, ε) pair all warm, and one
+    /// per (ρ, ε, κ) triple with the weight of κ being the cold maximum.
+    fn brute_force(m: &StageModel, cfg: Config, vcpu: f64) -> Vec<(f64, f64)> {
+        let c = m.curves(cfg, None, vcpu);
+        let mix = m.cold_mix(c.d, ColdStarts::Profile);
+        let pairs = (m.start_resid_s.len() * m.noise.len()) as f64;
+        let (warm, w) = (mix.warm_probability(), mix.max_weights());
+        let mut all = Vec::new();
+        for &rho in &m.start_resid_s {
+            for &eps in &m.noise {
+                all.push((combine(&c, rho, eps).latency_s, warm / pairs));
+                for (&kappa, &wk) in m.cold_start_s.iter().zip(&w) {
+                    all.push((combine(&c, rho.max(kappa), eps).latency_s, wk / pairs));
+                }
+            }
+        }
+        all.retain(|v| v.1 > 0.0);
+        all.sort_by(|a, b| a.0.total_cmp(&b.0));
+        all
+    }
+
+    fn model(rho: Vec<f64>, noise: Vec<f64>, cold: Vec<f64>, cold_rate: f64) -> StageModel {
+        let sorted = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        StageModel {
+            stage: "s".into(),
+            kind: StageKind::Parallel,
+            steps: Vec::new(),
+            overhead: [0.5, 0.1],
+            start_resid_s: sorted(rho),
+            cold_start_s: sorted(cold),
+            cold_rate,
+            noise: sorted(noise),
+            default_input_d: 1,
+        }
+    }
+
+    proptest::proptest! {
+        /// Merging ascending runs gives exactly a stable sort of the whole.
+        #[test]
+        fn merging_runs_is_a_stable_sort(
+            runs in proptest::collection::vec(proptest::collection::vec(0u8..20, 1..9), 1..20),
+            len in 1usize..9,
+        ) {
+            let mut v: Vec<(f64, f64)> = Vec::new();
+            for (k, r) in runs.iter().enumerate() {
+                let mut r: Vec<f64> = r.iter().map(|&x| f64::from(x)).collect();
+                r.resize(len, 99.0);
+                r.sort_by(f64::total_cmp);
+                v.extend(r.into_iter().map(|x| (x, k as f64)));
+            }
+            let mut want = v.clone();
+            want.sort_by(|a, b| a.0.total_cmp(&b.0));
+            merge_runs(&mut v, len);
+            proptest::prop_assert_eq!(v, want);
+        }
+    }
+
+    proptest::proptest! {
+        /// Merging the cold maxima into the start-up's distribution gives the same
+        /// distribution as enumerating every (ρ, ε, κ) triple: the same mean, the
+        /// same quantiles and the same cumulative steps, to rounding (1e-12).
+        #[test]
+        fn the_merged_distribution_is_the_triple_enumeration(
+            rho in proptest::collection::vec(0u8..12, 1..30),
+            noise in proptest::collection::vec(-20i8..20, 1..20),
+            cold in proptest::collection::vec(0u8..16, 0..12),
+            cold_rate in 0.0f64..1.0,
+            d in 1u32..40,
+        ) {
+            // Small integer grids make ties between ρ, κ and across pools common.
+            let m = model(
+                rho.iter().map(|&r| f64::from(r) * 0.25).collect(),
+                noise.iter().map(|&e| f64::from(e) / 50.0).collect(),
+                cold.iter().map(|&k| f64::from(k) * 0.25).collect(),
+                cold_rate,
+            );
+            let cfg = Config { memory_mb: 1024, d };
+            let want = brute_force(&m, cfg, 1.0);
+            let got = m.latency_distribution(cfg, None, 1.0);
+            let total: f64 = got.values().iter().map(|v| v.1).sum();
+            proptest::prop_assert!((total - 1.0).abs() < 1e-12, "total {}", total);
+            let want_mean: f64 = want.iter().map(|v| v.0 * v.1).sum();
+            let tol = 1e-12 * want.last().map_or(1.0, |v| v.0.abs().max(1.0));
+            proptest::prop_assert!((got.mean() - want_mean).abs() < tol);
+            proptest::prop_assert!((m.mean_latency(cfg, None, 1.0) - want_mean).abs() < tol);
+            // Cumulative probability at every distinct value agrees.
+            let mut cum_want = 0.0;
+            let mut it = got.steps().peekable();
+            let mut cum_got = 0.0;
+            for (i, &(x, w)) in want.iter().enumerate() {
+                cum_want += w;
+                if want.get(i + 1).is_some_and(|n| n.0 == x) {
+                    continue;
+                }
+                while let Some(&(gx, _, hi)) = it.peek() {
+                    if gx > x {
+                        break;
+                    }
+                    cum_got = hi;
+                    it.next();
+                }
+                proptest::prop_assert!((cum_got - cum_want).abs() < 1e-12, "at {}: {} vs {}", x, cum_got, cum_want);
+            }
+        }
+    }
 
     #[test]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

@@ -4,6 +4,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use faasplan_core::formats::project::Project as CoreProject;
+use faasplan_core::profile::Profiles;
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 use yew_agent::worker::UseWorkerBridgeHandle;
@@ -13,31 +15,108 @@ use crate::state::run::{Chosen, chosen, output};
 use crate::state::{Action, AppState};
 use crate::store::Store;
 use crate::worker::agent::PlannerAgent;
-use crate::worker::protocol::{Job, ReportKind, Task};
+use crate::worker::protocol::{Job, JobProfiles, ReportKind, Task};
 
 type Bridge = UseWorkerBridgeHandle<PlannerAgent>;
 type Timer = Rc<RefCell<Option<Timeout>>>;
 
-fn job(state: &AppState, key: u64, task: Task) -> Job {
-    Job {
+/// The profiles the worker keeps: the last ones sent, and their number.
+#[derive(Default)]
+pub struct SentProfiles {
+    last: Option<Rc<Profiles>>,
+    id: u64,
+}
+
+/// Posts jobs to the planning worker, sending the profiles only with the first
+/// job after they change (see [`JobProfiles`]). One per worker: a new worker
+/// (after a crash) mounts a new one, which sends the profiles again.
+#[derive(Clone)]
+pub struct Poster {
+    bridge: Bridge,
+    sent: Rc<RefCell<SentProfiles>>,
+}
+
+impl Poster {
+    /// A poster on `bridge` that has sent nothing yet.
+    pub fn new(bridge: Bridge, sent: Rc<RefCell<SentProfiles>>) -> Self {
+        Poster { bridge, sent }
+    }
+
+    /// Sends `job` now; its profiles go along only when the worker does not keep them.
+    fn send(&self, job: Pending) {
+        let Pending {
+            rev,
+            key,
+            mut project,
+            profiles,
+            task,
+        } = job;
+        let mut sent = self.sent.borrow_mut();
+        let kept = match (&sent.last, &profiles) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        };
+        let reference = if kept {
+            JobProfiles::Kept { id: sent.id }
+        } else {
+            sent.id += 1;
+            if let Some(p) = &profiles {
+                project.profiles = Profiles::clone(p);
+            }
+            sent.last = profiles;
+            JobProfiles::Sent { id: sent.id }
+        };
+        self.bridge.send(Job {
+            rev,
+            key,
+            project,
+            profiles: reference,
+            task,
+        });
+    }
+}
+
+/// A job before it is sent: the project without its profiles, and the profiles.
+struct Pending {
+    rev: u64,
+    key: u64,
+    project: CoreProject,
+    profiles: Option<Rc<Profiles>>,
+    task: Task,
+}
+
+fn job(state: &AppState, key: u64, task: Task) -> Pending {
+    let p = &state.project;
+    Pending {
         rev: state.inputs_rev,
         key,
-        project: state.project.to_core(),
+        // Without profiles (an empty list, as a project without profiles has):
+        // `Poster::send` puts them in when the worker does not keep them.
+        project: CoreProject {
+            workflow: p.workflow.clone(),
+            profiles: Profiles {
+                mb_per_vcpu: p.platform.mb_per_vcpu,
+                stages: Vec::new(),
+            },
+            platform: p.platform.clone(),
+            settings: p.settings.clone(),
+        },
+        profiles: p.profiles.clone(),
         task,
     }
 }
 
 /// Posts `job` after `delay_ms` unless the timer is replaced or cleared first.
-fn post_later(timer: &Timer, bridge: &Bridge, delay_ms: u32, job: Job) {
-    let bridge = bridge.clone();
-    *timer.borrow_mut() = Some(Timeout::new(delay_ms, move || bridge.send(job)));
+fn post_later(timer: &Timer, poster: &Poster, delay_ms: u32, job: Pending) {
+    let poster = poster.clone();
+    *timer.borrow_mut() = Some(Timeout::new(delay_ms, move || poster.send(job)));
 }
 
 /// The whole frontier, whenever the planner's inputs change.
 #[hook]
-pub fn use_frontier_job(store: &Store, bridge: &Bridge) {
+pub fn use_frontier_job(store: &Store, poster: &Poster) {
     let timer = use_mut_ref(|| None::<Timeout>);
-    let (store, bridge) = (store.clone(), bridge.clone());
+    let (store, poster) = (store.clone(), poster.clone());
     let state = store.state();
     let key = (state.inputs_rev, state.planning_paused);
     use_effect_with(key, move |&(rev, paused)| {
@@ -47,7 +126,7 @@ pub fn use_frontier_job(store: &Store, bridge: &Bridge) {
             store.dispatch(Action::RunStarted { rev });
             post_later(
                 &timer,
-                &bridge,
+                &poster,
                 RUN_DEBOUNCE_MS,
                 job(s, s.bound_rev, Task::Frontier),
             );
@@ -60,9 +139,9 @@ pub fn use_frontier_job(store: &Store, bridge: &Bridge) {
 /// The chosen plan's report (out-of-sample check), or the exact solve of a
 /// bound that is not a frontier look-up, once the bound settles.
 #[hook]
-pub fn use_check_job(store: &Store, bridge: &Bridge) {
+pub fn use_check_job(store: &Store, poster: &Poster) {
     let timer = use_mut_ref(|| None::<Timeout>);
-    let (store, bridge) = (store.clone(), bridge.clone());
+    let (store, poster) = (store.clone(), poster.clone());
     let state = store.state();
     let done_rev = output(state).map(|_| state.inputs_rev);
     use_effect_with((state.bound_rev, done_rev), move |&(key, _)| {
@@ -83,15 +162,15 @@ pub fn use_check_job(store: &Store, bridge: &Bridge) {
             }
         };
         store.dispatch(Action::ReportStarted { kind, rev, key });
-        post_later(&timer, &bridge, CHECK_DEBOUNCE_MS, job(s, key, task));
+        post_later(&timer, &poster, CHECK_DEBOUNCE_MS, job(s, key, task));
     });
 }
 
 /// The baseline planners for the chosen plan's latency bound.
 #[hook]
-pub fn use_baselines_job(store: &Store, bridge: &Bridge) {
+pub fn use_baselines_job(store: &Store, poster: &Poster) {
     let timer = use_mut_ref(|| None::<Timeout>);
-    let (store, bridge) = (store.clone(), bridge.clone());
+    let (store, poster) = (store.clone(), poster.clone());
     let state = store.state();
     let bound_bits = baseline_bound_s(state).map(f64::to_bits);
     use_effect_with((state.bound_rev, bound_bits), move |&(key, bits)| {
@@ -103,7 +182,7 @@ pub fn use_baselines_job(store: &Store, bridge: &Bridge) {
                     key,
                 });
                 let job = job(s, key, Task::Baselines { bound_s });
-                post_later(&timer, &bridge, CHECK_DEBOUNCE_MS, job);
+                post_later(&timer, &poster, CHECK_DEBOUNCE_MS, job);
             }
             None => *timer.borrow_mut() = None,
         }
@@ -113,9 +192,9 @@ pub fn use_baselines_job(store: &Store, bridge: &Bridge) {
 /// The user's current configuration evaluated, once every stage has one and
 /// the frontier of the current inputs is there.
 #[hook]
-pub fn use_evaluate_job(store: &Store, bridge: &Bridge) {
+pub fn use_evaluate_job(store: &Store, poster: &Poster) {
     let timer = use_mut_ref(|| None::<Timeout>);
-    let (store, bridge) = (store.clone(), bridge.clone());
+    let (store, poster) = (store.clone(), poster.clone());
     let state = store.state();
     let done_rev = output(state).map(|_| state.inputs_rev);
     use_effect_with((state.current_rev, done_rev), move |&(key, done)| {
@@ -124,7 +203,7 @@ pub fn use_evaluate_job(store: &Store, bridge: &Bridge) {
             (Ok(configs), Some(rev)) => {
                 store.dispatch(Action::EvaluationStarted { rev, key });
                 let job = job(s, key, Task::Evaluate { configs });
-                post_later(&timer, &bridge, CHECK_DEBOUNCE_MS, job);
+                post_later(&timer, &poster, CHECK_DEBOUNCE_MS, job);
             }
             _ => *timer.borrow_mut() = None,
         }
@@ -133,11 +212,11 @@ pub fn use_evaluate_job(store: &Store, bridge: &Bridge) {
 
 /// The plan JSON, on every "Export plan".
 #[hook]
-pub fn use_export_job(store: &Store, bridge: &Bridge) {
-    let (store, bridge) = (store.clone(), bridge.clone());
+pub fn use_export_job(store: &Store, poster: &Poster) {
+    let (store, poster) = (store.clone(), poster.clone());
     use_effect_with(store.state().export_rev, move |&key| {
         if key > 0 {
-            bridge.send(job(store.state(), key, Task::Export));
+            poster.send(job(store.state(), key, Task::Export));
         }
     });
 }

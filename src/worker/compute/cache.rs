@@ -1,6 +1,7 @@
 //! What the worker keeps between jobs, so that a change reruns only the
 //! stages of the pipeline that read it:
 //!
+//! - the profiles of the last job that sent them, which later jobs refer to;
 //! - the fitted models and the fit report depend on the workflow and the
 //!   profiles only: a bound, percentile, confidence or price change reuses them;
 //! - the sampled problem depends on those and on the platform and the settings
@@ -16,8 +17,10 @@ use faasplan_core::platform::Platform;
 use faasplan_core::profile::Profiles;
 use faasplan_core::settings::{Bound, PlanSettings};
 
+use std::borrow::Cow;
+
 use super::{ComputeError, tables};
-use crate::worker::protocol::StageFit;
+use crate::worker::protocol::{Job, JobProfiles, StageFit};
 
 /// The fitted models of one workflow and its profiles, with the fit report's figures.
 #[derive(Clone, Debug)]
@@ -61,9 +64,11 @@ fn fit_inputs(workflow: &Workflow) -> Workflow {
     w
 }
 
-/// The last fit and the last sampled problem.
+/// The profiles the last job sent, the last fit and the last sampled problem.
 #[derive(Default)]
 pub struct Cache {
+    /// The profiles of the last job that sent them, with their number.
+    profiles: Option<(u64, Profiles)>,
     fit: Option<((Workflow, Profiles), Fitted)>,
 
     fit_generation: u64,
@@ -71,6 +76,25 @@ pub struct Cache {
 }
 
 impl Cache {
+    /// The job's project with its profiles: those it carries (kept for later
+    /// jobs), or those it refers to; the number it refers to when they are not kept.
+    pub fn resolve_profiles<'j>(&mut self, job: &'j Job) -> Result<Cow<'j, CoreProject>, u64> {
+        match job.profiles {
+            JobProfiles::Sent { id } => {
+                self.profiles = Some((id, job.project.profiles.clone()));
+                Ok(Cow::Borrowed(&job.project))
+            }
+            JobProfiles::Kept { id } => match &self.profiles {
+                Some((kept, profiles)) if *kept == id => {
+                    let mut project = job.project.clone();
+                    project.profiles = profiles.clone();
+                    Ok(Cow::Owned(project))
+                }
+                _ => Err(id),
+            },
+        }
+    }
+
     /// The cached fit of the project's workflow and profiles, if any.
     pub fn cached_fit(&self, project: &CoreProject) -> Option<&Fitted> {
         let workflow = fit_inputs(&project.workflow);

@@ -22,21 +22,18 @@ use crate::worker::protocol::{ConfigRow, FitCurve, StageFit, StageRows};
 pub const CURVE_POINTS: usize = 24;
 
 /// Residual values per pool the curves' means are taken over. A curve point's
-/// mean is over every pair of the two residual pools, n_ρ·n_ε values: 6 M per
-/// point for 2,500 runs of a stage, which took minutes per profile at 10,000
-/// runs. Above this many values a pool is replaced by its evenly ranked order
-/// statistics (minimum and maximum kept), as the core's fit report does for
-/// its predictions; the bundled profiles (under 128 runs a stage) are unchanged.
+/// mean is over the start-up distribution (at most n_ρ + n_κ values) times the
+/// run-to-run pool (n_ε), and a 10,000-run profile has thousands of each. Above
+/// this many values a pool (ρ, ε or the cold start-ups κ) is replaced by its
+/// evenly ranked order statistics (minimum and maximum kept), as the core's fit
+/// report does for its predictions; the bundled profiles (under 128 runs a stage)
+/// are unchanged.
 pub const CURVE_POOL: usize = 128;
 
 /// `CURVE_POOL` evenly ranked order statistics of `v` (all of `v` when shorter).
 fn ranked(v: &[f64]) -> Vec<f64> {
     ranked_to(v, CURVE_POOL)
 }
-
-/// Most cold start-up values the curves use for a stage whose residual pools were
-/// reduced to [`CURVE_POOL`] (each cold value adds n_ρ·n_ε values per point).
-pub const CURVE_COLD_POOL: usize = 8;
 
 /// `k` evenly ranked order statistics of `v` (all of `v` when shorter), ascending.
 fn ranked_to(v: &[f64], k: usize) -> Vec<f64> {
@@ -114,9 +111,7 @@ pub fn fits(
         .filter_map(|((stage, sm), rep)| {
             let runs = &profiles.stage(&stage.id)?.runs;
             let mut sm = sm.clone();
-            if sm.start_resid_s.len() > CURVE_POOL || sm.noise.len() > CURVE_POOL {
-                sm.cold_start_s = ranked_to(&sm.cold_start_s, CURVE_COLD_POOL);
-            }
+            sm.cold_start_s = ranked(&sm.cold_start_s);
             sm.start_resid_s = ranked(&sm.start_resid_s);
             sm.noise = ranked(&sm.noise);
             let lo = runs.iter().map(|r| r.memory_mb).min()?;
@@ -138,7 +133,7 @@ pub fn fits(
                                 StageKind::Single => (Config { memory_mb, d: 1 }, Some(d)),
                             };
                             let vcpu = f64::from(memory_mb) / profiles.mb_per_vcpu;
-                            (f64::from(memory_mb), sm.predict(cfg, input_d, vcpu).mean_s)
+                            (f64::from(memory_mb), sm.mean_latency(cfg, input_d, vcpu))
                         })
                         .collect(),
                 })

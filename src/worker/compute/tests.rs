@@ -6,7 +6,7 @@ use faasplan_core::platform::Preset;
 use faasplan_core::settings::{Bound, PlanSettings, SampleCount};
 
 use super::*;
-use crate::worker::protocol::{PlanOutput, Task, WorkerOutput};
+use crate::worker::protocol::{JobProfiles, PlanOutput, Task, WorkerOutput};
 
 const ML_WORKFLOW: &str = include_str!("../../../static/examples/ML-pipeline.json");
 const ML_PROFILE: &str = include_str!("../../../static/examples/ML-Pipeline_profile.json");
@@ -31,12 +31,7 @@ fn ml_project(samples: usize) -> CoreProject {
 }
 
 fn run(project: &CoreProject, task: Task, cache: &mut Cache) -> (WorkerOutput, usize) {
-    let job = Job {
-        rev: 3,
-        key: 4,
-        project: project.clone(),
-        task,
-    };
+    let job = Job::new(3, 4, project.clone(), task, 1);
     let mut reports = 0;
     let out = compute(&job, cache, &mut |_| reports += 1, &|| 0.0);
     (out, reports)
@@ -209,12 +204,7 @@ fn settings_whose_table_does_not_fit_are_refused_before_sampling_naming_the_limi
     // Automatic sample counts are capped to a table budget; a fixed count is not.
     p.settings.samples = SampleCount::Fixed(5_000_000);
     let mut reports = Vec::new();
-    let job = Job {
-        rev: 3,
-        key: 4,
-        project: p.clone(),
-        task: Task::Frontier,
-    };
+    let job = Job::new(3, 4, p.clone(), Task::Frontier, 1);
     let out = compute(
         &job,
         &mut Cache::default(),
@@ -249,12 +239,7 @@ fn the_fit_is_reused_across_percentile_and_price_changes_and_redone_for_new_prof
     let mut cache = Cache::default();
     let fitting = |p: &CoreProject, cache: &mut Cache| {
         let mut steps = Vec::new();
-        let job = Job {
-            rev: 1,
-            key: 1,
-            project: p.clone(),
-            task: Task::Frontier,
-        };
+        let job = Job::new(1, 1, p.clone(), Task::Frontier, 1);
         compute(&job, cache, &mut |r| steps.push(r), &|| 0.0);
         steps
             .iter()
@@ -335,14 +320,15 @@ fn baselines_job_returns_every_baseline_judged_like_the_core() {
 #[test]
 fn jobs_and_answers_round_trip_through_json_with_the_core_types() {
     let project = ml_project(200);
-    let job = Job {
-        rev: 1,
-        key: 2,
-        project: project.clone(),
-        task: Task::Check {
+    let job = Job::new(
+        1,
+        2,
+        project.clone(),
+        Task::Check {
             configs: vec![(1024, 2)],
         },
-    };
+        1,
+    );
     let text = serde_json::to_string(&job).expect("serialises");
     let back: Job = serde_json::from_str(&text).expect("deserialises");
     assert_eq!(back, job);
@@ -450,4 +436,38 @@ fn evaluating_a_configuration_that_is_not_a_candidate_names_the_stage() {
         err.contains(stage.as_str()) && err.contains("candidate"),
         "{err}"
     );
+}
+
+/// Profiles sent once are kept: a later job that refers to them plans as one
+/// that carries them, a reference to other profiles is refused, and new
+/// profiles replace the kept ones.
+#[test]
+fn jobs_refer_to_the_profiles_an_earlier_job_sent() {
+    let project = ml_project(300);
+    let mut cache = Cache::default();
+    let with = frontier_of(&project, &mut cache);
+    let mut bare = project.clone();
+    bare.profiles.stages.clear();
+    let refer = |id| Job {
+        rev: 3,
+        key: 4,
+        project: bare.clone(),
+        profiles: JobProfiles::Kept { id },
+        task: Task::Frontier,
+    };
+    let answer = |job: &Job, cache: &mut Cache| match compute(job, cache, &mut |_| {}, &|| 0.0) {
+        WorkerOutput::Frontier { result, .. } => result,
+        other => panic!("unexpected answer {other:?}"),
+    };
+    // `frontier_of` sent the profiles as number 1.
+    let kept = answer(&refer(1), &mut cache).expect("plans on the kept profiles");
+    assert_eq!(kept.frontier, with.frontier);
+    let fresh = answer(&refer(1), &mut Cache::default()).expect_err("a new worker keeps none");
+    assert!(fresh.contains("no longer has these profiles"), "{fresh}");
+    let other = answer(&refer(2), &mut cache).expect_err("number 2 was never sent");
+    assert!(other.contains("number 2"), "{other}");
+    // Sending no profiles (number 5) replaces the kept ones.
+    let none = Job::new(3, 4, bare.clone(), Task::Frontier, 5);
+    assert!(answer(&none, &mut cache).is_err());
+    assert!(answer(&refer(1), &mut cache).is_err());
 }

@@ -86,17 +86,6 @@ fn on_stage<T>(
     f(stage, profile, profiles.mb_per_vcpu, input)
 }
 
-/// Runs of one configuration.
-struct Group<'a> {
-    runs: Vec<&'a ProfileRun>,
-}
-
-impl Group<'_> {
-    fn avg(&self, f: impl Fn(&ProfileRun) -> f64) -> f64 {
-        self.runs.iter().map(|r| f(r)).sum::<f64>() / self.runs.len() as f64
-    }
-}
-
 /// Fits a stage with an explicit choice of input-partition dependence.
 pub fn fit_stage_with(
     stage: &Stage,
@@ -108,10 +97,24 @@ pub fn fit_stage_with(
     fit_runs(stage, &runs, mb_per_vcpu, input, None)
 }
 
+/// Fits a stage on every run of `profile` but those of configuration
+/// `(memory_mb, d)`, as the fit report's cross-validation does (through the
+/// grouped runs, without regrouping them).
+pub fn fit_fold(
+    stage: &Stage,
+    profile: &StageProfile,
+    mb_per_vcpu: f64,
+    input: InputPartitions,
+    (memory_mb, d): (u32, u32),
+) -> Result<StageModel, FitError> {
+    let runs: Vec<&ProfileRun> = profile.runs.iter().collect();
+    let grouped = Grouped::new(stage, &runs, mb_per_vcpu)?;
+    grouped.fit(input, None, grouped.index_of(memory_mb, d))
+}
+
 /// Fits a stage on `runs`. With `pool_limit = Some(k)`, the residual pools are
 /// summarised by at most k order statistics (see [`summarize`]) in O(n log k)
-/// instead of sorted in full: the fit report's cross-validation uses this, so a
-/// fold costs time linear in the runs.
+/// instead of sorted in full: the fit report uses this.
 pub(crate) fn fit_runs(
     stage: &Stage,
     runs: &[&ProfileRun],
@@ -119,117 +122,250 @@ pub(crate) fn fit_runs(
     input: InputPartitions,
     pool_limit: Option<usize>,
 ) -> Result<StageModel, FitError> {
-    if !(mb_per_vcpu.is_finite() && mb_per_vcpu > 0.0) {
-        return Err(FitError::BadMbPerVcpu(mb_per_vcpu));
-    }
-    for r in runs {
-        check_run(&stage.id, r)?;
-    }
-    let groups = group(runs);
-    // A stage with a fixed configuration (a service integration) is only ever
-    // evaluated there: one measured configuration is enough.
-    let needed = if stage.fixed.is_some() {
-        1
-    } else {
-        MIN_CONFIGS
-    };
-    if groups.len() < needed {
-        return Err(FitError::TooFewConfigs {
-            stage: stage.id.clone(),
-            found: groups.len(),
-            needed,
-        });
-    }
-    let single = stage.kind == StageKind::Single;
-    let inst_d = |r: &ProfileRun| if single { 1.0 } else { f64::from(r.d) };
-    let obs = |col: &dyn Fn(&ProfileRun) -> f64| -> Vec<Obs> {
-        groups
-            .iter()
-            .map(|g| {
-                let r0 = g.runs[0];
-                let wall = g.avg(ProfileRun::wall_s);
-                Obs {
-                    vcpu: f64::from(r0.memory_mb) / mb_per_vcpu,
-                    d: inst_d(r0),
-                    d_in: f64::from(r0.d),
-                    y: g.avg(col),
-                    w: 1.0 / (wall * wall),
-                }
-            })
-            .collect()
-    };
-    type Get = fn(&ProfileRun) -> Option<StepStat>;
-    let getters: [(StepKind, Get); 3] = [
-        (StepKind::Read, |r| Some(r.read)),
-        (StepKind::Compute, |r| Some(r.compute)),
-        (StepKind::Write, |r| r.write),
-    ];
-    let mut steps = Vec::new();
-    for (kind, get) in getters {
-        if runs.iter().any(|r| get(r).is_none()) {
-            continue;
-        }
-        let mean_of = |r: &ProfileRun| get(r).map_or(0.0, |s| s.mean_s);
-        let p95_of = |r: &ProfileRun| get(r).map_or(0.0, |s| s.p95_s);
-        let family = family(kind, single, input);
-        steps.push((
-            kind,
-            StepModel {
-                mean: best_fit(&family, &obs(&mean_of)),
-                p95: best_fit(&family, &obs(&p95_of)),
-            },
-        ));
-    }
-    // Start-up: warm and cold runs apart (all runs as warm when none is warm).
-    let warm: Vec<&ProfileRun> = runs.iter().copied().filter(|r| !r.cold).collect();
-    let mixed = !warm.is_empty() && warm.len() < runs.len();
-    let warm = if warm.is_empty() { runs.to_vec() } else { warm };
-    let overhead = fit_overhead(&warm, single);
-    let g = |r: &ProfileRun| overhead[0] + overhead[1] * inst_d(r).ln();
-    let start_resid_s: Vec<f64> = warm.iter().map(|r| r.start.p95_s - g(r)).collect();
-    let start_resid_s = pool(start_resid_s, pool_limit);
-    let (cold_start_s, cold_rate) = if mixed {
-        let cold: Vec<f64> = runs
-            .iter()
-            .filter(|r| r.cold)
-            .map(|r| r.start.p95_s - g(r))
-            .collect();
-        (pool(cold, pool_limit), cold_share(runs))
-    } else {
-        (Vec::new(), 0.0)
-    };
-    let mut noise: Vec<f64> = Vec::with_capacity(runs.len());
-    for grp in &groups {
-        let avg = grp.avg(straggler_s);
-        noise.extend(grp.runs.iter().map(|r| {
-            if avg > 0.0 {
-                straggler_s(r) / avg - 1.0
-            } else {
-                0.0
-            }
-        }));
-    }
-    let noise = pool(noise, pool_limit);
-    let mut ds: Vec<u32> = runs.iter().map(|r| r.d).collect();
-    let mid = ds.len() / 2;
-    ds.select_nth_unstable(mid);
-    Ok(StageModel {
-        stage: stage.id.clone(),
-        kind: stage.kind,
-        steps,
-        overhead,
-        start_resid_s,
-        cold_start_s,
-        cold_rate,
-        noise,
-        default_input_d: ds[mid],
-    })
+    Grouped::new(stage, runs, mb_per_vcpu)?.fit(input, pool_limit, None)
 }
 
-/// Share of the runs marked cold.
-fn cold_share(runs: &[&ProfileRun]) -> f64 {
-    runs.iter().filter(|r| r.cold).count() as f64 / runs.len().max(1) as f64
+/// Runs of one configuration, with the figures every fit on them reads.
+struct Group<'a> {
+    runs: Vec<&'a ProfileRun>,
+    /// Mean wall time over the runs, s.
+    wall_s: f64,
+    /// Per step (read, compute, write): the runs' mean `mean` and `p95` columns
+    /// (0 for a run without the step), and whether every run has the step.
+    steps: [(f64, f64, bool); 3],
+    /// Run-to-run deviations of the runs, in run order.
+    noise: Vec<f64>,
+    /// ln of the instance count the overhead reads (0 for a single-instance stage).
+    ln_inst_d: f64,
+    /// ln d of the runs (the overhead's regressor).
+    ln_d: f64,
 }
+
+/// A stage's checked runs grouped by configuration (groups in order of first
+/// appearance), so that a fit — on every run, or on all but one configuration
+/// for cross-validation — reuses the per-configuration work: a fold costs
+/// O(configurations) for the curves and one pass over the runs for the
+/// start-up residuals and the pools.
+pub(crate) struct Grouped<'a> {
+    stage: &'a Stage,
+    mb_per_vcpu: f64,
+    runs: Vec<&'a ProfileRun>,
+    /// Index into `groups` of every run.
+    group_of: Vec<usize>,
+    groups: Vec<Group<'a>>,
+}
+
+impl<'a> Grouped<'a> {
+    /// Checks `runs` (values, then at least [`MIN_CONFIGS`] configurations) and groups them.
+    pub(crate) fn new(
+        stage: &'a Stage,
+        runs: &[&'a ProfileRun],
+        mb_per_vcpu: f64,
+    ) -> Result<Self, FitError> {
+        if !(mb_per_vcpu.is_finite() && mb_per_vcpu > 0.0) {
+            return Err(FitError::BadMbPerVcpu(mb_per_vcpu));
+        }
+        for r in runs {
+            check_run(&stage.id, r)?;
+        }
+        let single = stage.kind == StageKind::Single;
+        let mut index: std::collections::HashMap<(u32, u32), usize> =
+            std::collections::HashMap::new();
+        let mut members: Vec<Vec<&'a ProfileRun>> = Vec::new();
+        let mut group_of = Vec::with_capacity(runs.len());
+        for &r in runs {
+            let i = *index.entry((r.memory_mb, r.d)).or_insert_with(|| {
+                members.push(Vec::new());
+                members.len() - 1
+            });
+            members[i].push(r);
+            group_of.push(i);
+        }
+        let groups = members
+            .into_iter()
+            .map(|runs| {
+                let avg = |f: &dyn Fn(&ProfileRun) -> f64| {
+                    runs.iter().map(|r| f(r)).sum::<f64>() / runs.len() as f64
+                };
+                let steps = STEPS.map(|(_, get)| {
+                    (
+                        avg(&|r| get(r).map_or(0.0, |s| s.mean_s)),
+                        avg(&|r| get(r).map_or(0.0, |s| s.p95_s)),
+                        runs.iter().all(|r| get(r).is_some()),
+                    )
+                });
+                let straggler = avg(&straggler_s);
+                let noise = runs
+                    .iter()
+                    .map(|r| {
+                        if straggler > 0.0 {
+                            straggler_s(r) / straggler - 1.0
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
+                let d = runs[0].d;
+                Group {
+                    wall_s: avg(&ProfileRun::wall_s),
+                    steps,
+                    noise,
+                    ln_inst_d: if single {
+                        1.0f64.ln()
+                    } else {
+                        f64::from(d).ln()
+                    },
+                    ln_d: f64::from(d).ln(),
+                    runs,
+                }
+            })
+            .collect();
+        Ok(Grouped {
+            stage,
+            mb_per_vcpu,
+            runs: runs.to_vec(),
+            group_of,
+            groups,
+        })
+    }
+
+    /// The index of configuration (memory, d) among the groups.
+    pub(crate) fn index_of(&self, memory_mb: u32, d: u32) -> Option<usize> {
+        self.groups
+            .iter()
+            .position(|g| (g.runs[0].memory_mb, g.runs[0].d) == (memory_mb, d))
+    }
+
+    /// Fits the stage on every run, or (`skip = Some(i)`) on every run but those of
+    /// group i: the same model as fitting those runs afresh, computed from the
+    /// groups' figures.
+    pub(crate) fn fit(
+        &self,
+        input: InputPartitions,
+        pool_limit: Option<usize>,
+        skip: Option<usize>,
+    ) -> Result<StageModel, FitError> {
+        let stage = self.stage;
+        let kept = |i: usize| skip != Some(i);
+        let groups: Vec<&Group<'_>> = self
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| kept(i))
+            .map(|(_, g)| g)
+            .collect();
+        // A stage with a fixed configuration (a service integration) is only ever
+        // evaluated there: one measured configuration is enough.
+        let needed = if stage.fixed.is_some() {
+            1
+        } else {
+            MIN_CONFIGS
+        };
+        if groups.len() < needed {
+            return Err(FitError::TooFewConfigs {
+                stage: stage.id.clone(),
+                found: groups.len(),
+                needed,
+            });
+        }
+        let runs: Vec<(&ProfileRun, &Group<'_>)> = self
+            .runs
+            .iter()
+            .zip(&self.group_of)
+            .filter(|&(_, &g)| kept(g))
+            .map(|(&r, &g)| (r, &self.groups[g]))
+            .collect();
+        let single = stage.kind == StageKind::Single;
+        let obs = |step: usize, p95: bool| -> Vec<Obs> {
+            groups
+                .iter()
+                .map(|g| {
+                    let r0 = g.runs[0];
+                    let (mean, p, _) = g.steps[step];
+                    Obs {
+                        vcpu: f64::from(r0.memory_mb) / self.mb_per_vcpu,
+                        d: if single { 1.0 } else { f64::from(r0.d) },
+                        d_in: f64::from(r0.d),
+                        y: if p95 { p } else { mean },
+                        w: 1.0 / (g.wall_s * g.wall_s),
+                    }
+                })
+                .collect()
+        };
+        let mut steps = Vec::new();
+        for (k, (kind, _)) in STEPS.iter().enumerate() {
+            if groups.iter().any(|g| !g.steps[k].2) {
+                continue;
+            }
+            let family = family(*kind, single, input);
+            steps.push((
+                *kind,
+                StepModel {
+                    mean: best_fit(&family, &obs(k, false)),
+                    p95: best_fit(&family, &obs(k, true)),
+                },
+            ));
+        }
+        // Start-up: warm and cold runs apart (all runs as warm when none is warm).
+        let warm: Vec<(&ProfileRun, &Group<'_>)> =
+            runs.iter().copied().filter(|(r, _)| !r.cold).collect();
+        let mixed = !warm.is_empty() && warm.len() < runs.len();
+        let warm = if warm.is_empty() { runs.clone() } else { warm };
+        let overhead = fit_overhead(&warm, single);
+        let g = |grp: &Group<'_>| overhead[0] + overhead[1] * grp.ln_inst_d;
+        let start_resid_s: Vec<f64> = warm.iter().map(|(r, grp)| r.start.p95_s - g(grp)).collect();
+        let start_resid_s = pool(start_resid_s, pool_limit);
+        let (cold_start_s, cold_rate) = if mixed {
+            let cold: Vec<f64> = runs
+                .iter()
+                .filter(|(r, _)| r.cold)
+                .map(|(r, grp)| r.start.p95_s - g(grp))
+                .collect();
+            let share = cold.len() as f64 / runs.len().max(1) as f64;
+            (pool(cold, pool_limit), share)
+        } else {
+            (Vec::new(), 0.0)
+        };
+        let noise: Vec<f64> = groups
+            .iter()
+            .flat_map(|g| g.noise.iter().copied())
+            .collect();
+        let noise = pool(noise, pool_limit);
+        // The median d of the runs: rank n/2 of the runs' d, from the groups' sizes.
+        let mut ds: Vec<(u32, usize)> =
+            groups.iter().map(|g| (g.runs[0].d, g.runs.len())).collect();
+        ds.sort_unstable();
+        let mid = runs.len() / 2;
+        let mut seen = 0;
+        let mut median_d = ds[0].0;
+        for (d, n) in ds {
+            seen += n;
+            if seen > mid {
+                median_d = d;
+                break;
+            }
+        }
+        Ok(StageModel {
+            stage: stage.id.clone(),
+            kind: stage.kind,
+            steps,
+            overhead,
+            start_resid_s,
+            cold_start_s,
+            cold_rate,
+            noise,
+            default_input_d: median_d,
+        })
+    }
+}
+
+/// The fitted steps with their columns, in the order a run takes them.
+type Get = fn(&ProfileRun) -> Option<StepStat>;
+const STEPS: [(StepKind, Get); 3] = [
+    (StepKind::Read, |r| Some(r.read)),
+    (StepKind::Compute, |r| Some(r.compute)),
+    (StepKind::Write, |r| r.write),
+];
 
 /// The sorted pool, or its [`summarize`]d form under a limit.
 fn pool(mut v: Vec<f64>, limit: Option<usize>) -> Vec<f64> {
@@ -308,21 +444,6 @@ fn check_run(stage: &str, r: &ProfileRun) -> Result<(), FitError> {
         return Err(bad("wall"));
     }
     Ok(())
-}
-
-/// Runs grouped by configuration, groups in order of first appearance (linear time).
-fn group<'a>(runs: &[&'a ProfileRun]) -> Vec<Group<'a>> {
-    let mut index: std::collections::HashMap<(u32, u32), usize> = std::collections::HashMap::new();
-    let mut groups: Vec<Group<'a>> = Vec::new();
-    for &r in runs {
-        let key = (r.memory_mb, r.d);
-        let i = *index.entry(key).or_insert_with(|| {
-            groups.push(Group { runs: Vec::new() });
-            groups.len() - 1
-        });
-        groups[i].runs.push(r);
-    }
-    groups
 }
 
 /// Thread counts tried for the saturating forms x = min(k, cap)·d and x = min(k, cap).
@@ -420,18 +541,18 @@ fn robust_fit(xform: XForm, terms: &[Term], obs: &[Obs]) -> Curve {
 }
 
 /// Least squares `start.p95 = a + b·ln d` with b ≥ 0 (b = 0 for single-instance stages).
-fn fit_overhead(runs: &[&ProfileRun], single: bool) -> [f64; 2] {
+fn fit_overhead(runs: &[(&ProfileRun, &Group<'_>)], single: bool) -> [f64; 2] {
     let n = runs.len() as f64;
-    let y_mean = runs.iter().map(|r| r.start.p95_s).sum::<f64>() / n;
+    let y_mean = runs.iter().map(|(r, _)| r.start.p95_s).sum::<f64>() / n;
     if single {
         return [y_mean, 0.0];
     }
-    let x = |r: &&ProfileRun| f64::from(r.d).ln();
+    let x = |(_, g): &(&ProfileRun, &Group<'_>)| g.ln_d;
     let x_mean = runs.iter().map(x).sum::<f64>() / n;
     let sxx: f64 = runs.iter().map(|r| (x(r) - x_mean).powi(2)).sum();
     let sxy: f64 = runs
         .iter()
-        .map(|r| (x(r) - x_mean) * (r.start.p95_s - y_mean))
+        .map(|r| (x(r) - x_mean) * (r.0.start.p95_s - y_mean))
         .sum();
     let b = if sxx > 0.0 { (sxy / sxx).max(0.0) } else { 0.0 };
     [y_mean - b * x_mean, b]

@@ -13,18 +13,19 @@
 //!   configuration are dropped, the model is refitted and predicts it.
 //!
 //! Cost is linear in the runs: configurations are grouped with a hash map, a
-//! fold refits on borrowed runs, and above [`POOL_LIMIT`] runs a stage's residual
-//! pools are summarised by that many order statistics (ranks spread evenly, minimum
-//! and maximum kept) for the report's predictions, whose exact distribution would
-//! otherwise have n_ρ·n_ε·(1 + n_κ) values (the cold pool, n_κ, to
-//! [`COLD_POOL_LIMIT`]). Profiles up to [`POOL_LIMIT`] runs per stage (the
-//! bundled ones have 69–72) are reported exactly as before.
+//! fold reuses the configurations' figures (`Grouped`), and above [`POOL_LIMIT`] runs a stage's residual
+//! pools (ρ, ε and the cold start-ups κ) are each summarised by that many order
+//! statistics (ranks spread evenly, minimum and maximum kept) for the report's
+//! predictions. A prediction's distribution then has at most
+//! (n_ρ + n_κ)·n_ε ≤ 2·128² values ([`StageModel::latency_distribution`] merges the
+//! cold mixture into the start-up's own distribution first). Profiles up to
+//! [`POOL_LIMIT`] runs per stage (the bundled ones have 69–72) are reported exactly.
 //!
 //! The same is reported for a plain least-squares model of the stage wall time,
 //! `a + b/(k·d) + c/d` (unconstrained; fitted separately to the means and to the
 //! P95s), as a comparison.
 
-use super::fit::{InputPartitions, fit_runs, per_stage, summarize};
+use super::fit::{Grouped, InputPartitions, per_stage, summarize};
 use super::{Distribution, FitError, StageModel};
 use crate::dag::{Config, Dag, Stage, StageKind, Workflow};
 use crate::profile::{ProfileRun, Profiles, StageProfile};
@@ -137,10 +138,6 @@ pub fn fit_report(
 /// Most residual values per pool the report's predictions use.
 pub const POOL_LIMIT: usize = 128;
 
-/// Most cold start-up values the report's predictions use for a stage with more
-/// than [`POOL_LIMIT`] runs (each cold value adds n_ρ·n_ε values to the distribution).
-pub const COLD_POOL_LIMIT: usize = 8;
-
 /// Measured mean and P95 wall time of one configuration.
 struct Measured {
     memory_mb: u32,
@@ -173,20 +170,10 @@ fn measured(profile: &StageProfile) -> Vec<Measured> {
 
 /// The model with its residual pools summarised to at most [`POOL_LIMIT`] values.
 fn summarized(mut m: StageModel) -> StageModel {
-    // The cold pool multiplies the distribution's size (n_ρ·n_ε·(1 + n_κ)), so a
-    // large profile's cold pool is summarised further.
-    let large = m.start_resid_s.len() > POOL_LIMIT || m.noise.len() > POOL_LIMIT;
-    if large && m.cold_start_s.len() > COLD_POOL_LIMIT {
-        m.cold_start_s = summarize(&mut m.cold_start_s, COLD_POOL_LIMIT);
-    }
-    if m.start_resid_s.len() > POOL_LIMIT {
-        m.start_resid_s = summarize(&mut m.start_resid_s, POOL_LIMIT);
-    }
-    if m.noise.len() > POOL_LIMIT {
-        m.noise = summarize(&mut m.noise, POOL_LIMIT);
-    }
-    if m.cold_start_s.len() > POOL_LIMIT {
-        m.cold_start_s = summarize(&mut m.cold_start_s, POOL_LIMIT);
+    for pool in [&mut m.start_resid_s, &mut m.noise, &mut m.cold_start_s] {
+        if pool.len() > POOL_LIMIT {
+            *pool = summarize(pool, POOL_LIMIT);
+        }
     }
     m
 }
@@ -232,7 +219,9 @@ pub fn stage_report(
     let meas = measured(profile);
     let n = meas.len() as f64;
     let all: Vec<&ProfileRun> = profile.runs.iter().collect();
-    let full = summarized(fit_runs(stage, &all, mb_per_vcpu, input, Some(POOL_LIMIT))?);
+    // Grouped once: each fold reuses the configurations' figures.
+    let grouped = Grouped::new(stage, &all, mb_per_vcpu)?;
+    let full = summarized(grouped.fit(input, Some(POOL_LIMIT), None)?);
     let (mut fit_mean, mut fit_p95) = (0.0, 0.0);
     for m in &meas {
         let (pm, pp, _) = predict(&full, m, mb_per_vcpu);
@@ -261,18 +250,8 @@ pub fn stage_report(
         });
     }
     for (i, m) in meas.iter().enumerate() {
-        let rest: Vec<&ProfileRun> = all
-            .iter()
-            .copied()
-            .filter(|r| (r.memory_mb, r.d) != (m.memory_mb, m.d))
-            .collect();
-        let model = summarized(fit_runs(
-            stage,
-            &rest,
-            mb_per_vcpu,
-            input,
-            Some(POOL_LIMIT),
-        )?);
+        let model =
+            summarized(grouped.fit(input, Some(POOL_LIMIT), grouped.index_of(m.memory_mb, m.d))?);
         let (pm, pp, p3) = predict(&model, m, mb_per_vcpu);
         cv_rows.push(ConfigPrediction {
             memory_mb: m.memory_mb,

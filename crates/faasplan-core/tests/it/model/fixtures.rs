@@ -38,3 +38,27 @@ pub fn video() -> Bundled {
         include_str!("../../../../../static/examples/Video-Analytics_profile.json"),
     )
 }
+
+/// `base` with about `total` runs over all stages: its runs repeated with
+/// deterministic ±1% perturbations of the compute and start-up times, so the
+/// configurations stay the same and only the runs per configuration grow.
+pub fn scaled(base: &Profiles, total: usize) -> Profiles {
+    let n0: usize = base.stages.iter().map(|s| s.runs.len()).sum();
+    let reps = total.div_ceil(n0);
+    let mut p = base.clone();
+    for sp in &mut p.stages {
+        let orig = std::mem::take(&mut sp.runs);
+        for r in 0..reps {
+            for (j, run) in orig.iter().enumerate() {
+                let mut x = run.clone();
+                let f = 1.0 + 0.02 * (((r * 31 + j * 7) % 13) as f64 / 13.0 - 0.5);
+                x.compute.mean_s *= f;
+                x.compute.p95_s *= f;
+                x.start.p95_s *= 2.0 - f;
+                x.rep += (r * 10) as u32;
+                sp.runs.push(x);
+            }
+        }
+    }
+    p
+}
