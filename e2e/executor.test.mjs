@@ -173,7 +173,7 @@ test('faasplan run profiles configurations on the executor and writes the CSV', 
   const { stderr } = await run(CLI, ['run', '--executor', executor.url, '--token-file', tokenFile,
     '--project', project, '--configurations', list, '--repetitions', '2',
     '--workload-bytes', '65536', '--out', out, '--poll-ms', '100'], { timeout: 300_000 });
-  assert.match(stderr, /local backend/);
+  assert.match(stderr, /backend local/);
   assert.match(stderr, /measured \(4 executions/);
   assert.ok(!stderr.includes(TOKEN), 'the token is never printed');
   const csv = await fs.readFile(out, 'utf8');
