@@ -106,10 +106,21 @@ test('the Executor panel profiles the example, runs the plan, and sets measured 
   await page.waitForSelector(tid('executor-url'));
 
   // A wrong token is refused clearly.
-  await setField(page, 'executor-url', executor.url);
-  await setField(page, 'executor-token', 'wrong');
-  await page.click(tid('executor-test'));
-  await page.waitForFunction(() => /401/.test(document.querySelector('[data-testid="executor-connection"]')?.textContent ?? ''));
+  // The panel renders while the opened project is still being checked; on a loaded machine a
+  // re-render may land between filling the fields and the click, so fill and ask again until
+  // the executor's answer shows (each attempt waits for an answer, not for a fixed time).
+  for (let attempt = 1; ; attempt++) {
+    await setField(page, 'executor-url', executor.url);
+    await setField(page, 'executor-token', 'wrong');
+    await page.click(tid('executor-test'));
+    try {
+      await page.waitForFunction(() => /401/.test(document.querySelector('[data-testid="executor-connection"]')?.textContent ?? ''),
+        null, { timeout: 20_000 });
+      break;
+    } catch (e) {
+      if (attempt >= 4) throw e;
+    }
+  }
   await shot(page, 'executor-401');
 
   await setField(page, 'executor-token', TOKEN);
