@@ -348,15 +348,7 @@ pub fn plan_target(state: &AppState) -> Result<(Vec<StageConfig>, Predicted), St
     let q = state.project.settings.percentile;
     let from_report = |report: &PlanReport| {
         let totals = report.totals.as_ref()?;
-        let stages: Vec<StageConfig> = report
-            .stages
-            .iter()
-            .map(|s| StageConfig {
-                stage: s.stage.clone(),
-                memory_mb: s.memory_mb,
-                d: s.d,
-            })
-            .collect();
+        let stages = StageConfig::of_plan(report);
         Some((
             stages,
             Predicted {

@@ -224,15 +224,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
                 PlanStatus::Optimal | PlanStatus::FeasibleWithGap { .. } => {}
                 _ => return Err(anyhow!(NoPlan)),
             }
-            let stages = report
-                .stages
-                .iter()
-                .map(|s| StageConfig {
-                    stage: s.stage.clone(),
-                    memory_mb: s.memory_mb,
-                    d: s.d,
-                })
-                .collect();
+            let stages = StageConfig::of_plan(&report);
             Target {
                 target: RunTarget::Plan { stages },
                 predicted: report.totals.clone(),

@@ -90,6 +90,22 @@ pub struct StageConfig {
     pub d: u32,
 }
 
+impl StageConfig {
+    /// The configuration of every stage of a plan, in the plan's order: what
+    /// "run this plan" sends.
+    pub fn of_plan(report: &crate::plan::PlanReport) -> Vec<StageConfig> {
+        report
+            .stages
+            .iter()
+            .map(|s| StageConfig {
+                stage: s.stage.clone(),
+                memory_mb: s.memory_mb,
+                d: s.d,
+            })
+            .collect()
+    }
+}
+
 /// The input a workflow runs on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
