@@ -37,7 +37,7 @@ async function startExecutor(origin) {
     const timer = setTimeout(() => reject(new Error(`the executor did not start: ${log}`)), 60_000);
     child.stderr.on('data', (chunk) => {
       log += chunk;
-      const m = /listening on (http:\/\/[0-9.:]+)/.exec(log);
+      const m = /listening on (http:\/\/[0-9.:]+)\s/.exec(log);
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
     child.on('exit', (code) => reject(new Error(`the executor exited with ${code}: ${log}`)));
