@@ -591,7 +591,7 @@ fn cost_breakdown(
     for (i, extra) in extras.iter().enumerate() {
         let mean_latency_s = if extra.orchestration_usd_per_s > 0.0 {
             let l = problem.latencies(i, rows[i]);
-            l.iter().sum::<f64>() / l.len().max(1) as f64
+            l.iter().map(|&x| f64::from(x)).sum::<f64>() / l.len().max(1) as f64
         } else {
             0.0
         };

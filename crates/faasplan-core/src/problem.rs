@@ -42,6 +42,28 @@ pub struct StageContext {
     pub parent_d: Vec<u32>,
 }
 
+/// The element type of the per-sample latency and cost tables.
+///
+/// Single precision: the sampler computes every value in `f64` and stores it
+/// rounded to the nearest `f32` (relative error at most 2⁻²⁴ ≈ 6·10⁻⁸ per entry;
+/// `docs/limits.md`, "Sample tables in f32"). Every reader widens the stored value
+/// to `f64` (exactly) and does all its arithmetic in `f64`, so the solver, the
+/// frontier, the evaluator and the brute-force checks see the same numbers and
+/// agree bit for bit.
+pub type Sample = f32;
+
+/// Rounds an `f64` table value to the stored [`Sample`] (nearest, ties to even).
+#[inline]
+pub fn to_sample(v: f64) -> Sample {
+    v as Sample
+}
+
+/// Replaces `out` with `values` widened to `f64` (exact).
+pub fn widen(values: &[Sample], out: &mut Vec<f64>) {
+    out.clear();
+    out.extend(values.iter().map(|&v| f64::from(v)));
+}
+
 /// Candidates of one stage with their sampled latencies and costs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StageTable {
@@ -51,10 +73,11 @@ pub struct StageTable {
     pub context: Option<StageContext>,
     /// Expected cost per run, USD, indexed `[ctx * n_configs + cfg]`.
     pub expected_cost_usd: Vec<f64>,
-    /// Per-sample cost, USD, indexed `[(ctx * n_configs + cfg) * n_samples + s]`.
-    pub cost_usd: Vec<f64>,
+    /// Per-sample cost, USD, indexed `[(ctx * n_configs + cfg) * n_samples + s]`
+    /// (stored as [`Sample`]).
+    pub cost_usd: Vec<Sample>,
     /// Per-sample stage latency, s, same layout as `cost_usd`.
-    pub latency_s: Vec<f64>,
+    pub latency_s: Vec<Sample>,
 }
 
 impl StageTable {
@@ -154,12 +177,12 @@ impl SampledProblem {
     }
 
     /// Per-sample latency of `stage` at `row`, s.
-    pub fn latencies(&self, stage: usize, row: usize) -> &[f64] {
+    pub fn latencies(&self, stage: usize, row: usize) -> &[Sample] {
         &self.stages[stage].latency_s[self.sample_range(row)]
     }
 
     /// Per-sample cost of `stage` at `row`, USD.
-    pub fn costs(&self, stage: usize, row: usize) -> &[f64] {
+    pub fn costs(&self, stage: usize, row: usize) -> &[Sample] {
         &self.stages[stage].cost_usd[self.sample_range(row)]
     }
 
@@ -233,16 +256,17 @@ impl SampledProblem {
 /// Bytes of memory a sampled problem of `rows` table rows in all (candidates ×
 /// contexts, summed over the stages), `stages` stages and `n_samples` samples
 /// needs while it is built and solved: the latency and cost tables
-/// (`2 × rows × n_samples` values of the table's element type), each stage's
-/// per-sample residual columns and the evaluator's per-sample buffers.
+/// (`2 × rows × n_samples` values of [`Sample`], 4 bytes each), each stage's
+/// four per-sample residual columns (`f64`) and the evaluator's per-sample buffers.
 ///
 /// Computed in `f64`, so absurd sizes give a large number, never an overflow.
 /// This is the one place that knows the table layout's size; [`SampledProblem`]
 /// and the sampler's guard follow it.
 pub fn estimated_bytes(rows: f64, stages: f64, n_samples: f64) -> f64 {
     let value = std::mem::size_of::<f64>() as f64;
-    let tables = 2.0 * rows * n_samples * value;
-    let residuals = 2.0 * stages * n_samples * value;
+    let sample = std::mem::size_of::<Sample>() as f64;
+    let tables = 2.0 * rows * n_samples * sample;
+    let residuals = 4.0 * stages * n_samples * value;
     let evaluation = 4.0 * n_samples * value;
     tables + residuals + evaluation
 }

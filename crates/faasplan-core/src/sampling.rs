@@ -63,7 +63,7 @@ use table::{drop_timeouts, input_context};
 use crate::dag::{Config, Dag, Stage, StageKind, Workflow};
 use crate::model::WorkflowModel;
 use crate::platform::Platform;
-use crate::problem::{SampledProblem, StageContext};
+use crate::problem::{Sample, SampledProblem, StageContext, to_sample};
 use crate::settings::{ColdStarts, PlanSettings};
 
 /// Why a problem could not be sampled.
@@ -366,8 +366,8 @@ struct Partial {
     active: Vec<bool>,
     /// Cold-start setting of this stage.
     cold_starts: ColdStarts,
-    latency_s: Vec<f64>,
-    cost_usd: Vec<f64>,
+    latency_s: Vec<Sample>,
+    cost_usd: Vec<Sample>,
     expected_cost_usd: Vec<f64>,
 }
 
@@ -393,6 +393,81 @@ pub struct Sampler<'a> {
     cursor: (usize, usize),
     done: usize,
     total: usize,
+}
+
+/// What filling one row of one stage reads (shared by every row of the stage).
+struct RowContext<'s> {
+    workflow: &'s Workflow,
+    model: &'s WorkflowModel,
+    platform: &'s Platform,
+    parents: &'s [Vec<usize>],
+    topo: &'s [usize],
+    stage: usize,
+    configs: &'s [Config],
+    context: Option<&'s StageContext>,
+    resid: &'s Residuals,
+    active: &'s [bool],
+    cold_starts: ColdStarts,
+    n: usize,
+}
+
+/// One row's values in `f64`, before they are stored as [`Sample`]s.
+#[derive(Default)]
+struct RowScratch {
+    latency_s: Vec<f64>,
+    cost_usd: Vec<f64>,
+}
+
+impl RowContext<'_> {
+    /// Computes row `row` in `f64` (the kernel), stores it rounded into `lat` and
+    /// `cost`, and returns the expected cost: the mean of the stored costs.
+    fn fill(
+        &self,
+        row: usize,
+        lat: &mut [Sample],
+        cost: &mut [Sample],
+        scratch: &mut RowScratch,
+    ) -> f64 {
+        let n_cfg = self.configs.len();
+        let (ctx, j) = (row / n_cfg, row % n_cfg);
+        let cfg = self.configs[j];
+        let input_d = self.context.map(|c| c.parent_d[ctx]);
+        let vcpu = f64::from(cfg.memory_mb) / self.platform.mb_per_vcpu;
+        let sm = &self.model.stages[self.stage];
+        let curves = sm.curves(cfg, input_d, vcpu);
+        let cold = sm.cold_mix(curves.d, self.cold_starts);
+        let extra = crate::pricing::workflow_stage_extra(
+            &self.platform.pricing,
+            self.workflow,
+            self.parents,
+            self.topo,
+            self.stage,
+            cfg,
+        );
+        let coster = Coster::new(self.platform, cfg, extra);
+        scratch.latency_s.clear();
+        scratch.cost_usd.clear();
+        fill_samples(
+            &curves,
+            &coster,
+            self.resid,
+            &cold,
+            &mut scratch.latency_s,
+            &mut scratch.cost_usd,
+        );
+        if !self.active.is_empty() {
+            skip_inactive(self.active, &mut scratch.latency_s, &mut scratch.cost_usd);
+        }
+        for (o, &v) in lat.iter_mut().zip(&scratch.latency_s) {
+            *o = to_sample(v);
+        }
+        let mut sum = 0.0;
+        for (o, &v) in cost.iter_mut().zip(&scratch.cost_usd) {
+            *o = to_sample(v);
+            sum += f64::from(*o);
+        }
+        sum / self.n as f64
+    }
 }
 
 impl<'a> Sampler<'a> {
@@ -461,15 +536,29 @@ impl<'a> Sampler<'a> {
         let n = design.n_samples;
         let mut active = Vec::new();
         Branches::new(workflow, settings.seed, 0).draw(n, &mut active);
+        // Each stage's residuals come from its own stream: drawn on every core
+        // with the `parallel` feature, the same values as one after another.
+        let resid_of = |i: usize| residuals(&model.stages[i], settings.seed, i as u64, n);
+        #[cfg(feature = "parallel")]
+        let mut resid: Vec<Residuals> = {
+            use rayon::prelude::*;
+            (0..workflow.stages.len())
+                .into_par_iter()
+                .map(resid_of)
+                .collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let mut resid: Vec<Residuals> = (0..workflow.stages.len()).map(resid_of).collect();
         let stages: Vec<Partial> = contexts
             .into_iter()
             .zip(active)
+            .zip(resid.drain(..))
             .enumerate()
-            .map(|(i, (context, active))| Partial {
+            .map(|(i, ((context, active), resid))| Partial {
                 configs: cands[i].clone(),
                 context,
                 active,
-                resid: residuals(&model.stages[i], settings.seed, i as u64, n),
+                resid,
                 cold_starts: settings.cold_starts_of(&workflow.stages[i].id),
                 latency_s: Vec::new(),
                 cost_usd: Vec::new(),
@@ -518,18 +607,24 @@ impl<'a> Sampler<'a> {
     }
 
     /// Fills up to `budget` rows (at least one while work remains).
+    ///
+    /// A row depends only on its stage's residuals and its own configuration, so
+    /// with the `parallel` feature the rows of a step are filled on every core;
+    /// the tables are the same bits as with one thread.
     pub fn step(&mut self, budget: usize) -> SamplingProgress {
         let mut left = budget.max(1);
         while left > 0 && self.cursor.0 < self.stages.len() {
             let (i, row) = self.cursor;
-            if row >= self.stages[i].rows() {
+            let rows = self.stages[i].rows();
+            if row >= rows {
                 self.cursor = (i + 1, 0);
                 continue;
             }
-            self.fill_row(i, row);
-            self.cursor.1 += 1;
-            self.done += 1;
-            left -= 1;
+            let end = rows.min(row.saturating_add(left));
+            self.fill_rows(i, row..end);
+            self.cursor.1 = end;
+            self.done += end - row;
+            left -= end - row;
         }
         if self.done >= self.total {
             SamplingProgress::Done
@@ -541,48 +636,59 @@ impl<'a> Sampler<'a> {
         }
     }
 
-    fn fill_row(&mut self, i: usize, row: usize) {
+    /// Fills rows `range` of stage `i` (allocating the stage's tables on its first row).
+    fn fill_rows(&mut self, i: usize, range: std::ops::Range<usize>) {
+        let n = self.n_samples;
         let st = &mut self.stages[i];
-        let n_cfg = st.configs.len();
-        let (ctx, j) = (row / n_cfg, row % n_cfg);
-        let cfg = st.configs[j];
-        let input_d = st.context.as_ref().map(|c| c.parent_d[ctx]);
-        let vcpu = f64::from(cfg.memory_mb) / self.platform.mb_per_vcpu;
-        let sm = &self.model.stages[i];
-        let curves = sm.curves(cfg, input_d, vcpu);
-        let cold = sm.cold_mix(curves.d, st.cold_starts);
-        let extra = crate::pricing::workflow_stage_extra(
-            &self.platform.pricing,
-            self.workflow,
-            &self.parents,
-            &self.topo,
-            i,
-            cfg,
-        );
-        let coster = Coster::new(self.platform, cfg, extra);
-        if row == 0 {
-            let cap = st.rows() * self.n_samples;
-            st.latency_s.reserve_exact(cap);
-            st.cost_usd.reserve_exact(cap);
+        if range.start == 0 {
+            let cap = st.rows() * n;
+            st.latency_s.clear();
+            st.latency_s.resize(cap, 0.0);
+            st.cost_usd.clear();
+            st.cost_usd.resize(cap, 0.0);
+            st.expected_cost_usd.clear();
+            st.expected_cost_usd.resize(st.rows(), 0.0);
         }
-        let start = st.latency_s.len();
-        let mut sum = fill_samples(
-            &curves,
-            &coster,
-            &st.resid,
-            &cold,
-            &mut st.latency_s,
-            &mut st.cost_usd,
-        );
-        if !st.active.is_empty() {
-            skip_inactive(
-                &st.active,
-                &mut st.latency_s[start..],
-                &mut st.cost_usd[start..],
-            );
-            sum = st.cost_usd[start..].iter().sum();
+        let ctx = RowContext {
+            workflow: self.workflow,
+            model: &self.model,
+            platform: self.platform,
+            parents: &self.parents,
+            topo: &self.topo,
+            stage: i,
+            configs: &st.configs,
+            context: st.context.as_ref(),
+            resid: &st.resid,
+            active: &st.active,
+            cold_starts: st.cold_starts,
+            n,
+        };
+        let lat = &mut st.latency_s[range.start * n..range.end * n];
+        let cost = &mut st.cost_usd[range.start * n..range.end * n];
+        let expected = &mut st.expected_cost_usd[range.clone()];
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            if range.len() > 1 {
+                lat.par_chunks_mut(n)
+                    .zip(cost.par_chunks_mut(n))
+                    .zip(expected.par_iter_mut())
+                    .enumerate()
+                    .for_each_init(RowScratch::default, |scratch, (k, ((l, c), e))| {
+                        *e = ctx.fill(range.start + k, l, c, scratch);
+                    });
+                return;
+            }
         }
-        st.expected_cost_usd.push(sum / self.n_samples as f64);
+        let mut scratch = RowScratch::default();
+        for (k, ((l, c), e)) in lat
+            .chunks_mut(n)
+            .zip(cost.chunks_mut(n))
+            .zip(expected.iter_mut())
+            .enumerate()
+        {
+            *e = ctx.fill(range.start + k, l, c, &mut scratch);
+        }
     }
 
     /// Runs any remaining rows, applies the timeout filter and returns the problem.

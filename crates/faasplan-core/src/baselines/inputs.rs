@@ -80,8 +80,8 @@ impl Inputs {
     }
 }
 
-fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len().max(1) as f64
+fn mean<T: Copy + Into<f64>>(v: &[T]) -> f64 {
+    v.iter().map(|&x| x.into()).sum::<f64>() / v.len().max(1) as f64
 }
 
 impl PointTable {

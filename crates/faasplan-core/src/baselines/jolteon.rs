@@ -70,7 +70,12 @@ fn axes(p: &SampledProblem, i: usize) -> Axes {
             return Axes { dims, lookup };
         }
     }
-    let mean = |j: usize| p.latencies(i, t.row(0, j)).iter().sum::<f64>();
+    let mean = |j: usize| {
+        p.latencies(i, t.row(0, j))
+            .iter()
+            .map(|&x| f64::from(x))
+            .sum::<f64>()
+    };
     let mut lookup: Vec<u32> = (0..t.configs.len() as u32).collect();
     lookup.sort_by(|&a, &b| {
         mean(b as usize)
@@ -152,7 +157,7 @@ impl Relaxation<'_> {
                 &x[self.offsets[i]..self.offsets[i] + a.dims.len()],
                 &mut corners,
             );
-            let rows: Vec<(&[f64], f64, f64)> = corners
+            let rows: Vec<(&[crate::problem::Sample], f64, f64)> = corners
                 .iter()
                 .map(|&(j, w)| {
                     let row = t.row(ctx[i], j as usize);
@@ -162,7 +167,7 @@ impl Relaxation<'_> {
             for (k, &s) in self.samples.iter().enumerate() {
                 let mut l = 0.0;
                 for &(lat_row, _, w) in &rows {
-                    l += w * lat_row[s];
+                    l += w * f64::from(lat_row[s]);
                 }
                 let start = p.parents[i]
                     .iter()

@@ -18,7 +18,7 @@
 use super::{Fuser, Grouping};
 use crate::dag::Config;
 use crate::solve::Plan;
-use crate::stats::empirical::quantile_with;
+use crate::stats::empirical::quantile_in_place;
 
 /// A link of the cost graph: stages `from..to` of the chain fused at `config`.
 #[derive(Clone, Copy, Debug)]
@@ -115,13 +115,13 @@ fn links(fuser: &mut Fuser<'_>, order: &[usize], edges: &[(usize, usize)]) -> Ve
             // A chain has no parallel parent, so one context.
             for config in 0..t.configs.len() {
                 let r = t.row(0, config);
-                let lat = &t.latency_s[r * samples..(r + 1) * samples];
+                crate::problem::widen(&t.latency_s[r * samples..(r + 1) * samples], &mut scratch);
                 out.push(Link {
                     from,
                     to,
                     config,
                     cost: t.expected_cost_usd[r],
-                    delay: quantile_with(lat, q, &mut scratch),
+                    delay: quantile_in_place(&mut scratch, q),
                 });
             }
         }

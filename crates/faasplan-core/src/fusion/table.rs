@@ -4,10 +4,10 @@ use crate::dag::{Config, Dag, StageKind, Workflow};
 use crate::model::{StageCurves, WorkflowModel};
 use crate::platform::Platform;
 use crate::pricing::{EdgeDevice, StageExtra, StageSite, stage_extra};
-use crate::problem::{SampledProblem, StageContext, StageTable};
+use crate::problem::{SampledProblem, StageContext, StageTable, to_sample, widen};
 use crate::sampling::kernel::{Coster, Residuals};
 use crate::settings::ColdStarts;
-use crate::stats::empirical::quantile_with;
+use crate::stats::empirical::quantile_in_place;
 
 /// A group of stages and what its table is computed from.
 pub(crate) struct Group<'a> {
@@ -160,6 +160,7 @@ pub(crate) fn group_table(
         cost_usd: Vec::with_capacity(rows * n),
         latency_s: Vec::with_capacity(rows * n),
     };
+    let (mut lat, mut cost): (Vec<f64>, Vec<f64>) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for ctx in 0..n_ctx {
         let input_d = t.context.as_ref().map(|c| c.parent_d[ctx]);
         for j in 0..t.configs.len() {
@@ -193,7 +194,8 @@ pub(crate) fn group_table(
             };
             // The group's instances start as its root's do (members run inside them).
             let cold = group.model.stages[group.members[0]].cold_mix(curves[0].d, setting);
-            let start = t.latency_s.len();
+            lat.clear();
+            cost.clear();
             for s in 0..n {
                 let (mut latency, mut billed, mut init) = (0.0, 0.0, 0.0);
                 for (k, (c, r)) in curves.iter().zip(resid).enumerate() {
@@ -213,12 +215,14 @@ pub(crate) fn group_table(
                         billed += mean;
                     }
                 }
-                t.latency_s.push(latency + link_s);
-                t.cost_usd
-                    .push(coster.cost_one(billed) + coster.init_cost(init));
+                lat.push(latency + link_s);
+                cost.push(coster.cost_one(billed) + coster.init_cost(init));
             }
-            coster.add_extra(&t.latency_s[start..], &mut t.cost_usd[start..]);
-            let sum: f64 = t.cost_usd[start..].iter().sum();
+            coster.add_extra(&lat, &mut cost);
+            let start = t.cost_usd.len();
+            t.latency_s.extend(lat.iter().map(|&l| to_sample(l)));
+            t.cost_usd.extend(cost.iter().map(|&c| to_sample(c)));
+            let sum: f64 = t.cost_usd[start..].iter().map(|&c| f64::from(c)).sum();
             t.expected_cost_usd.push(sum / n as f64);
         }
     }
@@ -235,7 +239,8 @@ pub(crate) fn drop_timeouts(t: StageTable, n: usize, q: f64, timeout_s: f64) -> 
         .map(|j| {
             (0..n_ctx).any(|ctx| {
                 let r = t.row(ctx, j) * n;
-                quantile_with(&t.latency_s[r..r + n], q, &mut scratch) <= timeout_s
+                widen(&t.latency_s[r..r + n], &mut scratch);
+                quantile_in_place(&mut scratch, q) <= timeout_s
             })
         })
         .collect();

@@ -34,10 +34,12 @@ use super::SamplingError;
 use crate::settings::{PlanSettings, SampleCount};
 use crate::stats::binomial;
 
-/// Memory the planning sample tables may take, bytes.
-pub const TABLE_BUDGET_BYTES: u64 = 1 << 30;
-/// Bytes one planning sample takes in a table row (latency and cost, f64 each).
-pub const BYTES_PER_TABLE_SAMPLE: u64 = 16;
+/// Memory the planning sample tables may take, bytes (512 MiB: the same sample
+/// counts as the former 1 GiB budget of `f64` tables, in half the memory).
+pub const TABLE_BUDGET_BYTES: u64 = 512 << 20;
+/// Bytes one planning sample takes in a table row (latency and cost, one
+/// [`crate::problem::Sample`] each).
+pub const BYTES_PER_TABLE_SAMPLE: u64 = 2 * std::mem::size_of::<crate::problem::Sample>() as u64;
 /// Memory the fresh evaluation may take, bytes (latency and cost per fresh sample).
 pub const FRESH_BUDGET_BYTES: u64 = 512 << 20;
 /// Bytes one fresh sample takes.

@@ -4,7 +4,7 @@
 use super::Partial;
 use crate::dag::{Config, Dag, StageKind, Workflow};
 use crate::problem::{StageContext, StageTable};
-use crate::stats::quantile_with;
+use crate::stats::quantile_in_place;
 
 /// Context of a single-instance stage reading a parallel parent's partitions.
 pub(crate) fn input_context(
@@ -28,20 +28,24 @@ pub(crate) fn drop_timeouts(st: Partial, n: usize, q: f64, timeout_s: f64) -> St
     let n_cfg = st.configs.len();
     let n_ctx = st.context.as_ref().map_or(1, |c| c.parent_d.len());
     let row = |ctx: usize, j: usize| (ctx * n_cfg + j) * n;
-    let mut scratch = Vec::new();
-    let mut ran = Vec::new();
+    let mut ran: Vec<f64> = Vec::new();
     let keep: Vec<bool> = (0..n_cfg)
         .map(|j| {
             (0..n_ctx).any(|ctx| {
-                let mut lat = &st.latency_s[row(ctx, j)..row(ctx, j) + n];
-                if !st.active.is_empty() {
-                    // Judged on the samples where the stage runs.
-                    ran.clear();
-                    ran.extend(lat.iter().zip(&st.active).filter(|p| *p.1).map(|p| *p.0));
-                    lat = &ran;
+                let lat = &st.latency_s[row(ctx, j)..row(ctx, j) + n];
+                // Judged on the stored values (widened), on the samples where the stage runs.
+                ran.clear();
+                if st.active.is_empty() {
+                    ran.extend(lat.iter().map(|&l| f64::from(l)));
+                } else {
+                    ran.extend(
+                        lat.iter()
+                            .zip(&st.active)
+                            .filter(|p| *p.1)
+                            .map(|p| f64::from(*p.0)),
+                    );
                 }
-                lat.iter().all(|&l| l <= timeout_s)
-                    || quantile_with(lat, q, &mut scratch) <= timeout_s
+                ran.iter().all(|&l| l <= timeout_s) || quantile_in_place(&mut ran, q) <= timeout_s
             })
         })
         .collect();

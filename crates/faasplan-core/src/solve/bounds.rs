@@ -28,10 +28,11 @@ pub(crate) struct SubsetBounds {
 }
 
 /// Per-sample minimum over the rows of a `rows × m` table.
-pub(crate) fn row_min(table: &[f64], m: usize) -> Vec<f64> {
+pub(crate) fn row_min<E: Copy + Into<f64>>(table: &[E], m: usize) -> Vec<f64> {
     let mut out = vec![f64::INFINITY; m];
     for row in table.chunks_exact(m.max(1)) {
         for (o, &v) in out.iter_mut().zip(row) {
+            let v: f64 = v.into();
             if v < *o {
                 *o = v;
             }
@@ -41,7 +42,7 @@ pub(crate) fn row_min(table: &[f64], m: usize) -> Vec<f64> {
 }
 
 /// Computes the bounds from the gathered latency tables `lat[stage]`.
-pub(crate) fn subset_bounds<T: AsRef<[f64]>>(
+pub(crate) fn subset_bounds<E: Copy + Into<f64>, T: AsRef<[E]>>(
     lat: &[T],
     parents: &[Vec<usize>],
     topo: &[usize],
@@ -97,7 +98,7 @@ pub(crate) fn subset_bounds<T: AsRef<[f64]>>(
                 .chunks_exact(m.max(1))
                 .map(|row| {
                     for t in 0..m {
-                        v[t] = head[i * m + t] + row[t] + tail[i * m + t];
+                        v[t] = head[i * m + t] + row[t].into() + tail[i * m + t];
                     }
                     if a >= m {
                         0.0

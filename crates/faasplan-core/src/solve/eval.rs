@@ -56,7 +56,7 @@ pub(crate) fn latencies(p: &SampledProblem, choice: &[u32], ctx: &[usize], out: 
                     m = f;
                 }
             }
-            let f = m + lat[s];
+            let f = m + f64::from(lat[s]);
             fin[i * n + s] = f;
             if f > out[s] {
                 out[s] = f;
@@ -72,7 +72,7 @@ pub(crate) fn sample_costs(p: &SampledProblem, choice: &[u32], ctx: &[usize], ou
     for &i in &p.topo {
         let costs = p.costs(i, p.stages[i].row(ctx[i], choice[i] as usize));
         for (acc, c) in out.iter_mut().zip(costs) {
-            *acc += c;
+            *acc += f64::from(*c);
         }
     }
 }

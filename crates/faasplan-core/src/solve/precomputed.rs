@@ -16,7 +16,7 @@ use super::SolveError;
 use super::antichain::{MAX_ANTICHAINS, maximal_antichains};
 use super::bounds::subset_bounds;
 use super::eval::latencies;
-use crate::problem::SampledProblem;
+use crate::problem::{Sample, SampledProblem};
 
 /// Precomputed tables for one problem.
 pub(crate) struct Precomputed<'p> {
@@ -163,7 +163,7 @@ impl<'p> Precomputed<'p> {
         for (i, t) in p.stages.iter().enumerate() {
             slot_of[i + 1] = slot_of[i] + t.n_contexts();
         }
-        let full: Vec<&[f64]> = p.stages.iter().map(|t| &t.latency_s[..]).collect();
+        let full: Vec<&[Sample]> = p.stages.iter().map(|t| &t.latency_s[..]).collect();
         let thr = subset_bounds(&full, &p.parents, &p.topo, n, Some(a)).thr;
         let mut depth_of = vec![0; k];
         for (d, &i) in p.topo.iter().enumerate() {
@@ -202,15 +202,15 @@ fn dominates(p: &SampledProblem, i: usize, c: usize, y: usize, x: usize, cost: b
 }
 
 /// Every value finite and non-negative (vectorisable: no early exit inside a chunk).
-fn all_valid(v: &[f64]) -> bool {
+fn all_valid<T: Copy + Into<f64>>(v: &[T]) -> bool {
     v.chunks(256).all(|c| {
         c.iter()
-            .fold(true, |ok, &x| ok & (0.0..f64::INFINITY).contains(&x))
+            .fold(true, |ok, &x| ok & (0.0..f64::INFINITY).contains(&x.into()))
     })
 }
 
 /// `x[s] ≤ y[s]` for every s, in vectorisable chunks with an exit between chunks.
-fn all_le(x: &[f64], y: &[f64]) -> bool {
+fn all_le(x: &[Sample], y: &[Sample]) -> bool {
     x.chunks(64)
         .zip(y.chunks(64))
         .all(|(a, b)| a.iter().zip(b).fold(true, |ok, (u, v)| ok & (u <= v)))
@@ -232,7 +232,10 @@ fn non_dominated(p: &SampledProblem, i: usize, c: usize, dm: DMatters, cost: boo
     let keys: Vec<(f64, f64)> = (0..nc)
         .map(|x| {
             let l = p.latencies(i, t.row(c, x));
-            (l.iter().sum(), l.first().copied().unwrap_or(0.0))
+            (
+                l.iter().map(|&v| f64::from(v)).sum(),
+                l.first().map_or(0.0, |&v| f64::from(v)),
+            )
         })
         .collect();
     let mut kept: Vec<u32> = Vec::new();

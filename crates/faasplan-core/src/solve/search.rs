@@ -269,10 +269,15 @@ impl<'p> Search<'p> {
         }
         let m = self.tables.subset.len();
         self.tables.m = m;
-        let gather = |v: &[f64], rows: usize| -> Vec<f64> {
+        let gather = |v: &[crate::problem::Sample], rows: usize| -> Vec<f64> {
             let mut out = Vec::with_capacity(rows * m);
             for r in 0..rows {
-                out.extend(self.tables.subset.iter().map(|&s| v[r * n + s as usize]));
+                out.extend(
+                    self.tables
+                        .subset
+                        .iter()
+                        .map(|&s| f64::from(v[r * n + s as usize])),
+                );
             }
             out
         };

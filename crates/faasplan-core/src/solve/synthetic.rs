@@ -13,7 +13,7 @@
 //! straggler-free instance time; expected cost is its sample mean.
 
 use crate::dag::Config;
-use crate::problem::{SampledProblem, StageContext, StageTable};
+use crate::problem::{SampledProblem, StageContext, StageTable, to_sample};
 use crate::rng::{stream, uniform};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -71,9 +71,9 @@ fn table(spec: &StageSpec, n: usize, seed: u64, id: u64) -> StageTable {
                 let t_mean = base * noise[s] * jitter;
                 let t_max = t_mean * (1.0 + 0.1 * (2.0 * d.ln()).sqrt() * strag[s]);
                 let c_s = gb_s * t_mean + d * 2e-7;
-                lat.push(t_max);
-                cost.push(c_s);
-                sum += c_s;
+                lat.push(to_sample(t_max));
+                cost.push(to_sample(c_s));
+                sum += f64::from(to_sample(c_s));
             }
             exp.push(sum / n as f64);
         }
@@ -291,12 +291,18 @@ pub fn small(o: Small, seed: u64) -> SampledProblem {
         for &v in &speed {
             let offset = 1.5 * uniform(&mut r);
             for &zs in &z {
-                latency_s.push(q(v * zs + 0.2 * uniform(&mut r)));
-                cost_usd.push(q(4.0 - v + offset + 0.3 * zs * uniform(&mut r)));
+                latency_s.push(to_sample(q(v * zs + 0.2 * uniform(&mut r))));
+                cost_usd.push(to_sample(q(4.0 - v + offset + 0.3 * zs * uniform(&mut r))));
             }
         }
         let expected_cost_usd = (0..nx)
-            .map(|x| cost_usd[x * n..(x + 1) * n].iter().sum::<f64>() / n as f64)
+            .map(|x| {
+                cost_usd[x * n..(x + 1) * n]
+                    .iter()
+                    .map(|&c| f64::from(c))
+                    .sum::<f64>()
+                    / n as f64
+            })
             .map(q)
             .collect();
         stages.push(StageTable {

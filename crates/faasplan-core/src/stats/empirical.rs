@@ -25,13 +25,14 @@ pub fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// The nearest-rank `q`-quantile of `values` in any order (NaN when empty).
-pub fn quantile(values: &[f64], q: f64) -> f64 {
+/// `values` may be `f64` or the `f32` of the sample tables (widened exactly).
+pub fn quantile<T: Copy + Into<f64>>(values: &[T], q: f64) -> f64 {
     let mut scratch = Vec::new();
     quantile_with(values, q, &mut scratch)
 }
 
 /// [`quantile`] using `scratch` for the selection, so a loop allocates once.
-pub fn quantile_with(values: &[f64], q: f64, scratch: &mut Vec<f64>) -> f64 {
+pub fn quantile_with<T: Copy + Into<f64>>(values: &[T], q: f64, scratch: &mut Vec<f64>) -> f64 {
     if values.is_empty() {
         return f64::NAN;
     }
@@ -49,8 +50,8 @@ pub fn quantile_in_place(values: &mut [f64], q: f64) -> f64 {
 }
 
 /// The median and the nearest-rank `q`-quantile of `values` with one sort (NaN when empty).
-pub fn median_and_quantile(values: &[f64], q: f64) -> (f64, f64) {
-    let mut v = values.to_vec();
+pub fn median_and_quantile<T: Copy + Into<f64>>(values: &[T], q: f64) -> (f64, f64) {
+    let mut v: Vec<f64> = values.iter().map(|&x| x.into()).collect();
     v.sort_unstable_by(f64::total_cmp);
     (nearest_rank(&v, 0.5), nearest_rank(&v, q))
 }
@@ -64,7 +65,7 @@ pub fn allowed_violations(n: usize, alpha: f64) -> usize {
 /// The guarantee of `values` with `a` allowed violations: the `(a + 1)`-th largest
 /// value, selected in `scratch`; NaN when `a ≥ values.len()` (no bound is met by
 /// enough samples).
-pub fn guarantee(values: &[f64], a: usize, scratch: &mut Vec<f64>) -> f64 {
+pub fn guarantee<T: Copy + Into<f64>>(values: &[T], a: usize, scratch: &mut Vec<f64>) -> f64 {
     let n = values.len();
     if a >= n {
         return f64::NAN;
@@ -84,9 +85,9 @@ pub fn guarantee_in_place(values: &mut [f64], a: usize) -> f64 {
 }
 
 /// The `k`-th smallest (0-based) of `values`, selected in `scratch`; `k < values.len()`.
-fn kth_smallest(values: &[f64], k: usize, scratch: &mut Vec<f64>) -> f64 {
+fn kth_smallest<T: Copy + Into<f64>>(values: &[T], k: usize, scratch: &mut Vec<f64>) -> f64 {
     scratch.clear();
-    scratch.extend_from_slice(values);
+    scratch.extend(values.iter().map(|&v| v.into()));
     let (_, v, _) = scratch.select_nth_unstable_by(k, f64::total_cmp);
     *v
 }
@@ -103,7 +104,7 @@ mod tests {
         assert_eq!(quantile(&v, 0.2), 1.0);
         assert_eq!(quantile(&v, 0.21), 2.0);
         assert_eq!(quantile(&v, 0.0), 1.0);
-        assert!(quantile(&[], 0.5).is_nan());
+        assert!(quantile::<f64>(&[], 0.5).is_nan());
         assert_eq!(median_and_quantile(&v, 0.95), (3.0, 5.0));
     }
 

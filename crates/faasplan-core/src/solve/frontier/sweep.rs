@@ -215,7 +215,11 @@ impl<'p> Sweep<'p> {
             let rows = t.n_contexts() * t.configs.len();
             let mut out = Vec::with_capacity(rows * m);
             for r in 0..rows {
-                out.extend(self.subset.iter().map(|&s| t.latency_s[r * n + s as usize]));
+                out.extend(
+                    self.subset
+                        .iter()
+                        .map(|&s| f64::from(t.latency_s[r * n + s as usize])),
+                );
             }
             self.lat_t[i] = out;
         }

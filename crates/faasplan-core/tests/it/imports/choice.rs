@@ -93,7 +93,10 @@ fn indices(p: &Project) -> [usize; 4] {
 fn workflow_latency(p: &Prepared, [a, f, s, d]: [usize; 4]) -> Vec<f64> {
     let lat = |i: usize| p.problem.latencies(i, 0);
     (0..p.problem.n_samples)
-        .map(|k| lat(a)[k] + lat(f)[k].max(lat(s)[k]) + lat(d)[k])
+        .map(|k| {
+            let l = |i: usize| f64::from(lat(i)[k]);
+            l(a) + l(f).max(l(s)) + l(d)
+        })
         .collect()
 }
 
@@ -136,9 +139,9 @@ fn probabilities_give_the_mixture_of_the_alternatives() {
     // Every stage takes one value (identical runs): read it off the table.
     let value = |i: usize| {
         let row = slowest.problem.latencies(i, 0);
-        let (lo, hi) = row
-            .iter()
-            .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+        let (lo, hi) = row.iter().fold((f64::MAX, f64::MIN), |(a, b), &x| {
+            (a.min(f64::from(x)), b.max(f64::from(x)))
+        });
         assert!(hi - lo < 1e-9, "stage {i} varies: {lo}..{hi}");
         lo
     };
@@ -207,7 +210,7 @@ fn a_bound_only_the_mixture_meets_is_feasible_with_probabilities() {
     let slowest = pipeline::prepare(&base).expect("slowest");
     let fast_path: f64 = [a, f, d]
         .iter()
-        .map(|&i| slowest.problem.latencies(i, 0)[0])
+        .map(|&i| f64::from(slowest.problem.latencies(i, 0)[0]))
         .sum();
     let bound = Bound::Latency {
         max_s: fast_path + 0.5,
