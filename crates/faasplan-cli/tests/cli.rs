@@ -18,7 +18,7 @@ fn validate_accepts_the_bundled_example() {
     let o = run(&["validate"], &ml());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     expect![[r#"
-        ok: workflow "ML-Pipeline": 4 stages, 5 edges, 3 source-to-sink paths; 276 profiled runs, measured at 1792 MB per vCPU; platform AWS Lambda x86_64; 5170 samples, sample tables 50.7 MiB
+        ok: workflow "ML-Pipeline": 4 stages, 5 edges, 3 source-to-sink paths; 276 profiled runs, measured at 1792 MB per vCPU; platform AWS Lambda x86_64; 5170 samples, sample tables 25.9 MiB
     "#]]
     .assert_eq(&stdout(&o));
 }
