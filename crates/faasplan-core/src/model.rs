@@ -618,7 +618,14 @@ impl<'m> ColdMix<'m> {
         if c == 0 {
             return rho;
         }
-        let kappa = self.pool[pick(v.powf(1.0 / f64::from(c)), self.pool.len())];
+        // The largest of c uniforms is v^(1/c); for c = 1 that is v itself
+        // (`powf(v, 1.0)` returns v exactly, so skipping the call changes no bit).
+        let top = if c == 1 {
+            v
+        } else {
+            v.powf(1.0 / f64::from(c))
+        };
+        let kappa = self.pool[pick(top, self.pool.len())];
         if kappa > rho { kappa } else { rho }
     }
 

@@ -642,10 +642,17 @@ impl<'a> Sampler<'a> {
         let st = &mut self.stages[i];
         if range.start == 0 {
             let cap = st.rows() * n;
-            st.latency_s.clear();
-            st.latency_s.resize(cap, 0.0);
-            st.cost_usd.clear();
-            st.cost_usd.resize(cap, 0.0);
+            // A new table is allocated zeroed by the system (no pass over it here: its
+            // pages are first touched by the threads that fill them); a reused one is
+            // cleared and refilled.
+            for v in [&mut st.latency_s, &mut st.cost_usd] {
+                if v.capacity() < cap {
+                    *v = vec![0.0; cap];
+                } else {
+                    v.clear();
+                    v.resize(cap, 0.0);
+                }
+            }
             st.expected_cost_usd.clear();
             st.expected_cost_usd.resize(st.rows(), 0.0);
         }
