@@ -411,7 +411,7 @@ fn compare(s: &Setup, q: f64, seeds: u64) {
         let old = if old_fits {
             fmt(old_cost, old_ok)
         } else {
-            format!("refused: N = {n_old} over the 1 GiB table limit")
+            format!("refused: N = {n_old} over the table budget")
         };
         let delta = if old_ok > 0 && new_ok > 0 {
             format!(
