@@ -703,3 +703,27 @@ fn executor_without_its_binary_says_how_to_build_it() {
         stderr(&o)
     );
 }
+
+/// `compare` plans its bounds and planners on every core: the rows (all but the
+/// solve times) are the same as on one thread, in the same order.
+#[test]
+fn compare_on_every_core_gives_the_rows_of_one_thread() {
+    let rows = |threads: &str| -> Vec<serde_json::Value> {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_faasplan"))
+            .args(["compare", "--latency-bounds", "45,60", "--format", "json"])
+            .args(ml())
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("the faasplan binary runs");
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON rows");
+        let mut rows = v.as_array().expect("an array of rows").clone();
+        for r in &mut rows {
+            r.as_object_mut().expect("a row").remove("solve_ms");
+        }
+        rows
+    };
+    let one = rows("1");
+    assert!(one.len() >= 4, "{one:?}");
+    assert_eq!(one, rows("3"));
+}
