@@ -328,7 +328,9 @@ mod tests {
                         Ok(d) => {
                             prop_assert!(d.n_samples >= 1 && d.allowed_violations < d.n_samples);
                             prop_assert!(
-                                d.n_samples as u64 * rows as u64 * 16
+                                d.n_samples as u64
+                                    * rows as u64
+                                    * faasplan_core::sampling::BYTES_PER_TABLE_SAMPLE
                                     <= faasplan_core::sampling::TABLE_BUDGET_BYTES
                             );
                         }
