@@ -446,3 +446,32 @@ fn streamed_fresh_evaluation_does_not_depend_on_where_chunks_end() {
         assert_eq!(long.latency_s[s], want, "sample {s}");
     }
 }
+
+/// The memory estimate counts the tables at the stored type's size: the f32
+/// tables of a sampled problem are exactly its table part, and the whole
+/// estimate (with the residual columns and the evaluator's buffers) is above them.
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn the_memory_estimate_follows_the_stored_tables() {
+    for (w, n) in [(ml(), 400), (video(), 250)] {
+        let s = settings(n, 4);
+        let est = faasplan_core::sampling::estimate(&w.workflow, &w.dag, &platform(), &s, u64::MAX)
+            .unwrap();
+        let p = problem(&w, &s);
+        let value = std::mem::size_of::<faasplan_core::problem::Sample>();
+        assert_eq!(value, 4);
+        // Before the timeout filter every candidate row is sampled.
+        let rows: u64 = est.rows.iter().sum();
+        let kept: usize = p.stages.iter().map(|t| t.n_rows()).sum();
+        assert!(kept as u64 <= rows);
+        let stored: usize = p
+            .stages
+            .iter()
+            .map(|t| (t.latency_s.len() + t.cost_usd.len()) * value)
+            .sum();
+        let tables = 2.0 * rows as f64 * n as f64 * value as f64;
+        assert!(stored as f64 <= tables);
+        let extra = (4.0 * p.stages.len() as f64 + 4.0) * n as f64 * 8.0;
+        assert_eq!(est.bytes, tables + extra);
+    }
+}
