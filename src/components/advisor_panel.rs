@@ -132,12 +132,16 @@ pub fn AdvisorPanel() -> Html {
         },
         (Some(out), _) => match &out.advice {
             Ok(advice) => view_advice(advice, state, &store),
-            Err(e) => html! { <p class="warn" data-testid="advisor-error">{ format!("No advice: {e}") }</p> },
+            Err(e) => {
+                html! { <p class="warn" data-testid="advisor-error">{ format!("No advice: {e}") }</p> }
+            }
         },
         (None, AdviceStatus::Failed { message, .. }) => {
             html! { <p class="warn" data-testid="advisor-error">{ format!("No advice: {message}") }</p> }
         }
-        (None, _) => html! { <p class="hint" data-testid="advisor-pending">{ "Working out what to measure next…" }</p> },
+        (None, _) => {
+            html! { <p class="hint" data-testid="advisor-pending">{ "Working out what to measure next…" }</p> }
+        }
     };
     html! {
         <section class="panel panel-advisor" data-testid="panel-advisor">

@@ -79,11 +79,13 @@ fn view_controls(state: &AppState, store: &Store) -> Html {
         Callback::from(move |e: Event| {
             let value = select_value(&e);
             if let Some(shape) = TraceShape::ALL.into_iter().find(|s| s.name() == value) {
-                store.dispatch(Action::Advisor(AdvisorAction::SetTrace(TraceInput::Generated {
-                    shape,
-                    minutes,
-                    seed,
-                })));
+                store.dispatch(Action::Advisor(AdvisorAction::SetTrace(
+                    TraceInput::Generated {
+                        shape,
+                        minutes,
+                        seed,
+                    },
+                )));
             }
         })
     };
@@ -111,12 +113,12 @@ fn view_controls(state: &AppState, store: &Store) -> Html {
             let store = store.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 match crate::browser::file::read_text(&file).await {
-                    Ok(text) => store.dispatch(Action::Advisor(AdvisorAction::SetTrace(
-                        TraceInput::Csv {
+                    Ok(text) => {
+                        store.dispatch(Action::Advisor(AdvisorAction::SetTrace(TraceInput::Csv {
                             name: file.name(),
                             text,
-                        },
-                    ))),
+                        })))
+                    }
                     Err(e) => store.report(Level::Error, e),
                 }
             });
@@ -212,7 +214,11 @@ fn PrewarmResult(props: &ResultProps) -> Html {
         band: c.band.clone(),
         provisioned: c.provisioned.clone(),
     });
-    let schedule = plan.stages.get(i).map(|s| runs_of(&s.schedule)).unwrap_or_default();
+    let schedule = plan
+        .stages
+        .get(i)
+        .map(|s| runs_of(&s.schedule))
+        .unwrap_or_default();
     let more = schedule.len().saturating_sub(MAX_SCHEDULE_ROWS);
     let minute = |k: usize| plan.evaluate_from + k * plan.interval_minutes;
     let applied = state.advisor.applied_rev == Some(state.inputs_rev);

@@ -253,7 +253,10 @@ impl AppState {
                 }
             }
             AdvisorAction::SendToExecutor => {
-                match current_advice(self).and_then(|o| o.advice.as_ref().ok()).map(executor_text) {
+                match current_advice(self)
+                    .and_then(|o| o.advice.as_ref().ok())
+                    .map(executor_text)
+                {
                     Some(Some(text)) => {
                         let n = self.advisor.to_executor.as_ref().map_or(0, |(n, _)| *n) + 1;
                         self.advisor.to_executor = Some((n, Rc::from(text)));
@@ -311,7 +314,10 @@ impl AppState {
     /// Puts the latest pre-warm plan's cold-start rates in the project.
     fn apply_cold_starts(&mut self) {
         let PrewarmStatus::Done { output, .. } = &self.advisor.prewarm else {
-            self.notify(Level::Warning, "No pre-warm plan to take cold-start rates from");
+            self.notify(
+                Level::Warning,
+                "No pre-warm plan to take cold-start rates from",
+            );
             return;
         };
         let rates = output.cold_starts.clone();

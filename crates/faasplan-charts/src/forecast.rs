@@ -95,9 +95,14 @@ pub fn draw_forecast<DB: DrawingBackend>(
             outline.push((x(i), lo));
         }
         chart
-            .draw_series(std::iter::once(Polygon::new(outline, BLUE.mix(0.18).filled())))?
+            .draw_series(std::iter::once(Polygon::new(
+                outline,
+                BLUE.mix(0.18).filled(),
+            )))?
             .label("forecast band (5–95% of recent errors)")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], BLUE.mix(0.18).filled()));
+            .legend(|(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 16, y + 5)], BLUE.mix(0.18).filled())
+            });
     }
     let steps = |values: &mut dyn Iterator<Item = f64>| -> Vec<(f64, f64)> {
         let mut out = Vec::new();
@@ -114,7 +119,9 @@ pub fn draw_forecast<DB: DrawingBackend>(
             needed_color.stroke_width(1),
         ))?
         .label("needed (most per interval)")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], needed_color.stroke_width(1)));
+        .legend(move |(x, y)| {
+            PathElement::new([(x, y), (x + 16, y)], needed_color.stroke_width(1))
+        });
     chart
         .draw_series(LineSeries::new(
             steps(&mut v.forecast.iter().copied()),

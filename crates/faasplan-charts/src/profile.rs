@@ -219,11 +219,7 @@ pub fn draw_profile<DB: DrawingBackend>(
         }
         chart
             .draw_series(v.proposed.iter().map(|p| {
-                TriangleMarker::new(
-                    (f64::from(p.memory_mb), p.predicted_s),
-                    6,
-                    CURRENT.filled(),
-                )
+                TriangleMarker::new((f64::from(p.memory_mb), p.predicted_s), 6, CURRENT.filled())
             }))?
             .label("proposed (±1 SD)")
             .legend(|(x, y)| TriangleMarker::new((x + 8, y), 5, CURRENT.filled()));

@@ -302,7 +302,13 @@ fn forecast_chart_draws_band_lines_and_legend_within_its_ranges() {
         let area = SVGBackend::with_string(&mut svg, (640, 360)).into_drawing_area();
         draw_forecast(&area, &v).unwrap()
     };
-    for label in ["forecast band", "needed", "forecast", "provisioned", "instances"] {
+    for label in [
+        "forecast band",
+        "needed",
+        "forecast",
+        "provisioned",
+        "instances",
+    ] {
         assert!(svg.contains(label), "missing {label}");
     }
     assert!(svg.contains("<polygon"));

@@ -40,8 +40,8 @@ pub fn view_flagged(state: &AppState, store: &Store) -> Html {
             let tested = out.flagged.stages.iter().filter(|s| s.tested).count();
             if n == 0 {
                 html! { <p class="muted" data-testid="flagged-none">{ format!(
-                    "No configuration looks anomalous ({tested} of {} stages had enough configurations to test).",
-                    out.flagged.stages.len()) }</p> }
+                "No configuration looks anomalous ({tested} of {} stages had enough configurations to test).",
+                out.flagged.stages.len()) }</p> }
             } else {
                 let rows = out.flagged.stages.iter().flat_map(|s| {
                     s.flagged.iter().map(move |f| html! {
@@ -79,7 +79,9 @@ pub fn view_flagged(state: &AppState, store: &Store) -> Html {
         (None, AdviceStatus::Failed { message, .. }) => {
             html! { <p class="warn">{ format!("Cannot test the runs: {message}") }</p> }
         }
-        (None, _) => html! { <p class="hint" data-testid="flagged-pending">{ "Testing the runs…" }</p> },
+        (None, _) => {
+            html! { <p class="hint" data-testid="flagged-pending">{ "Testing the runs…" }</p> }
+        }
     };
     html! {
         <details class="flagged" data-testid="flagged" open=true>

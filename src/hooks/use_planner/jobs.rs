@@ -12,11 +12,11 @@ use yew_agent::worker::UseWorkerBridgeHandle;
 
 use super::{CHECK_DEBOUNCE_MS, RUN_DEBOUNCE_MS, baseline_bound_s};
 use crate::state::advisor::AdvisorAction;
-use crate::worker::protocol::advisor::PrewarmRequest;
 use crate::state::run::{Chosen, chosen, output};
 use crate::state::{Action, AppState};
 use crate::store::Store;
 use crate::worker::agent::PlannerAgent;
+use crate::worker::protocol::advisor::PrewarmRequest;
 use crate::worker::protocol::{Job, JobProfiles, ReportKind, Task};
 
 type Bridge = UseWorkerBridgeHandle<PlannerAgent>;
@@ -233,29 +233,32 @@ pub fn use_advise_job(store: &Store, poster: &Poster) {
     let (store, poster) = (store.clone(), poster.clone());
     let state = store.state();
     let bound_bits = advise_bound_s(state).map(f64::to_bits);
-    let has_profiles = state.project.profiles.is_some() && !state.project.workflow.stages.is_empty();
+    let has_profiles =
+        state.project.profiles.is_some() && !state.project.workflow.stages.is_empty();
     let deps = (
         state.inputs_rev,
         bound_bits,
         state.advisor.advice_rev,
         has_profiles && !state.planning_paused,
     );
-    use_effect_with(deps, move |&(rev, bits, _, ready)| match bits.map(f64::from_bits) {
-        Some(bound_s) if ready => {
-            let s = store.state();
-            let key = {
-                let mut k = keys.borrow_mut();
-                *k += 1;
-                *k
-            };
-            store.dispatch(Action::Advisor(AdvisorAction::AdviceStarted { rev, key }));
-            let task = Task::Advise {
-                bound_s,
-                batch: s.advisor.batch,
-            };
-            post_later(&timer, &poster, CHECK_DEBOUNCE_MS, job(s, key, task));
+    use_effect_with(deps, move |&(rev, bits, _, ready)| {
+        match bits.map(f64::from_bits) {
+            Some(bound_s) if ready => {
+                let s = store.state();
+                let key = {
+                    let mut k = keys.borrow_mut();
+                    *k += 1;
+                    *k
+                };
+                store.dispatch(Action::Advisor(AdvisorAction::AdviceStarted { rev, key }));
+                let task = Task::Advise {
+                    bound_s,
+                    batch: s.advisor.batch,
+                };
+                post_later(&timer, &poster, CHECK_DEBOUNCE_MS, job(s, key, task));
+            }
+            _ => *timer.borrow_mut() = None,
         }
-        _ => *timer.borrow_mut() = None,
     });
 }
 
@@ -281,7 +284,9 @@ pub fn use_prewarm_job(store: &Store, poster: &Poster) {
             store.dispatch(Action::Advisor(AdvisorAction::PrewarmFinished {
                 rev: s.inputs_rev,
                 key,
-                result: Err("plan first: the pre-warm planner keeps the chosen plan's stages warm".into()),
+                result: Err(
+                    "plan first: the pre-warm planner keeps the chosen plan's stages warm".into(),
+                ),
             }));
             return;
         };

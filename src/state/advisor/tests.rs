@@ -16,8 +16,20 @@ fn advice() -> Advice {
         bound_s: 60.0,
         plan: Some(CurrentPlan {
             configs: vec![
-                ("a".into(), Config { memory_mb: 1024, d: 4 }),
-                ("b".into(), Config { memory_mb: 2048, d: 1 }),
+                (
+                    "a".into(),
+                    Config {
+                        memory_mb: 1024,
+                        d: 4,
+                    },
+                ),
+                (
+                    "b".into(),
+                    Config {
+                        memory_mb: 2048,
+                        d: 1,
+                    },
+                ),
             ],
             latency_s: 50.0,
             cost_usd: 0.01,
@@ -48,7 +60,10 @@ fn output(advice: Result<Advice, String>) -> Rc<AdvisorOutput> {
 
 fn advised(s: &mut AppState, advice: Result<Advice, String>) {
     let rev = s.inputs_rev;
-    s.apply(Action::Advisor(AdvisorAction::AdviceStarted { rev, key: 7 }));
+    s.apply(Action::Advisor(AdvisorAction::AdviceStarted {
+        rev,
+        key: 7,
+    }));
     s.apply(Action::Advisor(AdvisorAction::AdviceFinished {
         rev,
         key: 7,
@@ -60,8 +75,14 @@ fn advised(s: &mut AppState, advice: Result<Advice, String>) {
 fn only_the_latest_advice_of_the_current_inputs_is_kept() {
     let mut s = AppState::default();
     let rev = s.inputs_rev;
-    s.apply(Action::Advisor(AdvisorAction::AdviceStarted { rev, key: 1 }));
-    s.apply(Action::Advisor(AdvisorAction::AdviceStarted { rev, key: 2 }));
+    s.apply(Action::Advisor(AdvisorAction::AdviceStarted {
+        rev,
+        key: 1,
+    }));
+    s.apply(Action::Advisor(AdvisorAction::AdviceStarted {
+        rev,
+        key: 2,
+    }));
     // The older job's answer is dropped.
     s.apply(Action::Advisor(AdvisorAction::AdviceFinished {
         rev,
@@ -125,7 +146,13 @@ fn send_to_executor_lists_the_plan_with_each_proposal() {
     assert_eq!(s.advisor.to_executor.as_ref().map(|t| t.0), Some(2));
     // Without a current plan there is nothing to send.
     let mut s = AppState::default();
-    advised(&mut s, Ok(Advice { plan: None, ..advice() }));
+    advised(
+        &mut s,
+        Ok(Advice {
+            plan: None,
+            ..advice()
+        }),
+    );
     s.apply(Action::Advisor(AdvisorAction::SendToExecutor));
     assert!(s.advisor.to_executor.is_none());
 }

@@ -9,7 +9,9 @@ use faasplan_core::advisor::forecast::{generate, read_trace_csv};
 use faasplan_core::advisor::prewarm::{
     PrewarmSettings, ProvisionedPrices, cold_start_settings, plan_prewarm, stage_loads,
 };
-use faasplan_core::advisor::propose::{AdvisorSettings, advise as propose, current_plan, stage_inputs};
+use faasplan_core::advisor::propose::{
+    AdvisorSettings, advise as propose, current_plan, stage_inputs,
+};
 use faasplan_core::formats::project::Project as CoreProject;
 use faasplan_core::profile::Profiles;
 
@@ -124,7 +126,8 @@ pub fn prewarm(
             )
         })?;
     let loads = stage_loads(&profiles, &plan).map_err(|e| e.to_string())?;
-    let mut plan = plan_prewarm(&trace, &loads, &project.platform, &settings).map_err(|e| e.to_string())?;
+    let mut plan =
+        plan_prewarm(&trace, &loads, &project.platform, &settings).map_err(|e| e.to_string())?;
     let charts = plan
         .stages
         .iter()

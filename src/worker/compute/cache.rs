@@ -117,9 +117,7 @@ impl Cache {
         self.fit
             .as_ref()
             .filter(|((w, p, x), _)| {
-                *w == workflow
-                    && *p == project.profiles
-                    && *x == project.settings.exclude_flagged
+                *w == workflow && *p == project.profiles && *x == project.settings.exclude_flagged
             })
             .map(|(_, f)| f)
     }

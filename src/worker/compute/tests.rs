@@ -487,7 +487,12 @@ fn toggling_exclude_flagged_refits_and_the_fit_report_leaves_the_flagged_runs_ou
     assert_ne!(cache.cached_fit(&p).expect("kept").model, model);
     // Stage 1 holds the two flagged configurations: its cross-validated error drops.
     let cv = |out: &PlanOutput| out.fits[1].cv_mean_pct;
-    assert!(cv(&without) < cv(&with_all), "{} vs {}", cv(&without), cv(&with_all));
+    assert!(
+        cv(&without) < cv(&with_all),
+        "{} vs {}",
+        cv(&without),
+        cv(&with_all)
+    );
     // The same as the core pipeline's fit with the setting on.
     let prepared = pipeline::prepare_within(&p, Limits::default()).expect("prepares");
     assert_eq!(cache.cached_fit(&p).expect("kept").model, prepared.model);
@@ -503,8 +508,21 @@ fn advise_job_flags_the_two_ml_stage1_configs_and_proposes_a_batch() {
     let mut p = ml_project(200);
     let mut cache = Cache::default();
     let advise = |p: &CoreProject, cache: &mut Cache| -> AdvisorOutput {
-        match run(p, Task::Advise { bound_s: 60.0, batch: 3 }, cache).0 {
-            WorkerOutput::Advice { rev: 3, key: 4, result } => result.expect("advises"),
+        match run(
+            p,
+            Task::Advise {
+                bound_s: 60.0,
+                batch: 3,
+            },
+            cache,
+        )
+        .0
+        {
+            WorkerOutput::Advice {
+                rev: 3,
+                key: 4,
+                result,
+            } => result.expect("advises"),
             other => panic!("unexpected answer {other:?}"),
         }
     };
@@ -513,11 +531,18 @@ fn advise_job_flags_the_two_ml_stage1_configs_and_proposes_a_batch() {
         .flagged
         .stages
         .iter()
-        .flat_map(|s| s.flagged.iter().map(move |f| (s.stage.clone(), f.memory_mb, f.d)))
+        .flat_map(|s| {
+            s.flagged
+                .iter()
+                .map(move |f| (s.stage.clone(), f.memory_mb, f.d))
+        })
         .collect();
     assert_eq!(
         flagged,
-        vec![("stage1".to_string(), 5120, 4), ("stage1".to_string(), 5120, 8)]
+        vec![
+            ("stage1".to_string(), 5120, 4),
+            ("stage1".to_string(), 5120, 8)
+        ]
     );
     assert!(!out.excluded);
     let advice = out.advice.expect("an advice");
@@ -538,8 +563,19 @@ fn advise_job_flags_the_two_ml_stage1_configs_and_proposes_a_batch() {
     assert_eq!(out.flagged.flagged_count(), 2);
     assert!(out.advice.is_ok());
     // A bad batch size is a message, not a panic.
-    match run(&p, Task::Advise { bound_s: 60.0, batch: 0 }, &mut cache).0 {
-        WorkerOutput::Advice { result: Ok(out), .. } => {
+    match run(
+        &p,
+        Task::Advise {
+            bound_s: 60.0,
+            batch: 0,
+        },
+        &mut cache,
+    )
+    .0
+    {
+        WorkerOutput::Advice {
+            result: Ok(out), ..
+        } => {
             assert!(out.advice.unwrap_err().contains("batch"));
         }
         other => panic!("unexpected answer {other:?}"),
@@ -560,7 +596,11 @@ fn prewarm_job_plans_every_stage_and_names_bad_traces() {
         forecaster: ForecasterChoice::SeasonalNaive,
     };
     let prewarm = |cache: &mut Cache, trace| match run(&p, Task::Prewarm(request(trace)), cache).0 {
-        WorkerOutput::Prewarm { rev: 3, key: 4, result } => result,
+        WorkerOutput::Prewarm {
+            rev: 3,
+            key: 4,
+            result,
+        } => result,
         other => panic!("unexpected answer {other:?}"),
     };
     let out = prewarm(

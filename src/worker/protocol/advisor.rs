@@ -213,10 +213,9 @@ impl StageForecast {
                 .band
                 .chunks(interval)
                 .map(|c| {
-                    c.iter()
-                        .fold((f64::INFINITY, 0.0f64), |(lo, hi), &(l, h)| {
-                            (lo.min(l), hi.max(h))
-                        })
+                    c.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &(l, h)| {
+                        (lo.min(l), hi.max(h))
+                    })
                 })
                 .map(|(lo, hi)| (if lo.is_finite() { lo } else { 0.0 }, hi))
                 .collect(),
@@ -254,6 +253,10 @@ impl PrewarmOutput {
 
     /// Monthly cost of always-on provisioning at the plan's rates, USD.
     pub fn always_on_monthly_usd(&self) -> f64 {
-        self.plan.stages.iter().map(|s| s.always_on.monthly_usd).sum()
+        self.plan
+            .stages
+            .iter()
+            .map(|s| s.always_on.monthly_usd)
+            .sum()
     }
 }

@@ -940,8 +940,16 @@ mod prewarm_planning {
         let loads = stage_loads(&p.profiles, &plan).unwrap();
         assert_eq!(loads.len(), plan.configs.len());
         for (load, (stage, c)) in loads.iter().zip(&plan.configs) {
-            assert_eq!((&load.stage, load.memory_mb, load.d), (stage, c.memory_mb, c.d));
-            let runs: Vec<_> = p.profiles.stage(stage).unwrap().runs.iter()
+            assert_eq!(
+                (&load.stage, load.memory_mb, load.d),
+                (stage, c.memory_mb, c.d)
+            );
+            let runs: Vec<_> = p
+                .profiles
+                .stage(stage)
+                .unwrap()
+                .runs
+                .iter()
                 .filter(|r| r.memory_mb == c.memory_mb && r.d == c.d)
                 .collect();
             assert!(!runs.is_empty());
