@@ -136,6 +136,12 @@ test('flagged runs, excluding them, the advisor\'s proposals and pre-warming on 
   await page.locator(tid('panel-prewarm')).scrollIntoViewIfNeeded();
   await shot(page, 'advisor-c-prewarm');
 
+  // The worker's time for each job, for docs/advisor.md.
+  const ms = async (id) => Number(await page.getAttribute(tid(id), 'data-ms'));
+  await fs.writeFile(path.join(OUT, 'advisor-perf.json'), JSON.stringify({
+    advise_ms: await ms('advisor-elapsed'), prewarm_ms: await ms('prewarm-elapsed'),
+  }, null, 2));
+
   const planBefore = await text(page, 'plan-table');
   const t4 = await timings(page);
   await page.click(tid('prewarm-apply'));

@@ -131,7 +131,11 @@ pub fn AdvisorPanel() -> Html {
             <p class="hint" data-testid="advisor-empty">{ "Load profiles: the advisor proposes which configurations to measure next." }</p>
         },
         (Some(out), _) => match &out.advice {
-            Ok(advice) => view_advice(advice, state, &store),
+            Ok(advice) => html! { <>
+                { view_advice(advice, state, &store) }
+                <p class="muted" data-testid="advisor-elapsed" data-ms={format!("{:.0}", out.elapsed_ms)}>
+                    { format!("Tested the runs and advised in {:.0} ms (in the planning worker).", out.elapsed_ms) }</p>
+            </> },
             Err(e) => {
                 html! { <p class="warn" data-testid="advisor-error">{ format!("No advice: {e}") }</p> }
             }

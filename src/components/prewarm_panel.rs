@@ -241,6 +241,8 @@ fn PrewarmResult(props: &ResultProps) -> Html {
             "{}: scored on {} to {} ({}-minute intervals), target {} % cold starts. Provisioned + on-demand: {} per month; no provisioning: {}; always on at the same cold-start rate: {}.",
             out.trace, clock(plan.evaluate_from), clock(plan.minutes), plan.interval_minutes, plan.target_cold_pct,
             usd(out.monthly_usd()), usd(out.none_monthly_usd()), usd(out.always_on_monthly_usd())) }</p>
+        <p class="muted" data-testid="prewarm-elapsed" data-ms={format!("{:.0}", out.elapsed_ms)}>
+            { format!("Planned in {:.0} ms (in the planning worker).", out.elapsed_ms) }</p>
         if stale {
             <p class="warn" data-testid="prewarm-stale">{ "The inputs changed since this plan was made; plan again for the current ones." }</p>
         }
