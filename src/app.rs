@@ -4,6 +4,7 @@
 use yew::prelude::*;
 
 use crate::browser::file::{drags_files, dropped_files};
+use crate::components::advisor_panel::AdvisorPanel;
 use crate::components::bound_bar::BoundBar;
 use crate::components::controls_panel::ControlsPanel;
 use crate::components::editor::EditorPanel;
@@ -12,6 +13,7 @@ use crate::components::frontier_panel::FrontierPanel;
 use crate::components::header::Header;
 use crate::components::notices::Notices;
 use crate::components::plan_panel::PlanPanel;
+use crate::components::prewarm_panel::PrewarmPanel;
 use crate::components::profiles_panel::ProfilesPanel;
 use crate::hooks::use_autosave::use_autosave;
 use crate::hooks::use_opener::use_opener;
@@ -152,6 +154,8 @@ fn Shell(props: &AppProps) -> Html {
                 <EditorPanel />
                 <ControlsPanel />
                 <ProfilesPanel />
+                <AdvisorPanel />
+                <PrewarmPanel />
                 <ExecutorPanel />
             </main>
             if *dragging {

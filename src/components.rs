@@ -1,5 +1,6 @@
 //! UI components. Panels call `use_store()`; widgets take values and callbacks.
 
+pub mod advisor_panel;
 pub mod bound_bar;
 pub mod controls_panel;
 pub mod editor;
@@ -8,5 +9,6 @@ pub mod frontier_panel;
 pub mod header;
 pub mod notices;
 pub mod plan_panel;
+pub mod prewarm_panel;
 pub mod profiles_panel;
 pub mod widgets;

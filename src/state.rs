@@ -12,6 +12,7 @@
 //! - `doc_rev` grows on every change to the project, moves included; autosave
 //!   is keyed on it.
 
+pub mod advisor;
 pub mod baselines;
 pub mod current;
 pub mod deploy;
@@ -300,6 +301,8 @@ pub enum Action {
     /// The autosaved project crashed the planner last time: load it without
     /// planning until the user changes an input or retries.
     EnterSafeMode,
+    /// The advisor, flagged runs and pre-warm panels (see [`advisor`]).
+    Advisor(advisor::AdvisorAction),
 }
 
 /// The whole app state.
@@ -358,6 +361,8 @@ pub struct AppState {
     pub open_rev: u64,
     /// Grows each time the file-reading worker crashed and must be replaced.
     pub opener_generation: u64,
+    /// The advisor's proposals, flagged runs and the pre-warm plan.
+    pub advisor: advisor::AdvisorState,
     next_notice_id: u64,
 }
 
@@ -390,6 +395,7 @@ impl Default for AppState {
             opening: None,
             open_rev: 0,
             opener_generation: 0,
+            advisor: advisor::AdvisorState::default(),
             next_notice_id: 0,
         }
     }
@@ -450,6 +456,7 @@ impl AppState {
             Action::SetCurrentConfig { .. }
             | Action::EvaluationStarted { .. }
             | Action::EvaluationFinished { .. } => self.apply_current(action),
+            Action::Advisor(action) => self.apply_advisor(action),
             Action::ExportRequested => {
                 self.export_file = None;
                 self.export_rev += 1;

@@ -59,3 +59,13 @@ pub fn drags_files(event: &web_sys::DragEvent) -> bool {
         (0..types.length()).any(|i| types.get(i).as_string().as_deref() == Some("Files"))
     })
 }
+
+/// The text of a small file the user picked (e.g. an invocation trace), read
+/// as UTF-8; the caller hands it to the worker to parse.
+pub async fn read_text(file: &web_sys::File) -> Result<String, String> {
+    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .map_err(|e| super::js_message(&format!("cannot read {}", file.name()), e))?;
+    text.as_string()
+        .ok_or_else(|| format!("cannot read {}: not text", file.name()))
+}

@@ -127,6 +127,16 @@ pub fn ExecutorPanel() -> Html {
         });
     }
     {
+        // The advisor's "send to executor": its proposals become the list to profile.
+        let exec = exec.clone();
+        let sent = store.state().advisor.to_executor.clone();
+        use_effect_with(sent, move |sent| {
+            if let Some((_, text)) = sent {
+                exec.dispatch(ExecutorAction::SetConfigurations(text.to_string()));
+            }
+        });
+    }
+    {
         let remembered = exec.remembered();
         use_effect_with(remembered, |r| match r {
             Some(r) => {
@@ -334,7 +344,7 @@ pub fn ExecutorPanel() -> Html {
                 <button class="btn primary" data-testid="executor-run-plan" onclick={on_run_plan}
                     disabled={busy || !has_workflow}>{ format!("Run this plan × {}", exec.repetitions) }</button>
             </div>
-            <details class="executor-profile">
+            <details class="executor-profile" open={store.state().advisor.to_executor.is_some()}>
                 <summary>{ "Profile configurations" }</summary>
                 <p class="hint">{ "One configuration per line: stage=MEMORYxD, stage=MEMORYxD. Each runs the whole workflow × the repetitions." }</p>
                 <textarea rows="5" data-testid="executor-configs" aria-label="Configurations to profile" value={exec.configurations.clone()}

@@ -8,12 +8,13 @@
 //! it arrives the panel says "fit appears after planning".
 
 pub mod coverage;
+pub mod flagged;
 pub mod profile_chart;
 pub mod stage_runs;
 
 use std::rc::Rc;
 
-use faasplan_charts::profile::{FittedCurve, FittedProfile, ProfilesView};
+use faasplan_charts::profile::{FittedCurve, FittedProfile, ProfilesView, ProposedPoint};
 use faasplan_core::profile::Profiles;
 use yew::prelude::*;
 
@@ -124,10 +125,26 @@ fn view_body(state: &AppState, store: &crate::store::Store) -> Html {
         .stage(&stage)
         .map(|p| Rc::from(p.runs.as_slice()))
         .unwrap_or_else(|| Rc::from(Vec::new()));
+    let advice = crate::state::advisor::current_advice(state);
     let view = ProfilesView {
         stage: stage.clone(),
         runs,
         fitted: fitted_for(state, &stage),
+        flagged: advice.map_or_else(Vec::new, |a| flagged::flagged_of(&a.flagged, &stage)),
+        proposed: advice
+            .and_then(|a| a.advice.as_ref().ok())
+            .map_or_else(Vec::new, |a| {
+                a.proposals
+                    .iter()
+                    .filter(|p| p.stage == stage)
+                    .map(|p| ProposedPoint {
+                        memory_mb: p.memory_mb,
+                        d: p.d,
+                        predicted_s: p.predicted_s,
+                        ln_sd: p.ln_sd,
+                    })
+                    .collect()
+            }),
     };
     let missing: Vec<_> = state
         .project
@@ -157,6 +174,7 @@ fn view_body(state: &AppState, store: &crate::store::Store) -> Html {
             { coverage }
             <ProfileChart view={view.clone()} />
             { view_fit(view.fitted.as_ref()) }
+            { flagged::view_flagged(state, store) }
             <StageRuns runs={view.runs.clone()} />
         </div>
     }

@@ -14,6 +14,10 @@
 //! - [`jobs::use_evaluate_job`]: the user's current configuration (every
 //!   stage entered in the inspector; `current_rev`), once the frontier of the
 //!   current inputs is there: its point on the chart and the planner's saving.
+//! - [`jobs::use_advise_job`]: the inputs, the bound or the advisor's batch
+//!   change: the anomaly detector's flagged runs and the advisor's proposals.
+//! - [`jobs::use_prewarm_job`]: "Plan pre-warming" (`advisor.prewarm_rev`):
+//!   provisioned concurrency from the chosen trace.
 //! - [`jobs::use_export_job`]: "Export plan" (`export_rev`): the worker runs the
 //!   steps of `pipeline::plan` and the answer is downloaded as the plan JSON.
 //!
@@ -34,6 +38,7 @@ use yew_agent::worker::use_worker_bridge;
 
 use crate::browser::download::download_text;
 use crate::components::header::project_file_name;
+use crate::state::advisor::AdvisorAction;
 use crate::state::run::{Chosen, chosen, output};
 use crate::state::{Action, AppState, Level, ReportStatus};
 use crate::store::{Store, use_store};
@@ -66,7 +71,11 @@ fn handle(store: &Store, out: WorkerOutput) {
                 key,
                 progress,
             }),
-            JobKind::Export | JobKind::Baselines | JobKind::Import => {}
+            JobKind::Export
+            | JobKind::Baselines
+            | JobKind::Import
+            | JobKind::Advise
+            | JobKind::Prewarm => {}
         },
         WorkerOutput::Frontier { rev, result } => {
             if let Ok(out) = &result {
@@ -110,6 +119,20 @@ fn handle(store: &Store, out: WorkerOutput) {
             key,
             result: result.map(|plan| Rc::new(plan.0)),
         }),
+        WorkerOutput::Advice { rev, key, result } => {
+            store.dispatch(Action::Advisor(AdvisorAction::AdviceFinished {
+                rev,
+                key,
+                result: result.map(Rc::new),
+            }));
+        }
+        WorkerOutput::Prewarm { rev, key, result } => {
+            store.dispatch(Action::Advisor(AdvisorAction::PrewarmFinished {
+                rev,
+                key,
+                result: result.map(Rc::new),
+            }));
+        }
         WorkerOutput::Crashed { message } => store.dispatch(Action::WorkerCrashed { message }),
         // Import jobs go to the file-reading worker (`use_opener`), never to the planner.
         WorkerOutput::Imported { .. } => {}
@@ -185,4 +208,6 @@ pub fn use_planner() {
     jobs::use_baselines_job(&store, &poster);
     jobs::use_export_job(&store, &poster);
     jobs::use_evaluate_job(&store, &poster);
+    jobs::use_advise_job(&store, &poster);
+    jobs::use_prewarm_job(&store, &poster);
 }

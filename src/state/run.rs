@@ -241,6 +241,7 @@ impl AppState {
                 message: message.clone(),
             };
         }
+        self.advisor_crashed(&message);
         self.worker_generation += 1;
         self.last_run_crashed = true;
         self.doc_rev += 1;

@@ -20,12 +20,16 @@
 //!   cached prepared problem, one [`BaselineRow`] per baseline
 //!   (10–85 ms natively for the bundled examples, a few times that in wasm).
 //!
+//! - [`Task::Advise`] and [`Task::Prewarm`]: the advisor's flagged runs and
+//!   proposals, and provisioned concurrency from a trace ([`advisor`]).
+//!
 //! [`Cache`] keeps the profiles a job sent (later jobs refer to them), the fit across bound, percentile, confidence and price
 //! changes and the sampled problem across bound changes. Settings whose sampled
 //! table would not fit in the worker's memory are refused before sampling
 //! ([`limits`]). Times come from the `now` callback (`performance.now()` in the
 //! worker), never from the core.
 
+pub mod advisor;
 pub mod cache;
 pub mod limits;
 pub mod tables;
@@ -146,6 +150,24 @@ pub fn compute(
                     baseline_set(p, cache, progress, *bound_s, now)
                 })
                 .map_err(|e| e.to_string()),
+        },
+        Task::Advise { bound_s, batch } => WorkerOutput::Advice {
+            rev,
+            key,
+            result: project
+                .map(|p| {
+                    progress(Progress::Advising);
+                    advisor::advise(p, cache, *bound_s, *batch, now)
+                })
+                .map_err(|e| e.to_string()),
+        },
+        Task::Prewarm(request) => WorkerOutput::Prewarm {
+            rev,
+            key,
+            result: project.map_err(|e| e.to_string()).and_then(|p| {
+                progress(Progress::Prewarming);
+                advisor::prewarm(p, cache, request, now)
+            }),
         },
         // The files are read asynchronously first: `agent` runs these jobs
         // through `opening`, never through here.

@@ -13,6 +13,8 @@ use faasplan_core::frontier::Frontier;
 use faasplan_core::plan::PlanReport;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub mod advisor;
+
 /// What a job asks for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Task {
@@ -40,6 +42,18 @@ pub enum Task {
         /// The latency bound the baselines plan for and are judged against, s.
         bound_s: f64,
     },
+    /// Flag anomalous profile runs and propose what to measure next at latency
+    /// bound `bound_s` (`advisor::anomaly::detect`, `advisor::propose::advise`;
+    /// [`WorkerOutput::Advice`]).
+    Advise {
+        /// The latency bound the proposals aim at, s.
+        bound_s: f64,
+        /// Configurations to propose (1..=8).
+        batch: usize,
+    },
+    /// Plan provisioned concurrency from an invocation trace
+    /// (`advisor::prewarm::plan_prewarm`; [`WorkerOutput::Prewarm`]).
+    Prewarm(advisor::PrewarmRequest),
     /// Read opened or dropped files as bytes and import them as one batch
     /// (`import::import_files` against the job project's workflow,
     /// [`WorkerOutput::Imported`]), so no file is parsed on the page's thread.
@@ -145,6 +159,10 @@ pub enum Progress {
     Planning,
     /// Running the baseline planners.
     Baselines,
+    /// Testing the runs and proposing what to measure next.
+    Advising,
+    /// Forecasting the trace and planning provisioned concurrency.
+    Prewarming,
     /// Reading opened files: bytes read of `total`.
     Reading {
         /// Bytes read so far.
@@ -174,6 +192,8 @@ impl Progress {
             Progress::Evaluating => "evaluating your configuration".into(),
             Progress::Planning => "planning".into(),
             Progress::Baselines => "baselines".into(),
+            Progress::Advising => "advising".into(),
+            Progress::Prewarming => "planning pre-warming".into(),
             Progress::Reading { done, total: 0 } => format!("reading {}", megabytes(*done)),
             Progress::Reading { done, total } => {
                 format!("reading {:.1} of {}", *done as f64 / 1e6, megabytes(*total))
@@ -366,6 +386,10 @@ pub enum JobKind {
     Baselines,
     /// [`Task::Import`].
     Import,
+    /// [`Task::Advise`].
+    Advise,
+    /// [`Task::Prewarm`].
+    Prewarm,
 }
 
 impl Task {
@@ -379,6 +403,8 @@ impl Task {
             Task::Export => JobKind::Export,
             Task::Baselines { .. } => JobKind::Baselines,
             Task::Import { .. } => JobKind::Import,
+            Task::Advise { .. } => JobKind::Advise,
+            Task::Prewarm(_) => JobKind::Prewarm,
         }
     }
 }
@@ -521,6 +547,24 @@ pub enum WorkerOutput {
         key: u64,
         /// The baselines or why there are none.
         result: Result<BaselineSet, String>,
+    },
+    /// An advisor job ended.
+    Advice {
+        /// The job's inputs revision.
+        rev: u64,
+        /// The job's key.
+        key: u64,
+        /// The flagged runs and proposals, or why there are none.
+        result: Result<advisor::AdvisorOutput, String>,
+    },
+    /// A pre-warm job ended.
+    Prewarm {
+        /// The job's inputs revision.
+        rev: u64,
+        /// The job's key.
+        key: u64,
+        /// The plan or why there is none.
+        result: Result<advisor::PrewarmOutput, String>,
     },
     /// An import job ended: what the files give, or the first file that could
     /// not be read and why.

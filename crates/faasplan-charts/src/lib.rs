@@ -27,6 +27,7 @@
 //! assert!(svg.contains("chosen plan"));
 //! ```
 
+pub mod forecast;
 pub mod hover;
 pub mod pareto;
 pub mod profile;

@@ -2,7 +2,10 @@
 //! one colour per instance count d. Every run is a point (cold runs hollow,
 //! warm runs filled); a line joins the mean warm wall time at each memory size.
 //! Fitted curves, when the worker has sent them ([`ProfilesView::fitted`]),
-//! are drawn dashed in the same colours.
+//! are drawn dashed in the same colours. Configurations the anomaly detector
+//! flagged are ringed ([`ProfilesView::flagged`]); the advisor's proposed
+//! configurations are drawn as triangles at their predicted time with their
+//! ±1 SD range ([`ProfilesView::proposed`]).
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -11,7 +14,7 @@ use faasplan_core::profile::ProfileRun;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::palette::{GRID, INK, SERIES};
+use super::palette::{CURRENT, GRID, INK, SERIES, VERMILION};
 use super::{ChartFrame, fmt_sig, padded_range};
 
 /// A fitted wall-time curve for one instance count.
@@ -43,6 +46,31 @@ pub struct ProfilesView {
     pub runs: Rc<[ProfileRun]>,
     /// The fitted model, once planning has run; `None` until then.
     pub fitted: Option<FittedProfile>,
+    /// Configurations `(memory_mb, d)` the anomaly detector flagged.
+    pub flagged: Vec<(u32, u32)>,
+    /// Configurations the advisor proposes to measure next.
+    pub proposed: Vec<ProposedPoint>,
+}
+
+/// A configuration the advisor proposes to measure, at its predicted time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProposedPoint {
+    /// Memory, MB.
+    pub memory_mb: u32,
+    /// Instance count.
+    pub d: u32,
+    /// Predicted wall time (posterior median), s.
+    pub predicted_s: f64,
+    /// Posterior standard deviation of ln wall time.
+    pub ln_sd: f64,
+}
+
+impl ProposedPoint {
+    /// The ±1 SD range of the predicted wall time, s.
+    pub fn range_s(&self) -> (f64, f64) {
+        let f = self.ln_sd.max(0.0).exp();
+        (self.predicted_s / f, self.predicted_s * f)
+    }
 }
 
 impl ProfilesView {
@@ -55,6 +83,25 @@ impl ProfilesView {
                 .push((f64::from(r.memory_mb), r.wall_s(), r.cold));
         }
         out
+    }
+
+    /// Median wall time of each flagged configuration's runs, `(memory_mb, s)`
+    /// (a flagged configuration without runs here is skipped).
+    pub fn flagged_points(&self) -> Vec<(f64, f64)> {
+        self.flagged
+            .iter()
+            .filter_map(|&(m, d)| {
+                let mut t: Vec<f64> = self
+                    .runs
+                    .iter()
+                    .filter(|r| r.memory_mb == m && r.d == d)
+                    .map(ProfileRun::wall_s)
+                    .collect();
+                t.sort_by(f64::total_cmp);
+                let median = *t.get(t.len() / 2)?;
+                Some((f64::from(m), median))
+            })
+            .collect()
     }
 }
 
@@ -95,8 +142,13 @@ pub fn draw_profile<DB: DrawingBackend>(
     let ys = v.runs.iter().map(ProfileRun::wall_s);
     let fx = fitted.clone().flat_map(|c| c.points.iter().map(|p| p.0));
     let fy = fitted.clone().flat_map(|c| c.points.iter().map(|p| p.1));
-    let (x0, x1) = padded_range(xs.chain(fx), 0.06).unwrap_or((0.0, 10_240.0));
-    let (y0, y1) = padded_range(ys.chain(fy).chain([0.0]), 0.06).unwrap_or((0.0, 1.0));
+    let px = v.proposed.iter().map(|p| f64::from(p.memory_mb));
+    let py = v.proposed.iter().flat_map(|p| {
+        let (lo, hi) = p.range_s();
+        [lo, hi]
+    });
+    let (x0, x1) = padded_range(xs.chain(fx).chain(px), 0.06).unwrap_or((0.0, 10_240.0));
+    let (y0, y1) = padded_range(ys.chain(fy).chain(py).chain([0.0]), 0.06).unwrap_or((0.0, 1.0));
     let mut chart = ChartBuilder::on(area)
         .margin(10)
         .x_label_area_size(40)
@@ -144,6 +196,33 @@ pub fn draw_profile<DB: DrawingBackend>(
                 color.stroke_width(1),
             ))?;
         }
+    }
+    let flagged = v.flagged_points();
+    if !flagged.is_empty() {
+        chart
+            .draw_series(
+                flagged
+                    .iter()
+                    .map(|&(m, t)| Circle::new((m, t), 8, VERMILION.stroke_width(2))),
+            )?
+            .label("flagged run")
+            .legend(|(x, y)| Circle::new((x + 8, y), 5, VERMILION.stroke_width(2)));
+    }
+    if !v.proposed.is_empty() {
+        for p in &v.proposed {
+            let m = f64::from(p.memory_mb);
+            let (lo, hi) = p.range_s();
+            chart.draw_series(std::iter::once(PathElement::new(
+                [(m, lo), (m, hi)],
+                CURRENT.stroke_width(1),
+            )))?;
+        }
+        chart
+            .draw_series(v.proposed.iter().map(|p| {
+                TriangleMarker::new((f64::from(p.memory_mb), p.predicted_s), 6, CURRENT.filled())
+            }))?
+            .label("proposed (±1 SD)")
+            .legend(|(x, y)| TriangleMarker::new((x + 8, y), 5, CURRENT.filled()));
     }
     if !series.is_empty() {
         chart

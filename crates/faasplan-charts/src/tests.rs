@@ -147,6 +147,8 @@ fn profile_chart_of_a_bundled_stage_has_one_series_per_d() {
         stage: stage.stage.clone(),
         runs: Rc::from(stage.runs.clone()),
         fitted: None,
+        flagged: Vec::new(),
+        proposed: Vec::new(),
     };
     let mut svg = String::new();
     {
@@ -240,4 +242,80 @@ fn a_title_is_drawn_above_the_plot_only_when_given() {
         titled_frame.px_y.0 > untitled_frame.px_y.0,
         "the plot moves down"
     );
+}
+
+#[test]
+fn profile_chart_rings_flagged_configurations_and_draws_proposals() {
+    let options = JolteonProfileOptions::default();
+    let (_, profiles) = import(ML_WORKFLOW, ML_PROFILE, None, &options).unwrap();
+    let stage = &profiles.stages[1];
+    let plain = ProfilesView {
+        stage: stage.stage.clone(),
+        runs: Rc::from(stage.runs.clone()),
+        fitted: None,
+        flagged: Vec::new(),
+        proposed: Vec::new(),
+    };
+    let marked = ProfilesView {
+        flagged: vec![(5120, 4), (5120, 8), (99, 99)],
+        proposed: vec![super::profile::ProposedPoint {
+            memory_mb: 3000,
+            d: 4,
+            predicted_s: 400.0,
+            ln_sd: 0.5,
+        }],
+        ..plain.clone()
+    };
+    // A flagged configuration without runs is skipped; the others sit at their median.
+    let points = marked.flagged_points();
+    assert_eq!(points.len(), 2);
+    assert!(points.iter().all(|&(m, t)| m == 5120.0 && t > 0.0));
+    let svg = |v: &ProfilesView| {
+        let mut svg = String::new();
+        let frame = {
+            let area = SVGBackend::with_string(&mut svg, (640, 360)).into_drawing_area();
+            draw_profile(&area, v).unwrap()
+        };
+        (svg, frame)
+    };
+    let (a, _) = svg(&plain);
+    let (b, frame) = svg(&marked);
+    assert!(!a.contains("flagged run") && !a.contains("proposed"));
+    assert!(b.contains("flagged run") && b.contains("proposed (±1 SD)"));
+    // The y range grows to hold the proposal's range (400 s × e^0.5).
+    assert!(frame.y.1 >= 400.0 * 0.5f64.exp(), "{:?}", frame.y);
+}
+
+#[test]
+fn forecast_chart_draws_band_lines_and_legend_within_its_ranges() {
+    use super::forecast::{ForecastView, draw_forecast};
+    let v = ForecastView {
+        stage: "stage0".into(),
+        interval_minutes: 5,
+        needed: vec![4.0, 8.0, 12.0, 8.0],
+        forecast: vec![5.0, 7.0, 11.0, 9.0],
+        band: vec![(3.0, 7.0), (5.0, 10.0), (9.0, 14.0), (7.0, 11.0)],
+        provisioned: vec![4, 8, 12, 8],
+    };
+    let mut svg = String::new();
+    let frame = {
+        let area = SVGBackend::with_string(&mut svg, (640, 360)).into_drawing_area();
+        draw_forecast(&area, &v).unwrap()
+    };
+    for label in [
+        "forecast band",
+        "needed",
+        "forecast",
+        "provisioned",
+        "instances",
+    ] {
+        assert!(svg.contains(label), "missing {label}");
+    }
+    assert!(svg.contains("<polygon"));
+    assert_eq!(frame.x, (0.0, 20.0 / 60.0));
+    assert!(frame.y.1 >= 14.0);
+    // An empty view draws axes without failing.
+    let mut svg = String::new();
+    let area = SVGBackend::with_string(&mut svg, (320, 200)).into_drawing_area();
+    draw_forecast(&area, &ForecastView::default()).unwrap();
 }

@@ -85,14 +85,7 @@ pub fn run(args: &AdviseArgs) -> Result<Outcome> {
 
 /// The proposals as CSV with a header.
 pub fn csv(advice: &Advice) -> String {
-    let mut out = String::from("stage,memory_mb,d,predicted_s,ln_sd,expected_gain_usd\n");
-    for p in &advice.proposals {
-        out.push_str(&format!(
-            "{},{},{},{:.4},{:.4},{:.9}\n",
-            p.stage, p.memory_mb, p.d, p.predicted_s, p.ln_sd, p.expected_gain_usd
-        ));
-    }
-    out
+    advice.proposals_csv()
 }
 
 /// The advice as a readable summary.

@@ -9,9 +9,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use faasplan_core::advisor::anomaly::{AnomalySettings, detect, exclude_flagged};
 use faasplan_core::advisor::forecast::{Forecaster, TraceKind, generate, read_trace_csv};
-use faasplan_core::advisor::observations::stage_observations;
 use faasplan_core::advisor::prewarm::{
-    PrewarmPlan, PrewarmSettings, ProvisionedPrices, StageLoad, cold_start_settings, plan_prewarm,
+    PrewarmPlan, PrewarmSettings, ProvisionedPrices, cold_start_settings, plan_prewarm, stage_loads,
 };
 use faasplan_core::advisor::propose::{current_plan, stage_inputs};
 use faasplan_core::settings::{Bound, ColdStarts};
@@ -143,22 +142,7 @@ pub fn run(args: &PrewarmArgs) -> Result<Outcome> {
     let Some(plan) = current_plan(&dag, &inputs, &project.platform, bound_s)? else {
         bail!("prewarm: no plan over the measured configurations meets {bound_s} s");
     };
-    let mut loads = Vec::new();
-    for (stage, config) in &plan.configs {
-        let profile = profiles
-            .stage(stage)
-            .with_context(|| format!("stage {stage}: no profile"))?;
-        let obs = stage_observations(profile)
-            .into_iter()
-            .find(|o| o.config == *config)
-            .with_context(|| format!("stage {stage}: no runs at the planned configuration"))?;
-        loads.push(StageLoad {
-            stage: stage.clone(),
-            memory_mb: config.memory_mb,
-            d: config.d,
-            duration_s: obs.ln_billed.exp(),
-        });
-    }
+    let loads = stage_loads(&profiles, &plan)?;
     let season = args.season;
     let settings = PrewarmSettings {
         interval_minutes: args.interval,
@@ -208,17 +192,7 @@ pub fn run(args: &PrewarmArgs) -> Result<Outcome> {
 
 /// The schedule as CSV with a header.
 pub fn csv(plan: &PrewarmPlan) -> String {
-    let mut out = String::from("stage,start_minute,provisioned\n");
-    for s in &plan.stages {
-        for (i, p) in s.schedule.iter().enumerate() {
-            out.push_str(&format!(
-                "{},{},{p}\n",
-                s.load.stage,
-                plan.evaluate_from + i * plan.interval_minutes
-            ));
-        }
-    }
-    out
+    plan.schedule_csv()
 }
 
 /// The plan as a readable summary.

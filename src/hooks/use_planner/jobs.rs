@@ -11,10 +11,12 @@ use yew::prelude::*;
 use yew_agent::worker::UseWorkerBridgeHandle;
 
 use super::{CHECK_DEBOUNCE_MS, RUN_DEBOUNCE_MS, baseline_bound_s};
+use crate::state::advisor::AdvisorAction;
 use crate::state::run::{Chosen, chosen, output};
 use crate::state::{Action, AppState};
 use crate::store::Store;
 use crate::worker::agent::PlannerAgent;
+use crate::worker::protocol::advisor::PrewarmRequest;
 use crate::worker::protocol::{Job, JobProfiles, ReportKind, Task};
 
 type Bridge = UseWorkerBridgeHandle<PlannerAgent>;
@@ -218,5 +220,84 @@ pub fn use_export_job(store: &Store, poster: &Poster) {
         if key > 0 {
             poster.send(job(store.state(), key, Task::Export));
         }
+    });
+}
+
+/// The advisor's flagged runs and proposals, whenever the inputs, the bound or
+/// the batch size change (after the bound settles). Under a cost bound the
+/// proposals aim at the chosen plan's guaranteed latency.
+#[hook]
+pub fn use_advise_job(store: &Store, poster: &Poster) {
+    let timer = use_mut_ref(|| None::<Timeout>);
+    let keys = use_mut_ref(|| 0u64);
+    let (store, poster) = (store.clone(), poster.clone());
+    let state = store.state();
+    let bound_bits = advise_bound_s(state).map(f64::to_bits);
+    let has_profiles =
+        state.project.profiles.is_some() && !state.project.workflow.stages.is_empty();
+    let deps = (
+        state.inputs_rev,
+        bound_bits,
+        state.advisor.advice_rev,
+        has_profiles && !state.planning_paused,
+    );
+    use_effect_with(deps, move |&(rev, bits, _, ready)| {
+        match bits.map(f64::from_bits) {
+            Some(bound_s) if ready => {
+                let s = store.state();
+                let key = {
+                    let mut k = keys.borrow_mut();
+                    *k += 1;
+                    *k
+                };
+                store.dispatch(Action::Advisor(AdvisorAction::AdviceStarted { rev, key }));
+                let task = Task::Advise {
+                    bound_s,
+                    batch: s.advisor.batch,
+                };
+                post_later(&timer, &poster, CHECK_DEBOUNCE_MS, job(s, key, task));
+            }
+            _ => *timer.borrow_mut() = None,
+        }
+    });
+}
+
+/// The latency bound the advisor and the pre-warm planner aim at, s: the
+/// latency bound, or under a cost bound the chosen plan's guaranteed latency.
+pub fn advise_bound_s(state: &AppState) -> Option<f64> {
+    match state.project.settings.bound {
+        faasplan_core::settings::Bound::Latency { max_s } => Some(max_s),
+        faasplan_core::settings::Bound::Cost { .. } => baseline_bound_s(state),
+    }
+}
+
+/// The pre-warm plan, on every "Plan pre-warming".
+#[hook]
+pub fn use_prewarm_job(store: &Store, poster: &Poster) {
+    let (store, poster) = (store.clone(), poster.clone());
+    use_effect_with(store.state().advisor.prewarm_rev, move |&key| {
+        if key == 0 {
+            return;
+        }
+        let s = store.state();
+        let Some(bound_s) = advise_bound_s(s) else {
+            store.dispatch(Action::Advisor(AdvisorAction::PrewarmFinished {
+                rev: s.inputs_rev,
+                key,
+                result: Err(
+                    "plan first: the pre-warm planner keeps the chosen plan's stages warm".into(),
+                ),
+            }));
+            return;
+        };
+        store.dispatch(Action::Advisor(AdvisorAction::PrewarmStarted { key }));
+        let a = &s.advisor;
+        let request = PrewarmRequest {
+            bound_s,
+            trace: a.trace.clone(),
+            target_cold_pct: a.target_cold_pct,
+            forecaster: a.forecaster,
+        };
+        poster.send(job(s, key, Task::Prewarm(request)));
     });
 }

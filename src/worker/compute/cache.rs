@@ -2,13 +2,15 @@
 //! stages of the pipeline that read it:
 //!
 //! - the profiles of the last job that sent them, which later jobs refer to;
-//! - the fitted models and the fit report depend on the workflow and the
-//!   profiles only: a bound, percentile, confidence or price change reuses them;
+//! - the fitted models and the fit report depend on the workflow, the
+//!   profiles and whether flagged runs are left out (`settings.exclude_flagged`)
+//!   only: a bound, percentile, confidence or price change reuses them;
 //! - the sampled problem depends on those and on the platform and the settings
 //!   except the bound: a bound change reuses it.
 //!
 //! Each entry is keyed on exactly the inputs it reads.
 
+use faasplan_core::advisor::anomaly::{AnomalyReport, AnomalySettings, detect, exclude_flagged};
 use faasplan_core::dag::{Dag, Workflow};
 use faasplan_core::formats::project::Project as CoreProject;
 use faasplan_core::model::{WorkflowModel, fit_report};
@@ -64,15 +66,29 @@ fn fit_inputs(workflow: &Workflow) -> Workflow {
     w
 }
 
+/// What the fit reads: the workflow (as [`fit_inputs`] keeps it), the
+/// profiles, and whether the flagged runs are left out of them.
+type FitKey = (Workflow, Profiles, bool);
+
+fn fit_key(project: &CoreProject) -> FitKey {
+    (
+        fit_inputs(&project.workflow),
+        project.profiles.clone(),
+        project.settings.exclude_flagged,
+    )
+}
+
 /// The profiles the last job sent, the last fit and the last sampled problem.
 #[derive(Default)]
 pub struct Cache {
     /// The profiles of the last job that sent them, with their number.
     profiles: Option<(u64, Profiles)>,
-    fit: Option<((Workflow, Profiles), Fitted)>,
+    fit: Option<(FitKey, Fitted)>,
 
     fit_generation: u64,
     prepared: Option<(SampleKey, Prepared)>,
+    /// The anomaly detector's verdict on the profiles it was run on.
+    flagged: Option<(Profiles, AnomalyReport)>,
 }
 
 impl Cache {
@@ -100,13 +116,15 @@ impl Cache {
         let workflow = fit_inputs(&project.workflow);
         self.fit
             .as_ref()
-            .filter(|((w, p), _)| *w == workflow && *p == project.profiles)
+            .filter(|((w, p, x), _)| {
+                *w == workflow && *p == project.profiles && *x == project.settings.exclude_flagged
+            })
             .map(|(_, f)| f)
     }
 
     /// Keeps the fit of a freshly prepared problem (its models drawn from `project`).
     pub fn store_fit(&mut self, project: &CoreProject, prepared: &Prepared) {
-        let key = (fit_inputs(&project.workflow), project.profiles.clone());
+        let key = fit_key(project);
         let fitted = Fitted {
             dag: prepared.dag.clone(),
             model: prepared.model.clone(),
@@ -124,15 +142,21 @@ impl Cache {
         project: &CoreProject,
     ) -> Option<Result<Vec<StageFit>, ComputeError>> {
         self.cached_fit(project)?;
-        let (_, fitted) = self.fit.as_mut()?;
-        if let Some(fits) = &fitted.fits {
+        if let Some(fits) = self.fit.as_ref().and_then(|(_, f)| f.fits.as_ref()) {
             return Some(Ok(fits.clone()));
         }
-        let report = match fit_report(&project.workflow, &fitted.dag, &project.profiles) {
+        // The report of the runs the models were fitted on.
+        let cleaned = project
+            .settings
+            .exclude_flagged
+            .then(|| exclude_flagged(&project.profiles, &self.flagged(&project.profiles)));
+        let (_, fitted) = self.fit.as_mut()?;
+        let profiles = cleaned.as_ref().unwrap_or(&project.profiles);
+        let report = match fit_report(&project.workflow, &fitted.dag, profiles) {
             Ok(r) => r,
             Err(e) => return Some(Err(PipelineError::from(e).into())),
         };
-        let fits = tables::fits(&project.workflow, &project.profiles, &fitted.model, &report);
+        let fits = tables::fits(&project.workflow, profiles, &fitted.model, &report);
         fitted.fits = Some(fits.clone());
         Some(Ok(fits))
     }
@@ -163,6 +187,19 @@ impl Cache {
     pub fn store(&mut self, project: &CoreProject, prepared: Prepared) -> &Prepared {
         let key = SampleKey::of(project, self.fit_generation);
         &self.prepared.insert((key, prepared)).1
+    }
+
+    /// The anomaly detector's verdict on `profiles` (default thresholds), kept
+    /// until the profiles change: bound and batch changes do not test again.
+    pub fn flagged(&mut self, profiles: &Profiles) -> AnomalyReport {
+        match &self.flagged {
+            Some((p, report)) if p == profiles => report.clone(),
+            _ => {
+                let report = detect(profiles, &AnomalySettings::default());
+                self.flagged = Some((profiles.clone(), report.clone()));
+                report
+            }
+        }
     }
 
     /// Forgets the sampled problem (to free its memory before drawing a new one).

@@ -471,3 +471,179 @@ fn jobs_refer_to_the_profiles_an_earlier_job_sent() {
     assert!(answer(&none, &mut cache).is_err());
     assert!(answer(&refer(1), &mut cache).is_err());
 }
+
+#[test]
+fn toggling_exclude_flagged_refits_and_the_fit_report_leaves_the_flagged_runs_out() {
+    let mut p = ml_project(200);
+    let mut cache = Cache::default();
+    let with_all = frontier_of(&p, &mut cache);
+    let model = cache.cached_fit(&p).expect("kept").model.clone();
+    p.settings.exclude_flagged = true;
+    assert!(
+        cache.cached_fit(&p).is_none(),
+        "the fit of all runs is not the fit without the flagged ones"
+    );
+    let without = frontier_of(&p, &mut cache);
+    assert_ne!(cache.cached_fit(&p).expect("kept").model, model);
+    // Stage 1 holds the two flagged configurations: its cross-validated error drops.
+    let cv = |out: &PlanOutput| out.fits[1].cv_mean_pct;
+    assert!(
+        cv(&without) < cv(&with_all),
+        "{} vs {}",
+        cv(&without),
+        cv(&with_all)
+    );
+    // The same as the core pipeline's fit with the setting on.
+    let prepared = pipeline::prepare_within(&p, Limits::default()).expect("prepares");
+    assert_eq!(cache.cached_fit(&p).expect("kept").model, prepared.model);
+    // And back: the setting off is a fit of its own again.
+    p.settings.exclude_flagged = false;
+    assert!(cache.cached_fit(&p).is_none());
+    assert_eq!(frontier_of(&p, &mut cache).fits, with_all.fits);
+}
+
+#[test]
+fn advise_job_flags_the_two_ml_stage1_configs_and_proposes_a_batch() {
+    use crate::worker::protocol::advisor::AdvisorOutput;
+    let mut p = ml_project(200);
+    let mut cache = Cache::default();
+    let advise = |p: &CoreProject, cache: &mut Cache| -> AdvisorOutput {
+        match run(
+            p,
+            Task::Advise {
+                bound_s: 60.0,
+                batch: 3,
+            },
+            cache,
+        )
+        .0
+        {
+            WorkerOutput::Advice {
+                rev: 3,
+                key: 4,
+                result,
+            } => result.expect("advises"),
+            other => panic!("unexpected answer {other:?}"),
+        }
+    };
+    let out = advise(&p, &mut cache);
+    let flagged: Vec<_> = out
+        .flagged
+        .stages
+        .iter()
+        .flat_map(|s| {
+            s.flagged
+                .iter()
+                .map(move |f| (s.stage.clone(), f.memory_mb, f.d))
+        })
+        .collect();
+    assert_eq!(
+        flagged,
+        vec![
+            ("stage1".to_string(), 5120, 4),
+            ("stage1".to_string(), 5120, 8)
+        ]
+    );
+    assert!(!out.excluded);
+    let advice = out.advice.expect("an advice");
+    assert_eq!(advice.proposals.len(), 3);
+    assert!(advice.plan.is_some());
+    // Each proposal as a whole configuration for the executor: the plan with one stage changed.
+    let configs = advice.proposal_configurations();
+    assert_eq!(configs.len(), 3);
+    for (c, prop) in configs.iter().zip(&advice.proposals) {
+        assert_eq!(c.len(), p.workflow.stages.len());
+        let stage = c.iter().find(|(s, _)| *s == prop.stage).expect("its stage");
+        assert_eq!((stage.1.memory_mb, stage.1.d), (prop.memory_mb, prop.d));
+    }
+    // With the flagged runs left out the detector still reports them (of all runs).
+    p.settings.exclude_flagged = true;
+    let out = advise(&p, &mut cache);
+    assert!(out.excluded);
+    assert_eq!(out.flagged.flagged_count(), 2);
+    assert!(out.advice.is_ok());
+    // A bad batch size is a message, not a panic.
+    match run(
+        &p,
+        Task::Advise {
+            bound_s: 60.0,
+            batch: 0,
+        },
+        &mut cache,
+    )
+    .0
+    {
+        WorkerOutput::Advice {
+            result: Ok(out), ..
+        } => {
+            assert!(out.advice.unwrap_err().contains("batch"));
+        }
+        other => panic!("unexpected answer {other:?}"),
+    }
+}
+
+#[test]
+fn prewarm_job_plans_every_stage_and_names_bad_traces() {
+    use crate::worker::protocol::advisor::{
+        ForecasterChoice, PrewarmRequest, TraceInput, TraceShape,
+    };
+    let p = ml_project(200);
+    let mut cache = Cache::default();
+    let request = |trace| PrewarmRequest {
+        bound_s: 60.0,
+        trace,
+        target_cold_pct: 1.0,
+        forecaster: ForecasterChoice::SeasonalNaive,
+    };
+    let prewarm = |cache: &mut Cache, trace| match run(&p, Task::Prewarm(request(trace)), cache).0 {
+        WorkerOutput::Prewarm {
+            rev: 3,
+            key: 4,
+            result,
+        } => result,
+        other => panic!("unexpected answer {other:?}"),
+    };
+    let out = prewarm(
+        &mut cache,
+        TraceInput::Generated {
+            shape: TraceShape::Diurnal,
+            minutes: 3 * 1440,
+            seed: 1,
+        },
+    )
+    .expect("plans");
+    assert_eq!(out.plan.stages.len(), p.workflow.stages.len());
+    assert_eq!(out.charts.len(), p.workflow.stages.len());
+    assert_eq!(out.cold_starts.len(), p.workflow.stages.len());
+    for (s, c) in out.plan.stages.iter().zip(&out.charts) {
+        // One chart value per interval of the planned day; per-minute series stay in the worker.
+        assert_eq!(c.provisioned, s.schedule);
+        assert_eq!(c.needed.len(), 1440 / 5);
+        assert_eq!(c.band.len(), c.needed.len());
+        assert!(s.needed.is_empty() && s.forecast.is_empty());
+        assert!(s.planned.monthly_usd > 0.0);
+    }
+    assert!(out.monthly_usd() > 0.0);
+    assert!(out.plan.schedule_csv().lines().count() > 1);
+    // Too short for a day of history and a day of calibration.
+    let e = prewarm(
+        &mut cache,
+        TraceInput::Generated {
+            shape: TraceShape::Sparse,
+            minutes: 100,
+            seed: 1,
+        },
+    )
+    .unwrap_err();
+    assert!(e.contains("100 minutes") && e.contains("2880"), "{e}");
+    // A bad CSV names the file and the line.
+    let e = prewarm(
+        &mut cache,
+        TraceInput::Csv {
+            name: "trace.csv".into(),
+            text: "count\n3\nmany\n".into(),
+        },
+    )
+    .unwrap_err();
+    assert!(e.starts_with("trace.csv") && e.contains('3'), "{e}");
+}

@@ -15,7 +15,7 @@
 //! `min_ratio` either way. Stages with fewer than `min_configs` configurations
 //! are not tested.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dag::Config;
 use crate::profile::Profiles;
@@ -85,7 +85,7 @@ impl AnomalySettings {
 }
 
 /// One flagged configuration of a stage.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FlaggedConfig {
     /// Memory, MB.
     pub memory_mb: u32,
@@ -104,7 +104,7 @@ pub struct FlaggedConfig {
 }
 
 /// The detector's verdict on one stage.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StageAnomalies {
     /// Stage id.
     pub stage: String,
@@ -117,7 +117,7 @@ pub struct StageAnomalies {
 }
 
 /// The detector's verdict on every profiled stage.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnomalyReport {
     /// One entry per profiled stage, in profile order.
     pub stages: Vec<StageAnomalies>,

@@ -44,7 +44,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::forecast::{Forecaster, Trace, smape};
 use crate::platform::Platform;
@@ -93,7 +93,7 @@ pub const BILLING_MINUTES: usize = 5;
 pub const MAX_WINDOW_MINUTES: usize = 1440;
 
 /// One stage as the trace drives it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StageLoad {
     /// Stage id.
     pub stage: String,
@@ -228,7 +228,7 @@ impl PrewarmSettings {
 }
 
 /// Cost and cold starts of a schedule over a window.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
     /// Everything: provisioned + duration + requests, USD.
     pub cost_usd: f64,
@@ -245,7 +245,7 @@ pub struct Outcome {
 }
 
 /// One stage's schedule and how it does.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StagePrewarm {
     /// The stage's load.
     pub load: StageLoad,
@@ -256,6 +256,11 @@ pub struct StagePrewarm {
     pub forecast: Vec<f64>,
     /// Instances needed per minute of the evaluation window.
     pub needed: Vec<f64>,
+    /// Per minute of the evaluation window, the band the schedule provisions
+    /// against: the forecast shifted by the lowest and highest error scenario
+    /// (5% and 95% quantiles of the last 120 known errors).
+    #[serde(default)]
+    pub band: Vec<(f64, f64)>,
     /// SMAPE of `forecast` against `needed`, %.
     pub smape_pct: f64,
     /// The calibrated price of a cold instance, USD.
@@ -273,7 +278,7 @@ pub struct StagePrewarm {
 }
 
 /// A pre-warm plan for every stage.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PrewarmPlan {
     /// Minutes per interval.
     pub interval_minutes: usize,
@@ -285,6 +290,24 @@ pub struct PrewarmPlan {
     pub target_cold_pct: f64,
     /// One entry per stage.
     pub stages: Vec<StagePrewarm>,
+}
+
+impl PrewarmPlan {
+    /// The schedule as CSV with a header: one row per stage and interval
+    /// (`stage,start_minute,provisioned`).
+    pub fn schedule_csv(&self) -> String {
+        let mut out = String::from("stage,start_minute,provisioned\n");
+        for s in &self.stages {
+            for (i, p) in s.schedule.iter().enumerate() {
+                out.push_str(&format!(
+                    "{},{},{p}\n",
+                    s.load.stage,
+                    self.evaluate_from + i * self.interval_minutes
+                ));
+            }
+        }
+        out
+    }
 }
 
 /// Instances needed per minute: `max(d, ⌈count·d·duration/60⌉)` when there are invocations.
@@ -422,22 +445,7 @@ fn schedule(
                 .fold(f64::NEG_INFINITY, f64::max);
             forecast_before.push(most);
         }
-        // Error scenarios: the forecast shifted by quantiles of its errors over
-        // the last ERROR_WINDOW known minutes.
-        let mut errors: Vec<f64> = (t0.saturating_sub(ERROR_WINDOW)..t0)
-            .map(|k| stage.needed[k] - forecast[k])
-            .collect();
-        errors.sort_by(f64::total_cmp);
-        let shifts: Vec<f64> = if errors.is_empty() {
-            vec![0.0]
-        } else {
-            (0..SCENARIOS)
-                .map(|j| {
-                    let q = (j as f64 + 0.5) / SCENARIOS as f64;
-                    errors[((errors.len() - 1) as f64 * q).round() as usize]
-                })
-                .collect()
-        };
+        let shifts = error_shifts(stage.needed, forecast, t0);
         let top = (t0..t1)
             .map(|t| forecast[t] + shifts.last().copied().unwrap_or(0.0))
             .fold(0.0, f64::max)
@@ -465,6 +473,75 @@ fn schedule(
         t0 = t1;
     }
     plan
+}
+
+/// Error scenarios of an interval starting at `t0`: the quantiles at
+/// (j + ½)/[`SCENARIOS`] of the forecast's errors (`needed − forecast`) over
+/// the last [`ERROR_WINDOW`] known minutes, ascending; `[0]` with no past.
+fn error_shifts(needed: &[f64], forecast: &[f64], t0: usize) -> Vec<f64> {
+    let mut errors: Vec<f64> = (t0.saturating_sub(ERROR_WINDOW)..t0)
+        .map(|k| needed[k] - forecast[k])
+        .collect();
+    errors.sort_by(f64::total_cmp);
+    if errors.is_empty() {
+        return vec![0.0];
+    }
+    (0..SCENARIOS)
+        .map(|j| {
+            let q = (j as f64 + 0.5) / SCENARIOS as f64;
+            errors[((errors.len() - 1) as f64 * q).round() as usize]
+        })
+        .collect()
+}
+
+/// The band the planner provisions against, per minute from `from`: the
+/// forecast shifted by the lowest and highest error scenario of the minute's
+/// interval (the 5% and 95% quantiles of the recent errors), at least 0.
+fn forecast_band(
+    needed: &[f64],
+    forecast: &[f64],
+    interval: usize,
+    from: usize,
+) -> Vec<(f64, f64)> {
+    let mut band = Vec::with_capacity(forecast.len().saturating_sub(from));
+    let mut t0 = from;
+    while t0 < forecast.len() {
+        let shifts = error_shifts(needed, forecast, t0);
+        let (lo, hi) = (shifts[0], shifts[shifts.len() - 1]);
+        for f in &forecast[t0..(t0 + interval).min(forecast.len())] {
+            band.push(((f + lo).max(0.0), (f + hi).max(0.0)));
+        }
+        t0 += interval;
+    }
+    band
+}
+
+/// Each stage's load in `plan` (e.g. the advisor's current plan): its
+/// configuration and the median billed time of its runs there.
+pub fn stage_loads(
+    profiles: &crate::profile::Profiles,
+    plan: &super::propose::CurrentPlan,
+) -> Result<Vec<StageLoad>, PrewarmError> {
+    plan.configs
+        .iter()
+        .map(|(stage, config)| {
+            let missing = |message: &str| PrewarmError::Stage {
+                stage: stage.clone(),
+                message: message.to_string(),
+            };
+            let profile = profiles.stage(stage).ok_or_else(|| missing("no profile"))?;
+            let obs = super::observations::stage_observations(profile)
+                .into_iter()
+                .find(|o| o.config == *config)
+                .ok_or_else(|| missing("no runs at the planned configuration"))?;
+            Ok(StageLoad {
+                stage: stage.clone(),
+                memory_mb: config.memory_mb,
+                d: config.d,
+                duration_s: obs.ln_billed.exp(),
+            })
+        })
+        .collect()
 }
 
 /// Known minutes whose forecast errors make the scenarios of an interval.
@@ -600,6 +677,7 @@ fn plan_stage(
     StagePrewarm {
         load: load.clone(),
         smape_pct: smape(&needed[from..], &forecast[from..], 0),
+        band: forecast_band(&needed, &forecast, interval, from),
         schedule: plan,
         forecast: forecast[from..].to_vec(),
         needed: needed[from..].to_vec(),

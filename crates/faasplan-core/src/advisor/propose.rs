@@ -37,7 +37,7 @@
 //! measurements are unlikely to change the plan's cost by more than that: the
 //! advice says stop. It never says stop while no measured plan meets the bound.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dag::{Config, Dag, StageKind, Workflow};
 use crate::platform::Platform;
@@ -187,7 +187,7 @@ pub fn stage_inputs(
 }
 
 /// The current plan: one measured configuration per stage.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CurrentPlan {
     /// `(stage id, configuration)` in workflow order.
     pub configs: Vec<(String, Config)>,
@@ -198,7 +198,7 @@ pub struct CurrentPlan {
 }
 
 /// One configuration to measure next.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Proposal {
     /// Stage id.
     pub stage: String,
@@ -215,7 +215,7 @@ pub struct Proposal {
 }
 
 /// The advice.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Advice {
     /// The latency bound, s.
     pub bound_s: f64,
@@ -231,6 +231,48 @@ pub struct Advice {
     pub stop: bool,
     /// The threshold of the stopping rule, %.
     pub stop_gain_pct: f64,
+}
+
+impl Advice {
+    /// The proposals as CSV with a header, one row each: the list to measure.
+    pub fn proposals_csv(&self) -> String {
+        let mut out = String::from("stage,memory_mb,d,predicted_s,ln_sd,expected_gain_usd\n");
+        for p in &self.proposals {
+            out.push_str(&format!(
+                "{},{},{},{:.4},{:.4},{:.9}\n",
+                p.stage, p.memory_mb, p.d, p.predicted_s, p.ln_sd, p.expected_gain_usd
+            ));
+        }
+        out
+    }
+
+    /// Each proposal as a whole-workflow configuration: the current plan with
+    /// the proposal's stage set to the proposed configuration (what an
+    /// executor profiles). Empty without a current plan.
+    pub fn proposal_configurations(&self) -> Vec<Vec<(String, Config)>> {
+        let Some(plan) = &self.plan else {
+            return Vec::new();
+        };
+        self.proposals
+            .iter()
+            .map(|p| {
+                plan.configs
+                    .iter()
+                    .map(|(stage, c)| {
+                        let c = if *stage == p.stage {
+                            Config {
+                                memory_mb: p.memory_mb,
+                                d: p.d,
+                            }
+                        } else {
+                            *c
+                        };
+                        (stage.clone(), c)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
 }
 
 /// A stage's fitted models.

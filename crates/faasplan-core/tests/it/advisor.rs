@@ -897,4 +897,68 @@ mod prewarm_planning {
             "prewarm stage s: duration NaN s is not a finite value above 0"
         );
     }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn the_forecast_band_spans_the_error_scenarios_and_covers_most_minutes() {
+        let trace = generate(TraceKind::Diurnal, 3 * 1440, 2);
+        let settings = PrewarmSettings {
+            forecaster: Forecaster::SeasonalNaive { season: 1440 },
+            ..PrewarmSettings::default()
+        };
+        let plan = plan_prewarm(&trace, &[load(4, 30.0)], &Platform::default(), &settings).unwrap();
+        let s = &plan.stages[0];
+        assert_eq!(s.band.len(), s.forecast.len());
+        assert_eq!(s.band.len(), s.needed.len());
+        assert!(s.band.iter().all(|&(lo, hi)| 0.0 <= lo && lo <= hi));
+        // The 5%–95% band of the recent errors holds most minutes' actual need,
+        // and is not the whole axis.
+        let inside = s
+            .needed
+            .iter()
+            .zip(&s.band)
+            .filter(|&(n, &(lo, hi))| lo <= *n && *n <= hi)
+            .count() as f64
+            / s.needed.len() as f64;
+        assert!((0.6..0.99).contains(&inside), "{inside}");
+        let wide = s.band.iter().map(|(lo, hi)| hi - lo).sum::<f64>() / s.band.len() as f64;
+        let mean = s.needed.iter().sum::<f64>() / s.needed.len() as f64;
+        assert!(wide < mean, "{wide} vs {mean}");
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn stage_loads_take_the_plans_configurations_and_their_median_billed_time() {
+        use faasplan_core::advisor::prewarm::stage_loads;
+        use faasplan_core::advisor::propose::{current_plan, stage_inputs};
+        let p = crate::bundled::project("ml");
+        let dag = p.workflow.validate().unwrap();
+        let inputs = stage_inputs(&p.workflow, &dag, &p.profiles, &p.platform).unwrap();
+        let plan = current_plan(&dag, &inputs, &p.platform, 60.0)
+            .unwrap()
+            .expect("a plan at 60 s");
+        let loads = stage_loads(&p.profiles, &plan).unwrap();
+        assert_eq!(loads.len(), plan.configs.len());
+        for (load, (stage, c)) in loads.iter().zip(&plan.configs) {
+            assert_eq!(
+                (&load.stage, load.memory_mb, load.d),
+                (stage, c.memory_mb, c.d)
+            );
+            let runs: Vec<_> = p
+                .profiles
+                .stage(stage)
+                .unwrap()
+                .runs
+                .iter()
+                .filter(|r| r.memory_mb == c.memory_mb && r.d == c.d)
+                .collect();
+            assert!(!runs.is_empty());
+            assert!(load.duration_s > 0.0 && load.duration_s.is_finite());
+        }
+        // A plan naming a configuration without runs is refused, naming the stage.
+        let mut missing = plan.clone();
+        missing.configs[0].1.memory_mb += 1;
+        let e = stage_loads(&p.profiles, &missing).unwrap_err().to_string();
+        assert!(e.contains(&plan.configs[0].0), "{e}");
+    }
 }
