@@ -21,9 +21,11 @@
 
 mod budget;
 mod check;
+mod lagrange;
 mod node;
 
 pub(super) use check::Check;
+use lagrange::Lagrange;
 
 use super::bounds::{row_min, subset_bounds};
 use super::precomputed::Precomputed;
@@ -123,6 +125,8 @@ struct Stack {
     partial: Vec<f64>,
     /// Least expected cost of the stages after each level.
     rest: Vec<f64>,
+    /// Modified cost (`lagrange.rs`) of the assigned stages before each level.
+    lpart: Vec<f64>,
     /// The cheapest feasible configuration's cost per (level, later stage), `[d * k + j]`.
     best_at: Vec<f64>,
     /// Where `dynamic_rest` resumes its scan per (level, stage and context slot).
@@ -170,6 +174,8 @@ pub(crate) struct Search<'p> {
     tables: Tables,
     stack: Stack,
     scratch: Scratch,
+    /// The Lagrangian cost bound (`lagrange.rs`).
+    lag: Lagrange,
     state: State,
     /// Known lower bound on the objective: a plan reaching it ends the search.
     floor: f64,
@@ -212,6 +218,7 @@ impl<'p> Search<'p> {
                 pc: Vec::new(),
                 partial: vec![0.0; k + 1],
                 rest: vec![0.0; k],
+                lpart: vec![0.0; k + 1],
                 best_at: vec![0.0; k * k],
                 scan: vec![0; k * slots],
                 pos: vec![0; k],
@@ -222,6 +229,7 @@ impl<'p> Search<'p> {
                 depth: 0,
             },
             scratch: Scratch::default(),
+            lag: Lagrange::new(&prep.p.parents, &prep.p.topo),
             prep,
             state: State::Start,
             floor: f64::NEG_INFINITY,
@@ -312,6 +320,7 @@ impl<'p> Search<'p> {
 
     /// Candidate lists for the current latency limit and the cheapest remaining costs.
     fn filter(&mut self) {
+        self.lag.dirty = true;
         let prep = Arc::clone(&self.prep);
         let cap = slack(self.lim.lat_max);
         self.tables.cands = (0..prep.k)

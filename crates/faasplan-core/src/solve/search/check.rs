@@ -117,6 +117,7 @@ impl Search<'_> {
                 Goal::Latency => self.lim.lat_max = below(value),
                 Goal::CostQuantile => self.lim.costq_max = below(value),
             }
+            self.lag.dirty = true;
             self.inc = Some(Incumbent {
                 choice: choice.to_vec(),
                 value,

@@ -62,6 +62,9 @@ impl Search<'_> {
 
     /// Tries the next candidate of the current level (or backtracks).
     pub(super) fn advance(&mut self) {
+        if self.lag.dirty {
+            self.refresh_lagrange();
+        }
         let d = self.stack.depth;
         if self.stack.pos[d] >= self.stack.end[d] {
             if d == 0 {
@@ -83,6 +86,11 @@ impl Search<'_> {
                 || (lb > self.lim.mean_max && self.forward_cost_exceeds(d, cost, self.lim.mean_max))
             {
                 self.stack.end[d] = self.stack.pos[d];
+                return;
+            }
+            let nc = p.stages[i].configs.len();
+            if self.lagrange_prunes(d, i, self.stack.ctx[i] * nc + j as usize) {
+                self.stack.pos[d] += 1;
                 return;
             }
         }
