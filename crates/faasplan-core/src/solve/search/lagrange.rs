@@ -376,7 +376,7 @@ pub(crate) mod tests {
     fn coarse(mut p: SampledProblem, step: f64) -> SampledProblem {
         for t in &mut p.stages {
             for x in &mut t.latency_s {
-                *x = (*x / step).round().max(1.0) * step;
+                *x = ((f64::from(*x) / step).round().max(1.0) * step) as crate::problem::Sample;
             }
             for x in &mut t.expected_cost_usd {
                 *x = (*x * 1e6).round() / 1e6;
