@@ -430,6 +430,8 @@ pub struct Sampler<'a> {
     cursor: (usize, usize),
     done: usize,
     total: usize,
+    /// One row of a loop body's runs (latency, cost) before they are summed.
+    scratch: (Vec<f64>, Vec<f64>),
 }
 
 impl<'a> Sampler<'a> {
