@@ -458,7 +458,9 @@ mod tests {
         });
         assert_eq!(s.project.workflow.loops[0].stages, ["Publish"]);
         s.project.workflow.validate().expect("a valid DAG");
-        s.apply(Action::Select(Some(crate::state::Selection::Stage("Publish".into()))));
+        s.apply(Action::Select(Some(crate::state::Selection::Stage(
+            "Publish".into(),
+        ))));
         s.apply(Action::DeleteSelection);
         assert!(s.project.workflow.loops.is_empty());
     }

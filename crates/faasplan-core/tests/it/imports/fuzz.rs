@@ -98,14 +98,9 @@ const GET_LOG_EVENTS: &str = r#"{"events": [
 
 const SUBSCRIPTION: &str = r#"{"messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": "/aws/lambda/resize", "logStream": "2024/05/01/[$LATEST]0a1b", "subscriptionFilters": ["f"], "logEvents": [{"id": "1", "timestamp": 1, "message": "REPORT RequestId: 11111111-2222-3333-4444-555555555555\tDuration: 5.0 ms\tBilled Duration: 5 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\t\n"}]}"#;
 
-const SAM_LOGS: &str = "2024/05/01/[$LATEST]0a1b2c 2024-05-01T10:00:00.000000 START RequestId: 11111111-2222-3333-4444-555555555555 Version: $LATEST
-2024/05/01/[$LATEST]0a1b2c 2024-05-01T10:00:00.100000 REPORT RequestId: 11111111-2222-3333-4444-555555555555	Duration: 20.5 ms	Billed Duration: 21 ms	Memory Size: 1024 MB	Max Memory Used: 60 MB	Init Duration: 250.1 ms
-";
+const SAM_LOGS: &str = "2024/05/01/[$LATEST]0a1b2c 2024-05-01T10:00:00.000000 START RequestId: 11111111-2222-3333-4444-555555555555 Version: $LATEST\n2024/05/01/[$LATEST]0a1b2c 2024-05-01T10:00:00.100000 REPORT RequestId: 11111111-2222-3333-4444-555555555555\tDuration: 20.5 ms\tBilled Duration: 21 ms\tMemory Size: 1024 MB\tMax Memory Used: 60 MB\tInit Duration: 250.1 ms\n";
 
-const CONSOLE_PASTE: &str = "Timestamp	Message
-2024-05-01T10:00:00.000+02:00	START RequestId: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee Version: $LATEST
-2024-05-01T10:00:00.020+02:00	REPORT RequestId: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee Duration: 3.25 ms Billed Duration: 4 ms Memory Size: 256 MB Max Memory Used: 60 MB
-";
+const CONSOLE_PASTE: &str = "Timestamp\tMessage\n2024-05-01T10:00:00.000+02:00\tSTART RequestId: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee Version: $LATEST\n2024-05-01T10:00:00.020+02:00\tREPORT RequestId: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee Duration: 3.25 ms Billed Duration: 4 ms Memory Size: 256 MB Max Memory Used: 60 MB\n";
 
 fn places_are_named(place: &str, what: &str) {
     assert!(!place.trim().is_empty(), "an error without a place: {what}");
