@@ -29,6 +29,7 @@ fn workflow(n: usize, edges: &[(usize, usize)]) -> Workflow {
             })
             .collect(),
         choices: Vec::new(),
+        loops: Vec::new(),
     }
 }
 

@@ -15,6 +15,7 @@ fn empty() -> Workflow {
         stages: Vec::new(),
         edges: Vec::new(),
         choices: Vec::new(),
+        loops: Vec::new(),
     }
 }
 

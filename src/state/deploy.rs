@@ -19,11 +19,15 @@ use super::{Action, AppState, Level};
 /// The largest loop count the app offers (each pass copies the cycle's stages).
 pub const MAX_LOOP_ITERATIONS: u32 = 50;
 
-/// How many times the cycles of `sm` are unrolled (the copies of its first
-/// looping state), or `None` when it has no cycle.
+/// How many times the cycles of `sm` run (planned once as a workflow loop,
+/// or the copies of its first looping state when unrolled), or `None` when it
+/// has no cycle.
 pub fn loop_iterations(sm: &AslImport) -> Option<u32> {
     if sm.loops.is_empty() {
         return None;
+    }
+    if let Some(l) = sm.workflow.loops.first() {
+        return Some(l.iterations);
     }
     let n = sm
         .stages
@@ -392,10 +396,10 @@ mod tests {
         assert_eq!(s.project.platform.pricing.services.len(), 1);
     }
 
-    /// The loop count unrolls the imported cycles again, keeping the runs:
-    /// every copy of the measured state shares them.
+    /// The loop count reads the imported cycles again, keeping the runs: the
+    /// body (a chain) stays one stage that runs the set number of times.
     #[test]
-    fn the_loop_count_unrolls_the_cycles_again_keeping_the_runs() {
+    fn the_loop_count_changes_the_loop_keeping_the_stages_and_runs() {
         let mut s = opened(&[
             NamedText::new("powertuning.asl.json", POWER_TUNING),
             NamedText::new("Publisher.log", TEXT_LOG),
@@ -409,13 +413,20 @@ mod tests {
                 .and_then(|p| p.stage(id))
                 .map(|p| p.runs.len())
         };
-        assert_eq!(runs(&s, "Publisher #3"), runs(&s, "Publisher"));
+        let measured = runs(&s, "Publisher");
+        assert!(measured.is_some());
+        assert_eq!(s.project.workflow.loops[0].stages, ["Publisher"]);
         let before = s.project.clone();
         s.apply(Action::SetLoopIterations(5));
         let sm5 = s.project.state_machine.clone().expect("kept");
         assert_eq!(loop_iterations(&sm5), Some(5));
-        assert!(s.project.workflow.stage_index("Publisher #5").is_some());
-        assert_eq!(runs(&s, "Publisher #5"), runs(&s, "Publisher"));
+        assert_eq!(s.project.workflow.loops[0].iterations, 5);
+        assert_eq!(
+            s.project.workflow.stages.len(),
+            before.workflow.stages.len()
+        );
+        assert!(s.project.workflow.stage_index("Publisher #2").is_none());
+        assert_eq!(runs(&s, "Publisher"), measured);
         assert!(
             s.project
                 .workflow
@@ -429,13 +440,29 @@ mod tests {
             loop_iterations(s.project.state_machine.as_deref().unwrap()),
             Some(1)
         );
-        assert!(s.project.workflow.stage_index("Publisher #2").is_none());
         s.apply(Action::Undo);
         s.apply(Action::Undo);
         assert_eq!(s.project, before);
         let n = s.notices.len();
         s.apply(Action::SetLoopIterations(0));
         assert_eq!((s.project == before, s.notices.len()), (true, n + 1));
+    }
+
+    /// Deleting or renaming a stage of a loop's body keeps the loop consistent.
+    #[test]
+    fn deleting_or_renaming_a_loop_stage_updates_the_loop() {
+        let mut s = opened(&[NamedText::new("powertuning.asl.json", POWER_TUNING)]);
+        s.apply(Action::RenameStage {
+            id: "Publisher".into(),
+            new_id: "Publish".into(),
+        });
+        assert_eq!(s.project.workflow.loops[0].stages, ["Publish"]);
+        s.project.workflow.validate().expect("a valid DAG");
+        s.apply(Action::Select(Some(crate::state::Selection::Stage(
+            "Publish".into(),
+        ))));
+        s.apply(Action::DeleteSelection);
+        assert!(s.project.workflow.loops.is_empty());
     }
 
     /// The autosave record keeps the state machine: after a reload the

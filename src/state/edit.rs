@@ -87,6 +87,7 @@ fn edit_workflow(
                 for a in wf.choices.iter_mut().flat_map(|c| &mut c.alternatives) {
                     a.stages.retain(|s| *s != id);
                 }
+                wf.forget_loop_stage(&id);
             }
             Some(Selection::Edge { from, to }) => {
                 wf.edges.retain(|e| !(e.from == from && e.to == to));
@@ -173,6 +174,7 @@ fn rename(wf: &mut Workflow, id: &str, new_id: &str) -> Result<(), String> {
             *s = new_id.to_string();
         }
     }
+    wf.rename_loop_stage(id, new_id);
     Ok(())
 }
 

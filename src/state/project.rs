@@ -67,6 +67,7 @@ impl Default for Project {
                 stages: Vec::new(),
                 edges: Vec::new(),
                 choices: Vec::new(),
+                loops: Vec::new(),
             },
             settings: PlanSettings::default(),
             platform: Preset::AwsX86_64.platform(),

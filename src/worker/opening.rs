@@ -161,6 +161,7 @@ mod tests {
             stages: Vec::new(),
             edges: Vec::new(),
             choices: Vec::new(),
+            loops: Vec::new(),
         }
     }
 

@@ -6,7 +6,8 @@
 //! later step uses (topological order, parents, children, every source-to-sink
 //! path), after checking that ids are unique, edges name existing stages, and
 //! the graph is acyclic. A workflow may also name Choice points
-//! ([`Choice`]): alternatives of which one runs per execution.
+//! ([`Choice`]): alternatives of which one runs per execution, and loops
+//! ([`Loop`]): chains of stages that run several times per execution.
 
 use serde::{Deserialize, Serialize};
 
@@ -99,6 +100,9 @@ pub struct Workflow {
     /// Choice points: groups of alternative stages of which one runs (see [`Choice`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<Choice>,
+    /// Loops: chains of stages that run several times per execution (see [`Loop`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub loops: Vec<Loop>,
 }
 
 /// The validated index form of a [`Workflow`]. Indices are positions in `Workflow::stages`.
@@ -117,9 +121,11 @@ pub struct Dag {
 }
 
 mod choice;
+mod repeat;
 mod validate;
 
 pub use choice::{Alternative, Choice, ChoiceMode};
+pub use repeat::{Loop, MAX_LOOP_ITERATIONS};
 pub use validate::WorkflowError;
 
 impl MemoryGrid {

@@ -54,6 +54,22 @@ pub enum ExportError {
         /// Another size.
         b: u32,
     },
+    /// Copies of an unrolled cycle's state were planned with different memory sizes.
+    #[error(
+        "function {function}: stages {first} and {second} are copies of one state on a cycle that is unrolled (its body is not a chain of stages), planned with {a} MB and {b} MB; a function has one memory size: fix these stages to one memory size and plan again"
+    )]
+    CycleCopies {
+        /// Function name.
+        function: String,
+        /// One copy's stage id.
+        first: String,
+        /// Another copy's stage id.
+        second: String,
+        /// The first copy's size.
+        a: u32,
+        /// The other's.
+        b: u32,
+    },
 }
 
 /// One function's planned memory.
@@ -94,6 +110,7 @@ pub fn function_memory(
     configs: &StageConfigs,
 ) -> Result<Vec<FunctionMemory>, ExportError> {
     let mut by_fn: BTreeMap<String, FunctionMemory> = BTreeMap::new();
+    let mut stage_of: BTreeMap<String, &crate::formats::asl::ImportedStage> = BTreeMap::new();
     for s in &import.stages {
         let Invoke::Lambda(f) = &s.invoke else {
             continue;
@@ -104,6 +121,15 @@ pub fn function_memory(
         let function = unqualified(&f.raw, f.qualifier.as_deref());
         match by_fn.get(&function) {
             Some(prev) if prev.memory_mb != c.memory_mb => {
+                if let Some(other) = stage_of.get(&function).filter(|o| o.state == s.state) {
+                    return Err(ExportError::CycleCopies {
+                        function,
+                        first: other.id.clone(),
+                        second: s.id.clone(),
+                        a: prev.memory_mb,
+                        b: c.memory_mb,
+                    });
+                }
                 return Err(ExportError::Conflict {
                     function,
                     a: prev.memory_mb,
@@ -112,6 +138,7 @@ pub fn function_memory(
             }
             Some(_) => {}
             None => {
+                stage_of.insert(function.clone(), s);
                 by_fn.insert(
                     function.clone(),
                     FunctionMemory {

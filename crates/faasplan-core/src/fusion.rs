@@ -114,6 +114,17 @@ pub enum FusionError {
         /// [`MAX_ENUMERATED_BITS`].
         limit: usize,
     },
+    /// The workflow has a loop: fused and edge-placed plans are built from
+    /// one run of each stage.
+    #[error(
+        "fusion and edge placement: stage {stage} runs {iterations} times per execution (a loop's body), which they do not plan; turn fusion and the edge device off for this workflow"
+    )]
+    Loop {
+        /// A stage of a loop's body.
+        stage: String,
+        /// How many times it runs per execution.
+        iterations: u32,
+    },
     /// The solver refused a contracted problem.
     #[error("solver: {0}")]
     Solve(#[from] SolveError),
@@ -148,9 +159,11 @@ pub fn fusable_edges(
     if !options.enabled {
         return Ok(Vec::new());
     }
+    // A loop's body runs several times per execution: never fused.
+    let repeats = workflow.repeats();
     let fusable_stage = |i: usize| {
         let s = &workflow.stages[i];
-        s.kind == StageKind::Single && s.fixed.is_none()
+        s.kind == StageKind::Single && s.fixed.is_none() && repeats[i] == 1
     };
     let mut edges = Vec::new();
     for e in &workflow.edges {

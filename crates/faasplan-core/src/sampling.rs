@@ -57,7 +57,7 @@ pub use design::{
 pub use fresh::{FRESH_STREAM_BASE, FreshEvaluation, evaluate_fresh};
 
 use branches::{Branches, skip_inactive};
-use kernel::{Coster, Residuals, fill_samples, residuals};
+use kernel::{Coster, Residuals, fill_repeated, residuals};
 use table::{drop_timeouts, input_context};
 
 use crate::dag::{Config, Dag, Stage, StageKind, Workflow};
@@ -145,6 +145,41 @@ pub enum SamplingError {
         /// Configurations in the plan.
         found: usize,
     },
+}
+
+/// A loop's body draws its runs' residuals (four per run) and fills one row
+/// of runs at a time: refuses iteration counts whose draws would not fit in
+/// `limit_bytes`, before drawing anything.
+fn check_loop_memory(
+    workflow: &Workflow,
+    repeats: &[u32],
+    n: usize,
+    limit_bytes: u64,
+) -> Result<(), SamplingError> {
+    let runs: u64 = repeats.iter().map(|&k| u64::from(k)).sum();
+    let widest = repeats.iter().copied().max().unwrap_or(1);
+    if widest <= 1 {
+        return Ok(());
+    }
+    let needed = (n as u64).saturating_mul(
+        runs.saturating_mul(32)
+            .saturating_add(u64::from(widest) * 16),
+    );
+    if needed <= limit_bytes {
+        return Ok(());
+    }
+    let stage = workflow
+        .stages
+        .iter()
+        .zip(repeats)
+        .find(|(_, k)| **k == widest)
+        .map_or("", |(s, _)| s.id.as_str());
+    Err(SamplingError::Memory {
+        setting: "loops[].iterations",
+        needed_bytes: needed,
+        limit_bytes,
+        hint: format!("{n} samples; stage `{stage}` runs {widest} times per execution"),
+    })
 }
 
 /// A byte count for messages: "1.5 GiB", "20.0 MiB"; anything huge as a power of ten.
@@ -360,8 +395,10 @@ pub(crate) fn check_cold_stages(
 struct Partial {
     configs: Vec<Config>,
     context: Option<StageContext>,
-    /// Per-sample residuals of this stage.
+    /// Per-sample residuals of this stage (`repeat` consecutive ones per sample).
     resid: Residuals,
+    /// How many times the stage runs per execution (a loop's body: more than 1).
+    repeat: u32,
     /// Whether the stage runs in each sample (empty: in every sample; see `branches`).
     active: Vec<bool>,
     /// Cold-start setting of this stage.
@@ -408,6 +445,8 @@ struct RowContext<'s> {
     resid: &'s Residuals,
     active: &'s [bool],
     cold_starts: ColdStarts,
+    /// Runs per sample: a loop body's iterations (1 elsewhere).
+    repeat: u32,
     n: usize,
 }
 
@@ -416,6 +455,8 @@ struct RowContext<'s> {
 struct RowScratch {
     latency_s: Vec<f64>,
     cost_usd: Vec<f64>,
+    /// A loop body's single runs (latency, cost) before they are summed.
+    runs: (Vec<f64>, Vec<f64>),
 }
 
 impl RowContext<'_> {
@@ -447,13 +488,15 @@ impl RowContext<'_> {
         let coster = Coster::new(self.platform, cfg, extra);
         scratch.latency_s.clear();
         scratch.cost_usd.clear();
-        fill_samples(
+        fill_repeated(
+            self.repeat,
             &curves,
             &coster,
             self.resid,
             &cold,
             &mut scratch.latency_s,
             &mut scratch.cost_usd,
+            &mut scratch.runs,
         );
         if !self.active.is_empty() {
             skip_inactive(self.active, &mut scratch.latency_s, &mut scratch.cost_usd);
@@ -534,11 +577,20 @@ impl<'a> Sampler<'a> {
             .sum();
         let design = design(settings, ln_space, rows)?;
         let n = design.n_samples;
+        let repeats = workflow.repeats();
+        check_loop_memory(workflow, &repeats, n, limit_bytes)?;
         let mut active = Vec::new();
         Branches::new(workflow, settings.seed, 0).draw(n, &mut active);
         // Each stage's residuals come from its own stream: drawn on every core
         // with the `parallel` feature, the same values as one after another.
-        let resid_of = |i: usize| residuals(&model.stages[i], settings.seed, i as u64, n);
+        let resid_of = |i: usize| {
+            residuals(
+                &model.stages[i],
+                settings.seed,
+                i as u64,
+                n * repeats[i] as usize,
+            )
+        };
         #[cfg(feature = "parallel")]
         let mut resid: Vec<Residuals> = {
             use rayon::prelude::*;
@@ -559,6 +611,7 @@ impl<'a> Sampler<'a> {
                 context,
                 active,
                 resid,
+                repeat: repeats[i],
                 cold_starts: settings.cold_starts_of(&workflow.stages[i].id),
                 latency_s: Vec::new(),
                 cost_usd: Vec::new(),
@@ -668,6 +721,7 @@ impl<'a> Sampler<'a> {
             resid: &st.resid,
             active: &st.active,
             cold_starts: st.cold_starts,
+            repeat: st.repeat,
             n,
         };
         let lat = &mut st.latency_s[range.start * n..range.end * n];
@@ -704,7 +758,10 @@ impl<'a> Sampler<'a> {
         let n = self.n_samples;
         let mut tables = Vec::with_capacity(self.stages.len());
         for (i, st) in self.stages.into_iter().enumerate() {
-            let table = drop_timeouts(st, n, self.percentile, self.platform.timeout_s);
+            // A loop's body is judged on its runs together: k runs each within
+            // the timeout take at most k timeouts.
+            let timeout_s = self.platform.timeout_s * f64::from(st.repeat);
+            let table = drop_timeouts(st, n, self.percentile, timeout_s);
             if table.configs.is_empty() {
                 return Err(SamplingError::NoCandidates {
                     stage: self.workflow.stages[i].id.clone(),

@@ -144,6 +144,7 @@ mod tests {
             ],
             edges: Vec::new(),
             choices: Vec::new(),
+            loops: Vec::new(),
         }
     }
 

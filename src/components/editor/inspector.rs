@@ -80,11 +80,25 @@ fn view_imported(store: &Store, stage: &Stage, invalid: &Callback<String>) -> Ht
     };
     let loops = loop_iterations(sm).map(|n| {
         let on_change = store.callback(|v: f64| Action::SetLoopIterations(v as u32));
-        html! {
+        let body = state
+            .project
+            .workflow
+            .loops
+            .iter()
+            .find(|l| l.stages.contains(&stage.id))
+            .map(|l| {
+                html! {
+                    <span class="hint" data-testid="loop-body">
+                        { format!("Runs {} times per execution (cycle {}): planned once, one memory size for all its runs.", l.iterations, l.name) }
+                    </span>
+                }
+            });
+        html! { <>
             <NumberField label={format!("Cycles ({}) run", sm.loops.join(", "))} unit="times"
                 value={f64::from(n)} min=1.0 max={f64::from(MAX_LOOP_ITERATIONS)} step=1.0
                 testid="loop-iterations" {on_change} on_invalid={invalid.clone()} />
-        }
+            { for body }
+        </> }
     });
     let service = is_service(sm, &stage.id).then(|| {
         let (latency_s, usd_per_run) = service_setting(&state.project, &stage.id);

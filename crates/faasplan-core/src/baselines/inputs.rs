@@ -91,7 +91,15 @@ impl PointTable {
         let mb_per_vcpu = project.platform.mb_per_vcpu;
         let mut latency_s = Vec::with_capacity(problem.stages.len());
         let mut work_s = Vec::with_capacity(problem.stages.len());
-        for (t, m) in problem.stages.iter().zip(&prepared.model.stages) {
+        // A loop's body runs `k` times per execution: k times the point prediction.
+        let repeats = project.workflow.repeats();
+        for ((t, m), &k) in problem
+            .stages
+            .iter()
+            .zip(&prepared.model.stages)
+            .zip(&repeats)
+        {
+            let k = f64::from(k);
             let ctx_d: Vec<Option<u32>> = t.context.as_ref().map_or(vec![None], |c| {
                 c.parent_d.iter().map(|&d| Some(d)).collect()
             });
@@ -99,7 +107,7 @@ impl PointTable {
             for &input_d in &ctx_d {
                 for &cfg in &t.configs {
                     let vcpu = f64::from(cfg.memory_mb) / mb_per_vcpu;
-                    rows.push(combine(&m.curves(cfg, input_d, vcpu), 0.0, 0.0).latency_s);
+                    rows.push(k * combine(&m.curves(cfg, input_d, vcpu), 0.0, 0.0).latency_s);
                 }
             }
             latency_s.push(rows);
@@ -109,7 +117,7 @@ impl PointTable {
                 d: 1,
             };
             let vcpu = f64::from(min_mb) / mb_per_vcpu;
-            work_s.push(m.curves(one, None, vcpu).mean_s);
+            work_s.push(k * m.curves(one, None, vcpu).mean_s);
         }
         PointTable { latency_s, work_s }
     }

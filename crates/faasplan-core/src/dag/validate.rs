@@ -5,7 +5,8 @@
 //! `step_mb ≥ 1`, `1 ≤ min_mb ≤ max_mb`; a parallel stage has a non-empty
 //! `allowed_d` of positive values; a fixed configuration lies inside the
 //! space); edges name existing stages, are not self-edges and are not
-//! repeated; the graph is acyclic; every Choice is well formed. The topological order is Kahn's algorithm
+//! repeated; the graph is acyclic; every Choice is well formed; every loop's
+//! body is a chain. The topological order is Kahn's algorithm
 //! taking, among the ready stages, the one first in the user's order, so it
 //! is stable under edits that do not change the graph.
 
@@ -132,6 +133,14 @@ pub enum WorkflowError {
         /// What is wrong.
         message: String,
     },
+    /// A loop is malformed.
+    #[error("loop {name:?}: {message}")]
+    Loop {
+        /// The loop's name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 fn fmt_cycle(stages: &[String]) -> String {
@@ -179,6 +188,7 @@ impl Workflow {
         let topo = self.topo_order(&parents, &children)?;
         let input_parent = input_parents(self, &parents, &topo);
         self.check_choices()?;
+        self.check_loops(&parents, &children)?;
         Ok(Dag {
             topo,
             parents,

@@ -20,7 +20,14 @@
 //! in the DAG as alternatives, each holding the stages only it reaches, planned
 //! for the slowest until the user sets their probabilities. Pass, Wait, Succeed and Fail
 //! only route. Retry and Catch are noted; Catch routes are not planned.
-//! A cycle (polling, pagination, retry loops) is unrolled `loop_iterations` times.
+//! A cycle (polling, pagination, retry loops) runs `loop_iterations` times.
+//! When its body is a chain of stages (the usual retry or polling loop: a
+//! Task, a Wait, a Choice back), the body is planned once, as a workflow
+//! [`Loop`]: one configuration per function, latency and cost the sums of
+//! `loop_iterations` runs. Any other body (parallel branches, a Choice
+//! between stages) is unrolled `loop_iterations` times, copies `Name #2`, ..;
+//! the copies are planned apart, and the deploy exports refuse a plan that
+//! gives one function two memory sizes.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -28,7 +35,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::dag::{
-    Alternative, Choice, ChoiceMode, Config, Edge, MemoryGrid, Stage, StageKind, Workflow,
+    Alternative, Choice, ChoiceMode, Config, Edge, Loop, MemoryGrid, Stage, StageKind, Workflow,
+    WorkflowError,
 };
 
 /// What the import needs besides the file.
@@ -563,6 +571,10 @@ struct Builder<'a> {
     choice_nodes: Vec<(usize, String, Vec<String>)>,
     loops: Vec<String>,
     notes: Vec<String>,
+    /// Plan each cycle once (its body as a [`Loop`]) instead of unrolling it.
+    collapse: bool,
+    /// Each cycle's name and the stages made for the states on it (collapsing only).
+    bodies: Vec<(String, Vec<usize>)>,
 }
 
 impl Builder<'_> {
@@ -715,7 +727,14 @@ impl Builder<'_> {
         for (s, t) in &back {
             self.loops.push(format!("{s} -> {t}"));
         }
-        let k = self.options.loop_iterations.max(1);
+        // Collapsing builds every state once (k = 1: back edges are not
+        // followed) and notes which stages each cycle's states made.
+        let k = if self.collapse {
+            1
+        } else {
+            self.options.loop_iterations.max(1)
+        };
+        let mut made_stages: HashMap<&str, std::ops::Range<usize>> = HashMap::new();
         let entry = self.node(None)?;
         let exit = self.node(None)?;
         let mut made: HashMap<(&str, Vec<u32>), (usize, usize)> = HashMap::new();
@@ -736,6 +755,7 @@ impl Builder<'_> {
             );
             let kind = state.get("Type").and_then(Value::as_str).unwrap_or("");
             let slang = query_language(state, lang);
+            let first_stage = self.stages.len();
             if let Some(retry) = state.get("Retry").and_then(Value::as_array) {
                 let attempts: f64 = retry
                     .iter()
@@ -893,6 +913,7 @@ impl Builder<'_> {
                     (n, n)
                 }
             };
+            made_stages.insert(name, first_stage..self.stages.len());
             self.link(from, inn);
             self.nodes[inn].entry_of = Some(name.to_string());
             made.insert((name, counters.clone()), (inn, out));
@@ -921,8 +942,52 @@ impl Builder<'_> {
                 }
             }
         }
+        if self.collapse {
+            for &(s, t) in &back {
+                let on_cycle = cycle_states(&succ, s, t);
+                let stages: Vec<usize> = on_cycle
+                    .iter()
+                    .filter_map(|n| made_stages.get(n))
+                    .flat_map(Clone::clone)
+                    .collect();
+                self.bodies.push((format!("{s} -> {t}"), stages));
+            }
+        }
         Ok((entry, exit))
     }
+}
+
+/// The states on the cycles closed by the back edge `s -> t`: those reachable
+/// from `t` from which `s` is reachable.
+fn cycle_states<'a>(
+    succ: &BTreeMap<&'a str, Vec<&'a str>>,
+    s: &'a str,
+    t: &'a str,
+) -> Vec<&'a str> {
+    let reach = |start: &'a str, forward: bool| {
+        let mut seen: Vec<&str> = vec![start];
+        let mut stack = vec![start];
+        while let Some(at) = stack.pop() {
+            let next: Vec<&str> = if forward {
+                succ.get(at).cloned().unwrap_or_default()
+            } else {
+                succ.iter()
+                    .filter(|(_, n)| n.contains(&at))
+                    .map(|(k, _)| *k)
+                    .collect()
+            };
+            for n in next {
+                if !seen.contains(&n) {
+                    seen.push(n);
+                    stack.push(n);
+                }
+            }
+        }
+        seen
+    };
+    let from_t = reach(t, true);
+    let to_s = reach(s, false);
+    from_t.into_iter().filter(|n| to_s.contains(n)).collect()
 }
 
 /// Reads a parsed ASL definition.
@@ -931,6 +996,92 @@ pub fn import_definition(
     name: String,
     options: &AslOptions,
 ) -> Result<AslImport, AslError> {
+    let (mut out, bodies) = build(&definition, &name, options, true)?;
+    if out.loops.is_empty() {
+        return Ok(out);
+    }
+    let k = options.loop_iterations.max(1);
+    match loops_of(&out.workflow, &bodies, k) {
+        Ok(loops) => {
+            out.notes.push(format!(
+                "cycles ({}) run {k} times per execution: each body is planned once, one configuration per stage, its latency and cost the sum of {k} runs",
+                out.loops.join(", ")
+            ));
+            out.workflow.loops = loops;
+            Ok(out)
+        }
+        Err(why) => {
+            let (mut out, _) = build(&definition, &name, options, false)?;
+            out.notes.push(format!(
+                "cycles ({}) are unrolled {k} times ({why}): the copies are planned apart, and the deploy exports refuse a plan that gives a function two memory sizes",
+                out.loops.join(", ")
+            ));
+            Ok(out)
+        }
+    }
+}
+
+/// The workflow loops of the cycles' bodies (stages in the order they run),
+/// or why they cannot be planned once (a body that is not a chain).
+fn loops_of(
+    workflow: &Workflow,
+    bodies: &[(String, Vec<usize>)],
+    iterations: u32,
+) -> Result<Vec<Loop>, String> {
+    let rank: Vec<usize> = match workflow.validate() {
+        Ok(dag) => {
+            let mut rank = vec![0; dag.topo.len()];
+            for (r, &i) in dag.topo.iter().enumerate() {
+                rank[i] = r;
+            }
+            rank
+        }
+        Err(_) => (0..workflow.stages.len()).collect(),
+    };
+    let mut loops: Vec<Loop> = Vec::new();
+    for (name, stages) in bodies {
+        if stages.is_empty() {
+            continue;
+        }
+        let mut body = stages.clone();
+        body.sort_by_key(|&i| rank[i]);
+        body.dedup();
+        let ids: Vec<String> = body
+            .iter()
+            .map(|&i| workflow.stages[i].id.clone())
+            .collect();
+        match loops
+            .iter_mut()
+            .find(|l| l.stages.iter().any(|s| ids.contains(s)))
+        {
+            // Cycles through the same states (two routes back) are one loop.
+            Some(l) if l.stages == ids => l.name = format!("{}, {name}", l.name),
+            Some(l) => {
+                return Err(format!("the cycles {} and {name} share stages", l.name));
+            }
+            None => loops.push(Loop {
+                name: name.clone(),
+                stages: ids,
+                iterations,
+            }),
+        }
+    }
+    let mut with_loops = workflow.clone();
+    with_loops.loops.clone_from(&loops);
+    match with_loops.validate() {
+        Err(WorkflowError::Loop { name, message }) => Err(format!("cycle {name}: {message}")),
+        _ => Ok(loops),
+    }
+}
+
+/// Builds the import: each cycle planned once (`collapse`, returning the
+/// stages on each cycle) or unrolled `loop_iterations` times.
+fn build(
+    definition: &Value,
+    name: &str,
+    options: &AslOptions,
+    collapse: bool,
+) -> Result<(AslImport, Vec<(String, Vec<usize>)>), AslError> {
     let top = definition
         .as_object()
         .ok_or_else(|| err("top level", "a state machine must be a JSON object"))?;
@@ -944,6 +1095,8 @@ pub fn import_definition(
         choice_nodes: Vec::new(),
         loops: Vec::new(),
         notes: Vec::new(),
+        collapse,
+        bodies: Vec::new(),
     };
     b.scope(top, "", "", None, lang)?;
     if b.stages.is_empty() {
@@ -987,13 +1140,6 @@ pub fn import_definition(
             notes.push(n);
         }
     }
-    if !b.loops.is_empty() {
-        notes.push(format!(
-            "cycles ({}) are unrolled {} times",
-            b.loops.join(", "),
-            options.loop_iterations.max(1)
-        ));
-    }
     for c in &choices {
         notes.push(format!(
             "{}: a Choice between {}; planned for the slowest unless its probabilities are set",
@@ -1001,20 +1147,22 @@ pub fn import_definition(
             c.labels()
         ));
     }
-    Ok(AslImport {
+    let import = AslImport {
         workflow: Workflow {
-            name,
+            name: name.to_string(),
             stages,
             edges,
             choices,
+            loops: Vec::new(),
         },
         stages: b.stages,
         choices: b.choices,
         loops: b.loops,
         notes,
-        definition,
+        definition: definition.clone(),
         query_language: lang,
-    })
+    };
+    Ok((import, b.bodies))
 }
 
 impl Builder<'_> {

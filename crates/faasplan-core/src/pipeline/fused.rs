@@ -39,6 +39,19 @@ pub fn solve_certified_fused(
     if edges.is_empty() && project.platform.pricing.edge_device.is_none() {
         return super::solve_certified(project, prepared, limits);
     }
+    if let Some((stage, k)) = project
+        .workflow
+        .stages
+        .iter()
+        .zip(project.workflow.repeats())
+        .find(|(_, k)| *k > 1)
+    {
+        return Err(crate::fusion::FusionError::Loop {
+            stage: stage.id.clone(),
+            iterations: k,
+        }
+        .into());
+    }
     let settings = SolveSettings {
         bound: project.settings.bound,
         max_nodes: limits.max_nodes,

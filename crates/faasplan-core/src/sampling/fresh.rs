@@ -14,7 +14,7 @@
 //! the draws are the same as drawing each stage's whole stream at once.
 
 use super::branches::{Branches, skip_inactive};
-use super::kernel::{Coster, Residuals, draw_residuals, fill_samples};
+use super::kernel::{Coster, Residuals, draw_residuals, fill_repeated};
 use super::{SamplingError, check_settings, fresh_sample_count};
 use crate::dag::{Config, Dag, StageKind, Workflow};
 use crate::model::WorkflowModel;
@@ -82,6 +82,8 @@ pub fn evaluate_fresh(
         });
     }
     let n = fresh_sample_count(settings)?;
+    let repeats = workflow.repeats();
+    let mut scratch = (Vec::new(), Vec::new());
     let mut stages = Vec::with_capacity(n_stages);
     for &i in &dag.topo {
         let sm = &model.stages[i];
@@ -135,10 +137,20 @@ pub fn evaluate_fresh(
         cost_usd.resize(wc + len, 0.0f64);
         for (i, curves, cold, coster, r) in &mut stages {
             let i = *i;
-            draw_residuals(&model.stages[i], r, len, &mut resid);
+            let k = repeats[i];
+            draw_residuals(&model.stages[i], r, len * k as usize, &mut resid);
             lat.clear();
             cost.clear();
-            fill_samples(curves, coster, &resid, cold, &mut lat, &mut cost);
+            fill_repeated(
+                k,
+                curves,
+                coster,
+                &resid,
+                cold,
+                &mut lat,
+                &mut cost,
+                &mut scratch,
+            );
             if !active[i].is_empty() {
                 skip_inactive(&active[i], &mut lat, &mut cost);
             }

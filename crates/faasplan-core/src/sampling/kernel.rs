@@ -105,6 +105,35 @@ pub(crate) fn fill_samples(
     cost_usd[start..].iter().sum()
 }
 
+/// [`fill_samples`] for a stage that runs `repeat` times back to back in every
+/// execution (a loop's body): `r` holds `repeat` consecutive residuals per
+/// sample, and a sample's latency and cost are the sums over its runs. With
+/// `repeat = 1` this is [`fill_samples`] itself, bit for bit. Returns the cost sum.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fill_repeated(
+    repeat: u32,
+    c: &StageCurves,
+    coster: &Coster,
+    r: &Residuals,
+    cold: &ColdMix<'_>,
+    latency_s: &mut Vec<f64>,
+    cost_usd: &mut Vec<f64>,
+    scratch: &mut (Vec<f64>, Vec<f64>),
+) -> f64 {
+    if repeat <= 1 {
+        return fill_samples(c, coster, r, cold, latency_s, cost_usd);
+    }
+    let (lat, cost) = scratch;
+    lat.clear();
+    cost.clear();
+    fill_samples(c, coster, r, cold, lat, cost);
+    let k = repeat as usize;
+    latency_s.extend(lat.chunks_exact(k).map(|runs| runs.iter().sum::<f64>()));
+    let start = cost_usd.len();
+    cost_usd.extend(cost.chunks_exact(k).map(|runs| runs.iter().sum::<f64>()));
+    cost_usd[start..].iter().sum()
+}
+
 /// Cost of one stage run from its billed time.
 pub(crate) struct Coster {
     request_usd: f64,

@@ -177,6 +177,7 @@ fn copies(n: usize, edges: &[(usize, usize)]) -> Project {
             })
             .collect(),
         choices: Vec::new(),
+        loops: Vec::new(),
     };
     p.profiles.stages = (0..n)
         .map(|i| StageProfile {

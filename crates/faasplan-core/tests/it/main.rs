@@ -7,6 +7,7 @@ mod fusion;
 mod fuzz_pipeline;
 mod guards;
 mod imports;
+mod loops;
 mod model;
 mod pipeline;
 mod solve;

@@ -90,6 +90,7 @@ pub fn import_workflow(text: &str, grid: &JolteonGrid) -> Result<Workflow, Jolte
         stages,
         edges,
         choices: Vec::new(),
+        loops: Vec::new(),
     };
     workflow.validate()?;
     Ok(workflow)

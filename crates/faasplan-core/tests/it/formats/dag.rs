@@ -27,6 +27,7 @@ fn wf(ids: &[&str], singles: &[&str], edges: &[(&str, &str)]) -> Workflow {
         stages: ids.iter().map(stage).collect(),
         edges: edges.iter().map(edge).collect(),
         choices: Vec::new(),
+        loops: Vec::new(),
     }
 }
 

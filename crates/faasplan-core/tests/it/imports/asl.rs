@@ -163,34 +163,39 @@ fn power_tuning_machine_with_unquoted_placeholders_and_a_loop() {
     assert_eq!(one.loops, ["IsCountReached -> Publisher"]);
     assert_eq!(function(&one, "Executor").0, "executorArn");
     assert_eq!(stage(&one, "Executor").kind, StageKind::Parallel);
-    // Three passes through the Publisher loop, then on.
+    assert_eq!(one.workflow.loops.len(), 1);
+    // Three passes through the Publisher loop, then on: the body (Publisher,
+    // a chain of one stage) is planned once and runs three times.
     let three = import(text);
-    assert_eq!(
-        ids(&three),
-        [
-            "Initializer",
-            "Publisher",
-            "Publisher #2",
-            "Publisher #3",
-            "Executor",
-            "Cleaner",
-            "Analyzer",
-            "Optimizer"
-        ]
-    );
+    assert_eq!(ids(&three), ids(&one));
     assert_eq!(
         edges(&three),
         pairs(&[
             ("Initializer", "Publisher"),
-            ("Publisher", "Publisher #2"),
-            ("Publisher #2", "Publisher #3"),
-            ("Publisher #3", "Executor"),
+            ("Publisher", "Executor"),
             ("Executor", "Cleaner"),
             ("Cleaner", "Analyzer"),
             ("Analyzer", "Optimizer")
         ])
     );
-    assert!(three.notes.iter().any(|n| n.contains("unrolled 3 times")));
+    assert_eq!(
+        three.workflow.loops,
+        [faasplan_core::dag::Loop {
+            name: "IsCountReached -> Publisher".into(),
+            stages: vec!["Publisher".into()],
+            iterations: 3,
+        }]
+    );
+    assert_eq!(three.workflow.repeats(), [1, 3, 1, 1, 1, 1]);
+    three.workflow.validate().expect("a valid workflow");
+    assert!(
+        three
+            .notes
+            .iter()
+            .any(|n| n.contains("run 3 times per execution")),
+        "{:?}",
+        three.notes
+    );
     assert!(three.notes.iter().any(|n| n.contains("Catch")));
 }
 
@@ -233,7 +238,15 @@ fn get_function_status_pagination_loop_and_service_tasks() {
         },
     )
     .expect("imports");
-    assert_eq!(two.workflow.stages.len(), 6);
+    // The pagination cycle's body (ListFunctions, then the combining
+    // function) is a chain: planned once, run twice.
+    assert_eq!(two.workflow.stages.len(), 4);
+    assert_eq!(
+        two.workflow.loops[0].stages,
+        ["ListFunctions", "Lambda Invoke - Combine data"]
+    );
+    assert_eq!(two.workflow.loops[0].iterations, 2);
+    assert_eq!(two.workflow.repeats(), [2, 2, 1, 1]);
 }
 
 #[test]
@@ -314,7 +327,7 @@ fn placeholder_with_a_qualifier() {
     );
 }
 
-const SAM_TEMPLATE: &str = r#"AWSTemplateFormatVersion: '2010-09-09'
+pub(crate) const SAM_TEMPLATE: &str = r#"AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31
 Resources:
   ResizeFunction:

@@ -302,10 +302,10 @@ fn service_stages_take_their_latency_and_price_per_run() {
     assert!(e.message.contains("at least 0"), "{e}");
 }
 
-/// The unrolled copies of a cycle run the function of the state they copy:
-/// they share its runs, so the imported loop can be planned.
+/// A cycle's body is planned once with the runs measured for it; another
+/// loop count keeps the stages, the runs and the user's edits.
 #[test]
-fn a_loops_unrolled_copies_share_the_measured_runs() {
+fn a_loops_body_keeps_its_measured_runs_at_any_loop_count() {
     let mut input = files(&["powertuning__statemachine"]);
     input.push((
         "publisher.log".into(),
@@ -318,33 +318,79 @@ fn a_loops_unrolled_copies_share_the_measured_runs() {
     let batch = import_batch(&input, None, &options).expect("imports");
     let runs = |s: &str| batch.profiles.stage(s).map(|p| p.runs.clone());
     assert!(runs("Publisher").is_some());
-    assert_eq!(runs("Publisher #2"), runs("Publisher"));
-    assert_eq!(runs("Publisher #3"), runs("Publisher"));
     assert!(runs("Executor").is_none(), "other states stay unmeasured");
-    // Unrolled again: more copies share the runs, fewer drop theirs.
-    use faasplan_core::formats::batch::with_loop_iterations;
     let sm = batch.state_machine.as_ref().expect("state machine");
-    let (five, p5) = with_loop_iterations(sm, &batch.profiles, 5).expect("unrolls");
-    let ids: Vec<&str> = five.workflow.stages.iter().map(|s| s.id.as_str()).collect();
-    assert!(
-        ids.contains(&"Publisher #5") && !ids.contains(&"Publisher #6"),
-        "{ids:?}"
-    );
+    assert_eq!(sm.workflow.loops[0].iterations, 3);
+    use faasplan_core::formats::batch::with_loop_iterations;
+    let (five, p5) = with_loop_iterations(sm, &batch.profiles, 5).expect("re-imports");
+    assert_eq!(five.workflow.stages.len(), sm.workflow.stages.len());
+    assert_eq!(five.workflow.edges, sm.workflow.edges);
+    assert_eq!(five.workflow.loops[0].iterations, 5);
     assert_eq!(
-        p5.stage("Publisher #5").map(|p| p.runs.clone()),
+        p5.stage("Publisher").map(|p| p.runs.clone()),
         runs("Publisher")
     );
-    assert_eq!(five.workflow.edges.len(), sm.workflow.edges.len() + 2);
-    let (one, p1) = with_loop_iterations(&five, &p5, 1).expect("unrolls");
-    assert!(one.workflow.stages.iter().all(|s| !s.id.contains('#')));
-    assert!(p1.stage("Publisher #2").is_none());
+    let (one, p1) = with_loop_iterations(&five, &p5, 1).expect("re-imports");
+    assert_eq!(one.workflow.loops[0].iterations, 1);
     assert_eq!(
         p1.stage("Publisher").map(|p| p.runs.clone()),
         runs("Publisher")
     );
     assert!(
-        one.notes.iter().any(|n| n.contains("unrolled 1 times")),
+        one.notes
+            .iter()
+            .any(|n| n.contains("run 1 times per execution")),
         "{:?}",
         one.notes
     );
 }
+
+/// A cycle whose body is not a chain (parallel branches) is unrolled; the
+/// copies share the runs measured for the state they copy.
+#[test]
+fn an_unrolled_cycles_copies_share_the_measured_runs() {
+    let input = vec![
+        ("fan.asl.json".to_string(), FAN_LOOP.to_string()),
+        (
+            "left.log".to_string(),
+            sample!("report-logs/powertuning__test-utils.js__textLog.log").to_string(),
+        ),
+    ];
+    let options = BatchOptions {
+        mapping: vec![("left.log".into(), "Left".into())],
+        ..BatchOptions::default()
+    };
+    let batch = import_batch(&input, None, &options).expect("imports");
+    let sm = batch.state_machine.as_ref().expect("state machine");
+    assert!(sm.workflow.loops.is_empty());
+    let runs = |s: &str| batch.profiles.stage(s).map(|p| p.runs.clone());
+    assert!(runs("Left").is_some());
+    assert_eq!(runs("Left #2"), runs("Left"));
+    assert_eq!(runs("Left #3"), runs("Left"));
+    assert!(
+        sm.notes.iter().any(|n| n.contains("unrolled 3 times")),
+        "{:?}",
+        sm.notes
+    );
+}
+
+/// A polling loop around a Parallel state: its body is not a chain.
+pub(crate) const FAN_LOOP: &str = r#"{
+  "StartAt": "Fan",
+  "States": {
+    "Fan": {
+      "Type": "Parallel",
+      "Branches": [
+        {"StartAt": "Left", "States": {"Left": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:left", "End": true}}},
+        {"StartAt": "Right", "States": {"Right": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:right", "End": true}}}
+      ],
+      "Next": "Done?"
+    },
+    "Done?": {
+      "Type": "Choice",
+      "Choices": [{"Variable": "$.done", "BooleanEquals": false, "Next": "Fan"}],
+      "Default": "Finish"
+    },
+    "Finish": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:finish", "End": true}
+  }
+}"#;

@@ -108,20 +108,80 @@ fn memory_exports_name_every_function() {
 
 #[test]
 fn conflicting_memory_for_one_function_is_an_error() {
-    let text = ALL
-        .iter()
-        .find(|(p, _)| p.contains("powertuning__statemachine"))
-        .expect("sample")
-        .1;
+    // Two states invoking one function, planned at two sizes.
+    let text = r#"{"StartAt": "A", "States": {
+        "A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:work", "Next": "B"},
+        "B": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:work", "End": true}}}"#;
     let i = import_state_machine(text, &AslOptions::default()).expect("imports");
     let mut configs = planned(&i);
     configs.insert(
-        "Publisher #2".into(),
+        "B".into(),
         Config {
             memory_mb: 2048,
             d: 1,
         },
     );
     let e = update_script(&i, &configs).unwrap_err();
-    assert!(e.to_string().contains("publisherArn"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("function arn:aws:lambda:us-east-1:1:function:work"),
+        "{e}"
+    );
+    // The copies of an unrolled cycle: named, with what to do.
+    let i = import_state_machine(super::batch::FAN_LOOP, &AslOptions::default()).expect("imports");
+    let mut configs = planned(&i);
+    configs.insert(
+        "Left #2".into(),
+        Config {
+            memory_mb: 2048,
+            d: 1,
+        },
+    );
+    let e = tfvars(&i, &configs).unwrap_err().to_string();
+    assert!(e.contains("Left") && e.contains("Left #2"), "{e}");
+    assert!(e.contains("fix these stages to one memory size"), "{e}");
+}
+
+/// A loop's body has one configuration per function: every export works, and
+/// the exported state machine imports to the same stages, edges and loop.
+#[test]
+fn a_planned_loop_exports_and_re_imports_to_the_same_dag() {
+    let text = ALL
+        .iter()
+        .find(|(p, _)| p.contains("powertuning__statemachine"))
+        .expect("sample")
+        .1;
+    let options = AslOptions {
+        loop_iterations: 4,
+        ..AslOptions::default()
+    };
+    let i = import_state_machine(text, &options).expect("imports");
+    assert_eq!(i.workflow.loops[0].stages, ["Publisher"]);
+    let mut configs = planned(&i);
+    configs.insert(
+        "Publisher".into(),
+        Config {
+            memory_mb: 1536,
+            d: 1,
+        },
+    );
+    let script = update_script(&i, &configs).expect("script");
+    assert!(
+        script.contains("--function-name '${publisherArn}' --memory-size 1536"),
+        "{script}"
+    );
+    tfvars(&i, &configs).expect("tfvars");
+    parameter_overrides(&i, &configs).expect("overrides");
+    let machine = state_machine(&i, &configs).expect("state machine");
+    let again = import_state_machine(&machine, &options).expect("re-imports");
+    let ids = |w: &AslImport| {
+        w.workflow
+            .stages
+            .iter()
+            .map(|s| s.id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&again), ids(&i));
+    assert_eq!(again.workflow.edges, i.workflow.edges);
+    assert_eq!(again.workflow.loops, i.workflow.loops);
 }
