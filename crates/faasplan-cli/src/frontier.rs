@@ -131,7 +131,16 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
         joint: false,
         exact_at_positions: args.positions,
     };
-    finish(args, &project, &prepared, &view, resolved.bound, chosen, sampled_s, &progress)
+    finish(
+        args,
+        &project,
+        &prepared,
+        &view,
+        resolved.bound,
+        chosen,
+        sampled_s,
+        &progress,
+    )
 }
 
 /// The frontier over fusion and placement as well as memory and d.
@@ -149,8 +158,8 @@ fn joint(
         );
     }
     let located = |e: faasplan_core::pipeline::PipelineError| input::locate(&args.input, e);
-    let edges = fusable_edges(&project.workflow, &prepared.dag, fusion)
-        .map_err(|e| located(e.into()))?;
+    let edges =
+        fusable_edges(&project.workflow, &prepared.dag, fusion).map_err(|e| located(e.into()))?;
     let mut fuser = Fuser::new(
         &project.workflow,
         &prepared.dag,
@@ -185,9 +194,12 @@ fn joint(
                 },
             )
             .map_err(|e| located(e.into()))?;
-            s.solution
-                .plan
-                .map(|_| (s.solution.guaranteed_latency_s, s.solution.expected_cost_usd))
+            s.solution.plan.map(|_| {
+                (
+                    s.solution.guaranteed_latency_s,
+                    s.solution.expected_cost_usd,
+                )
+            })
         }
         None => None,
     };
@@ -212,7 +224,9 @@ fn joint(
             groupings.len()
         );
     }
-    finish(args, project, prepared, &view, bound, chosen, sampled_s, progress)
+    finish(
+        args, project, prepared, &view, bound, chosen, sampled_s, progress,
+    )
 }
 
 /// Writes the frontier of `view` out (and its chart), and the summary.

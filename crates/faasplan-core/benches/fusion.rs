@@ -15,14 +15,14 @@ use faasplan_core::fusion::{
     Fuser, FusionOptions, Grouping, chain_order, fusable_edges, fused_frontier, larac, slambuc,
     solve_fused,
 };
-use faasplan_core::solve::Plan;
-use std::time::Instant;
 use faasplan_core::pipeline::{self, Prepared};
 use faasplan_core::platform::Preset;
 use faasplan_core::pricing::Orchestration;
 use faasplan_core::settings::{Bound, PlanSettings, SampleCount};
+use faasplan_core::solve::Plan;
 use faasplan_core::solve::SolveSettings;
 use std::hint::black_box;
+use std::time::Instant;
 
 /// A stepped memory grid, built through the project file's JSON form so that
 /// it takes the defaults of any other field.

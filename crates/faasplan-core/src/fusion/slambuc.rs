@@ -73,11 +73,7 @@ struct Label {
 /// [`super::MAX_FUSABLE_EDGES`], so at most 2¹² blocks per root). `None` when
 /// the workflow is not a tree or forest, or when no partition meets the limit
 /// in the model.
-pub fn slambuc(
-    fuser: &mut Fuser<'_>,
-    edges: &[(usize, usize)],
-    max_s: f64,
-) -> Option<SlambucPlan> {
+pub fn slambuc(fuser: &mut Fuser<'_>, edges: &[(usize, usize)], max_s: f64) -> Option<SlambucPlan> {
     let dag = fuser.dag;
     if !is_tree(&dag.parents) {
         return None;

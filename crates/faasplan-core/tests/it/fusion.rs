@@ -1038,6 +1038,14 @@ fn the_frontier_over_placement_and_fusion_equals_brute_force() {
         approx::assert_relative_eq!(g.1, w.1, max_relative = 1e-12);
     }
     // Both decisions show on the frontier.
-    assert!(merged.iter().any(|q| groupings[q.grouping].places_anything()));
-    assert!(merged.iter().any(|q| !groupings[q.grouping].places_anything()));
+    assert!(
+        merged
+            .iter()
+            .any(|q| groupings[q.grouping].places_anything())
+    );
+    assert!(
+        merged
+            .iter()
+            .any(|q| !groupings[q.grouping].places_anything())
+    );
 }
