@@ -15,6 +15,15 @@
 //! is the exact optimum under the percentile baselines' own criterion (the
 //! nearest-rank q-latency on the planning samples at most B, see
 //! [`baselines::quantile_target`]). Both are judged like every other row.
+//!
+//! With `--fusion` (or `--edge-device`) three more rows plan over fusion (and
+//! placement): `exact-fused`, the exact planner over the joint space;
+//! `costless-larac`, Costless's LARAC on the cost graph of a chain; and
+//! `slambuc`, the SLAMBUC-style dynamic program on a chain or tree (see
+//! `faasplan_core::fusion`). LARAC and SLAMBUC plan fusion and memory in the
+//! cloud only, and print "(not a chain)" / "(not a tree)" on other shapes.
+//! Their plans are judged on their groupings' contracted problems and on fresh
+//! samples like the others.
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -23,6 +32,10 @@ use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use faasplan_core::baselines::{self, Baseline, Inputs};
 use faasplan_core::formats::project::Project;
+use faasplan_core::fusion::{
+    Fuser, Grouping, chain_order, evaluate_fresh_grouping, fusable_edges, larac, slambuc,
+    solve_fused,
+};
 use faasplan_core::pipeline::{self, Prepared};
 use faasplan_core::problem::SampledProblem;
 use faasplan_core::settings::Bound;
@@ -32,7 +45,7 @@ use serde_json::json;
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
-use crate::pricing_args::PriceArgs;
+use crate::pricing_args::PricingArgs;
 use crate::settings_args::{BoundNeed, SettingsArgs, describe_bound};
 
 /// Arguments of `faasplan compare`.
@@ -52,7 +65,7 @@ pub struct CompareArgs {
     #[command(flatten)]
     settings: SettingsArgs,
     #[command(flatten)]
-    pricing: PriceArgs,
+    pricing: PricingArgs,
 }
 
 /// A list of bounds, s: numbers separated by commas and/or spaces.
@@ -91,6 +104,8 @@ struct Row {
     bound_s: f64,
     planner: &'static str,
     plan: Option<String>,
+    /// Why a planner has no plan when it does not apply (e.g. "not a chain").
+    note: Option<&'static str>,
     cost_usd: f64,
     q_s: f64,
     guaranteed_s: f64,
@@ -146,6 +161,19 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
     let inputs = Inputs::from_project(&project, &prepared);
     let prepare_ms = t.elapsed().as_secs_f64() * 1e3;
     let q_target = baselines::quantile_target(&prepared.problem);
+    let fusion = args.pricing.fusion()?;
+    let edges = fusable_edges(&project.workflow, &prepared.dag, &fusion)
+        .map_err(|e| input::locate(&args.input, e.into()))?;
+    let joint = fusion.enabled || project.platform.pricing.edge_device.is_some();
+    let settings = project.settings.clone();
+    let mut fuser = Fuser::new(
+        &project.workflow,
+        &prepared.dag,
+        &prepared.model,
+        &project.platform,
+        &prepared.problem,
+        &settings,
+    );
     // Every bound, and every planner at a bound, on every core; the rows are
     // collected in order, each computed exactly as on one thread.
     let per_bound = |&bound_s: &f64| -> Result<Vec<Row>> {
@@ -155,8 +183,22 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
     };
     let per_bound: Vec<Result<Vec<Row>>> = bounds.par_iter().map(per_bound).collect();
     let mut rows = Vec::new();
-    for r in per_bound {
+    for (r, &bound_s) in per_bound.into_iter().zip(&bounds) {
         rows.extend(r?);
+        if joint {
+            let mut project = project.clone();
+            project.settings.bound = Bound::Latency { max_s: bound_s };
+            let exact_cost = rows
+                .iter()
+                .rev()
+                .find(|r| r.planner == "exact")
+                .map_or(f64::NAN, |r| r.cost_usd);
+            let mut fused = compare_fused(&project, &mut fuser, &edges, bound_s, fusion.enabled)?;
+            for r in &mut fused {
+                r.cost_vs_exact = r.cost_usd / exact_cost;
+            }
+            rows.extend(fused);
+        }
     }
     let text = match args.format {
         Format::Table => table(&project, &prepared, prepare_ms, &rows),
@@ -248,6 +290,7 @@ fn row(
         bound_s,
         planner,
         plan: None,
+        note: None,
         cost_usd: j.expected_cost_usd,
         q_s: j.q_latency_s,
         guaranteed_s: j.guaranteed_latency_s,
@@ -278,6 +321,122 @@ fn row(
     Ok(r)
 }
 
+/// The fused rows at `bound_s`: the exact planner over the joint space, and
+/// LARAC and SLAMBUC when `fusion` is on.
+fn compare_fused(
+    project: &Project,
+    fuser: &mut Fuser<'_>,
+    edges: &[(usize, usize)],
+    bound_s: f64,
+    fusion: bool,
+) -> Result<Vec<Row>> {
+    let t = Instant::now();
+    let exact = solve_fused(
+        fuser,
+        edges,
+        SolveSettings {
+            bound: Bound::Latency { max_s: bound_s },
+            max_nodes: None,
+        },
+    )?;
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    let plan = exact
+        .solution
+        .plan
+        .clone()
+        .map(|p| (exact.grouping.clone(), p));
+    let mut rows = vec![fused_row(project, fuser, bound_s, "exact-fused", plan, ms)?];
+    if !fusion {
+        return Ok(rows);
+    }
+    let dag_parents = fuser.base().parents.clone();
+    let topo = fuser.base().topo.clone();
+    let t = Instant::now();
+    let (plan, note) = match chain_order(&dag_parents, &topo) {
+        Some(order) => (
+            larac(fuser, &order, edges, bound_s).map(|l| (l.grouping, l.plan)),
+            None,
+        ),
+        None => (None, Some("not a chain")),
+    };
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    let mut r = fused_row(project, fuser, bound_s, "costless-larac", plan, ms)?;
+    r.note = note;
+    rows.push(r);
+    let t = Instant::now();
+    let tree = faasplan_core::fusion::is_tree(&dag_parents);
+    let plan = slambuc(fuser, edges, bound_s).map(|s| (s.grouping, s.plan));
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    let mut r = fused_row(project, fuser, bound_s, "slambuc", plan, ms)?;
+    r.note = (!tree).then_some("not a tree");
+    rows.push(r);
+    Ok(rows)
+}
+
+/// A row for a plan over fusion groupings: judged on its grouping's contracted
+/// problem, and on fresh samples through the same grouping.
+fn fused_row(
+    project: &Project,
+    fuser: &mut Fuser<'_>,
+    bound_s: f64,
+    planner: &'static str,
+    plan: Option<(Grouping, Plan)>,
+    solve_ms: f64,
+) -> Result<Row> {
+    let mut r = Row {
+        bound_s,
+        planner,
+        plan: None,
+        note: None,
+        cost_usd: f64::NAN,
+        q_s: f64::NAN,
+        guaranteed_s: f64::NAN,
+        met: false,
+        fresh_q_s: f64::NAN,
+        fresh_fraction: f64::NAN,
+        fresh_met: false,
+        cost_vs_exact: f64::NAN,
+        solve_ms,
+    };
+    let Some((grouping, plan)) = plan else {
+        return Ok(r);
+    };
+    let problem = fuser.problem(&grouping);
+    let j = baselines::judge_plan(&problem, Some(plan), bound_s);
+    (r.cost_usd, r.q_s, r.guaranteed_s, r.met) = (
+        j.expected_cost_usd,
+        j.q_latency_s,
+        j.guaranteed_latency_s,
+        j.meets_bound,
+    );
+    let Some(plan) = j.plan else {
+        return Ok(r);
+    };
+    let configs = problem.configs(&plan.choice)?;
+    let stages = &project.workflow.stages;
+    r.plan = Some(
+        (0..stages.len())
+            .map(|i| {
+                let g = grouping.group_of[i];
+                let root = grouping.groups[g][0];
+                if root != i {
+                    format!("+{}", stages[root].id)
+                } else if grouping.on_edge[i] {
+                    format!("{}x{}@edge", configs[g].memory_mb, configs[g].d)
+                } else {
+                    format!("{}x{}", configs[g].memory_mb, configs[g].d)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    let fresh = evaluate_fresh_grouping(fuser, &project.settings, &grouping, &configs)?;
+    r.fresh_q_s = fresh.latency_quantile_s(project.settings.percentile);
+    r.fresh_fraction = 1.0 - fresh.violation_rate(bound_s);
+    r.fresh_met = r.fresh_fraction >= project.settings.percentile;
+    Ok(r)
+}
+
 fn yes(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
@@ -298,7 +457,7 @@ fn table(project: &Project, prepared: &Prepared, prepare_ms: f64, rows: &[Row]) 
     );
     let _ = writeln!(
         out,
-        "{:>7} {:<22} {:>11} {:>8} {:>8} {:>5} {:>8} {:>7} {:>5} {:>7} {:>9}  plan (MB x d per stage)",
+        "{:>7} {:<22} {:>11} {:>8} {:>8} {:>5} {:>8} {:>7} {:>5} {:>7} {:>9}  plan (MB x d per stage{})",
         "bound_s",
         "planner",
         "cost_usd",
@@ -309,7 +468,12 @@ fn table(project: &Project, prepared: &Prepared, prepare_ms: f64, rows: &[Row]) 
         "fresh%",
         "met",
         "guar_s",
-        "solve_ms"
+        "solve_ms",
+        if rows.iter().any(|r| r.planner == "exact-fused") {
+            "; +ROOT: fused into ROOT; @edge: on the edge device"
+        } else {
+            ""
+        }
     );
     for r in rows {
         let _ = writeln!(
@@ -326,7 +490,11 @@ fn table(project: &Project, prepared: &Prepared, prepare_ms: f64, rows: &[Row]) 
             yes(r.fresh_met),
             fixed(r.guaranteed_s, 2),
             r.solve_ms,
-            r.plan.as_deref().unwrap_or("(no plan)")
+            match (&r.plan, r.note) {
+                (Some(p), _) => p.clone(),
+                (None, Some(note)) => format!("({note})"),
+                (None, None) => "(no plan)".to_string(),
+            }
         );
     }
     out
@@ -385,7 +553,7 @@ fn json_rows(project: &Project, rows: &[Row]) -> String {
     let v: Vec<serde_json::Value> = rows
         .iter()
         .map(|r| {
-            json!({
+            let mut row = json!({
                 "workflow": project.workflow.name,
                 "bound_s": r.bound_s,
                 "planner": r.planner,
@@ -399,7 +567,11 @@ fn json_rows(project: &Project, rows: &[Row]) -> String {
                 "fresh_fraction_meeting_bound": num(r.fresh_fraction),
                 "fresh_meets_bound": r.fresh_met,
                 "solve_ms": (r.solve_ms * 1e3).round() / 1e3,
-            })
+            });
+            if let (Some(note), Some(m)) = (r.note, row.as_object_mut()) {
+                m.insert("note".into(), json!(note));
+            }
+            row
         })
         .collect();
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();

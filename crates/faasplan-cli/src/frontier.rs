@@ -4,6 +4,10 @@
 //! Points come by ascending guaranteed latency (s) and strictly descending
 //! expected cost (USD per run). With a bound (a flag, or the project's), the
 //! plan for that bound is solved exactly and highlighted on the chart.
+//!
+//! With `--fusion` or `--edge-device` the frontier spans the fusion and
+//! placement decisions too: the exact frontier of every grouping and
+//! placement, Pareto-merged (`faasplan_core::fusion::fused_frontier`).
 
 mod output;
 
@@ -14,7 +18,8 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use faasplan_charts::pareto::{BoundLine, ParetoView, draw_pareto};
 use faasplan_core::formats::project::Project;
-use faasplan_core::frontier::{Frontier, ResolutionBuilder};
+use faasplan_core::frontier::{FrontierSettings, ResolutionBuilder};
+use faasplan_core::fusion::{Fuser, FusionOptions, fusable_edges, fused_frontier, solve_fused};
 use faasplan_core::pipeline::{FrontierRun, Preparation, Prepared, RunProgress};
 use faasplan_core::settings::Bound;
 use faasplan_core::solve::{self, SolveSettings};
@@ -22,7 +27,7 @@ use plotters::prelude::{IntoDrawingArea, SVGBackend};
 
 use crate::Outcome;
 use crate::input::{self, InputArgs};
-use crate::pricing_args::PriceArgs;
+use crate::pricing_args::PricingArgs;
 use crate::progress::{Ticker, describe, emit};
 use crate::settings_args::{BoundNeed, SettingsArgs};
 
@@ -34,7 +39,7 @@ pub struct FrontierArgs {
     #[command(flatten)]
     settings: SettingsArgs,
     #[command(flatten)]
-    pricing: PriceArgs,
+    pricing: PricingArgs,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
@@ -84,6 +89,18 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
     }
     let prepared = preparation.finish().map_err(located)?;
     let sampled_s = progress.elapsed_s();
+    let fusion = args.pricing.fusion()?;
+    if fusion.enabled || project.platform.pricing.edge_device.is_some() {
+        progress.finish();
+        return joint(
+            args,
+            &project,
+            &prepared,
+            &fusion,
+            resolved.bound,
+            (sampled_s, &progress),
+        );
+    }
     let frontier = match args.positions {
         Some(n) => {
             let mut b = ResolutionBuilder::new(&prepared.problem, n)
@@ -109,32 +126,145 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
     };
     let view = output::View {
         project: &project,
-        prepared: &prepared,
-        frontier: &frontier,
+        n_samples: prepared.problem.n_samples,
+        points: output::points(&project, &prepared.problem, &frontier)?,
+        joint: false,
         exact_at_positions: args.positions,
     };
+    finish(
+        args,
+        &project,
+        &prepared,
+        &view,
+        resolved.bound,
+        chosen,
+        sampled_s,
+        &progress,
+    )
+}
+
+/// The frontier over fusion and placement as well as memory and d.
+fn joint(
+    args: &FrontierArgs,
+    project: &Project,
+    prepared: &Prepared,
+    fusion: &FusionOptions,
+    bound: Option<Bound>,
+    (sampled_s, progress): (f64, &Ticker),
+) -> Result<Outcome> {
+    if args.positions.is_some() {
+        anyhow::bail!(
+            "--positions: the frontier over fusion and placement is only computed exactly; drop --positions, or --fusion and --edge-device"
+        );
+    }
+    let located = |e: faasplan_core::pipeline::PipelineError| input::locate(&args.input, e);
+    let edges =
+        fusable_edges(&project.workflow, &prepared.dag, fusion).map_err(|e| located(e.into()))?;
+    let mut fuser = Fuser::new(
+        &project.workflow,
+        &prepared.dag,
+        &prepared.model,
+        &project.platform,
+        &prepared.problem,
+        &project.settings,
+    );
+    let (groupings, merged) = fused_frontier(&mut fuser, &edges, FrontierSettings::default())
+        .map_err(|e| located(e.into()))?;
+    let mut problems = std::collections::HashMap::new();
+    let mut points = Vec::with_capacity(merged.len());
+    for p in &merged {
+        let problem = problems
+            .entry(p.grouping)
+            .or_insert_with(|| fuser.problem(&groupings[p.grouping]));
+        points.push(output::fused_point(
+            project,
+            &groupings[p.grouping],
+            problem,
+            p,
+        )?);
+    }
+    let chosen = match bound {
+        Some(bound) => {
+            let s = solve_fused(
+                &mut fuser,
+                &edges,
+                SolveSettings {
+                    bound,
+                    max_nodes: args.settings.limits()?.max_nodes,
+                },
+            )
+            .map_err(|e| located(e.into()))?;
+            s.solution.plan.map(|_| {
+                (
+                    s.solution.guaranteed_latency_s,
+                    s.solution.expected_cost_usd,
+                )
+            })
+        }
+        None => None,
+    };
+    let view = output::View {
+        project,
+        n_samples: prepared.problem.n_samples,
+        points,
+        joint: true,
+        exact_at_positions: None,
+    };
+    if !args.quiet {
+        let placed = merged
+            .iter()
+            .filter(|p| groupings[p.grouping].places_anything())
+            .count();
+        let fused = merged
+            .iter()
+            .filter(|p| groupings[p.grouping].fuses_anything())
+            .count();
+        eprintln!(
+            "over {} groupings and placements: {fused} points fuse stages, {placed} place stages on the edge device",
+            groupings.len()
+        );
+    }
+    finish(
+        args, project, prepared, &view, bound, chosen, sampled_s, progress,
+    )
+}
+
+/// Writes the frontier of `view` out (and its chart), and the summary.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    args: &FrontierArgs,
+    project: &Project,
+    prepared: &Prepared,
+    view: &output::View<'_>,
+    bound: Option<Bound>,
+    chosen: Option<(f64, f64)>,
+    sampled_s: f64,
+    progress: &Ticker,
+) -> Result<Outcome> {
     match args.format {
-        Format::Json => emit(&output::json(&view)?)?,
-        Format::Csv => emit(&output::csv(&view)?)?,
+        Format::Json => emit(&output::json(view))?,
+        Format::Csv => emit(&output::csv(view))?,
     }
+    let frontier: Vec<(f64, f64)> = view
+        .points
+        .iter()
+        .map(|p| (p.guaranteed_latency_s, p.expected_cost_usd))
+        .collect();
     if let Some(path) = &args.svg {
-        write_svg(
-            path,
-            &chart_view(&project, &frontier, resolved.bound, chosen),
-        )?;
+        write_svg(path, &chart_view(project, &frontier, bound, chosen))?;
     }
-    if frontier.points.is_empty() {
+    if frontier.is_empty() {
         eprintln!(
             "infeasible: no configuration exists at all (check the concurrency limit and the stages' allowed d), so the frontier is empty"
         );
         return Ok(Outcome::Infeasible);
     }
     if !args.quiet {
-        let needed = faasplan_core::pipeline::samples_needed(&project)
+        let needed = faasplan_core::pipeline::samples_needed(project)
             .map_err(|e| input::locate(&args.input, e))?;
         eprintln!(
             "{} frontier points from {} samples {}; sampled in {:.2} s, total {:.2} s",
-            frontier.points.len(),
+            frontier.len(),
             prepared.problem.n_samples,
             crate::summary::confidence(
                 1.0 - project.settings.delta,
@@ -152,7 +282,7 @@ pub fn run(args: &FrontierArgs) -> Result<Outcome> {
 /// title, the bound and the exact plan for it.
 fn chart_view(
     project: &Project,
-    frontier: &Frontier,
+    frontier: &[(f64, f64)],
     bound: Option<Bound>,
     chosen: Option<(f64, f64)>,
 ) -> ParetoView {
@@ -162,11 +292,7 @@ fn chart_view(
             project.workflow.name,
             crate::summary::percent(project.settings.percentile)
         ),
-        points: frontier
-            .points
-            .iter()
-            .map(|p| (p.guaranteed_latency_s, p.expected_cost_usd))
-            .collect::<Rc<[_]>>(),
+        points: frontier.iter().copied().collect::<Rc<[_]>>(),
         bound: bound.map(BoundLine::from),
         chosen_off_frontier: chosen,
         percentile: project.settings.percentile,

@@ -1,6 +1,6 @@
 //! Orchestration pricing and intermediate data sizes on the command line
 //! (`PriceArgs`, shared by `plan`, `frontier`, `compare` and `evaluate`), and
-//! fusion and edge placement (`PricingArgs`, `plan`'s; see
+//! fusion and edge placement (`PricingArgs`, of `plan`, `run`, `frontier` and `compare`; see
 //! `faasplan_core::pricing` and `faasplan_core::fusion`).
 
 use anyhow::{Context, Result, bail};

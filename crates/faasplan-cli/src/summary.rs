@@ -129,10 +129,8 @@ pub fn plan(report: &PlanReport, needed: usize) -> String {
             t.expected_cost_usd * MILLION
         ));
     }
-    if let Some(b) = report
-        .cost_breakdown
-        .filter(|b| b.transitions_usd != 0.0 || b.transfer_usd != 0.0 || b.edge_usd != 0.0)
-    {
+    // The breakdown of every plan, also when the functions are all it pays for.
+    if let Some(b) = report.cost_breakdown {
         let edge = if b.edge_usd != 0.0 {
             format!(", edge device ${:.2}", b.edge_usd * MILLION)
         } else {

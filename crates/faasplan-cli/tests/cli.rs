@@ -553,6 +553,15 @@ fn frontier_help() {
                   --billed-init
                       Bill the INIT phase of cold starts like duration, as AWS does for every on-demand function since 2025-08-01 [default: the project's, else off]
 
+                  --fusion
+                      Let the planner fuse single-instance stages into one function where that is cheaper (or faster)
+
+                  --edge-device <KEY=VALUE,...>
+                      An edge device the planner may place single-instance stages on: comma-separated KEY=VALUE with speed (time factor against the cloud), cores, memory (MB), uplink (Mbit/s), and optionally fee (USD per month), runs (per month, default 1000000), usd-per-s (running cost), latency (s per object moved) and reverse (true: cloud → edge data allowed)
+
+                  --forbid-fusion <FROM:TO>
+                      Never fuse the edge FROM -> TO; repeatable
+
                   --format <FORMAT>
                       Output format on stdout
 

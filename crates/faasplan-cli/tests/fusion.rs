@@ -247,3 +247,131 @@ fn frontier_compare_and_evaluate_take_the_pricing_flags() {
         stderr(&o)
     );
 }
+
+#[test]
+fn the_frontier_spans_fusion_and_placement() {
+    let path = chain_project("frontier");
+    let input = vec!["--project".to_string(), path.display().to_string()];
+    let frontier = |extra: &[&str]| {
+        let mut args = vec!["frontier", "--orchestration", "sfn-standard"];
+        args.extend_from_slice(extra);
+        let o = run(&args, &input);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("frontier JSON");
+        v["points"].as_array().unwrap().clone()
+    };
+    let cheapest = |points: &[serde_json::Value]| {
+        points
+            .iter()
+            .map(|p| p["expected_cost_usd"].as_f64().unwrap())
+            .fold(f64::INFINITY, f64::min)
+    };
+    let stage_has = |points: &[serde_json::Value], key: &str| {
+        points.iter().any(|p| {
+            p["stages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s.get(key).is_some())
+        })
+    };
+    let unfused = frontier(&[]);
+    assert!(!stage_has(&unfused, "fused_into"));
+    let fused = frontier(&["--fusion"]);
+    assert!(stage_has(&fused, "fused_into"));
+    assert!(!stage_has(&fused, "on_edge"));
+    // The joint space holds every unfused plan: its cheapest point is no dearer.
+    assert!(cheapest(&fused) < cheapest(&unfused));
+    let placed = frontier(&[
+        "--fusion",
+        "--edge-device",
+        "speed=1.2,cores=2,memory=4096,uplink=100,fee=2,latency=0.05",
+    ]);
+    assert!(stage_has(&placed, "on_edge"));
+    assert!(cheapest(&placed) <= cheapest(&fused));
+    // Latency ascending, cost strictly descending.
+    for w in placed.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        assert!(a["guaranteed_latency_s"].as_f64() <= b["guaranteed_latency_s"].as_f64());
+        assert!(a["expected_cost_usd"].as_f64() > b["expected_cost_usd"].as_f64());
+    }
+    let o = run(&["frontier", "--fusion", "--format", "csv"], &input);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = stdout(&o);
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .contains(",s1_memory_mb,s1_d,s1_fused_into,s1_on_edge,"),
+        "{csv}"
+    );
+    let o = run(&["frontier", "--fusion", "--positions", "10"], &input);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--positions: the frontier over fusion and placement"));
+    std::fs::remove_file(&path).ok();
+}
+
+#[test]
+fn compare_puts_larac_and_slambuc_beside_the_exact_fused_planner() {
+    let path = chain_project("compare");
+    let input = vec!["--project".to_string(), path.display().to_string()];
+    let o = run(
+        &[
+            "compare",
+            "--latency-bounds",
+            "25,40,1000",
+            "--orchestration",
+            "sfn-standard",
+            "--fusion",
+            "--format",
+            "json",
+        ],
+        &input,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&o)).unwrap();
+    for bound in [25.0, 40.0, 1000.0] {
+        let at = |planner: &str| {
+            rows.iter()
+                .find(|r| r["bound_s"].as_f64() == Some(bound) && r["planner"] == planner)
+                .unwrap_or_else(|| panic!("{planner} at {bound}"))
+                .clone()
+        };
+        let exact = at("exact-fused");
+        let unfused = at("exact");
+        let cost = |r: &serde_json::Value| r["expected_cost_usd"].as_f64();
+        if let (Some(e), Some(u)) = (cost(&exact), cost(&unfused)) {
+            assert!(e <= u * (1.0 + 1e-12), "{bound}: {e} > {u}");
+        }
+        for baseline in ["costless-larac", "slambuc"] {
+            let b = at(baseline);
+            if b["meets_bound"] == true {
+                let (e, c) = (cost(&exact).unwrap(), cost(&b).unwrap());
+                assert!(e <= c * (1.0 + 1e-12), "{baseline} at {bound}: {e} > {c}");
+            }
+        }
+    }
+    // With no binding bound every planner fuses the whole chain.
+    let loose = rows
+        .iter()
+        .find(|r| r["bound_s"].as_f64() == Some(1000.0) && r["planner"] == "slambuc")
+        .unwrap();
+    let plan = loose["plan"].as_str().unwrap();
+    assert!(plan.contains("+s0"), "{plan}");
+    let o = run(
+        &[
+            "compare",
+            "--latency-bounds",
+            "1000",
+            "--fusion",
+            "--orchestration",
+            "sfn-standard",
+        ],
+        &ml(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(table.contains("(not a chain)"), "{table}");
+    assert!(table.contains("(not a tree)"), "{table}");
+    std::fs::remove_file(&path).ok();
+}

@@ -12,14 +12,17 @@ use faasplan_core::formats::jolteon::{JolteonProfileOptions, import};
 use faasplan_core::formats::project::Project;
 use faasplan_core::frontier::FrontierSettings;
 use faasplan_core::fusion::{
-    Fuser, FusionOptions, chain_order, fusable_edges, fused_frontier, larac, solve_fused,
+    Fuser, FusionOptions, Grouping, chain_order, fusable_edges, fused_frontier, larac, slambuc,
+    solve_fused,
 };
 use faasplan_core::pipeline::{self, Prepared};
 use faasplan_core::platform::Preset;
 use faasplan_core::pricing::Orchestration;
 use faasplan_core::settings::{Bound, PlanSettings, SampleCount};
+use faasplan_core::solve::Plan;
 use faasplan_core::solve::SolveSettings;
 use std::hint::black_box;
+use std::time::Instant;
 
 /// A stepped memory grid, built through the project file's JSON form so that
 /// it takes the defaults of any other field.
@@ -111,32 +114,57 @@ fn table(name: &str, p: &mut Project) {
         };
         let (c0, p0, _) = row(&FusionOptions::default());
         let (c1, p1, k) = row(&on);
+        let mut f = fuser(p, &prepared);
+        let t = Instant::now();
+        let exact = solve_fused(
+            &mut f,
+            &edges,
+            SolveSettings {
+                bound: Bound::Latency { max_s: b },
+                max_nodes: None,
+            },
+        )
+        .expect("the fused problem solves");
+        let exact_ms = t.elapsed().as_secs_f64() * 1e3;
+        let exact_cost = exact.solution.expected_cost_usd;
+        let judge = |f: &mut Fuser<'_>, plan: Option<(Grouping, Plan)>| match plan {
+            None => "no plan".to_string(),
+            Some((grouping, plan)) => {
+                let problem = f.problem(&grouping);
+                let e = faasplan_core::solve::evaluate(&problem, &plan)
+                    .expect("the baseline's plan fits its problem");
+                let verdict = if e.guaranteed_latency_s <= b {
+                    "meets"
+                } else {
+                    "misses"
+                };
+                format!(
+                    "{:.2} ({verdict}: {:.2} s, {:+.1}%)",
+                    e.expected_cost_usd * 1e6,
+                    e.guaranteed_latency_s,
+                    (e.expected_cost_usd / exact_cost - 1.0) * 100.0
+                )
+            }
+        };
+        let t = Instant::now();
         let costless = match chain_order(&prepared.dag.parents, &prepared.dag.topo) {
             None => "not a chain".to_string(),
             Some(order) => {
-                let mut f = fuser(p, &prepared);
-                match larac(&mut f, &order, &edges, b) {
-                    None => "no path".to_string(),
-                    Some(l) => {
-                        let problem = f.problem(&l.grouping);
-                        let e = faasplan_core::solve::evaluate(&problem, &l.plan)
-                            .expect("LARAC's plan fits its problem");
-                        let verdict = if e.guaranteed_latency_s <= b {
-                            "meets"
-                        } else {
-                            "misses"
-                        };
-                        format!(
-                            "{:.2} ({verdict}: {:.2} s)",
-                            e.expected_cost_usd * 1e6,
-                            e.guaranteed_latency_s
-                        )
-                    }
-                }
+                let plan = larac(&mut f, &order, &edges, b).map(|l| (l.grouping, l.plan));
+                judge(&mut f, plan)
             }
         };
+        let larac_ms = t.elapsed().as_secs_f64() * 1e3;
+        let t = Instant::now();
+        let slambuc_text = if faasplan_core::fusion::is_tree(&prepared.dag.parents) {
+            let plan = slambuc(&mut f, &edges, b).map(|s| (s.grouping, s.plan));
+            judge(&mut f, plan)
+        } else {
+            "not a tree".to_string()
+        };
+        let slambuc_ms = t.elapsed().as_secs_f64() * 1e3;
         eprintln!(
-            "| {name} | {b:.2} | {c0:.2} | {p0:.2} | {c1:.2} | {p1:.2} | {:.1}% | {k} | {costless} |",
+            "| {name} | {b:.2} | {c0:.2} | {p0:.2} | {c1:.2} | {p1:.2} | {:.1}% | {k} | {costless} | {slambuc_text} | {exact_ms:.1} / {larac_ms:.1} / {slambuc_ms:.1} |",
             (1.0 - c1 / c0) * 100.0
         );
     }

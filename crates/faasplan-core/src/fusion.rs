@@ -41,13 +41,18 @@
 //! over the joint space is the Pareto merge of every grouping's exact frontier
 //! ([`fused_frontier`]).
 //!
-//! Costless's own planner, LARAC on the cost graph of a chain, is here as a
-//! baseline ([`larac`]): an approximation the exact planner never loses to.
+//! Two baselines are here: Costless's own planner, LARAC on the cost graph of
+//! a chain ([`larac`]), an approximation; and a SLAMBUC-style dynamic program
+//! that partitions a chain or tree exactly in a deterministic model of
+//! per-block quantile latencies ([`slambuc`]). The exact planner never loses to
+//! either on the samples.
 
 mod larac;
+mod slambuc;
 mod table;
 
 pub use larac::{LaracPlan, chain_order, larac};
+pub use slambuc::{SlambucPlan, is_tree, slambuc};
 
 use std::collections::HashMap;
 

@@ -28,7 +28,7 @@
 //! | `totals.latency_p50_s`, `totals.latency_q_s` | number | median and q-quantile of the workflow latency (longest path) |
 //! | `totals.guaranteed_latency_s` | number | the guaranteed latency: the certified q-quantile on the fresh samples (`guarantee.certificate.certified_latency_s`); when no certificate exists (too few fresh samples), the planning samples' (a + 1)-th largest latency |
 //! | `totals.expected_cost_usd`, `totals.cost_q_usd` | number | mean and q-quantile of the workflow cost |
-//! | `cost_breakdown` | object or `null` (absent in older files) | the plan's mean cost per run on the planning samples split by what it pays for: `functions_usd` (duration and request fees), `transitions_usd` (Step Functions transitions, or Express executions and duration), `transfer_usd` (object-storage requests and transfer of intermediate data); the three add up to `totals.expected_cost_usd` (see [`crate::pricing`]) |
+//! | `cost_breakdown` | object or `null` (absent in older files) | the plan's mean cost per run on the planning samples split by what it pays for: `functions_usd` (duration and request fees), `transitions_usd` (Step Functions transitions, or Express executions and duration), `transfer_usd` (object-storage requests and transfer of intermediate data), and `edge_usd` (the edge device's fee share and running cost; absent when 0); they add up to `totals.expected_cost_usd` (see [`crate::pricing`]) |
 //! | `out_of_sample` | object or `null` | the plan re-evaluated on a fresh, independent sample set |
 //! | `out_of_sample.seed`, `out_of_sample.samples` | integer | seed and size of that set |
 //! | `out_of_sample.totals` | object | as `totals`, on that set |

@@ -7,7 +7,7 @@ use faasplan_core::formats::project::Project;
 use faasplan_core::frontier::FrontierSettings;
 use faasplan_core::fusion::{
     Fuser, FusionOptions, Grouping, chain_order, evaluate_fresh_grouping, fusable_edges,
-    fused_frontier, group_extra, larac, solve_fused,
+    fused_frontier, group_extra, is_tree, larac, slambuc, solve_fused,
 };
 use faasplan_core::pipeline::{self, Limits, Prepared};
 use faasplan_core::pricing::{EdgeData, EdgeDevice, Orchestration};
@@ -854,4 +854,223 @@ fn billed_init_charges_cold_starts_at_the_functions_memory() {
             "{d_fused} {d_cold}"
         );
     }
+}
+
+/// A random tree on 2–6 stages: every stage after the first gets one parent before it.
+fn tree_strategy() -> impl Strategy<Value = (usize, Vec<(usize, usize)>)> {
+    (2usize..=6)
+        .prop_flat_map(|n| {
+            (
+                Just(n),
+                proptest::collection::vec(any::<prop::sample::Index>(), n - 1),
+            )
+        })
+        .prop_map(|(n, parents)| (n, (1..n).map(|v| (parents[v - 1].index(v), v)).collect()))
+}
+
+/// A plan's (latency, cost) in SLAMBUC's deterministic model: every group's
+/// q-quantile latency summed along the longest path, the groups' expected
+/// costs summed.
+fn model_point(problem: &SampledProblem, choice: &[u32]) -> (f64, f64) {
+    let rows = problem.rows(choice).unwrap();
+    let mut finish = vec![0.0f64; problem.stages.len()];
+    let mut cost = 0.0;
+    for &g in &problem.topo {
+        let lat = problem.latencies(g, rows[g]);
+        let d = faasplan_core::stats::empirical::quantile(lat, problem.percentile);
+        let start = problem.parents[g]
+            .iter()
+            .map(|&p| finish[p])
+            .fold(0.0, f64::max);
+        finish[g] = start + d;
+        cost += problem.expected_cost(g, rows[g]);
+    }
+    (finish.iter().copied().fold(0.0, f64::max), cost)
+}
+
+/// Every (grouping, plan) of `p` in the deterministic model.
+fn model_brute_force(p: &Project, prepared: &Prepared) -> Vec<(f64, f64)> {
+    let edges = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+    let mut f = fuser(p, prepared);
+    let mut out = Vec::new();
+    for mask in 0u32..1 << edges.len() {
+        let fused: Vec<_> = (0..edges.len())
+            .filter(|k| mask >> k & 1 == 1)
+            .map(|k| edges[k])
+            .collect();
+        let problem = f.problem(&Grouping::new(&prepared.dag, &fused));
+        if problem.stages.iter().any(|t| t.configs.is_empty()) {
+            continue;
+        }
+        let sizes: Vec<u32> = problem
+            .stages
+            .iter()
+            .map(|t| t.configs.len() as u32)
+            .collect();
+        let mut choice = vec![0u32; sizes.len()];
+        'plans: loop {
+            out.push(model_point(&problem, &choice));
+            for k in 0..=sizes.len() {
+                if k == sizes.len() {
+                    break 'plans;
+                }
+                choice[k] += 1;
+                if choice[k] < sizes[k] {
+                    break;
+                }
+                choice[k] = 0;
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn slambuc_is_optimal_in_its_deterministic_model_on_trees(
+        (n, edges) in tree_strategy(),
+        sizes in 2u32..=3,
+        at in 0.0f64..1.0,
+    ) {
+        let p = project(n, &edges, sizes, 100);
+        let prepared = pipeline::prepare(&p).unwrap();
+        prop_assert!(is_tree(&prepared.dag.parents));
+        let points = model_brute_force(&p, &prepared);
+        let (lo, hi) = points.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &(l, _)| (lo.min(l), hi.max(l)));
+        let bound = lo + at * (hi - lo) + 1e-9;
+        let want = points
+            .iter()
+            .filter(|&&(l, _)| l <= bound)
+            .map(|&(_, c)| c)
+            .fold(f64::INFINITY, f64::min);
+        let fusable = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+        let mut f = fuser(&p, &prepared);
+        let got = slambuc(&mut f, &fusable, bound).expect("a partition within the bound exists");
+        approx::assert_relative_eq!(got.model_cost_usd, want, max_relative = 1e-9);
+        prop_assert!(got.model_latency_s <= bound);
+        // The plan it returns has the figures it claims.
+        let problem = f.problem(&got.grouping);
+        let (l, c) = model_point(&problem, &got.plan.choice);
+        approx::assert_relative_eq!(l, got.model_latency_s, max_relative = 1e-9);
+        approx::assert_relative_eq!(c, got.model_cost_usd, max_relative = 1e-9);
+        prop_assert!(slambuc(&mut f, &fusable, lo * (1.0 - 1e-6)).is_none());
+    }
+
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn the_exact_planner_never_loses_to_slambuc(
+        (n, edges) in tree_strategy(),
+        sizes in 2u32..=3,
+        at in 0.0f64..1.0,
+    ) {
+        let p = project(n, &edges, sizes, 150);
+        let prepared = pipeline::prepare(&p).unwrap();
+        let fusable = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+        let mut f = fuser(&p, &prepared);
+        let points = brute_force(&p, &prepared);
+        let (lo, hi) = points.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &(l, _)| (lo.min(l), hi.max(l)));
+        let bound = lo + at * (hi - lo) + 1e-9;
+        let exact = solve_fused(
+            &mut f,
+            &fusable,
+            SolveSettings { bound: Bound::Latency { max_s: bound }, max_nodes: None },
+        )
+        .unwrap();
+        let exact_cost = exact.solution.plan.as_ref().map(|_| exact.solution.expected_cost_usd);
+        if let Some(s) = slambuc(&mut f, &fusable, bound) {
+            let problem = f.problem(&s.grouping);
+            let judged = solve::evaluate(&problem, &s.plan).unwrap();
+            if judged.guaranteed_latency_s <= bound {
+                let e = exact_cost.expect("the exact planner finds a plan whenever SLAMBUC's meets the bound");
+                prop_assert!(e <= judged.expected_cost_usd * (1.0 + 1e-12), "exact {e} > SLAMBUC {}", judged.expected_cost_usd);
+            }
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn slambuc_takes_only_trees() {
+    let p = project(4, &[(0, 1), (0, 2), (1, 3), (2, 3)], 2, 60);
+    let prepared = pipeline::prepare(&p).unwrap();
+    assert!(!is_tree(&prepared.dag.parents));
+    let fusable = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+    assert!(slambuc(&mut fuser(&p, &prepared), &fusable, 1e6).is_none());
+}
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn the_frontier_over_placement_and_fusion_equals_brute_force() {
+    let mut p = project(3, &[(0, 1), (0, 2)], 2, 100);
+    p.platform.pricing.edge_device = Some(device(1.3, 2.0));
+    p.platform.pricing.edge_data = vec![EdgeData {
+        from: "s0".into(),
+        to: "s1".into(),
+        data_mb: 10.0,
+    }];
+    let prepared = pipeline::prepare(&p).unwrap();
+    let edges = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
+    assert_eq!(edges.len(), 2);
+    let mut f = fuser(&p, &prepared);
+    // Every placement closed under parents (s0 first) × every grouping whose
+    // fused edges stay on one side, enumerated here by hand.
+    let mut points = Vec::new();
+    let mut placed_groupings = 0;
+    for mask in 0u32..8 {
+        let on_edge: Vec<bool> = (0..3).map(|i| mask >> i & 1 == 1).collect();
+        if (on_edge[1] || on_edge[2]) && !on_edge[0] {
+            continue;
+        }
+        for fmask in 0u32..4 {
+            let fused: Vec<_> = (0..2)
+                .filter(|k| fmask >> k & 1 == 1)
+                .map(|k| edges[k])
+                .collect();
+            if fused.iter().any(|&(u, v)| on_edge[u] != on_edge[v]) {
+                continue;
+            }
+            let problem = f.problem(&Grouping::placed(&prepared.dag, &fused, on_edge.clone()));
+            if problem.stages.iter().any(|t| t.configs.is_empty()) {
+                continue;
+            }
+            placed_groupings += 1;
+            points.extend(
+                all_plans(&problem)
+                    .iter()
+                    .map(|e| (e.guaranteed_latency_s, e.expected_cost_usd)),
+            );
+        }
+    }
+    points.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut want: Vec<(f64, f64)> = Vec::new();
+    for (l, c) in points {
+        if want.last().is_none_or(|&(_, lc)| c < lc) {
+            want.push((l, c));
+        }
+    }
+    let (groupings, merged) = fused_frontier(&mut f, &edges, FrontierSettings::default()).unwrap();
+    assert_eq!(groupings.len(), placed_groupings);
+    let got: Vec<(f64, f64)> = merged
+        .iter()
+        .map(|q| (q.point.guaranteed_latency_s, q.point.expected_cost_usd))
+        .collect();
+    assert_eq!(got.len(), want.len(), "{got:?}\n{want:?}");
+    for (g, w) in got.iter().zip(&want) {
+        approx::assert_relative_eq!(g.0, w.0, max_relative = 1e-12);
+        approx::assert_relative_eq!(g.1, w.1, max_relative = 1e-12);
+    }
+    // Both decisions show on the frontier.
+    assert!(
+        merged
+            .iter()
+            .any(|q| groupings[q.grouping].places_anything())
+    );
+    assert!(
+        merged
+            .iter()
+            .any(|q| !groupings[q.grouping].places_anything())
+    );
 }
