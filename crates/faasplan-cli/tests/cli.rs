@@ -703,3 +703,77 @@ fn executor_without_its_binary_says_how_to_build_it() {
         stderr(&o)
     );
 }
+
+/// A one-stage workflow and a timestamped profile CSV: 4 sizes × 6 days, one run a day each.
+fn dated_input() -> Vec<String> {
+    let dir = temp("window");
+    std::fs::create_dir_all(&dir).unwrap();
+    let wf = dir.join("wf.json");
+    std::fs::write(
+        &wf,
+        r#"{"name": "dated", "edges": [], "stages": [{"id": "s", "kind": "single", "allowed_d": [],
+            "memory": {"min_mb": 512, "max_mb": 3008, "step_mb": 1}}]}"#,
+    )
+    .unwrap();
+    let mut csv = String::from(
+        "stage,memory_mb,d,rep,cold,start_mean_s,start_p95_s,read_mean_s,read_p95_s,compute_mean_s,compute_p95_s,timestamp\n",
+    );
+    for day in 0..6u32 {
+        for m in [512u32, 1024, 1769, 3008] {
+            let level = if day < 4 { 1.0 } else { 1.5 };
+            let c = 0.2 + level * 1769.0 / f64::from(m.min(1769)) * (1.0 + 0.01 * f64::from(day));
+            let t = 1_700_000_000 + day * 86_400;
+            csv.push_str(&format!(
+                "s,{m},1,{day},false,0.05,0.05,0.1,0.1,{c},{c},{t}\n"
+            ));
+        }
+    }
+    let profiles = dir.join("p.csv");
+    std::fs::write(&profiles, csv).unwrap();
+    vec![
+        "--workflow".into(),
+        wf.display().to_string(),
+        "--profiles".into(),
+        profiles.display().to_string(),
+        "--measured-mb-per-vcpu".into(),
+        "1769".into(),
+    ]
+}
+
+#[test]
+fn fit_follows_the_window_flags() {
+    let input = dated_input();
+    let o = run(&["fit", "--window", "1d"], &input);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Days 4 and 5 are inside: 8 of 24 runs kept.
+    assert!(
+        stdout(&o).starts_with("window: fitted on the last 1 d; 16 of 24 runs left out\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["fit", "--window-runs", "3"], &input);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with(
+            "window: fitted on the newest 3 runs per configuration; 12 of 24 runs left out\n"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["fit"], &input);
+    assert!(!stdout(&o).contains("window:"), "{}", stdout(&o));
+    let o = run(&["fit", "--window", "soon"], &input);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("--window: window `soon`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["fit", "--window-runs", "0"], &input);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("--window-runs: must be at least 1"),
+        "{}",
+        stderr(&o)
+    );
+}
