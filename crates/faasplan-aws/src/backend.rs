@@ -284,7 +284,8 @@ fn report(outcome: &RunOutcome, handle: &RunHandle, live: &Live) {
             latency_s: (x.stop_ms - x.start_ms).max(0) as f64 / 1000.0,
             billed_gb_s: m.billed_gb_s,
             invocations: m.instances,
-            ..WireExecution::default()
+            stages: m.stages.clone(),
+            branches: Vec::new(),
         });
         if !x.status.starts_with("SUCCEEDED") {
             handle.warn(format!(

@@ -82,7 +82,7 @@ pub struct RunOutcome {
 }
 
 /// What the `REPORT` lines of one execution add up to.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExecutionMeasure {
     /// Function instances with a `REPORT` line.
     pub instances: u64,
@@ -90,6 +90,9 @@ pub struct ExecutionMeasure {
     pub billed_gb_s: f64,
     /// Whether any of them started cold.
     pub cold: bool,
+    /// Each stage with lines: its memory, instances, wall time (the row's mean
+    /// start-up plus the slowest instance's duration) and billed GB-seconds.
+    pub stages: Vec<faasplan_core::executor::StageRecord>,
 }
 
 /// A cancel switch for a run; the run stops at its next poll, stops a
@@ -1097,6 +1100,20 @@ impl Session {
                 m.instances += dropped.instances as u64;
                 m.billed_gb_s += dropped.billed_gb_s;
                 m.cold |= rows.iter().any(|r| r.cold);
+                if dropped.instances > 0 {
+                    let config = d.config[&f.stage];
+                    m.stages.push(faasplan_core::executor::StageRecord {
+                        stage: f.stage.clone(),
+                        memory_mb: rows.first().map_or(config.memory_mb, |r| r.memory_mb),
+                        // The instances that ran (a Map runs one per item).
+                        d: u32::try_from(dropped.instances).unwrap_or(u32::MAX),
+                        latency_s: rows
+                            .iter()
+                            .map(|r| r.start.mean_s + r.compute.p95_s)
+                            .fold(0.0, f64::max),
+                        billed_gb_s: dropped.billed_gb_s,
+                    });
+                }
                 if rows.is_empty() {
                     outcome.missing.push(format!(
                         "stage {}, configuration {}, repetition {}: no REPORT line",

@@ -727,6 +727,21 @@ async fn the_backend_runs_a_job_and_reports_rows_and_executions_through_the_hand
     );
     // 4 instances of 1.5 GB billed 120, 132, 144, 156 ms, and 1 of 1 GB billed 80 ms.
     assert!((x.billed_gb_s - (1.5 * 0.552 + 0.08)).abs() < 1e-9, "{x:?}");
+    // Per stage, for the measured cost: the Map's 4 instances, then merge.
+    let ran: Vec<(&str, u32, u32)> = x
+        .stages
+        .iter()
+        .map(|s| (s.stage.as_str(), s.memory_mb, s.d))
+        .collect();
+    assert_eq!(ran, vec![("Work", 1536, 4), ("Merge", 1024, 1)]);
+    assert!((x.stages[0].billed_gb_s - 1.5 * 0.552).abs() < 1e-9);
+    // Progress: every instance the history or the rows show is started and finished.
+    for s in &status.stages {
+        assert!(
+            s.instances_started >= 2 && s.instances_finished == s.instances_started,
+            "{s:?}"
+        );
+    }
     assert_eq!(memory_of(&d.sdk, "split").await, 256);
 
     // A workflow that is not the state machine's is refused before anything runs.
