@@ -290,6 +290,12 @@ fn validate_help() {
                   --choice <NAME=P1,P2,..>
                       Probabilities of a Choice's alternatives, in their order (`Pick=0.9,0.1`), or `NAME=slowest` to plan for the slowest; repeat per Choice [default: the project's]
 
+                  --window <DURATION>
+                      Fit on the runs of this last stretch of time only, counted back from each stage's newest timestamped run (`7d`, `12h`, `30m`, `90s`) [default: the project's `settings.window`]
+
+                  --window-runs <N>
+                      Fit on the newest N runs of each configuration only [default: the project's `settings.window`]
+
                   --max-memory-mb <MIB>
                       Most memory the sample tables may take, MiB, as for `plan` [default: 2048]
 
@@ -334,6 +340,12 @@ fn fit_help() {
 
                   --choice <NAME=P1,P2,..>
                       Probabilities of a Choice's alternatives, in their order (`Pick=0.9,0.1`), or `NAME=slowest` to plan for the slowest; repeat per Choice [default: the project's]
+
+                  --window <DURATION>
+                      Fit on the runs of this last stretch of time only, counted back from each stage's newest timestamped run (`7d`, `12h`, `30m`, `90s`) [default: the project's `settings.window`]
+
+                  --window-runs <N>
+                      Fit on the newest N runs of each configuration only [default: the project's `settings.window`]
 
                   --json
                       Print JSON (one object per stage, with the per-configuration predictions) instead of a table
@@ -382,6 +394,12 @@ fn plan_help() {
 
                   --choice <NAME=P1,P2,..>
                       Probabilities of a Choice's alternatives, in their order (`Pick=0.9,0.1`), or `NAME=slowest` to plan for the slowest; repeat per Choice [default: the project's]
+
+                  --window <DURATION>
+                      Fit on the runs of this last stretch of time only, counted back from each stage's newest timestamped run (`7d`, `12h`, `30m`, `90s`) [default: the project's `settings.window`]
+
+                  --window-runs <N>
+                      Fit on the newest N runs of each configuration only [default: the project's `settings.window`]
 
                   --latency-bound <S>
                       Latency bound B, seconds: minimise expected cost subject to P(latency ≤ B) ≥ percentile
@@ -495,6 +513,12 @@ fn frontier_help() {
 
                   --choice <NAME=P1,P2,..>
                       Probabilities of a Choice's alternatives, in their order (`Pick=0.9,0.1`), or `NAME=slowest` to plan for the slowest; repeat per Choice [default: the project's]
+
+                  --window <DURATION>
+                      Fit on the runs of this last stretch of time only, counted back from each stage's newest timestamped run (`7d`, `12h`, `30m`, `90s`) [default: the project's `settings.window`]
+
+                  --window-runs <N>
+                      Fit on the newest N runs of each configuration only [default: the project's `settings.window`]
 
                   --latency-bound <S>
                       Latency bound B, seconds: minimise expected cost subject to P(latency ≤ B) ≥ percentile
@@ -704,17 +728,11 @@ fn executor_without_its_binary_says_how_to_build_it() {
     );
 }
 
-/// A one-stage workflow and a timestamped profile CSV: 4 sizes × 6 days, one run a day each.
+/// A one-stage project whose runs come from a timestamped profile CSV: 4 sizes × 6 days, one
+/// run a day each.
 fn dated_input() -> Vec<String> {
     let dir = temp("window");
     std::fs::create_dir_all(&dir).unwrap();
-    let wf = dir.join("wf.json");
-    std::fs::write(
-        &wf,
-        r#"{"name": "dated", "edges": [], "stages": [{"id": "s", "kind": "single", "allowed_d": [],
-            "memory": {"min_mb": 512, "max_mb": 3008, "step_mb": 1}}]}"#,
-    )
-    .unwrap();
     let mut csv = String::from(
         "stage,memory_mb,d,rep,cold,start_mean_s,start_p95_s,read_mean_s,read_p95_s,compute_mean_s,compute_p95_s,timestamp\n",
     );
@@ -728,16 +746,19 @@ fn dated_input() -> Vec<String> {
             ));
         }
     }
-    let profiles = dir.join("p.csv");
-    std::fs::write(&profiles, csv).unwrap();
-    vec![
-        "--workflow".into(),
-        wf.display().to_string(),
-        "--profiles".into(),
-        profiles.display().to_string(),
-        "--measured-mb-per-vcpu".into(),
-        "1769".into(),
-    ]
+    let project = faasplan_core::formats::project::Project {
+        workflow: serde_json::from_str(
+            r#"{"name": "dated", "edges": [], "stages": [{"id": "s", "kind": "single", "allowed_d": [],
+                "memory": {"min_mb": 512, "max_mb": 3008, "step_mb": 1}}]}"#,
+        )
+        .unwrap(),
+        profiles: faasplan_core::formats::csv::read_profiles_csv(&csv, 1769.0).unwrap(),
+        platform: faasplan_core::platform::Preset::AwsX86_64.platform(),
+        settings: faasplan_core::settings::PlanSettings::default(),
+    };
+    let path = dir.join("dated.json");
+    std::fs::write(&path, project.to_json()).unwrap();
+    vec!["--project".into(), path.display().to_string()]
 }
 
 #[test]
