@@ -16,6 +16,7 @@ use faasplan_core::executor::{
     Workload,
 };
 use faasplan_core::platform::Platform;
+use faasplan_core::pricing::CostBreakdown;
 use gloo_timers::future::TimeoutFuture;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -92,7 +93,12 @@ async fn follow(
     }
     Ok(RunEnd {
         state: status.state,
-        measured: measure(&profiles.executions, &send.platform, send.percentile),
+        measured: measure(
+            &profiles.executions,
+            &send.request.workflow,
+            &send.platform,
+            send.percentile,
+        ),
         rows,
         errors: status.errors,
     })
@@ -219,6 +225,7 @@ pub fn ExecutorPanel() -> Html {
                         seed: 0,
                     },
                     repetitions: exec.repetitions,
+                    seed: state.project.settings.seed,
                 },
                 platform: state.project.platform.clone(),
                 percentile: state.project.settings.percentile,
@@ -476,12 +483,27 @@ fn view_record(r: &RunRecord) -> Html {
             <td class="num" data-testid="predicted-pq">{ p.map_or("—".to_string(), |p| format!("{} (P{q})", fmt_s(p.q_s))) }</td>
             <td class="num" data-testid="measured-pq">{ cell(m.map(|m| m.q_s), fmt_s) }
                 { p.zip(m).map_or(String::new(), |(p, m)| format!(" {}", ratio(m.q_s, p.q_s))) }</td>
-            <td class="num" data-testid="predicted-cost">{ cell(p.map(|p| p.cost_usd), fmt_usd) }</td>
-            <td class="num" data-testid="measured-cost">{ cell(m.map(|m| m.cost_usd), fmt_usd) }</td>
+            <td class="num" data-testid="predicted-cost">{ cell(p.map(|p| p.cost_usd), fmt_usd) }
+                { p.and_then(|p| p.breakdown.as_ref()).map_or(html! {}, view_breakdown) }</td>
+            <td class="num" data-testid="measured-cost">{ cell(m.map(|m| m.cost_usd), fmt_usd) }
+                { m.map_or(html! {}, |m| view_breakdown(&m.breakdown)) }</td>
             <td>{ m.map_or(String::new(), |m| format!("{} ({} cold)", m.executions, m.cold)) }</td>
             <td data-testid="executor-run-outcome">{ outcome }</td>
         </tr>
     }
+}
+
+/// The cost's components, small under the total.
+fn view_breakdown(b: &CostBreakdown) -> Html {
+    let mut parts = vec![
+        format!("functions {}", fmt_usd(b.functions_usd)),
+        format!("transitions {}", fmt_usd(b.transitions_usd)),
+        format!("transfer {}", fmt_usd(b.transfer_usd)),
+    ];
+    if b.edge_usd != 0.0 {
+        parts.push(format!("edge {}", fmt_usd(b.edge_usd)));
+    }
+    html! { <div class="hint" data-testid="cost-breakdown">{ parts.join(" · ") }</div> }
 }
 
 fn view_timeline(timeline: &[RunRecord]) -> Html {
@@ -500,7 +522,7 @@ fn view_timeline(timeline: &[RunRecord]) -> Html {
                 <th>{ "Executions" }</th><th>{ "Outcome" }</th>
             </tr></thead>
             <tbody>{ for timeline.iter().rev().map(view_record) }</tbody>
-            <caption>{ "Measured cost: billed GB·s and requests at the project's prices (functions only). Latency quantiles are nearest-rank over the run's executions." }</caption>
+            <caption>{ "Measured cost at the project's prices, split like the prediction: functions (billed GB·s and requests), Step Functions transitions and data transfer of the stages that ran. Latency quantiles are nearest-rank over the run's executions." }</caption>
         </table>
     }
 }

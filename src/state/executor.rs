@@ -13,11 +13,13 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use faasplan_core::dag::{Config, Workflow};
+use faasplan_core::executor::cost::{mean_measured_cost, total_usd};
 use faasplan_core::executor::{
     ExecutionRecord, ExecutorInfo, RunState, RunStatus as ExecRunStatus, StageConfig,
 };
 use faasplan_core::plan::PlanReport;
 use faasplan_core::platform::Platform;
+use faasplan_core::pricing::CostBreakdown;
 use faasplan_core::profile::Profiles;
 use faasplan_core::stats::empirical::quantile;
 
@@ -69,6 +71,8 @@ pub struct Predicted {
     pub q_s: f64,
     /// Expected cost per run, USD.
     pub cost_usd: f64,
+    /// The expected cost split by component (when the plan's report was at hand).
+    pub breakdown: Option<CostBreakdown>,
     /// The percentile q the plan was made for.
     pub percentile: f64,
 }
@@ -84,9 +88,13 @@ pub struct Measured {
     pub p50_s: f64,
     /// Latency at the percentile q (nearest rank), s.
     pub q_s: f64,
-    /// Mean function cost per execution, USD (billed GB·s and requests at the
-    /// project's prices; no orchestration or storage charge).
+    /// Mean cost per execution, USD: the sum of `breakdown`.
     pub cost_usd: f64,
+    /// The mean cost split like the prediction's
+    /// (`faasplan_core::executor::cost::measured_cost`): functions at the
+    /// measured billed GB·s and requests, orchestration and data transfer of
+    /// the stages that ran, at the project's prices.
+    pub breakdown: CostBreakdown,
 }
 
 /// How a run ended.
@@ -355,6 +363,7 @@ pub fn plan_target(state: &AppState) -> Result<(Vec<StageConfig>, Predicted), St
                 p50_s: Some(totals.latency_p50_s),
                 q_s: totals.latency_q_s,
                 cost_usd: totals.expected_cost_usd,
+                breakdown: report.cost_breakdown,
                 percentile: q,
             },
         ))
@@ -383,6 +392,7 @@ pub fn plan_target(state: &AppState) -> Result<(Vec<StageConfig>, Predicted), St
                     p50_s: None,
                     q_s: point.guaranteed_latency_s,
                     cost_usd: point.expected_cost_usd,
+                    breakdown: None,
                     percentile: q,
                 },
             ))
@@ -400,26 +410,26 @@ pub fn plan_target(state: &AppState) -> Result<(Vec<StageConfig>, Predicted), St
     }
 }
 
-/// Measured figures of `executions` at the project's prices and percentile.
-pub fn measure(executions: &[ExecutionRecord], platform: &Platform, q: f64) -> Option<Measured> {
+/// Measured figures of `executions` of `workflow` at the project's prices and percentile.
+pub fn measure(
+    executions: &[ExecutionRecord],
+    workflow: &Workflow,
+    platform: &Platform,
+    q: f64,
+) -> Option<Measured> {
     if executions.is_empty() {
         return None;
     }
     let mut latencies: Vec<f64> = executions.iter().map(|e| e.latency_s).collect();
     latencies.sort_by(f64::total_cmp);
-    let cost: f64 = executions
-        .iter()
-        .map(|e| {
-            e.billed_gb_s * platform.price_per_gb_s
-                + e.invocations as f64 * platform.price_per_request
-        })
-        .sum();
+    let breakdown = mean_measured_cost(workflow, platform, executions);
     Some(Measured {
         executions: executions.len(),
         cold: executions.iter().filter(|e| e.cold).count(),
         p50_s: quantile(&latencies, 0.5),
         q_s: quantile(&latencies, q),
-        cost_usd: cost / executions.len() as f64,
+        cost_usd: total_usd(&breakdown),
+        breakdown,
     })
 }
 

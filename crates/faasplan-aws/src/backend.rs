@@ -38,8 +38,15 @@ pub struct AwsOptions {
     /// Endpoint of every AWS service (an emulator such as moto's server).
     #[arg(long = "aws-endpoint-url", value_name = "URL")]
     pub endpoint_url: Option<String>,
-    /// Print the AWS API calls each run would make, and change nothing.
-    #[arg(long = "dry-run")]
+    /// Where a run keeps the original configuration until it has restored it;
+    /// a file left by a killed executor is restored when the executor starts
+    /// [default: $XDG_STATE_HOME/faasplan/aws-restore.json, else
+    /// ~/.local/state/faasplan/aws-restore.json].
+    #[arg(long = "aws-restore-file", value_name = "FILE")]
+    pub restore_file: Option<std::path::PathBuf>,
+    /// Print the AWS API calls each run would make, and change nothing (the
+    /// executor's own `--dry-run` sets it).
+    #[arg(skip)]
     pub dry_run: bool,
 }
 
@@ -62,6 +69,19 @@ impl std::fmt::Debug for AwsBackend {
             .field("dry_run", &self.session.is_none())
             .finish_non_exhaustive()
     }
+}
+
+/// `$XDG_STATE_HOME/faasplan/aws-restore.json`, else under `~/.local/state`.
+fn default_restore_file() -> Option<std::path::PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| std::path::PathBuf::from(h).join(".local/state"))
+        })?;
+    Some(base.join("faasplan").join("aws-restore.json"))
 }
 
 fn input_error(m: impl AsRef<str>) -> AwsError {
@@ -95,6 +115,7 @@ impl AwsBackend {
             region: options.region.clone(),
             profile: options.profile.clone(),
             endpoint_url: options.endpoint_url.clone(),
+            restore_file: options.restore_file.clone().or_else(default_restore_file),
             ..AwsSettings::default()
         };
         let offline_target = match (&options.function, &options.definition) {
@@ -141,6 +162,10 @@ impl AwsBackend {
         // was changed (and of the remembered values, should the process die).
         let journal = Journal::with_echo(Arc::new(|e| eprintln!("aws: {e}")));
         let session = Session::connect(settings, journal).await?;
+        if !options.dry_run {
+            // A run killed before it restored: put its original configuration back first.
+            session.restore_interrupted().await?;
+        }
         let target = match (offline_target, &options.state_machine) {
             (Some(t @ Target::Function { .. }), _) => t,
             (_, Some(arn)) => session.state_machine(arn).await?,
@@ -230,14 +255,24 @@ impl AwsBackend {
     }
 }
 
-/// Reports an outcome through the run's handle.
-fn report(outcome: &RunOutcome, handle: &RunHandle) {
+/// Instances started and finished per stage, as reported live.
+type Live = Arc<std::sync::Mutex<BTreeMap<String, (u64, u64)>>>;
+
+/// Reports an outcome through the run's handle; the instance counts the live
+/// progress did not report (an emulator without history events, say) are
+/// added from the rows, so the final counts match what ran.
+fn report(outcome: &RunOutcome, handle: &RunHandle, live: &Live) {
+    let live = live
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for stage in &outcome.profiles.stages {
+        let instances: u64 = stage.runs.iter().map(|r| u64::from(r.d)).sum();
+        let (started, finished) = live.get(&stage.stage).copied().unwrap_or_default();
+        handle.instances_started(&stage.stage, instances.saturating_sub(started));
+        for _ in finished..instances {
+            handle.instance_finished(&stage.stage);
+        }
         for run in &stage.runs {
-            handle.instances_started(&stage.stage, u64::from(run.d));
-            for _ in 0..run.d {
-                handle.instance_finished(&stage.stage);
-            }
             handle.add_run(&stage.stage, run.clone());
         }
     }
@@ -249,6 +284,8 @@ fn report(outcome: &RunOutcome, handle: &RunHandle) {
             latency_s: (x.stop_ms - x.start_ms).max(0) as f64 / 1000.0,
             billed_gb_s: m.billed_gb_s,
             invocations: m.instances,
+            stages: m.stages.clone(),
+            branches: Vec::new(),
         });
         if !x.status.starts_with("SUCCEEDED") {
             handle.warn(format!(
@@ -298,9 +335,13 @@ impl Backend for AwsBackend {
                     job.id,
                     calls.len()
                 ));
+                let n = calls.len();
                 for call in calls {
                     (this.out)(&format!("dry run {}: {call}", job.id));
                 }
+                handle.warn(format!(
+                    "dry run: nothing ran; the executor printed the {n} AWS API calls it would make"
+                ));
                 return Ok(());
             };
             let cancel = Cancel::new();
@@ -311,11 +352,28 @@ impl Backend for AwsBackend {
                     cancel.cancel();
                 })
             };
+            let live: Live = Arc::default();
+            let progress = {
+                let (handle, live) = (handle.clone(), live.clone());
+                Arc::new(move |stage: &str, started: u64, finished: u64| {
+                    handle.instances_started(stage, started);
+                    for _ in 0..finished {
+                        handle.instance_finished(stage);
+                    }
+                    let mut live = live
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let c = live.entry(stage.to_string()).or_default();
+                    c.0 += started;
+                    c.1 += finished;
+                })
+            };
+            let session = session.with_progress(progress);
             let result = session.run(&this.target, &request, &cancel).await;
             watcher.abort();
             match result {
                 Ok(outcome) => {
-                    report(&outcome, &handle);
+                    report(&outcome, &handle, &live);
                     Ok(())
                 }
                 Err(e) if e.kind == ErrorKind::Cancelled => Ok(()),

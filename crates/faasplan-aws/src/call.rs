@@ -55,6 +55,11 @@ pub enum Call {
         /// Execution ARN (empty in a dry run).
         execution: String,
     },
+    /// `states:GetExecutionHistory` while the execution runs (progress).
+    GetExecutionHistory {
+        /// Execution ARN.
+        execution: String,
+    },
     /// `states:StopExecution` (after a cancel).
     StopExecution {
         /// Execution ARN.
@@ -126,6 +131,9 @@ impl fmt::Display for Call {
             }
             Call::StopExecution { execution } => {
                 write!(f, "states:StopExecution executionArn={execution}")
+            }
+            Call::GetExecutionHistory { execution } => {
+                write!(f, "states:GetExecutionHistory executionArn={execution}")
             }
             Call::Invoke {
                 function,

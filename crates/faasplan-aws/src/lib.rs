@@ -13,7 +13,12 @@
 //!    `DescribeExecution` until it ends, or, for a single function without a
 //!    state machine, d concurrent `Invoke`s with `LogType=Tail`, the input split
 //!    into d parts.
-//! 4. **Restore** what was remembered, also after an error or a cancel.
+//!    While an execution runs, its history (`GetExecutionHistory`) gives live
+//!    per-stage progress ([`Session::with_progress`]).
+//! 4. **Restore** what was remembered, also after an error or a cancel. The
+//!    remembered values stay in a restore file until then
+//!    ([`AwsSettings::restore_file`]); an executor killed mid-run puts them back
+//!    when it starts again ([`Session::restore_interrupted`]).
 //! 5. **Collect** every instance's `REPORT` line (the Invoke `LogResult` tail,
 //!    else CloudWatch Logs `FilterLogEvents` over each execution's time
 //!    window) and turn them into profile rows with the core's Lambda log
@@ -37,6 +42,8 @@ pub use backend::{AwsBackend, AwsOptions};
 pub use call::{Call, Echo, Entry, ExecutionRecord, Journal};
 pub use error::{AwsError, ErrorKind, redact};
 pub use rows::{Dropped, StageReports, rows_of_reports};
-pub use session::{Cancel, ExecutionMeasure, Remembered, RunOutcome, RunRequest, Session, dry_run};
+pub use session::{
+    Cancel, ExecutionMeasure, Progress, Remembered, RunOutcome, RunRequest, Session, dry_run,
+};
 pub use settings::AwsSettings;
 pub use target::{StageFunction, Target};

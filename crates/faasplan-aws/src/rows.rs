@@ -99,6 +99,8 @@ pub fn rows_of_reports(reports: &StageReports) -> Result<(Vec<ProfileRun>, Dropp
                 read: stat(&|r| r.read.mean_s),
                 compute: stat(&|r| r.compute.mean_s),
                 write: None,
+                // The stage run started when its first instance did.
+                timestamp: of.iter().filter_map(|r| r.timestamp).min_by(f64::total_cmp),
             }
         })
         .collect();

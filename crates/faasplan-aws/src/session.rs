@@ -82,7 +82,7 @@ pub struct RunOutcome {
 }
 
 /// What the `REPORT` lines of one execution add up to.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExecutionMeasure {
     /// Function instances with a `REPORT` line.
     pub instances: u64,
@@ -90,6 +90,9 @@ pub struct ExecutionMeasure {
     pub billed_gb_s: f64,
     /// Whether any of them started cold.
     pub cold: bool,
+    /// Each stage with lines: its memory, instances, wall time (the row's mean
+    /// start-up plus the slowest instance's duration) and billed GB-seconds.
+    pub stages: Vec<faasplan_core::executor::StageRecord>,
 }
 
 /// A cancel switch for a run; the run stops at its next poll, stops a
@@ -113,13 +116,30 @@ impl Cancel {
 }
 
 /// What a run changes and later puts back.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Remembered {
     /// Each function's memory, MB.
     pub memory_mb: BTreeMap<String, u32>,
     /// The state machine's definition.
     pub definition: Option<String>,
 }
+
+/// The restore file: what a run remembered, kept on disk until it is put back.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Pending {
+    /// Always `"faasplan-aws-restore"`.
+    format: String,
+    /// The state machine whose definition was remembered.
+    state_machine: Option<String>,
+    /// The remembered values.
+    remembered: Remembered,
+}
+
+const PENDING_FORMAT: &str = "faasplan-aws-restore";
+
+/// Live progress of a run: `(stage, instances started, instances finished)`,
+/// as increments, while the executions run (see [`Session::with_progress`]).
+pub type Progress = Arc<dyn Fn(&str, u64, u64) + Send + Sync>;
 
 /// Clients of Lambda, Step Functions and CloudWatch Logs, with the journal of what they did.
 #[derive(Clone)]
@@ -129,6 +149,7 @@ pub struct Session {
     logs: aws_sdk_cloudwatchlogs::Client,
     settings: AwsSettings,
     journal: Journal,
+    progress: Option<Progress>,
 }
 
 impl std::fmt::Debug for Session {
@@ -349,7 +370,93 @@ impl Session {
             logs: aws_sdk_cloudwatchlogs::Client::new(&sdk),
             settings,
             journal,
+            progress: None,
         })
+    }
+
+    /// The same session reporting live progress to `progress`: for a state
+    /// machine, each poll reads the execution's history
+    /// (`GetExecutionHistory`) and reports the `TaskStateEntered` and
+    /// `TaskStateExited` events of each stage's state since the last poll
+    /// (a Map's iterations are its instances); for direct invokes, each
+    /// invoke as it starts and as it returns.
+    pub fn with_progress(&self, progress: Progress) -> Session {
+        Session {
+            progress: Some(progress),
+            ..self.clone()
+        }
+    }
+
+    fn report_progress(&self, stage: &str, started: u64, finished: u64) {
+        if let Some(p) = &self.progress
+            && started + finished > 0
+        {
+            p(stage, started, finished);
+        }
+    }
+
+    /// Reads the execution's history and reports the task states entered and
+    /// exited since `seen` (counts per state name, updated).
+    async fn history_progress(
+        &self,
+        execution: &str,
+        stages: &[String],
+        seen: &mut BTreeMap<String, (u64, u64)>,
+    ) -> Result<(), AwsError> {
+        use aws_sdk_sfn::types::HistoryEventType;
+        if self.progress.is_none() {
+            return Ok(());
+        }
+        let call = Call::GetExecutionHistory {
+            execution: execution.to_string(),
+        };
+        let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .sfn
+                .get_execution_history()
+                .execution_arn(execution)
+                .max_results(1000)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| AwsError::api(&call, &e))?;
+            for e in out.events() {
+                let (name, entered) = match e.r#type() {
+                    HistoryEventType::TaskStateEntered => {
+                        (e.state_entered_event_details().map(|d| d.name()), true)
+                    }
+                    HistoryEventType::TaskStateExited => {
+                        (e.state_exited_event_details().map(|d| d.name()), false)
+                    }
+                    _ => continue,
+                };
+                let Some(name) = name.filter(|n| stages.iter().any(|s| s == n)) else {
+                    continue;
+                };
+                let c = counts.entry(name.to_string()).or_default();
+                if entered {
+                    c.0 += 1;
+                } else {
+                    c.1 += 1;
+                }
+            }
+            match out.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        for (stage, (entered, exited)) in counts {
+            let s = seen.entry(stage.clone()).or_default();
+            self.report_progress(
+                &stage,
+                entered.saturating_sub(s.0),
+                exited.saturating_sub(s.1),
+            );
+            *s = (s.0.max(entered), s.1.max(exited));
+        }
+        Ok(())
     }
 
     /// The same clients with another journal (one per run).
@@ -558,9 +665,100 @@ impl Session {
         Ok(())
     }
 
+    /// Writes the restore file (when the settings name one): what `remembered`
+    /// holds, so that a run killed before it restored can be put back later.
+    pub fn save_pending(&self, target: &Target, remembered: &Remembered) -> Result<(), AwsError> {
+        let Some(path) = &self.settings.restore_file else {
+            return Ok(());
+        };
+        let fail = |m: String| AwsError::new(ErrorKind::Input, m);
+        let pending = Pending {
+            format: PENDING_FORMAT.to_string(),
+            state_machine: match target {
+                Target::StateMachine { arn, .. } => Some(arn.clone()),
+                Target::Function { .. } => None,
+            },
+            remembered: remembered.clone(),
+        };
+        let text = serde_json::to_string_pretty(&pending).map_err(|e| fail(e.to_string()))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| fail(format!("restore file {}: {e}", path.display())))?;
+        }
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, text)
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .map_err(|e| fail(format!("restore file {}: {e}", path.display())))?;
+        self.journal
+            .note(format!("original configuration kept in {}", path.display()));
+        Ok(())
+    }
+
+    /// Removes the restore file once the original configuration is back.
+    fn clear_pending(&self) {
+        if let Some(path) = &self.settings.restore_file
+            && let Err(e) = std::fs::remove_file(path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            self.journal
+                .note(format!("removing the restore file {}: {e}", path.display()));
+        }
+    }
+
+    /// Puts back the configuration a run killed mid-way left in the restore
+    /// file (the executor calls this when it starts), then removes the file.
+    /// `Ok(false)` when there was nothing to restore; on an error the file stays.
+    pub async fn restore_interrupted(&self) -> Result<bool, AwsError> {
+        let Some(path) = &self.settings.restore_file else {
+            return Ok(false);
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => {
+                return Err(AwsError::new(
+                    ErrorKind::Restore,
+                    format!("restore file {}: {e}", path.display()),
+                ));
+            }
+        };
+        let pending: Pending = serde_json::from_str(&text)
+            .ok()
+            .filter(|p: &Pending| p.format == PENDING_FORMAT)
+            .ok_or_else(|| {
+                AwsError::new(
+                    ErrorKind::Restore,
+                    format!(
+                        "restore file {}: not a faasplan restore file; move it away after checking what it holds",
+                        path.display()
+                    ),
+                )
+            })?;
+        self.journal.note(format!(
+            "an interrupted run left its original configuration in {}: restoring it",
+            path.display()
+        ));
+        self.restore_to(pending.state_machine.as_deref(), &pending.remembered)
+            .await?;
+        self.clear_pending();
+        Ok(true)
+    }
+
     /// Puts back what [`Session::remember`] read, checking the live values
     /// first (so a half-done update is restored too).
     pub async fn restore(&self, target: &Target, remembered: &Remembered) -> Result<(), AwsError> {
+        let arn = match target {
+            Target::StateMachine { arn, .. } => Some(arn.as_str()),
+            Target::Function { .. } => None,
+        };
+        self.restore_to(arn, remembered).await
+    }
+
+    async fn restore_to(
+        &self,
+        state_machine: Option<&str>,
+        remembered: &Remembered,
+    ) -> Result<(), AwsError> {
         let mut first_error: Option<AwsError> = None;
         for (function, &memory_mb) in &remembered.memory_mb {
             let r = match self.memory_of(function).await {
@@ -572,7 +770,7 @@ impl Session {
                 first_error.get_or_insert(e);
             }
         }
-        if let (Target::StateMachine { arn, .. }, Some(def)) = (target, &remembered.definition) {
+        if let (Some(arn), Some(def)) = (state_machine, &remembered.definition) {
             let r = match self.definition(arn).await {
                 Ok(now) if &now == def => Ok(()),
                 Ok(_) => {
@@ -599,11 +797,14 @@ impl Session {
 
     async fn execute_state_machine(
         &self,
+        target: &Target,
         arn: &str,
         name: &str,
         input: &str,
         cancel: &Cancel,
     ) -> Result<ExecutionRecord, AwsError> {
+        let stages = target.stages();
+        let mut seen: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         let call = Call::StartExecution {
             arn: arn.to_string(),
             input_bytes: input.len(),
@@ -636,9 +837,16 @@ impl Session {
                 .send()
                 .await
                 .map_err(|e| AwsError::api(&wait, &e))?;
-            if *d.status() != ExecutionStatus::Running
-                && *d.status() != ExecutionStatus::PendingRedrive
-            {
+            let running = *d.status() == ExecutionStatus::Running
+                || *d.status() == ExecutionStatus::PendingRedrive;
+            // Progress is a report, not the run: a failed history read does not stop it.
+            if let Err(e) = self.history_progress(&execution, &stages, &mut seen).await {
+                self.journal.note(format!(
+                    "reading the progress of {execution}: {}",
+                    e.message
+                ));
+            }
+            if !running {
                 let mut status = d.status().as_str().to_string();
                 if let Some(err) = d.error() {
                     status = format!("{status} ({err})");
@@ -684,6 +892,7 @@ impl Session {
 
     async fn invoke_all(
         &self,
+        stage: &str,
         function: &str,
         parts: &[String],
     ) -> Result<(ExecutionRecord, Vec<String>), AwsError> {
@@ -706,12 +915,14 @@ impl Session {
                 .send();
             set.spawn(async move { (i, call, fut.await) });
         }
+        self.report_progress(stage, parts.len() as u64, 0);
         let mut results = Vec::new();
         while let Some(j) = set.join_next().await {
             let (i, call, r) = j.map_err(|e| {
                 AwsError::new(ErrorKind::Api, format!("an invoke task failed: {e}"))
             })?;
             let out = r.map_err(|e| AwsError::api(&call, &e))?;
+            self.report_progress(stage, 0, 1);
             results.push((
                 i,
                 out.request_id().unwrap_or("").to_string(),
@@ -758,6 +969,7 @@ impl Session {
                 let (mut record, tails) = match target {
                     Target::StateMachine { arn, .. } => (
                         self.execute_state_machine(
+                            target,
                             arn,
                             &format!("faasplan-{}-c{ci}-r{rep}", now_ms()),
                             &request.input,
@@ -768,7 +980,7 @@ impl Session {
                     ),
                     Target::Function { stage, function } => {
                         let parts = split_input(&request.input, configs[stage].d);
-                        self.invoke_all(function, &parts).await?
+                        self.invoke_all(stage, function, &parts).await?
                     }
                 };
                 record.configuration = ci;
@@ -876,13 +1088,32 @@ impl Session {
                     rep: d.record.rep,
                     logs: texts,
                 };
-                let (rows, dropped) = rows_of_reports(&reports)?;
+                let (mut rows, dropped) = rows_of_reports(&reports)?;
+                for r in &mut rows {
+                    // Lines without a time of their own: the execution's start.
+                    r.timestamp
+                        .get_or_insert(d.record.start_ms.max(0) as f64 / 1000.0);
+                }
                 outcome.timeouts += dropped.timeouts;
                 outcome.errors += dropped.errors;
                 let m = &mut outcome.measured[i];
                 m.instances += dropped.instances as u64;
                 m.billed_gb_s += dropped.billed_gb_s;
                 m.cold |= rows.iter().any(|r| r.cold);
+                if dropped.instances > 0 {
+                    let config = d.config[&f.stage];
+                    m.stages.push(faasplan_core::executor::StageRecord {
+                        stage: f.stage.clone(),
+                        memory_mb: rows.first().map_or(config.memory_mb, |r| r.memory_mb),
+                        // The instances that ran (a Map runs one per item).
+                        d: u32::try_from(dropped.instances).unwrap_or(u32::MAX),
+                        latency_s: rows
+                            .iter()
+                            .map(|r| r.start.mean_s + r.compute.p95_s)
+                            .fold(0.0, f64::max),
+                        billed_gb_s: dropped.billed_gb_s,
+                    });
+                }
                 if rows.is_empty() {
                     outcome.missing.push(format!(
                         "stage {}, configuration {}, repetition {}: no REPORT line",
@@ -972,9 +1203,24 @@ impl Session {
         cancel: &Cancel,
     ) -> Result<RunOutcome, AwsError> {
         request.validate(target)?;
+        if let Some(path) = self.settings.restore_file.as_ref().filter(|p| p.exists()) {
+            // Another run's original configuration is still to be put back:
+            // remembering now would take the changed values for the originals.
+            return Err(AwsError::new(
+                ErrorKind::Input,
+                format!(
+                    "restore file {}: an earlier run's original configuration is still there; restart the executor (it restores the file first)",
+                    path.display()
+                ),
+            ));
+        }
         let remembered = self.remember(target).await?;
+        self.save_pending(target, &remembered)?;
         let measured = self.measure(target, request, cancel).await;
         let restored = self.restore(target, &remembered).await;
+        if restored.is_ok() {
+            self.clear_pending();
+        }
         let done = match (measured, restored) {
             (Ok(done), Ok(())) => done,
             (Err(e), Ok(())) => return Err(e),

@@ -1,5 +1,6 @@
 //! Where and how patiently the backend talks to AWS.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Settings of an AWS session.
@@ -25,6 +26,10 @@ pub struct AwsSettings {
     /// The log collection ends once every execution has its lines and their
     /// count has not changed for this long.
     pub log_settle: Duration,
+    /// Where a run keeps the configuration it remembered until it has put it
+    /// back ([`crate::Session::restore_interrupted`] reads it after a crash);
+    /// `None` keeps it in memory only.
+    pub restore_file: Option<PathBuf>,
 }
 
 impl Default for AwsSettings {
@@ -39,6 +44,7 @@ impl Default for AwsSettings {
             execution_timeout: Duration::from_secs(900),
             log_wait: Duration::from_secs(120),
             log_settle: Duration::from_secs(10),
+            restore_file: None,
         }
     }
 }

@@ -4,8 +4,8 @@
 
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
-use faasplan_core::advisor::anomaly::{AnomalySettings, detect, exclude_flagged};
 use faasplan_core::advisor::propose::{Advice, AdvisorSettings, advise, stage_inputs};
+use faasplan_core::pipeline::fit_profiles;
 use faasplan_core::settings::Bound;
 
 use crate::Outcome;
@@ -58,14 +58,9 @@ pub fn run(args: &AdviseArgs) -> Result<Outcome> {
             bail!("advise: --latency-bound is needed (the project bounds the cost)")
         }
     };
-    let profiles = if args.exclude_flagged || project.settings.exclude_flagged {
-        exclude_flagged(
-            &project.profiles,
-            &detect(&project.profiles, &AnomalySettings::default()),
-        )
-    } else {
-        project.profiles.clone()
-    };
+    let mut narrowed = project.clone();
+    narrowed.settings.exclude_flagged |= args.exclude_flagged;
+    let profiles = fit_profiles(&narrowed).unwrap_or_else(|| project.profiles.clone());
     let settings = AdvisorSettings {
         batch: args.batch,
         draws: args.draws,

@@ -11,6 +11,7 @@ use faasplan_core::advisor::anomaly::{
 };
 use faasplan_core::model::{FitReport, StageReport, fit_report};
 use faasplan_core::pipeline::PipelineError;
+use faasplan_core::profile::window::{apply as apply_window, dropped};
 use serde::Serialize;
 
 use crate::Outcome;
@@ -34,18 +35,36 @@ pub struct FitArgs {
 pub fn run(args: &FitArgs) -> Result<Outcome> {
     let (project, dag) = input::load_checked(&args.input)?;
     let located = |e: PipelineError| input::locate(&args.input, e);
-    let flagged = detect(&project.profiles, &AnomalySettings::default());
+    // The sliding window first (the detector judges the runs the fit would see).
+    let window = project.settings.window;
+    let windowed = (!window.is_none()).then(|| apply_window(&project.profiles, &window));
+    let base = windowed.as_ref().unwrap_or(&project.profiles);
+    let flagged = detect(base, &AnomalySettings::default());
     let exclude = args.exclude_flagged || project.settings.exclude_flagged;
     let profiles = if exclude {
-        exclude_flagged(&project.profiles, &flagged)
+        exclude_flagged(base, &flagged)
     } else {
-        project.profiles.clone()
+        base.clone()
     };
     let report = fit_report(&project.workflow, &dag, &profiles).map_err(|e| located(e.into()))?;
     if args.json {
         emit(&to_json(&project.workflow.name, &report, &flagged, exclude))?;
     } else {
-        emit(&(table(&report) + &flagged_table(&flagged, exclude)))?;
+        let window_line = if window.is_none() {
+            String::new()
+        } else {
+            format!(
+                "window: fitted on {window}; {} of {} runs left out\n",
+                dropped(&project.profiles, &window),
+                project
+                    .profiles
+                    .stages
+                    .iter()
+                    .map(|s| s.runs.len())
+                    .sum::<usize>()
+            )
+        };
+        emit(&(window_line + &table(&report) + &flagged_table(&flagged, exclude)))?;
     }
     Ok(Outcome::Success)
 }

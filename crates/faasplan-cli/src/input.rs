@@ -13,7 +13,7 @@ use faasplan_core::pipeline::PipelineError;
 use faasplan_core::platform::Preset;
 use faasplan_core::problem::DEFAULT_MEMORY_LIMIT_BYTES;
 use faasplan_core::profile::Profiles;
-use faasplan_core::settings::PlanSettings;
+use faasplan_core::settings::{PlanSettings, Window};
 use faasplan_core::solve::SolveError;
 
 /// Where the workflow and its profiles come from.
@@ -41,6 +41,13 @@ pub struct InputArgs {
     /// `NAME=slowest` to plan for the slowest; repeat per Choice [default: the project's].
     #[arg(long = "choice", value_name = "NAME=P1,P2,..")]
     pub choices: Vec<String>,
+    /// Fit on the runs of this last stretch of time only, counted back from each stage's newest
+    /// timestamped run (`7d`, `12h`, `30m`, `90s`) [default: the project's `settings.window`].
+    #[arg(long, value_name = "DURATION")]
+    pub window: Option<String>,
+    /// Fit on the newest N runs of each configuration only [default: the project's `settings.window`].
+    #[arg(long, value_name = "N")]
+    pub window_runs: Option<u32>,
 }
 
 /// The platform presets on the command line.
@@ -170,6 +177,16 @@ pub fn load_within(args: &InputArgs, max_memory_bytes: u64) -> Result<Project> {
         project.platform = Preset::from(p).platform();
     }
     apply_choices(&mut project.workflow, &args.choices)?;
+    if let Some(text) = &args.window {
+        project.settings.window.max_age_s =
+            Some(Window::parse_age(text).map_err(|e| anyhow::anyhow!("--window: {e}"))?);
+    }
+    if let Some(n) = args.window_runs {
+        if n == 0 {
+            bail!("--window-runs: must be at least 1");
+        }
+        project.settings.window.max_runs = Some(n);
+    }
     Ok(project)
 }
 

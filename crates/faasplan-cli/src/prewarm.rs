@@ -7,12 +7,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use faasplan_core::advisor::anomaly::{AnomalySettings, detect, exclude_flagged};
 use faasplan_core::advisor::forecast::{Forecaster, TraceKind, generate, read_trace_csv};
 use faasplan_core::advisor::prewarm::{
     PrewarmPlan, PrewarmSettings, ProvisionedPrices, cold_start_settings, plan_prewarm, stage_loads,
 };
 use faasplan_core::advisor::propose::{current_plan, stage_inputs};
+use faasplan_core::pipeline::fit_profiles;
 use faasplan_core::settings::{Bound, ColdStarts};
 
 use crate::Outcome;
@@ -130,14 +130,7 @@ pub fn run(args: &PrewarmArgs) -> Result<Outcome> {
         ),
         (None, None) => bail!("prewarm: give --trace FILE or --generate diurnal|bursty|sparse"),
     };
-    let profiles = if project.settings.exclude_flagged {
-        exclude_flagged(
-            &project.profiles,
-            &detect(&project.profiles, &AnomalySettings::default()),
-        )
-    } else {
-        project.profiles.clone()
-    };
+    let profiles = fit_profiles(&project).unwrap_or_else(|| project.profiles.clone());
     let inputs = stage_inputs(&project.workflow, &dag, &profiles, &project.platform)?;
     let Some(plan) = current_plan(&dag, &inputs, &project.platform, bound_s)? else {
         bail!("prewarm: no plan over the measured configurations meets {bound_s} s");

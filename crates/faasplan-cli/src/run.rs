@@ -14,12 +14,15 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use faasplan_core::executor::configurations::parse_configurations;
+use faasplan_core::executor::cost::{mean_measured_cost, total_usd};
 use faasplan_core::executor::{
     ErrorBody, ExecutorInfo, RunCreated, RunProfiles, RunRequest, RunState, RunStatus, RunTarget,
     StageConfig, Workload,
 };
 use faasplan_core::pipeline;
 use faasplan_core::plan::{PlanStatus, PlanTotals};
+use faasplan_core::platform::Platform;
+use faasplan_core::pricing::CostBreakdown;
 use serde::de::DeserializeOwned;
 
 use crate::Outcome;
@@ -177,6 +180,7 @@ fn read_token(path: &PathBuf) -> Result<String> {
 struct Target {
     target: RunTarget,
     predicted: Option<PlanTotals>,
+    breakdown: Option<CostBreakdown>,
 }
 
 /// The request, with what the summary needs from the project.
@@ -184,10 +188,12 @@ struct Prepared {
     request: RunRequest,
     /// The plan's in-sample totals (plan runs).
     predicted: Option<PlanTotals>,
+    /// The plan's predicted cost split by component (plan runs).
+    breakdown: Option<CostBreakdown>,
     /// The percentile q.
     q: f64,
-    /// USD per GB-second and per request.
-    prices: (f64, f64),
+    /// The platform and prices the measured runs are priced at.
+    platform: Platform,
 }
 
 fn prepare(args: &RunArgs) -> Result<Prepared> {
@@ -210,6 +216,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
             Target {
                 target: RunTarget::Profile { configurations },
                 predicted: None,
+                breakdown: None,
             }
         }
         None => {
@@ -228,6 +235,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
             Target {
                 target: RunTarget::Plan { stages },
                 predicted: report.totals.clone(),
+                breakdown: report.cost_breakdown,
             }
         }
     };
@@ -239,15 +247,14 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
             seed: args.workload_seed,
         },
         repetitions: args.repetitions,
+        seed: project.settings.seed,
     };
     Ok(Prepared {
         request,
         predicted: t.predicted,
+        breakdown: t.breakdown,
         q: project.settings.percentile,
-        prices: (
-            project.platform.price_per_gb_s,
-            project.platform.price_per_request,
-        ),
+        platform: project.platform.clone(),
     })
 }
 
@@ -384,32 +391,56 @@ fn progress_line(s: &RunStatus) -> String {
 /// prices) against the plan's predicted ones.
 fn compare_text(profiles: &RunProfiles, prepared: &Prepared) -> String {
     let q = prepared.q;
-    let (price_gb_s, price_request) = prepared.prices;
     use faasplan_core::stats::empirical::quantile;
     let ex = &profiles.executions;
     if ex.is_empty() {
         return "no execution finished\n".to_string();
     }
     let latencies: Vec<f64> = ex.iter().map(|e| e.latency_s).collect();
-    let cost = ex
-        .iter()
-        .map(|e| e.billed_gb_s * price_gb_s + e.invocations as f64 * price_request)
-        .sum::<f64>()
-        / ex.len() as f64;
+    let cost = mean_measured_cost(&prepared.request.workflow, &prepared.platform, ex);
     let pq = crate::summary::percent(q);
     let mut text = format!(
-        "measured ({} executions, {} cold): P50 {:.3} s, P{pq} {:.3} s, ${:.6} per run (functions only)\n",
+        "measured ({} executions, {} cold): P50 {:.3} s, P{pq} {:.3} s, ${:.6} per run\n{}",
         ex.len(),
         ex.iter().filter(|e| e.cold).count(),
         quantile(&latencies, 0.5),
         quantile(&latencies, q),
-        cost
+        total_usd(&cost),
+        breakdown_line(&cost),
     );
     if let Some(t) = &prepared.predicted {
         text.push_str(&format!(
             "predicted: P50 {:.3} s, P{pq} {:.3} s, ${:.6} per run\n",
             t.latency_p50_s, t.latency_q_s, t.expected_cost_usd
         ));
+        if let Some(b) = &prepared.breakdown {
+            text.push_str(&breakdown_line(b));
+        }
+    }
+    let mut taken: Vec<(String, usize)> = Vec::new();
+    for b in ex.iter().flat_map(|e| &e.branches) {
+        let key = format!("{} -> {}", b.choice, b.alternative);
+        match taken.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => taken.push((key, 1)),
+        }
+    }
+    if !taken.is_empty() {
+        let parts: Vec<String> = taken.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+        text.push_str(&format!("  branches taken: {}\n", parts.join(", ")));
     }
     text
+}
+
+/// `  cost: functions $.., transitions $.., transfer $..` (edge when present).
+fn breakdown_line(b: &CostBreakdown) -> String {
+    let mut line = format!(
+        "  cost: functions ${:.6}, transitions ${:.6}, transfer ${:.6}",
+        b.functions_usd, b.transitions_usd, b.transfer_usd
+    );
+    if b.edge_usd != 0.0 {
+        line.push_str(&format!(", edge ${:.6}", b.edge_usd));
+    }
+    line.push('\n');
+    line
 }

@@ -290,6 +290,12 @@ fn validate_help() {
                   --choice <NAME=P1,P2,..>
                       Probabilities of a Choice's alternatives, in their order (`Pick=0.9,0.1`), or `NAME=slowest` to plan for the slowest; repeat per Choice [default: the project's]
 
+                  --window <DURATION>
+                      Fit on the runs of this last stretch of time only, counted back from each stage's newest timestamped run (`7d`, `12h`, `30m`, `90s`) [default: the project's `settings.window`]
+
+                  --window-runs <N>
+                      Fit on the newest N runs of each configuration only [default: the project's `settings.window`]
+
                   --max-memory-mb <MIB>
                       Most memory the sample tables may take, MiB, as for `plan` [default: 2048]
 
@@ -334,6 +340,12 @@ fn fit_help() {
 
                   --choice <NAME=P1,P2,..>
                       Probabilities of a Choice's alternatives, in their order (`Pick=0.9,0.1`), or `NAME=slowest` to plan for the slowest; repeat per Choice [default: the project's]
+
+                  --window <DURATION>
+                      Fit on the runs of this last stretch of time only, counted back from each stage's newest timestamped run (`7d`, `12h`, `30m`, `90s`) [default: the project's `settings.window`]
+
+                  --window-runs <N>
+                      Fit on the newest N runs of each configuration only [default: the project's `settings.window`]
 
                   --json
                       Print JSON (one object per stage, with the per-configuration predictions) instead of a table
@@ -382,6 +394,12 @@ fn plan_help() {
 
                   --choice <NAME=P1,P2,..>
                       Probabilities of a Choice's alternatives, in their order (`Pick=0.9,0.1`), or `NAME=slowest` to plan for the slowest; repeat per Choice [default: the project's]
+
+                  --window <DURATION>
+                      Fit on the runs of this last stretch of time only, counted back from each stage's newest timestamped run (`7d`, `12h`, `30m`, `90s`) [default: the project's `settings.window`]
+
+                  --window-runs <N>
+                      Fit on the newest N runs of each configuration only [default: the project's `settings.window`]
 
                   --latency-bound <S>
                       Latency bound B, seconds: minimise expected cost subject to P(latency ≤ B) ≥ percentile
@@ -495,6 +513,12 @@ fn frontier_help() {
 
                   --choice <NAME=P1,P2,..>
                       Probabilities of a Choice's alternatives, in their order (`Pick=0.9,0.1`), or `NAME=slowest` to plan for the slowest; repeat per Choice [default: the project's]
+
+                  --window <DURATION>
+                      Fit on the runs of this last stretch of time only, counted back from each stage's newest timestamped run (`7d`, `12h`, `30m`, `90s`) [default: the project's `settings.window`]
+
+                  --window-runs <N>
+                      Fit on the newest N runs of each configuration only [default: the project's `settings.window`]
 
                   --latency-bound <S>
                       Latency bound B, seconds: minimise expected cost subject to P(latency ≤ B) ≥ percentile
@@ -735,4 +759,75 @@ fn compare_on_every_core_gives_the_rows_of_one_thread() {
     let one = rows("1");
     assert!(one.len() >= 4, "{one:?}");
     assert_eq!(one, rows("3"));
+}
+
+/// A one-stage project whose runs come from a timestamped profile CSV: 4 sizes × 6 days, one
+/// run a day each.
+fn dated_input() -> Vec<String> {
+    let dir = temp("window");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut csv = String::from(
+        "stage,memory_mb,d,rep,cold,start_mean_s,start_p95_s,read_mean_s,read_p95_s,compute_mean_s,compute_p95_s,timestamp\n",
+    );
+    for day in 0..6u32 {
+        for m in [512u32, 1024, 1769, 3008] {
+            let level = if day < 4 { 1.0 } else { 1.5 };
+            let c = 0.2 + level * 1769.0 / f64::from(m.min(1769)) * (1.0 + 0.01 * f64::from(day));
+            let t = 1_700_000_000 + day * 86_400;
+            csv.push_str(&format!(
+                "s,{m},1,{day},false,0.05,0.05,0.1,0.1,{c},{c},{t}\n"
+            ));
+        }
+    }
+    let project = faasplan_core::formats::project::Project {
+        workflow: serde_json::from_str(
+            r#"{"name": "dated", "edges": [], "stages": [{"id": "s", "kind": "single", "allowed_d": [],
+                "memory": {"min_mb": 512, "max_mb": 3008, "step_mb": 1}}]}"#,
+        )
+        .unwrap(),
+        profiles: faasplan_core::formats::csv::read_profiles_csv(&csv, 1769.0).unwrap(),
+        platform: faasplan_core::platform::Preset::AwsX86_64.platform(),
+        settings: faasplan_core::settings::PlanSettings::default(),
+    };
+    let path = dir.join("dated.json");
+    std::fs::write(&path, project.to_json()).unwrap();
+    vec!["--project".into(), path.display().to_string()]
+}
+
+#[test]
+fn fit_follows_the_window_flags() {
+    let input = dated_input();
+    let o = run(&["fit", "--window", "1d"], &input);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Days 4 and 5 are inside: 8 of 24 runs kept.
+    assert!(
+        stdout(&o).starts_with("window: fitted on the last 1 d; 16 of 24 runs left out\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["fit", "--window-runs", "3"], &input);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with(
+            "window: fitted on the newest 3 runs per configuration; 12 of 24 runs left out\n"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["fit"], &input);
+    assert!(!stdout(&o).contains("window:"), "{}", stdout(&o));
+    let o = run(&["fit", "--window", "soon"], &input);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("--window: window `soon`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["fit", "--window-runs", "0"], &input);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("--window-runs: must be at least 1"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -61,6 +61,7 @@ fn profiles() -> Profiles {
                 read: s,
                 compute: s,
                 write: None,
+                timestamp: None,
             }],
         }],
     }
@@ -125,6 +126,7 @@ fn answer(mode: Mode, req: &Seen, polls: &mut u32, cancelled: &mut bool) -> (u16
                     latency_s: 1.0 + f64::from(i),
                     billed_gb_s: 1.0,
                     invocations: 4,
+                    ..ExecutionRecord::default()
                 })
                 .collect();
             (

@@ -38,6 +38,7 @@
 
 pub mod backend;
 pub mod configurations;
+pub mod cost;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -59,6 +60,10 @@ pub struct RunRequest {
     pub workload: Workload,
     /// How often each configuration runs end to end (at least 1).
     pub repetitions: u32,
+    /// Seed of the run's random picks: which alternative of each Choice point
+    /// runs in each execution (drawn with the alternatives' weights).
+    #[serde(default)]
+    pub seed: u64,
 }
 
 /// What a run executes.
@@ -406,7 +411,7 @@ pub struct RunProfiles {
 }
 
 /// One end-to-end execution of the workflow.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExecutionRecord {
     /// Index of the configuration (0 for a plan run).
     pub configuration: u32,
@@ -420,6 +425,38 @@ pub struct ExecutionRecord {
     pub billed_gb_s: f64,
     /// Function instances invoked.
     pub invocations: u64,
+    /// The stages that ran, in the order they finished (absent from executors
+    /// that do not report them; then only the totals above are known).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<StageRecord>,
+    /// The alternative each Choice point took (empty without Choices).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub branches: Vec<BranchTaken>,
+}
+
+/// One stage run within an [`ExecutionRecord`]: what ran, for the measured
+/// cost ([`cost::measured_cost`]) to price the same components as the prediction.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StageRecord {
+    /// Stage id.
+    pub stage: String,
+    /// Memory per instance, MB.
+    pub memory_mb: u32,
+    /// Instances that ran.
+    pub d: u32,
+    /// Stage wall time: first instance started to last returned, s.
+    pub latency_s: f64,
+    /// Billed function time of the stage's instances, GB·s.
+    pub billed_gb_s: f64,
+}
+
+/// The alternative a Choice point took in one execution.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BranchTaken {
+    /// The Choice's name.
+    pub choice: String,
+    /// The label of the alternative that ran.
+    pub alternative: String,
 }
 
 /// The answer to `GET /health`: what the executor is and what it accepts.

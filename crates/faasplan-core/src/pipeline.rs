@@ -53,6 +53,8 @@
 mod check;
 mod evaluate;
 mod fused;
+#[cfg(test)]
+mod window_tests;
 
 pub use check::{Checked, MAX_STAGES, check, samples_needed};
 pub use evaluate::{ConfigError, Evaluation, evaluate, plan_of};
@@ -169,6 +171,25 @@ pub enum RunProgress {
     Finished,
 }
 
+/// The profiles the stage models are fitted on when the settings narrow them:
+/// the sliding window (`settings.window`, [`crate::profile::window`]) first,
+/// then, with `settings.exclude_flagged`, without the runs of the
+/// configurations the anomaly detector flags among those. `None` when every
+/// run is used.
+pub fn fit_profiles(project: &Project) -> Option<Profiles> {
+    let settings = &project.settings;
+    let windowed = (!settings.window.is_none())
+        .then(|| crate::profile::window::apply(&project.profiles, &settings.window));
+    if !settings.exclude_flagged {
+        return windowed;
+    }
+    let base = windowed.as_ref().unwrap_or(&project.profiles);
+    Some(exclude_flagged(
+        base,
+        &detect(base, &AnomalySettings::default()),
+    ))
+}
+
 /// A resumable [`prepare`]: fit one stage per step, then sample in bounded steps.
 pub struct Preparation<'p> {
     project: &'p Project,
@@ -196,12 +217,7 @@ impl<'p> Preparation<'p> {
             limits,
             dag,
             stages: Vec::with_capacity(project.workflow.stages.len()),
-            cleaned: project.settings.exclude_flagged.then(|| {
-                exclude_flagged(
-                    &project.profiles,
-                    &detect(&project.profiles, &AnomalySettings::default()),
-                )
-            }),
+            cleaned: fit_profiles(project),
             sampler: None,
             problem: None,
         })

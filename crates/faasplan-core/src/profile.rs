@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod window;
+
 /// Mean over a stage's instances and 95th percentile over them, seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StepStat {
@@ -39,6 +41,10 @@ pub struct ProfileRun {
     /// Writing the output, if the stage writes any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub write: Option<StepStat>,
+    /// When the run started, Unix time in seconds (UTC), if known. A sliding
+    /// window ([`crate::settings::Window`]) keeps the most recent runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<f64>,
 }
 
 impl ProfileRun {
@@ -154,6 +160,17 @@ impl ProfileRun {
                     ));
                 }
             }
+        }
+        if let Some(t) = self.timestamp
+            && !(t.is_finite() && t >= 0.0)
+        {
+            return Err(problem(
+                "timestamp",
+                format!(
+                    "{} is not a Unix time in seconds (finite, at least 0)",
+                    show(t)
+                ),
+            ));
         }
         if self.wall_s() <= 0.0 {
             return Err(problem(

@@ -165,6 +165,99 @@ pub struct PlanSettings {
     /// stage models.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub exclude_flagged: bool,
+    /// Fit the stage models (and the advisor's surrogates) on the most recent
+    /// runs only (see [`Window`]); none by default.
+    #[serde(default, skip_serializing_if = "Window::is_none")]
+    pub window: Window,
+}
+
+/// A sliding window over profile runs: the fit sees only the most recent runs
+/// of each configuration, so a drift in the measurements is followed.
+///
+/// Recency is the runs' `timestamp`; runs without one count as older than
+/// every dated run, in file order. Both limits may be set; a run must pass both.
+/// See `crate::profile::window` and docs/advisor.md.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Window {
+    /// Keep runs started at most this many seconds before the stage's newest
+    /// dated run (undated runs are left out when the stage has dated ones; a
+    /// stage without any dated run keeps all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_s: Option<f64>,
+    /// Keep the newest this many runs of each configuration (memory, d).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_runs: Option<u32>,
+}
+
+impl Window {
+    /// Whether no limit is set (every run is used).
+    pub fn is_none(&self) -> bool {
+        self.max_age_s.is_none() && self.max_runs.is_none()
+    }
+
+    /// Parses a duration such as `7d`, `12h`, `30m`, `90s` or `3600` (seconds)
+    /// into seconds.
+    pub fn parse_age(text: &str) -> Result<f64, SettingsError> {
+        let t = text.trim();
+        let (number, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+            Some((i, _)) => (&t[..i], &t[i..]),
+            None => (t, "s"),
+        };
+        let scale = match unit.trim() {
+            "s" => 1.0,
+            "m" | "min" => 60.0,
+            "h" => 3600.0,
+            "d" => 86_400.0,
+            "w" => 7.0 * 86_400.0,
+            _ => return Err(SettingsError::WindowText(text.to_string())),
+        };
+        let v: f64 = number
+            .trim()
+            .parse()
+            .map_err(|_| SettingsError::WindowText(text.to_string()))?;
+        let s = v * scale;
+        if s.is_finite() && s > 0.0 {
+            Ok(s)
+        } else {
+            Err(SettingsError::WindowText(text.to_string()))
+        }
+    }
+
+    /// Checks a positive finite age and a run count of at least 1.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        if let Some(a) = self.max_age_s
+            && !(a.is_finite() && a > 0.0)
+        {
+            return Err(SettingsError::WindowAge(a));
+        }
+        if self.max_runs == Some(0) {
+            return Err(SettingsError::WindowRuns);
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for Window {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(a) = self.max_age_s {
+            parts.push(if a % 86_400.0 == 0.0 {
+                format!("the last {} d", a / 86_400.0)
+            } else if a % 3600.0 == 0.0 {
+                format!("the last {} h", a / 3600.0)
+            } else {
+                format!("the last {a} s")
+            });
+        }
+        if let Some(n) = self.max_runs {
+            parts.push(format!("the newest {n} runs per configuration"));
+        }
+        if parts.is_empty() {
+            f.write_str("every run")
+        } else {
+            f.write_str(&parts.join(" and "))
+        }
+    }
 }
 
 fn is_default(c: &ColdStarts) -> bool {
@@ -194,6 +287,7 @@ impl Default for PlanSettings {
             cold_starts: ColdStarts::Profile,
             cold_start_stages: BTreeMap::new(),
             exclude_flagged: false,
+            window: Window::default(),
         }
     }
 }
@@ -230,6 +324,15 @@ pub enum SettingsError {
     /// A cold-start rate outside [0, 100] %.
     #[error("settings.cold_starts: a rate of {0}% is not in [0, 100]")]
     ColdStartRate(f64),
+    /// A window age that is not positive and finite.
+    #[error("settings.window.max_age_s: {0} is not a finite value above 0")]
+    WindowAge(f64),
+    /// A window of 0 runs.
+    #[error("settings.window.max_runs: must be at least 1")]
+    WindowRuns,
+    /// A window duration that does not parse.
+    #[error("window `{0}`: expected a duration above 0 such as `7d`, `12h`, `30m` or `90s`")]
+    WindowText(String),
     /// A cold-start setting that is not one of the known forms.
     #[error(
         "cold starts `{0}`: expected `profile`, `warm`, `first` or a rate in percent such as `5%`"
@@ -272,6 +375,7 @@ impl PlanSettings {
         if self.samples == SampleCount::Fixed(0) {
             return Err(SettingsError::Samples);
         }
+        self.window.validate()?;
         self.cold_starts.validate()?;
         for c in self.cold_start_stages.values() {
             c.validate()?;

@@ -21,6 +21,21 @@
 //! wall time minus the instances' mean in-function time, so module loading,
 //! compilation and instantiation count as start-up.
 //!
+//! **Choice points.** In each execution every Choice of the workflow takes
+//! one alternative, drawn with the alternatives' weights (normalised; all
+//! equal when they sum to 0) from a generator seeded by the request's `seed`,
+//! one draw per Choice in order, execution after execution: the same request
+//! takes the same branches. A stage runs when every Choice that lists it took
+//! its alternative, and a stage whose parents all did not run does not run
+//! either. Stages that do not run start no instance and give no profile row;
+//! a stage after the join reads only the parents that ran. Each execution
+//! record lists the alternatives taken (`branches`).
+//!
+//! **Dry run.** [`LocalBackend::with_dry_run`] makes a backend that runs
+//! nothing: for each run it writes the plan of what would run (each
+//! execution's stages with module, memory, CPU share, instances, their
+//! directories and inputs, the branches taken) and reports no rows.
+//!
 //! **Cold and warm.** Like a function platform's execution environments, the
 //! backend keeps a pool per stage and memory size: an instance that finds an
 //! idle environment starts warm (the compiled module is reused); otherwise it
@@ -35,8 +50,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use faasplan_core::dag::{Config, Dag, StageKind};
-use faasplan_core::executor::ExecutionRecord;
+use faasplan_core::dag::{Config, Dag, StageKind, Workflow};
+use faasplan_core::executor::{BranchTaken, ExecutionRecord, StageRecord};
 use faasplan_core::profile::{ProfileRun, StepStat};
 use tokio::sync::watch;
 use wasmtime::{Engine, Linker, Module};
@@ -56,10 +71,15 @@ pub struct LocalSettings {
     pub work_dir: PathBuf,
 }
 
+/// Where a dry run writes its plan, line by line.
+pub type Out = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// The local WebAssembly backend (see the module docs).
 #[derive(Clone)]
 pub struct LocalBackend {
     inner: Arc<Inner>,
+    /// Set in a dry run: where the plan goes.
+    dry_run: Option<Out>,
 }
 
 struct Inner {
@@ -99,7 +119,15 @@ impl LocalBackend {
                 linker,
                 pools: Mutex::new(HashMap::new()),
             }),
+            dry_run: None,
         })
+    }
+
+    /// This backend as a dry run: each run writes, through `out`, what it
+    /// would run (see the module docs) and runs nothing.
+    pub fn with_dry_run(mut self, out: Out) -> LocalBackend {
+        self.dry_run = Some(out);
+        self
     }
 
     fn module_path(&self, stage: &str) -> PathBuf {
@@ -157,17 +185,23 @@ impl Backend for LocalBackend {
                 )));
             }
         }
-        if !job.request.workflow.choices.is_empty() {
-            return Err(BackendError(
-                "the local backend does not run workflows with Choice points".to_string(),
-            ));
-        }
         Ok(())
     }
 
     fn run(&self, job: Arc<Job>, handle: RunHandle) -> BoxFuture<Result<(), BackendError>> {
         let backend = self.clone();
         Box::pin(async move {
+            if let Some(out) = &backend.dry_run {
+                let lines = backend.plan_lines(&job)?;
+                for line in &lines {
+                    out(&format!("dry run {}: {line}", job.id));
+                }
+                handle.warn(format!(
+                    "dry run: nothing ran; the executor printed the {} steps of the plan",
+                    lines.len()
+                ));
+                return Ok(());
+            }
             let run_dir = backend.inner.settings.work_dir.join(&job.id);
             let result = backend.run_all(&job, &handle, &run_dir).await;
             if let Err(e) = tokio::fs::remove_dir_all(&run_dir).await {
@@ -194,11 +228,13 @@ impl LocalBackend {
             .await
             .map_err(|e| format!("writing the workload: {e}"))?;
         let mut execution = 0;
+        let mut picks = Picks::new(&job.request.workflow, &dag, job.request.seed);
         for (c, configuration) in job.configurations.iter().enumerate() {
             for rep in 0..job.request.repetitions {
                 if handle.is_cancelled() {
                     return Ok(());
                 }
+                let (active, branches) = picks.next();
                 let exec = Execution {
                     backend: self,
                     job,
@@ -207,6 +243,8 @@ impl LocalBackend {
                     run_dir,
                     index: execution,
                     rep,
+                    active,
+                    branches,
                 };
                 let record = tokio::select! {
                     r = exec.run(handle) => r?,
@@ -271,6 +309,10 @@ struct Execution<'a> {
     run_dir: &'a Path,
     index: u32,
     rep: u32,
+    /// Whether each stage runs in this execution (Choice points).
+    active: Vec<bool>,
+    /// The alternative each Choice took.
+    branches: Vec<BranchTaken>,
 }
 
 /// What a stage run measured.
@@ -278,8 +320,77 @@ struct StageOutcome {
     started: Instant,
     finished: Instant,
     cold: bool,
-    billed_gb_s: f64,
-    instances: u64,
+    record: StageRecord,
+}
+
+/// The alternatives each execution's Choices take (see the module docs).
+struct Picks<'a> {
+    workflow: &'a Workflow,
+    dag: &'a Dag,
+    rng: rand_xoshiro::Xoshiro256PlusPlus,
+}
+
+/// The stream of the branch draws (apart from every planning stream).
+const BRANCH_STREAM: u64 = 0xB4A2_C4E5;
+
+impl<'a> Picks<'a> {
+    fn new(workflow: &'a Workflow, dag: &'a Dag, seed: u64) -> Self {
+        Picks {
+            workflow,
+            dag,
+            rng: faasplan_core::rng::stream(seed, BRANCH_STREAM),
+        }
+    }
+
+    /// The next execution's active stages and the alternatives taken.
+    fn next(&mut self) -> (Vec<bool>, Vec<BranchTaken>) {
+        let n = self.workflow.stages.len();
+        let mut active = vec![true; n];
+        let mut branches = Vec::with_capacity(self.workflow.choices.len());
+        for choice in &self.workflow.choices {
+            let weights: Vec<f64> = choice
+                .alternatives
+                .iter()
+                .map(|a| a.probability.max(0.0))
+                .collect();
+            let total: f64 = weights.iter().sum();
+            let u = faasplan_core::rng::uniform(&mut self.rng);
+            let last = choice.alternatives.len().saturating_sub(1);
+            let pick = if total.is_finite() && total > 0.0 {
+                let mut acc = 0.0;
+                weights
+                    .iter()
+                    .position(|w| {
+                        acc += w / total;
+                        u < acc
+                    })
+                    .unwrap_or(last)
+            } else {
+                ((u * choice.alternatives.len() as f64) as usize).min(last)
+            };
+            for (j, alternative) in choice.alternatives.iter().enumerate() {
+                if j != pick {
+                    for id in &alternative.stages {
+                        if let Some(i) = self.workflow.stage_index(id) {
+                            active[i] = false;
+                        }
+                    }
+                }
+            }
+            branches.push(BranchTaken {
+                choice: choice.name.clone(),
+                alternative: choice.alternatives[pick].label.clone(),
+            });
+        }
+        // A stage none of whose parents ran has no input: it does not run.
+        for &i in &self.dag.topo {
+            let parents = &self.dag.parents[i];
+            if !parents.is_empty() && parents.iter().all(|&p| !active[p]) {
+                active[i] = false;
+            }
+        }
+        (active, branches)
+    }
 }
 
 impl Execution<'_> {
@@ -298,12 +409,21 @@ impl Execution<'_> {
                         .await
                         .map_err(|_| "a parent stage stopped".to_string())?;
                 }
+                if !self.active[i] {
+                    let _ = done.send(true);
+                    return Ok(None);
+                }
                 let outcome = self.stage(i, handle).await;
                 let _ = done.send(outcome.is_ok());
-                outcome
+                outcome.map(Some)
             }
         });
-        let outcomes = join_all(stages.collect()).await?;
+        let mut outcomes: Vec<StageOutcome> = join_all(stages.collect())
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        outcomes.sort_by_key(|o| o.finished);
         let started = outcomes.iter().map(|o| o.started).min();
         let finished = outcomes.iter().map(|o| o.finished).max();
         let latency_s = match (started, finished) {
@@ -315,8 +435,10 @@ impl Execution<'_> {
             rep: self.rep,
             cold: outcomes.iter().any(|o| o.cold),
             latency_s,
-            billed_gb_s: outcomes.iter().map(|o| o.billed_gb_s).sum(),
-            invocations: outcomes.iter().map(|o| o.instances).sum(),
+            billed_gb_s: outcomes.iter().map(|o| o.record.billed_gb_s).sum(),
+            invocations: outcomes.iter().map(|o| u64::from(o.record.d)).sum(),
+            stages: outcomes.into_iter().map(|o| o.record).collect(),
+            branches: self.branches.clone(),
         })
     }
 
@@ -345,7 +467,7 @@ impl Execution<'_> {
             return vec!["--in".into(), "workload=/work/input/workload".into()];
         }
         let mut args = Vec::new();
-        for &p in &self.dag.parents[i] {
+        for &p in self.dag.parents[i].iter().filter(|&&p| self.active[p]) {
             for k in 0..self.d(p) {
                 for part in (j..self.parts(p)).step_by(d as usize) {
                     args.push("--in".to_string());
@@ -374,17 +496,15 @@ impl Execution<'_> {
         }
         handle.instances_started(&stage.id, u64::from(d));
         let started = Instant::now();
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|t| t.as_secs_f64());
         // Each instance is its own task, so the instances spread over the host's cores;
         // dropping the set (cancel, or a failed sibling) aborts the rest.
         let mut tasks = tokio::task::JoinSet::new();
         for k in 0..d {
-            let mut args = vec![
-                "--out".to_string(),
-                format!("/work/e{}/{}/{k:04}", self.index, stage.id),
-                "--parts".to_string(),
-                self.parts(i).to_string(),
-            ];
-            args.extend(self.inputs(i, k));
+            let args = self.args(i, k);
             let (backend, handle, id) = (self.backend.clone(), handle.clone(), stage.id.clone());
             let run_dir = self.run_dir.to_path_buf();
             tasks.spawn(async move {
@@ -415,13 +535,9 @@ impl Execution<'_> {
             StageKind::Parallel => d,
             StageKind::Single => self.dag.input_parent[i].map_or(1, |p| self.d(p)),
         };
-        let run = profile_run(
-            &results,
-            memory_mb,
-            row_d,
-            self.rep,
-            finished.duration_since(started).as_secs_f64(),
-        );
+        let wall_s = finished.duration_since(started).as_secs_f64();
+        let mut run = profile_run(&results, memory_mb, row_d, self.rep, wall_s);
+        run.timestamp = timestamp;
         let billed_gb_s = results
             .iter()
             .map(|(t, _, _)| (t.read_s + t.compute_s + t.write_s) * f64::from(memory_mb) / 1024.0)
@@ -432,9 +548,107 @@ impl Execution<'_> {
             started,
             finished,
             cold,
-            billed_gb_s,
-            instances: u64::from(d),
+            record: StageRecord {
+                stage: stage.id.clone(),
+                memory_mb,
+                d,
+                latency_s: wall_s,
+                billed_gb_s,
+            },
         })
+    }
+
+    /// The command line of instance `k` of stage `i`.
+    fn args(&self, i: usize, k: u32) -> Vec<String> {
+        let stage = &self.job.request.workflow.stages[i];
+        let mut args = vec![
+            "--out".to_string(),
+            format!("/work/e{}/{}/{k:04}", self.index, stage.id),
+            "--parts".to_string(),
+            self.parts(i).to_string(),
+        ];
+        args.extend(self.inputs(i, k));
+        args
+    }
+
+    /// What this execution would run, one line per stage (and one for the branches).
+    fn plan(&self, configuration: usize) -> Vec<String> {
+        let mut lines = Vec::new();
+        let head = format!(
+            "execution {} (configuration {configuration}, repetition {})",
+            self.index, self.rep
+        );
+        if !self.branches.is_empty() {
+            let taken: Vec<String> = self
+                .branches
+                .iter()
+                .map(|b| format!("{} -> {}", b.choice, b.alternative))
+                .collect();
+            lines.push(format!("{head}: branches {}", taken.join(", ")));
+        }
+        for &i in &self.dag.topo {
+            let stage = &self.job.request.workflow.stages[i];
+            if !self.active[i] {
+                lines.push(format!("{head}: stage {} does not run", stage.id));
+                continue;
+            }
+            let memory_mb = self.configuration[i].memory_mb;
+            let d = self.d(i);
+            let share = (f64::from(memory_mb) / MB_PER_VCPU).min(1.0);
+            let mut line = format!(
+                "{head}: stage {} runs {} at {memory_mb} MB, {share:.3} vCPU, {d} instance(s):",
+                stage.id,
+                self.backend.module_path(&stage.id).display(),
+            );
+            for k in 0..d {
+                line.push_str(&format!(" [{}]", self.args(i, k).join(" ")));
+            }
+            lines.push(line);
+        }
+        lines
+    }
+}
+
+impl LocalBackend {
+    /// The plan of a dry run: the run directory, then every execution's stages.
+    fn plan_lines(&self, job: &Job) -> Result<Vec<String>, BackendError> {
+        let dag = job
+            .request
+            .workflow
+            .validate()
+            .map_err(|e| BackendError(format!("workflow: {e}")))?;
+        let run_dir = self.inner.settings.work_dir.join(&job.id);
+        let bytes = match &job.request.workload {
+            faasplan_core::executor::Workload::Size { bytes, .. } => *bytes,
+            payload => workload::bytes(payload).map_err(BackendError)?.len() as u64,
+        };
+        let mut lines = vec![format!(
+            "run directory {} mounted as /work; workload of {} bytes at /work/input/workload; {} execution(s)",
+            run_dir.display(),
+            bytes,
+            job.request.executions()
+        )];
+        let mut picks = Picks::new(&job.request.workflow, &dag, job.request.seed);
+        let mut index = 0;
+        for (c, configuration) in job.configurations.iter().enumerate() {
+            for rep in 0..job.request.repetitions {
+                let (active, branches) = picks.next();
+                let exec = Execution {
+                    backend: self,
+                    job,
+                    dag: &dag,
+                    configuration,
+                    run_dir: &run_dir,
+                    index,
+                    rep,
+                    active,
+                    branches,
+                };
+                lines.extend(exec.plan(c));
+                index += 1;
+            }
+        }
+        Ok(lines)
     }
 }
 

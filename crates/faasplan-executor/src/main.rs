@@ -44,6 +44,10 @@ struct Args {
     /// local: directory under which each run gets its work directory (its object store).
     #[arg(long, value_name = "DIR")]
     work_dir: Option<PathBuf>,
+    /// Run nothing: print what each run would do (local: the executions, stages, modules,
+    /// instances and directories; aws: the API calls) and return no rows.
+    #[arg(long)]
+    dry_run: bool,
     #[cfg(feature = "aws")]
     #[command(flatten)]
     aws: faasplan_aws::AwsOptions,
@@ -90,14 +94,26 @@ async fn backend(args: &Args) -> Result<Arc<dyn Backend>, String> {
                 functions_dir,
                 work_dir,
             };
-            Ok(Arc::new(LocalBackend::new(settings)?))
+            let backend = LocalBackend::new(settings)?;
+            if args.dry_run {
+                return Ok(Arc::new(
+                    backend.with_dry_run(Arc::new(|line: &str| println!("{line}"))),
+                ));
+            }
+            Ok(Arc::new(backend))
         }
         #[cfg(feature = "aws")]
-        BackendName::Aws => Ok(Arc::new(
-            faasplan_aws::AwsBackend::from_options(&args.aws)
-                .await
-                .map_err(|e| e.message)?,
-        )),
+        BackendName::Aws => {
+            let options = faasplan_aws::AwsOptions {
+                dry_run: args.dry_run,
+                ..args.aws.clone()
+            };
+            Ok(Arc::new(
+                faasplan_aws::AwsBackend::from_options(&options)
+                    .await
+                    .map_err(|e| e.message)?,
+            ))
+        }
     }
 }
 

@@ -20,6 +20,7 @@ fn run(memory_mb: u32, d: u32, rep: u32) -> ProfileRun {
         read: step(0.2),
         compute: step(1.0),
         write: None,
+        timestamp: None,
     }
 }
 
@@ -118,15 +119,19 @@ fn measured_figures_use_nearest_rank_quantiles_and_the_project_prices() {
             latency_s: f64::from(i),
             billed_gb_s: 2.0,
             invocations: 3,
+            ..ExecutionRecord::default()
         })
         .collect();
-    let m = measure(&executions, &platform, 0.9).unwrap();
+    let wf = workflow();
+    let m = measure(&executions, &wf, &platform, 0.9).unwrap();
     assert_eq!((m.executions, m.cold), (10, 1));
     assert_eq!(m.p50_s, 5.0);
     assert_eq!(m.q_s, 9.0);
+    // Without per-stage rows: the totals, functions only.
     let cost = 2.0 * platform.price_per_gb_s + 3.0 * platform.price_per_request;
     assert!((m.cost_usd - cost).abs() < 1e-15);
-    assert_eq!(measure(&[], &platform, 0.9), None);
+    assert_eq!(m.breakdown.functions_usd, m.cost_usd);
+    assert_eq!(measure(&[], &wf, &platform, 0.9), None);
 }
 
 #[test]
@@ -193,6 +198,7 @@ fn a_run_goes_from_sent_to_measured_in_the_timeline() {
         p50_s: 1.0,
         q_s: 2.0,
         cost_usd: 1e-5,
+        breakdown: Default::default(),
     };
     s.apply(ExecutorAction::RunEnded(Ok(RunEnd {
         state: RunState::Succeeded,

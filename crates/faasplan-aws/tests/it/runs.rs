@@ -163,9 +163,15 @@ async fn a_plan_is_applied_run_and_restored_and_its_reports_become_rows() {
     let moto = Moto::start(true);
     let d = deploy(&moto).await;
     let journal = Journal::new();
-    let session = Session::connect(AwsSettings::emulator(&moto.url()), journal.clone())
-        .await
-        .unwrap();
+    let restore_file = std::env::temp_dir().join(format!(
+        "faasplan-aws-restore-{}-normal.json",
+        std::process::id()
+    ));
+    let settings = AwsSettings {
+        restore_file: Some(restore_file.clone()),
+        ..AwsSettings::emulator(&moto.url())
+    };
+    let session = Session::connect(settings, journal.clone()).await.unwrap();
     let target = session.state_machine(&d.arn).await.unwrap();
     let request = RunRequest {
         configurations: vec![configs(&target, (1024, 4), 2048)],
@@ -179,8 +185,17 @@ async fn a_plan_is_applied_run_and_restored_and_its_reports_become_rows() {
         .unwrap();
     let seen = seeder.await.unwrap();
 
-    // Applied while the executions ran, restored afterwards.
+    // Applied while the executions ran, restored afterwards; the restore file is gone.
     assert_eq!(seen, vec![(1024, 2048); 3]);
+    assert!(!restore_file.exists());
+    assert!(
+        journal
+            .lines()
+            .iter()
+            .any(|l| l.contains("original configuration kept in")),
+        "{:?}",
+        journal.lines()
+    );
     assert_eq!(memory_of(&d.sdk, "split").await, 256);
     assert_eq!(memory_of(&d.sdk, "merge").await, 512);
     let original: serde_json::Value = serde_json::from_str(&d.definition).unwrap();
@@ -665,6 +680,7 @@ pub fn job(target: &Target, plan: &BTreeMap<String, Config>, repetitions: u32) -
             data_base64: base64::engine::general_purpose::STANDARD.encode(input()),
         },
         repetitions,
+        seed: 0,
     };
     let configurations = request.check(&Limits::default()).expect("a valid request");
     Job {
@@ -711,6 +727,21 @@ async fn the_backend_runs_a_job_and_reports_rows_and_executions_through_the_hand
     );
     // 4 instances of 1.5 GB billed 120, 132, 144, 156 ms, and 1 of 1 GB billed 80 ms.
     assert!((x.billed_gb_s - (1.5 * 0.552 + 0.08)).abs() < 1e-9, "{x:?}");
+    // Per stage, for the measured cost: the Map's 4 instances, then merge.
+    let ran: Vec<(&str, u32, u32)> = x
+        .stages
+        .iter()
+        .map(|s| (s.stage.as_str(), s.memory_mb, s.d))
+        .collect();
+    assert_eq!(ran, vec![("Work", 1536, 4), ("Merge", 1024, 1)]);
+    assert!((x.stages[0].billed_gb_s - 1.5 * 0.552).abs() < 1e-9);
+    // Progress: every instance the history or the rows show is started and finished.
+    for s in &status.stages {
+        assert!(
+            s.instances_started >= 2 && s.instances_finished == s.instances_started,
+            "{s:?}"
+        );
+    }
     assert_eq!(memory_of(&d.sdk, "split").await, 256);
 
     // A workflow that is not the state machine's is refused before anything runs.
@@ -754,6 +785,12 @@ async fn a_dry_run_prints_every_call_and_needs_no_aws() {
     }
     assert_eq!(lines.matches("states:StartExecution").count(), 2);
     assert!(handle.profiles().profiles.stages.is_empty());
+    // The client learns that nothing ran.
+    let errors = handle.status().errors;
+    assert!(
+        errors.len() == 1 && errors[0].starts_with("dry run: nothing ran"),
+        "{errors:?}"
+    );
 }
 
 #[tokio::test]
@@ -816,4 +853,140 @@ async fn the_executor_options_of_a_dry_run_read_the_definition_file_and_contact_
         assert!(err.message.contains(expected), "{err}");
     }
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_killed_before_it_restored_is_put_back_from_the_restore_file() {
+    let moto = Moto::start(true);
+    let d = deploy(&moto).await;
+    let file = std::env::temp_dir().join(format!(
+        "faasplan-aws-restore-{}/pending.json",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&file);
+    let settings = AwsSettings {
+        restore_file: Some(file.clone()),
+        ..AwsSettings::emulator(&moto.url())
+    };
+    let session = Session::connect(settings.clone(), Journal::new())
+        .await
+        .unwrap();
+    let target = session.state_machine(&d.arn).await.unwrap();
+    // The first steps of a run, then the process dies: nothing restores.
+    let remembered = session.remember(&target).await.unwrap();
+    session.save_pending(&target, &remembered).unwrap();
+    session
+        .apply(&target, &configs(&target, (2048, 4), 1024))
+        .await
+        .unwrap();
+    drop(session);
+    assert!(file.exists());
+    assert_eq!(memory_of(&d.sdk, "split").await, 2048);
+    assert_eq!(memory_of(&d.sdk, "merge").await, 1024);
+    let original: serde_json::Value = serde_json::from_str(&d.definition).unwrap();
+    assert_ne!(deployed_definition(&d.sdk, &d.arn).await, original);
+
+    // The next executor: a run refuses to start while the file is there.
+    let journal = Journal::new();
+    let next = Session::connect(settings, journal.clone()).await.unwrap();
+    let request = RunRequest {
+        configurations: vec![configs(&target, (1024, 2), 1024)],
+        input: input(),
+        repetitions: 1,
+    };
+    let err = next
+        .run(&target, &request, &Cancel::new())
+        .await
+        .unwrap_err();
+    assert!(
+        err.message
+            .contains("an earlier run's original configuration"),
+        "{err}"
+    );
+    assert!(
+        !journal.calls().iter().any(Call::mutates),
+        "nothing was changed"
+    );
+    // Starting restores it and removes the file.
+    assert!(next.restore_interrupted().await.unwrap());
+    assert_eq!(memory_of(&d.sdk, "split").await, 256);
+    assert_eq!(memory_of(&d.sdk, "merge").await, 512);
+    assert_eq!(deployed_definition(&d.sdk, &d.arn).await, original);
+    assert!(!file.exists());
+    assert!(journal.calls().iter().any(|c| matches!(
+        c,
+        Call::UpdateStateMachine {
+            purpose: "restore",
+            ..
+        }
+    )));
+    assert!(!next.restore_interrupted().await.unwrap(), "nothing left");
+
+    // A file that is not one is refused and kept.
+    std::fs::write(&file, "{\"something\": 1}").unwrap();
+    let err = next.restore_interrupted().await.unwrap_err();
+    assert!(err.message.contains("not a faasplan restore file"), "{err}");
+    assert!(file.exists());
+    std::fs::remove_file(&file).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_comes_from_the_execution_history_while_it_runs() {
+    let moto = Moto::start(true);
+    let d = deploy(&moto).await;
+    let journal = Journal::new();
+    let session = Session::connect(AwsSettings::emulator(&moto.url()), journal.clone())
+        .await
+        .unwrap();
+    let target = session.state_machine(&d.arn).await.unwrap();
+    type Seen = Vec<(i64, String, u64, u64)>;
+    let events: Arc<std::sync::Mutex<Seen>> = Arc::default();
+    let sink = events.clone();
+    let session = session.with_progress(Arc::new(move |stage, started, finished| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        sink.lock()
+            .unwrap()
+            .push((now, stage.to_string(), started, finished));
+    }));
+    let request = RunRequest {
+        configurations: vec![configs(&target, (1024, 4), 2048)],
+        input: input(),
+        repetitions: 2,
+    };
+    let seeder = seed_reports(d.sdk.clone(), journal.clone());
+    let outcome = session
+        .run(&target, &request, &Cancel::new())
+        .await
+        .unwrap();
+    seeder.await.unwrap();
+    let events = events.lock().unwrap().clone();
+    let stages = target.stages();
+    let total = |stage: &str| {
+        events
+            .iter()
+            .filter(|e| e.1 == stage)
+            .fold((0, 0), |(s, f), e| (s + e.2, f + e.3))
+    };
+    // Each execution: the Map's ITEMS iterations of the first stage, one merge.
+    assert_eq!(
+        total(&stages[0]),
+        (2 * ITEMS as u64, 2 * ITEMS as u64),
+        "{events:?}"
+    );
+    assert_eq!(total(&stages[1]), (2, 2), "{events:?}");
+    // The first stage's instances were reported finished before the first
+    // execution ended (its one-second pause was still running).
+    let first_done = events
+        .iter()
+        .find(|e| e.1 == stages[0] && e.3 > 0)
+        .map(|e| e.0)
+        .unwrap();
+    assert!(
+        first_done <= outcome.executions[0].stop_ms,
+        "first progress at {first_done}, execution ended at {}",
+        outcome.executions[0].stop_ms
+    );
 }

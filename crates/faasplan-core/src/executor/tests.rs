@@ -98,6 +98,7 @@ fn run_handle_collects_rows_and_finishes_cancelled() {
         read: step,
         compute: step,
         write: None,
+        timestamp: None,
     };
     handle.add_run("sort", run);
     assert!(handle.cancel());
@@ -119,4 +120,129 @@ fn run_handle_collects_rows_and_finishes_cancelled() {
     other.finish(Err(BackendError("boom".into())));
     assert_eq!(other.status().errors, vec!["boom".to_string()]);
     assert_eq!(other.state(), RunState::Failed);
+}
+
+mod measured_cost {
+    use super::super::cost::{mean_measured_cost, measured_cost, total_usd};
+    use super::super::{ExecutionRecord, StageRecord};
+    use crate::dag::{Config, Workflow};
+    use crate::platform::Preset;
+    use crate::pricing::{EdgeData, Orchestration, ServiceCost, workflow_stage_extra};
+
+    fn workflow() -> Workflow {
+        serde_json::from_str(
+            r#"{"name": "w", "stages": [
+                 {"id": "split", "kind": "single", "allowed_d": [], "memory": {"min_mb": 128, "max_mb": 3008, "step_mb": 64}},
+                 {"id": "sort", "kind": "parallel", "allowed_d": [1, 2, 4], "memory": {"min_mb": 128, "max_mb": 3008, "step_mb": 64}},
+                 {"id": "ask", "kind": "single", "allowed_d": [], "memory": {"min_mb": 128, "max_mb": 3008, "step_mb": 64}}],
+               "edges": [{"from": "split", "to": "sort"}, {"from": "sort", "to": "ask"}]}"#,
+        )
+        .unwrap()
+    }
+
+    fn stage(stage: &str, memory_mb: u32, d: u32, gb_s: f64) -> StageRecord {
+        StageRecord {
+            stage: stage.into(),
+            memory_mb,
+            d,
+            latency_s: 2.0,
+            billed_gb_s: gb_s,
+        }
+    }
+
+    #[test]
+    fn prices_functions_transitions_transfer_and_services_like_the_prediction() {
+        let wf = workflow();
+        let mut platform = Preset::AwsX86_64.platform();
+        platform.pricing.orchestration = Orchestration::aws_standard();
+        platform.pricing.edge_data = vec![EdgeData {
+            from: "split".into(),
+            to: "sort".into(),
+            data_mb: 100.0,
+        }];
+        platform.pricing.storage.usd_per_gb = 0.02;
+        platform.pricing.services = vec![ServiceCost {
+            stage: "ask".into(),
+            usd_per_run: 0.001,
+        }];
+        let record = ExecutionRecord {
+            latency_s: 5.0,
+            billed_gb_s: 3.0,
+            invocations: 6,
+            stages: vec![
+                stage("split", 1024, 1, 1.0),
+                stage("sort", 512, 4, 2.0),
+                stage("ask", 128, 1, 0.0),
+            ],
+            ..ExecutionRecord::default()
+        };
+        let b = measured_cost(&wf, &platform, &record);
+        let functions = 3.0 * platform.price_per_gb_s + 5.0 * platform.price_per_request + 0.001;
+        assert!((b.functions_usd - functions).abs() < 1e-15, "{b:?}");
+        // Transitions: split 1 + run end 1; sort Map 1 + 4; ask 1 (Standard, $0.000025 each).
+        assert!((b.transitions_usd - 8.0 * 0.000_025).abs() < 1e-15, "{b:?}");
+        // The same components the planner adds per stage.
+        let dag = wf.validate().unwrap();
+        let extra = |i: usize, memory_mb: u32, d: u32| {
+            workflow_stage_extra(
+                &platform.pricing,
+                &wf,
+                &dag.parents,
+                &dag.topo,
+                i,
+                Config { memory_mb, d },
+            )
+        };
+        let transfer = extra(0, 1024, 1).transfer_usd + extra(1, 512, 4).transfer_usd;
+        assert!(transfer > 0.0);
+        assert!((b.transfer_usd - transfer).abs() < 1e-15, "{b:?}");
+        assert!((total_usd(&b) - (functions + b.transitions_usd + transfer)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn a_stage_that_did_not_run_costs_nothing_and_totals_alone_are_functions() {
+        let wf = workflow();
+        let mut platform = Preset::AwsX86_64.platform();
+        platform.pricing.orchestration = Orchestration::aws_standard();
+        let all = ExecutionRecord {
+            stages: vec![
+                stage("split", 1024, 1, 1.0),
+                stage("sort", 512, 4, 2.0),
+                stage("ask", 256, 1, 0.5),
+            ],
+            ..ExecutionRecord::default()
+        };
+        let skipped = ExecutionRecord {
+            stages: vec![stage("split", 1024, 1, 1.0), stage("ask", 256, 1, 0.5)],
+            ..ExecutionRecord::default()
+        };
+        let (a, s) = (
+            measured_cost(&wf, &platform, &all),
+            measured_cost(&wf, &platform, &skipped),
+        );
+        assert!((a.transitions_usd - s.transitions_usd - 5.0 * 0.000_025).abs() < 1e-15);
+        assert!(
+            (a.functions_usd
+                - s.functions_usd
+                - (2.0 * platform.price_per_gb_s + 4.0 * platform.price_per_request))
+                .abs()
+                < 1e-15
+        );
+        let totals_only = ExecutionRecord {
+            billed_gb_s: 2.0,
+            invocations: 3,
+            ..ExecutionRecord::default()
+        };
+        let t = measured_cost(&wf, &platform, &totals_only);
+        assert_eq!(t.transitions_usd, 0.0);
+        assert!(
+            (t.functions_usd - (2.0 * platform.price_per_gb_s + 3.0 * platform.price_per_request))
+                .abs()
+                < 1e-15
+        );
+        let mean = mean_measured_cost(&wf, &platform, &[all, skipped]);
+        assert!(
+            (mean.transitions_usd - (a.transitions_usd + s.transitions_usd) / 2.0).abs() < 1e-15
+        );
+    }
 }

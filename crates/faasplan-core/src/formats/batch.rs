@@ -551,6 +551,7 @@ pub fn constant_runs(fixed: crate::dag::Config, latency_s: f64) -> Vec<ProfileRu
                 p95_s: latency_s,
             },
             write: None,
+            timestamp: None,
         })
         .collect()
 }

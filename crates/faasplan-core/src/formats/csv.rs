@@ -1,7 +1,7 @@
 //! The native profile CSV: one row per measured stage run.
 //!
 //! Columns (the header names them; any order; all required except the two
-//! `write_*` columns, which may be absent or left empty in a row):
+//! `write_*` columns and `timestamp`, which may be absent or left empty in a row):
 //!
 //! | column | type | meaning |
 //! |---|---|---|
@@ -14,6 +14,7 @@
 //! | `read_mean_s`, `read_p95_s` | number | reading the input: mean and 95th percentile over the instances, s |
 //! | `compute_mean_s`, `compute_p95_s` | number | computing, s |
 //! | `write_mean_s`, `write_p95_s` | number or empty | writing the output, s; both empty when the stage writes nothing |
+//! | `timestamp` | number or empty, optional | when the run started, Unix time in seconds (UTC); a sliding window (`settings.window`) keeps the newest runs |
 //!
 //! Lines may end in CRLF; blank lines and lines starting with `#` are
 //! skipped; whitespace around fields is ignored. Numbers must be finite.
@@ -43,8 +44,9 @@ use thiserror::Error;
 
 use crate::profile::{ProfileRun, Profiles, StageProfile, StepStat};
 
-/// Every column, in the order the writer uses.
-pub const COLUMNS: [&str; 13] = [
+/// Every column, in the order the writer uses (it writes `timestamp` only
+/// when some run has one).
+pub const COLUMNS: [&str; 14] = [
     "stage",
     "memory_mb",
     "d",
@@ -58,10 +60,11 @@ pub const COLUMNS: [&str; 13] = [
     "compute_p95_s",
     "write_mean_s",
     "write_p95_s",
+    "timestamp",
 ];
 
 /// The columns that may be left out.
-const OPTIONAL: [&str; 2] = ["write_mean_s", "write_p95_s"];
+const OPTIONAL: [&str; 3] = ["write_mean_s", "write_p95_s", "timestamp"];
 
 /// Why a profile CSV could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -133,9 +136,15 @@ pub fn read_profiles_csv(text: &str, mb_per_vcpu: f64) -> Result<Profiles, CsvEr
     })
 }
 
-/// Writes profiles as CSV with every column, in [`COLUMNS`] order, LF line endings.
+/// Writes profiles as CSV with every column, in [`COLUMNS`] order, LF line
+/// endings; the `timestamp` column only when some run has a timestamp.
 pub fn write_profiles_csv(profiles: &Profiles) -> String {
-    let mut out = COLUMNS.join(",");
+    let dated = profiles
+        .stages
+        .iter()
+        .any(|s| s.runs.iter().any(|r| r.timestamp.is_some()));
+    let columns = if dated { &COLUMNS[..] } else { &COLUMNS[..13] };
+    let mut out = columns.join(",");
     out.push('\n');
     for stage in &profiles.stages {
         let id = quote(&stage.stage);
@@ -143,8 +152,13 @@ pub fn write_profiles_csv(profiles: &Profiles) -> String {
             let (wm, wp) = r.write.map_or((String::new(), String::new()), |w| {
                 (w.mean_s.to_string(), w.p95_s.to_string())
             });
+            let stamp = match (dated, r.timestamp) {
+                (false, _) => String::new(),
+                (true, Some(t)) => format!(",{t}"),
+                (true, None) => ",".to_string(),
+            };
             out.push_str(&format!(
-                "{id},{},{},{},{},{},{},{},{},{},{},{wm},{wp}\n",
+                "{id},{},{},{},{},{},{},{},{},{},{},{wm},{wp}{stamp}\n",
                 r.memory_mb,
                 r.d,
                 r.rep,
@@ -225,7 +239,7 @@ fn split_fields(line: &str) -> Result<Vec<String>, String> {
 
 /// Column positions, by [`COLUMNS`] index.
 struct Header {
-    pos: [Option<usize>; 13],
+    pos: [Option<usize>; 14],
     len: usize,
 }
 
@@ -233,7 +247,7 @@ impl Header {
     fn parse(line: usize, text: &str) -> Result<Header, CsvError> {
         let err = |message: String| CsvError::Line { line, message };
         let names = split_fields(text).map_err(err)?;
-        let mut pos = [None; 13];
+        let mut pos = [None; 14];
         for (i, name) in names.iter().enumerate() {
             let Some(c) = COLUMNS.iter().position(|&k| k == name) else {
                 return Err(err(format!(
@@ -245,7 +259,9 @@ impl Header {
                 return Err(err(format!("column {name} appears twice")));
             }
         }
-        if let Some(c) = (0..13).find(|&c| pos[c].is_none() && !OPTIONAL.contains(&COLUMNS[c])) {
+        if let Some(c) =
+            (0..COLUMNS.len()).find(|&c| pos[c].is_none() && !OPTIONAL.contains(&COLUMNS[c]))
+        {
             return Err(err(format!("missing column {}", COLUMNS[c])));
         }
         if pos[11].is_some() != pos[12].is_some() {
@@ -320,6 +336,10 @@ impl Header {
             read: stat(7)?,
             compute: stat(9)?,
             write,
+            timestamp: match cell(13) {
+                "" => None,
+                _ => Some(num(13)?),
+            },
         };
         run.check().map_err(|p| {
             let name = p.field.replace('.', "_");

@@ -55,6 +55,10 @@ pub struct LogRun {
     pub status: RunStatus,
     /// Line of the file the report is on (1-based; for wrapped logs, the line of the wrapper).
     pub line: usize,
+    /// When the report was written (the invocation's end), Unix time in seconds:
+    /// the CloudWatch event's `timestamp`, the JSON record's `time`, or an
+    /// RFC 3339 time before `REPORT` on its line (`sam logs`, console pastes).
+    pub timestamp: Option<f64>,
 }
 
 /// The runs of a log file.
@@ -168,7 +172,9 @@ fn json_document(v: &Value, out: &mut LogImport, text: &str) -> Result<(), LogEr
             .and_then(function_of_group);
         for e in events {
             if let Some(m) = e.get("message").and_then(Value::as_str) {
+                let before = out.runs.len();
                 scan_lines(m, function.clone(), 1, out)?;
+                stamp_event(e, &mut out.runs[before..]);
             }
         }
         return Ok(());
@@ -181,7 +187,9 @@ fn json_document(v: &Value, out: &mut LogImport, text: &str) -> Result<(), LogEr
             .and_then(function_of_group);
         for e in events {
             if let Some(m) = e.get("message").and_then(Value::as_str) {
+                let before = out.runs.len();
                 scan_lines(m, group.clone(), 1, out)?;
+                stamp_event(e, &mut out.runs[before..]);
             }
         }
         return Ok(());
@@ -205,6 +213,85 @@ fn json_document(v: &Value, out: &mut LogImport, text: &str) -> Result<(), LogEr
     }
     out.wrapper = "JSON log lines";
     scan_lines(text, None, 1, out)
+}
+
+/// Gives the runs read from a CloudWatch Logs event without a time of their
+/// own the event's `timestamp` (ms since the Unix epoch).
+fn stamp_event(event: &Value, runs: &mut [LogRun]) {
+    let Some(ms) = event
+        .get("timestamp")
+        .and_then(Value::as_f64)
+        .filter(|t| t.is_finite() && *t >= 0.0)
+    else {
+        return;
+    };
+    for r in runs.iter_mut().filter(|r| r.timestamp.is_none()) {
+        r.timestamp = Some(ms / 1000.0);
+    }
+}
+
+/// An RFC 3339 / ISO 8601 time `YYYY-MM-DDTHH:MM:SS[.frac][Z|±HH:MM]` (no
+/// zone: UTC) as Unix seconds; anything else is `None`.
+pub fn rfc3339(text: &str) -> Option<f64> {
+    let t = text.trim_matches(|c: char| c == '"' || c == ',' || c == '[' || c == ']');
+    let b = t.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let int = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = t.get(r)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    let (year, month, day) = (int(0..4)?, int(5..7)?, int(8..10)?);
+    let (hour, minute, second) = (int(11..13)?, int(14..16)?, int(17..19)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
+        return None;
+    }
+    if second > 60 {
+        return None;
+    }
+    let mut rest = &t[19..];
+    let mut frac = 0.0;
+    if let Some(r) = rest.strip_prefix('.') {
+        let digits = r.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        frac = format!("0.{}", &r[..digits]).parse().ok()?;
+        rest = &r[digits..];
+    }
+    let offset_s = match rest {
+        "" | "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let r = &rest[1..];
+            let (h, m) = r.split_once(':').unwrap_or((r.get(..2)?, r.get(2..)?));
+            if h.len() != 2 || m.len() != 2 {
+                return None;
+            }
+            let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+            sign * (h * 3600 + m * 60)
+        }
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_s;
+    Some(secs as f64 + frac)
 }
 
 /// The function name of a log group `/aws/lambda/<name>`.
@@ -237,6 +324,7 @@ fn scan_lines(
             })?;
             run.function = function.clone();
             run.line = line_no;
+            run.timestamp = line[..at].split_whitespace().find_map(rfc3339);
             out.runs.push(run);
             continue;
         }
@@ -364,6 +452,7 @@ fn parse_text_report(text: &str) -> Result<LogRun, String> {
         restore_ms: num("Restore Duration")?,
         status,
         line: 0,
+        timestamp: None,
     })
 }
 
@@ -413,6 +502,7 @@ fn json_report(
         restore_ms: m("restoreDurationMs"),
         status,
         line,
+        timestamp: v.get("time").and_then(Value::as_str).and_then(rfc3339),
     }))
 }
 
@@ -448,6 +538,11 @@ pub fn profile_runs<'a>(runs: impl IntoIterator<Item = &'a LogRun>) -> Vec<Profi
                 read: stat(0.0),
                 compute: stat(r.duration_ms),
                 write: None,
+                // The report is written at the end: the run started its
+                // start-up and duration earlier.
+                timestamp: r
+                    .timestamp
+                    .map(|t| (t - (start_ms + r.duration_ms) / 1000.0).max(0.0)),
             }
         })
         .collect()

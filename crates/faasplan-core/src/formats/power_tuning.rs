@@ -575,6 +575,7 @@ pub fn profile_runs(run: &TuningRun) -> Vec<ProfileRun> {
                     p95_s: s,
                 },
                 write: None,
+                timestamp: None,
             }
         })
         .collect()

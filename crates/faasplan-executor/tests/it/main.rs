@@ -2,6 +2,7 @@
 //! server's security settings, and the local backend end to end. Each test
 //! starts its own `faasplan-executor` process on a free port.
 
+mod branches;
 mod local;
 mod protocol;
 mod security;

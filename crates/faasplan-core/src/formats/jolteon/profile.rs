@@ -198,6 +198,7 @@ fn stage_runs(
                 read: read[r][c],
                 compute: compute[r][c],
                 write: write.as_ref().map(|w| w[r][c]),
+                timestamp: None,
             };
             run.check().map_err(|p| run_error(id, r, c, &p))?;
             runs.push(run);

@@ -38,6 +38,8 @@ fn awkward_profiles() -> Profiles {
         read: stat(0.1 + 0.2, 86_400.0 * (1.0 - f64::EPSILON)),
         compute: stat(f64::MIN_POSITIVE, 5e-324),
         write,
+        // Dated and undated rows mixed: the CSV writes an empty cell for the latter.
+        timestamp: write.map(|_: StepStat| 1_764_000_000.125),
     };
     let stages = [" lead", "a,b", "say \"hi\"", "#tag", "ünï"]
         .iter()
@@ -105,6 +107,10 @@ fn sample_project() -> Project {
             .into_iter()
             .collect(),
         exclude_flagged: true,
+        window: faasplan_core::settings::Window {
+            max_age_s: Some(7.0 * 86_400.0),
+            max_runs: Some(5),
+        },
     };
     Project {
         workflow,

@@ -44,6 +44,7 @@ fn runs(duration_s: f64) -> Vec<ProfileRun> {
                     p95_s: duration_s,
                 },
                 write: None,
+                timestamp: None,
             })
         })
         .collect()
