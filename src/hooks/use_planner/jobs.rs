@@ -5,12 +5,14 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use faasplan_core::formats::project::Project as CoreProject;
+use faasplan_core::fusion::FusionOptions;
 use faasplan_core::profile::Profiles;
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 use yew_agent::worker::UseWorkerBridgeHandle;
 
 use super::{CHECK_DEBOUNCE_MS, RUN_DEBOUNCE_MS, baseline_bound_s};
+use crate::state::fusion::fusion_options;
 use crate::state::run::{Chosen, chosen, output};
 use crate::state::{Action, AppState};
 use crate::store::Store;
@@ -49,6 +51,7 @@ impl Poster {
             key,
             mut project,
             profiles,
+            fusion,
             task,
         } = job;
         let mut sent = self.sent.borrow_mut();
@@ -71,6 +74,7 @@ impl Poster {
             key,
             project,
             profiles: reference,
+            fusion,
             task,
         });
     }
@@ -82,6 +86,7 @@ struct Pending {
     key: u64,
     project: CoreProject,
     profiles: Option<Rc<Profiles>>,
+    fusion: FusionOptions,
     task: Task,
 }
 
@@ -102,6 +107,7 @@ fn job(state: &AppState, key: u64, task: Task) -> Pending {
             settings: p.settings.clone(),
         },
         profiles: p.profiles.clone(),
+        fusion: fusion_options(p),
         task,
     }
 }
