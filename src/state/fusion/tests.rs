@@ -133,9 +133,7 @@ fn the_worker_gets_only_marks_of_edges_the_workflow_has() {
 fn point(latency: f64, cost: f64) -> FrontierPoint {
     FrontierPoint {
         guaranteed_latency_s: latency,
-        q_latency_s: latency,
         expected_cost_usd: cost,
-        q_cost_usd: cost,
         plan: Plan { choice: vec![0] },
     }
 }
