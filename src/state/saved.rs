@@ -12,6 +12,7 @@
 
 use faasplan_core::formats::project::Project as CoreProject;
 use faasplan_core::platform::Preset;
+use faasplan_core::pricing::Pricing;
 use faasplan_core::profile::Profiles;
 use serde::{Deserialize, Serialize};
 
@@ -57,12 +58,12 @@ impl Project {
         // The preset is recognised by its prices and limits; what the run pays
         // besides its functions (orchestration, data, edge device) is not a preset's.
         let mut bare = core.platform.clone();
-        bare.pricing = Box::default();
+        *bare.pricing = Pricing::default();
         let platform_choice = Preset::ALL
             .into_iter()
             .find(|p| {
                 let mut preset = p.platform();
-                preset.pricing = Box::default();
+                *preset.pricing = Pricing::default();
                 preset == bare
             })
             .map_or(PlatformChoice::Custom, PlatformChoice::Preset);
