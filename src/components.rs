@@ -6,6 +6,7 @@ pub mod controls_panel;
 pub mod editor;
 pub mod executor_panel;
 pub mod frontier_panel;
+pub mod fusion_controls;
 pub mod header;
 pub mod notices;
 pub mod plan_panel;

@@ -18,6 +18,7 @@ pub mod current;
 pub mod deploy;
 pub mod edit;
 pub mod executor;
+pub mod fusion;
 pub mod history;
 pub mod notice;
 pub mod opening;
@@ -148,6 +149,21 @@ pub enum Action {
     SetColdStarts(ColdStarts),
     /// Use a built-in platform.
     SetPreset(Preset),
+    /// Allow or forbid the planner to fuse adjacent stages (one undo step; see [`fusion`]).
+    SetFusionAllowed(bool),
+    /// Mark an edge "never fuse", or clear the mark (one undo step).
+    SetNeverFuse {
+        /// Upstream stage id.
+        from: String,
+        /// Downstream stage id.
+        to: String,
+        /// Whether the edge must never be fused.
+        never: bool,
+    },
+    /// Price the runs' orchestration (one undo step).
+    SetOrchestration(faasplan_core::pricing::Orchestration),
+    /// Declare the edge device stages may run on, or remove it (one undo step).
+    SetEdgeDevice(Option<faasplan_core::pricing::EdgeDevice>),
     /// Use custom prices.
     SetPrices {
         /// USD per GB-second.
@@ -426,6 +442,10 @@ impl AppState {
             Action::MergeExecutorProfiles(fresh) => self.merge_executor_profiles(&fresh),
             Action::ProjectLoaded(project) => self.load_project(*project),
             Action::FilesImported(imported) => self.apply_import(&imported),
+            Action::SetFusionAllowed(_)
+            | Action::SetNeverFuse { .. }
+            | Action::SetOrchestration(_)
+            | Action::SetEdgeDevice(_) => self.apply_fusion(action),
             Action::SetLoopIterations(_) | Action::SetService { .. } => {
                 self.apply_imported_setting(action);
             }
@@ -592,10 +612,10 @@ impl AppState {
             }
             Action::SetColdStarts(c) if c.validate().is_ok() => p.settings.cold_starts = c,
             Action::SetPreset(preset) => {
-                // The imported service stages keep their prices.
-                let services = std::mem::take(&mut p.platform.pricing.services);
+                // The orchestration, data, edge device and service prices stay.
+                let pricing = std::mem::take(&mut p.platform.pricing);
                 p.platform = preset.platform();
-                p.platform.pricing.services = services;
+                p.platform.pricing = pricing;
                 p.platform_choice = PlatformChoice::Preset(preset);
             }
             Action::SetPrices {

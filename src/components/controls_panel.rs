@@ -50,6 +50,7 @@ pub fn ControlsPanel() -> Html {
             <p class="hint" data-testid="guarantee-sentence">{ guarantee_sentence(s) }</p>
             { view_cold_starts(&store, s.cold_starts, &invalid) }
             { view_platform(&store, &invalid) }
+            <crate::components::fusion_controls::FusionControls />
         </section>
     }
 }

@@ -12,6 +12,7 @@
 //! configuration and what the planner would save ([`current`]).
 
 pub mod baselines;
+pub mod breakdown;
 pub mod current;
 pub mod table;
 

@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use faasplan_core::dag::{MemoryGrid, Position, Stage, StageKind, Workflow};
 use faasplan_core::formats::asl::AslImport;
+use faasplan_core::fusion::FusionOptions;
 use faasplan_core::platform::{Platform, Preset};
 use faasplan_core::profile::Profiles;
 use faasplan_core::settings::PlanSettings;
@@ -37,6 +38,10 @@ pub struct Project {
     /// profile holds tens of thousands of runs.
     #[serde(default, with = "shared_profiles")]
     pub profiles: Option<Rc<Profiles>>,
+    /// Whether the planner may fuse adjacent stages, and edges it must never fuse
+    /// (kept in the autosave record; not in the core project file).
+    #[serde(default)]
+    pub fusion: FusionOptions,
     /// The Step Functions state machine the workflow was imported from, for
     /// the deploy exports (kept for the session; not in the project file).
     #[serde(skip)]
@@ -73,6 +78,7 @@ impl Default for Project {
             platform: Preset::AwsX86_64.platform(),
             platform_choice: PlatformChoice::Preset(Preset::AwsX86_64),
             profiles: None,
+            fusion: FusionOptions::default(),
             state_machine: None,
         }
     }

@@ -96,7 +96,8 @@ pub fn output(state: &AppState) -> Option<&Rc<PlanOutput>> {
 
 /// The plan the current bound picks: the core's look-up on the frontier
 /// (`Frontier::for_latency_bound` / `for_cost_bound`, by index), or the
-/// nearest bound of the same kind that a plan meets.
+/// nearest bound of the same kind that a plan meets; an exact solve when the
+/// bound is a quantile cost or when fusion or an edge device is in play.
 pub fn chosen(state: &AppState) -> Chosen {
     let Some(out) = output(state) else {
         return Chosen::NoFrontier;
@@ -105,6 +106,11 @@ pub fn chosen(state: &AppState) -> Chosen {
     let (Some(fastest), Some(cheapest)) = (front.points.first(), front.points.last()) else {
         return Chosen::NoFrontier;
     };
+    // The frontier is unfused and all in the cloud: with fusion or an edge
+    // device the worker solves the bound over every grouping and placement.
+    if super::fusion::plans_over_groupings(&state.project) {
+        return Chosen::Solve;
+    }
     match state.project.settings.bound {
         Bound::Latency { max_s } => front.index_for_latency_bound(max_s).map_or(
             Chosen::Infeasible(Bound::Latency {

@@ -12,6 +12,7 @@
 
 use faasplan_core::formats::project::Project as CoreProject;
 use faasplan_core::platform::Preset;
+use faasplan_core::pricing::Pricing;
 use faasplan_core::profile::Profiles;
 use serde::{Deserialize, Serialize};
 
@@ -54,11 +55,17 @@ impl Project {
 
     /// The app project for a core project file; stages without a position are laid out.
     pub fn from_core(core: CoreProject) -> Project {
+        // The preset is recognised by its prices and limits; what the run pays
+        // besides its functions (orchestration, data, edge device) is not a preset's.
         let mut bare = core.platform.clone();
-        bare.pricing.services.clear();
+        *bare.pricing = Pricing::default();
         let platform_choice = Preset::ALL
             .into_iter()
-            .find(|p| p.platform() == bare)
+            .find(|p| {
+                let mut preset = p.platform();
+                *preset.pricing = Pricing::default();
+                preset == bare
+            })
             .map_or(PlatformChoice::Custom, PlatformChoice::Preset);
         let mut workflow = core.workflow;
         layout_if_unplaced(&mut workflow);
@@ -70,6 +77,7 @@ impl Project {
             profiles: Some(core.profiles)
                 .filter(|p| !p.stages.is_empty())
                 .map(std::rc::Rc::new),
+            fusion: faasplan_core::fusion::FusionOptions::default(),
             state_machine: None,
         }
     }
@@ -93,6 +101,13 @@ pub struct Autosave {
     /// exports still hold the user's own definition after a reload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_machine: Option<faasplan_core::formats::asl::AslImport>,
+    /// Whether fusion is allowed and the edges never fused (not in the core file).
+    #[serde(default, skip_serializing_if = "is_default_fusion")]
+    pub fusion: faasplan_core::fusion::FusionOptions,
+}
+
+fn is_default_fusion(f: &faasplan_core::fusion::FusionOptions) -> bool {
+    *f == faasplan_core::fusion::FusionOptions::default()
 }
 
 fn default_csv_mb_per_vcpu() -> f64 {
@@ -110,6 +125,7 @@ impl Autosave {
             csv_mb_per_vcpu,
             planning_crashed,
             state_machine: project.state_machine.as_deref().cloned(),
+            fusion: project.fusion.clone(),
         }
     }
 
@@ -120,6 +136,7 @@ impl Autosave {
         let mut project = Project::from_core(core);
         project.platform_choice = self.platform_choice;
         project.state_machine = self.state_machine.clone().map(std::rc::Rc::new);
+        project.fusion = self.fusion.clone();
         Ok(project)
     }
 }

@@ -37,6 +37,7 @@ pub mod tables;
 use faasplan_core::baselines;
 use faasplan_core::dag::Config;
 use faasplan_core::formats::project::Project as CoreProject;
+use faasplan_core::fusion::FusionOptions;
 use faasplan_core::pipeline::{self, PipelineError, Preparation, Prepared, RunProgress};
 use faasplan_core::plan::to_json;
 use faasplan_core::solve::{self, Status};
@@ -115,7 +116,7 @@ pub fn compute(
             ReportKind::Solve,
             project.and_then(|p| {
                 progress(Progress::Solving);
-                solve_bound(p, cache, progress).map(WirePlan)
+                solve_bound(p, cache, progress, &job.fusion).map(WirePlan)
             }),
         ),
         Task::Check { configs } => report(
@@ -127,7 +128,7 @@ pub fn compute(
             result: project
                 .and_then(|p| {
                     progress(Progress::Planning);
-                    solve_bound(p, cache, progress).map(|r| to_json(&r))
+                    solve_bound(p, cache, progress, &job.fusion).map(|r| to_json(&r))
                 })
                 .map_err(|e| e.to_string()),
         },
@@ -334,10 +335,14 @@ fn memory_bytes() -> f64 {
 /// Solves the project's bound exactly (no node limit) on the prepared problem,
 /// certifies the plan on fresh samples and, when the certificate fails, re-solves
 /// with a smaller allowance: `pipeline::solve_certified`, the steps of `pipeline::plan`.
+/// With fusion allowed or an edge device in the pricing, over every grouping
+/// and placement (`pipeline::solve_certified_fused`, which is `solve_certified`
+/// byte for byte when nothing can be fused or placed).
 fn solve_bound(
     project: &CoreProject,
     cache: &mut Cache,
     progress: &mut dyn FnMut(Progress),
+    fusion: &FusionOptions,
 ) -> Result<faasplan_core::plan::PlanReport, ComputeError> {
     prepared(project, cache, progress)?;
     let Some(prepared) = cache.cached_prepared_mut(project) else {
@@ -345,7 +350,8 @@ fn solve_bound(
     };
     // The cached table serves later bounds: restore the allowance a re-solve lowered.
     let allowed = prepared.problem.allowed_violations;
-    let report = pipeline::solve_certified(project, prepared, pipeline::Limits::default());
+    let report =
+        pipeline::solve_certified_fused(project, prepared, fusion, pipeline::Limits::default());
     prepared.problem.allowed_violations = allowed;
     Ok(report?)
 }

@@ -10,6 +10,7 @@
 use faasplan_core::dag::Config;
 use faasplan_core::formats::project::Project as CoreProject;
 use faasplan_core::frontier::Frontier;
+use faasplan_core::fusion::FusionOptions;
 use faasplan_core::plan::PlanReport;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -92,6 +93,10 @@ pub struct Job {
     pub project: CoreProject,
     /// Whether the project carries its profiles or refers to kept ones.
     pub profiles: JobProfiles,
+    /// Fusion the exact solve and the export plan over (with an edge device
+    /// in the project's pricing, placement too); none by default.
+    #[serde(default)]
+    pub fusion: FusionOptions,
     /// What to do.
     pub task: Task,
 }
@@ -104,6 +109,7 @@ impl Job {
             key,
             project,
             profiles: JobProfiles::Sent { id },
+            fusion: FusionOptions::default(),
             task,
         }
     }

@@ -14,6 +14,7 @@ use crate::geometry::hit::{Hit, hit_test};
 use crate::geometry::route::edge_path;
 use crate::geometry::transform::ViewTransform;
 use crate::geometry::{NODE_H, NODE_W, PORT_R, Point, input_port, output_port, stage_origin};
+use crate::state::fusion::{PlanLayout, chosen_report};
 use crate::state::{Action, Selection};
 use crate::store::{Store, use_store};
 
@@ -120,6 +121,10 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         _ => None,
     };
     let placed = placed_workflow(wf, moving);
+    let layout = chosen_report(state)
+        .map(|r| PlanLayout::of(r))
+        .unwrap_or_default();
+    let on_edge = |id: &str| layout.on_edge.iter().any(|x| x == id);
 
     html! {
         <div class="canvas-host" ref={host} tabindex="0" data-testid="editor-canvas" {onkeydown}>
@@ -130,9 +135,10 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                     </marker>
                 </defs>
                 <g transform={view.svg_attr()}>
+                    { for layout.groups.iter().map(|g| view_group(&placed, g)) }
                     { for placed.edges.iter().map(|e| view_edge(&placed, e.from.as_str(), e.to.as_str(), &state.selection)) }
                     { for preview }
-                    { for placed.stages.iter().map(|s| view_stage(s, state.selected_stage() == Some(s.id.as_str()))) }
+                    { for placed.stages.iter().map(|s| view_stage(s, state.selected_stage() == Some(s.id.as_str()), on_edge(&s.id))) }
                 </g>
             </svg>
             if wf.stages.is_empty() {
@@ -142,6 +148,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                 </div>
             }
             { view_rename(&store, &renaming, &view, wf) }
+            { view_legend(&layout) }
         </div>
     }
 }
@@ -214,7 +221,60 @@ fn view_edge(wf: &Workflow, from: &str, to: &str, selection: &Option<Selection>)
     }
 }
 
-fn view_stage(s: &Stage, selected: bool) -> Html {
+/// Padding of a fused group's box around its stages, model units.
+const GROUP_PAD: f64 = 12.0;
+
+/// One box around the stages of a fused group (they run as one function).
+fn view_group(wf: &Workflow, members: &[String]) -> Html {
+    let stages: Vec<&Stage> = members
+        .iter()
+        .filter_map(|id| wf.stages.iter().find(|s| &s.id == id))
+        .collect();
+    if stages.is_empty() {
+        return Html::default();
+    }
+    let (mut x0, mut y0, mut x1, mut y1) = (
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for s in &stages {
+        let o = stage_origin(s);
+        x0 = x0.min(o.x);
+        y0 = y0.min(o.y);
+        x1 = x1.max(o.x + NODE_W);
+        y1 = y1.max(o.y + NODE_H);
+    }
+    let (x, y) = (x0 - GROUP_PAD, y0 - GROUP_PAD - 14.0);
+    let (w, h) = (x1 - x0 + 2.0 * GROUP_PAD, y1 - y0 + 2.0 * GROUP_PAD + 14.0);
+    html! {
+        <g class="fused-group" data-testid="fused-group" data-stages={members.join(" ")}>
+            <title>{ format!("Fused: {} run as one function", members.join(", ")) }</title>
+            <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="12" />
+            <text class="fused-label" x={(x + 10.0).to_string()} y={(y + 14.0).to_string()}>{ "one function" }</text>
+        </g>
+    }
+}
+
+/// What the group boxes and edge badges mean, shown while the plan has any.
+fn view_legend(layout: &PlanLayout) -> Html {
+    if layout.is_empty() {
+        return Html::default();
+    }
+    html! {
+        <div class="editor-legend" data-testid="editor-legend" aria-label="Legend of the plan's drawing">
+            if !layout.groups.is_empty() {
+                <span><span class="swatch fused" aria-hidden="true"></span>{ "fused: runs as one function" }</span>
+            }
+            if !layout.on_edge.is_empty() {
+                <span><span class="swatch edge" aria-hidden="true"></span>{ format!("on the edge device ({})", layout.on_edge.join(", ")) }</span>
+            }
+        </div>
+    }
+}
+
+fn view_stage(s: &Stage, selected: bool, on_edge: bool) -> Html {
     let o = stage_origin(s);
     let (inp, out) = (input_port(s), output_port(s));
     let detail = match (s.kind, s.fixed) {
@@ -223,8 +283,16 @@ fn view_stage(s: &Stage, selected: bool) -> Html {
         (StageKind::Parallel, None) => format!("parallel · {} d", s.allowed_d.len()),
     };
     html! {
-        <g class={classes!("stage", selected.then_some("selected"))} data-testid="stage" data-id={s.id.clone()}>
+        <g class={classes!("stage", selected.then_some("selected"), on_edge.then_some("on-edge"))} data-testid="stage" data-id={s.id.clone()}
+           data-on-edge={on_edge.to_string()}>
             <rect x={o.x.to_string()} y={o.y.to_string()} width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
+            if on_edge {
+                <g class="edge-badge" data-testid="edge-badge">
+                    <title>{ "Runs on the edge device" }</title>
+                    <rect x={(o.x + NODE_W - 46.0).to_string()} y={(o.y + 6.0).to_string()} width="40" height="16" rx="8" />
+                    <text x={(o.x + NODE_W - 26.0).to_string()} y={(o.y + 18.0).to_string()} text-anchor="middle">{ "edge" }</text>
+                </g>
+            }
             <text class="stage-id" x={(o.x + 12.0).to_string()} y={(o.y + 20.0).to_string()}>{ truncate(&s.id, 16) }</text>
             <text class="stage-detail" x={(o.x + 12.0).to_string()} y={(o.y + 37.0).to_string()}>{ detail }</text>
             <circle class="port in" cx={inp.x.to_string()} cy={inp.y.to_string()} r={PORT_R.to_string()} />

@@ -66,6 +66,7 @@ pub fn Inspector() -> Html {
                 .map(|c| view_choice(&store, c, &invalid)) }
             { view_imported(&store, stage, &invalid) }
             { view_connect(&store, stage) }
+            { super::never_fuse::view_never_fuse(&store, stage) }
             { view_current(&store, stage) }
         </div>
     }

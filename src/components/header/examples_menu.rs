@@ -15,19 +15,31 @@ pub struct Example {
     pub workflow: &'static str,
     /// Jolteon profile file.
     pub profile: &'static str,
+    /// Profiling grid side file, for a workflow without a bundled grid.
+    pub grid: Option<&'static str>,
 }
 
 /// The bundled examples (Trunk copies `static/examples/` to `dist/examples/`).
-pub const EXAMPLES: [Example; 2] = [
+pub const EXAMPLES: [Example; 3] = [
     Example {
         label: "ML pipeline",
         workflow: "ML-pipeline.json",
         profile: "ML-Pipeline_profile.json",
+        grid: None,
     },
     Example {
         label: "Video analytics",
         workflow: "Video-analytics.json",
         profile: "Video-Analytics_profile.json",
+        grid: None,
+    },
+    // A chain of four single-instance stages measured as the ML pipeline's
+    // stage0 and stage3 (alternating): every edge may be fused.
+    Example {
+        label: "Fusion chain",
+        workflow: "Fusion-chain.json",
+        profile: "Fusion-Chain_profile.json",
+        grid: Some("Fusion-Chain_grid.json"),
     },
 ];
 
@@ -38,8 +50,10 @@ fn open(store: Store, example: Example) {
     let base = web_sys::window()
         .and_then(|w| w.location().href().ok())
         .unwrap_or_default();
-    let files = [example.workflow, example.profile]
+    let files = example
+        .grid
         .into_iter()
+        .chain([example.workflow, example.profile])
         .map(|name| {
             let path = format!("examples/{name}");
             let url = web_sys::Url::new_with_base(&path, &base).map_or(path, |u| u.href());

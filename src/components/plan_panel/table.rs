@@ -128,19 +128,9 @@ pub fn view_check(status: &ReportStatus, settings: &PlanSettings) -> Html {
     </> }
 }
 
-/// The plan's cost per million runs split into functions, orchestration and
-/// intermediate data, shown when orchestration or data is priced.
+/// The plan's cost per million runs split into functions, orchestration,
+/// edge device and intermediate data (a stacked bar, [`super::breakdown`]),
+/// shown when anything besides the functions is priced.
 pub fn view_breakdown(b: Option<CostBreakdown>) -> Html {
-    let Some(b) = b.filter(|b| b.transitions_usd != 0.0 || b.transfer_usd != 0.0) else {
-        return Html::default();
-    };
-    let m = RUNS_PER_MILLION;
-    html! {
-        <p class="cost-breakdown" data-testid="cost-breakdown">{ format!(
-            "Per million runs: functions ${:.2}, orchestration ${:.2}, intermediate data ${:.2}",
-            b.functions_usd * m,
-            b.transitions_usd * m,
-            b.transfer_usd * m
-        ) }</p>
-    }
+    b.map_or_else(Html::default, |b| super::breakdown::view_stacked(&b))
 }

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use faasplan_core::formats::project::Project as CoreProject;
+use faasplan_core::fusion::FusionOptions;
 use faasplan_core::profile::Profiles;
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
@@ -12,6 +13,7 @@ use yew_agent::worker::UseWorkerBridgeHandle;
 
 use super::{CHECK_DEBOUNCE_MS, RUN_DEBOUNCE_MS, baseline_bound_s};
 use crate::state::advisor::AdvisorAction;
+use crate::state::fusion::fusion_options;
 use crate::state::run::{Chosen, chosen, output};
 use crate::state::{Action, AppState};
 use crate::store::Store;
@@ -51,6 +53,7 @@ impl Poster {
             key,
             mut project,
             profiles,
+            fusion,
             task,
         } = job;
         let mut sent = self.sent.borrow_mut();
@@ -73,6 +76,7 @@ impl Poster {
             key,
             project,
             profiles: reference,
+            fusion,
             task,
         });
     }
@@ -84,6 +88,7 @@ struct Pending {
     key: u64,
     project: CoreProject,
     profiles: Option<Rc<Profiles>>,
+    fusion: FusionOptions,
     task: Task,
 }
 
@@ -104,6 +109,7 @@ fn job(state: &AppState, key: u64, task: Task) -> Pending {
             settings: p.settings.clone(),
         },
         profiles: p.profiles.clone(),
+        fusion: fusion_options(p),
         task,
     }
 }

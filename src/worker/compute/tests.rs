@@ -453,6 +453,7 @@ fn jobs_refer_to_the_profiles_an_earlier_job_sent() {
         key: 4,
         project: bare.clone(),
         profiles: JobProfiles::Kept { id },
+        fusion: Default::default(),
         task: Task::Frontier,
     };
     let answer = |job: &Job, cache: &mut Cache| match compute(job, cache, &mut |_| {}, &|| 0.0) {
@@ -646,4 +647,79 @@ fn prewarm_job_plans_every_stage_and_names_bad_traces() {
     )
     .unwrap_err();
     assert!(e.starts_with("trace.csv") && e.contains('3'), "{e}");
+}
+
+/// The bundled fusion example: a chain of four single-instance stages priced
+/// with Step Functions Standard.
+fn chain_project(samples: usize) -> CoreProject {
+    let grid = faasplan_core::formats::jolteon::JolteonGrid::from_json(include_str!(
+        "../../../static/examples/Fusion-Chain_grid.json"
+    ))
+    .expect("the bundled grid reads");
+    let (workflow, profiles) = import(
+        include_str!("../../../static/examples/Fusion-chain.json"),
+        include_str!("../../../static/examples/Fusion-Chain_profile.json"),
+        Some(&grid),
+        &JolteonProfileOptions::default(),
+    )
+    .expect("the bundled fusion example imports");
+    let mut platform = Preset::JolteonProfiled.platform();
+    platform.pricing.orchestration = faasplan_core::pricing::Orchestration::aws_standard();
+    CoreProject {
+        workflow,
+        profiles,
+        platform,
+        settings: PlanSettings {
+            samples: SampleCount::Fixed(samples),
+            bound: Bound::Latency { max_s: 60.0 },
+            ..PlanSettings::default()
+        },
+    }
+}
+
+#[test]
+fn a_solve_with_fusion_is_the_cores_fused_plan_and_fuses_the_chain() {
+    let project = chain_project(400);
+    let options = FusionOptions {
+        enabled: true,
+        forbid: Vec::new(),
+    };
+    let mut cache = Cache::default();
+    let mut job = Job::new(3, 4, project.clone(), Task::Solve, 1);
+    job.fusion = options.clone();
+    let WorkerOutput::Report { result, .. } = compute(&job, &mut cache, &mut |_| {}, &|| 0.0)
+    else {
+        panic!("a solve answers with a report");
+    };
+    let report = result.expect("the chain plans").0;
+    assert!(
+        report.stages.iter().any(|s| s.fused_into.is_some()),
+        "Standard pricing makes fusing the chain pay: {:?}",
+        report.stages
+    );
+    let expected = pipeline::plan_fused(&project, &options, Limits::default())
+        .expect("the core plans the chain");
+    assert_eq!(to_json(&report), to_json(&expected), "the CLI's bytes");
+    let b = report.cost_breakdown.expect("priced orchestration");
+    assert!(b.transitions_usd > 0.0, "{b:?}");
+
+    // The export job plans the same fused plan; without fusion nothing is fused.
+    job.task = Task::Export;
+    let WorkerOutput::Export { result, .. } = compute(&job, &mut cache, &mut |_| {}, &|| 0.0)
+    else {
+        panic!("an export answers with plan JSON");
+    };
+    assert_eq!(result, Ok(to_json(&expected)));
+    let unfused = report_of(&project, Task::Solve, &mut cache).expect("plans unfused");
+    let unfused = from_json(&unfused).expect("plan JSON reads");
+    assert!(unfused.stages.iter().all(|s| s.fused_into.is_none()));
+
+    // Never fusing any edge gives the unfused plan back.
+    job.task = Task::Solve;
+    job.fusion.forbid = project.workflow.edges.clone();
+    let WorkerOutput::Report { result, .. } = compute(&job, &mut cache, &mut |_| {}, &|| 0.0)
+    else {
+        panic!("a solve answers with a report");
+    };
+    assert_eq!(to_json(&result.expect("plans").0), to_json(&unfused));
 }
