@@ -180,7 +180,7 @@ test('a real state machine, log and Power Tuning result give the DAG, the runs a
   const projectFile = path.join(dir, 'project.json');
   await fs.writeFile(planFile, plan.text);
   await fs.writeFile(projectFile, project.text);
-  const bound = JSON.parse(plan.text).bound;
+  const bound = JSON.parse(plan.text).settings.bound;
   const boundFlag = bound.type === 'latency' ? ['--latency-bound', String(bound.max_s)] : ['--cost-bound', String(bound.max_usd)];
   const cliPlan = execFileSync(faasplan, ['plan', '--project', projectFile, ...boundFlag], { encoding: 'utf8' });
   assert.equal(plan.text, cliPlan, 'the plan JSON bytes equal `faasplan plan` on the saved project');
