@@ -152,13 +152,18 @@ pub fn ExecutorPanel() -> Html {
         });
     }
 
+    // URL and token follow every keystroke (not just `change` on blur): a re-render
+    // while the field is being edited then never puts an older value back, and
+    // "Test connection" always asks the address the field shows.
     let on_url = {
         let exec = exec.clone();
-        Callback::from(move |e: Event| exec.dispatch(ExecutorAction::SetUrl(input_value(&e))))
+        Callback::from(move |e: InputEvent| exec.dispatch(ExecutorAction::SetUrl(input_value(&e))))
     };
     let on_token = {
         let exec = exec.clone();
-        Callback::from(move |e: Event| exec.dispatch(ExecutorAction::SetToken(input_value(&e))))
+        Callback::from(move |e: InputEvent| {
+            exec.dispatch(ExecutorAction::SetToken(input_value(&e)))
+        })
     };
     let on_remember = {
         let exec = exec.clone();
@@ -325,11 +330,11 @@ pub fn ExecutorPanel() -> Html {
             </header>
             <div class="executor-connection">
                 <label class="field">{ "Executor URL" }
-                    <input type="url" data-testid="executor-url" value={exec.url.clone()} onchange={on_url} disabled={busy} />
+                    <input type="url" data-testid="executor-url" value={exec.url.clone()} oninput={on_url} disabled={busy} />
                 </label>
                 <label class="field">{ "Token" }
                     <input type="password" data-testid="executor-token" autocomplete="off"
-                        value={exec.token.clone()} onchange={on_token} disabled={busy} placeholder="none" />
+                        value={exec.token.clone()} oninput={on_token} disabled={busy} placeholder="none" />
                 </label>
                 <label class="check">
                     <input type="checkbox" data-testid="executor-remember" checked={exec.remember} onchange={on_remember} />
