@@ -6,8 +6,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::palette::{BLUE, GRID, INK, ORANGE, SERIES};
-use super::{ChartFrame, fmt_sig, padded_range};
+use super::palette::{BLUE, ORANGE, SERIES};
+use super::{ChartFrame, Mesh, draw_legend, fmt_sig, padded_range};
 
 /// What the forecast chart shows for one stage, one entry per interval.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -63,24 +63,19 @@ pub fn draw_forecast<DB: DrawingBackend>(
         .x_label_area_size(40)
         .y_label_area_size(56)
         .build_cartesian_2d(0.0..x1, 0.0..y1.max(1.0))?;
-    let text = ("sans-serif", 12).into_font().color(&INK);
     let (w, h) = area.dim_in_pixel();
-    let x_ticks = (w.saturating_sub(10 * 2 + 56) / 60).clamp(2, 12) as usize;
-    let y_ticks = (h.saturating_sub(10 * 2 + 40) / 30).clamp(2, 10) as usize;
-    chart
-        .configure_mesh()
-        .x_labels(x_ticks)
-        .y_labels(y_ticks)
-        .light_line_style(GRID.mix(0.5))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.6))
-        .label_style(text.clone())
-        .axis_desc_style(text)
-        .x_desc("hours into the planned window")
-        .y_desc("instances")
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| fmt_sig(*y, 3))
-        .draw()?;
+    Mesh {
+        ticks: (
+            (w.saturating_sub(10 * 2 + 56) / 60).clamp(2, 12) as usize,
+            (h.saturating_sub(10 * 2 + 40) / 30).clamp(2, 10) as usize,
+        ),
+        font_px: 12,
+        x_desc: "hours into the planned window",
+        y_desc: "instances",
+        x_format: &|x| format!("{x:.0}"),
+        y_format: &|y| fmt_sig(*y, 3),
+    }
+    .draw(&mut chart)?;
     let frame = ChartFrame::of(&chart);
     let x = |i: usize| v.hour(i);
     if !v.band.is_empty() {
@@ -136,13 +131,7 @@ pub fn draw_forecast<DB: DrawingBackend>(
         ))?
         .label("provisioned")
         .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], ORANGE.stroke_width(2)));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(GRID)
-        .label_font(("sans-serif", 12).into_font().color(&INK))
-        .draw()?;
+    draw_legend(&mut chart)?;
     area.present()?;
     Ok(frame)
 }

@@ -34,6 +34,7 @@ pub mod profile;
 #[cfg(test)]
 mod tests;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// Where a chart's plot area is and what it shows: pixels and data ranges.
@@ -74,6 +75,58 @@ impl ChartFrame {
             y: (y.start, y.end),
         }
     }
+}
+
+/// The grid, axes and labels every chart draws, in one house style.
+struct Mesh<'a> {
+    /// Labels along x and along y.
+    ticks: (usize, usize),
+    /// Label and axis-title size, px.
+    font_px: u32,
+    /// Axis titles.
+    x_desc: &'a str,
+    y_desc: &'a str,
+    /// Label formats.
+    x_format: &'a dyn Fn(&f64) -> String,
+    y_format: &'a dyn Fn(&f64) -> String,
+}
+
+impl Mesh<'_> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        use palette::{GRID, INK};
+        let text = ("sans-serif", self.font_px).into_font().color(&INK);
+        chart
+            .configure_mesh()
+            .x_labels(self.ticks.0)
+            .y_labels(self.ticks.1)
+            .light_line_style(GRID.mix(0.5))
+            .bold_line_style(GRID)
+            .axis_style(INK.mix(0.6))
+            .label_style(text.clone())
+            .axis_desc_style(text)
+            .x_desc(self.x_desc)
+            .y_desc(self.y_desc)
+            .x_label_formatter(self.x_format)
+            .y_label_formatter(self.y_format)
+            .draw()
+    }
+}
+
+/// The legend every chart draws: its series' labels, top right.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    use palette::{GRID, INK};
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GRID)
+        .label_font(("sans-serif", 12).into_font().color(&INK))
+        .draw()
 }
 
 /// `(lo, hi)` of the values, widened by `pad` of the span on each side

@@ -19,8 +19,8 @@ use faasplan_core::settings::Bound;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::palette::{BLUE, CURRENT, GRID, INK, ORANGE, VERMILION};
-use super::{ChartFrame, fmt_short, fmt_sig, padded_range};
+use super::palette::{BLUE, CURRENT, INK, ORANGE, VERMILION};
+use super::{ChartFrame, Mesh, draw_legend, fmt_short, fmt_sig, padded_range};
 
 /// Runs per "million runs" on the right axis.
 pub const RUNS_PER_MILLION: f64 = 1e6;
@@ -250,20 +250,15 @@ pub fn draw_pareto<DB: DrawingBackend>(
         .set_secondary_coord(x0..x1, y0 * RUNS_PER_MILLION..y1 * RUNS_PER_MILLION);
     let text = ("sans-serif", 13).into_font().color(&INK);
     let (x_ticks, y_ticks) = tick_counts(area.dim_in_pixel());
-    chart
-        .configure_mesh()
-        .x_labels(x_ticks)
-        .y_labels(y_ticks)
-        .light_line_style(GRID.mix(0.5))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.6))
-        .label_style(text.clone())
-        .axis_desc_style(text.clone())
-        .x_desc(v.x_title())
-        .y_desc("$ per run")
-        .x_label_formatter(&|x| fmt_sig(*x, 3))
-        .y_label_formatter(&|y| fmt_sig(*y, 3))
-        .draw()?;
+    Mesh {
+        ticks: (x_ticks, y_ticks),
+        font_px: 13,
+        x_desc: &v.x_title(),
+        y_desc: "$ per run",
+        x_format: &|x| fmt_sig(*x, 3),
+        y_format: &|y| fmt_sig(*y, 3),
+    }
+    .draw(&mut chart)?;
     chart
         .configure_secondary_axes()
         .axis_style(INK.mix(0.6))
@@ -331,13 +326,7 @@ pub fn draw_pareto<DB: DrawingBackend>(
             + Polygon::new(shape.corners(7), color.filled())
             + PathElement::new(closed(7), WHITE.stroke_width(1))])?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(GRID)
-        .label_font(("sans-serif", 12).into_font().color(&INK))
-        .draw()?;
+    draw_legend(&mut chart)?;
     area.present()?;
     Ok(frame)
 }

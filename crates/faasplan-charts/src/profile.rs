@@ -14,8 +14,8 @@ use faasplan_core::profile::ProfileRun;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::palette::{CURRENT, GRID, INK, SERIES, VERMILION};
-use super::{ChartFrame, fmt_sig, padded_range};
+use super::palette::{CURRENT, SERIES, VERMILION};
+use super::{ChartFrame, Mesh, draw_legend, fmt_sig, padded_range};
 
 /// A fitted wall-time curve for one instance count.
 #[derive(Clone, Debug, PartialEq)]
@@ -154,25 +154,20 @@ pub fn draw_profile<DB: DrawingBackend>(
         .x_label_area_size(40)
         .y_label_area_size(56)
         .build_cartesian_2d(x0..x1, y0.max(0.0)..y1)?;
-    let text = ("sans-serif", 12).into_font().color(&INK);
     let (w, h) = area.dim_in_pixel();
-    // A memory label such as "10,240" needs about 70 px across, a time 30 px up.
-    let x_ticks = (w.saturating_sub(10 * 2 + 56) / 70).clamp(2, 10) as usize;
-    let y_ticks = (h.saturating_sub(10 * 2 + 40) / 30).clamp(2, 10) as usize;
-    chart
-        .configure_mesh()
-        .x_labels(x_ticks)
-        .y_labels(y_ticks)
-        .light_line_style(GRID.mix(0.5))
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.6))
-        .label_style(text.clone())
-        .axis_desc_style(text)
-        .x_desc("memory (MB)")
-        .y_desc("wall time (s)")
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| fmt_sig(*y, 3))
-        .draw()?;
+    Mesh {
+        // A memory label such as "10,240" needs about 70 px across, a time 30 px up.
+        ticks: (
+            (w.saturating_sub(10 * 2 + 56) / 70).clamp(2, 10) as usize,
+            (h.saturating_sub(10 * 2 + 40) / 30).clamp(2, 10) as usize,
+        ),
+        font_px: 12,
+        x_desc: "memory (MB)",
+        y_desc: "wall time (s)",
+        x_format: &|x| format!("{x:.0}"),
+        y_format: &|y| fmt_sig(*y, 3),
+    }
+    .draw(&mut chart)?;
     let frame = ChartFrame::of(&chart);
     for (i, (d, points)) in series.iter().enumerate() {
         let color = SERIES[i % SERIES.len()];
@@ -225,13 +220,7 @@ pub fn draw_profile<DB: DrawingBackend>(
             .legend(|(x, y)| TriangleMarker::new((x + 8, y), 5, CURRENT.filled()));
     }
     if !series.is_empty() {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(GRID)
-            .label_font(("sans-serif", 12).into_font().color(&INK))
-            .draw()?;
+        draw_legend(&mut chart)?;
     }
     area.present()?;
     Ok(frame)
