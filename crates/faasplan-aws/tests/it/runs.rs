@@ -80,22 +80,15 @@ async fn deployed_definition(sdk: &aws_config::SdkConfig, arn: &str) -> serde_js
 fn configs(target: &Target, split: (u32, u32), merge: u32) -> BTreeMap<String, Config> {
     let stages = target.stages();
     assert_eq!(stages.len(), 2, "stages {stages:?}");
-    let mut c = BTreeMap::new();
-    c.insert(
-        stages[0].clone(),
-        Config {
-            memory_mb: split.0,
-            d: split.1,
-        },
-    );
-    c.insert(
-        stages[1].clone(),
-        Config {
-            memory_mb: merge,
-            d: 1,
-        },
-    );
-    c
+    config_map(&[(&stages[0], split.0, split.1), (&stages[1], merge, 1)])
+}
+
+/// One configuration: `(stage, memory MB, instances)` per stage.
+fn config_map(stages: &[(&str, u32, u32)]) -> BTreeMap<String, Config> {
+    stages
+        .iter()
+        .map(|&(stage, memory_mb, d)| (stage.to_string(), Config { memory_mb, d }))
+        .collect()
 }
 
 fn input() -> String {
@@ -402,14 +395,7 @@ async fn direct_invokes_split_the_input_and_find_their_reports_by_request_id() {
         .await
         .unwrap();
     let target = Target::function("resize", "resize").unwrap();
-    let mut c = BTreeMap::new();
-    c.insert(
-        "resize".to_string(),
-        Config {
-            memory_mb: 1536,
-            d: 3,
-        },
-    );
+    let c = config_map(&[("resize", 1536, 3)]);
     let request = RunRequest {
         configurations: vec![c],
         input: "[1,2,3,4,5,6,7]".into(),
@@ -626,14 +612,7 @@ async fn credentials_child() {
     println!("backend: {backend:?}");
     // A failing run: a function that does not exist.
     let missing = Target::function("s", "no-such-function").unwrap();
-    let mut c = BTreeMap::new();
-    c.insert(
-        "s".to_string(),
-        Config {
-            memory_mb: 1024,
-            d: 1,
-        },
-    );
+    let c = config_map(&[("s", 1024, 1)]);
     let bad = RunRequest {
         configurations: vec![c],
         input: "{}".into(),
