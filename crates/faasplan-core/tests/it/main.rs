@@ -12,3 +12,8 @@ mod model;
 mod pipeline;
 mod solve;
 mod stats;
+/// The validity experiment's results file and report (the bench binary's module; its
+/// tests run here).
+#[allow(dead_code)]
+#[path = "../../benches/validity/experiment.rs"]
+mod validity_experiment;
