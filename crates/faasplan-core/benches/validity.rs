@@ -157,8 +157,10 @@ fn main() {
     let mut qs = Vec::new();
     let mut truth_n = 1_000_000;
     let (mut cmp, mut rep) = (false, false);
-    let mut out =
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/data/validity/results.csv"));
+    let mut out = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/data/validity/results.csv"
+    ));
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -184,7 +186,9 @@ fn main() {
         }
     }
     if from == 0 || from > to {
-        usage(&format!("seeds {from}..={to}: seed 0 sets the bounds, runs use 1 and up"));
+        usage(&format!(
+            "seeds {from}..={to}: seed 0 sets the bounds, runs use 1 and up"
+        ));
     }
     if rep {
         let recs = read_records(&out).unwrap_or_else(|e| usage(&e));
