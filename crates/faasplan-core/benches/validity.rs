@@ -31,6 +31,8 @@
 //! former defaults (Hoeffding N at α = 0, the slowest sample as guarantee), over seeds
 //! 1..=SEEDS.
 
+// Shared with the core's integration tests, which use parts this binary does not.
+#[allow(dead_code)]
 #[path = "validity/experiment.rs"]
 mod experiment;
 
