@@ -57,7 +57,7 @@ pub use design::{
 pub use fresh::{FRESH_STREAM_BASE, FreshEvaluation, evaluate_fresh};
 
 use branches::{Branches, skip_inactive};
-use kernel::{Coster, Residuals, fill_repeated, residuals};
+use kernel::{Coster, Residuals, StartUps, fill_repeated, residuals};
 use table::{drop_timeouts, input_context};
 
 use crate::dag::{Config, Dag, Stage, StageKind, Workflow};
@@ -403,6 +403,9 @@ struct Partial {
     active: Vec<bool>,
     /// Cold-start setting of this stage.
     cold_starts: ColdStarts,
+    /// Start-up columns per instance count d, shared by the stage's rows with that d
+    /// (at most [`START_UPS_BUDGET_BYTES`]; dropped when the stage is filled).
+    starts: Vec<(u32, StartUps)>,
     latency_s: Vec<Sample>,
     cost_usd: Vec<Sample>,
     expected_cost_usd: Vec<f64>,
@@ -413,6 +416,11 @@ impl Partial {
         self.configs.len() * self.context.as_ref().map_or(1, |c| c.parent_d.len())
     }
 }
+
+/// Most bytes of start-up columns a stage keeps while it is sampled (one column of
+/// start-up residuals, and of billed INIT seconds, per instance count d that the
+/// stage's candidates share), besides the tables; freed when the stage is filled.
+pub const START_UPS_BUDGET_BYTES: usize = 32 << 20;
 
 /// Resumable sampler of a [`SampledProblem`]. It keeps its own copy of the stage
 /// models and of the DAG's parents and order (a few kB), so a run that owns the
@@ -443,6 +451,7 @@ struct RowContext<'s> {
     configs: &'s [Config],
     context: Option<&'s StageContext>,
     resid: &'s Residuals,
+    starts: &'s [(u32, StartUps)],
     active: &'s [bool],
     cold_starts: ColdStarts,
     /// Runs per sample: a loop body's iterations (1 elsewhere).
@@ -477,6 +486,11 @@ impl RowContext<'_> {
         let sm = &self.model.stages[self.stage];
         let curves = sm.curves(cfg, input_d, vcpu);
         let cold = sm.cold_mix(curves.d, self.cold_starts);
+        let starts = self
+            .starts
+            .iter()
+            .find(|(d, _)| *d == curves.d)
+            .map(|(_, s)| s);
         let extra = crate::pricing::workflow_stage_extra(
             &self.platform.pricing,
             self.workflow,
@@ -494,6 +508,7 @@ impl RowContext<'_> {
             &coster,
             self.resid,
             &cold,
+            starts,
             &mut scratch.latency_s,
             &mut scratch.cost_usd,
             &mut scratch.runs,
@@ -613,6 +628,7 @@ impl<'a> Sampler<'a> {
                 resid,
                 repeat: repeats[i],
                 cold_starts: settings.cold_starts_of(&workflow.stages[i].id),
+                starts: Vec::new(),
                 latency_s: Vec::new(),
                 cost_usd: Vec::new(),
                 expected_cost_usd: Vec::new(),
@@ -675,6 +691,9 @@ impl<'a> Sampler<'a> {
             }
             let end = rows.min(row.saturating_add(left));
             self.fill_rows(i, row..end);
+            if end == rows {
+                self.stages[i].starts = Vec::new();
+            }
             self.cursor.1 = end;
             self.done += end - row;
             left -= end - row;
@@ -687,6 +706,48 @@ impl<'a> Sampler<'a> {
                 total: self.total,
             }
         }
+    }
+
+    /// Computes the start-up columns ([`StartUps`]) of the instance counts d that
+    /// rows `range` of stage `i` need and the stage does not hold yet, while they fit
+    /// in [`START_UPS_BUDGET_BYTES`] (rows without one compute their start-ups
+    /// themselves, to the same bits). Only mixtures with cold starts get one.
+    fn start_ups(&mut self, i: usize, range: std::ops::Range<usize>) {
+        let st = &mut self.stages[i];
+        let sm = &self.model.stages[i];
+        let init = self.platform.pricing.billed_init;
+        let each = StartUps::bytes(st.resid.rho.len(), init).max(1);
+        let room = START_UPS_BUDGET_BYTES / each;
+        let n_cfg = st.configs.len();
+        let mut missing: Vec<u32> = Vec::new();
+        for row in range {
+            if st.starts.len() + missing.len() >= room {
+                break;
+            }
+            let cfg = st.configs[row % n_cfg];
+            let input_d = st.context.as_ref().map(|c| c.parent_d[row / n_cfg]);
+            let vcpu = f64::from(cfg.memory_mb) / self.platform.mb_per_vcpu;
+            let d = sm.curves(cfg, input_d, vcpu).d;
+            if missing.contains(&d) || st.starts.iter().any(|(k, _)| *k == d) {
+                continue;
+            }
+            if sm.cold_mix(d, st.cold_starts).active() {
+                missing.push(d);
+            }
+        }
+        if missing.is_empty() {
+            return;
+        }
+        let (resid, cold_starts) = (&st.resid, st.cold_starts);
+        let column = |d: u32| (d, StartUps::new(resid, &sm.cold_mix(d, cold_starts), init));
+        #[cfg(feature = "parallel")]
+        let new: Vec<(u32, StartUps)> = {
+            use rayon::prelude::*;
+            missing.into_par_iter().map(column).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let new: Vec<(u32, StartUps)> = missing.into_iter().map(column).collect();
+        st.starts.extend(new);
     }
 
     /// Fills rows `range` of stage `i` (allocating the stage's tables on its first row).
@@ -708,7 +769,10 @@ impl<'a> Sampler<'a> {
             }
             st.expected_cost_usd.clear();
             st.expected_cost_usd.resize(st.rows(), 0.0);
+            st.starts.clear();
         }
+        self.start_ups(i, range.clone());
+        let st = &mut self.stages[i];
         let ctx = RowContext {
             workflow: self.workflow,
             model: &self.model,
@@ -719,6 +783,7 @@ impl<'a> Sampler<'a> {
             configs: &st.configs,
             context: st.context.as_ref(),
             resid: &st.resid,
+            starts: &st.starts,
             active: &st.active,
             cold_starts: st.cold_starts,
             repeat: st.repeat,

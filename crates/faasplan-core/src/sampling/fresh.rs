@@ -147,6 +147,7 @@ pub fn evaluate_fresh(
                 coster,
                 &resid,
                 cold,
+                None,
                 &mut lat,
                 &mut cost,
                 &mut scratch,

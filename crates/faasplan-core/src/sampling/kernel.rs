@@ -58,10 +58,47 @@ pub(crate) fn draw_residuals(
     }
 }
 
+/// The start-up residual of every sample under one cold-start mixture, and the INIT
+/// seconds billed with it: what [`fill_samples`] computes per candidate from the
+/// residuals and the mixture alone. The mixture depends only on the number of
+/// instances d, so one column serves every candidate of a stage with that d (49
+/// memory sizes share it on the bundled grids); the values are the same bits.
+pub(crate) struct StartUps {
+    /// [`ColdMix::start_up`] per residual.
+    pub(crate) start_s: Vec<f64>,
+    /// The INIT part of [`ColdMix::start_up_and_init`] per residual.
+    pub(crate) init_s: Vec<f64>,
+}
+
+impl StartUps {
+    /// The columns of `cold` on the residuals `r` (`init_s` only when `init`).
+    pub(crate) fn new(r: &Residuals, cold: &ColdMix<'_>, init: bool) -> Self {
+        let draws = || r.rho.iter().zip(r.cold_count_u.iter().zip(&r.cold_start_u));
+        StartUps {
+            start_s: draws()
+                .map(|(&rho, (&u, &v))| cold.start_up(rho, u, v))
+                .collect(),
+            init_s: if init {
+                draws()
+                    .map(|(&rho, (&u, &v))| cold.start_up_and_init(rho, u, v).1)
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// Bytes of the two columns for `n` residuals.
+    pub(crate) fn bytes(n: usize, init: bool) -> usize {
+        n.saturating_mul(if init { 16 } else { 8 })
+    }
+}
+
 /// Appends the latency and cost of every sample of one candidate; returns the cost sum.
 ///
 /// Latency is computed exactly as [`crate::model::StageModel::sample_with`] does (bit
-/// for bit), the start-up residual from `cold` (the candidate's cold-start mixture);
+/// for bit), the start-up residual from `cold` (the candidate's cold-start mixture),
+/// or taken from `starts` when given (the same mixture's columns, [`StartUps`]);
 /// the cost rounds the mean instance's billed time `(1 + ε)·M` up to the granularity and
 /// adds the stage's orchestration and transfer charges ([`StageExtra`]).
 pub(crate) fn fill_samples(
@@ -69,6 +106,7 @@ pub(crate) fn fill_samples(
     coster: &Coster,
     r: &Residuals,
     cold: &ColdMix<'_>,
+    starts: Option<&StartUps>,
     latency_s: &mut Vec<f64>,
     cost_usd: &mut Vec<f64>,
 ) -> f64 {
@@ -77,7 +115,15 @@ pub(crate) fn fill_samples(
         let billed = f * c.mean_s;
         if slow > billed { slow } else { billed }
     };
-    if cold.active() {
+    let starts = starts.filter(|s| cold.active() && s.start_s.len() == r.rho.len());
+    if let Some(s) = starts {
+        latency_s.extend(
+            s.start_s
+                .iter()
+                .zip(&r.factor)
+                .map(|(&rho, &f)| latency(rho, f)),
+        );
+    } else if cold.active() {
         latency_s.extend(
             r.rho
                 .iter()
@@ -96,9 +142,18 @@ pub(crate) fn fill_samples(
     let start = cost_usd.len();
     cost_usd.extend(r.factor.iter().map(|&f| coster.cost_one(f * c.mean_s)));
     if cold.active() && coster.bills_init() {
-        let draws = r.rho.iter().zip(r.cold_count_u.iter().zip(&r.cold_start_u));
-        for (cost, (&rho, (&u, &v))) in cost_usd[start..].iter_mut().zip(draws) {
-            *cost += coster.init_cost(cold.start_up_and_init(rho, u, v).1);
+        match starts.filter(|s| s.init_s.len() == r.rho.len()) {
+            Some(s) => {
+                for (cost, &init) in cost_usd[start..].iter_mut().zip(&s.init_s) {
+                    *cost += coster.init_cost(init);
+                }
+            }
+            None => {
+                let draws = r.rho.iter().zip(r.cold_count_u.iter().zip(&r.cold_start_u));
+                for (cost, (&rho, (&u, &v))) in cost_usd[start..].iter_mut().zip(draws) {
+                    *cost += coster.init_cost(cold.start_up_and_init(rho, u, v).1);
+                }
+            }
         }
     }
     coster.add_extra(&latency_s[start..], &mut cost_usd[start..]);
@@ -116,17 +171,18 @@ pub(crate) fn fill_repeated(
     coster: &Coster,
     r: &Residuals,
     cold: &ColdMix<'_>,
+    starts: Option<&StartUps>,
     latency_s: &mut Vec<f64>,
     cost_usd: &mut Vec<f64>,
     scratch: &mut (Vec<f64>, Vec<f64>),
 ) -> f64 {
     if repeat <= 1 {
-        return fill_samples(c, coster, r, cold, latency_s, cost_usd);
+        return fill_samples(c, coster, r, cold, starts, latency_s, cost_usd);
     }
     let (lat, cost) = scratch;
     lat.clear();
     cost.clear();
-    fill_samples(c, coster, r, cold, lat, cost);
+    fill_samples(c, coster, r, cold, starts, lat, cost);
     let k = repeat as usize;
     latency_s.extend(lat.chunks_exact(k).map(|runs| runs.iter().sum::<f64>()));
     let start = cost_usd.len();
@@ -234,6 +290,64 @@ fn ceil_fast(t: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shared start-up columns give the latencies and costs (INIT billed or not,
+    /// one run or a loop's several) of the per-candidate computation, bit for bit.
+    #[test]
+    fn start_up_columns_give_the_same_bits() {
+        let pool = [0.3, 0.9, 1.7, 2.2, 4.0];
+        let mut r = rng::stream(5, 1);
+        let mut resid = Residuals::with_capacity(3000);
+        for _ in 0..3000 {
+            let u: [f64; 4] = std::array::from_fn(|_| rng::uniform(&mut r));
+            resid.rho.push(u[0] * 1.5);
+            resid.factor.push(0.8 + 0.4 * u[1]);
+            resid.cold_count_u.push(u[2]);
+            resid.cold_start_u.push(u[3]);
+        }
+        let mut p = crate::platform::Preset::AwsX86_64.platform();
+        for billed_init in [false, true] {
+            p.pricing.billed_init = billed_init;
+            for (d, rate) in [(1, 0.2), (8, 0.06), (64, 0.5), (16, 0.0)] {
+                let cold = ColdMix::new(&pool, d, rate);
+                let starts = StartUps::new(&resid, &cold, billed_init);
+                let curves = StageCurves {
+                    base_s: 0.25,
+                    slow_s: 3.0,
+                    mean_s: 2.5,
+                    d,
+                };
+                let cfg = Config { memory_mb: 1536, d };
+                let coster = Coster::new(&p, cfg, StageExtra::default());
+                assert_eq!(coster.bills_init(), billed_init);
+                for repeat in [1, 3] {
+                    let run = |s: Option<&StartUps>| {
+                        let (mut l, mut c) = (Vec::new(), Vec::new());
+                        let sum = fill_repeated(
+                            repeat,
+                            &curves,
+                            &coster,
+                            &resid,
+                            &cold,
+                            s,
+                            &mut l,
+                            &mut c,
+                            &mut (Vec::new(), Vec::new()),
+                        );
+                        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                        (bits(&l), bits(&c), sum.to_bits())
+                    };
+                    let (shared, own) = (run(Some(&starts)), run(None));
+                    assert_eq!(shared, own, "d = {d}, rate = {rate}, INIT {billed_init}");
+                    assert_eq!(shared.0.len(), 3000 / repeat as usize);
+                }
+                if rate > 0.0 {
+                    // Cold starts do happen in these columns.
+                    assert!(starts.start_s.iter().zip(&resid.rho).any(|(s, r)| s > r));
+                }
+            }
+        }
+    }
 
     #[test]
     fn ceil_fast_agrees_with_ceil() {

@@ -12,3 +12,11 @@ mod model;
 mod pipeline;
 mod solve;
 mod stats;
+#[cfg(not(target_arch = "wasm32"))]
+mod validity;
+/// The validity experiment's runs, results file and report (the bench binary's
+/// module, tested in `validity`).
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(dead_code)]
+#[path = "../../benches/validity/experiment.rs"]
+mod validity_experiment;
