@@ -20,10 +20,13 @@
 //! problem is a relaxation, so bounds of open nodes are valid lower bounds.
 
 mod budget;
+mod chaindp;
 mod check;
 mod lagrange;
 mod node;
 
+pub(crate) use chaindp::ChainTables;
+use chaindp::OwnTables;
 pub(super) use check::Check;
 use lagrange::Lagrange;
 
@@ -176,6 +179,8 @@ pub(crate) struct Search<'p> {
     scratch: Scratch,
     /// The Lagrangian cost bound (`lagrange.rs`).
     lag: Lagrange,
+    /// Scratch of the path-budget cost bound (`chaindp.rs`).
+    cdp: OwnTables,
     state: State,
     /// Known lower bound on the objective: a plan reaching it ends the search.
     floor: f64,
@@ -230,6 +235,7 @@ impl<'p> Search<'p> {
             },
             scratch: Scratch::default(),
             lag: Lagrange::new(&prep.p.parents, &prep.p.topo),
+            cdp: OwnTables::default(),
             prep,
             state: State::Start,
             floor: f64::NEG_INFINITY,
