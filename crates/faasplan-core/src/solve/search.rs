@@ -22,12 +22,14 @@
 mod budget;
 mod chaindp;
 mod check;
+mod fanin;
 mod lagrange;
 mod node;
 
 pub(crate) use chaindp::ChainTables;
 use chaindp::OwnTables;
 pub(super) use check::Check;
+use fanin::FanIn;
 use lagrange::Lagrange;
 
 use super::bounds::{row_min, subset_bounds};
@@ -181,6 +183,8 @@ pub(crate) struct Search<'p> {
     lag: Lagrange,
     /// Scratch of the path-budget cost bound (`chaindp.rs`).
     cdp: OwnTables,
+    /// The fan-in cost bound (`fanin.rs`).
+    fan: FanIn,
     state: State,
     /// Known lower bound on the objective: a plan reaching it ends the search.
     floor: f64,
@@ -236,6 +240,7 @@ impl<'p> Search<'p> {
             scratch: Scratch::default(),
             lag: Lagrange::new(&prep.p.parents, &prep.p.topo),
             cdp: OwnTables::default(),
+            fan: FanIn::new(&prep),
             prep,
             state: State::Start,
             floor: f64::NEG_INFINITY,
