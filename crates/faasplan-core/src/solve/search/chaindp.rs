@@ -245,10 +245,129 @@ impl Search<'_> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use super::super::lagrange::tests::{brute, coarse, values};
+    use super::CELLS;
+    use crate::problem::SampledProblem;
+    use crate::settings::Bound;
+    use crate::solve::frontier::{FrontierSettings, frontier};
+    use crate::solve::synthetic::{Small, Topology, scaled, small};
+    use crate::solve::{SolveSettings, solve};
     use std::cell::Cell;
 
     thread_local! {
-        /// Switches the bound off in this thread (to compare with the search without it).
+        /// Switches the path-budget and fan-in bounds off in this thread (to compare
+        /// with the search without them).
         pub(crate) static OFF: Cell<bool> = const { Cell::new(false) };
+    }
+
+    fn without<T>(f: impl FnOnce() -> T) -> T {
+        OFF.with(|c| c.set(true));
+        let out = f();
+        OFF.with(|c| c.set(false));
+        out
+    }
+
+    /// Single latency-bounded solves at and just below every brute-force frontier
+    /// latency: status, plan, latency and cost as without the bounds.
+    fn single_solves(p: &SampledProblem, lats: &[f64]) {
+        for &l in lats {
+            for max_s in [l, crate::solve::below(l), l * 1.001] {
+                let s = SolveSettings {
+                    bound: Bound::Latency { max_s },
+                    max_nodes: None,
+                };
+                let with = solve(p, s.clone()).unwrap();
+                let off = without(|| solve(p, s).unwrap());
+                assert_eq!(with.status, off.status, "bound {max_s}");
+                assert_eq!(with.plan, off.plan, "bound {max_s}");
+                assert_eq!(
+                    with.expected_cost_usd.to_bits(),
+                    off.expected_cost_usd.to_bits()
+                );
+            }
+        }
+    }
+
+    fn check(p: &SampledProblem) {
+        let want = brute(p);
+        let with = frontier(p, FrontierSettings::default()).unwrap();
+        let off = without(|| frontier(p, FrontierSettings::default()).unwrap());
+        assert_eq!(with, off, "points and plans as without the bounds");
+        assert_eq!(values(&with), want);
+        for step in [0.5, 3.0] {
+            let s = FrontierSettings { min_step_s: step };
+            let with = frontier(p, s.clone()).unwrap();
+            let off = without(|| frontier(p, s).unwrap());
+            assert_eq!(with, off);
+        }
+        let lats: Vec<f64> = want.iter().map(|x| x.0).step_by(3).collect();
+        single_solves(p, &lats);
+    }
+
+    #[test]
+    fn chains_and_fan_outs_equal_brute_force_and_the_search_without_the_bounds() {
+        for seed in 1..4 {
+            for topology in [Topology::Chain, Topology::FanOut] {
+                // 6 stages × 4 configurations: 4,096 plans.
+                let p = scaled(topology, 6, 4, 40, seed);
+                check(&p);
+                check(&coarse(p, 2.0));
+                // Instance counts (2 memory sizes × d ∈ {1, 2, 4, 8}): 5 × 8 = 32,768 plans.
+                let p = scaled(topology, 5, 8, 30, seed);
+                check(&coarse(p, 1.0));
+                // With allowed violations (the path-budget bound's order statistic).
+                for a in [1, 3] {
+                    let mut p = scaled(topology, 6, 4, 30, seed);
+                    p.allowed_violations = a;
+                    check(&p);
+                    check(&coarse(p, 2.0));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn small_random_dags_match_the_search_without_the_bounds() {
+        for seed in 0..300 {
+            let o = Small {
+                stages: 3 + (seed as usize % 3),
+                max_configs: 6,
+                samples: 5 + (seed as usize % 30),
+                allowed_violations: (seed % 3) as usize,
+                concurrency_limit: (seed % 4 == 0).then_some(4),
+                ties: seed % 2 == 0,
+            };
+            let p = small(o, seed);
+            let with = frontier(&p, FrontierSettings::default()).unwrap();
+            let off = without(|| frontier(&p, FrontierSettings::default()).unwrap());
+            assert_eq!(with, off, "seed {seed}");
+            assert_eq!(values(&with), brute(&p), "seed {seed}");
+            let lats: Vec<f64> = values(&with).iter().map(|x| x.0).collect();
+            single_solves(&p, &lats);
+        }
+    }
+
+    #[test]
+    fn the_grid_never_overstates_a_plan_cost() {
+        // The table at the top cell is the unconstrained least cost, and every table
+        // value at a plan's own budget is at most that plan's cost.
+        let p = scaled(Topology::Chain, 6, 8, 20, 7);
+        let prep = crate::solve::precomputed::Precomputed::new(&p, false);
+        let t = super::ChainTables::build(&prep);
+        assert_eq!(t.from, 0);
+        let w = CELLS + 1;
+        let least: f64 = (0..6)
+            .map(|i| {
+                p.stages[i]
+                    .expected_cost_usd
+                    .iter()
+                    .copied()
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .sum();
+        for s in 0..t.ns {
+            let top = t.g[s * 7 * w + CELLS];
+            assert!((top - least).abs() <= least * 1e-12, "{top} vs {least}");
+        }
     }
 }
