@@ -162,9 +162,21 @@ impl ChainTables {
     }
 }
 
+/// Operations to build [`SHARED_SAMPLES`] tables (the same for a search's own ones).
+fn table_work(prep: &Precomputed<'_>) -> u64 {
+    let from = path_start(prep);
+    let rows: usize = prep.p.topo[from..]
+        .iter()
+        .map(|&i| prep.sorted[i].iter().map(Vec::len).sum::<usize>())
+        .sum();
+    (SHARED_SAMPLES * rows * CELLS) as u64
+}
+
 /// Tables of a search's own later samples of S (positions `SHARED_SAMPLES..`).
 #[derive(Default)]
 pub(crate) struct OwnTables {
+    /// [`table_work`], once computed.
+    work: Option<u64>,
     delta: Vec<f64>,
     g: Vec<f64>,
     /// Values of the per-sample bounds at the current node.
@@ -182,16 +194,33 @@ impl Search<'_> {
         }
         let prep = &*self.prep;
         let (k, a, m) = (prep.k, prep.a, self.tables.m);
-        let dp = prep.chain_dp.get_or_init(|| ChainTables::build(prep));
+        let own = &mut self.cdp;
+        // Tables pay off only in long searches: build them once the search has spent
+        // about a quarter of their work (≈ `k · |S|` operations per node).
+        let work = *own.work.get_or_insert_with(|| table_work(prep));
+        let spent = if cfg!(test) {
+            // The unit tests' searches are short: they check the bound from the first node.
+            u64::MAX
+        } else {
+            self.nodes.saturating_mul((k * m) as u64).saturating_mul(4)
+        };
+        let dp = match prep.chain_dp.get() {
+            Some(dp) => dp,
+            None if spent >= work => prep.chain_dp.get_or_init(|| ChainTables::build(prep)),
+            None => return false,
+        };
         let e = d + 1;
         if e < dp.from || e + 1 > k {
             return false;
         }
         let levels = k + 1 - dp.from;
         let w = CELLS + 1;
-        let own = &mut self.cdp;
         // Tables for the later samples of S, once each.
-        let want = m.min(DP_SAMPLES).saturating_sub(dp.ns);
+        let want = if spent >= work {
+            m.min(DP_SAMPLES).saturating_sub(dp.ns)
+        } else {
+            0
+        };
         if own.delta.len() < want {
             let mut one = Vec::new();
             for t in dp.ns + own.delta.len()..dp.ns + want {
