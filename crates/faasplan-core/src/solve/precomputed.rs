@@ -36,6 +36,8 @@ pub(crate) struct Precomputed<'p> {
     pub thr: Vec<Vec<f64>>,
     /// First context slot of each stage (stages' contexts numbered in a row); `[k]` is the total.
     pub slot_of: Vec<usize>,
+    /// The path-budget tables (`search/chaindp.rs`), built on first use.
+    pub chain_dp: std::sync::OnceLock<super::search::ChainTables>,
 }
 
 /// Per-sample costs finite and non-negative (needed for quantile cost bounds).
@@ -182,6 +184,7 @@ impl<'p> Precomputed<'p> {
             antichains_of,
             min_d,
             per_sample_cost,
+            chain_dp: std::sync::OnceLock::new(),
         }
     }
 }

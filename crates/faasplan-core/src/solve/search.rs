@@ -20,11 +20,16 @@
 //! problem is a relaxation, so bounds of open nodes are valid lower bounds.
 
 mod budget;
+mod chaindp;
 mod check;
+mod fanin;
 mod lagrange;
 mod node;
 
+pub(crate) use chaindp::ChainTables;
+use chaindp::OwnTables;
 pub(super) use check::Check;
+use fanin::FanIn;
 use lagrange::Lagrange;
 
 use super::bounds::{row_min, subset_bounds};
@@ -176,6 +181,10 @@ pub(crate) struct Search<'p> {
     scratch: Scratch,
     /// The Lagrangian cost bound (`lagrange.rs`).
     lag: Lagrange,
+    /// Scratch of the path-budget cost bound (`chaindp.rs`).
+    cdp: OwnTables,
+    /// The fan-in cost bound (`fanin.rs`).
+    fan: FanIn,
     state: State,
     /// Known lower bound on the objective: a plan reaching it ends the search.
     floor: f64,
@@ -230,6 +239,8 @@ impl<'p> Search<'p> {
             },
             scratch: Scratch::default(),
             lag: Lagrange::new(&prep.p.parents, &prep.p.topo),
+            cdp: OwnTables::default(),
+            fan: FanIn::new(&prep),
             prep,
             state: State::Start,
             floor: f64::NEG_INFINITY,

@@ -328,7 +328,7 @@ pub(crate) mod tests {
     }
 
     /// The non-dominated (latency, cost) values over every plan, by ascending latency.
-    fn brute(p: &SampledProblem) -> Vec<(f64, f64)> {
+    pub(crate) fn brute(p: &SampledProblem) -> Vec<(f64, f64)> {
         let k = p.stages.len();
         let mut choice = vec![0u32; k];
         let mut all = Vec::new();
@@ -365,7 +365,7 @@ pub(crate) mod tests {
         out
     }
 
-    fn values(f: &Frontier) -> Vec<(f64, f64)> {
+    pub(crate) fn values(f: &Frontier) -> Vec<(f64, f64)> {
         f.points
             .iter()
             .map(|x| (x.guaranteed_latency_s, x.expected_cost_usd))
@@ -373,7 +373,7 @@ pub(crate) mod tests {
     }
 
     /// Latencies and costs rounded to a coarse grid, so that plans tie.
-    fn coarse(mut p: SampledProblem, step: f64) -> SampledProblem {
+    pub(crate) fn coarse(mut p: SampledProblem, step: f64) -> SampledProblem {
         for t in &mut p.stages {
             for x in &mut t.latency_s {
                 *x = ((f64::from(*x) / step).round().max(1.0) * step) as crate::problem::Sample;

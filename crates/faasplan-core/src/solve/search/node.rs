@@ -101,6 +101,10 @@ impl Search<'_> {
             self.stack.pos[d] += 1;
             return;
         }
+        if d + 1 < self.prep.k && (self.chain_dp_prunes(d, cost) || self.fan_in_prunes(d, cost)) {
+            self.stack.pos[d] += 1;
+            return;
+        }
         if d + 1 < self.prep.k && !self.budget_ok(d, cost) {
             self.stack.pos[d] += 1;
             return;

@@ -1,0 +1,256 @@
+//! The fan-in cost bound (`a = 0`): parallel branches into one sink are independent
+//! once the sink's configuration is fixed.
+//!
+//! It applies from the level `L` on when the stages at levels `L..k−1` all have the
+//! last stage (the sink) as their only child and only parents assigned before `L`
+//! (a fan-out `0 → {1, …, K−2} → K−1` from level 1). At a node of level `L − 1` the
+//! start of every such branch stage is known on S; for each candidate row `s` of the
+//! sink, a branch stage with row `r` can only be part of a plan meeting the limit `B`
+//! if `(start(t) + l_r(t)) + l_s(t) ≤ B` on every sample of S (with `a = 0`; the sink
+//! finishes no earlier, and these are the checker's own additions, so the test is
+//! exact). The cheapest such row of each branch is found once per node of level
+//! `L − 1`; a node deeper down then costs at least
+//! `min_s (c_s + Σ_{later branches} cheapest(s, j))` over the sink rows still
+//! compatible with the branches assigned so far (a mask, narrowed per level). That is
+//! the exact least completion cost on S up to the concurrency limit, so long fan-outs
+//! need no enumeration of branch combinations that cannot win.
+//!
+//! A node is pruned when no sink row is left, or its cost plus the bound exceeds the
+//! cost limit by more than a relative 1e-9 (above the rounding of the sums). Every plan
+//! it removes is infeasible on S or dearer than the limit, so the answers (values and
+//! plans) are those of the search without it.
+
+use super::{Goal, Search};
+use crate::solve::precomputed::Precomputed;
+
+/// Relative margin of the pruning test.
+const MARGIN: f64 = 1e-9;
+
+/// The bound's state for one search.
+#[derive(Default)]
+pub(crate) struct FanIn {
+    /// The first branch level `L` (`usize::MAX`: the bound does not apply).
+    from: usize,
+    /// Candidate rows of the sink (every context), and their costs.
+    rows: Vec<usize>,
+    costs: Vec<f64>,
+    /// `rem[s * (k + 1) + e]`: the later branches' cheapest costs from level `e` on,
+    /// with sink row `s` (for the current node of level `L − 1`).
+    rem: Vec<f64>,
+    /// Sink rows compatible with the branches assigned so far, per level: `[d * words + w]`.
+    mask: Vec<u64>,
+    words: usize,
+    /// Start of the branch stages on S, `[t]` (scratch).
+    start: Vec<f64>,
+}
+
+/// The first branch level, or `usize::MAX`.
+fn branch_start(prep: &Precomputed<'_>) -> usize {
+    let (p, k) = (prep.p, prep.k);
+    if k < 4 {
+        return usize::MAX;
+    }
+    let sink = p.topo[k - 1];
+    let mut children = vec![Vec::new(); k];
+    for &i in &p.topo {
+        for &q in &p.parents[i] {
+            children[q].push(i);
+        }
+    }
+    // Grow the branch levels down from k − 2 while they stay valid.
+    let ok = |e: usize, from: usize| {
+        let x = p.topo[e];
+        children[x] == [sink] && p.parents[x].iter().all(|&q| prep.depth_of[q] < from)
+    };
+    let mut best = usize::MAX;
+    for from in (1..k - 1).rev() {
+        if (from..k - 1).all(|e| ok(e, from)) {
+            best = from;
+        }
+    }
+    // At least two branches, else the other bounds see as much.
+    if best + 2 < k { best } else { usize::MAX }
+}
+
+/// Whether the bound is switched off (only the unit tests switch it off, to compare).
+#[cfg(test)]
+fn switched_off() -> bool {
+    super::chaindp::tests::OFF.with(std::cell::Cell::get)
+}
+
+#[cfg(not(test))]
+fn switched_off() -> bool {
+    false
+}
+
+impl FanIn {
+    pub(crate) fn new(prep: &Precomputed<'_>) -> Self {
+        FanIn {
+            from: branch_start(prep),
+            ..FanIn::default()
+        }
+    }
+}
+
+impl Search<'_> {
+    /// Whether the node that just assigned level `d` (plan cost `cost`) can be pruned.
+    pub(super) fn fan_in_prunes(&mut self, d: usize, cost: f64) -> bool {
+        let lat_max = self.lim.lat_max;
+        let from = self.fan.from;
+        if from == usize::MAX
+            || d + 1 < from
+            || d + 1 >= self.prep.k
+            || self.goal != Goal::Cost
+            || self.prep.a != 0
+            || !lat_max.is_finite()
+            || switched_off()
+        {
+            return false;
+        }
+        if d + 1 == from {
+            self.fan_in_tables(d);
+        } else {
+            self.fan_in_narrow(d);
+        }
+        let fan = &self.fan;
+        let k = self.prep.k;
+        let words = fan.words;
+        let mut best = f64::INFINITY;
+        for (w, &bits) in fan.mask[d * words..(d + 1) * words].iter().enumerate() {
+            let mut b = bits;
+            while b != 0 {
+                let s = w * 64 + b.trailing_zeros() as usize;
+                b &= b - 1;
+                let v = fan.costs[s] + fan.rem[s * (k + 1) + d + 1];
+                if v < best {
+                    best = v;
+                }
+            }
+        }
+        if best == f64::INFINITY {
+            return true;
+        }
+        let lim = self.lim.mean_max;
+        lim.is_finite() && cost + best > lim + lim.abs() * MARGIN
+    }
+
+    /// At a node of level `d = L − 1`: the sink rows, each branch's cheapest row per
+    /// sink row, and the sink rows compatible with the assigned sink parents.
+    fn fan_in_tables(&mut self, d: usize) {
+        let prep = &*self.prep;
+        let (p, k, m) = (prep.p, prep.k, self.tables.m);
+        let lat_max = self.lim.lat_max;
+        let sink = p.topo[k - 1];
+        let fan = &mut self.fan;
+        let st = &p.stages[sink];
+        let nc = st.configs.len();
+        fan.rows.clear();
+        fan.costs.clear();
+        for (c, list) in self.tables.cands[sink].iter().enumerate() {
+            for &j in list {
+                let r = c * nc + j as usize;
+                fan.rows.push(r);
+                fan.costs.push(st.expected_cost_usd[r]);
+            }
+        }
+        let ns = fan.rows.len();
+        fan.words = ns.div_ceil(64).max(1);
+        let words = fan.words;
+        fan.mask.resize(k * words, 0);
+        fan.rem.clear();
+        fan.rem.resize(ns * (k + 1), 0.0);
+        let sink_lat = &self.tables.lat_t[sink];
+        // Sink rows compatible with the assigned sink parents.
+        let mask = &mut fan.mask[d * words..(d + 1) * words];
+        mask.fill(0);
+        for (si, &r) in fan.rows.iter().enumerate() {
+            let ls = &sink_lat[r * m..(r + 1) * m];
+            let ok = p.parents[sink]
+                .iter()
+                .filter(|&&q| prep.depth_of[q] <= d)
+                .all(|&q| {
+                    let f = &self.stack.fin[q * m..(q + 1) * m];
+                    f.iter().zip(ls).all(|(&x, &y)| x + y <= lat_max)
+                });
+            if ok {
+                mask[si / 64] |= 1 << (si % 64);
+            }
+        }
+        // Each later branch's cheapest row per sink row, summed from the last level.
+        for e in (d + 1..k - 1).rev() {
+            let j = p.topo[e];
+            let t = &p.stages[j];
+            let ncj = t.configs.len();
+            let ctx = match &t.context {
+                None => 0,
+                Some(cx) => {
+                    let pd = self.stack.dsel[cx.parent];
+                    cx.parent_d
+                        .iter()
+                        .position(|&x| x == pd)
+                        .unwrap_or(usize::MAX)
+                }
+            };
+            fan.start.clear();
+            fan.start.resize(m, 0.0);
+            for &q in &p.parents[j] {
+                for (x, &f) in fan
+                    .start
+                    .iter_mut()
+                    .zip(&self.stack.fin[q * m..(q + 1) * m])
+                {
+                    if f > *x {
+                        *x = f;
+                    }
+                }
+            }
+            let list: &[u32] = self.tables.cands[j].get(ctx).map_or(&[], |v| v.as_slice());
+            let lat = &self.tables.lat_t[j];
+            for (si, &r) in fan.rows.iter().enumerate() {
+                let ls = &sink_lat[r * m..(r + 1) * m];
+                let mut c = f64::INFINITY;
+                for &x in list {
+                    let row = ctx * ncj + x as usize;
+                    let lr = &lat[row * m..(row + 1) * m];
+                    let fits = (0..m).all(|u| (fan.start[u] + lr[u]) + ls[u] <= lat_max);
+                    if fits {
+                        c = t.expected_cost_usd[row];
+                        break;
+                    }
+                }
+                fan.rem[si * (k + 1) + e] = fan.rem[si * (k + 1) + e + 1] + c;
+            }
+        }
+    }
+
+    /// At a node of level `d ≥ L`: the parent level's sink rows that remain
+    /// compatible with the branch just assigned.
+    fn fan_in_narrow(&mut self, d: usize) {
+        let prep = &*self.prep;
+        let (p, k, m) = (prep.p, prep.k, self.tables.m);
+        let lat_max = self.lim.lat_max;
+        let sink = p.topo[k - 1];
+        let i = p.topo[d];
+        let fan = &mut self.fan;
+        let words = fan.words;
+        let (lo, hi) = fan.mask.split_at_mut(d * words);
+        let prev = &lo[(d - 1) * words..];
+        let cur = &mut hi[..words];
+        let f = &self.stack.fin[i * m..(i + 1) * m];
+        let sink_lat = &self.tables.lat_t[sink];
+        for w in 0..words {
+            let mut out = prev[w];
+            let mut b = prev[w];
+            while b != 0 {
+                let si = w * 64 + b.trailing_zeros() as usize;
+                b &= b - 1;
+                let r = fan.rows[si];
+                let ls = &sink_lat[r * m..(r + 1) * m];
+                if !f.iter().zip(ls).all(|(&x, &y)| x + y <= lat_max) {
+                    out &= !(1 << (si % 64));
+                }
+            }
+            cur[w] = out;
+        }
+    }
+}
