@@ -92,7 +92,8 @@ impl OwnWorker {
                 Ok(FromWorker::WorkerLoaded) => {
                     let _ = poster.post_message(&text.as_str().into());
                 }
-                Ok(FromWorker::ProcessOutput(_, out)) => on_output(out),
+                Ok(FromWorker::ProcessOutput(id, out)) if id == HANDLER => on_output(out),
+                Ok(FromWorker::ProcessOutput(..)) => {}
                 Err(e) => on_output(WorkerOutput::Crashed {
                     message: format!("an unreadable answer ({e})"),
                 }),
