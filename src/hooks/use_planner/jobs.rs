@@ -152,7 +152,18 @@ pub fn use_check_job(store: &Store, poster: &Poster) {
     let (store, poster) = (store.clone(), poster.clone());
     let state = store.state();
     let done_rev = output(state).map(|_| state.inputs_rev);
-    use_effect_with((state.bound_rev, done_rev), move |&(key, _)| {
+    // The frontier fills in round by round: check again when the plan the
+    // bound picks changes, not on every round.
+    let picked: Option<Vec<(u32, u32)>> = match (chosen(state), output(state)) {
+        (Chosen::Point(i), Some(out)) => Some(
+            out.point_configs(i)
+                .map(|(_, row)| (row.memory_mb, row.d))
+                .collect(),
+        ),
+        _ => None,
+    };
+    use_effect_with((state.bound_rev, done_rev, picked), move |(key, _, _)| {
+        let key = *key;
         let s = store.state();
         let rev = s.inputs_rev;
         let (kind, task) = match (chosen(s), output(s)) {
@@ -306,4 +317,19 @@ pub fn use_prewarm_job(store: &Store, poster: &Poster) {
         };
         poster.send(job(s, key, Task::Prewarm(request)));
     });
+}
+
+/// A job for a worker that keeps no profiles: the project with its profiles.
+pub fn full_job(state: &AppState, task: Task) -> Job {
+    let Pending {
+        rev,
+        key,
+        mut project,
+        profiles,
+        task,
+    } = job(state, state.bound_rev, task);
+    if let Some(p) = profiles {
+        project.profiles = Profiles::clone(&p);
+    }
+    Job::new(rev, key, project, task, 0)
 }
