@@ -682,6 +682,7 @@ fn profile_run(
         read: stat(&|r| r.0.read_s),
         compute: stat(&|r| r.0.compute_s),
         write: Some(stat(&|r| r.0.write_s)),
+        timestamp: None,
     }
 }
 

@@ -326,10 +326,13 @@ pub fn full_job(state: &AppState, task: Task) -> Job {
         key,
         mut project,
         profiles,
+        fusion,
         task,
     } = job(state, state.bound_rev, task);
     if let Some(p) = profiles {
         project.profiles = Profiles::clone(&p);
     }
-    Job::new(rev, key, project, task, 0)
+    let mut job = Job::new(rev, key, project, task, 0);
+    job.fusion = fusion;
+    job
 }
