@@ -1074,6 +1074,9 @@ fn loops_of(
     }
 }
 
+/// Each cycle's name and the indices of the stages on it.
+type CycleStages = Vec<(String, Vec<usize>)>;
+
 /// Builds the import: each cycle planned once (`collapse`, returning the
 /// stages on each cycle) or unrolled `loop_iterations` times.
 fn build(
@@ -1081,7 +1084,7 @@ fn build(
     name: &str,
     options: &AslOptions,
     collapse: bool,
-) -> Result<(AslImport, Vec<(String, Vec<usize>)>), AslError> {
+) -> Result<(AslImport, CycleStages), AslError> {
     let top = definition
         .as_object()
         .ok_or_else(|| err("top level", "a state machine must be a JSON object"))?;

@@ -82,8 +82,18 @@ fn summed(flat: &StageTable, n_flat: usize, k: usize) -> (Vec<f64>, Vec<f64>) {
     for row in 0..flat.latency_s.len() / n_flat {
         for s in 0..n {
             let at = row * n_flat + s * k;
-            lat.push(flat.latency_s[at..at + k].iter().map(|&v| f64::from(v)).sum::<f64>());
-            cost.push(flat.cost_usd[at..at + k].iter().map(|&v| f64::from(v)).sum::<f64>());
+            lat.push(
+                flat.latency_s[at..at + k]
+                    .iter()
+                    .map(|&v| f64::from(v))
+                    .sum::<f64>(),
+            );
+            cost.push(
+                flat.cost_usd[at..at + k]
+                    .iter()
+                    .map(|&v| f64::from(v))
+                    .sum::<f64>(),
+            );
         }
     }
     (lat, cost)
