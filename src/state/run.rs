@@ -184,7 +184,8 @@ impl AppState {
             }
             Action::RunProgressed { rev, progress } if current(rev, self) => {
                 // Rounds already on screen stay there while the next is computed.
-                if !matches!(self.run, RunStatus::Done { rev: r, .. } if r == rev) {
+                let shown = matches!(self.run, RunStatus::Done { rev: r, .. } if r == rev);
+                if !shown {
                     self.run = RunStatus::Running {
                         rev,
                         progress: Some(progress),

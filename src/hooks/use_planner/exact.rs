@@ -39,7 +39,7 @@ enum ToWorker<'a> {
 #[derive(Deserialize)]
 enum FromWorker {
     WorkerLoaded,
-    ProcessOutput(u64, WorkerOutput),
+    ProcessOutput(u64, Box<WorkerOutput>),
 }
 
 /// A dedicated worker running one job; terminated when dropped.
@@ -92,7 +92,7 @@ impl OwnWorker {
                 Ok(FromWorker::WorkerLoaded) => {
                     let _ = poster.post_message(&text.as_str().into());
                 }
-                Ok(FromWorker::ProcessOutput(id, out)) if id == HANDLER => on_output(out),
+                Ok(FromWorker::ProcessOutput(id, out)) if id == HANDLER => on_output(*out),
                 Ok(FromWorker::ProcessOutput(..)) => {}
                 Err(e) => on_output(WorkerOutput::Crashed {
                     message: format!("an unreadable answer ({e})"),
