@@ -138,6 +138,15 @@ fn view_resolution(store: &Store, state: &AppState) -> Html {
                 </>
             }
         }
+        // An edit changed the inputs while it ran: its worker was stopped.
+        (ExactRun::Running { rev, .. }, None) if *rev != state.inputs_rev => html! {
+            <>
+                <span class="muted" data-testid="exact-superseded" role="status">
+                    { "The exact frontier was stopped: the project changed. Ask again for the new inputs." }
+                </span>
+                <button class="btn" data-testid="exact-frontier" onclick={ask}>{ "Exact frontier" }</button>
+            </>
+        },
         (ExactRun::Failed { rev, message }, _) if *rev == state.inputs_rev => html! {
             <>
                 <span class="warn" data-testid="exact-failed" role="alert">
@@ -153,10 +162,17 @@ fn view_resolution(store: &Store, state: &AppState) -> Html {
             </button>
         },
     };
-    let label = if r.complete() {
+    let label = if r.complete() && r.unproven == 0 {
         format!(
             "Exact at this resolution: an optimal plan for each of {} slider positions ({points} distinct plans)",
             r.positions
+        )
+    } else if r.complete() {
+        format!(
+            "At this resolution: an optimal plan for {} of {} slider positions; the other {} keep the best plan found within the work budget, not proven optimal ({points} distinct plans; the exact frontier proves every point)",
+            r.positions - r.unproven,
+            r.positions,
+            r.unproven
         )
     } else {
         format!(
@@ -166,7 +182,7 @@ fn view_resolution(store: &Store, state: &AppState) -> Html {
     };
     html! {
         <div class="resolution" data-testid="frontier-resolution" data-exact="false"
-            data-complete={r.complete().to_string()}>
+            data-complete={r.complete().to_string()} data-unproven={r.unproven.to_string()}>
             <span class="muted">{ label }</span>
             { action }
         </div>

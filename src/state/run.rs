@@ -81,6 +81,13 @@ pub fn is_exact(state: &AppState) -> bool {
     output(state).is_some_and(|o| o.resolution.exact)
 }
 
+/// Whether the frontier on screen is the one at the slider's resolution: its
+/// points are optimal for their own latencies, but a bound between two of them
+/// may have a cheaper plan that is not drawn, so the plan for a bound is solved.
+fn at_resolution(out: &PlanOutput) -> bool {
+    !out.resolution.exact && out.resolution.positions > 0
+}
+
 /// State of a bound-dependent report (check or solve).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum ReportStatus {
@@ -131,14 +138,26 @@ pub fn output(state: &AppState) -> Option<&Rc<PlanOutput>> {
     }
 }
 
-/// The plan the current bound picks: the core's look-up on the frontier
-/// (`Frontier::for_latency_bound` / `for_cost_bound`, by index), or the
-/// nearest bound of the same kind that a plan meets; an exact solve when the
-/// bound is a quantile cost or when fusion or an edge device is in play.
+/// The plan the current bound picks: the certified exact solve of the bound
+/// (`pipeline::plan`, the frontier job's first answer) unless the whole exact
+/// frontier is on screen; on the exact frontier, the core's look-up
+/// (`Frontier::for_latency_bound` / `for_cost_bound`, by index) or the nearest
+/// bound of the same kind that a plan meets, and the solve again when the bound
+/// is a quantile cost or when fusion or an edge device is in play.
 pub fn chosen(state: &AppState) -> Chosen {
     let Some(out) = output(state) else {
-        return Chosen::NoFrontier;
+        // Before the first round: the frontier job's own solve of the bound.
+        let running = matches!(state.run, RunStatus::Running { rev, .. } if rev == state.inputs_rev);
+        let solving = !matches!(state.current_report(ReportKind::Solve), ReportStatus::Idle);
+        return if running && solving {
+            Chosen::Solve
+        } else {
+            Chosen::NoFrontier
+        };
     };
+    if at_resolution(out) {
+        return Chosen::Solve;
+    }
     let front = &out.frontier;
     let (Some(fastest), Some(cheapest)) = (front.points.first(), front.points.last()) else {
         return Chosen::NoFrontier;
@@ -179,6 +198,11 @@ impl AppState {
             Action::RunStarted { rev } if current(rev, self) => {
                 self.run = RunStatus::Running {
                     rev,
+                    progress: None,
+                };
+                // The frontier job solves the bound first.
+                self.solved = ReportStatus::Pending {
+                    key: self.bound_rev,
                     progress: None,
                 };
             }

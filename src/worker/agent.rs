@@ -53,7 +53,7 @@ impl Worker for PlannerAgent {
                     },
                 );
             },
-            &mut |output| scope.respond(id, WorkerOutput::FrontierPart { rev, output }),
+            &mut |output| scope.respond(id, output),
             &now_ms,
         );
         scope.respond(id, out);

@@ -104,13 +104,16 @@ pub fn compute(
     compute_with_parts(job, cache, progress, &mut |_| {}, now)
 }
 
-/// [`compute`], with `part` called with the frontier so far after each round
-/// of a [`Task::Frontier`] (what the worker posts as [`WorkerOutput::FrontierPart`]).
+/// [`compute`], with `part` called with the answers a [`Task::Frontier`] gives
+/// before its last: first the certified solve of the job's own bound (a
+/// [`WorkerOutput::Report`] of [`ReportKind::Solve`], what `faasplan plan`
+/// computes), then the frontier so far after each round
+/// ([`WorkerOutput::FrontierPart`]). The worker posts them as they come.
 pub fn compute_with_parts(
     job: &Job,
     cache: &mut Cache,
     progress: &mut dyn FnMut(Progress),
-    part: &mut dyn FnMut(PlanOutput),
+    part: &mut dyn FnMut(WorkerOutput),
     now: &dyn Fn() -> f64,
 ) -> WorkerOutput {
     let (rev, key) = (job.rev, job.key);
@@ -129,7 +132,13 @@ pub fn compute_with_parts(
         Task::Frontier => WorkerOutput::Frontier {
             rev,
             result: project
-                .and_then(|p| resolution::frontier(p, cache, progress, part, now))
+                .and_then(|p| {
+                    // The plan for the bound the user set, before any round.
+                    let solved = solve_bound(p, cache, progress, &job.fusion);
+                    part(report(ReportKind::Solve, solved.map(WirePlan)));
+                    let mut round = |output| part(WorkerOutput::FrontierPart { rev, output });
+                    resolution::frontier(p, cache, progress, &mut round, now)
+                })
                 .map_err(|e| e.to_string()),
         },
         Task::ExactFrontier => WorkerOutput::Frontier {
@@ -346,6 +355,7 @@ fn frontier(
             positions: 0,
             resolved: 0,
             exact: true,
+            unproven: 0,
         },
     })
 }

@@ -88,6 +88,10 @@ pub struct Resolution {
     pub resolved: u32,
     /// The whole exact frontier: every point, not only one per position.
     pub exact: bool,
+    /// Answered positions whose solve ran out of its node budget: their plan is
+    /// the best found, feasible but not proven optimal.
+    #[serde(default)]
+    pub unproven: u32,
 }
 
 impl Resolution {

@@ -15,7 +15,7 @@ use super::{CHECK_DEBOUNCE_MS, RUN_DEBOUNCE_MS, baseline_bound_s};
 use crate::state::advisor::AdvisorAction;
 use crate::state::fusion::fusion_options;
 use crate::state::run::{Chosen, chosen, output};
-use crate::state::{Action, AppState};
+use crate::state::{Action, AppState, ReportStatus};
 use crate::store::Store;
 use crate::worker::agent::PlannerAgent;
 use crate::worker::protocol::advisor::PrewarmRequest;
@@ -145,7 +145,9 @@ pub fn use_frontier_job(store: &Store, poster: &Poster) {
 }
 
 /// The chosen plan's report (out-of-sample check), or the exact solve of a
-/// bound that is not a frontier look-up, once the bound settles.
+/// bound that is not a frontier look-up, once the bound settles. The frontier
+/// job solves the bound it was posted with itself, so that solve is not asked
+/// again.
 #[hook]
 pub fn use_check_job(store: &Store, poster: &Poster) {
     let timer = use_mut_ref(|| None::<Timeout>);
@@ -173,6 +175,13 @@ pub fn use_check_job(store: &Store, poster: &Poster) {
                     .map(|(_, row)| (row.memory_mb, row.d))
                     .collect();
                 (ReportKind::Check, Task::Check { configs })
+            }
+            // Asked already: by the frontier job (it solves the bound first) or
+            // by an earlier run of this effect for the same bound.
+            (Chosen::Solve, _)
+                if !matches!(s.current_report(ReportKind::Solve), ReportStatus::Idle) =>
+            {
+                return;
             }
             (Chosen::Solve, _) => (ReportKind::Solve, Task::Solve),
             _ => {

@@ -25,6 +25,7 @@ fn out(points: Vec<FrontierPoint>, resolved: u32, exact: bool) -> Rc<PlanOutput>
             positions: 500,
             resolved,
             exact,
+            unproven: 0,
         },
         ..PlanOutput::default()
     })
@@ -39,18 +40,57 @@ fn one_stage() -> AppState {
     s
 }
 
+fn solved_report(max_s: f64) -> Rc<PlanReport> {
+    Rc::new(PlanReport {
+        workflow: "w".into(),
+        settings: faasplan_core::plan::SettingsEcho {
+            bound: Bound::Latency { max_s },
+            percentile: 0.95,
+            confidence: 0.999,
+            alpha: 0.0,
+            samples: 10,
+            seed: 1,
+            platform: "p".into(),
+        },
+        status: faasplan_core::plan::PlanStatus::Optimal,
+        stages: Vec::new(),
+        totals: None,
+        cost_breakdown: None,
+        out_of_sample: None,
+        guarantee: None,
+    })
+}
+
 #[test]
-fn rounds_are_shown_as_they_come_and_progress_does_not_hide_them() {
+fn the_bound_is_solved_first_and_rounds_are_shown_as_they_come() {
     let mut s = one_stage();
     let rev = s.inputs_rev;
-    s.apply(Action::RunStarted { rev });
     assert_eq!(chosen(&s), Chosen::NoFrontier);
-    // The plan for the bound first: the bound already picks it.
+    // The frontier job solves the bound first: the plan is that solve.
+    s.apply(Action::RunStarted { rev });
+    let key = s.bound_rev;
+    assert!(matches!(
+        s.current_report(ReportKind::Solve),
+        ReportStatus::Pending { .. }
+    ));
+    assert_eq!(chosen(&s), Chosen::Solve);
+    s.apply(Action::ReportFinished {
+        kind: ReportKind::Solve,
+        rev,
+        key,
+        result: Ok(solved_report(25.0)),
+    });
+    assert_eq!(chosen(&s), Chosen::Solve);
+    assert!(matches!(
+        s.current_report(ReportKind::Solve),
+        ReportStatus::Done { .. }
+    ));
+    // Rounds fill the chart in; the plan stays the bound's own solve.
     s.apply(Action::RunPartial {
         rev,
-        output: out(vec![point(20.0, 2.0)], 0, false),
+        output: out(vec![point(20.0, 2.0)], 2, false),
     });
-    assert_eq!(chosen(&s), Chosen::Point(0));
+    assert_eq!(chosen(&s), Chosen::Solve);
     s.apply(Action::RunProgressed {
         rev,
         progress: Progress::Resolving {
@@ -70,7 +110,10 @@ fn rounds_are_shown_as_they_come_and_progress_does_not_hide_them() {
             false,
         ),
     });
-    assert_eq!(chosen(&s), Chosen::Point(1));
+    assert!(matches!(
+        s.current_report(ReportKind::Solve),
+        ReportStatus::Done { .. }
+    ));
     s.apply(Action::RunFinished {
         rev,
         result: Ok(out(
@@ -81,14 +124,33 @@ fn rounds_are_shown_as_they_come_and_progress_does_not_hide_them() {
     });
     let o = output(&s).expect("finished");
     assert!(o.resolution.complete());
-    assert_eq!(chosen(&s), Chosen::Point(1));
-    // A round of older inputs is dropped.
+    // Exact at the resolution is not exact at every bound: 25 s is solved, not
+    // looked up (a plan between two positions may be cheaper).
+    assert_eq!(chosen(&s), Chosen::Solve);
+    // A new bound (typed or slider) is solved again: not answered yet.
+    s.apply(Action::SetBound(Bound::Latency { max_s: 21.0 }));
+    assert_eq!(chosen(&s), Chosen::Solve);
+    assert_eq!(s.current_report(ReportKind::Solve), &ReportStatus::Idle);
+    // A round or solve of older inputs is dropped; a new run asks for its solve.
     s.touch_inputs();
     s.apply(Action::RunPartial {
         rev,
         output: out(vec![point(1.0, 1.0)], 1, false),
     });
+    s.apply(Action::ReportFinished {
+        kind: ReportKind::Solve,
+        rev,
+        key: s.bound_rev,
+        result: Ok(solved_report(21.0)),
+    });
+    assert_eq!(s.current_report(ReportKind::Solve), &ReportStatus::Idle);
     assert!(matches!(&s.run, RunStatus::Done { output, .. } if output.resolution.complete()));
+    assert_eq!(chosen(&s), Chosen::NoFrontier);
+    s.apply(Action::RunStarted { rev: s.inputs_rev });
+    assert!(matches!(
+        s.current_report(ReportKind::Solve),
+        ReportStatus::Pending { .. }
+    ));
 }
 
 #[test]
