@@ -27,8 +27,23 @@ async function resolution(page) {
   return page.$eval(tid('frontier-resolution'), (e) => ({
     exact: e.dataset.exact === 'true',
     complete: e.dataset.complete === 'true',
+    unproven: Number(e.dataset.unproven ?? 0),
     text: e.textContent,
   }));
+}
+
+/** A complete resolution label says how many of the 500 positions are proven optimal; returns the distinct plans. */
+function checkResolutionLabel(label) {
+  assert.equal(label.exact, false);
+  if (label.unproven === 0) {
+    assert.match(label.text, /Exact at this resolution: an optimal plan for each of 500 slider positions \((\d+) distinct plans\)/);
+  } else {
+    const m = label.text.match(/At this resolution: an optimal plan for (\d+) of 500 slider positions; the other (\d+) keep the best plan found within the work budget, not proven optimal \((\d+) distinct plans/);
+    assert.ok(m, label.text);
+    assert.equal(Number(m[1]) + label.unproven, 500);
+    assert.equal(Number(m[2]), label.unproven);
+  }
+  return Number(label.text.match(/\((\d+) distinct plans/)[1]);
 }
 
 async function recordLongTasks(page) {
@@ -51,9 +66,7 @@ test('the frontier fills in to "exact at this resolution"; the exact frontier ru
   await page.waitForSelector(`${tid('frontier-resolution')}[data-complete="true"]`, { timeout: 120_000 });
   const resolvedMs = Date.now() - t0;
   const label = await resolution(page);
-  assert.equal(label.exact, false);
-  assert.match(label.text, /Exact at this resolution: an optimal plan for each of 500 slider positions \((\d+) distinct plans\)/);
-  const coarsePlans = Number(label.text.match(/\((\d+) distinct plans\)/)[1]);
+  const coarsePlans = checkResolutionLabel(label);
   assert.ok(coarsePlans > 10, label.text);
   await shot(page, 'resolution-a-exact-at-resolution');
 
@@ -70,6 +83,8 @@ test('the frontier fills in to "exact at this resolution"; the exact frontier ru
   await page.click(tid('exact-frontier'));
   await page.waitForSelector(tid('exact-cancel'));
   await setField(page, 'percentile', 90);
+  await page.waitForSelector(tid('exact-superseded'));
+  assert.match(await page.textContent(tid('exact-superseded')), /stopped: the project changed/);
   await page.waitForSelector(`${tid('frontier-resolution')}[data-complete="true"]`, { timeout: 120_000 });
   assert.equal(await page.$(tid('exact-cancel')), null, 'the edit stopped the exact frontier');
   await page.waitForTimeout(3_000);
@@ -128,7 +143,7 @@ test('the imported 6-stage workflow shows a plan within seconds and its resoluti
   perf.imported = { first_plan_ms: firstPlanMs, resolution_ms: resolvedMs, label: label.text, long_tasks_ms: longTasks,
     worker: await page.evaluate(() => window.__faasplanTimings ?? null) };
   await fs.writeFile(path.join(OUT, 'resolution-perf.json'), JSON.stringify(perf, null, 2));
-  assert.match(label.text, /Exact at this resolution/);
+  checkResolutionLabel(label);
   assert.ok(await page.$(tid('plan-row')));
   assert.deepEqual(page.errors, []);
   await page.context().close();
