@@ -147,7 +147,8 @@ pub fn output(state: &AppState) -> Option<&Rc<PlanOutput>> {
 pub fn chosen(state: &AppState) -> Chosen {
     let Some(out) = output(state) else {
         // Before the first round: the frontier job's own solve of the bound.
-        let running = matches!(state.run, RunStatus::Running { rev, .. } if rev == state.inputs_rev);
+        let running =
+            matches!(state.run, RunStatus::Running { rev, .. } if rev == state.inputs_rev);
         let solving = !matches!(state.current_report(ReportKind::Solve), ReportStatus::Idle);
         return if running && solving {
             Chosen::Solve

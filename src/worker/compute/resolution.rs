@@ -246,8 +246,7 @@ impl<'p> Rounds<'p> {
         if proven {
             if let Some(a) = &answer {
                 let mut h = g;
-                while h > 0 && !self.proven[h - 1] && self.bounds[h - 1] >= a.guaranteed_latency_s
-                {
+                while h > 0 && !self.proven[h - 1] && self.bounds[h - 1] >= a.guaranteed_latency_s {
                     h -= 1;
                     self.answers[h] = Some(a.clone());
                     self.done[h] = true;
@@ -428,8 +427,8 @@ mod tests {
     use crate::worker::compute::{compute, compute_with_parts};
     use crate::worker::protocol::{Job, ReportKind, Task, WorkerOutput};
     use faasplan_core::formats::jolteon::{JolteonProfileOptions, import};
-    use faasplan_core::platform::Preset;
     use faasplan_core::frontier::{ResolutionBuilder, ResolutionProgress};
+    use faasplan_core::platform::Preset;
     use faasplan_core::settings::{PlanSettings, SampleCount};
 
     const ML_WORKFLOW: &str = include_str!("../../../static/examples/ML-pipeline.json");
@@ -512,7 +511,10 @@ mod tests {
             result: Ok(solved),
         } = &answers[0]
         else {
-            panic!("the first answer is not the bound's solve: {:?}", answers[0]);
+            panic!(
+                "the first answer is not the bound's solve: {:?}",
+                answers[0]
+            );
         };
         let alone = compute(
             &Job::new(2, 7, project.clone(), Task::Solve, 3),
@@ -527,8 +529,9 @@ mod tests {
             panic!("no solve");
         };
         assert_eq!(solved.0, alone.0);
-        let plan = faasplan_core::pipeline::plan(&project, faasplan_core::pipeline::Limits::default())
-            .expect("plans");
+        let plan =
+            faasplan_core::pipeline::plan(&project, faasplan_core::pipeline::Limits::default())
+                .expect("plans");
         assert_eq!(solved.0, plan);
         let totals = solved.0.totals.as_ref().expect("a plan meets the bound");
         assert!(totals.expected_cost_usd.is_finite());
@@ -543,7 +546,13 @@ mod tests {
         assert!(parts.len() >= 5, "answered in rounds: {}", parts.len());
         // Rounds answer ever more positions, then (once all are answered) prove
         // ever more of them; none is the exact frontier.
-        for w in parts.iter().copied().chain([&out]).collect::<Vec<_>>().windows(2) {
+        for w in parts
+            .iter()
+            .copied()
+            .chain([&out])
+            .collect::<Vec<_>>()
+            .windows(2)
+        {
             let (a, b) = (w[0].resolution, w[1].resolution);
             assert!(a.resolved <= b.resolved);
             if a.complete() {
@@ -558,8 +567,8 @@ mod tests {
 
         let problem = &cache.cached_prepared(&project).expect("kept").problem;
         // The job's frontier is its rounds' (the budgets as in the job).
-        let mut r = Rounds::new(problem, RESOLUTION_POSITIONS, Some(POSITION_NODE_BUDGET))
-            .expect("builds");
+        let mut r =
+            Rounds::new(problem, RESOLUTION_POSITIONS, Some(POSITION_NODE_BUDGET)).expect("builds");
         while !r.step(7) {}
         while r.resolution().unproven > 0 && r.refine_nodes < REFINE_TOTAL_NODES {
             if !r.refine(1, REFINE_NODE_BUDGET) {
