@@ -226,6 +226,8 @@ test('h. the configuration entered in the stage inspector is a marker on the cha
   await page.goto(env.base);
   await loadExample(page, 'ML pipeline');
   await page.waitForSelector('[data-testid="oos-check"][data-done="true"]', { timeout: 60_000 });
+  // The page settles (the baselines' rows change the height of the row above the workflow).
+  await page.waitForSelector(tid('baseline-diff'), { timeout: 60_000 });
   // Today's configuration: every stage at the top of its memory grid (a fast, so
   // never filtered, candidate), with the plan's d.
   const rows = await planRows(page);

@@ -269,7 +269,7 @@ test('the imported 6-stage × 80-size workflow shows the plan for its bound with
   await fs.writeFile(projectFile, project.text);
   const bound = JSON.parse(project.text).settings.bound;
   const boundFlag = bound.type === 'latency' ? ['--latency-bound', String(bound.max_s)] : ['--cost-bound', String(bound.max_usd)];
-  const cliPlan = JSON.parse(execFileSync(faasplan, ['plan', '--project', projectFile, ...boundFlag], { encoding: 'utf8' }));
+  const cliPlan = JSON.parse(execFileSync(faasplan, ['plan', '--project', projectFile, ...boundFlag], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
   assert.deepEqual(cliPlan.stages.map((s) => ({ stage: s.stage, memory_mb: s.memory_mb, d: s.d })).sort((a, b) => a.stage.localeCompare(b.stage)),
     [...rows].sort((a, b) => a.stage.localeCompare(b.stage)), 'the plan shown is `faasplan plan` for the same bound');
   assert.deepEqual(page.errors, []);

@@ -103,8 +103,11 @@ test('the frontier fills in to "exact at this resolution"; the exact frontier ru
   // The slider still answers from the exact frontier.
   const slider = page.locator(tid('bound-slider'));
   await slider.focus();
-  for (let i = 0; i < 5; i++) await page.keyboard.press('PageDown');
-  await page.waitForSelector(tid('plan-row'));
+  const boundBefore = Number(await page.inputValue(tid('bound')));
+  for (let i = 0; i < 20; i++) await page.keyboard.press('ArrowLeft');
+  await page.waitForFunction((b) => Number(document.querySelector('[data-testid="bound"]').value) < b, boundBefore);
+  await page.waitForSelector(`${tid('plan-table')}[data-plan="frontier"]`);
+  assert.ok(await page.$(tid('plan-row')));
   assert.equal((await resolution(page)).exact, true);
   const longTasks = await page.evaluate(() => window.__longTasks.map((t) => Math.round(t.ms)));
   perf.ml = { first_plan_ms: firstPlanMs, resolution_ms: resolvedMs, resolution_plans: coarsePlans, exact_ms: exactMs, exact_points: exactPoints, long_tasks_ms: longTasks };
