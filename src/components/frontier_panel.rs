@@ -138,15 +138,6 @@ fn view_resolution(store: &Store, state: &AppState) -> Html {
                 </>
             }
         }
-        // An edit changed the inputs while it ran: its worker was stopped.
-        (ExactRun::Running { rev, .. }, None) if *rev != state.inputs_rev => html! {
-            <>
-                <span class="muted" data-testid="exact-superseded" role="status">
-                    { "The exact frontier was stopped: the project changed. Ask again for the new inputs." }
-                </span>
-                <button class="btn" data-testid="exact-frontier" onclick={ask}>{ "Exact frontier" }</button>
-            </>
-        },
         (ExactRun::Failed { rev, message }, _) if *rev == state.inputs_rev => html! {
             <>
                 <span class="warn" data-testid="exact-failed" role="alert">
@@ -186,6 +177,19 @@ fn view_resolution(store: &Store, state: &AppState) -> Html {
             <span class="muted">{ label }</span>
             { action }
         </div>
+    }
+}
+
+/// Says that an edit stopped the exact frontier (its worker is terminated as
+/// soon as the inputs change), from the edit on, before the new inputs' frontier.
+fn view_superseded(state: &AppState) -> Html {
+    match state.exact {
+        ExactRun::Running { rev, .. } if rev != state.inputs_rev => html! {
+            <p class="muted" data-testid="exact-superseded" role="status">
+                { "The exact frontier was stopped: the project changed. Ask again for the new inputs." }
+            </p>
+        },
+        _ => Html::default(),
     }
 }
 
@@ -241,6 +245,7 @@ pub fn FrontierPanel() -> Html {
         <section class="panel panel-frontier" data-testid="panel-frontier">
             <header class="panel-head"><h2>{ "Frontier" }</h2></header>
             { body }
+            { view_superseded(state) }
         </section>
     }
 }
