@@ -46,7 +46,14 @@ async function loadExample(page, label) {
   return Date.now() - t0;
 }
 
+/** The rows of the plan for the bound in the bound field: waits until the table is that bound's
+ *  plan and no preview (the bound is solved, or looked up on the whole exact frontier). */
 async function planRows(page) {
+  await page.waitForFunction(() => {
+    const t = document.querySelector('[data-testid="plan-table"]');
+    const b = Number(document.querySelector('[data-testid="bound"]')?.value);
+    return t && t.dataset.plan !== 'preview' && Math.abs(Number(t.dataset.bound) - b) <= 1e-9 * Math.max(1, Math.abs(b));
+  }, null, { timeout: 120_000 });
   return page.$$eval('[data-testid="plan-row"]', (rows) => rows.map((r) => ({
     stage: r.dataset.stage,
     memory_mb: Number(r.querySelector('[data-testid="cell-memory"]').textContent),
@@ -157,6 +164,10 @@ test('e–f. a malformed file changes nothing; a reload restores the workflow an
   const bound = await page.inputValue(tid('bound'));
   const rows = await planRows(page);
   assert.equal(rows.length, 4, 'a 40 s bound has a plan');
+  // The plan for the typed bound is the exact solve of that bound: the CLI's plan for it.
+  const cliPlan = JSON.parse(execFileSync(cli(), ['plan', '--project', await savedProject(page), '--latency-bound', bound], { encoding: 'utf8' }));
+  assert.deepEqual(cliPlan.stages.map((s) => ({ stage: s.stage, memory_mb: s.memory_mb, d: s.d })), rows,
+    'the plan for the typed bound is the CLI\'s plan for it');
   const stages = await page.locator(tid('stage')).count();
   await page.setInputFiles(tid('open-file'), { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "faasplan-project", "version": 1, "workflow": ') });
   await page.waitForSelector(tid('notice'));
@@ -215,6 +226,8 @@ test('h. the configuration entered in the stage inspector is a marker on the cha
   await page.goto(env.base);
   await loadExample(page, 'ML pipeline');
   await page.waitForSelector('[data-testid="oos-check"][data-done="true"]', { timeout: 60_000 });
+  // The page settles (the baselines' rows change the height of the row above the workflow).
+  await page.waitForSelector(tid('baseline-diff'), { timeout: 60_000 });
   // Today's configuration: every stage at the top of its memory grid (a fast, so
   // never filtered, candidate), with the plan's d.
   const rows = await planRows(page);

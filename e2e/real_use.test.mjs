@@ -175,14 +175,23 @@ async function openCsv(page, name, csv) {
   // page (seconds of base64 decoding on the page's thread for 20 MB), which the app never does.
   const file = path.join(OUT, name);
   await fs.writeFile(file, csv);
-  const t0 = await page.evaluate(() => { performance.clearMeasures('open-to-frontier'); return performance.now(); });
+  const t0 = await page.evaluate(() => {
+    performance.clearMeasures('open-to-frontier');
+    performance.clearMeasures('open-to-resolution');
+    return performance.now();
+  });
   await page.setInputFiles(tid('open-file'), file);
   await page.waitForFunction((name) => performance.getEntriesByName('open-to-frontier').length > 0
     || document.querySelector('[data-testid="frontier-failed"]')
     || new RegExp(`cannot open ${name.replace('.', '\\.')}`).test(document.querySelector('[data-testid="notices"]')?.textContent ?? ''),
   name, { timeout: 900_000 });
+  // Then the whole frontier at the slider's resolution (the first frame shows its first round).
+  if (await page.evaluate(() => performance.getEntriesByName('open-to-frontier').length > 0)) {
+    await page.waitForFunction(() => performance.getEntriesByName('open-to-resolution').length > 0, null, { timeout: 900_000 });
+  }
   return page.evaluate((t0) => ({
     open_to_frontier_ms: performance.getEntriesByName('open-to-frontier')[0]?.duration ?? null,
+    open_to_resolution_ms: performance.getEntriesByName('open-to-resolution')[0]?.duration ?? null,
     failed: document.querySelector('[data-testid="frontier-failed"]')?.textContent ?? null,
     notices: document.querySelector('[data-testid="notices"]')?.textContent ?? '',
     long_tasks_ms: window.__longTasks.filter((t) => t.start >= t0).map((t) => Math.round(t.ms)),

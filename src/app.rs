@@ -56,6 +56,7 @@ pub fn App(props: &AppProps) -> Html {
         <StoreProvider>
             if let Some(path) = props.worker_path.clone() {
                 <PlannerHost path={path.clone()} />
+                <ExactHost path={path.clone()} />
                 <OpenerHost {path} />
             }
             <Shell storage_key={props.storage_key.clone()} worker_path={None::<AttrValue>} />
@@ -79,6 +80,14 @@ fn PlannerHost(props: &PlannerHostProps) -> Html {
             <Planner />
         </WorkerProvider<PlannerAgent, Json>>
     }
+}
+
+/// Runs the whole exact frontier on request, in a worker of its own
+/// (`hooks::use_planner::exact`); renders nothing.
+#[component]
+fn ExactHost(props: &PlannerHostProps) -> Html {
+    crate::hooks::use_planner::exact::use_exact_job(props.path.clone());
+    Html::default()
 }
 
 /// Owns the file-reading worker (a second instance of the worker script, so

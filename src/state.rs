@@ -43,7 +43,7 @@ pub use history::History;
 pub use notice::{Level, Notice};
 pub use opening::Opening;
 pub use project::{PlatformChoice, Project};
-pub use run::{Chosen, ReportStatus, RunStatus};
+pub use run::{Chosen, ExactRun, ReportStatus, RunStatus};
 pub use saved::{Autosave, DEFAULT_CSV_MB_PER_VCPU};
 
 use crate::import::Imported;
@@ -230,6 +230,31 @@ pub enum Action {
         /// Output or message.
         result: Result<Rc<PlanOutput>, String>,
     },
+    /// A round of the job for `rev` ended: the frontier so far.
+    RunPartial {
+        /// Inputs revision.
+        rev: u64,
+        /// The frontier so far.
+        output: Rc<PlanOutput>,
+    },
+    /// Compute the whole exact frontier of the current inputs.
+    ExactRequested,
+    /// Stop computing the exact frontier.
+    ExactCancelled,
+    /// The exact frontier job for `rev` reported progress.
+    ExactProgressed {
+        /// Inputs revision.
+        rev: u64,
+        /// The report.
+        progress: Progress,
+    },
+    /// The exact frontier job for `rev` ended.
+    ExactFinished {
+        /// Inputs revision.
+        rev: u64,
+        /// Output or message.
+        result: Result<Rc<PlanOutput>, String>,
+    },
     /// A bound-dependent report was asked for.
     ReportStarted {
         /// Which report.
@@ -340,6 +365,8 @@ pub struct AppState {
     pub bound_rev: u64,
     /// The latest frontier run.
     pub run: RunStatus,
+    /// The whole exact frontier, when asked for.
+    pub exact: ExactRun,
     /// The out-of-sample check of the chosen plan.
     pub check: ReportStatus,
     /// The exact solve of a bound that is not a frontier look-up.
@@ -393,6 +420,7 @@ impl Default for AppState {
             doc_rev: 0,
             bound_rev: 0,
             run: RunStatus::default(),
+            exact: ExactRun::default(),
             check: ReportStatus::default(),
             solved: ReportStatus::default(),
             baselines: BaselinesStatus::default(),
@@ -464,6 +492,11 @@ impl AppState {
             Action::RunStarted { .. }
             | Action::RunProgressed { .. }
             | Action::RunFinished { .. }
+            | Action::RunPartial { .. }
+            | Action::ExactRequested
+            | Action::ExactCancelled
+            | Action::ExactProgressed { .. }
+            | Action::ExactFinished { .. }
             | Action::ReportStarted { .. }
             | Action::ReportProgressed { .. }
             | Action::ReportFinished { .. }

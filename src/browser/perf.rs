@@ -19,8 +19,12 @@ pub const BOUND_TO_PAINT: &str = "bound-to-paint";
 
 /// Mark name put when files are opened.
 pub const OPEN_FILES: &str = "open-files";
-/// Measure name from opening files to the frame that shows their frontier.
+/// Measure name from opening files to the frame that first shows their
+/// frontier (its first round: the plan for the bound, or the coarse frontier).
 pub const OPEN_TO_FRONTIER: &str = "open-to-frontier";
+/// Measure name from opening files to the frame that shows their whole frontier
+/// at the slider's resolution (every position solved).
+pub const OPEN_TO_RESOLUTION: &str = "open-to-resolution";
 
 fn performance() -> Option<web_sys::Performance> {
     web_sys::window().and_then(|w| w.performance())
@@ -49,17 +53,24 @@ pub fn clear_open_mark() {
     }
 }
 
-/// In the next animation frame, measures from the pending open mark, if any.
+/// In the next animation frame, measures from the pending open mark, if any
+/// (the mark stays for [`measure_open_to_resolution`]).
 pub fn measure_open_to_frontier() {
-    measure_in_next_frame(OPEN_FILES, OPEN_TO_FRONTIER);
+    measure_in_next_frame(OPEN_FILES, OPEN_TO_FRONTIER, false);
+}
+
+/// In the next animation frame, measures from the pending open mark, if any,
+/// and drops the mark.
+pub fn measure_open_to_resolution() {
+    measure_in_next_frame(OPEN_FILES, OPEN_TO_RESOLUTION, true);
 }
 
 /// In the next animation frame, measures from the pending input mark, if any.
 pub fn measure_bound_paint() {
-    measure_in_next_frame(BOUND_INPUT, BOUND_TO_PAINT);
+    measure_in_next_frame(BOUND_INPUT, BOUND_TO_PAINT, true);
 }
 
-fn measure_in_next_frame(mark: &'static str, measure: &'static str) {
+fn measure_in_next_frame(mark: &'static str, measure: &'static str, clear: bool) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -71,7 +82,9 @@ fn measure_in_next_frame(mark: &'static str, measure: &'static str) {
     }
     let cb = Closure::once_into_js(move || {
         let _ = p.measure_with_start_mark(measure, mark);
-        p.clear_marks_with_mark_name(mark);
+        if clear {
+            p.clear_marks_with_mark_name(mark);
+        }
     });
     let _ = window.request_animation_frame(cb.unchecked_ref());
 }

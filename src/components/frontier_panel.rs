@@ -17,10 +17,11 @@ use std::rc::Rc;
 use faasplan_charts::pareto::{BoundLine, Marker, ParetoView};
 use yew::prelude::*;
 
-use crate::state::run::{chosen, output};
+use crate::state::run::{chosen, exact_running, output};
 use crate::state::{
-    Action, AppState, BaselinesStatus, Chosen, EvaluationStatus, ReportStatus, RunStatus,
+    Action, AppState, BaselinesStatus, Chosen, EvaluationStatus, ExactRun, ReportStatus, RunStatus,
 };
+use crate::store::Store;
 use crate::store::use_store;
 use crate::worker::protocol::ReportKind;
 use pareto_chart::ParetoChart;
@@ -106,6 +107,92 @@ pub fn markers(state: &AppState) -> Vec<Marker> {
         .collect()
 }
 
+/// How exact the frontier on screen is, and the exact frontier's button,
+/// progress and cancel.
+fn view_resolution(store: &Store, state: &AppState) -> Html {
+    let Some(out) = output(state) else {
+        return Html::default();
+    };
+    let r = out.resolution;
+    let points = out.frontier.points.len();
+    if r.exact {
+        return html! {
+            <p class="resolution muted" data-testid="frontier-resolution" data-exact="true">
+                { format!("Exact frontier: all {points} points") }
+            </p>
+        };
+    }
+    let ask = store.callback(|_: MouseEvent| Action::ExactRequested);
+    let action = match (&state.exact, exact_running(state)) {
+        (ExactRun::Running { progress, .. }, Some(_)) => {
+            let cancel = store.callback(|_: MouseEvent| Action::ExactCancelled);
+            let text = progress
+                .as_ref()
+                .map_or("Computing the exact frontier…".into(), |p| {
+                    format!("Computing the exact frontier: {}", p.label())
+                });
+            html! {
+                <>
+                    <span class="muted" data-testid="exact-progress" role="status">{ text }</span>
+                    <button class="btn" data-testid="exact-cancel" onclick={cancel}>{ "Cancel" }</button>
+                </>
+            }
+        }
+        (ExactRun::Failed { rev, message }, _) if *rev == state.inputs_rev => html! {
+            <>
+                <span class="warn" data-testid="exact-failed" role="alert">
+                    { format!("The exact frontier failed: {message}") }
+                </span>
+                <button class="btn" data-testid="exact-frontier" onclick={ask}>{ "Retry the exact frontier" }</button>
+            </>
+        },
+        _ => html! {
+            <button class="btn" data-testid="exact-frontier" onclick={ask}
+                title="Every point of the frontier, not only one plan per slider position; can take minutes on large workflows">
+                { "Exact frontier" }
+            </button>
+        },
+    };
+    let label = if r.complete() && r.unproven == 0 {
+        format!(
+            "Exact at this resolution: an optimal plan for each of {} slider positions ({points} distinct plans)",
+            r.positions
+        )
+    } else if r.complete() {
+        format!(
+            "At this resolution: an optimal plan for {} of {} slider positions; the other {} keep the best plan found within the work budget, not proven optimal ({points} distinct plans; the exact frontier proves every point)",
+            r.positions - r.unproven,
+            r.positions,
+            r.unproven
+        )
+    } else {
+        format!(
+            "Refining: {} of {} slider positions solved ({points} plans so far, each optimal for its bound)",
+            r.resolved, r.positions
+        )
+    };
+    html! {
+        <div class="resolution" data-testid="frontier-resolution" data-exact="false"
+            data-complete={r.complete().to_string()} data-unproven={r.unproven.to_string()}>
+            <span class="muted">{ label }</span>
+            { action }
+        </div>
+    }
+}
+
+/// Says that an edit stopped the exact frontier (its worker is terminated as
+/// soon as the inputs change), from the edit on, before the new inputs' frontier.
+fn view_superseded(state: &AppState) -> Html {
+    match state.exact {
+        ExactRun::Running { rev, .. } if rev != state.inputs_rev => html! {
+            <p class="muted" data-testid="exact-superseded" role="status">
+                { "The exact frontier was stopped: the project changed. Ask again for the new inputs." }
+            </p>
+        },
+        _ => Html::default(),
+    }
+}
+
 /// The frontier panel.
 #[component]
 pub fn FrontierPanel() -> Html {
@@ -117,8 +204,19 @@ pub fn FrontierPanel() -> Html {
             crate::browser::perf::measure_open_to_frontier();
         }
     });
+    let complete = shown && output(state).is_some_and(|o| o.resolution.complete());
+    use_effect_with((state.inputs_rev, complete), |&(_, complete)| {
+        if complete {
+            crate::browser::perf::measure_open_to_resolution();
+        }
+    });
     let body = match (&state.run, pareto_view(state)) {
-        (_, Some(view)) => html! { <ParetoChart {view} view_rev={state.inputs_rev} /> },
+        (_, Some(view)) => html! {
+            <>
+                <ParetoChart {view} view_rev={state.inputs_rev} />
+                { view_resolution(&store, state) }
+            </>
+        },
         (RunStatus::Running { progress, .. }, None) => {
             let text = progress
                 .as_ref()
@@ -147,6 +245,7 @@ pub fn FrontierPanel() -> Html {
         <section class="panel panel-frontier" data-testid="panel-frontier">
             <header class="panel-head"><h2>{ "Frontier" }</h2></header>
             { body }
+            { view_superseded(state) }
         </section>
     }
 }

@@ -3,10 +3,14 @@
 //! and the plan JSON export; for a workflow imported from a state machine, its
 //! deploy files ([`DeployFile`]).
 //!
-//! A frontier look-up ([`Chosen::Point`]) is shown from the figures the worker
-//! sent with the frontier, at once; the check arrives later from the worker
-//! (`pipeline::report` on fresh samples). A quantile cost bound shows the
-//! worker's exact solve. An infeasible bound names the nearest feasible one.
+//! The plan for the bound the user set is the worker's certified exact solve of
+//! that bound ([`Chosen::Solve`]: the frontier job's first answer, or a solve
+//! job after the bound moves), identical to `faasplan plan`; while it is being
+//! solved, the plan of the nearest slider position is shown as a preview
+//! (`data-plan="preview"`). Once the whole exact frontier is on screen, a
+//! look-up on it ([`Chosen::Point`]) is shown at once from the figures the
+//! worker sent with the frontier; its check arrives later from the worker
+//! (`pipeline::report` on fresh samples). A quantile cost bound is always solved. An infeasible bound names the nearest feasible one.
 //! Under a shown plan, the baseline planners' plans for the same bound and the
 //! chosen plan's difference to each ([`baselines`]). Last, the user's current
 //! configuration and what the planner would save ([`current`]).
@@ -17,17 +21,17 @@ pub mod current;
 pub mod table;
 
 use faasplan_core::plan::{PlanReport, PlanStatus};
-use faasplan_core::settings::Bound;
+use faasplan_core::settings::{Bound, CostKind};
 use yew::prelude::*;
 
 use crate::browser::perf::measure_bound_paint;
 use crate::state::run::{chosen, output};
 use crate::state::{Action, AppState, Chosen, DeployFile, ReportStatus, RunStatus};
 use crate::store::{Store, use_store};
-use crate::worker::protocol::{PlanOutput, ReportKind};
+use crate::worker::protocol::{PlanOutput, Progress, ReportKind};
 use baselines::view_baselines;
 use current::view_current;
-use table::{PlanRow, PlanTotals, pct, view_check, view_table};
+use table::{PlanRow, PlanSource, PlanTotals, pct, view_check, view_table};
 
 /// The rows and totals of frontier point `i`.
 pub fn point_rows(state: &AppState, out: &PlanOutput, i: usize) -> (Vec<PlanRow>, PlanTotals) {
@@ -118,6 +122,47 @@ fn view_progress(label: &str, p: Option<&crate::worker::protocol::Progress>) -> 
     }
 }
 
+/// While the bound is solved: the plan of the nearest slider position at or
+/// below it on the frontier at the slider's resolution (marked as a preview, so
+/// the slider answers at once), or the progress.
+fn view_solving(state: &AppState, progress: Option<&Progress>) -> Html {
+    let run_progress = match &state.run {
+        RunStatus::Running { rev, progress } if *rev == state.inputs_rev => progress.as_ref(),
+        _ => None,
+    };
+    let Some((out, i)) = preview(state) else {
+        return match run_progress {
+            Some(p) => view_progress("Planning", Some(p)),
+            None => view_progress("Solving", progress),
+        };
+    };
+    let (rows, totals) = point_rows(state, out, i);
+    html! { <>
+        <p class="muted" data-testid="plan-preview" role="status">
+            { format!("Solving this bound exactly… Meanwhile: the plan of the nearest slider position (guaranteed {:.3} s).", totals.guaranteed_latency_s) }
+        </p>
+        { view_table(&rows, &totals, &state.project.settings, PlanSource::Preview) }
+    </> }
+}
+
+/// The frontier point a preview shows: for a latency or mean cost bound, the
+/// look-up on the frontier at the slider's resolution.
+fn preview(state: &AppState) -> Option<(&PlanOutput, usize)> {
+    let out = output(state)?;
+    if out.resolution.exact || crate::state::fusion::plans_over_groupings(&state.project) {
+        return None;
+    }
+    let i = match state.project.settings.bound {
+        Bound::Latency { max_s } => out.frontier.index_for_latency_bound(max_s),
+        Bound::Cost {
+            max_usd,
+            kind: CostKind::Mean,
+        } => out.frontier.index_for_cost_bound(max_usd),
+        Bound::Cost { .. } => None,
+    }?;
+    Some((out, i))
+}
+
 fn view_body(store: &Store) -> Html {
     let state = store.state();
     match (&state.run, chosen(state)) {
@@ -127,7 +172,7 @@ fn view_body(store: &Store) -> Html {
             };
             let (rows, totals) = point_rows(state, out, i);
             html! { <>
-                { view_table(&rows, &totals, state.project.settings.percentile) }
+                { view_table(&rows, &totals, &state.project.settings, PlanSource::Frontier) }
                 { view_check(state.current_report(ReportKind::Check), &state.project.settings) }
                 { view_baselines(state.current_baselines(), totals.cost_usd, &pct(state.project.settings.percentile)) }
             </> }
@@ -139,7 +184,7 @@ fn view_body(store: &Store) -> Html {
                     view_infeasible(store, *nearest_bound)
                 }
                 (_, Some((rows, totals))) => html! { <>
-                    { view_table(&rows, &totals, state.project.settings.percentile) }
+                    { view_table(&rows, &totals, &state.project.settings, PlanSource::Solved) }
                     { view_check(state.current_report(ReportKind::Solve), &state.project.settings) }
                     { view_baselines(state.current_baselines(), totals.cost_usd, &pct(state.project.settings.percentile)) }
                 </> },
@@ -150,8 +195,8 @@ fn view_body(store: &Store) -> Html {
             ReportStatus::Failed { message, .. } => {
                 html! { <p class="warn" data-testid="plan-failed">{ format!("Solving failed: {message}") }</p> }
             }
-            ReportStatus::Pending { progress, .. } => view_progress("Solving", progress.as_ref()),
-            ReportStatus::Idle => view_progress("Solving", None),
+            ReportStatus::Pending { progress, .. } => view_solving(state, progress.as_ref()),
+            ReportStatus::Idle => view_solving(state, None),
         },
         (RunStatus::Failed { rev, message }, _) if *rev == state.inputs_rev => html! {
             <p class="warn" data-testid="plan-failed">{ format!("Planning failed: {message}") }</p>

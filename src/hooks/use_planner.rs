@@ -2,8 +2,13 @@
 //! job, and the one function that turns the worker's answers into actions.
 //!
 //! - [`jobs::use_frontier_job`]: inputs change (`inputs_rev`): a frontier job
-//!   after a short debounce, so a burst of edits costs one run. Answers for an
+//!   after a short debounce, so a burst of edits costs one run. The worker
+//!   answers it in rounds (`FrontierPart`: the plan for the bound first, then
+//!   the slider's positions coarse to fine), each shown as it comes. Answers for an
 //!   older `inputs_rev` are dropped by the reducer. Nothing is posted in safe mode.
+//! - [`exact::use_exact_job`]: "Exact frontier" asks for the whole exact
+//!   frontier, which runs in a worker of its own, terminated when the user
+//!   cancels or an edit supersedes it.
 //! - [`jobs::use_check_job`]: the bound changes (`bound_rev`) or the frontier
 //!   arrives: a frontier look-up needs no job, but once the selection settles
 //!   the worker is asked for the chosen plan's report with its out-of-sample
@@ -28,6 +33,7 @@
 //! ([`Action::WorkerCrashed`]); the app then mounts a new worker (the provider
 //! is keyed on `worker_generation`, see `app.rs`).
 
+pub mod exact;
 pub mod jobs;
 
 use std::rc::Rc;
@@ -64,6 +70,7 @@ fn handle(store: &Store, out: WorkerOutput) {
             progress,
         } => match kind {
             JobKind::Frontier => store.dispatch(Action::RunProgressed { rev, progress }),
+            JobKind::ExactFrontier => store.dispatch(Action::ExactProgressed { rev, progress }),
             JobKind::Evaluate => {}
             JobKind::Report(kind) => store.dispatch(Action::ReportProgressed {
                 kind,
@@ -77,6 +84,12 @@ fn handle(store: &Store, out: WorkerOutput) {
             | JobKind::Advise
             | JobKind::Prewarm => {}
         },
+        WorkerOutput::FrontierPart { rev, output } => {
+            store.dispatch(Action::RunPartial {
+                rev,
+                output: Rc::new(output),
+            });
+        }
         WorkerOutput::Frontier { rev, result } => {
             if let Ok(out) = &result {
                 expose_timings(out);

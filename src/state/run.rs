@@ -44,6 +44,50 @@ pub enum RunStatus {
     },
 }
 
+/// The whole exact frontier, computed on request in its own worker (the
+/// frontier run gives one optimal plan per slider position).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum ExactRun {
+    /// Not asked for the current inputs.
+    #[default]
+    Idle,
+    /// Asked for `rev`; `progress` is the latest report.
+    Running {
+        /// Inputs revision it was asked for.
+        rev: u64,
+        /// Latest progress report, if any.
+        progress: Option<Progress>,
+    },
+    /// Failed for `rev` with a message for the user.
+    Failed {
+        /// Inputs revision it was asked for.
+        rev: u64,
+        /// Why.
+        message: String,
+    },
+}
+
+/// The inputs revision the exact frontier is being computed for, when it is
+/// the current one (an edit supersedes it).
+pub fn exact_running(state: &AppState) -> Option<u64> {
+    match state.exact {
+        ExactRun::Running { rev, .. } if rev == state.inputs_rev => Some(rev),
+        _ => None,
+    }
+}
+
+/// Whether the frontier on screen is the whole exact frontier.
+pub fn is_exact(state: &AppState) -> bool {
+    output(state).is_some_and(|o| o.resolution.exact)
+}
+
+/// Whether the frontier on screen is the one at the slider's resolution: its
+/// points are optimal for their own latencies, but a bound between two of them
+/// may have a cheaper plan that is not drawn, so the plan for a bound is solved.
+fn at_resolution(out: &PlanOutput) -> bool {
+    !out.resolution.exact && out.resolution.positions > 0
+}
+
 /// State of a bound-dependent report (check or solve).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum ReportStatus {
@@ -94,14 +138,27 @@ pub fn output(state: &AppState) -> Option<&Rc<PlanOutput>> {
     }
 }
 
-/// The plan the current bound picks: the core's look-up on the frontier
-/// (`Frontier::for_latency_bound` / `for_cost_bound`, by index), or the
-/// nearest bound of the same kind that a plan meets; an exact solve when the
-/// bound is a quantile cost or when fusion or an edge device is in play.
+/// The plan the current bound picks: the certified exact solve of the bound
+/// (`pipeline::plan`, the frontier job's first answer) unless the whole exact
+/// frontier is on screen; on the exact frontier, the core's look-up
+/// (`Frontier::for_latency_bound` / `for_cost_bound`, by index) or the nearest
+/// bound of the same kind that a plan meets, and the solve again when the bound
+/// is a quantile cost or when fusion or an edge device is in play.
 pub fn chosen(state: &AppState) -> Chosen {
     let Some(out) = output(state) else {
-        return Chosen::NoFrontier;
+        // Before the first round: the frontier job's own solve of the bound.
+        let running =
+            matches!(state.run, RunStatus::Running { rev, .. } if rev == state.inputs_rev);
+        let solving = !matches!(state.current_report(ReportKind::Solve), ReportStatus::Idle);
+        return if running && solving {
+            Chosen::Solve
+        } else {
+            Chosen::NoFrontier
+        };
     };
+    if at_resolution(out) {
+        return Chosen::Solve;
+    }
     let front = &out.frontier;
     let (Some(fastest), Some(cheapest)) = (front.points.first(), front.points.last()) else {
         return Chosen::NoFrontier;
@@ -144,13 +201,26 @@ impl AppState {
                     rev,
                     progress: None,
                 };
-            }
-            Action::RunProgressed { rev, progress } if current(rev, self) => {
-                self.run = RunStatus::Running {
-                    rev,
-                    progress: Some(progress),
+                // The frontier job solves the bound first.
+                self.solved = ReportStatus::Pending {
+                    key: self.bound_rev,
+                    progress: None,
                 };
             }
+            Action::RunProgressed { rev, progress } if current(rev, self) => {
+                // Rounds already on screen stay there while the next is computed.
+                let shown = matches!(self.run, RunStatus::Done { rev: r, .. } if r == rev);
+                if !shown {
+                    self.run = RunStatus::Running {
+                        rev,
+                        progress: Some(progress),
+                    };
+                }
+            }
+            Action::RunPartial { rev, output } if current(rev, self) && !self.exact_shown(rev) => {
+                self.run = RunStatus::Done { rev, output };
+            }
+            Action::RunFinished { rev, result: Ok(_) } if self.exact_shown(rev) => {}
             Action::RunFinished { rev, result } if current(rev, self) => {
                 if self.last_run_crashed {
                     self.last_run_crashed = false;
@@ -190,6 +260,28 @@ impl AppState {
                     Ok(report) => ReportStatus::Done { key, report },
                     Err(message) => ReportStatus::Failed { key, message },
                 };
+            }
+            Action::ExactRequested if output(self).is_some() && !is_exact(self) => {
+                self.exact = ExactRun::Running {
+                    rev: self.inputs_rev,
+                    progress: None,
+                };
+            }
+            Action::ExactCancelled => self.exact = ExactRun::Idle,
+            Action::ExactProgressed { rev, progress } if exact_running(self) == Some(rev) => {
+                self.exact = ExactRun::Running {
+                    rev,
+                    progress: Some(progress),
+                };
+            }
+            Action::ExactFinished { rev, result } if exact_running(self) == Some(rev) => {
+                match result {
+                    Ok(output) => {
+                        self.exact = ExactRun::Idle;
+                        self.run = RunStatus::Done { rev, output };
+                    }
+                    Err(message) => self.exact = ExactRun::Failed { rev, message },
+                }
             }
             Action::WorkerCrashed { message } => self.worker_crashed(&message),
             Action::RetryPlanning => {
@@ -254,6 +346,12 @@ impl AppState {
         self.notify(Level::Error, format!("Planning failed: {message}"));
     }
 
+    /// Whether the exact frontier of `rev` is on screen (a later resolution
+    /// answer must not replace it).
+    fn exact_shown(&self, rev: u64) -> bool {
+        matches!(&self.run, RunStatus::Done { rev: r, output } if *r == rev && output.resolution.exact)
+    }
+
     fn report_mut(&mut self, kind: ReportKind) -> &mut ReportStatus {
         match kind {
             ReportKind::Solve => &mut self.solved,
@@ -280,3 +378,6 @@ impl AppState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,7 +5,7 @@
 
 use yew_agent::worker::{HandlerId, Worker, WorkerScope};
 
-use super::compute::{Cache, compute};
+use super::compute::{Cache, compute_with_parts};
 use super::opening;
 use super::protocol::{Job, JobKind, Task, WorkerOutput};
 
@@ -39,7 +39,7 @@ impl Worker for PlannerAgent {
         }
         set_global(RUNNING_JOB, &serde_json::to_string(&id).unwrap_or_default());
         let (rev, key, kind) = (job.rev, job.key, job.task.kind());
-        let out = compute(
+        let out = compute_with_parts(
             &job,
             &mut self.cache,
             &mut |progress| {
@@ -53,6 +53,7 @@ impl Worker for PlannerAgent {
                     },
                 );
             },
+            &mut |output| scope.respond(id, output),
             &now_ms,
         );
         scope.respond(id, out);

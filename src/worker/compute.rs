@@ -1,11 +1,17 @@
 //! The planning computation behind the worker: one function per task, from a
 //! job to its answer, reporting progress through a callback.
 //!
-//! - [`Task::Frontier`]: validate → fit (+ the fit report) → sample (progress
-//!   from the core's `Sampler` steps) → the whole exact frontier (progress from
-//!   `FrontierBuilder` steps: points found, search nodes) → the plan-table
-//!   figures of every configuration a frontier point uses ([`tables`]).
-//!   Exactly what `pipeline::prepare` + `pipeline::frontier` compute.
+//! - [`Task::Frontier`]: validate → fit → sample (progress from the core's
+//!   `Sampler` steps) → the frontier at the slider's resolution, coarse to fine
+//!   ([`resolution`]): first the optimal plan for the job's own latency bound,
+//!   then the core's `ResolutionBuilder` over 500 bounds
+//!   ([`RESOLUTION_POSITIONS`](super::protocol::RESOLUTION_POSITIONS)) in
+//!   rounds, each round answered as a [`WorkerOutput::FrontierPart`] with the
+//!   plan-table figures of every configuration its points use ([`tables`]);
+//!   then the fit report for the profiles chart and the final answer.
+//! - [`Task::ExactFrontier`]: the same preparation, then the whole exact
+//!   frontier (progress from `FrontierBuilder` steps: points found, search
+//!   nodes): exactly what `pipeline::prepare` + `pipeline::frontier` compute.
 //! - [`Task::Solve`]: `pipeline::solve_certified` of the bound (solved exactly,
 //!   certified on fresh samples, re-solved with a smaller allowance when the
 //!   certificate fails); [`Task::Check`]: `pipeline::report` of a given plan
@@ -32,6 +38,7 @@
 pub mod advisor;
 pub mod cache;
 pub mod limits;
+pub mod resolution;
 pub mod tables;
 
 use faasplan_core::baselines;
@@ -46,8 +53,8 @@ use thiserror::Error;
 pub use cache::Cache;
 
 use super::protocol::{
-    BaselineRow, BaselineSet, EvaluationOutput, Job, PlanOutput, Progress, ReportKind, Task,
-    Timings, WirePlan, WorkerOutput,
+    BaselineRow, BaselineSet, EvaluationOutput, Job, PlanOutput, Progress, ReportKind, Resolution,
+    Task, Timings, WirePlan, WorkerOutput,
 };
 
 /// Why a job produced no output.
@@ -87,10 +94,26 @@ pub enum ComputeError {
 }
 
 /// Runs one job; `progress` is called between steps, `now` reads a clock in ms.
+/// The rounds of a [`Task::Frontier`] are not reported (see [`compute_with_parts`]).
 pub fn compute(
     job: &Job,
     cache: &mut Cache,
     progress: &mut dyn FnMut(Progress),
+    now: &dyn Fn() -> f64,
+) -> WorkerOutput {
+    compute_with_parts(job, cache, progress, &mut |_| {}, now)
+}
+
+/// [`compute`], with `part` called with the answers a [`Task::Frontier`] gives
+/// before its last: first the certified solve of the job's own bound (a
+/// [`WorkerOutput::Report`] of [`ReportKind::Solve`], what `faasplan plan`
+/// computes), then the frontier so far after each round
+/// ([`WorkerOutput::FrontierPart`]). The worker posts them as they come.
+pub fn compute_with_parts(
+    job: &Job,
+    cache: &mut Cache,
+    progress: &mut dyn FnMut(Progress),
+    part: &mut dyn FnMut(WorkerOutput),
     now: &dyn Fn() -> f64,
 ) -> WorkerOutput {
     let (rev, key) = (job.rev, job.key);
@@ -107,6 +130,18 @@ pub fn compute(
     };
     match &job.task {
         Task::Frontier => WorkerOutput::Frontier {
+            rev,
+            result: project
+                .and_then(|p| {
+                    // The plan for the bound the user set, before any round.
+                    let solved = solve_bound(p, cache, progress, &job.fusion);
+                    part(report(ReportKind::Solve, solved.map(WirePlan)));
+                    let mut round = |output| part(WorkerOutput::FrontierPart { rev, output });
+                    resolution::frontier(p, cache, progress, &mut round, now)
+                })
+                .map_err(|e| e.to_string()),
+        },
+        Task::ExactFrontier => WorkerOutput::Frontier {
             rev,
             result: project
                 .and_then(|p| frontier(p, cache, progress, now))
@@ -211,7 +246,7 @@ fn check_inputs(project: &CoreProject) -> Result<(), ComputeError> {
 /// batch of rows per step, each reported), which starts from the cached fit
 /// when the workflow and profiles did not change (`Preparation::with_model`). A table too large for
 /// the browser is refused before anything is fitted or drawn.
-fn prepared<'c>(
+pub(crate) fn prepared<'c>(
     project: &CoreProject,
     cache: &'c mut Cache,
     progress: &mut dyn FnMut(Progress),
@@ -271,8 +306,8 @@ fn prepared<'c>(
     Ok(cache.store(project, prepared))
 }
 
-/// Fit, sample and sweep the frontier, as `pipeline::prepare` + `pipeline::frontier`,
-/// then the fit report for the profiles chart (once per fit).
+/// Fit, sample and sweep the whole exact frontier, as `pipeline::prepare` +
+/// `pipeline::frontier`, then the fit report for the profiles chart (once per fit).
 fn frontier(
     project: &CoreProject,
     cache: &mut Cache,
@@ -316,12 +351,18 @@ fn frontier(
             total_ms: t4 - t0,
             memory_bytes: memory_bytes(),
         },
+        resolution: Resolution {
+            positions: 0,
+            resolved: 0,
+            exact: true,
+            unproven: 0,
+        },
     })
 }
 
 /// The size of this wasm32 instance's linear memory, bytes (its peak: it never
 /// shrinks); 0 on other targets.
-fn memory_bytes() -> f64 {
+pub(crate) fn memory_bytes() -> f64 {
     #[cfg(target_arch = "wasm32")]
     {
         core::arch::wasm32::memory_size(0) as f64 * 65_536.0

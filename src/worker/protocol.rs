@@ -19,8 +19,15 @@ pub mod advisor;
 /// What a job asks for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Task {
-    /// Fit, sample and compute the whole frontier ([`WorkerOutput::Frontier`]).
+    /// Fit, sample and compute the frontier at the slider's resolution, coarse to
+    /// fine: first the plan for the job's own latency bound, then
+    /// [`RESOLUTION_POSITIONS`] latency bounds refined in rounds, each answered with
+    /// its optimal plan ([`WorkerOutput::FrontierPart`] after each round, then
+    /// [`WorkerOutput::Frontier`]).
     Frontier,
+    /// Fit, sample and sweep the whole exact frontier (every point;
+    /// [`WorkerOutput::Frontier`] with [`Resolution::exact`]), with progress.
+    ExactFrontier,
     /// Solve the project's bound exactly (`pipeline::plan`), e.g. a quantile cost bound.
     Solve,
     /// Report a chosen plan (`pipeline::report`, with the out-of-sample check).
@@ -66,6 +73,32 @@ pub enum Task {
         /// MB per vCPU that profile CSV files were measured with.
         csv_mb_per_vcpu: f64,
     },
+}
+
+/// Slider positions of the resolution-bounded frontier ([`Task::Frontier`]).
+pub const RESOLUTION_POSITIONS: usize = 500;
+
+/// How complete a frontier output is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// Latency bounds (slider positions) of the resolution-bounded frontier;
+    /// 0 for the exact frontier.
+    pub positions: u32,
+    /// Positions whose optimal plan is known so far (all of them once finished).
+    pub resolved: u32,
+    /// The whole exact frontier: every point, not only one per position.
+    pub exact: bool,
+    /// Answered positions whose solve ran out of its node budget: their plan is
+    /// the best found, feasible but not proven optimal.
+    #[serde(default)]
+    pub unproven: u32,
+}
+
+impl Resolution {
+    /// Whether the output is final: the exact frontier, or every position resolved.
+    pub fn complete(&self) -> bool {
+        self.exact || self.resolved >= self.positions
+    }
 }
 
 /// A file the worker reads itself: an object URL of a picked or dropped file,
@@ -150,6 +183,13 @@ pub enum Progress {
         /// Rows in the table.
         total: u64,
     },
+    /// Resolving the slider's positions: `resolved` of `positions` known.
+    Resolving {
+        /// Positions with their optimal plan.
+        resolved: u64,
+        /// Positions in all.
+        positions: u64,
+    },
     /// Sweeping the frontier: points found, search nodes so far.
     Frontier {
         /// Frontier points found.
@@ -194,6 +234,10 @@ impl Progress {
             Progress::Frontier { points, nodes } => {
                 format!("frontier: {points} points, {nodes} search nodes")
             }
+            Progress::Resolving {
+                resolved,
+                positions,
+            } => format!("{resolved}/{positions} slider positions solved"),
             Progress::Solving => "solving".into(),
             Progress::Evaluating => "evaluating your configuration".into(),
             Progress::Planning => "planning".into(),
@@ -211,7 +255,11 @@ impl Progress {
     /// The fraction of the phase done, when it is known.
     pub fn fraction(&self) -> Option<f64> {
         match *self {
-            Progress::Fitting { done, total }
+            Progress::Resolving {
+                resolved: done,
+                positions: total,
+            }
+            | Progress::Fitting { done, total }
             | Progress::Sampling { done, total }
             | Progress::Reading { done, total }
             | Progress::Parsing { done, total }
@@ -311,6 +359,9 @@ pub struct PlanOutput {
     pub nodes: u64,
     /// Phase timings.
     pub timings: Timings,
+    /// Whether this is the exact frontier, or how far its resolution is solved.
+    #[serde(default)]
+    pub resolution: Resolution,
 }
 
 impl PlanOutput {
@@ -382,6 +433,8 @@ pub enum ReportKind {
 pub enum JobKind {
     /// [`Task::Frontier`].
     Frontier,
+    /// [`Task::ExactFrontier`].
+    ExactFrontier,
     /// [`Task::Solve`] or [`Task::Check`].
     Report(ReportKind),
     /// [`Task::Evaluate`].
@@ -403,6 +456,7 @@ impl Task {
     pub fn kind(&self) -> JobKind {
         match self {
             Task::Frontier => JobKind::Frontier,
+            Task::ExactFrontier => JobKind::ExactFrontier,
             Task::Solve => JobKind::Report(ReportKind::Solve),
             Task::Check { .. } => JobKind::Report(ReportKind::Check),
             Task::Evaluate { .. } => JobKind::Evaluate,
@@ -501,6 +555,14 @@ pub enum WorkerOutput {
         kind: JobKind,
         /// Where it is.
         progress: Progress,
+    },
+    /// A round of a frontier job ([`Task::Frontier`]) ended: the frontier so
+    /// far (every point optimal for its bound), more to come.
+    FrontierPart {
+        /// The job's inputs revision.
+        rev: u64,
+        /// The frontier so far.
+        output: PlanOutput,
     },
     /// A frontier job ended; `Err` holds a message for the user.
     Frontier {

@@ -45,11 +45,43 @@ pub fn pct(q: f64) -> String {
     s.trim_end_matches(".0").to_string()
 }
 
+/// Where a shown plan comes from (the table's `data-plan`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanSource {
+    /// The certified exact solve of the bound the user set (what `faasplan plan` prints).
+    Solved,
+    /// A look-up on the whole exact frontier.
+    Frontier,
+    /// While the bound is being solved: the plan of the nearest slider position
+    /// at or below it, shown as such.
+    Preview,
+}
+
+impl PlanSource {
+    fn attr(self) -> &'static str {
+        match self {
+            PlanSource::Solved => "solved",
+            PlanSource::Frontier => "frontier",
+            PlanSource::Preview => "preview",
+        }
+    }
+}
+
 /// The table of rows and the totals line.
-pub fn view_table(rows: &[PlanRow], totals: &PlanTotals, q: f64) -> Html {
-    let p = pct(q);
+pub fn view_table(
+    rows: &[PlanRow],
+    totals: &PlanTotals,
+    settings: &PlanSettings,
+    source: PlanSource,
+) -> Html {
+    let p = pct(settings.percentile);
+    let bound = match settings.bound {
+        Bound::Latency { max_s } => max_s,
+        Bound::Cost { max_usd, .. } => max_usd,
+    };
     html! { <>
-        <table class="table plan-table" data-testid="plan-table">
+        <table class="table plan-table" data-testid="plan-table" data-plan={source.attr()}
+            data-bound={bound.to_string()}>
             <thead><tr>
                 <th>{ "Stage" }</th><th class="num">{ "Memory (MB)" }</th><th class="num">{ "vCPU" }</th>
                 <th class="num">{ "d" }</th><th class="num">{ "p50 (s)" }</th><th class="num">{ format!("p{p} (s)") }</th>

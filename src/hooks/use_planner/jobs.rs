@@ -15,7 +15,7 @@ use super::{CHECK_DEBOUNCE_MS, RUN_DEBOUNCE_MS, baseline_bound_s};
 use crate::state::advisor::AdvisorAction;
 use crate::state::fusion::fusion_options;
 use crate::state::run::{Chosen, chosen, output};
-use crate::state::{Action, AppState};
+use crate::state::{Action, AppState, ReportStatus};
 use crate::store::Store;
 use crate::worker::agent::PlannerAgent;
 use crate::worker::protocol::advisor::PrewarmRequest;
@@ -145,14 +145,27 @@ pub fn use_frontier_job(store: &Store, poster: &Poster) {
 }
 
 /// The chosen plan's report (out-of-sample check), or the exact solve of a
-/// bound that is not a frontier look-up, once the bound settles.
+/// bound that is not a frontier look-up, once the bound settles. The frontier
+/// job solves the bound it was posted with itself, so that solve is not asked
+/// again.
 #[hook]
 pub fn use_check_job(store: &Store, poster: &Poster) {
     let timer = use_mut_ref(|| None::<Timeout>);
     let (store, poster) = (store.clone(), poster.clone());
     let state = store.state();
     let done_rev = output(state).map(|_| state.inputs_rev);
-    use_effect_with((state.bound_rev, done_rev), move |&(key, _)| {
+    // The frontier fills in round by round: check again when the plan the
+    // bound picks changes, not on every round.
+    let picked: Option<Vec<(u32, u32)>> = match (chosen(state), output(state)) {
+        (Chosen::Point(i), Some(out)) => Some(
+            out.point_configs(i)
+                .map(|(_, row)| (row.memory_mb, row.d))
+                .collect(),
+        ),
+        _ => None,
+    };
+    use_effect_with((state.bound_rev, done_rev, picked), move |(key, _, _)| {
+        let key = *key;
         let s = store.state();
         let rev = s.inputs_rev;
         let (kind, task) = match (chosen(s), output(s)) {
@@ -162,6 +175,13 @@ pub fn use_check_job(store: &Store, poster: &Poster) {
                     .map(|(_, row)| (row.memory_mb, row.d))
                     .collect();
                 (ReportKind::Check, Task::Check { configs })
+            }
+            // Asked already: by the frontier job (it solves the bound first) or
+            // by an earlier run of this effect for the same bound.
+            (Chosen::Solve, _)
+                if !matches!(s.current_report(ReportKind::Solve), ReportStatus::Idle) =>
+            {
+                return;
             }
             (Chosen::Solve, _) => (ReportKind::Solve, Task::Solve),
             _ => {
@@ -306,4 +326,22 @@ pub fn use_prewarm_job(store: &Store, poster: &Poster) {
         };
         poster.send(job(s, key, Task::Prewarm(request)));
     });
+}
+
+/// A job for a worker that keeps no profiles: the project with its profiles.
+pub fn full_job(state: &AppState, task: Task) -> Job {
+    let Pending {
+        rev,
+        key,
+        mut project,
+        profiles,
+        fusion,
+        task,
+    } = job(state, state.bound_rev, task);
+    if let Some(p) = profiles {
+        project.profiles = Profiles::clone(&p);
+    }
+    let mut job = Job::new(rev, key, project, task, 0);
+    job.fusion = fusion;
+    job
 }

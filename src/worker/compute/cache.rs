@@ -161,6 +161,12 @@ impl Cache {
         Some(Ok(fits))
     }
 
+    /// The fit report's tables if they were already computed for the project's
+    /// fit (never computes them).
+    pub fn known_fit_tables(&self, project: &CoreProject) -> Option<Vec<StageFit>> {
+        self.cached_fit(project)?.fits.clone()
+    }
+
     /// The cached sampled problem of `project` (its bound ignored), if any.
     pub fn cached_prepared(&self, project: &CoreProject) -> Option<&Prepared> {
         // Drawn from the current fit, which must be the fit of this project.

@@ -38,7 +38,7 @@ fn run(project: &CoreProject, task: Task, cache: &mut Cache) -> (WorkerOutput, u
 }
 
 fn frontier_of(project: &CoreProject, cache: &mut Cache) -> PlanOutput {
-    match run(project, Task::Frontier, cache).0 {
+    match run(project, Task::ExactFrontier, cache).0 {
         WorkerOutput::Frontier { rev: 3, result } => result.expect("the example plans"),
         other => panic!("unexpected answer {other:?}"),
     }
@@ -62,7 +62,7 @@ fn report_of(project: &CoreProject, task: Task, cache: &mut Cache) -> Result<Str
 fn frontier_job_returns_a_monotone_frontier_with_rows_equal_to_the_plan_report() {
     let project = ml_project(400);
     let mut cache = Cache::default();
-    let (out, reports) = run(&project, Task::Frontier, &mut cache);
+    let (out, reports) = run(&project, Task::ExactFrontier, &mut cache);
     assert!(reports > 3, "progress is reported between steps");
     let WorkerOutput::Frontier {
         result: Ok(out), ..
@@ -454,7 +454,7 @@ fn jobs_refer_to_the_profiles_an_earlier_job_sent() {
         project: bare.clone(),
         profiles: JobProfiles::Kept { id },
         fusion: Default::default(),
-        task: Task::Frontier,
+        task: Task::ExactFrontier,
     };
     let answer = |job: &Job, cache: &mut Cache| match compute(job, cache, &mut |_| {}, &|| 0.0) {
         WorkerOutput::Frontier { result, .. } => result,
@@ -468,7 +468,7 @@ fn jobs_refer_to_the_profiles_an_earlier_job_sent() {
     let other = answer(&refer(2), &mut cache).expect_err("number 2 was never sent");
     assert!(other.contains("number 2"), "{other}");
     // Sending no profiles (number 5) replaces the kept ones.
-    let none = Job::new(3, 4, bare.clone(), Task::Frontier, 5);
+    let none = Job::new(3, 4, bare.clone(), Task::ExactFrontier, 5);
     assert!(answer(&none, &mut cache).is_err());
     assert!(answer(&refer(1), &mut cache).is_err());
 }
