@@ -1,7 +1,9 @@
 //! A labelled number input that reports a parsed, in-range value when the user
 //! commits it (Enter or leaving the field). Text that is not a number in
 //! `[min, max]` is reported through `on_invalid` and the field shows the old
-//! value again.
+//! value again. The text being typed is the field's own until the value
+//! changes: a re-render of the page while the user types (the planner's rounds
+//! arrive at any time) never puts the old value back.
 
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
@@ -49,7 +51,25 @@ pub fn parse_in_range(text: &str, min: f64, max: f64) -> Result<f64, String> {
 /// A number input with a label and a unit.
 #[component]
 pub fn NumberField(props: &NumberFieldProps) -> Html {
+    // What the user has typed since the value last changed.
+    let draft = use_state(|| None::<String>);
+    {
+        let draft = draft.clone();
+        use_effect_with(props.value.to_bits(), move |_| draft.set(None));
+    }
+    let oninput = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+            {
+                draft.set(Some(input.value()));
+            }
+        })
+    };
     let onchange = {
+        let draft = draft.clone();
         let (on_change, on_invalid) = (props.on_change.clone(), props.on_invalid.clone());
         let (min, max, value, label) = (props.min, props.max, props.value, props.label.clone());
         Callback::from(move |e: Event| {
@@ -62,6 +82,7 @@ pub fn NumberField(props: &NumberFieldProps) -> Html {
             match parse_in_range(&input.value(), min, max) {
                 Ok(v) => on_change.emit(v),
                 Err(msg) => {
+                    draft.set(None);
                     input.set_value(&fmt_number(value));
                     on_invalid.emit(format!("{}: {msg}", label.to_lowercase()));
                 }
@@ -72,9 +93,9 @@ pub fn NumberField(props: &NumberFieldProps) -> Html {
         <label class="field">
             <span class="field-label">{ props.label.clone() }</span>
             <span class="field-input">
-                <input type="number" value={fmt_number(props.value)} min={props.min.to_string()}
-                       max={props.max.to_string()} step={props.step.to_string()}
-                       data-testid={props.testid.clone()} {onchange} />
+                <input type="number" value={(*draft).clone().unwrap_or_else(|| fmt_number(props.value))}
+                       min={props.min.to_string()} max={props.max.to_string()} step={props.step.to_string()}
+                       data-testid={props.testid.clone()} {oninput} {onchange} />
                 if !props.unit.is_empty() { <span class="unit">{ props.unit.clone() }</span> }
             </span>
         </label>
