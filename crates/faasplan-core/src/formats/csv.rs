@@ -340,6 +340,7 @@ impl Header {
                 "" => None,
                 _ => Some(num(13)?),
             },
+            architecture: None,
         };
         run.check().map_err(|p| {
             let name = p.field.replace('.', "_");

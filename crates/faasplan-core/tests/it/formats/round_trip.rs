@@ -40,6 +40,7 @@ fn awkward_profiles() -> Profiles {
         write,
         // Dated and undated rows mixed: the CSV writes an empty cell for the latter.
         timestamp: write.map(|_: StepStat| 1_764_000_000.125),
+        architecture: None,
     };
     let stages = [" lead", "a,b", "say \"hi\"", "#tag", "ünï"]
         .iter()
@@ -174,6 +175,7 @@ fn sample_plan(status: PlanStatus) -> PlanReport {
         expected_cost_usd: 1e-7 * (i + 1) as f64,
         fused_into: None,
         on_edge: false,
+        architecture: None,
     };
     let configs = [(1792, 1), (3584, 8), (5120, 16), (1792, 1)];
     PlanReport {
