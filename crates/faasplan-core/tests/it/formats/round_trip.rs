@@ -112,6 +112,12 @@ fn sample_project() -> Project {
             max_age_s: Some(7.0 * 86_400.0),
             max_runs: Some(5),
         },
+        architectures: [(
+            "stage0".to_string(),
+            faasplan_core::arch::StageArchitectures::both(Some(0.85)),
+        )]
+        .into_iter()
+        .collect(),
     };
     Project {
         workflow,
