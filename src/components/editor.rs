@@ -4,6 +4,7 @@
 pub mod canvas;
 pub mod drag;
 pub mod inspector;
+pub mod arch_choice;
 pub mod never_fuse;
 pub mod rename;
 

@@ -87,3 +87,33 @@ fn arm64_without_measurements_or_a_factor_and_bad_flags_are_named() {
         assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn the_frontier_names_each_points_architectures() {
+    let o = run(
+        &[
+            "frontier",
+            "--samples",
+            "1000",
+            "--format",
+            "csv",
+            "--allow-arm64",
+            "stage0",
+            "--arm64-speed",
+            "stage0=1",
+        ],
+        &ml(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let header = text.lines().next().unwrap();
+    assert!(header.contains("stage0_architecture"), "{header}");
+    // At equal speed arm64 is cheaper: every point runs stage0 there.
+    let col = header
+        .split(',')
+        .position(|c| c == "stage0_architecture")
+        .unwrap();
+    for line in text.lines().skip(1) {
+        assert_eq!(line.split(',').nth(col), Some("arm64"), "{line}");
+    }
+}

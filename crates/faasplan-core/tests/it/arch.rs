@@ -333,3 +333,21 @@ fn arm64_without_speed_unknown_stages_and_fusion_are_refused() {
         .to_string();
     assert!(err.contains("may run on another architecture"), "{err}");
 }
+
+#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn the_profile_csv_reads_the_architecture_column_and_names_a_bad_one() {
+    use faasplan_core::formats::csv::read_profiles_csv;
+    let head = "stage,memory_mb,d,rep,cold,start_mean_s,start_p95_s,read_mean_s,read_p95_s,compute_mean_s,compute_p95_s,architecture\n";
+    let p = read_profiles_csv(
+        &format!("{head}s,1024,1,0,false,0.1,0.1,0.5,0.6,1,1.2,arm64\ns,1024,1,1,false,0.1,0.1,0.5,0.6,1,1.2,\n"),
+        1769.0,
+    )
+    .unwrap();
+    assert_eq!(p.stages[0].runs[0].architecture, Some(Arch::Arm64));
+    assert_eq!(p.stages[0].runs[1].architecture, None);
+    let err = read_profiles_csv(&format!("{head}s,1024,1,0,false,0.1,0.1,0.5,0.6,1,1.2,sparc\n"), 1769.0)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "line 2, column architecture: \"sparc\" is not an architecture (x86_64 or arm64)");
+}

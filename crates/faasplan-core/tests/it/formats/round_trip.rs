@@ -40,7 +40,8 @@ fn awkward_profiles() -> Profiles {
         write,
         // Dated and undated rows mixed: the CSV writes an empty cell for the latter.
         timestamp: write.map(|_: StepStat| 1_764_000_000.125),
-        architecture: None,
+        // Tagged and untagged rows mixed, as dated and undated ones.
+        architecture: write.map(|_: StepStat| faasplan_core::arch::Arch::Arm64),
     };
     let stages = [" lead", "a,b", "say \"hi\"", "#tag", "ünï"]
         .iter()
