@@ -54,7 +54,8 @@ impl AppState {
             return;
         }
         let before = std::mem::replace(&mut self.project, next);
-        self.history.record(Snapshot::Project(std::rc::Rc::new(before)));
+        self.history
+            .record(Snapshot::Project(std::rc::Rc::new(before)));
         self.touch_inputs();
     }
 }

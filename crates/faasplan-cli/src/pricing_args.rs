@@ -157,7 +157,10 @@ impl PricingArgs {
                 .ok()
                 .filter(|f: &f64| f.is_finite() && *f > 0.0)
                 .with_context(|| {
-                    format!("--arm64-speed: `{}` is not a finite factor above 0", f.trim())
+                    format!(
+                        "--arm64-speed: `{}` is not a finite factor above 0",
+                        f.trim()
+                    )
                 })?;
             let Some(entry) = archs.get_mut(id) else {
                 bail!(

@@ -32,7 +32,9 @@ use crate::platform::Platform;
 use crate::profile::Profiles;
 
 /// An instruction-set architecture of Lambda functions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum Arch {
     /// Intel/AMD 64-bit.
     #[default]
@@ -179,7 +181,9 @@ pub enum ArchError {
         stage: String,
     },
     /// A time factor that is not finite and above 0.
-    #[error("settings.architectures.{stage}.arm64_time_factor: {value} is not a finite value above 0")]
+    #[error(
+        "settings.architectures.{stage}.arm64_time_factor: {value} is not a finite value above 0"
+    )]
     Factor {
         /// The stage id.
         stage: String,

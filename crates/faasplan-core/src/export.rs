@@ -403,7 +403,11 @@ pub fn architecture_files(
          lambda_architectures = {\n",
     );
     for (function, (_, a)) in &by_fn {
-        tfvars.push_str(&format!("  {} = [\"{}\"]\n", hcl_string(function), a.name()));
+        tfvars.push_str(&format!(
+            "  {} = [\"{}\"]\n",
+            hcl_string(function),
+            a.name()
+        ));
     }
     tfvars.push_str("}\n");
     Ok(Some(ArchitectureFiles {

@@ -281,10 +281,8 @@ pub fn estimate(
         .stages
         .iter()
         .map(|s| {
-            candidate_count(s, platform).saturating_mul(crate::arch::allowed_count(
-                &settings.architectures,
-                &s.id,
-            ) as u64)
+            candidate_count(s, platform)
+                .saturating_mul(crate::arch::allowed_count(&settings.architectures, &s.id) as u64)
         })
         .collect();
     if let Some(i) = counts.iter().position(|&c| c == 0) {

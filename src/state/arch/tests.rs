@@ -37,7 +37,11 @@ fn allowing_arm64_sets_the_stage_entry_and_undoes_in_one_step() {
 #[test]
 fn a_bad_factor_or_stage_is_refused_with_a_notice() {
     let mut s = one_stage();
-    for (stage, f) in [("stage1", Some(-1.0)), ("stage1", Some(f64::NAN)), ("nope", None)] {
+    for (stage, f) in [
+        ("stage1", Some(-1.0)),
+        ("stage1", Some(f64::NAN)),
+        ("nope", None),
+    ] {
         s.apply(Action::SetArchitecture {
             stage: stage.into(),
             arm64: true,

@@ -256,7 +256,7 @@ fn split_fields(line: &str) -> Result<Vec<String>, String> {
 
 /// Column positions, by [`COLUMNS`] index.
 struct Header {
-    pos: [Option<usize>; 14],
+    pos: [Option<usize>; 15],
     len: usize,
 }
 
@@ -360,7 +360,10 @@ impl Header {
             architecture: match cell(14) {
                 "" => None,
                 text => Some(crate::arch::Arch::parse(text).ok_or_else(|| {
-                    bad(14, format!("{text:?} is not an architecture (x86_64 or arm64)"))
+                    bad(
+                        14,
+                        format!("{text:?} is not an architecture (x86_64 or arm64)"),
+                    )
                 })?),
             },
         };

@@ -149,7 +149,10 @@ fn an_arm64_row_takes_the_factor_times_the_time_and_pays_the_arm64_rate() {
             assert_eq!(t.architecture(j + n), Some(Arch::Arm64));
             let (a, b) = (t.row(0, j), t.row(0, j + n));
             // At factor 1 the latencies are the x86_64 ones, bit for bit.
-            assert_eq!(prepared.problem.latencies(i, a), prepared.problem.latencies(i, b));
+            assert_eq!(
+                prepared.problem.latencies(i, a),
+                prepared.problem.latencies(i, b)
+            );
             let fee = f64::from(t.configs[j].d) * x86.price_per_request;
             for (&c0, &c1) in prepared
                 .problem
@@ -168,8 +171,16 @@ fn an_arm64_row_takes_the_factor_times_the_time_and_pays_the_arm64_rate() {
     let t = &prepared.problem.stages[0];
     let n = t.configs.len() / 2;
     let lat = |r| prepared.problem.latencies(0, r);
-    assert!(lat(t.row(0, 0)).iter().zip(lat(t.row(0, n))).all(|(x, a)| a < x));
-    assert!(prepared.problem.expected_cost(0, t.row(0, n)) < prepared.problem.expected_cost(0, t.row(0, 0)) * 0.5);
+    assert!(
+        lat(t.row(0, 0))
+            .iter()
+            .zip(lat(t.row(0, n)))
+            .all(|(x, a)| a < x)
+    );
+    assert!(
+        prepared.problem.expected_cost(0, t.row(0, n))
+            < prepared.problem.expected_cost(0, t.row(0, 0)) * 0.5
+    );
 }
 
 #[test]
@@ -240,8 +251,21 @@ fn the_fresh_check_samples_each_stage_on_its_architecture() {
     )
     .unwrap()
     .unwrap();
-    let configs: Vec<_> = prepared.problem.stages.iter().map(|t| t.configs[0]).collect();
-    let x86 = evaluate_fresh(&p.workflow, &prepared.dag, &prepared.model, &p.platform, &p.settings, &configs).unwrap();
+    let configs: Vec<_> = prepared
+        .problem
+        .stages
+        .iter()
+        .map(|t| t.configs[0])
+        .collect();
+    let x86 = evaluate_fresh(
+        &p.workflow,
+        &prepared.dag,
+        &prepared.model,
+        &p.platform,
+        &p.settings,
+        &configs,
+    )
+    .unwrap();
     let all_arm = vec![Arch::Arm64; 4];
     let arm = evaluate_fresh_on(
         &p.workflow,
@@ -260,7 +284,12 @@ fn the_fresh_check_samples_each_stage_on_its_architecture() {
     let mut p = p;
     p.settings.bound = Bound::Latency { max_s: 1000.0 };
     let report = pipeline::plan(&p, Limits::default()).unwrap();
-    assert!(report.stages.iter().all(|s| s.architecture == Some(Arch::Arm64)));
+    assert!(
+        report
+            .stages
+            .iter()
+            .all(|s| s.architecture == Some(Arch::Arm64))
+    );
     let planned = report.totals.unwrap().expected_cost_usd;
     let fresh = report.out_of_sample.unwrap().totals.expected_cost_usd;
     assert!((fresh / planned - 1.0).abs() < 0.05, "{fresh} vs {planned}");
@@ -310,10 +339,16 @@ fn arm64_without_speed_unknown_stages_and_fusion_are_refused() {
         .architectures
         .insert("nope".into(), StageArchitectures::both(Some(1.0)));
     let err = pipeline::prepare(&p).unwrap_err().to_string();
-    assert!(err.contains("settings.architectures: the workflow has no stage `nope`"), "{err}");
+    assert!(
+        err.contains("settings.architectures: the workflow has no stage `nope`"),
+        "{err}"
+    );
     let mut p = small(&[(0, 0.0)], 100);
     let err = pipeline::prepare(&p).unwrap_err().to_string();
-    assert!(err.contains("arm64_time_factor: 0 is not a finite value above 0"), "{err}");
+    assert!(
+        err.contains("arm64_time_factor: 0 is not a finite value above 0"),
+        "{err}"
+    );
     // Fusion and placement are planned on the platform's architecture only.
     p = small(&[(0, 1.0)], 100);
     p.platform.pricing.edge_device = Some(faasplan_core::pricing::EdgeDevice {
@@ -346,8 +381,14 @@ fn the_profile_csv_reads_the_architecture_column_and_names_a_bad_one() {
     .unwrap();
     assert_eq!(p.stages[0].runs[0].architecture, Some(Arch::Arm64));
     assert_eq!(p.stages[0].runs[1].architecture, None);
-    let err = read_profiles_csv(&format!("{head}s,1024,1,0,false,0.1,0.1,0.5,0.6,1,1.2,sparc\n"), 1769.0)
-        .unwrap_err()
-        .to_string();
-    assert_eq!(err, "line 2, column architecture: \"sparc\" is not an architecture (x86_64 or arm64)");
+    let err = read_profiles_csv(
+        &format!("{head}s,1024,1,0,false,0.1,0.1,0.5,0.6,1,1.2,sparc\n"),
+        1769.0,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        err,
+        "line 2, column architecture: \"sparc\" is not an architecture (x86_64 or arm64)"
+    );
 }
