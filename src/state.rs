@@ -13,6 +13,7 @@
 //!   is keyed on it.
 
 pub mod advisor;
+pub mod arch;
 pub mod baselines;
 pub mod current;
 pub mod deploy;
@@ -159,6 +160,16 @@ pub enum Action {
         to: String,
         /// Whether the edge must never be fused.
         never: bool,
+    },
+    /// Let the planner run a stage on arm64 as well as x86_64, with the arm64
+    /// time factor used without arm64 runs, or not (one undo step; see [`arch`]).
+    SetArchitecture {
+        /// The stage's id.
+        stage: String,
+        /// Whether arm64 is allowed.
+        arm64: bool,
+        /// In-function time on arm64 relative to x86_64.
+        time_factor: Option<f64>,
     },
     /// Price the runs' orchestration (one undo step).
     SetOrchestration(faasplan_core::pricing::Orchestration),
@@ -474,6 +485,7 @@ impl AppState {
             | Action::SetNeverFuse { .. }
             | Action::SetOrchestration(_)
             | Action::SetEdgeDevice(_) => self.apply_fusion(action),
+            Action::SetArchitecture { .. } => self.apply_architecture(action),
             Action::SetLoopIterations(_) | Action::SetService { .. } => {
                 self.apply_imported_setting(action);
             }

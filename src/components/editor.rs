@@ -1,6 +1,7 @@
 //! The workflow editor panel: toolbar, canvas and the selected stage's inspector.
 //! The pan/zoom view lives here so the toolbar can fit it to the drawing.
 
+pub mod arch_choice;
 pub mod canvas;
 pub mod drag;
 pub mod inspector;

@@ -46,6 +46,7 @@ pub fn point_rows(state: &AppState, out: &PlanOutput, i: usize) -> (Vec<PlanRow>
             p50_s: c.p50_s,
             q_s: c.q_s,
             cost_usd: c.expected_cost_usd,
+            architecture: c.architecture,
         })
         .collect();
     let p = out.frontier.points.get(i);
@@ -71,6 +72,7 @@ pub fn report_rows(report: &PlanReport) -> Option<(Vec<PlanRow>, PlanTotals)> {
             p50_s: s.latency_p50_s,
             q_s: s.latency_q_s,
             cost_usd: s.expected_cost_usd,
+            architecture: s.architecture,
         })
         .collect();
     Some((

@@ -290,6 +290,9 @@ pub struct ConfigRow {
     pub q_s: f64,
     /// Expected stage cost per run, USD.
     pub expected_cost_usd: f64,
+    /// The architecture, for a stage that may run on another one than the platform's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<faasplan_core::arch::Arch>,
 }
 
 /// The configurations of one stage that frontier points use.

@@ -101,6 +101,7 @@ pub fn rows_of_reports(reports: &StageReports) -> Result<(Vec<ProfileRun>, Dropp
                 write: None,
                 // The stage run started when its first instance did.
                 timestamp: of.iter().filter_map(|r| r.timestamp).min_by(f64::total_cmp),
+                architecture: None,
             }
         })
         .collect();

@@ -31,7 +31,8 @@ pub struct ExportArgs {
 }
 
 /// Writes `statemachine.asl.json`, `parameters.txt`, `parameters.json`,
-/// `memory.auto.tfvars` and `update-memory.sh`.
+/// `memory.auto.tfvars` and `update-memory.sh`, and for a plan that chose
+/// architectures `architectures.txt`, `architectures.json` and `architectures.auto.tfvars`.
 pub fn run(args: &ExportArgs) -> Result<Outcome> {
     let read = |p: &PathBuf| {
         std::fs::read_to_string(p).with_context(|| format!("{}: cannot read the file", p.display()))
@@ -45,7 +46,7 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
         .with_context(|| args.state_machine.display().to_string())?;
     let report = from_json(&read(&args.plan)?).with_context(|| args.plan.display().to_string())?;
     let configs = export::configs_of(&report);
-    let files = [
+    let mut files = vec![
         (
             "statemachine.asl.json",
             export::state_machine(&sm, &configs)?,
@@ -61,6 +62,11 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
         ("memory.auto.tfvars", export::tfvars(&sm, &configs)?),
         ("update-memory.sh", export::update_script(&sm, &configs)?),
     ];
+    if let Some(a) = export::architecture_files(&sm, &export::architectures_of(&report))? {
+        files.push(("architectures.txt", a.parameters));
+        files.push(("architectures.json", a.parameters_json));
+        files.push(("architectures.auto.tfvars", a.tfvars));
+    }
     std::fs::create_dir_all(&args.out_dir)
         .with_context(|| format!("{}: cannot create the directory", args.out_dir.display()))?;
     for (name, text) in files {

@@ -5,6 +5,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
+use faasplan_core::arch::StageArchitectures;
 use faasplan_core::dag::Edge;
 use faasplan_core::formats::project::Project;
 use faasplan_core::fusion::FusionOptions;
@@ -41,6 +42,15 @@ pub struct PricingArgs {
     /// Never fuse the edge FROM -> TO; repeatable.
     #[arg(long, value_name = "FROM:TO", requires = "fusion")]
     pub forbid_fusion: Vec<String>,
+    /// Let the planner run these stages (comma-separated ids; no value: every function stage)
+    /// on arm64 or x86_64, whichever is cheaper within the bound; arm64 is priced at its own
+    /// GB-s rate. Its speed comes from the stage's arm64 runs in the profiles, else --arm64-speed.
+    #[arg(long, value_name = "STAGES", num_args = 0..=1, default_missing_value = "")]
+    pub allow_arm64: Option<String>,
+    /// In-function time on arm64 relative to x86_64 for a stage allowed arm64, STAGE=F
+    /// (0.8: 20% less time), used when its profiles have no arm64 run; repeatable.
+    #[arg(long, value_name = "STAGE=F")]
+    pub arm64_speed: Vec<String>,
 }
 
 /// The orchestration services on the command line.
@@ -99,12 +109,65 @@ impl PricingArgs {
     /// Applies the pricing and edge-device flags to `project`'s platform.
     pub fn apply(&self, project: &mut Project) -> Result<()> {
         self.price.apply(project)?;
+        self.apply_architectures(project)?;
         let pricing = &mut project.platform.pricing;
         if let Some(value) = &self.edge_device {
             pricing.edge_device = Some(edge_device(value)?);
             pricing
                 .validate(Some(&project.workflow))
                 .map_err(|e| anyhow::anyhow!("--edge-device: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Applies --allow-arm64 and --arm64-speed to `project`'s settings.
+    fn apply_architectures(&self, project: &mut Project) -> Result<()> {
+        let archs = &mut project.settings.architectures;
+        if let Some(list) = &self.allow_arm64 {
+            let ids: Vec<String> = if list.trim().is_empty() {
+                // Every stage that is a function the planner configures.
+                project
+                    .workflow
+                    .stages
+                    .iter()
+                    .filter(|s| {
+                        s.fixed.is_none() && project.platform.pricing.service_usd(&s.id).is_none()
+                    })
+                    .map(|s| s.id.clone())
+                    .collect()
+            } else {
+                list.split(',').map(|id| id.trim().to_string()).collect()
+            };
+            for id in ids {
+                if !project.workflow.stages.iter().any(|s| s.id == id) {
+                    bail!("--allow-arm64: the workflow has no stage `{id}`");
+                }
+                let factor = archs.get(&id).and_then(|a| a.arm64_time_factor);
+                archs.insert(id, StageArchitectures::both(factor));
+            }
+        }
+        for item in &self.arm64_speed {
+            let Some((id, f)) = item.split_once('=') else {
+                bail!("--arm64-speed: `{item}` is not STAGE=F (e.g. stage0=0.8)");
+            };
+            let id = id.trim();
+            let f: f64 = f
+                .trim()
+                .parse()
+                .ok()
+                .filter(|f: &f64| f.is_finite() && *f > 0.0)
+                .with_context(|| {
+                    format!(
+                        "--arm64-speed: `{}` is not a finite factor above 0",
+                        f.trim()
+                    )
+                })?;
+            let Some(entry) = archs.get_mut(id) else {
+                bail!(
+                    "--arm64-speed: stage `{id}` may not run on arm64: allow it with --allow-arm64 {id}"
+                );
+            };
+            entry.arm64_time_factor = Some(f);
         }
         Ok(())
     }

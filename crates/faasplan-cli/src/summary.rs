@@ -95,6 +95,9 @@ pub fn plan(report: &PlanReport, needed: usize) -> String {
         if p.on_edge {
             fused.push_str("   on the edge device");
         }
+        if let Some(a) = p.architecture {
+            fused.push_str(&format!("   {a}"));
+        }
         out.push_str(&format!(
             "  {:<w$}  {:>5} MB × {:>2}   P{}: {:>7.2} s   ${:.6} per run{fused}\n",
             p.stage,

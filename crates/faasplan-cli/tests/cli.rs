@@ -467,6 +467,12 @@ fn plan_help() {
                   --forbid-fusion <FROM:TO>
                       Never fuse the edge FROM -> TO; repeatable
 
+                  --allow-arm64 [<STAGES>]
+                      Let the planner run these stages (comma-separated ids; no value: every function stage) on arm64 or x86_64, whichever is cheaper within the bound; arm64 is priced at its own GB-s rate. Its speed comes from the stage's arm64 runs in the profiles, else --arm64-speed
+
+                  --arm64-speed <STAGE=F>
+                      In-function time on arm64 relative to x86_64 for a stage allowed arm64, STAGE=F (0.8: 20% less time), used when its profiles have no arm64 run; repeatable
+
               -q, --quiet
                       Print no summary on stderr
 
@@ -585,6 +591,12 @@ fn frontier_help() {
 
                   --forbid-fusion <FROM:TO>
                       Never fuse the edge FROM -> TO; repeatable
+
+                  --allow-arm64 [<STAGES>]
+                      Let the planner run these stages (comma-separated ids; no value: every function stage) on arm64 or x86_64, whichever is cheaper within the bound; arm64 is priced at its own GB-s rate. Its speed comes from the stage's arm64 runs in the profiles, else --arm64-speed
+
+                  --arm64-speed <STAGE=F>
+                      In-function time on arm64 relative to x86_64 for a stage allowed arm64, STAGE=F (0.8: 20% less time), used when its profiles have no arm64 run; repeatable
 
                   --format <FORMAT>
                       Output format on stdout

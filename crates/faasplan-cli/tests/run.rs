@@ -62,6 +62,7 @@ fn profiles() -> Profiles {
                 compute: s,
                 write: None,
                 timestamp: None,
+                architecture: None,
             }],
         }],
     }

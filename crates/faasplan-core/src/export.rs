@@ -2,7 +2,9 @@
 //! Functions state machine: the state machine with each Map's
 //! `MaxConcurrency` set to the planned d, and the planned memory per function
 //! as SAM/CloudFormation parameter overrides, a Terraform `tfvars` file and an
-//! `aws lambda update-function-configuration` script.
+//! `aws lambda update-function-configuration` script; for a plan that chose
+//! architectures, the functions' `Architectures` as parameters and tfvars
+//! ([`architecture_files`]).
 //!
 //! Only Lambda stages whose function is named in the definition get memory;
 //! a function chosen at run time or a service integration is listed in the
@@ -13,6 +15,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::arch::Arch;
 use crate::dag::Config;
 use crate::formats::asl::{AslImport, Invoke};
 
@@ -53,6 +56,18 @@ pub enum ExportError {
         a: u32,
         /// Another size.
         b: u32,
+    },
+    /// Stages of one function were planned on different architectures.
+    #[error(
+        "function {function}: its stages were planned on {a} and {b}; a function has one architecture"
+    )]
+    ArchitectureConflict {
+        /// Function name.
+        function: String,
+        /// One architecture.
+        a: Arch,
+        /// Another.
+        b: Arch,
     },
     /// Copies of an unrolled cycle's state were planned with different memory sizes.
     #[error(
@@ -301,4 +316,103 @@ pub fn update_script(import: &AslImport, configs: &StageConfigs) -> Result<Strin
         ));
     }
     Ok(out)
+}
+
+/// The planned architecture of each stage that has one, by stage id (stages
+/// planned on the platform's architecture only have none).
+pub fn architectures_of(report: &crate::plan::PlanReport) -> BTreeMap<String, Arch> {
+    report
+        .stages
+        .iter()
+        .filter_map(|s| s.architecture.map(|a| (s.stage.clone(), a)))
+        .collect()
+}
+
+/// The deploy files that set each named Lambda function's planned architecture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchitectureFiles {
+    /// SAM/CloudFormation parameter overrides (`<Function>Architecture=arm64`),
+    /// for `Architectures: [!Ref <Function>Architecture]`.
+    pub parameters: String,
+    /// The same as a CloudFormation parameter file.
+    pub parameters_json: String,
+    /// Terraform: `lambda_architectures = { "<function>" = ["arm64"] }`, for
+    /// `architectures = var.lambda_architectures[<function>]`.
+    pub tfvars: String,
+}
+
+/// The architecture files of a plan whose stages have architectures
+/// ([`architectures_of`]); `None` when none has. A function whose stages
+/// were planned on different architectures is refused.
+pub fn architecture_files(
+    import: &AslImport,
+    archs: &BTreeMap<String, Arch>,
+) -> Result<Option<ArchitectureFiles>, ExportError> {
+    if archs.is_empty() {
+        return Ok(None);
+    }
+    let mut by_fn: BTreeMap<String, (String, Arch)> = BTreeMap::new();
+    for s in &import.stages {
+        let Invoke::Lambda(f) = &s.invoke else {
+            continue;
+        };
+        let Some(&a) = archs.get(&s.id) else {
+            continue;
+        };
+        let function = unqualified(&f.raw, f.qualifier.as_deref());
+        let parameter = parameter_name(&f.name).replace("MemorySize", "Architecture");
+        match by_fn.get(&function) {
+            Some((_, prev)) if *prev != a => {
+                return Err(ExportError::ArchitectureConflict {
+                    function,
+                    a: *prev,
+                    b: a,
+                });
+            }
+            Some(_) => {}
+            None => {
+                by_fn.insert(function, (parameter, a));
+            }
+        }
+    }
+    let mut parameters = String::from(
+        "# Planned Lambda architecture as template parameters, one per function.\n\
+         # sam deploy --parameter-overrides $(grep -v '^#' this-file)\n\
+         # Each parameter is meant for the function's Architectures: [!Ref <Parameter>]\n\
+         # (the function's code must be built for it).\n",
+    );
+    for (function, (parameter, _)) in &by_fn {
+        parameters.push_str(&format!("# {parameter} -> {function}\n"));
+    }
+    let pairs: Vec<String> = by_fn
+        .values()
+        .map(|(p, a)| format!("{p}={}", a.name()))
+        .collect();
+    parameters.push_str(&pairs.join(" "));
+    parameters.push('\n');
+    let list: Vec<Value> = by_fn
+        .values()
+        .map(|(p, a)| serde_json::json!({"ParameterKey": p, "ParameterValue": a.name()}))
+        .collect();
+    let mut parameters_json = serde_json::to_string_pretty(&Value::Array(list)).unwrap_or_default();
+    parameters_json.push('\n');
+    let mut tfvars = String::from(
+        "# Planned Lambda architecture per function, for\n\
+         #   variable \"lambda_architectures\" { type = map(list(string)) }\n\
+         # and architectures = var.lambda_architectures[<function>] in each aws_lambda_function.\n\
+         lambda_architectures = {\n",
+    );
+    for (function, (_, a)) in &by_fn {
+        tfvars.push_str(&format!(
+            "  {} = [\"{}\"]\n",
+            hcl_string(function),
+            a.name()
+        ));
+    }
+    tfvars.push_str("}\n");
+    Ok(Some(ArchitectureFiles {
+        parameters,
+        parameters_json,
+        tfvars,
+    }))
 }

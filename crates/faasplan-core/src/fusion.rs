@@ -119,6 +119,15 @@ pub enum FusionError {
         /// [`MAX_ENUMERATED_BITS`].
         limit: usize,
     },
+    /// A stage may run on another architecture than the platform's: fused
+    /// groups and edge placement are planned on the platform's only.
+    #[error(
+        "fusion and edge placement: stage {stage} may run on another architecture (settings.architectures), which they do not plan; plan the architecture choice without fusion and the edge device"
+    )]
+    Architecture {
+        /// The first such stage.
+        stage: String,
+    },
     /// The workflow has a loop: fused and edge-placed plans are built from
     /// one run of each stage.
     #[error(
@@ -472,6 +481,17 @@ impl<'a> Fuser<'a> {
     /// the edge; no fused edge crosses the boundary.
     pub fn groupings(&self, edges: &[(usize, usize)]) -> Result<Vec<Grouping>, FusionError> {
         let cand = self.edge_candidates();
+        if (!edges.is_empty() || !cand.is_empty())
+            && let Some(i) = self
+                .base
+                .stages
+                .iter()
+                .position(|t| !t.architectures.is_empty())
+        {
+            return Err(FusionError::Architecture {
+                stage: self.workflow.stages[i].id.clone(),
+            });
+        }
         if cand.len() + edges.len() > MAX_ENUMERATED_BITS {
             return Err(FusionError::TooManyPlacements {
                 stages: cand.len(),

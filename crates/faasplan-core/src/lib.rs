@@ -14,6 +14,7 @@
 #![warn(clippy::unwrap_used, clippy::print_stdout)]
 
 pub mod advisor;
+pub mod arch;
 pub mod baselines;
 pub mod certify;
 pub mod dag;

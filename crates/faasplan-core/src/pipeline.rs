@@ -75,7 +75,7 @@ use crate::platform::PlatformError;
 use crate::problem::DEFAULT_MEMORY_LIMIT_BYTES;
 use crate::problem::SampledProblem;
 use crate::profile::{ProfileError, Profiles};
-use crate::sampling::{self, Sampler, SamplingError, SamplingProgress, evaluate_fresh};
+use crate::sampling::{self, Sampler, SamplingError, SamplingProgress, evaluate_fresh_on};
 use crate::settings::{Bound, SettingsError};
 use crate::solve::{self, Plan, PlanError, SolveError, SolveSettings, Status};
 
@@ -130,6 +130,9 @@ pub enum PipelineError {
     /// Fusion cannot be planned.
     #[error("{0}")]
     Fusion(#[from] crate::fusion::FusionError),
+    /// The stages' architecture choices cannot be planned.
+    #[error("{0}")]
+    Architecture(#[from] crate::arch::ArchError),
 }
 
 /// A project after fitting and sampling: everything a solve needs.
@@ -178,12 +181,19 @@ pub enum RunProgress {
 /// run is used.
 pub fn fit_profiles(project: &Project) -> Option<Profiles> {
     let settings = &project.settings;
-    let windowed = (!settings.window.is_none())
-        .then(|| crate::profile::window::apply(&project.profiles, &settings.window));
+    // Runs measured on the platform's other architecture only set that
+    // architecture's time factor (`crate::arch`), never the stage model.
+    let native = crate::arch::native_profiles(&project.profiles, project.platform.architecture());
+    let all = native.as_ref().unwrap_or(&project.profiles);
+    let windowed = if settings.window.is_none() {
+        native.clone()
+    } else {
+        Some(crate::profile::window::apply(all, &settings.window))
+    };
     if !settings.exclude_flagged {
         return windowed;
     }
-    let base = windowed.as_ref().unwrap_or(&project.profiles);
+    let base = windowed.as_ref().unwrap_or(all);
     Some(exclude_flagged(
         base,
         &detect(base, &AnomalySettings::default()),
@@ -264,13 +274,21 @@ impl<'p> Preparation<'p> {
                 let model = WorkflowModel {
                     stages: self.stages.clone(),
                 };
-                self.sampler.insert(Sampler::new_within(
+                let arch = crate::arch::resolve(
+                    &p.workflow,
+                    &p.platform,
+                    &p.settings.architectures,
+                    &p.profiles,
+                    &model,
+                )?;
+                self.sampler.insert(Sampler::with_architectures(
                     &p.workflow,
                     &self.dag,
                     &model,
                     &p.platform,
                     &p.settings,
                     self.limits.max_memory_bytes,
+                    arch.as_ref(),
                 )?)
             }
         };
@@ -493,6 +511,12 @@ pub fn report(
     let eval = solve::evaluate(problem, plan)?;
     let configs = problem.configs(&plan.choice)?;
     let rows = problem.rows(&plan.choice)?;
+    let archs: Vec<Option<crate::arch::Arch>> = problem
+        .stages
+        .iter()
+        .zip(&plan.choice)
+        .map(|(t, &c)| t.architecture(c as usize))
+        .collect();
     for (i, (stage, cfg)) in project.workflow.stages.iter().zip(&configs).enumerate() {
         let (p50, q) = eval.stage_latency_quantiles_s[i];
         report.stages.push(StagePlan {
@@ -505,6 +529,7 @@ pub fn report(
             expected_cost_usd: problem.expected_cost(i, rows[i]),
             fused_into: None,
             on_edge: false,
+            architecture: archs[i],
         });
     }
     report.totals = Some(PlanTotals {
@@ -534,13 +559,29 @@ pub fn report(
         &extras,
         eval.expected_cost_usd,
     ));
-    let fresh = evaluate_fresh(
+    // The stages' architectures as the tables were sampled (the same resolution).
+    let resolved = if archs.iter().any(Option::is_some) {
+        crate::arch::resolve(
+            &project.workflow,
+            &project.platform,
+            &settings.architectures,
+            &project.profiles,
+            &prepared.model,
+        )?
+    } else {
+        None
+    };
+    let of: Vec<crate::arch::Arch> = resolved.as_ref().map_or(Vec::new(), |a| {
+        archs.iter().map(|x| x.unwrap_or(a.native)).collect()
+    });
+    let fresh = evaluate_fresh_on(
         &project.workflow,
         &prepared.dag,
         &prepared.model,
         &project.platform,
         settings,
         &configs,
+        resolved.as_ref().map(|a| (a, of.as_slice())),
     )?;
     attach_fresh(&mut report, settings, fresh, eval.guaranteed_latency_s);
     Ok(report)
@@ -626,7 +667,10 @@ fn union_bound(project: &Project, problem: &SampledProblem) -> bool {
         .workflow
         .stages
         .iter()
-        .map(|s| (sampling::candidates(s, &project.platform).len().max(1) as f64).ln())
+        .map(|s| {
+            let archs = crate::arch::allowed_count(&project.settings.architectures, &s.id);
+            ((sampling::candidates(s, &project.platform).len() * archs).max(1) as f64).ln()
+        })
         .sum();
     let risk = project.settings.delta.ln() - ln_space;
     crate::stats::binomial::allowance(problem.n_samples as u64, project.settings.epsilon(), risk)

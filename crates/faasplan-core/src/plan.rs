@@ -160,6 +160,10 @@ pub struct StagePlan {
     /// Whether the stage runs on the edge device (absent: in the cloud).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub on_edge: bool,
+    /// The architecture the stage runs on, for a stage that may use another
+    /// one than the platform's (`settings.architectures`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<crate::arch::Arch>,
 }
 
 /// Workflow figures of a plan on one sample set.

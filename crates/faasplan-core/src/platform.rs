@@ -75,6 +75,19 @@ impl Preset {
     }
 }
 
+impl Platform {
+    /// The architecture the platform's prices are for: arm64 when its name says
+    /// `arm64` (the preset "AWS Lambda arm64"), else x86_64. Stages may allow the
+    /// other one ([`crate::arch`]).
+    pub fn architecture(&self) -> crate::arch::Arch {
+        if self.name.to_ascii_lowercase().contains("arm64") {
+            crate::arch::Arch::Arm64
+        } else {
+            crate::arch::Arch::X86_64
+        }
+    }
+}
+
 impl Default for Platform {
     fn default() -> Self {
         Preset::AwsX86_64.platform()

@@ -163,6 +163,11 @@ pub struct Pricing {
     /// Stages that are not Lambda functions, with their price per run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<ServiceCost>,
+    /// Duration and request prices of the architecture that is not the
+    /// platform's own, for stages that may run on it ([`crate::arch`]); AWS's
+    /// list prices when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternative_architecture: Option<crate::arch::ArchRates>,
 }
 
 /// An edge device (Costless's placement): a machine near the data that runs
@@ -318,6 +323,16 @@ impl Pricing {
                 values.push(("orchestration.usd_per_request".into(), usd_per_request));
                 values.push(("orchestration.usd_per_gb_s".into(), usd_per_gb_s));
             }
+        }
+        if let Some(r) = &self.alternative_architecture {
+            values.push((
+                "alternative_architecture.price_per_gb_s".into(),
+                r.price_per_gb_s,
+            ));
+            values.push((
+                "alternative_architecture.price_per_request".into(),
+                r.price_per_request,
+            ));
         }
         for (i, e) in self.edge_data.iter().enumerate() {
             values.push((format!("edge_data[{i}].data_mb"), e.data_mb));

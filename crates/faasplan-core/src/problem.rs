@@ -78,12 +78,21 @@ pub struct StageTable {
     pub cost_usd: Vec<Sample>,
     /// Per-sample stage latency, s, same layout as `cost_usd`.
     pub latency_s: Vec<Sample>,
+    /// The architecture of each candidate, indexed like `configs`; empty when
+    /// every candidate runs on the platform's own ([`crate::arch`]).
+    pub architectures: Vec<crate::arch::Arch>,
 }
 
 impl StageTable {
     /// Number of candidate configurations.
     pub fn n_configs(&self) -> usize {
         self.configs.len()
+    }
+
+    /// The architecture of candidate `cfg`: `None` for the platform's own when
+    /// the table has no architecture choice.
+    pub fn architecture(&self, cfg: usize) -> Option<crate::arch::Arch> {
+        self.architectures.get(cfg).copied()
     }
 
     /// Number of contexts (1 when the stage has no context).

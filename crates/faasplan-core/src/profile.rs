@@ -45,6 +45,10 @@ pub struct ProfileRun {
     /// window ([`crate::settings::Window`]) keeps the most recent runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<f64>,
+    /// The architecture the run was measured on, when it is not the platform's
+    /// own (x86_64 or arm64; absent: the platform's). See [`crate::arch`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<crate::arch::Arch>,
 }
 
 impl ProfileRun {

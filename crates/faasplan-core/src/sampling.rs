@@ -54,14 +54,15 @@ pub use design::{
     FRESH_BUDGET_BYTES, MAX_FRESH_SAMPLES, MIN_FRESH_SAMPLES, SampleDesign, TABLE_BUDGET_BYTES,
     design, fresh_sample_count, ln_certify_risk,
 };
-pub use fresh::{FRESH_STREAM_BASE, FreshEvaluation, evaluate_fresh};
+pub use fresh::{FRESH_STREAM_BASE, FreshEvaluation, evaluate_fresh, evaluate_fresh_on};
 
 use branches::{Branches, skip_inactive};
 use kernel::{Coster, Residuals, StartUps, fill_repeated, residuals};
 use table::{drop_timeouts, input_context};
 
+use crate::arch::{Arch, Architectures};
 use crate::dag::{Config, Dag, Stage, StageKind, Workflow};
-use crate::model::WorkflowModel;
+use crate::model::{StageModel, WorkflowModel};
 use crate::platform::Platform;
 use crate::problem::{Sample, SampledProblem, StageContext, to_sample};
 use crate::settings::{ColdStarts, PlanSettings};
@@ -275,10 +276,14 @@ pub fn estimate(
     limit_bytes: u64,
 ) -> Result<SizeEstimate, SamplingError> {
     check_settings(settings)?;
+    // Each architecture a stage may use adds a copy of its candidates.
     let counts: Vec<u64> = workflow
         .stages
         .iter()
-        .map(|s| candidate_count(s, platform))
+        .map(|s| {
+            candidate_count(s, platform)
+                .saturating_mul(crate::arch::allowed_count(&settings.architectures, &s.id) as u64)
+        })
         .collect();
     if let Some(i) = counts.iter().position(|&c| c == 0) {
         return Err(SamplingError::NoCandidates {
@@ -394,6 +399,10 @@ pub(crate) fn check_cold_stages(
 /// One stage being sampled.
 struct Partial {
     configs: Vec<Config>,
+    /// The architecture of each candidate (empty: all on the platform's own).
+    archs: Vec<Arch>,
+    /// The stage's model on the platform's other architecture, when allowed.
+    other_model: Option<StageModel>,
     context: Option<StageContext>,
     /// Per-sample residuals of this stage (`repeat` consecutive ones per sample).
     resid: Residuals,
@@ -429,6 +438,9 @@ pub struct Sampler<'a> {
     workflow: &'a Workflow,
     model: WorkflowModel,
     platform: &'a Platform,
+    /// The platform's architecture and the platform priced as the other one,
+    /// when some stage may use it.
+    other: Option<(Arch, Platform)>,
     parents: Vec<Vec<usize>>,
     topo: Vec<usize>,
     n_samples: usize,
@@ -449,6 +461,9 @@ struct RowContext<'s> {
     topo: &'s [usize],
     stage: usize,
     configs: &'s [Config],
+    archs: &'s [Arch],
+    other_model: Option<&'s StageModel>,
+    other: Option<&'s (Arch, Platform)>,
     context: Option<&'s StageContext>,
     resid: &'s Residuals,
     starts: &'s [(u32, StartUps)],
@@ -482,8 +497,13 @@ impl RowContext<'_> {
         let (ctx, j) = (row / n_cfg, row % n_cfg);
         let cfg = self.configs[j];
         let input_d = self.context.map(|c| c.parent_d[ctx]);
-        let vcpu = f64::from(cfg.memory_mb) / self.platform.mb_per_vcpu;
-        let sm = &self.model.stages[self.stage];
+        // A candidate on the platform's other architecture: that architecture's
+        // prices and the stage's model with its time factor.
+        let (sm, platform) = match (self.archs.get(j), self.other, self.other_model) {
+            (Some(&a), Some((native, other)), Some(m)) if a != *native => (m, other),
+            _ => (&self.model.stages[self.stage], self.platform),
+        };
+        let vcpu = f64::from(cfg.memory_mb) / platform.mb_per_vcpu;
         let curves = sm.curves(cfg, input_d, vcpu);
         let cold = sm.cold_mix(curves.d, self.cold_starts);
         let starts = self
@@ -492,14 +512,14 @@ impl RowContext<'_> {
             .find(|(d, _)| *d == curves.d)
             .map(|(_, s)| s);
         let extra = crate::pricing::workflow_stage_extra(
-            &self.platform.pricing,
+            &platform.pricing,
             self.workflow,
             self.parents,
             self.topo,
             self.stage,
             cfg,
         );
-        let coster = Coster::new(self.platform, cfg, extra);
+        let coster = Coster::new(platform, cfg, extra);
         scratch.latency_s.clear();
         scratch.cost_usd.clear();
         fill_repeated(
@@ -558,6 +578,22 @@ impl<'a> Sampler<'a> {
         settings: &PlanSettings,
         limit_bytes: u64,
     ) -> Result<Self, SamplingError> {
+        Self::with_architectures(workflow, dag, model, platform, settings, limit_bytes, None)
+    }
+
+    /// [`Sampler::new_within`] with the stages' architecture choices: each
+    /// stage gets its candidates once per allowed architecture
+    /// ([`Architectures::expand`]), filled with that architecture's prices and
+    /// time factor. `None` samples the platform's architecture only.
+    pub fn with_architectures(
+        workflow: &'a Workflow,
+        dag: &Dag,
+        model: &WorkflowModel,
+        platform: &'a Platform,
+        settings: &PlanSettings,
+        limit_bytes: u64,
+        arch: Option<&Architectures>,
+    ) -> Result<Self, SamplingError> {
         if model.stages.len() != workflow.stages.len() {
             return Err(SamplingError::ModelMismatch {
                 workflow: workflow.name.clone(),
@@ -568,10 +604,22 @@ impl<'a> Sampler<'a> {
         check_cold_stages(workflow, settings)?;
         // Counts and memory first: refuses an oversized problem before listing anything.
         estimate(workflow, dag, platform, settings, limit_bytes)?;
+        let mut archs: Vec<Vec<Arch>> = vec![Vec::new(); workflow.stages.len()];
         let cands: Vec<Vec<Config>> = workflow
             .stages
             .iter()
-            .map(|s| candidates(s, platform))
+            .enumerate()
+            .map(|(i, s)| {
+                let base = candidates(s, platform);
+                match arch {
+                    Some(a) if a.stages.get(i).is_some_and(|c| c.source.is_some()) => {
+                        let (configs, of) = a.expand(i, &base);
+                        archs[i] = of;
+                        configs
+                    }
+                    _ => base,
+                }
+            })
             .collect();
         for (s, c) in workflow.stages.iter().zip(&cands) {
             if c.is_empty() {
@@ -623,6 +671,10 @@ impl<'a> Sampler<'a> {
             .enumerate()
             .map(|(i, ((context, active), resid))| Partial {
                 configs: cands[i].clone(),
+                archs: std::mem::take(&mut archs[i]),
+                other_model: arch
+                    .filter(|a| a.stages.get(i).is_some_and(|c| c.source.is_some()))
+                    .map(|a| a.other_model(i, &model.stages[i])),
                 context,
                 active,
                 resid,
@@ -639,6 +691,7 @@ impl<'a> Sampler<'a> {
             workflow,
             model: model.clone(),
             platform,
+            other: arch.map(|a| (a.native, a.other_platform.clone())),
             parents: dag.parents.clone(),
             topo: dag.topo.clone(),
             n_samples: n,
@@ -781,6 +834,9 @@ impl<'a> Sampler<'a> {
             topo: &self.topo,
             stage: i,
             configs: &st.configs,
+            archs: &st.archs,
+            other_model: st.other_model.as_ref(),
+            other: self.other.as_ref(),
             context: st.context.as_ref(),
             resid: &st.resid,
             starts: &st.starts,

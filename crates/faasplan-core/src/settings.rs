@@ -169,6 +169,10 @@ pub struct PlanSettings {
     /// runs only (see [`Window`]); none by default.
     #[serde(default, skip_serializing_if = "Window::is_none")]
     pub window: Window,
+    /// Stages that may run on another architecture than the platform's, by
+    /// stage id (see [`crate::arch`]); none by default.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub architectures: BTreeMap<String, crate::arch::StageArchitectures>,
 }
 
 /// A sliding window over profile runs: the fit sees only the most recent runs
@@ -288,6 +292,7 @@ impl Default for PlanSettings {
             cold_start_stages: BTreeMap::new(),
             exclude_flagged: false,
             window: Window::default(),
+            architectures: BTreeMap::new(),
         }
     }
 }
@@ -338,6 +343,9 @@ pub enum SettingsError {
         "cold starts `{0}`: expected `profile`, `warm`, `first` or a rate in percent such as `5%`"
     )]
     ColdStartText(String),
+    /// A stage's architecture setting is not usable.
+    #[error("{0}")]
+    Architecture(#[from] crate::arch::ArchError),
 }
 
 impl PlanSettings {
@@ -379,6 +387,9 @@ impl PlanSettings {
         self.cold_starts.validate()?;
         for c in self.cold_start_stages.values() {
             c.validate()?;
+        }
+        for (id, a) in &self.architectures {
+            a.validate(id)?;
         }
         Ok(())
     }

@@ -683,6 +683,7 @@ fn profile_run(
         compute: stat(&|r| r.0.compute_s),
         write: Some(stat(&|r| r.0.write_s)),
         timestamp: None,
+        architecture: None,
     }
 }
 

@@ -67,6 +67,7 @@ pub fn Inspector() -> Html {
             { view_imported(&store, stage, &invalid) }
             { view_connect(&store, stage) }
             { super::never_fuse::view_never_fuse(&store, stage) }
+            { super::arch_choice::view_arch_choice(&store, stage) }
             { view_current(&store, stage) }
         </div>
     }

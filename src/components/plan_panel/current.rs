@@ -126,6 +126,7 @@ mod tests {
                 expected_cost_usd: 0.01,
                 fused_into: None,
                 on_edge: false,
+                architecture: None,
             }],
             totals: None,
             cost_breakdown: None,

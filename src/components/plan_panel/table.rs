@@ -26,6 +26,8 @@ pub struct PlanRow {
     pub q_s: f64,
     /// Expected stage cost per run, USD.
     pub cost_usd: f64,
+    /// The architecture, for a stage that may change it (`settings.architectures`).
+    pub architecture: Option<faasplan_core::arch::Arch>,
 }
 
 /// Workflow totals of the shown plan.
@@ -90,7 +92,11 @@ pub fn view_table(
             <tbody>
                 { for rows.iter().map(|r| html! {
                     <tr data-testid="plan-row" data-stage={r.stage.clone()}>
-                        <td data-testid="cell-stage">{ r.stage.clone() }</td>
+                        <td data-testid="cell-stage">{ r.stage.clone() }
+                            if let Some(a) = r.architecture {
+                                <span class="badge" data-testid="cell-architecture">{ format!(" {a}") }</span>
+                            }
+                        </td>
                         <td class="num" data-testid="cell-memory">{ r.memory_mb }</td>
                         <td class="num" data-testid="cell-vcpu">{ format!("{:.2}", r.vcpu) }</td>
                         <td class="num" data-testid="cell-d">{ r.d }</td>

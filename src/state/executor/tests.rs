@@ -21,6 +21,7 @@ fn run(memory_mb: u32, d: u32, rep: u32) -> ProfileRun {
         compute: step(1.0),
         write: None,
         timestamp: None,
+        architecture: None,
     }
 }
 

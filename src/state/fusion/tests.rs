@@ -185,6 +185,7 @@ fn stage(id: &str, fused_into: Option<&str>, on_edge: bool) -> StagePlan {
         expected_cost_usd: 0.0,
         fused_into: fused_into.map(Into::into),
         on_edge,
+        architecture: None,
     }
 }
 

@@ -84,6 +84,7 @@ pub fn frontier_rows(
                             p50_s: quantile(samples, 0.5),
                             q_s: quantile(samples, problem.percentile),
                             expected_cost_usd: problem.expected_cost(i, row),
+                            architecture: problem.stages[i].architecture(choice[i] as usize),
                         });
                         (stages[i].rows.len() - 1) as u32
                     })

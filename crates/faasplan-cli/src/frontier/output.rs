@@ -12,7 +12,13 @@
 //! it is not fused; it reports the group's memory and d) and whether it runs on
 //! the edge device (`"on_edge": true`, absent in the cloud); the CSV then has
 //! `<stage>_fused_into` and `<stage>_on_edge` columns after each pair.
+//!
+//! With architecture choices (`--allow-arm64`) a stage that may change
+//! architecture names the one of the point (`"architecture"`); the CSV then has
+//! a `<stage>_architecture` column after each stage's others (empty for a stage
+//! without a choice).
 
+use faasplan_core::arch::Arch;
 use faasplan_core::formats::project::Project;
 use faasplan_core::frontier::Frontier;
 use faasplan_core::fusion::{FusedPoint, Grouping};
@@ -69,6 +75,8 @@ struct StageOut<'a> {
     fused_into: Option<&'a str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     on_edge: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    architecture: Option<Arch>,
 }
 
 /// The points of an unfused frontier of `problem`.
@@ -90,12 +98,14 @@ pub fn points<'a>(
                     .stages
                     .iter()
                     .zip(problem.configs(&p.plan.choice)?)
-                    .map(|(s, c)| StageOut {
+                    .zip(problem.stages.iter().zip(&p.plan.choice))
+                    .map(|((s, c), (t, &j))| StageOut {
                         stage: &s.id,
                         memory_mb: c.memory_mb,
                         d: c.d,
                         fused_into: None,
                         on_edge: false,
+                        architecture: t.architecture(j as usize),
                     })
                     .collect(),
             })
@@ -129,6 +139,7 @@ pub fn fused_point<'a>(
                     d: configs[g].d,
                     fused_into: (root != i).then(|| stages[root].id.as_str()),
                     on_edge: grouping.on_edge[i],
+                    architecture: None,
                 }
             })
             .collect(),
@@ -171,6 +182,10 @@ fn field(s: &str) -> String {
 
 /// The frontier as CSV with a header row.
 pub fn csv(v: &View<'_>) -> String {
+    let archs = v
+        .points
+        .iter()
+        .any(|p| p.stages.iter().any(|s| s.architecture.is_some()));
     let mut out = String::from("guaranteed_latency_s,expected_cost_usd,cost_per_million_usd");
     for s in &v.project.workflow.stages {
         out.push_str(&format!(
@@ -184,6 +199,9 @@ pub fn csv(v: &View<'_>) -> String {
                 field(&format!("{}_fused_into", s.id)),
                 field(&format!("{}_on_edge", s.id))
             ));
+        }
+        if archs {
+            out.push_str(&format!(",{}", field(&format!("{}_architecture", s.id))));
         }
     }
     out.push('\n');
@@ -200,6 +218,9 @@ pub fn csv(v: &View<'_>) -> String {
                     field(s.fused_into.unwrap_or("")),
                     s.on_edge
                 ));
+            }
+            if archs {
+                out.push_str(&format!(",{}", s.architecture.map_or("", |a| a.name())));
             }
         }
         out.push('\n');

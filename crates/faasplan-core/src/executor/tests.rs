@@ -99,6 +99,7 @@ fn run_handle_collects_rows_and_finishes_cancelled() {
         compute: step,
         write: None,
         timestamp: None,
+        architecture: None,
     };
     handle.add_run("sort", run);
     assert!(handle.cancel());

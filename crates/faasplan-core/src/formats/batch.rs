@@ -552,6 +552,7 @@ pub fn constant_runs(fixed: crate::dag::Config, latency_s: f64) -> Vec<ProfileRu
             },
             write: None,
             timestamp: None,
+            architecture: None,
         })
         .collect()
 }

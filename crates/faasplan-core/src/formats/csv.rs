@@ -1,7 +1,7 @@
 //! The native profile CSV: one row per measured stage run.
 //!
 //! Columns (the header names them; any order; all required except the two
-//! `write_*` columns and `timestamp`, which may be absent or left empty in a row):
+//! `write_*` columns, `timestamp` and `architecture`, which may be absent or left empty in a row):
 //!
 //! | column | type | meaning |
 //! |---|---|---|
@@ -15,6 +15,7 @@
 //! | `compute_mean_s`, `compute_p95_s` | number | computing, s |
 //! | `write_mean_s`, `write_p95_s` | number or empty | writing the output, s; both empty when the stage writes nothing |
 //! | `timestamp` | number or empty, optional | when the run started, Unix time in seconds (UTC); a sliding window (`settings.window`) keeps the newest runs |
+//! | `architecture` | `x86_64`, `arm64` or empty, optional | the architecture the run was measured on when it is not the platform's (see `faasplan_core::arch`) |
 //!
 //! Lines may end in CRLF; blank lines and lines starting with `#` are
 //! skipped; whitespace around fields is ignored. Numbers must be finite.
@@ -44,9 +45,9 @@ use thiserror::Error;
 
 use crate::profile::{ProfileRun, Profiles, StageProfile, StepStat};
 
-/// Every column, in the order the writer uses (it writes `timestamp` only
-/// when some run has one).
-pub const COLUMNS: [&str; 14] = [
+/// Every column, in the order the writer uses (it writes `timestamp` and
+/// `architecture` only when some run has one).
+pub const COLUMNS: [&str; 15] = [
     "stage",
     "memory_mb",
     "d",
@@ -61,10 +62,11 @@ pub const COLUMNS: [&str; 14] = [
     "write_mean_s",
     "write_p95_s",
     "timestamp",
+    "architecture",
 ];
 
 /// The columns that may be left out.
-const OPTIONAL: [&str; 3] = ["write_mean_s", "write_p95_s", "timestamp"];
+const OPTIONAL: [&str; 4] = ["write_mean_s", "write_p95_s", "timestamp", "architecture"];
 
 /// Why a profile CSV could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -143,7 +145,17 @@ pub fn write_profiles_csv(profiles: &Profiles) -> String {
         .stages
         .iter()
         .any(|s| s.runs.iter().any(|r| r.timestamp.is_some()));
-    let columns = if dated { &COLUMNS[..] } else { &COLUMNS[..13] };
+    let tagged = profiles
+        .stages
+        .iter()
+        .any(|s| s.runs.iter().any(|r| r.architecture.is_some()));
+    let mut columns = COLUMNS[..13].to_vec();
+    if dated {
+        columns.push(COLUMNS[13]);
+    }
+    if tagged {
+        columns.push(COLUMNS[14]);
+    }
     let mut out = columns.join(",");
     out.push('\n');
     for stage in &profiles.stages {
@@ -157,8 +169,13 @@ pub fn write_profiles_csv(profiles: &Profiles) -> String {
                 (true, Some(t)) => format!(",{t}"),
                 (true, None) => ",".to_string(),
             };
+            let arch = match (tagged, r.architecture) {
+                (false, _) => String::new(),
+                (true, Some(a)) => format!(",{a}"),
+                (true, None) => ",".to_string(),
+            };
             out.push_str(&format!(
-                "{id},{},{},{},{},{},{},{},{},{},{},{wm},{wp}{stamp}\n",
+                "{id},{},{},{},{},{},{},{},{},{},{},{wm},{wp}{stamp}{arch}\n",
                 r.memory_mb,
                 r.d,
                 r.rep,
@@ -239,7 +256,7 @@ fn split_fields(line: &str) -> Result<Vec<String>, String> {
 
 /// Column positions, by [`COLUMNS`] index.
 struct Header {
-    pos: [Option<usize>; 14],
+    pos: [Option<usize>; 15],
     len: usize,
 }
 
@@ -247,7 +264,7 @@ impl Header {
     fn parse(line: usize, text: &str) -> Result<Header, CsvError> {
         let err = |message: String| CsvError::Line { line, message };
         let names = split_fields(text).map_err(err)?;
-        let mut pos = [None; 14];
+        let mut pos = [None; 15];
         for (i, name) in names.iter().enumerate() {
             let Some(c) = COLUMNS.iter().position(|&k| k == name) else {
                 return Err(err(format!(
@@ -339,6 +356,15 @@ impl Header {
             timestamp: match cell(13) {
                 "" => None,
                 _ => Some(num(13)?),
+            },
+            architecture: match cell(14) {
+                "" => None,
+                text => Some(crate::arch::Arch::parse(text).ok_or_else(|| {
+                    bad(
+                        14,
+                        format!("{text:?} is not an architecture (x86_64 or arm64)"),
+                    )
+                })?),
             },
         };
         run.check().map_err(|p| {

@@ -543,6 +543,7 @@ pub fn profile_runs<'a>(runs: impl IntoIterator<Item = &'a LogRun>) -> Vec<Profi
                 timestamp: r
                     .timestamp
                     .map(|t| (t - (start_ms + r.duration_ms) / 1000.0).max(0.0)),
+                architecture: None,
             }
         })
         .collect()

@@ -576,6 +576,7 @@ pub fn profile_runs(run: &TuningRun) -> Vec<ProfileRun> {
                 },
                 write: None,
                 timestamp: None,
+                architecture: None,
             }
         })
         .collect()

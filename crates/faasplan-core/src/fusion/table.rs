@@ -159,6 +159,7 @@ pub(crate) fn group_table(
         expected_cost_usd: Vec::with_capacity(rows),
         cost_usd: Vec::with_capacity(rows * n),
         latency_s: Vec::with_capacity(rows * n),
+        architectures: Vec::new(),
     };
     let (mut lat, mut cost): (Vec<f64>, Vec<f64>) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for ctx in 0..n_ctx {
@@ -253,6 +254,7 @@ pub(crate) fn drop_timeouts(t: StageTable, n: usize, q: f64, timeout_s: f64) -> 
         expected_cost_usd: Vec::new(),
         cost_usd: Vec::new(),
         latency_s: Vec::new(),
+        architectures: Vec::new(),
     };
     out.configs = (0..n_cfg)
         .filter(|&j| keep[j])

@@ -45,6 +45,12 @@ pub fn check(project: &Project, limits: Limits) -> Result<Checked, PipelineError
         .map_err(crate::platform::PlatformError::from)?;
     project.settings.validate()?;
     project.profiles.validate(&project.workflow)?;
+    crate::arch::check(
+        &project.workflow,
+        &project.platform,
+        &project.settings.architectures,
+        &project.profiles,
+    )?;
     if maximal_antichains(&dag.parents, &dag.topo).is_none() {
         return Err(SolveError::Antichains(MAX_ANTICHAINS).into());
     }

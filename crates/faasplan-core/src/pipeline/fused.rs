@@ -136,6 +136,7 @@ fn fused_report(
             },
             fused_into: (root != i).then(|| project.workflow.stages[root].id.clone()),
             on_edge: grouping.on_edge[i],
+            architecture: None,
         });
     }
     rep.totals = Some(PlanTotals {

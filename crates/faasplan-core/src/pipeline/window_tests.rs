@@ -48,6 +48,7 @@ fn drifting() -> Project {
                     compute: stat(compute),
                     write: None,
                     timestamp: Some(1.7e9 + f64::from(day) * DAY + f64::from(half) * 3600.0),
+                    architecture: None,
                 });
             }
         }

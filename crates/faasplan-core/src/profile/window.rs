@@ -24,7 +24,7 @@
 //!     start: StepStat { mean_s: 0.1, p95_s: 0.1 },
 //!     read: StepStat { mean_s: 0.0, p95_s: 0.0 },
 //!     compute: StepStat { mean_s: compute, p95_s: compute },
-//!     write: None, timestamp: Some(t),
+//!     write: None, timestamp: Some(t), architecture: None,
 //! };
 //! let profiles = Profiles { mb_per_vcpu: 1769.0, stages: vec![StageProfile {
 //!     stage: "s".into(), runs: vec![run(0.0, 1.0), run(86_400.0, 2.0), run(90_000.0, 2.1)] }] };
@@ -131,6 +131,7 @@ mod tests {
             compute: stat(compute),
             write: None,
             timestamp: t,
+            architecture: None,
         }
     }
 

@@ -16,8 +16,9 @@
 use super::branches::{Branches, skip_inactive};
 use super::kernel::{Coster, Residuals, draw_residuals, fill_repeated};
 use super::{SamplingError, check_settings, fresh_sample_count};
+use crate::arch::{Arch, Architectures};
 use crate::dag::{Config, Dag, StageKind, Workflow};
-use crate::model::WorkflowModel;
+use crate::model::{StageModel, WorkflowModel};
 use crate::platform::Platform;
 use crate::rng;
 use crate::settings::PlanSettings;
@@ -65,6 +66,23 @@ pub fn evaluate_fresh(
     settings: &PlanSettings,
     plan: &[Config],
 ) -> Result<FreshEvaluation, SamplingError> {
+    evaluate_fresh_on(workflow, dag, model, platform, settings, plan, None)
+}
+
+/// [`evaluate_fresh`] of a plan whose stages run on the architectures
+/// `arch.1` (indexed like `plan`): a stage on the platform's other architecture
+/// is sampled with its time factor and priced at that architecture's rates,
+/// as the planning tables were ([`crate::arch`]). `None`: every stage on the
+/// platform's own.
+pub fn evaluate_fresh_on(
+    workflow: &Workflow,
+    dag: &Dag,
+    model: &WorkflowModel,
+    platform: &Platform,
+    settings: &PlanSettings,
+    plan: &[Config],
+    arch: Option<(&Architectures, &[Arch])>,
+) -> Result<FreshEvaluation, SamplingError> {
     check_settings(settings)?;
     super::check_cold_stages(workflow, settings)?;
     let n_stages = workflow.stages.len();
@@ -81,12 +99,31 @@ pub fn evaluate_fresh(
             found: model.stages.len(),
         });
     }
+    if let Some((_, a)) = arch
+        && a.len() != n_stages
+    {
+        return Err(SamplingError::PlanMismatch {
+            expected: n_stages,
+            found: a.len(),
+        });
+    }
+    // Each stage's model and platform: its architecture's.
+    let other: Vec<Option<StageModel>> = (0..n_stages)
+        .map(|i| match arch {
+            Some((a, of)) if of[i] != a.native => Some(a.other_model(i, &model.stages[i])),
+            _ => None,
+        })
+        .collect();
     let n = fresh_sample_count(settings)?;
     let repeats = workflow.repeats();
     let mut scratch = (Vec::new(), Vec::new());
     let mut stages = Vec::with_capacity(n_stages);
     for &i in &dag.topo {
-        let sm = &model.stages[i];
+        let sm = other[i].as_ref().unwrap_or(&model.stages[i]);
+        let platform = match arch {
+            Some((a, of)) => a.platform(platform, of[i]),
+            None => platform,
+        };
         let cfg = plan[i];
         let input_d = match workflow.stages[i].kind {
             StageKind::Single => dag

@@ -56,6 +56,7 @@ pub(crate) fn drop_timeouts(st: Partial, n: usize, q: f64, timeout_s: f64) -> St
             expected_cost_usd: st.expected_cost_usd,
             cost_usd: st.cost_usd,
             latency_s: st.latency_s,
+            architectures: st.archs,
         };
     }
     let mut t = StageTable {
@@ -64,11 +65,18 @@ pub(crate) fn drop_timeouts(st: Partial, n: usize, q: f64, timeout_s: f64) -> St
         expected_cost_usd: Vec::new(),
         cost_usd: Vec::new(),
         latency_s: Vec::new(),
+        architectures: Vec::new(),
     };
     t.configs = (0..n_cfg)
         .filter(|&j| keep[j])
         .map(|j| st.configs[j])
         .collect();
+    if !st.archs.is_empty() {
+        t.architectures = (0..n_cfg)
+            .filter(|&j| keep[j])
+            .map(|j| st.archs[j])
+            .collect();
+    }
     for ctx in 0..n_ctx {
         for j in (0..n_cfg).filter(|&j| keep[j]) {
             t.expected_cost_usd

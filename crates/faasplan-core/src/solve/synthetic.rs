@@ -84,6 +84,7 @@ fn table(spec: &StageSpec, n: usize, seed: u64, id: u64) -> StageTable {
         expected_cost_usd: exp,
         cost_usd: cost,
         latency_s: lat,
+        architectures: Vec::new(),
     }
 }
 
@@ -311,6 +312,7 @@ pub fn small(o: Small, seed: u64) -> SampledProblem {
             expected_cost_usd,
             cost_usd,
             latency_s,
+            architectures: Vec::new(),
         });
     }
     SampledProblem {

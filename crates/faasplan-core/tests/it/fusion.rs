@@ -510,9 +510,14 @@ proptest! {
         n in 2usize..=6,
         sizes in 2u32..=3,
         at in 0.0f64..1.0,
+        placed in any::<bool>(),
     ) {
         let chain: Vec<(usize, usize)> = (1..n).map(|v| (v - 1, v)).collect();
-        let p = project(n, &chain, sizes, 150);
+        let mut p = project(n, &chain, sizes, 150);
+        // With an edge device the exact planner spans placement too.
+        if placed {
+            p.platform.pricing.edge_device = Some(device(1.5, 5.0));
+        }
         let prepared = pipeline::prepare(&p).unwrap();
         let edges = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
         let order = chain_order(&prepared.dag.parents, &prepared.dag.topo).unwrap();
@@ -965,8 +970,12 @@ proptest! {
         (n, edges) in tree_strategy(),
         sizes in 2u32..=3,
         at in 0.0f64..1.0,
+        placed in any::<bool>(),
     ) {
-        let p = project(n, &edges, sizes, 150);
+        let mut p = project(n, &edges, sizes, 150);
+        if placed {
+            p.platform.pricing.edge_device = Some(device(1.5, 5.0));
+        }
         let prepared = pipeline::prepare(&p).unwrap();
         let fusable = fusable_edges(&p.workflow, &prepared.dag, &enabled()).unwrap();
         let mut f = fuser(&p, &prepared);

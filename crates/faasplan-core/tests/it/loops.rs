@@ -172,6 +172,7 @@ fn unrolled(
             expected_cost_usd: expected,
             cost_usd: cost,
             latency_s: lat,
+            architectures: Vec::new(),
         });
         origin.push(i);
     };

@@ -1,5 +1,6 @@
 //! Integration tests of faasplan-core: one binary, one module per area.
 mod advisor;
+mod arch;
 mod baselines;
 mod bundled;
 mod formats;

@@ -199,6 +199,7 @@ fn stage_runs(
                 compute: compute[r][c],
                 write: write.as_ref().map(|w| w[r][c]),
                 timestamp: None,
+                architecture: None,
             };
             run.check().map_err(|p| run_error(id, r, c, &p))?;
             runs.push(run);

@@ -40,6 +40,8 @@ fn awkward_profiles() -> Profiles {
         write,
         // Dated and undated rows mixed: the CSV writes an empty cell for the latter.
         timestamp: write.map(|_: StepStat| 1_764_000_000.125),
+        // Tagged and untagged rows mixed, as dated and undated ones.
+        architecture: write.map(|_: StepStat| faasplan_core::arch::Arch::Arm64),
     };
     let stages = [" lead", "a,b", "say \"hi\"", "#tag", "ünï"]
         .iter()
@@ -111,6 +113,12 @@ fn sample_project() -> Project {
             max_age_s: Some(7.0 * 86_400.0),
             max_runs: Some(5),
         },
+        architectures: [(
+            "stage0".to_string(),
+            faasplan_core::arch::StageArchitectures::both(Some(0.85)),
+        )]
+        .into_iter()
+        .collect(),
     };
     Project {
         workflow,
@@ -174,6 +182,7 @@ fn sample_plan(status: PlanStatus) -> PlanReport {
         expected_cost_usd: 1e-7 * (i + 1) as f64,
         fused_into: None,
         on_edge: false,
+        architecture: None,
     };
     let configs = [(1792, 1), (3584, 8), (5120, 16), (1792, 1)];
     PlanReport {

@@ -45,6 +45,7 @@ fn runs(duration_s: f64) -> Vec<ProfileRun> {
                 },
                 write: None,
                 timestamp: None,
+                architecture: None,
             })
         })
         .collect()
