@@ -69,7 +69,11 @@ fn branch_start(prep: &Precomputed<'_>) -> usize {
         }
     }
     // At least two branches, else the other bounds see as much.
-    if best < k.saturating_sub(2) { best } else { usize::MAX }
+    if best < k.saturating_sub(2) {
+        best
+    } else {
+        usize::MAX
+    }
 }
 
 /// Whether the bound is switched off (only the unit tests switch it off, to compare).
