@@ -464,16 +464,28 @@ mod tests {
         assert!(unpack(packed).unwrap_err().contains("cannot fit"));
         let mut packed = pack(&profiles());
         packed.stages[0].runs -= 1;
-        assert!(unpack(packed).unwrap_err().contains("bytes after the last run"));
+        assert!(
+            unpack(packed)
+                .unwrap_err()
+                .contains("bytes after the last run")
+        );
         let mut packed = pack(&profiles());
         packed.stages[0].packed = format!("!{good}");
-        assert!(unpack(packed).unwrap_err().starts_with("stage a: packed runs:"));
+        assert!(
+            unpack(packed)
+                .unwrap_err()
+                .starts_with("stage a: packed runs:")
+        );
         // A flags byte this encoding never writes.
         let mut bytes = STANDARD.decode(&good).unwrap();
         bytes[12] = 0x80;
         let mut packed = pack(&profiles());
         packed.stages[0].packed = STANDARD.encode(bytes);
-        assert!(unpack(packed).unwrap_err().contains("unknown run flags 0x80"));
+        assert!(
+            unpack(packed)
+                .unwrap_err()
+                .contains("unknown run flags 0x80")
+        );
     }
 
     #[test]
