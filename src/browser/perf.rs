@@ -153,7 +153,7 @@ impl Drop for Span {
                 return;
             };
             let Ok(measure) = js_sys::Reflect::get(&p, &"measure".into())
-                .and_then(|f| f.dyn_into::<js_sys::Function>().map_err(Into::into))
+                .and_then(|f| f.dyn_into::<js_sys::Function>())
             else {
                 return;
             };

@@ -147,13 +147,12 @@ impl Reader<'_> {
         } else {
             None
         };
-        let architecture = (flags & ARCH != 0).then(|| {
-            if flags & ARM64 != 0 {
-                Arch::Arm64
-            } else {
-                Arch::X86_64
-            }
-        });
+        let arch = if flags & ARM64 != 0 {
+            Arch::Arm64
+        } else {
+            Arch::X86_64
+        };
+        let architecture = (flags & ARCH != 0).then_some(arch);
         Ok(ProfileRun {
             memory_mb,
             d,
@@ -378,7 +377,7 @@ mod tests {
             memory_mb: 128 + 64 * i,
             d: 1 + i % 4,
             rep: i,
-            cold: i % 3 == 0,
+            cold: i.is_multiple_of(3),
             start: StepStat {
                 mean_s: 0.1 + f * 1e-3,
                 p95_s: -0.2 + f / 7.0,
@@ -391,11 +390,11 @@ mod tests {
                 mean_s: f * std::f64::consts::PI,
                 p95_s: 1e-300,
             },
-            write: (i % 2 == 0).then_some(StepStat {
+            write: i.is_multiple_of(2).then_some(StepStat {
                 mean_s: 0.25,
                 p95_s: f64::MAX,
             }),
-            timestamp: (i % 5 == 0).then_some(1.7e9 + f / 3.0),
+            timestamp: i.is_multiple_of(5).then_some(1.7e9 + f / 3.0),
             architecture: match i % 3 {
                 0 => None,
                 1 => Some(Arch::X86_64),
