@@ -61,7 +61,9 @@ for (const e of ev) {
   if (e.ph === 'X' && e.dur && /CrRendererMain|DedicatedWorker/.test(th)) (threads[`${th} ${e.tid}`] ??= []).push(e);
 }
 for (const [th, list] of Object.entries(threads)) {
-  const tasks = list.filter((e) => /RunTask/.test(e.name) && ms(e.dur) >= minMs && e.ts >= origin);
+  // The outermost task only (Chromium nests a RunTask in a RunTask).
+  const tasks = list.filter((e) => /RunTask/.test(e.name) && ms(e.dur) >= minMs && e.ts >= origin)
+    .filter((e, i, all) => !all.some((o, j) => j !== i && o.ts <= e.ts && o.ts + o.dur >= e.ts + e.dur && (o.dur > e.dur || j < i)));
   if (!tasks.length) continue;
   console.log(`${th}: tasks of ${minMs} ms or more`);
   for (const t of tasks) {
