@@ -195,6 +195,10 @@ async function openCsv(page, name, csv) {
     failed: document.querySelector('[data-testid="frontier-failed"]')?.textContent ?? null,
     notices: document.querySelector('[data-testid="notices"]')?.textContent ?? '',
     long_tasks_ms: window.__longTasks.filter((t) => t.start >= t0).map((t) => Math.round(t.ms)),
+    // The page's own steps (decoding the worker's answers, applying the import, drawing), ms.
+    steps_ms: performance.getEntriesByType('measure')
+      .filter((m) => m.startTime >= t0 && !/^open-to-|^bound-to-/.test(m.name))
+      .map((m) => [m.name, Math.round(m.startTime - t0), Math.round(m.duration)]),
     timings: window.__faasplanTimings ?? null,
   }), t0);
 }

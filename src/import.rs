@@ -75,6 +75,7 @@ pub struct Imported {
     /// A new workflow.
     pub workflow: Option<Workflow>,
     /// New profiles (for the new workflow if there is one, else the current one).
+    #[serde(default, with = "crate::worker::protocol::wire::opt_profiles")]
     pub profiles: Option<Profiles>,
     /// A Jolteon grid side file, kept for later profile imports.
     #[serde(with = "crate::worker::protocol::opt_grid")]

@@ -88,3 +88,79 @@ fn measure_in_next_frame(mark: &'static str, measure: &'static str, clear: bool)
     });
     let _ = window.request_animation_frame(cb.unchecked_ref());
 }
+
+/// The global scope's `performance` (the page's or a worker's), if any.
+#[cfg(target_arch = "wasm32")]
+fn global_performance() -> Option<js_sys::Object> {
+    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .ok()
+        .filter(|p| p.is_object())
+        .map(js_sys::Object::from)
+}
+
+/// `performance.now()` of the global scope (the page's or a worker's), ms; 0
+/// where there is none (native tests).
+pub fn now_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        global_performance()
+            .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+            .map_or(0.0, |p| p.now())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0.0
+    }
+}
+
+/// A User Timing measure from [`span`] to the span's drop, on the page's or
+/// the worker's timeline: what a trace or `performance.getEntriesByType("measure")`
+/// shows of the steps of opening a profile (decoding a worker's answer,
+/// applying it, drawing a chart).
+#[must_use = "the measure is recorded when the span is dropped"]
+pub struct Span {
+    name: String,
+    // Read only where there is a timeline to record on (wasm32).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    start: f64,
+}
+
+/// Starts a span named `name` (recorded as a measure when dropped).
+pub fn span(name: impl Into<String>) -> Span {
+    Span {
+        name: name.into(),
+        start: now_ms(),
+    }
+}
+
+impl Span {
+    /// Names the measure (e.g. with a size known only at the end).
+    pub fn rename(&mut self, name: impl Into<String>) {
+        self.name = name.into();
+    }
+
+    /// Records nothing for this span.
+    pub fn cancel(mut self) {
+        self.name.clear();
+    }
+}
+
+impl Drop for Span {
+    fn drop(&mut self) {
+        #[cfg(target_arch = "wasm32")]
+        if !self.name.is_empty() {
+            let Some(p) = global_performance() else {
+                return;
+            };
+            let Ok(measure) = js_sys::Reflect::get(&p, &"measure".into())
+                .and_then(|f| f.dyn_into::<js_sys::Function>())
+            else {
+                return;
+            };
+            let options = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&options, &"start".into(), &self.start.into());
+            let _ = js_sys::Reflect::set(&options, &"end".into(), &now_ms().into());
+            let _ = measure.call2(&p, &self.name.as_str().into(), &options);
+        }
+    }
+}

@@ -132,7 +132,8 @@ fn parse(record: &str, profiles: Option<&str>) -> Result<Option<Autosave>, Strin
     let mut saved: Autosave = serde_json::from_str(record)
         .map_err(|e| format!("cannot restore the autosaved project: {e}"))?;
     if let (Some(text), Some(project)) = (profiles, saved.project.as_object_mut()) {
-        let value = serde_json::from_str(text)
+        let value = crate::worker::protocol::wire::profiles_from_text(text)
+            .and_then(|p| serde_json::to_value(p).map_err(|e| e.to_string()))
             .map_err(|e| format!("cannot restore the autosaved profiles: {e}"))?;
         project.insert("profiles".into(), value);
     }
@@ -204,7 +205,9 @@ async fn save_indexed(key: &str, state: &AppState, last: &RefCell<Last>) -> Resu
     let (action, profiles_text) = match &profiles {
         _ if unchanged && last.borrow().outcome == Saved::Whole => (ProfilesText::Keep, None),
         Some(p) => {
-            let t = serde_json::to_string(&**p).unwrap_or_default();
+            // Packed: a fraction of the JSON's size and time on the page's thread.
+            let _span = crate::browser::perf::span("autosave-profiles");
+            let t = crate::worker::protocol::wire::profiles_to_text(p);
             (ProfilesText::Put(t.clone()), Some(t))
         }
         None => (ProfilesText::Remove, None),

@@ -33,6 +33,7 @@ pub fn use_opener() {
                     crate::browser::perf::clear_open_mark();
                 }
                 revoke(urls.borrow_mut().remove(&key).unwrap_or_default());
+                let _span = crate::browser::perf::span("apply-import");
                 store.dispatch(opening::finished(key, result));
             }
             WorkerOutput::Crashed { message } => {

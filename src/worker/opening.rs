@@ -27,6 +27,7 @@ pub fn import_bytes(
     csv_mb_per_vcpu: f64,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Imported, ImportError> {
+    let _span = crate::browser::perf::span("import-parse");
     let total = files.len() as u64;
     progress(Progress::Parsing { done: 0, total });
     let grid = grid

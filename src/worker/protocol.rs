@@ -6,6 +6,7 @@
 //! are read and written only through their versioned file formats
 //! (`Project::to_json`, `plan::to_json`), so on the wire they travel in those
 //! formats ([`project_file`], [`WirePlan`]) and arrive as the core types.
+//! Profiles cross packed ([`wire`]).
 
 use faasplan_core::dag::Config;
 use faasplan_core::formats::project::Project as CoreProject;
@@ -15,6 +16,7 @@ use faasplan_core::plan::PlanReport;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub mod advisor;
+pub mod wire;
 
 /// What a job asks for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -492,37 +494,15 @@ impl<'de> Deserialize<'de> for WirePlan {
 }
 
 /// The core project on the wire: the project file of
-/// [`faasplan_core::formats::project`].
+/// [`faasplan_core::formats::project`] without its runs, and the profiles
+/// packed ([`wire`]), so a large profile is not written and read as JSON.
 pub mod project_file {
-    use super::*;
-
-    /// Writes the project file text.
-    pub fn serialize<S: Serializer>(p: &CoreProject, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&p.to_json())
-    }
-
-    /// Reads the project file text back.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<CoreProject, D::Error> {
-        let text = String::deserialize(d)?;
-        CoreProject::from_json(&text).map_err(serde::de::Error::custom)
-    }
+    pub use super::wire::project::{deserialize, serialize};
 }
 
 /// An optional core project on the wire, as [`project_file`] writes it.
 pub mod opt_project_file {
-    use super::*;
-
-    /// Writes the project file text, or null.
-    pub fn serialize<S: Serializer>(p: &Option<CoreProject>, s: S) -> Result<S::Ok, S::Error> {
-        p.as_ref().map(CoreProject::to_json).serialize(s)
-    }
-
-    /// Reads the project file text back, or null.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CoreProject>, D::Error> {
-        Option::<String>::deserialize(d)?
-            .map(|text| CoreProject::from_json(&text).map_err(serde::de::Error::custom))
-            .transpose()
-    }
+    pub use super::wire::opt_project::{deserialize, serialize};
 }
 
 /// An optional Jolteon grid on the wire, in its side-file JSON.

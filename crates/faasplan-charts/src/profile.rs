@@ -1,6 +1,6 @@
 //! The measured-profile chart of one stage: wall time (s) against memory (MB),
 //! one colour per instance count d. Every run is a point (cold runs hollow,
-//! warm runs filled); a line joins the mean warm wall time at each memory size.
+//! warm runs filled; runs on the same pixel share one marker); a line joins the mean warm wall time at each memory size.
 //! Fitted curves, when the worker has sent them ([`ProfilesView::fitted`]),
 //! are drawn dashed in the same colours. Configurations the anomaly detector
 //! flagged are ringed ([`ProfilesView::flagged`]); the advisor's proposed
@@ -130,7 +130,25 @@ fn mean_line(points: &[(f64, f64, bool)]) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// The points that land on distinct pixels (`to_px` maps a point to its
+/// pixel), per kind (cold or warm), in their first order: the ones a chart
+/// draws, since a second marker of the same kind on the same pixel changes
+/// nothing on screen.
+pub fn on_pixels(
+    points: &[(f64, f64, bool)],
+    to_px: impl Fn(f64, f64) -> (i32, i32),
+) -> Vec<(f64, f64, bool)> {
+    let mut seen = std::collections::HashSet::new();
+    points
+        .iter()
+        .copied()
+        .filter(|&(m, t, cold)| seen.insert((to_px(m, t), cold)))
+        .collect()
+}
+
 /// Draws the profile chart into `area` and returns the frame it drew into.
+/// Markers are drawn once per pixel ([`on_pixels`]), so a stage of 25,000
+/// runs draws about as fast as one of a few hundred.
 pub fn draw_profile<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     v: &ProfilesView,
@@ -175,7 +193,11 @@ pub fn draw_profile<DB: DrawingBackend>(
             .draw_series(LineSeries::new(mean_line(points), color.stroke_width(2)))?
             .label(format!("d = {d}"))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
-        chart.draw_series(points.iter().map(|&(m, t, cold)| {
+        // One marker per pixel and kind: more runs on the same pixel would
+        // draw the same marker again, so the picture is the same and the time
+        // is bounded by the pixels, not the runs.
+        let shown = on_pixels(points, |m, t| chart.backend_coord(&(m, t)));
+        chart.draw_series(shown.into_iter().map(|(m, t, cold)| {
             let style = if cold {
                 color.stroke_width(1)
             } else {

@@ -319,3 +319,50 @@ fn forecast_chart_draws_band_lines_and_legend_within_its_ranges() {
     let area = SVGBackend::with_string(&mut svg, (320, 200)).into_drawing_area();
     draw_forecast(&area, &ForecastView::default()).unwrap();
 }
+
+#[test]
+fn a_large_profile_draws_one_marker_per_pixel_and_the_same_series() {
+    let options = JolteonProfileOptions::default();
+    let (_, profiles) = import(ML_WORKFLOW, ML_PROFILE, None, &options).unwrap();
+    let stage = &profiles.stages[1];
+    let draw = |runs: Vec<faasplan_core::profile::ProfileRun>| {
+        let v = ProfilesView {
+            stage: stage.stage.clone(),
+            runs: Rc::from(runs),
+            fitted: None,
+            flagged: Vec::new(),
+            proposed: Vec::new(),
+        };
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, (640, 360)).into_drawing_area();
+            draw_profile(&area, &v).unwrap();
+        }
+        svg
+    };
+    let once = draw(stage.runs.clone());
+    // The same runs 100 times over: the same picture, not 100 times the markers.
+    let many: Vec<_> = (0..100).flat_map(|_| stage.runs.clone()).collect();
+    let repeated = draw(many);
+    assert_eq!(
+        repeated.matches("<circle").count(),
+        once.matches("<circle").count()
+    );
+    assert_eq!(repeated, once);
+}
+
+#[test]
+fn on_pixels_keeps_the_first_point_per_pixel_and_kind() {
+    use super::profile::on_pixels;
+    let pts = [
+        (1.0, 1.0, false),
+        (1.2, 1.1, false),
+        (1.2, 1.1, true),
+        (3.0, 1.0, false),
+    ];
+    let px = |x: f64, y: f64| (x.round() as i32, y.round() as i32);
+    assert_eq!(
+        on_pixels(&pts, px),
+        vec![(1.0, 1.0, false), (1.2, 1.1, true), (3.0, 1.0, false)]
+    );
+}

@@ -105,6 +105,7 @@ pub fn ParetoChart(props: &ParetoChartProps) -> Html {
                     PARETO_CANVAS.0,
                 ))
             {
+                let _span = crate::browser::perf::span("draw-pareto");
                 frame
                     .borrow()
                     .set(draw_pareto(&backend.into_drawing_area(), &view).ok());

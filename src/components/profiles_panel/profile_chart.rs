@@ -36,6 +36,8 @@ pub fn ProfileChart(props: &ProfileChartProps) -> Html {
                     PROFILE_FALLBACK_W,
                 ))
             {
+                let _span =
+                    crate::browser::perf::span(format!("draw-profile {} runs", view.runs.len()));
                 // A failed draw leaves the canvas blank; there is nothing better to show.
                 let _ = draw_profile(&backend.into_drawing_area(), view);
             }
