@@ -48,9 +48,9 @@ use std::sync::Arc;
 const KEY_SLACK: f64 = 1e-12;
 const ROOT: usize = usize::MAX;
 
-/// A node waiting in the heap: its parent (an expanded node) and the configuration
+/// A node waiting to be taken out: its parent (an expanded node) and the configuration
 /// it adds at the parent's next level.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 struct Entry {
     key: f64,
     seq: u64,
@@ -64,18 +64,32 @@ struct Entry {
     glb: f64,
 }
 
-impl PartialEq for Entry {
+/// The heap holds one entry per expanded node with children left: the next of its
+/// children (`lists[list][at]`). A node's children are created together, by cost, so
+/// their keys are non-decreasing and their creation numbers increasing: the heap
+/// gives them out in the same (key, creation) order as if every child were in it,
+/// while it stays as small as the number of nodes with children left (a heap of every
+/// child was most of the time of the bundled ML frontier, in cache misses).
+#[derive(Clone, Copy, Debug)]
+struct Head {
+    key: f64,
+    seq: u64,
+    list: u32,
+    at: u32,
+}
+
+impl PartialEq for Head {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
     }
 }
-impl Eq for Entry {}
-impl PartialOrd for Entry {
+impl Eq for Head {}
+impl PartialOrd for Head {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl Ord for Entry {
+impl Ord for Head {
     /// Reversed: the heap's top is the least key, then the earliest created.
     fn cmp(&self, other: &Self) -> Ordering {
         other
@@ -99,7 +113,10 @@ struct Node {
 /// The one-pass exact frontier.
 pub(super) struct Sweep<'p> {
     prep: Arc<Precomputed<'p>>,
-    heap: BinaryHeap<Entry>,
+    heap: BinaryHeap<Head>,
+    /// Children lists of the expanded nodes (freed ones are reused through `free`).
+    lists: Vec<Vec<Entry>>,
+    free: Vec<u32>,
     arena: Vec<Node>,
     seq: u64,
     /// Changes whenever S or the record changes: a complete plan evaluated in the
@@ -129,6 +146,9 @@ pub(super) struct Sweep<'p> {
     fin: Vec<f64>,
     lb: Vec<f64>,
     lat: Vec<f64>,
+    /// The child being evaluated (`extend` reads the node's `lat`/`lb`, writes these).
+    lat_c: Vec<f64>,
+    lb_c: Vec<f64>,
     // Scratch.
     mx: Vec<f64>,
     fwd: Vec<f64>,
@@ -143,6 +163,8 @@ impl<'p> Sweep<'p> {
         let first: Vec<u32> = prep.hard.iter().take(16).copied().collect();
         let mut s = Sweep {
             heap: BinaryHeap::new(),
+            lists: Vec::new(),
+            free: Vec::new(),
             arena: Vec::new(),
             seq: 0,
             generation: 0,
@@ -164,6 +186,8 @@ impl<'p> Sweep<'p> {
             fin: Vec::new(),
             lb: Vec::new(),
             lat: Vec::new(),
+            lat_c: Vec::new(),
+            lb_c: Vec::new(),
             mx: Vec::new(),
             fwd: vec![0.0; k],
             band: Vec::new(),
@@ -173,22 +197,64 @@ impl<'p> Sweep<'p> {
         };
         s.add_samples(&first);
         s.filter();
-        s.heap.push(Entry {
+        s.push_list(vec![Entry {
             key: f64::NEG_INFINITY,
             seq: 0,
             parent: ROOT,
             cfg: 0,
             generation: 0,
             glb: f64::NEG_INFINITY,
-        });
+        }]);
         s
+    }
+
+    /// Makes a (non-empty) children list available to the heap.
+    fn push_list(&mut self, list: Vec<Entry>) {
+        let first = list[0];
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.lists[id as usize] = list;
+                id
+            }
+            None => {
+                self.lists.push(list);
+                (self.lists.len() - 1) as u32
+            }
+        };
+        self.heap.push(Head {
+            key: first.key,
+            seq: first.seq,
+            list: id,
+            at: 0,
+        });
+    }
+
+    /// The next entry in (key, creation) order.
+    fn next_entry(&mut self) -> Option<Entry> {
+        let h = self.heap.pop()?;
+        let list = &mut self.lists[h.list as usize];
+        let e = list[h.at as usize];
+        let at = h.at + 1;
+        if let Some(n) = list.get(at as usize) {
+            self.heap.push(Head {
+                key: n.key,
+                seq: n.seq,
+                list: h.list,
+                at,
+            });
+        } else {
+            // Keep the allocation for a later list.
+            list.clear();
+            self.free.push(h.list);
+        }
+        Some(e)
     }
 
     /// Runs at most about `budget` node evaluations; true when the frontier is complete.
     pub(super) fn step(&mut self, budget: u64) -> bool {
         let stop = self.nodes.saturating_add(budget);
         while self.nodes < stop {
-            let Some(e) = self.heap.pop() else {
+            let Some(e) = self.next_entry() else {
                 return true;
             };
             self.pop(e);
@@ -231,6 +297,8 @@ impl<'p> Sweep<'p> {
         self.fin = vec![0.0; k * m];
         self.lb = vec![0.0; m];
         self.lat = vec![0.0; m];
+        self.lb_c = vec![0.0; m];
+        self.lat_c = vec![0.0; m];
     }
 
     /// Candidate lists and least remaining costs for the current record.
@@ -309,9 +377,12 @@ impl<'p> Sweep<'p> {
             let i = self.prep.p.topo[d];
             self.choice[i] = e.cfg;
             self.dsel[i] = self.prep.p.stages[i].configs[e.cfg as usize].d;
+            self.parents_max(i);
             if !self.extend(d, i, e.cfg) {
                 return;
             }
+            std::mem::swap(&mut self.lat, &mut self.lat_c);
+            std::mem::swap(&mut self.lb, &mut self.lb_c);
         }
         if depth == k {
             let i = self.prep.p.topo[depth - 1];
@@ -400,15 +471,11 @@ impl<'p> Sweep<'p> {
         }
     }
 
-    /// Adds configuration `j` of stage `i` at level `d` to the restored state: false
-    /// when no completion can beat the record on S (the state is then partly written).
-    fn extend(&mut self, d: usize, i: usize, j: u32) -> bool {
+    /// The latest finish of stage `i`'s parents on each sample of S, into `mx` (the
+    /// same for every configuration of `i`, so computed once per expansion).
+    fn parents_max(&mut self, i: usize) {
         let p = self.prep.p;
-        let (m, a) = (self.m, self.prep.a);
-        let lat_max = self.cap();
-        let lat_cap = slack(lat_max);
-        let nc = p.stages[i].configs.len();
-        let row = (self.ctx[i] * nc + j as usize) * m;
+        let m = self.m;
         self.mx.clear();
         self.mx.resize(m, 0.0);
         for &q in &p.parents[i] {
@@ -418,20 +485,35 @@ impl<'p> Sweep<'p> {
                 }
             }
         }
+    }
+
+    /// Adds configuration `j` of stage `i` at level `d` to the restored state (`mx`
+    /// set by [`Sweep::parents_max`]): stage `i`'s finish times go to `fin`, the
+    /// child's latency and bound to `lat_c` and `lb_c`. False when no completion can
+    /// beat the record on S (the child's state is then partly written).
+    fn extend(&mut self, d: usize, i: usize, j: u32) -> bool {
+        let p = self.prep.p;
+        let (m, a) = (self.m, self.prep.a);
+        let lat_max = self.cap();
+        let lat_cap = slack(lat_max);
+        let nc = p.stages[i].configs.len();
+        let row = (self.ctx[i] * nc + j as usize) * m;
         // One branch-free (vectorisable) pass, then the rounding band if it matters.
         let lat_row = &self.lat_t[i][row..row + m];
         let tail = &self.tail_t[i * m..(i + 1) * m];
         let fin = &mut self.fin[i * m..(i + 1) * m];
+        let (mx, lat0, lb0) = (&self.mx[..m], &self.lat[..m], &self.lb[..m]);
+        let (lat_c, lb_c) = (&mut self.lat_c[..m], &mut self.lb_c[..m]);
         let (mut viol, mut above) = (0usize, 0usize);
         for t in 0..m {
-            let f = self.mx[t] + lat_row[t];
+            let f = mx[t] + lat_row[t];
             fin[t] = f;
-            let l = self.lat[t];
-            self.lat[t] = if f > l { f } else { l };
+            let l = lat0[t];
+            lat_c[t] = if f > l { f } else { l };
             let g = f + tail[t];
-            let b = self.lb[t];
+            let b = lb0[t];
             let b = if g > b { g } else { b };
-            self.lb[t] = b;
+            lb_c[t] = b;
             viol += usize::from(b > lat_cap);
             above += usize::from(b > lat_max);
         }
@@ -443,8 +525,9 @@ impl<'p> Sweep<'p> {
         band.clear();
         if above > a {
             band.extend(
-                (0..m as u32)
-                    .filter(|&t| self.lb[t as usize] > lat_max && self.lb[t as usize] <= lat_cap),
+                (0..m as u32).filter(|&t| {
+                    self.lb_c[t as usize] > lat_max && self.lb_c[t as usize] <= lat_cap
+                }),
             );
         }
         if viol + band.len() > a {
@@ -467,7 +550,7 @@ impl<'p> Sweep<'p> {
     fn forward_exceeds(&mut self, d: usize, t: usize, cap: f64) -> bool {
         let p = self.prep.p;
         let (m, k) = (self.m, self.prep.k);
-        let mut lat = self.lat[t];
+        let mut lat = self.lat_c[t];
         for &j in &p.topo[d + 1..k] {
             let mut h = 0.0;
             for &q in &p.parents[j] {
@@ -507,8 +590,12 @@ impl<'p> Sweep<'p> {
         };
         let list = list.clone();
         let leaf = d + 1 == self.prep.k;
-        // Keep the parent's per-sample state: `extend` overwrites it.
-        let (lat0, lb0) = (self.lat.clone(), self.lb.clone());
+        self.parents_max(i);
+        let mut kids = self
+            .free
+            .last()
+            .map(|&id| std::mem::take(&mut self.lists[id as usize]))
+            .unwrap_or_default();
         for j in list {
             self.choice[i] = j;
             self.dsel[i] = t.configs[j as usize].d;
@@ -516,8 +603,6 @@ impl<'p> Sweep<'p> {
                 continue;
             }
             self.nodes += 1;
-            self.lat.copy_from_slice(&lat0);
-            self.lb.copy_from_slice(&lb0);
             if !self.extend(d, i, j) {
                 continue;
             }
@@ -527,7 +612,7 @@ impl<'p> Sweep<'p> {
             } else {
                 self.values.clear();
                 self.values
-                    .extend_from_slice(if leaf { &self.lat } else { &self.lb });
+                    .extend_from_slice(if leaf { &self.lat_c } else { &self.lb_c });
                 guarantee_in_place(&mut self.values, self.prep.a)
             };
             let key = if leaf {
@@ -536,7 +621,7 @@ impl<'p> Sweep<'p> {
                 (cost + self.min_rem[d + 1]) * (1.0 - KEY_SLACK)
             };
             self.seq += 1;
-            self.heap.push(Entry {
+            kids.push(Entry {
                 key,
                 seq: self.seq,
                 parent: idx,
@@ -544,6 +629,24 @@ impl<'p> Sweep<'p> {
                 generation: self.generation,
                 glb,
             });
+        }
+        if let Some(&id) = self.free.last() {
+            if kids.is_empty() {
+                // Give the allocation back.
+                self.lists[id as usize] = kids;
+                return;
+            }
+            self.free.pop();
+            self.lists[id as usize] = kids;
+            let first = self.lists[id as usize][0];
+            self.heap.push(Head {
+                key: first.key,
+                seq: first.seq,
+                list: id,
+                at: 0,
+            });
+        } else if !kids.is_empty() {
+            self.push_list(kids);
         }
     }
 
