@@ -53,9 +53,14 @@ const ROOT: usize = usize::MAX;
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     key: f64,
-    seq: u64,
     parent: usize,
+    /// Position of the configuration in the stage's cost-sorted list
+    /// (`Precomputed::sorted`); (parent, pos) is the order of creation.
+    pos: u32,
     cfg: u32,
+    /// Not a node but the rest of the parent's children, from `pos` on, not yet
+    /// evaluated (`key` is that of the child at `pos`, a lower bound for the rest).
+    rest: bool,
     /// `Sweep::generation` when the node was evaluated.
     generation: u64,
     /// When it was evaluated: the `(a + 1)`-th largest per-sample latency bound on S
@@ -65,15 +70,15 @@ struct Entry {
 }
 
 /// The heap holds one entry per expanded node with children left: the next of its
-/// children (`lists[list][at]`). A node's children are created together, by cost, so
-/// their keys are non-decreasing and their creation numbers increasing: the heap
-/// gives them out in the same (key, creation) order as if every child were in it,
-/// while it stays as small as the number of nodes with children left (a heap of every
-/// child was most of the time of the bundled ML frontier, in cache misses).
+/// children (`lists[list][at]`). A node's children are created by cost, so their keys
+/// are non-decreasing and their positions increasing: the heap gives them out in the
+/// same (key, parent, position) order as if every child were in it, while it stays as
+/// small as the number of nodes with children left.
 #[derive(Clone, Copy, Debug)]
 struct Head {
     key: f64,
-    seq: u64,
+    parent: usize,
+    pos: u32,
     list: u32,
     at: u32,
 }
@@ -95,7 +100,8 @@ impl Ord for Head {
         other
             .key
             .total_cmp(&self.key)
-            .then(other.seq.cmp(&self.seq))
+            .then(other.parent.cmp(&self.parent))
+            .then(other.pos.cmp(&self.pos))
     }
 }
 
@@ -108,6 +114,8 @@ struct Node {
     depth: usize,
     /// Expected cost of the assigned stages, summed in topological order.
     partial: f64,
+    /// The later stages' least cost when the node was expanded (its children's keys).
+    rem: f64,
 }
 
 /// The one-pass exact frontier.
@@ -118,7 +126,6 @@ pub(super) struct Sweep<'p> {
     lists: Vec<Vec<Entry>>,
     free: Vec<u32>,
     arena: Vec<Node>,
-    seq: u64,
     /// Changes whenever S or the record changes: a complete plan evaluated in the
     /// current generation needs no re-evaluation on S.
     generation: u64,
@@ -154,7 +161,25 @@ pub(super) struct Sweep<'p> {
     fwd: Vec<f64>,
     band: Vec<u32>,
     values: Vec<f64>,
+    bits: Vec<u64>,
     full: Vec<f64>,
+}
+
+/// The `(a + 1)`-th largest of `v` (`a < v.len()`), as `guarantee_in_place` selects it
+/// in `f64::total_cmp` order. When no value has its sign bit set, that order is the
+/// order of the bit patterns as integers, which select faster; otherwise `total_cmp`.
+fn guarantee_bits(v: &[f64], a: usize, bits: &mut Vec<u64>, values: &mut Vec<f64>) -> f64 {
+    bits.clear();
+    bits.extend(v.iter().map(|x| x.to_bits()));
+    if bits.iter().fold(0, |s, &b| s | b) >> 63 == 0 {
+        let n = bits.len();
+        let (_, x, _) = bits.select_nth_unstable(n - 1 - a);
+        f64::from_bits(*x)
+    } else {
+        values.clear();
+        values.extend_from_slice(v);
+        guarantee_in_place(values, a)
+    }
 }
 
 impl<'p> Sweep<'p> {
@@ -166,7 +191,6 @@ impl<'p> Sweep<'p> {
             lists: Vec::new(),
             free: Vec::new(),
             arena: Vec::new(),
-            seq: 0,
             generation: 0,
             record: f64::INFINITY,
             points: Vec::new(),
@@ -192,6 +216,7 @@ impl<'p> Sweep<'p> {
             fwd: vec![0.0; k],
             band: Vec::new(),
             values: Vec::new(),
+            bits: Vec::new(),
             full: Vec::new(),
             prep,
         };
@@ -199,9 +224,10 @@ impl<'p> Sweep<'p> {
         s.filter();
         s.push_list(vec![Entry {
             key: f64::NEG_INFINITY,
-            seq: 0,
             parent: ROOT,
+            pos: 0,
             cfg: 0,
+            rest: false,
             generation: 0,
             glb: f64::NEG_INFINITY,
         }]);
@@ -223,7 +249,8 @@ impl<'p> Sweep<'p> {
         };
         self.heap.push(Head {
             key: first.key,
-            seq: first.seq,
+            parent: first.parent,
+            pos: first.pos,
             list: id,
             at: 0,
         });
@@ -238,7 +265,8 @@ impl<'p> Sweep<'p> {
         if let Some(n) = list.get(at as usize) {
             self.heap.push(Head {
                 key: n.key,
-                seq: n.seq,
+                parent: n.parent,
+                pos: n.pos,
                 list: h.list,
                 at,
             });
@@ -340,6 +368,19 @@ impl<'p> Sweep<'p> {
     /// Takes one node out of the heap: a complete plan is checked, a partial one expanded.
     fn pop(&mut self, e: Entry) {
         let k = self.prep.k;
+        if e.rest {
+            self.nodes += 1;
+            self.restore(e.parent);
+            // Every child's bound is at least the node's: when the node can no longer
+            // beat the record on S, neither can any of its children.
+            let (m, a) = (self.m, self.prep.a);
+            let lat_cap = slack(self.cap());
+            if a < m && self.lb.iter().filter(|&&b| b > lat_cap).count() > a {
+                return;
+            }
+            self.expand(e.parent, e.pos as usize);
+            return;
+        }
         let cap = self.cap();
         // Beaten by the record since it was evaluated (a complete plan's figure is
         // exact; a partial plan's bound is compared with the rounding slack).
@@ -396,11 +437,12 @@ impl<'p> Sweep<'p> {
             cfg: e.cfg,
             depth,
             partial,
+            rem: self.min_rem[depth + 1],
         });
         if e.parent == ROOT {
             self.restore(idx);
         }
-        self.expand(idx);
+        self.expand(idx, 0);
     }
 
     /// Sets `choice`, `ctx`, `dsel` and the per-sample state (finish times, latency,
@@ -572,9 +614,19 @@ impl<'p> Sweep<'p> {
         lat > cap
     }
 
-    /// Pushes the children of the restored node `idx` that can still beat the record.
-    fn expand(&mut self, idx: usize) {
-        let p = self.prep.p;
+    /// Evaluates the children of the restored node `idx` from position `from` of the
+    /// stage's cost-sorted list on, up to the first that can still beat the record,
+    /// and queues it with the rest of the list (evaluated when the rest's key comes
+    /// up). Most children of a node are beaten by the record before their key comes
+    /// up; evaluated late they are dropped at once, without a bound to select and an
+    /// entry to keep (the bundled ML frontier evaluated 380 k children, of which 310 k
+    /// were dropped when taken out). The same nodes are taken out in the same
+    /// (key, parent, position) order: a child's key uses the node's `rem`, fixed when
+    /// it was expanded, and evaluation against a lower record and a larger S only
+    /// drops children that would have been dropped when taken out.
+    fn expand(&mut self, idx: usize, from: usize) {
+        let prep = Arc::clone(&self.prep);
+        let p = prep.p;
         let node = self.arena[idx];
         let d = node.depth;
         let i = p.topo[d];
@@ -585,68 +637,86 @@ impl<'p> Sweep<'p> {
         self.ctx[i] = ctx;
         let t = &p.stages[i];
         let nc = t.configs.len();
-        let Some(list) = self.cands[i].get(ctx) else {
+        let Some(list) = prep.sorted[i].get(ctx) else {
             return;
         };
-        let list = list.clone();
-        let leaf = d + 1 == self.prep.k;
-        self.parents_max(i);
-        let mut kids = self
-            .free
-            .last()
-            .map(|&id| std::mem::take(&mut self.lists[id as usize]))
-            .unwrap_or_default();
-        for j in list {
+        let leaf = d + 1 == prep.k;
+        let thr_cap = slack(self.cap());
+        let thr = &prep.thr[i][ctx * nc..(ctx + 1) * nc];
+        let key_of = |j: u32| {
+            let cost = node.partial + t.expected_cost_usd[ctx * nc + j as usize];
+            if leaf {
+                cost
+            } else {
+                (cost + node.rem) * (1.0 - KEY_SLACK)
+            }
+        };
+        let mut mx_ready = false;
+        for (pos, &j) in list.iter().enumerate().skip(from) {
+            if thr[j as usize] > thr_cap {
+                continue;
+            }
             self.choice[i] = j;
             self.dsel[i] = t.configs[j as usize].d;
             if !self.concurrency_partial(d, i) {
                 continue;
             }
+            if !mx_ready {
+                self.parents_max(i);
+                mx_ready = true;
+            }
             self.nodes += 1;
             if !self.extend(d, i, j) {
                 continue;
             }
-            let cost = node.partial + t.expected_cost_usd[ctx * nc + j as usize];
-            let glb = if self.prep.a >= self.m {
+            let glb = if prep.a >= self.m {
                 f64::NEG_INFINITY
             } else {
-                self.values.clear();
-                self.values
-                    .extend_from_slice(if leaf { &self.lat_c } else { &self.lb_c });
-                guarantee_in_place(&mut self.values, self.prep.a)
+                let v = if leaf { &self.lat_c } else { &self.lb_c };
+                guarantee_bits(v, prep.a, &mut self.bits, &mut self.values)
             };
-            let key = if leaf {
-                cost
-            } else {
-                (cost + self.min_rem[d + 1]) * (1.0 - KEY_SLACK)
-            };
-            self.seq += 1;
+            let mut kids = self
+                .free
+                .pop()
+                .map(|id| {
+                    self.free.push(id);
+                    std::mem::take(&mut self.lists[id as usize])
+                })
+                .unwrap_or_default();
             kids.push(Entry {
-                key,
-                seq: self.seq,
+                key: key_of(j),
                 parent: idx,
+                pos: pos as u32,
                 cfg: j,
+                rest: false,
                 generation: self.generation,
                 glb,
             });
-        }
-        if let Some(&id) = self.free.last() {
-            if kids.is_empty() {
-                // Give the allocation back.
-                self.lists[id as usize] = kids;
-                return;
+            if let Some(&next) = list.get(pos + 1) {
+                kids.push(Entry {
+                    key: key_of(next),
+                    parent: idx,
+                    pos: (pos + 1) as u32,
+                    cfg: next,
+                    rest: true,
+                    generation: self.generation,
+                    glb: f64::NEG_INFINITY,
+                });
             }
-            self.free.pop();
-            self.lists[id as usize] = kids;
-            let first = self.lists[id as usize][0];
-            self.heap.push(Head {
-                key: first.key,
-                seq: first.seq,
-                list: id,
-                at: 0,
-            });
-        } else if !kids.is_empty() {
-            self.push_list(kids);
+            match self.free.pop() {
+                Some(id) => {
+                    self.lists[id as usize] = kids;
+                    self.heap.push(Head {
+                        key: self.lists[id as usize][0].key,
+                        parent: idx,
+                        pos: pos as u32,
+                        list: id,
+                        at: 0,
+                    });
+                }
+                None => self.push_list(kids),
+            }
+            return;
         }
     }
 
@@ -714,5 +784,42 @@ impl<'p> Sweep<'p> {
             }
         }
         self.full = full;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bit_pattern_selection_equals_the_total_order_one() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            state >> 11
+        };
+        let (mut bits, mut values) = (Vec::new(), Vec::new());
+        for case in 0..400 {
+            let n = 1 + (next() % 40) as usize;
+            let v: Vec<f64> = (0..n)
+                .map(|_| match next() % 8 {
+                    // Ties, zeros of both signs, negatives and infinities.
+                    0 => 0.0,
+                    1 if case % 3 == 0 => -0.0,
+                    2 if case % 5 == 0 => -((next() % 7) as f64),
+                    3 => f64::INFINITY,
+                    4 => 1.5,
+                    _ => (next() % 1000) as f64 / 7.0,
+                })
+                .collect();
+            for a in 0..n {
+                let mut w = v.clone();
+                let want = guarantee_in_place(&mut w, a);
+                let got = guarantee_bits(&v, a, &mut bits, &mut values);
+                assert_eq!(got.to_bits(), want.to_bits(), "{v:?}, a = {a}");
+            }
+        }
     }
 }
