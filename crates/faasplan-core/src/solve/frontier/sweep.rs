@@ -33,6 +33,17 @@
 //! stored: a node keeps its parent, its configuration and its cost, and its finish
 //! times on S are recomputed when it is expanded (on the current S, so pruning gets
 //! stronger as S grows).
+//!
+//! Children are evaluated lazily: an expanded node evaluates its cost-sorted children
+//! up to the first that can still beat the record and queues it together with "the
+//! rest" (keyed by the next child's key, a lower bound for all of them); the rest is
+//! evaluated when that key comes up, against the record of then, and dropped whole
+//! when the node itself can no longer beat it. A child's key uses the least remaining
+//! cost fixed when its parent was expanded, and ties are broken by (parent's expansion
+//! order, position in the sorted list), which is the order in which evaluating every
+//! child at once would have created them: the same plans come out in the same order,
+//! so the frontier (values and plans) is the same, while most children are dropped by
+//! a record they would only have met when taken out.
 
 use super::FrontierPoint;
 use crate::solve::bounds::subset_bounds;
@@ -163,6 +174,18 @@ pub(super) struct Sweep<'p> {
     values: Vec<f64>,
     bits: Vec<u64>,
     full: Vec<f64>,
+}
+
+/// Whether every child is evaluated when its parent is expanded (only the unit tests
+/// switch this on, to compare with the lazy order).
+#[cfg(test)]
+fn eager() -> bool {
+    tests::EAGER.with(std::cell::Cell::get)
+}
+
+#[cfg(not(test))]
+fn eager() -> bool {
+    false
 }
 
 /// The `(a + 1)`-th largest of `v` (`a < v.len()`), as `guarantee_in_place` selects it
@@ -692,7 +715,8 @@ impl<'p> Sweep<'p> {
                 generation: self.generation,
                 glb,
             });
-            if let Some(&next) = list.get(pos + 1) {
+            let lazy = !eager();
+            if let Some(&next) = list.get(pos + 1).filter(|_| lazy) {
                 kids.push(Entry {
                     key: key_of(next),
                     parent: idx,
@@ -716,7 +740,9 @@ impl<'p> Sweep<'p> {
                 }
                 None => self.push_list(kids),
             }
-            return;
+            if lazy {
+                return;
+            }
         }
     }
 
@@ -788,8 +814,54 @@ impl<'p> Sweep<'p> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+    use crate::solve::frontier::{FrontierSettings, frontier};
+    use crate::solve::synthetic::{Small, Topology, scaled, small};
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Evaluates every child when its parent is expanded, in this thread.
+        pub(crate) static EAGER: Cell<bool> = const { Cell::new(false) };
+    }
+
+    fn eagerly<T>(f: impl FnOnce() -> T) -> T {
+        EAGER.with(|c| c.set(true));
+        let out = f();
+        EAGER.with(|c| c.set(false));
+        out
+    }
+
+    /// Lazy evaluation gives the frontier of evaluating every child at once, plans
+    /// included (ties broken the same way), on random DAGs with and without tied
+    /// latencies and costs, concurrency limits and `a` = 1, 2, 3.
+    #[test]
+    fn lazy_children_give_the_eager_frontier_plans_included() {
+        for seed in 0..120u64 {
+            let o = Small {
+                stages: 3 + (seed as usize % 3),
+                max_configs: 6,
+                samples: 6 + (seed as usize % 30),
+                allowed_violations: 1 + (seed % 3) as usize,
+                concurrency_limit: (seed % 4 == 0).then_some(4),
+                ties: seed % 2 == 0,
+            };
+            let p = small(o, seed);
+            let lazy = frontier(&p, FrontierSettings::default()).unwrap();
+            let all = eagerly(|| frontier(&p, FrontierSettings::default()).unwrap());
+            assert_eq!(lazy, all, "seed {seed}");
+        }
+        for topology in [Topology::Chain, Topology::FanOut] {
+            for a in [1, 2] {
+                let mut p = scaled(topology, 5, 8, 60, 3);
+                p.allowed_violations = a;
+                let lazy = frontier(&p, FrontierSettings::default()).unwrap();
+                let all = eagerly(|| frontier(&p, FrontierSettings::default()).unwrap());
+                assert!(!lazy.points.is_empty());
+                assert_eq!(lazy, all, "{topology:?}, a = {a}");
+            }
+        }
+    }
 
     #[test]
     fn bit_pattern_selection_equals_the_total_order_one() {
