@@ -816,7 +816,7 @@ impl<'p> Sweep<'p> {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::solve::frontier::{FrontierSettings, frontier};
+    use crate::solve::frontier::{FrontierBuilder, FrontierProgress, FrontierSettings, frontier};
     use crate::solve::synthetic::{Small, Topology, scaled, small};
     use std::cell::Cell;
 
@@ -837,6 +837,12 @@ pub(super) mod tests {
     /// latencies and costs, concurrency limits and `a` = 1, 2, 3.
     #[test]
     fn lazy_children_give_the_eager_frontier_plans_included() {
+        let run = |p| {
+            let mut b = FrontierBuilder::new(p, FrontierSettings::default()).unwrap();
+            while b.step(1 << 20) != FrontierProgress::Finished {}
+            (b.frontier(), b.nodes())
+        };
+        let mut nodes = (0u64, 0u64);
         for seed in 0..120u64 {
             let o = Small {
                 stages: 3 + (seed as usize % 3),
@@ -847,10 +853,14 @@ pub(super) mod tests {
                 ties: seed % 2 == 0,
             };
             let p = small(o, seed);
-            let lazy = frontier(&p, FrontierSettings::default()).unwrap();
-            let all = eagerly(|| frontier(&p, FrontierSettings::default()).unwrap());
+            let (lazy, n_lazy) = run(&p);
+            let (all, n_all) = eagerly(|| run(&p));
             assert_eq!(lazy, all, "seed {seed}");
+            nodes.0 += n_lazy;
+            nodes.1 += n_all;
         }
+        // The two orders do differ in the work done.
+        assert!(nodes.0 < nodes.1, "{nodes:?}");
         for topology in [Topology::Chain, Topology::FanOut] {
             for a in [1, 2] {
                 let mut p = scaled(topology, 5, 8, 60, 3);
