@@ -816,7 +816,10 @@ impl<'p> Sweep<'p> {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::solve::frontier::{FrontierBuilder, FrontierProgress, FrontierSettings, frontier};
+    use crate::problem::SampledProblem;
+    use crate::solve::frontier::{
+        Frontier, FrontierBuilder, FrontierProgress, FrontierSettings, frontier,
+    };
     use crate::solve::synthetic::{Small, Topology, scaled, small};
     use std::cell::Cell;
 
@@ -837,11 +840,11 @@ pub(super) mod tests {
     /// latencies and costs, concurrency limits and `a` = 1, 2, 3.
     #[test]
     fn lazy_children_give_the_eager_frontier_plans_included() {
-        let run = |p| {
+        fn run(p: &SampledProblem) -> (Frontier, u64) {
             let mut b = FrontierBuilder::new(p, FrontierSettings::default()).unwrap();
             while b.step(1 << 20) != FrontierProgress::Finished {}
             (b.frontier(), b.nodes())
-        };
+        }
         let mut nodes = (0u64, 0u64);
         for seed in 0..120u64 {
             let o = Small {
