@@ -33,6 +33,17 @@
 //! stored: a node keeps its parent, its configuration and its cost, and its finish
 //! times on S are recomputed when it is expanded (on the current S, so pruning gets
 //! stronger as S grows).
+//!
+//! Children are evaluated lazily: an expanded node evaluates its cost-sorted children
+//! up to the first that can still beat the record and queues it together with "the
+//! rest" (keyed by the next child's key, a lower bound for all of them); the rest is
+//! evaluated when that key comes up, against the record of then, and dropped whole
+//! when the node itself can no longer beat it. A child's key uses the least remaining
+//! cost fixed when its parent was expanded, and ties are broken by (parent's expansion
+//! order, position in the sorted list), which is the order in which evaluating every
+//! child at once would have created them: the same plans come out in the same order,
+//! so the frontier (values and plans) is the same, while most children are dropped by
+//! a record they would only have met when taken out.
 
 use super::FrontierPoint;
 use crate::solve::bounds::subset_bounds;
@@ -48,14 +59,19 @@ use std::sync::Arc;
 const KEY_SLACK: f64 = 1e-12;
 const ROOT: usize = usize::MAX;
 
-/// A node waiting in the heap: its parent (an expanded node) and the configuration
+/// A node waiting to be taken out: its parent (an expanded node) and the configuration
 /// it adds at the parent's next level.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 struct Entry {
     key: f64,
-    seq: u64,
     parent: usize,
+    /// Position of the configuration in the stage's cost-sorted list
+    /// (`Precomputed::sorted`); (parent, pos) is the order of creation.
+    pos: u32,
     cfg: u32,
+    /// Not a node but the rest of the parent's children, from `pos` on, not yet
+    /// evaluated (`key` is that of the child at `pos`, a lower bound for the rest).
+    rest: bool,
     /// `Sweep::generation` when the node was evaluated.
     generation: u64,
     /// When it was evaluated: the `(a + 1)`-th largest per-sample latency bound on S
@@ -64,24 +80,39 @@ struct Entry {
     glb: f64,
 }
 
-impl PartialEq for Entry {
+/// The heap holds one entry per expanded node with children left: the next of its
+/// children (`lists[list][at]`). A node's children are created by cost, so their keys
+/// are non-decreasing and their positions increasing: the heap gives them out in the
+/// same (key, parent, position) order as if every child were in it, while it stays as
+/// small as the number of nodes with children left.
+#[derive(Clone, Copy, Debug)]
+struct Head {
+    key: f64,
+    parent: usize,
+    pos: u32,
+    list: u32,
+    at: u32,
+}
+
+impl PartialEq for Head {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
     }
 }
-impl Eq for Entry {}
-impl PartialOrd for Entry {
+impl Eq for Head {}
+impl PartialOrd for Head {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl Ord for Entry {
+impl Ord for Head {
     /// Reversed: the heap's top is the least key, then the earliest created.
     fn cmp(&self, other: &Self) -> Ordering {
         other
             .key
             .total_cmp(&self.key)
-            .then(other.seq.cmp(&self.seq))
+            .then(other.parent.cmp(&self.parent))
+            .then(other.pos.cmp(&self.pos))
     }
 }
 
@@ -94,14 +125,18 @@ struct Node {
     depth: usize,
     /// Expected cost of the assigned stages, summed in topological order.
     partial: f64,
+    /// The later stages' least cost when the node was expanded (its children's keys).
+    rem: f64,
 }
 
 /// The one-pass exact frontier.
 pub(super) struct Sweep<'p> {
     prep: Arc<Precomputed<'p>>,
-    heap: BinaryHeap<Entry>,
+    heap: BinaryHeap<Head>,
+    /// Children lists of the expanded nodes (freed ones are reused through `free`).
+    lists: Vec<Vec<Entry>>,
+    free: Vec<u32>,
     arena: Vec<Node>,
-    seq: u64,
     /// Changes whenever S or the record changes: a complete plan evaluated in the
     /// current generation needs no re-evaluation on S.
     generation: u64,
@@ -129,12 +164,45 @@ pub(super) struct Sweep<'p> {
     fin: Vec<f64>,
     lb: Vec<f64>,
     lat: Vec<f64>,
+    /// The child being evaluated (`extend` reads the node's `lat`/`lb`, writes these).
+    lat_c: Vec<f64>,
+    lb_c: Vec<f64>,
     // Scratch.
     mx: Vec<f64>,
     fwd: Vec<f64>,
     band: Vec<u32>,
     values: Vec<f64>,
+    bits: Vec<u64>,
     full: Vec<f64>,
+}
+
+/// Whether every child is evaluated when its parent is expanded (only the unit tests
+/// switch this on, to compare with the lazy order).
+#[cfg(test)]
+fn eager() -> bool {
+    tests::EAGER.with(std::cell::Cell::get)
+}
+
+#[cfg(not(test))]
+fn eager() -> bool {
+    false
+}
+
+/// The `(a + 1)`-th largest of `v` (`a < v.len()`), as `guarantee_in_place` selects it
+/// in `f64::total_cmp` order. When no value has its sign bit set, that order is the
+/// order of the bit patterns as integers, which select faster; otherwise `total_cmp`.
+fn guarantee_bits(v: &[f64], a: usize, bits: &mut Vec<u64>, values: &mut Vec<f64>) -> f64 {
+    bits.clear();
+    bits.extend(v.iter().map(|x| x.to_bits()));
+    if bits.iter().fold(0, |s, &b| s | b) >> 63 == 0 {
+        let n = bits.len();
+        let (_, x, _) = bits.select_nth_unstable(n - 1 - a);
+        f64::from_bits(*x)
+    } else {
+        values.clear();
+        values.extend_from_slice(v);
+        guarantee_in_place(values, a)
+    }
 }
 
 impl<'p> Sweep<'p> {
@@ -143,8 +211,9 @@ impl<'p> Sweep<'p> {
         let first: Vec<u32> = prep.hard.iter().take(16).copied().collect();
         let mut s = Sweep {
             heap: BinaryHeap::new(),
+            lists: Vec::new(),
+            free: Vec::new(),
             arena: Vec::new(),
-            seq: 0,
             generation: 0,
             record: f64::INFINITY,
             points: Vec::new(),
@@ -164,31 +233,79 @@ impl<'p> Sweep<'p> {
             fin: Vec::new(),
             lb: Vec::new(),
             lat: Vec::new(),
+            lat_c: Vec::new(),
+            lb_c: Vec::new(),
             mx: Vec::new(),
             fwd: vec![0.0; k],
             band: Vec::new(),
             values: Vec::new(),
+            bits: Vec::new(),
             full: Vec::new(),
             prep,
         };
         s.add_samples(&first);
         s.filter();
-        s.heap.push(Entry {
+        s.push_list(vec![Entry {
             key: f64::NEG_INFINITY,
-            seq: 0,
             parent: ROOT,
+            pos: 0,
             cfg: 0,
+            rest: false,
             generation: 0,
             glb: f64::NEG_INFINITY,
-        });
+        }]);
         s
+    }
+
+    /// Makes a (non-empty) children list available to the heap.
+    fn push_list(&mut self, list: Vec<Entry>) {
+        let first = list[0];
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.lists[id as usize] = list;
+                id
+            }
+            None => {
+                self.lists.push(list);
+                (self.lists.len() - 1) as u32
+            }
+        };
+        self.heap.push(Head {
+            key: first.key,
+            parent: first.parent,
+            pos: first.pos,
+            list: id,
+            at: 0,
+        });
+    }
+
+    /// The next entry in (key, creation) order.
+    fn next_entry(&mut self) -> Option<Entry> {
+        let h = self.heap.pop()?;
+        let list = &mut self.lists[h.list as usize];
+        let e = list[h.at as usize];
+        let at = h.at + 1;
+        if let Some(n) = list.get(at as usize) {
+            self.heap.push(Head {
+                key: n.key,
+                parent: n.parent,
+                pos: n.pos,
+                list: h.list,
+                at,
+            });
+        } else {
+            // Keep the allocation for a later list.
+            list.clear();
+            self.free.push(h.list);
+        }
+        Some(e)
     }
 
     /// Runs at most about `budget` node evaluations; true when the frontier is complete.
     pub(super) fn step(&mut self, budget: u64) -> bool {
         let stop = self.nodes.saturating_add(budget);
         while self.nodes < stop {
-            let Some(e) = self.heap.pop() else {
+            let Some(e) = self.next_entry() else {
                 return true;
             };
             self.pop(e);
@@ -231,6 +348,8 @@ impl<'p> Sweep<'p> {
         self.fin = vec![0.0; k * m];
         self.lb = vec![0.0; m];
         self.lat = vec![0.0; m];
+        self.lb_c = vec![0.0; m];
+        self.lat_c = vec![0.0; m];
     }
 
     /// Candidate lists and least remaining costs for the current record.
@@ -272,6 +391,19 @@ impl<'p> Sweep<'p> {
     /// Takes one node out of the heap: a complete plan is checked, a partial one expanded.
     fn pop(&mut self, e: Entry) {
         let k = self.prep.k;
+        if e.rest {
+            self.nodes += 1;
+            self.restore(e.parent);
+            // Every child's bound is at least the node's: when the node can no longer
+            // beat the record on S, neither can any of its children.
+            let (m, a) = (self.m, self.prep.a);
+            let lat_cap = slack(self.cap());
+            if a < m && self.lb.iter().filter(|&&b| b > lat_cap).count() > a {
+                return;
+            }
+            self.expand(e.parent, e.pos as usize);
+            return;
+        }
         let cap = self.cap();
         // Beaten by the record since it was evaluated (a complete plan's figure is
         // exact; a partial plan's bound is compared with the rounding slack).
@@ -309,9 +441,12 @@ impl<'p> Sweep<'p> {
             let i = self.prep.p.topo[d];
             self.choice[i] = e.cfg;
             self.dsel[i] = self.prep.p.stages[i].configs[e.cfg as usize].d;
+            self.parents_max(i);
             if !self.extend(d, i, e.cfg) {
                 return;
             }
+            std::mem::swap(&mut self.lat, &mut self.lat_c);
+            std::mem::swap(&mut self.lb, &mut self.lb_c);
         }
         if depth == k {
             let i = self.prep.p.topo[depth - 1];
@@ -325,11 +460,12 @@ impl<'p> Sweep<'p> {
             cfg: e.cfg,
             depth,
             partial,
+            rem: self.min_rem[depth + 1],
         });
         if e.parent == ROOT {
             self.restore(idx);
         }
-        self.expand(idx);
+        self.expand(idx, 0);
     }
 
     /// Sets `choice`, `ctx`, `dsel` and the per-sample state (finish times, latency,
@@ -400,15 +536,11 @@ impl<'p> Sweep<'p> {
         }
     }
 
-    /// Adds configuration `j` of stage `i` at level `d` to the restored state: false
-    /// when no completion can beat the record on S (the state is then partly written).
-    fn extend(&mut self, d: usize, i: usize, j: u32) -> bool {
+    /// The latest finish of stage `i`'s parents on each sample of S, into `mx` (the
+    /// same for every configuration of `i`, so computed once per expansion).
+    fn parents_max(&mut self, i: usize) {
         let p = self.prep.p;
-        let (m, a) = (self.m, self.prep.a);
-        let lat_max = self.cap();
-        let lat_cap = slack(lat_max);
-        let nc = p.stages[i].configs.len();
-        let row = (self.ctx[i] * nc + j as usize) * m;
+        let m = self.m;
         self.mx.clear();
         self.mx.resize(m, 0.0);
         for &q in &p.parents[i] {
@@ -418,20 +550,35 @@ impl<'p> Sweep<'p> {
                 }
             }
         }
+    }
+
+    /// Adds configuration `j` of stage `i` at level `d` to the restored state (`mx`
+    /// set by [`Sweep::parents_max`]): stage `i`'s finish times go to `fin`, the
+    /// child's latency and bound to `lat_c` and `lb_c`. False when no completion can
+    /// beat the record on S (the child's state is then partly written).
+    fn extend(&mut self, d: usize, i: usize, j: u32) -> bool {
+        let p = self.prep.p;
+        let (m, a) = (self.m, self.prep.a);
+        let lat_max = self.cap();
+        let lat_cap = slack(lat_max);
+        let nc = p.stages[i].configs.len();
+        let row = (self.ctx[i] * nc + j as usize) * m;
         // One branch-free (vectorisable) pass, then the rounding band if it matters.
         let lat_row = &self.lat_t[i][row..row + m];
         let tail = &self.tail_t[i * m..(i + 1) * m];
         let fin = &mut self.fin[i * m..(i + 1) * m];
+        let (mx, lat0, lb0) = (&self.mx[..m], &self.lat[..m], &self.lb[..m]);
+        let (lat_c, lb_c) = (&mut self.lat_c[..m], &mut self.lb_c[..m]);
         let (mut viol, mut above) = (0usize, 0usize);
         for t in 0..m {
-            let f = self.mx[t] + lat_row[t];
+            let f = mx[t] + lat_row[t];
             fin[t] = f;
-            let l = self.lat[t];
-            self.lat[t] = if f > l { f } else { l };
+            let l = lat0[t];
+            lat_c[t] = if f > l { f } else { l };
             let g = f + tail[t];
-            let b = self.lb[t];
+            let b = lb0[t];
             let b = if g > b { g } else { b };
-            self.lb[t] = b;
+            lb_c[t] = b;
             viol += usize::from(b > lat_cap);
             above += usize::from(b > lat_max);
         }
@@ -443,8 +590,9 @@ impl<'p> Sweep<'p> {
         band.clear();
         if above > a {
             band.extend(
-                (0..m as u32)
-                    .filter(|&t| self.lb[t as usize] > lat_max && self.lb[t as usize] <= lat_cap),
+                (0..m as u32).filter(|&t| {
+                    self.lb_c[t as usize] > lat_max && self.lb_c[t as usize] <= lat_cap
+                }),
             );
         }
         if viol + band.len() > a {
@@ -467,7 +615,7 @@ impl<'p> Sweep<'p> {
     fn forward_exceeds(&mut self, d: usize, t: usize, cap: f64) -> bool {
         let p = self.prep.p;
         let (m, k) = (self.m, self.prep.k);
-        let mut lat = self.lat[t];
+        let mut lat = self.lat_c[t];
         for &j in &p.topo[d + 1..k] {
             let mut h = 0.0;
             for &q in &p.parents[j] {
@@ -489,9 +637,19 @@ impl<'p> Sweep<'p> {
         lat > cap
     }
 
-    /// Pushes the children of the restored node `idx` that can still beat the record.
-    fn expand(&mut self, idx: usize) {
-        let p = self.prep.p;
+    /// Evaluates the children of the restored node `idx` from position `from` of the
+    /// stage's cost-sorted list on, up to the first that can still beat the record,
+    /// and queues it with the rest of the list (evaluated when the rest's key comes
+    /// up). Most children of a node are beaten by the record before their key comes
+    /// up; evaluated late they are dropped at once, without a bound to select and an
+    /// entry to keep (the bundled ML frontier evaluated 380 k children, of which 310 k
+    /// were dropped when taken out). The same nodes are taken out in the same
+    /// (key, parent, position) order: a child's key uses the node's `rem`, fixed when
+    /// it was expanded, and evaluation against a lower record and a larger S only
+    /// drops children that would have been dropped when taken out.
+    fn expand(&mut self, idx: usize, from: usize) {
+        let prep = Arc::clone(&self.prep);
+        let p = prep.p;
         let node = self.arena[idx];
         let d = node.depth;
         let i = p.topo[d];
@@ -502,48 +660,89 @@ impl<'p> Sweep<'p> {
         self.ctx[i] = ctx;
         let t = &p.stages[i];
         let nc = t.configs.len();
-        let Some(list) = self.cands[i].get(ctx) else {
+        let Some(list) = prep.sorted[i].get(ctx) else {
             return;
         };
-        let list = list.clone();
-        let leaf = d + 1 == self.prep.k;
-        // Keep the parent's per-sample state: `extend` overwrites it.
-        let (lat0, lb0) = (self.lat.clone(), self.lb.clone());
-        for j in list {
+        let leaf = d + 1 == prep.k;
+        let thr_cap = slack(self.cap());
+        let thr = &prep.thr[i][ctx * nc..(ctx + 1) * nc];
+        let key_of = |j: u32| {
+            let cost = node.partial + t.expected_cost_usd[ctx * nc + j as usize];
+            if leaf {
+                cost
+            } else {
+                (cost + node.rem) * (1.0 - KEY_SLACK)
+            }
+        };
+        let mut mx_ready = false;
+        for (pos, &j) in list.iter().enumerate().skip(from) {
+            if thr[j as usize] > thr_cap {
+                continue;
+            }
             self.choice[i] = j;
             self.dsel[i] = t.configs[j as usize].d;
             if !self.concurrency_partial(d, i) {
                 continue;
             }
+            if !mx_ready {
+                self.parents_max(i);
+                mx_ready = true;
+            }
             self.nodes += 1;
-            self.lat.copy_from_slice(&lat0);
-            self.lb.copy_from_slice(&lb0);
             if !self.extend(d, i, j) {
                 continue;
             }
-            let cost = node.partial + t.expected_cost_usd[ctx * nc + j as usize];
-            let glb = if self.prep.a >= self.m {
+            let glb = if prep.a >= self.m {
                 f64::NEG_INFINITY
             } else {
-                self.values.clear();
-                self.values
-                    .extend_from_slice(if leaf { &self.lat } else { &self.lb });
-                guarantee_in_place(&mut self.values, self.prep.a)
+                let v = if leaf { &self.lat_c } else { &self.lb_c };
+                guarantee_bits(v, prep.a, &mut self.bits, &mut self.values)
             };
-            let key = if leaf {
-                cost
-            } else {
-                (cost + self.min_rem[d + 1]) * (1.0 - KEY_SLACK)
-            };
-            self.seq += 1;
-            self.heap.push(Entry {
-                key,
-                seq: self.seq,
+            let mut kids = self
+                .free
+                .pop()
+                .map(|id| {
+                    self.free.push(id);
+                    std::mem::take(&mut self.lists[id as usize])
+                })
+                .unwrap_or_default();
+            kids.push(Entry {
+                key: key_of(j),
                 parent: idx,
+                pos: pos as u32,
                 cfg: j,
+                rest: false,
                 generation: self.generation,
                 glb,
             });
+            let lazy = !eager();
+            if let Some(&next) = list.get(pos + 1).filter(|_| lazy) {
+                kids.push(Entry {
+                    key: key_of(next),
+                    parent: idx,
+                    pos: (pos + 1) as u32,
+                    cfg: next,
+                    rest: true,
+                    generation: self.generation,
+                    glb: f64::NEG_INFINITY,
+                });
+            }
+            match self.free.pop() {
+                Some(id) => {
+                    self.lists[id as usize] = kids;
+                    self.heap.push(Head {
+                        key: self.lists[id as usize][0].key,
+                        parent: idx,
+                        pos: pos as u32,
+                        list: id,
+                        at: 0,
+                    });
+                }
+                None => self.push_list(kids),
+            }
+            if lazy {
+                return;
+            }
         }
     }
 
@@ -611,5 +810,101 @@ impl<'p> Sweep<'p> {
             }
         }
         self.full = full;
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::problem::SampledProblem;
+    use crate::solve::frontier::{
+        Frontier, FrontierBuilder, FrontierProgress, FrontierSettings, frontier,
+    };
+    use crate::solve::synthetic::{Small, Topology, scaled, small};
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Evaluates every child when its parent is expanded, in this thread.
+        pub(crate) static EAGER: Cell<bool> = const { Cell::new(false) };
+    }
+
+    fn eagerly<T>(f: impl FnOnce() -> T) -> T {
+        EAGER.with(|c| c.set(true));
+        let out = f();
+        EAGER.with(|c| c.set(false));
+        out
+    }
+
+    /// Lazy evaluation gives the frontier of evaluating every child at once, plans
+    /// included (ties broken the same way), on random DAGs with and without tied
+    /// latencies and costs, concurrency limits and `a` = 1, 2, 3.
+    #[test]
+    fn lazy_children_give_the_eager_frontier_plans_included() {
+        fn run(p: &SampledProblem) -> (Frontier, u64) {
+            let mut b = FrontierBuilder::new(p, FrontierSettings::default()).unwrap();
+            while b.step(1 << 20) != FrontierProgress::Finished {}
+            (b.frontier(), b.nodes())
+        }
+        let mut nodes = (0u64, 0u64);
+        for seed in 0..120u64 {
+            let o = Small {
+                stages: 3 + (seed as usize % 3),
+                max_configs: 6,
+                samples: 6 + (seed as usize % 30),
+                allowed_violations: 1 + (seed % 3) as usize,
+                concurrency_limit: (seed % 4 == 0).then_some(4),
+                ties: seed % 2 == 0,
+            };
+            let p = small(o, seed);
+            let (lazy, n_lazy) = run(&p);
+            let (all, n_all) = eagerly(|| run(&p));
+            assert_eq!(lazy, all, "seed {seed}");
+            nodes.0 += n_lazy;
+            nodes.1 += n_all;
+        }
+        // The two orders do differ in the work done.
+        assert!(nodes.0 < nodes.1, "{nodes:?}");
+        for topology in [Topology::Chain, Topology::FanOut] {
+            for a in [1, 2] {
+                let mut p = scaled(topology, 5, 8, 60, 3);
+                p.allowed_violations = a;
+                let lazy = frontier(&p, FrontierSettings::default()).unwrap();
+                let all = eagerly(|| frontier(&p, FrontierSettings::default()).unwrap());
+                assert!(!lazy.points.is_empty());
+                assert_eq!(lazy, all, "{topology:?}, a = {a}");
+            }
+        }
+    }
+
+    #[test]
+    fn bit_pattern_selection_equals_the_total_order_one() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            state >> 11
+        };
+        let (mut bits, mut values) = (Vec::new(), Vec::new());
+        for case in 0..400 {
+            let n = 1 + (next() % 40) as usize;
+            let v: Vec<f64> = (0..n)
+                .map(|_| match next() % 8 {
+                    // Ties, zeros of both signs, negatives and infinities.
+                    0 => 0.0,
+                    1 if case % 3 == 0 => -0.0,
+                    2 if case % 5 == 0 => -((next() % 7) as f64),
+                    3 => f64::INFINITY,
+                    4 => 1.5,
+                    _ => (next() % 1000) as f64 / 7.0,
+                })
+                .collect();
+            for a in 0..n {
+                let mut w = v.clone();
+                let want = guarantee_in_place(&mut w, a);
+                let got = guarantee_bits(&v, a, &mut bits, &mut values);
+                assert_eq!(got.to_bits(), want.to_bits(), "{v:?}, a = {a}");
+            }
+        }
     }
 }

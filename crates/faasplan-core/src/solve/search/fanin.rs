@@ -42,6 +42,11 @@ pub(crate) struct FanIn {
     words: usize,
     /// Start of the branch stages on S, `[t]` (scratch).
     start: Vec<f64>,
+    /// Per sink row, its least and largest latency on S (scratch).
+    sink_lo: Vec<f64>,
+    sink_hi: Vec<f64>,
+    /// Per candidate row of one branch, its latest `start + l` on S (scratch).
+    vmax: Vec<f64>,
 }
 
 /// The first branch level, or `usize::MAX`.
@@ -180,6 +185,26 @@ impl Search<'_> {
                 mask[si / 64] |= 1 << (si % 64);
             }
         }
+        // Each sink row's range on S: with the rounded addition monotone in each
+        // argument, `v + hi ≤ B` (v the branch row's latest `start + l`) proves the fit
+        // on every sample and `v + lo > B` refutes it (at the sample of `v`), so the
+        // per-sample test runs only in between.
+        fan.sink_lo.clear();
+        fan.sink_hi.clear();
+        for &r in &fan.rows {
+            let ls = &sink_lat[r * m..(r + 1) * m];
+            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+            for &y in ls {
+                if y < lo {
+                    lo = y;
+                }
+                if y > hi {
+                    hi = y;
+                }
+            }
+            fan.sink_lo.push(lo);
+            fan.sink_hi.push(hi);
+        }
         // Each later branch's cheapest row per sink row, summed from the last level.
         for e in (d + 1..k - 1).rev() {
             let j = p.topo[e];
@@ -210,13 +235,32 @@ impl Search<'_> {
             }
             let list: &[u32] = self.tables.cands[j].get(ctx).map_or(&[], |v| v.as_slice());
             let lat = &self.tables.lat_t[j];
+            fan.vmax.clear();
+            for &x in list {
+                let row = ctx * ncj + x as usize;
+                let lr = &lat[row * m..(row + 1) * m];
+                let mut v = f64::NEG_INFINITY;
+                for (&s, &l) in fan.start.iter().zip(lr) {
+                    let f = s + l;
+                    if f > v {
+                        v = f;
+                    }
+                }
+                fan.vmax.push(v);
+            }
             for (si, &r) in fan.rows.iter().enumerate() {
                 let ls = &sink_lat[r * m..(r + 1) * m];
+                let (lo, hi) = (fan.sink_lo[si], fan.sink_hi[si]);
                 let mut c = f64::INFINITY;
-                for &x in list {
+                for (&x, &v) in list.iter().zip(&fan.vmax) {
+                    if v + lo > lat_max {
+                        continue;
+                    }
                     let row = ctx * ncj + x as usize;
-                    let lr = &lat[row * m..(row + 1) * m];
-                    let fits = (0..m).all(|u| (fan.start[u] + lr[u]) + ls[u] <= lat_max);
+                    let fits = v + hi <= lat_max || {
+                        let lr = &lat[row * m..(row + 1) * m];
+                        (0..m).all(|u| (fan.start[u] + lr[u]) + ls[u] <= lat_max)
+                    };
                     if fits {
                         c = t.expected_cost_usd[row];
                         break;
