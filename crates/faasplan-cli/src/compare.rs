@@ -443,8 +443,7 @@ fn fused_row(
             .collect::<Vec<_>>()
             .join(" "),
     );
-    let fresh =
-        evaluate_fresh_grouping_on(fuser, &project.settings, &grouping, &configs, &archs)?;
+    let fresh = evaluate_fresh_grouping_on(fuser, &project.settings, &grouping, &configs, &archs)?;
     r.fresh_q_s = fresh.latency_quantile_s(project.settings.percentile);
     r.fresh_fraction = 1.0 - fresh.violation_rate(bound_s);
     r.fresh_met = r.fresh_fraction >= project.settings.percentile;

@@ -810,11 +810,7 @@ pub fn evaluate_fresh_grouping_on(
                 platform: fuser.platform,
                 members,
                 cold: settings.cold_starts_of(&fuser.workflow.stages[root].id),
-                edge: fuser.edge_site(
-                    &grouping.on_edge,
-                    on_edge,
-                    grouping.fee_group() == Some(g),
-                ),
+                edge: fuser.edge_site(&grouping.on_edge, on_edge, grouping.fee_group() == Some(g)),
                 arch: fuser.arch,
             };
             table::group_table(&group, vec![cfg], arch, context, &resid, n)

@@ -139,8 +139,7 @@ pub fn fused_point<'a>(
                     d: configs[g].d,
                     fused_into: (root != i).then(|| stages[root].id.as_str()),
                     on_edge: grouping.on_edge[i],
-                    architecture: problem.stages[g]
-                        .architecture(p.point.plan.choice[g] as usize),
+                    architecture: problem.stages[g].architecture(p.point.plan.choice[g] as usize),
                 }
             })
             .collect(),

@@ -277,7 +277,9 @@ pub fn import_state_machine(text: &str, options: &AslOptions) -> Result<AslImpor
 /// `Globals.Function.Architectures`), as (its logical id and its
 /// `FunctionName` when written out, the architecture). A list that is not one
 /// of `x86_64` and `arm64` is an error naming its place.
-fn function_architectures(value: &Value) -> Result<Vec<(Vec<String>, crate::arch::Arch)>, AslError> {
+fn function_architectures(
+    value: &Value,
+) -> Result<Vec<(Vec<String>, crate::arch::Arch)>, AslError> {
     let Some(resources) = value.get("Resources").and_then(Value::as_object) else {
         return Ok(Vec::new());
     };
@@ -308,7 +310,10 @@ fn function_architectures(value: &Value) -> Result<Vec<(Vec<String>, crate::arch
         }
         let props = r.get("Properties");
         let arch = match props.and_then(|p| p.get("Architectures")) {
-            Some(v) => Some(read(v, format!("Resources.{logical}.Properties.Architectures"))?),
+            Some(v) => Some(read(
+                v,
+                format!("Resources.{logical}.Properties.Architectures"),
+            )?),
             None if sam => globals,
             None => None,
         };

@@ -496,13 +496,7 @@ pub fn import_batch(
                 for run in &t.runs {
                     let stage = stage_for(sm, options, name, run.function.as_deref())?;
                     let mut rows = power_tuning::profile_runs(run);
-                    options.mark_architecture(
-                        sm,
-                        &stage,
-                        name,
-                        run.function.as_deref(),
-                        &mut rows,
-                    );
+                    options.mark_architecture(sm, &stage, name, run.function.as_deref(), &mut rows);
                     points += rows.len();
                     add_runs(&mut profiles, &stage, rows);
                 }

@@ -209,7 +209,11 @@ pub(crate) fn group_table(
             let (models, platform): (Vec<&StageModel>, &Platform) = match group.arch {
                 Some(x) if on_other => (other_models.iter().collect(), &x.other_platform),
                 _ => (
-                    group.members.iter().map(|&i| &group.model.stages[i]).collect(),
+                    group
+                        .members
+                        .iter()
+                        .map(|&i| &group.model.stages[i])
+                        .collect(),
                     group.platform,
                 ),
             };

@@ -462,7 +462,11 @@ fn runs_take_the_architecture_of_their_file_their_template_or_the_user() {
     let sm = batch.state_machine.as_ref().expect("state machine");
     assert_eq!(
         sm.architectures,
-        [("A".to_string(), Arch::Arm64), ("B".to_string(), Arch::X86_64)].into()
+        [
+            ("A".to_string(), Arch::Arm64),
+            ("B".to_string(), Arch::X86_64)
+        ]
+        .into()
     );
     // A's log takes the template's arm64; B's log the global x86_64, the
     // comparison's runs their legends (none for the plain URL: the template's).
@@ -475,10 +479,7 @@ fn runs_take_the_architecture_of_their_file_their_template_or_the_user() {
     // every file only where nothing else says.
     let options = BatchOptions {
         mapping: mapping.clone(),
-        measured_on: vec![
-            (Some("a.log".into()), Arch::X86_64),
-            (None, Arch::Arm64),
-        ],
+        measured_on: vec![(Some("a.log".into()), Arch::X86_64), (None, Arch::Arm64)],
         ..BatchOptions::default()
     };
     assert_eq!(archs(&options, "A"), [Some(Arch::X86_64)]);
@@ -499,15 +500,26 @@ fn runs_take_the_architecture_of_their_file_their_template_or_the_user() {
     };
     let batch = import_batch(&input2, None, &options).expect("imports");
     assert!(
-        batch.profiles.stage("A").expect("runs").runs.iter().all(|r| r.architecture == Some(Arch::Arm64))
+        batch
+            .profiles
+            .stage("A")
+            .expect("runs")
+            .runs
+            .iter()
+            .all(|r| r.architecture == Some(Arch::Arm64))
     );
     // A malformed list names its place.
     let bad = ARCH_TEMPLATE.replace("        - arm64", "        - sparc");
-    let e = import_batch(&[("template.yaml".to_string(), bad)], None, &BatchOptions::default())
-        .unwrap_err();
+    let e = import_batch(
+        &[("template.yaml".to_string(), bad)],
+        None,
+        &BatchOptions::default(),
+    )
+    .unwrap_err();
     assert_eq!(e.file, "template.yaml");
     assert!(
-        e.message.contains("Resources.Resize.Properties.Architectures"),
+        e.message
+            .contains("Resources.Resize.Properties.Architectures"),
         "{e}"
     );
 }

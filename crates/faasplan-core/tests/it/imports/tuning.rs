@@ -86,7 +86,10 @@ fn ui_demo_urls_basic_with_trailing_semicolon_and_comparison() {
             .iter()
             .all(|r| r.architecture == Some(Arch::Arm64))
     );
-    assert_eq!(label_architecture("Node.js on Graviton2"), Some(Arch::Arm64));
+    assert_eq!(
+        label_architecture("Node.js on Graviton2"),
+        Some(Arch::Arm64)
+    );
     assert_eq!(label_architecture("x86_64 vs arm64"), None);
     assert_eq!(label_architecture("Armadillo"), None);
     check(
