@@ -33,7 +33,7 @@ use clap::{Args, ValueEnum};
 use faasplan_core::baselines::{self, Baseline, Inputs};
 use faasplan_core::formats::project::Project;
 use faasplan_core::fusion::{
-    Fuser, Grouping, chain_order, evaluate_fresh_grouping, fusable_edges, larac, slambuc,
+    Fuser, Grouping, chain_order, evaluate_fresh_grouping_on, fusable_edges, larac, slambuc,
     solve_fused,
 };
 use faasplan_core::pipeline::{self, Prepared};
@@ -166,6 +166,8 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
         .map_err(|e| input::locate(&args.input, e.into()))?;
     let joint = fusion.enabled || project.platform.pricing.edge_device.is_some();
     let settings = project.settings.clone();
+    let arch = faasplan_core::pipeline::architectures(&project, &prepared)
+        .map_err(|e| input::locate(&args.input, e))?;
     let mut fuser = Fuser::new(
         &project.workflow,
         &prepared.dag,
@@ -173,7 +175,8 @@ pub fn run(args: CompareArgs) -> Result<Outcome> {
         &project.platform,
         &prepared.problem,
         &settings,
-    );
+    )
+    .with_architectures(arch.as_ref());
     // Every bound, and every planner at a bound, on every core; the rows are
     // collected in order, each computed exactly as on one thread.
     let per_bound = |&bound_s: &f64| -> Result<Vec<Row>> {
@@ -413,6 +416,13 @@ fn fused_row(
         return Ok(r);
     };
     let configs = problem.configs(&plan.choice)?;
+    let archs: Vec<Option<faasplan_core::arch::Arch>> = problem
+        .stages
+        .iter()
+        .zip(&plan.choice)
+        .map(|(t, &c)| t.architecture(c as usize))
+        .collect();
+    let native = project.platform.architecture();
     let stages = &project.workflow.stages;
     r.plan = Some(
         (0..stages.len())
@@ -424,13 +434,16 @@ fn fused_row(
                 } else if grouping.on_edge[i] {
                     format!("{}x{}@edge", configs[g].memory_mb, configs[g].d)
                 } else {
-                    format!("{}x{}", configs[g].memory_mb, configs[g].d)
+                    match archs[g].filter(|&a| a != native) {
+                        Some(a) => format!("{}x{}@{a}", configs[g].memory_mb, configs[g].d),
+                        None => format!("{}x{}", configs[g].memory_mb, configs[g].d),
+                    }
                 }
             })
             .collect::<Vec<_>>()
             .join(" "),
     );
-    let fresh = evaluate_fresh_grouping(fuser, &project.settings, &grouping, &configs)?;
+    let fresh = evaluate_fresh_grouping_on(fuser, &project.settings, &grouping, &configs, &archs)?;
     r.fresh_q_s = fresh.latency_quantile_s(project.settings.percentile);
     r.fresh_fraction = 1.0 - fresh.violation_rate(bound_s);
     r.fresh_met = r.fresh_fraction >= project.settings.percentile;

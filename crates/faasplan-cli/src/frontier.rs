@@ -160,6 +160,7 @@ fn joint(
     let located = |e: faasplan_core::pipeline::PipelineError| input::locate(&args.input, e);
     let edges =
         fusable_edges(&project.workflow, &prepared.dag, fusion).map_err(|e| located(e.into()))?;
+    let arch = faasplan_core::pipeline::architectures(project, prepared).map_err(located)?;
     let mut fuser = Fuser::new(
         &project.workflow,
         &prepared.dag,
@@ -167,7 +168,8 @@ fn joint(
         &project.platform,
         &prepared.problem,
         &project.settings,
-    );
+    )
+    .with_architectures(arch.as_ref());
     let (groupings, merged) = fused_frontier(&mut fuser, &edges, FrontierSettings::default())
         .map_err(|e| located(e.into()))?;
     let mut problems = std::collections::HashMap::new();

@@ -49,6 +49,11 @@ pub struct ImportArgs {
     /// repeat per Choice [default: every Choice is planned for the slowest].
     #[arg(long = "choice", value_name = "NAME=P1,P2,..")]
     choices: Vec<String>,
+    /// The architecture (x86_64 or arm64) runs were measured on where the file
+    /// and the template do not say: for every file, or for one file or
+    /// function; repeatable [default: unknown, the platform's].
+    #[arg(long, value_name = "[FILE_OR_FUNCTION=]ARCH")]
+    measured_on: Vec<String>,
     /// Platform to plan for.
     #[arg(long, value_enum, default_value = "aws-x86-64")]
     platform: PlatformArg,
@@ -93,6 +98,16 @@ pub fn run(args: &ImportArgs) -> Result<Outcome> {
                 None => *all = x,
             }
         }
+    }
+    for v in &args.measured_on {
+        let (key, name) = match v.rsplit_once('=') {
+            Some((k, a)) => (Some(k.to_string()), a),
+            None => (None, v.as_str()),
+        };
+        let Some(arch) = faasplan_core::arch::Arch::parse(name) else {
+            bail!("--measured-on {v}: {name:?} is not an architecture (x86_64 or arm64)");
+        };
+        options.measured_on.push((key, arch));
     }
     options.asl.loop_iterations = args.loop_iterations;
     options.asl.state_machine = args.state_machine.clone();

@@ -117,3 +117,62 @@ fn the_frontier_names_each_points_architectures() {
         assert_eq!(line.split(',').nth(col), Some("arm64"), "{line}");
     }
 }
+
+#[test]
+fn arm64_plans_with_fusion_and_the_fused_frontier_names_architectures() {
+    let arm = [
+        "--allow-arm64",
+        "--arm64-speed",
+        "stage0=0.8",
+        "--arm64-speed",
+        "stage1=0.8",
+        "--arm64-speed",
+        "stage2=0.8",
+        "--arm64-speed",
+        "stage3=0.8",
+    ];
+    let mut args = vec!["--fusion", "--orchestration", "sfn-standard"];
+    args.extend_from_slice(&arm);
+    let o = plan(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // arm64 at 80% of the time and a lower rate: every stage runs there.
+    let report = from_json(&stdout(&o)).unwrap();
+    for s in &report.stages {
+        assert_eq!(s.architecture, Some(Arch::Arm64), "{}", s.stage);
+    }
+    let mut f = vec!["frontier", "--samples", "500", "--fusion"];
+    f.extend_from_slice(&arm);
+    let o = run(&f, &ml());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let points = v["points"].as_array().unwrap();
+    assert!(!points.is_empty());
+    for p in points {
+        for s in p["stages"].as_array().unwrap() {
+            assert_eq!(s["architecture"], "arm64", "{s}");
+        }
+    }
+}
+
+#[test]
+fn import_names_a_bad_measured_on_architecture() {
+    let path = std::env::temp_dir().join(format!("faasplan-arch-{}.asl.json", std::process::id()));
+    std::fs::write(
+        &path,
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f", "End": true}}}"#,
+    )
+    .unwrap();
+    let o = run(
+        &["import", "--measured-on", "a.log=sparc"],
+        &[path.display().to_string()],
+    );
+    std::fs::remove_file(&path).ok();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "--measured-on a.log=sparc: \"sparc\" is not an architecture (x86_64 or arm64)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}

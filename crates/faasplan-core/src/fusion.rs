@@ -56,6 +56,7 @@ pub use slambuc::{SlambucPlan, is_tree, slambuc};
 
 use std::collections::HashMap;
 
+use crate::arch::{Arch, Architectures};
 use crate::dag::{Config, Dag, Edge, StageKind, Workflow};
 use crate::frontier::{FrontierPoint, FrontierSettings};
 use crate::model::WorkflowModel;
@@ -119,10 +120,11 @@ pub enum FusionError {
         /// [`MAX_ENUMERATED_BITS`].
         limit: usize,
     },
-    /// A stage may run on another architecture than the platform's: fused
-    /// groups and edge placement are planned on the platform's only.
+    /// A stage may run on another architecture than the platform's but the
+    /// fuser was built without the architecture choices
+    /// ([`Fuser::with_architectures`]), so its fused rows cannot be priced.
     #[error(
-        "fusion and edge placement: stage {stage} may run on another architecture (settings.architectures), which they do not plan; plan the architecture choice without fusion and the edge device"
+        "fusion and edge placement: stage {stage} may run on another architecture (settings.architectures), but its time factor was not given to the fusion planner"
     )]
     Architecture {
         /// The first such stage.
@@ -303,6 +305,8 @@ pub struct Fuser<'a> {
     allowed_violations: usize,
     resid: Vec<Option<Residuals>>,
     cache: HashMap<(Vec<usize>, bool, bool), StageTable>,
+    /// The stages' architecture choices the base problem was sampled with.
+    arch: Option<&'a Architectures>,
 }
 
 impl<'a> Fuser<'a> {
@@ -331,7 +335,24 @@ impl<'a> Fuser<'a> {
             allowed_violations: base.allowed_violations,
             resid: (0..workflow.stages.len()).map(|_| None).collect(),
             cache: HashMap::new(),
+            arch: None,
         }
+    }
+
+    /// The fuser with the stages' architecture choices `arch`: the ones `base`
+    /// was sampled with ([`crate::arch::resolve`]). A fused group then runs on
+    /// one architecture that every member allows, each member's time scaled by
+    /// its own factor and the group billed at that architecture's rates.
+    pub fn with_architectures(mut self, arch: Option<&'a Architectures>) -> Self {
+        self.arch = arch;
+        self.cache.clear();
+        self
+    }
+
+    /// The platform's own architecture.
+    fn native(&self) -> Arch {
+        self.arch
+            .map_or_else(|| self.platform.architecture(), |a| a.native)
     }
 
     /// The unfused problem.
@@ -404,13 +425,30 @@ impl<'a> Fuser<'a> {
                 .iter()
                 .filter_map(|&i| self.resid[i].as_ref())
                 .collect();
-            // On the device the group runs with the device's memory and cores.
-            let configs = match (&self.platform.pricing.edge_device, edge) {
-                (Some(dev), true) => vec![Config {
-                    memory_mb: dev.memory_mb,
-                    d: 1,
-                }],
-                _ => table::common_sizes(self.base, members),
+            // On the device the group runs with the device's memory and cores
+            // (the architecture choice is a cloud one).
+            let (configs, archs) = match (&self.platform.pricing.edge_device, edge) {
+                (Some(dev), true) => (
+                    vec![Config {
+                        memory_mb: dev.memory_mb,
+                        d: 1,
+                    }],
+                    Vec::new(),
+                ),
+                _ => {
+                    let native = self.native();
+                    let (c, a) = table::common_candidates(self.base, members, native);
+                    // Without the choices only the platform's rows can be built.
+                    if self.arch.is_none() && a.iter().any(|&x| x != native) {
+                        c.iter()
+                            .zip(&a)
+                            .filter(|&(_, &x)| x == native)
+                            .map(|(&c, &x)| (c, x))
+                            .unzip()
+                    } else {
+                        (c, a)
+                    }
+                }
             };
             let context = self.base.stages[members[0]].context.clone();
             let table = table::group_table(
@@ -422,8 +460,10 @@ impl<'a> Fuser<'a> {
                     members,
                     cold: self.cold[members[0]],
                     edge: self.edge_site(on_edge, edge, fee),
+                    arch: self.arch,
                 },
                 configs,
+                archs,
                 context,
                 &resid,
                 n,
@@ -482,6 +522,7 @@ impl<'a> Fuser<'a> {
     pub fn groupings(&self, edges: &[(usize, usize)]) -> Result<Vec<Grouping>, FusionError> {
         let cand = self.edge_candidates();
         if (!edges.is_empty() || !cand.is_empty())
+            && self.arch.is_none()
             && let Some(i) = self
                 .base
                 .stages
@@ -713,12 +754,26 @@ pub fn pareto_merge(mut points: Vec<FusedPoint>) -> Vec<FusedPoint> {
 /// independent sample family ([`FRESH_STREAM_BASE`] + stage), as
 /// [`crate::sampling::evaluate_fresh`] does for an unfused plan: every group's
 /// table is built for its one configuration from its members' fresh streams, and
-/// the workflow latency is the longest path through the contracted DAG.
+/// the workflow latency is the longest path through the contracted DAG. Every
+/// group runs on the platform's architecture ([`evaluate_fresh_grouping_on`]
+/// takes each group's).
 pub fn evaluate_fresh_grouping(
     fuser: &Fuser<'_>,
     settings: &PlanSettings,
     grouping: &Grouping,
     configs: &[Config],
+) -> Result<FreshEvaluation, FusionError> {
+    evaluate_fresh_grouping_on(fuser, settings, grouping, configs, &[])
+}
+
+/// [`evaluate_fresh_grouping`] with each group's architecture `archs`
+/// (indexed like `configs`; `None` or a missing entry: the platform's).
+pub fn evaluate_fresh_grouping_on(
+    fuser: &Fuser<'_>,
+    settings: &PlanSettings,
+    grouping: &Grouping,
+    configs: &[Config],
+    archs: &[Option<Arch>],
 ) -> Result<FreshEvaluation, FusionError> {
     let n = fresh_sample_count(settings)?;
     let stages = grouping
@@ -743,6 +798,11 @@ pub fn evaluate_fresh_grouping(
                 })
                 .collect();
             let resid: Vec<&Residuals> = resid.iter().collect();
+            let on_edge = grouping.on_edge[root];
+            let arch = match archs.get(g).copied().flatten() {
+                Some(a) if !on_edge && fuser.arch.is_some() => vec![a],
+                _ => Vec::new(),
+            };
             let group = table::Group {
                 workflow: fuser.workflow,
                 dag: fuser.dag,
@@ -750,13 +810,10 @@ pub fn evaluate_fresh_grouping(
                 platform: fuser.platform,
                 members,
                 cold: settings.cold_starts_of(&fuser.workflow.stages[root].id),
-                edge: fuser.edge_site(
-                    &grouping.on_edge,
-                    grouping.on_edge[root],
-                    grouping.fee_group() == Some(g),
-                ),
+                edge: fuser.edge_site(&grouping.on_edge, on_edge, grouping.fee_group() == Some(g)),
+                arch: fuser.arch,
             };
-            table::group_table(&group, vec![cfg], context, &resid, n)
+            table::group_table(&group, vec![cfg], arch, context, &resid, n)
         })
         .collect();
     let problem = SampledProblem {
@@ -795,6 +852,7 @@ pub fn group_extra(fuser: &Fuser<'_>, grouping: &Grouping, g: usize, cfg: Config
             grouping.group_on_edge(g),
             grouping.fee_group() == Some(g),
         ),
+        arch: fuser.arch,
     }
     .extra(cfg)
 }

@@ -58,7 +58,7 @@ mod window_tests;
 
 pub use check::{Checked, MAX_STAGES, check, samples_needed};
 pub use evaluate::{ConfigError, Evaluation, evaluate, plan_of};
-pub use fused::{plan_fused, solve_certified_fused};
+pub use fused::{architectures, plan_fused, solve_certified_fused};
 
 use thiserror::Error;
 

@@ -678,6 +678,42 @@ fn chain_project(samples: usize) -> CoreProject {
 }
 
 #[test]
+fn a_solve_with_fusion_and_arm64_names_the_fused_functions_architecture() {
+    let mut project = chain_project(300);
+    for s in &project.workflow.stages {
+        project.settings.architectures.insert(
+            s.id.clone(),
+            faasplan_core::arch::StageArchitectures::both(Some(0.8)),
+        );
+    }
+    let options = FusionOptions {
+        enabled: true,
+        forbid: Vec::new(),
+    };
+    let mut cache = Cache::default();
+    let mut job = Job::new(3, 4, project.clone(), Task::Solve, 1);
+    job.fusion = options.clone();
+    let WorkerOutput::Report { result, .. } = compute(&job, &mut cache, &mut |_| {}, &|| 0.0)
+    else {
+        panic!("a solve answers with a report");
+    };
+    let report = result.expect("the chain plans with arm64 and fusion").0;
+    assert!(report.stages.iter().any(|s| s.fused_into.is_some()));
+    // arm64 at 80% of the time and a lower rate: every function takes it.
+    assert!(
+        report
+            .stages
+            .iter()
+            .all(|s| s.architecture == Some(faasplan_core::arch::Arch::Arm64)),
+        "{:?}",
+        report.stages
+    );
+    let expected = pipeline::plan_fused(&project, &options, Limits::default())
+        .expect("the core plans the chain");
+    assert_eq!(to_json(&report), to_json(&expected));
+}
+
+#[test]
 fn a_solve_with_fusion_is_the_cores_fused_plan_and_fuses_the_chain() {
     let project = chain_project(400);
     let options = FusionOptions {

@@ -139,7 +139,7 @@ pub fn fused_point<'a>(
                     d: configs[g].d,
                     fused_into: (root != i).then(|| stages[root].id.as_str()),
                     on_edge: grouping.on_edge[i],
-                    architecture: None,
+                    architecture: problem.stages[g].architecture(p.point.plan.choice[g] as usize),
                 }
             })
             .collect(),

@@ -147,6 +147,12 @@ pub struct AslImport {
     pub definition: Value,
     /// The top-level query language.
     pub query_language: QueryLanguage,
+    /// The architecture of each stage whose function the template declares
+    /// (`Architectures: [arm64]` on its `AWS::Serverless::Function` or
+    /// `AWS::Lambda::Function`, or SAM's `Globals.Function.Architectures`),
+    /// by stage id: the architecture its runs are measured on.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub architectures: std::collections::BTreeMap<String, crate::arch::Arch>,
 }
 
 /// Why a file is not an importable state machine: where, and what is wrong.
@@ -252,8 +258,78 @@ fn quote_placeholders(text: &str) -> String {
 /// Reads a state machine file (ASL JSON/YAML or a SAM/CloudFormation template).
 pub fn import_state_machine(text: &str, options: &AslOptions) -> Result<AslImport, AslError> {
     let value = parse_text(text)?;
+    let functions = function_architectures(&value)?;
     let (definition, name) = definition_of(value, options)?;
-    import_definition(definition, name, options)
+    let mut import = import_definition(definition, name, options)?;
+    for st in &import.stages {
+        if let Invoke::Lambda(f) = &st.invoke
+            && let Some((_, a)) = functions.iter().find(|(names, _)| names.contains(&f.name))
+        {
+            import.architectures.insert(st.id.clone(), *a);
+        }
+    }
+    Ok(import)
+}
+
+/// The functions of a template that declare their architecture: each
+/// `AWS::Serverless::Function` / `AWS::Lambda::Function` with
+/// `Properties.Architectures` (SAM functions also take
+/// `Globals.Function.Architectures`), as (its logical id and its
+/// `FunctionName` when written out, the architecture). A list that is not one
+/// of `x86_64` and `arm64` is an error naming its place.
+fn function_architectures(
+    value: &Value,
+) -> Result<Vec<(Vec<String>, crate::arch::Arch)>, AslError> {
+    let Some(resources) = value.get("Resources").and_then(Value::as_object) else {
+        return Ok(Vec::new());
+    };
+    let read = |v: &Value, place: String| -> Result<crate::arch::Arch, AslError> {
+        let one = match v.as_array().map(Vec::as_slice) {
+            Some([one]) => one.as_str(),
+            _ => None,
+        };
+        match one {
+            Some("x86_64") => Ok(crate::arch::Arch::X86_64),
+            Some("arm64") => Ok(crate::arch::Arch::Arm64),
+            _ => Err(err(
+                place,
+                format!("{v}: a function's Architectures is a list of one value, x86_64 or arm64"),
+            )),
+        }
+    };
+    let globals = match value.pointer("/Globals/Function/Architectures") {
+        Some(v) => Some(read(v, "Globals.Function.Architectures".into())?),
+        None => None,
+    };
+    let mut out = Vec::new();
+    for (logical, r) in resources {
+        let kind = r.get("Type").and_then(Value::as_str);
+        let sam = kind == Some("AWS::Serverless::Function");
+        if !sam && kind != Some("AWS::Lambda::Function") {
+            continue;
+        }
+        let props = r.get("Properties");
+        let arch = match props.and_then(|p| p.get("Architectures")) {
+            Some(v) => Some(read(
+                v,
+                format!("Resources.{logical}.Properties.Architectures"),
+            )?),
+            None if sam => globals,
+            None => None,
+        };
+        let Some(arch) = arch else {
+            continue;
+        };
+        let mut names = vec![logical.clone()];
+        if let Some(n) = props
+            .and_then(|p| p.get("FunctionName"))
+            .and_then(Value::as_str)
+        {
+            names.push(n.to_string());
+        }
+        out.push((names, arch));
+    }
+    Ok(out)
 }
 
 /// Finds the ASL definition in a parsed file: the file itself, or the state
@@ -1164,6 +1240,7 @@ fn build(
         notes,
         definition: definition.clone(),
         query_language: lang,
+        architectures: std::collections::BTreeMap::new(),
     };
     Ok((import, b.bodies))
 }

@@ -33,6 +33,11 @@ pub struct BatchOptions {
     pub service_cost_usd: f64,
     /// `(stage id or state name, USD per run)`: a service stage's own price.
     pub service_costs: Vec<(String, f64)>,
+    /// The architecture runs were measured on where the measurement file and
+    /// the template do not say: `(Some(file or function name), arch)` for one
+    /// file's or function's runs (this one before the template's), `(None,
+    /// arch)` for every other run.
+    pub measured_on: Vec<(Option<String>, crate::arch::Arch)>,
 }
 
 impl Default for BatchOptions {
@@ -44,11 +49,45 @@ impl Default for BatchOptions {
             service_latencies: Vec::new(),
             service_cost_usd: 0.0,
             service_costs: Vec::new(),
+            measured_on: Vec::new(),
         }
     }
 }
 
 impl BatchOptions {
+    /// Marks the runs `rows` of `stage` from file `file` (function `function`)
+    /// that do not name their architecture: the user's setting for the file
+    /// or function, else the template's for the stage, else the user's for
+    /// every file.
+    fn mark_architecture(
+        &self,
+        sm: &AslImport,
+        stage: &str,
+        file: &str,
+        function: Option<&str>,
+        rows: &mut [ProfileRun],
+    ) {
+        let own = self
+            .measured_on
+            .iter()
+            .find(|(k, _)| {
+                k.as_deref()
+                    .is_some_and(|k| k == file || Some(k) == function || stem(file) == k)
+            })
+            .map(|&(_, a)| a);
+        let every = self
+            .measured_on
+            .iter()
+            .find(|(k, _)| k.is_none())
+            .map(|&(_, a)| a);
+        let arch = own
+            .or_else(|| sm.architectures.get(stage).copied())
+            .or(every);
+        for r in rows.iter_mut().filter(|r| r.architecture.is_none()) {
+            r.architecture = arch;
+        }
+    }
+
     /// The latency, s, and price per run, USD, of service stage `stage`.
     pub fn service_of(&self, stage: &asl::ImportedStage) -> (f64, f64) {
         let own = |list: &[(String, f64)]| {
@@ -437,7 +476,9 @@ pub fn import_batch(
                 }
                 for (function, runs) in groups {
                     let stage = stage_for(sm, options, name, function.as_deref())?;
-                    add_runs(&mut profiles, &stage, lambda_logs::profile_runs(runs));
+                    let mut rows = lambda_logs::profile_runs(runs);
+                    options.mark_architecture(sm, &stage, name, function.as_deref(), &mut rows);
+                    add_runs(&mut profiles, &stage, rows);
                 }
                 summary.push(format!(
                     "{name}: {} ({}), {} runs, {} used, {timeouts} timeouts and {errors} errors left out{}",
@@ -454,7 +495,8 @@ pub fn import_batch(
                 let mut points = 0;
                 for run in &t.runs {
                     let stage = stage_for(sm, options, name, run.function.as_deref())?;
-                    let rows = power_tuning::profile_runs(run);
+                    let mut rows = power_tuning::profile_runs(run);
+                    options.mark_architecture(sm, &stage, name, run.function.as_deref(), &mut rows);
                     points += rows.len();
                     add_runs(&mut profiles, &stage, rows);
                 }

@@ -13,6 +13,7 @@
 use base64::Engine;
 use serde_json::Value;
 
+use crate::arch::Arch;
 use crate::profile::{ProfileRun, StepStat};
 
 /// One measured point: average duration and cost at one memory size.
@@ -37,6 +38,31 @@ pub struct TuningRun {
     pub points: Vec<TuningPoint>,
     /// The memory Power Tuning chose, when the file says.
     pub chosen_mb: Option<u32>,
+    /// The architecture the run was measured on, when its label names one
+    /// (a comparison legend such as `JS ARM64`, a markdown heading); Power
+    /// Tuning's output itself does not record it.
+    pub architecture: Option<Arch>,
+}
+
+/// The architecture a label names: a word such as `arm64`, `ARM`, `aarch64`
+/// or `Graviton2`, or `x86`, `x86_64`, `amd64`; `None` when it names none or both.
+pub fn label_architecture(label: &str) -> Option<Arch> {
+    let mut found = None;
+    for word in label.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')) {
+        let lower = word.to_ascii_lowercase();
+        let arch = if lower.starts_with("graviton") {
+            Some(Arch::Arm64)
+        } else {
+            Arch::parse(&lower)
+        };
+        match (found, arch) {
+            (_, None) => {}
+            (None, a) => found = a,
+            (Some(f), Some(a)) if f != a => return None,
+            _ => {}
+        }
+    }
+    found
 }
 
 /// Everything a Power Tuning file gives.
@@ -146,6 +172,7 @@ pub fn decode_url(url: &str) -> Result<(Vec<TuningRun>, Vec<String>), TuningErro
             function: None,
             points,
             chosen_mb: None,
+            architecture: None,
         })
     };
     let runs = match parts.len() {
@@ -374,13 +401,24 @@ fn output_run(v: &Value, place: &str) -> Result<(TuningRun, Option<String>), Tun
             function: None,
             points,
             chosen_mb,
+            architecture: None,
         },
         notes,
     ))
 }
 
 /// Reads a Power Tuning file: output JSON, a visualization URL, or markdown.
+/// A run whose label (a comparison legend, a heading) names an architecture
+/// ([`label_architecture`]) is marked as measured on it.
 pub fn import_tuning(text: &str) -> Result<TuningImport, TuningError> {
+    let mut out = read_tuning(text)?;
+    for r in &mut out.runs {
+        r.architecture = r.architecture.or_else(|| label_architecture(&r.label));
+    }
+    Ok(out)
+}
+
+fn read_tuning(text: &str) -> Result<TuningImport, TuningError> {
     let trimmed = text.trim();
     let mut out = TuningImport::default();
     if trimmed.starts_with('{') {
@@ -576,7 +614,7 @@ pub fn profile_runs(run: &TuningRun) -> Vec<ProfileRun> {
                 },
                 write: None,
                 timestamp: None,
-                architecture: None,
+                architecture: run.architecture,
             }
         })
         .collect()

@@ -1,7 +1,8 @@
 //! The sampled table of a fused group (see the parent module for the model).
 
+use crate::arch::{Arch, Architectures};
 use crate::dag::{Config, Dag, StageKind, Workflow};
-use crate::model::{StageCurves, WorkflowModel};
+use crate::model::{StageCurves, StageModel, WorkflowModel};
 use crate::platform::Platform;
 use crate::pricing::{EdgeDevice, StageExtra, StageSite, stage_extra};
 use crate::problem::{SampledProblem, StageContext, StageTable, to_sample, widen};
@@ -22,6 +23,9 @@ pub(crate) struct Group<'a> {
     pub(crate) cold: ColdStarts,
     /// Where the group runs when it is on the edge device; `None` in the cloud.
     pub(crate) edge: Option<EdgeSite<'a>>,
+    /// The stages' architecture choices (time factors and the other
+    /// architecture's prices); `None` when every stage runs on the platform's.
+    pub(crate) arch: Option<&'a Architectures>,
 }
 
 /// A group placed on the edge device.
@@ -33,21 +37,40 @@ pub(crate) struct EdgeSite<'a> {
     pub(crate) fee: bool,
 }
 
-/// The memory sizes (d = 1) every member of `members` has among its candidates, ascending.
-pub(crate) fn common_sizes(base: &SampledProblem, members: &[usize]) -> Vec<Config> {
-    let mut sizes: Vec<Config> = base.stages[members[0]]
-        .configs
-        .iter()
-        .copied()
-        .filter(|c| c.d == 1)
-        .filter(|c| {
-            members[1..]
-                .iter()
-                .all(|&m| base.stages[m].configs.contains(c))
-        })
+/// The candidates (d = 1) every member of `members` has among its own:
+/// memory sizes, each on an architecture every member allows (a member
+/// without an architecture choice allows only `native`). Returns the
+/// configurations, ascending per architecture with `native` first, and their
+/// architectures (empty when no member has an architecture choice).
+pub(crate) fn common_candidates(
+    base: &SampledProblem,
+    members: &[usize],
+    native: Arch,
+) -> (Vec<Config>, Vec<Arch>) {
+    let arch_of = |t: &crate::problem::StageTable, j: usize| t.architecture(j).unwrap_or(native);
+    let has = |m: usize, c: Config, a: Arch| {
+        let t = &base.stages[m];
+        (0..t.configs.len()).any(|j| t.configs[j] == c && arch_of(t, j) == a)
+    };
+    let root = &base.stages[members[0]];
+    let mut pairs: Vec<(bool, Config, Arch)> = (0..root.configs.len())
+        .map(|j| (root.configs[j], arch_of(root, j)))
+        .filter(|(c, _)| c.d == 1)
+        .filter(|&(c, a)| members[1..].iter().all(|&m| has(m, c, a)))
+        .map(|(c, a)| (a != native, c, a))
         .collect();
-    sizes.sort_unstable();
-    sizes
+    pairs.sort_unstable();
+    pairs.dedup();
+    let tagged = members
+        .iter()
+        .any(|&m| !base.stages[m].architectures.is_empty());
+    let configs = pairs.iter().map(|p| p.1).collect();
+    let archs = if tagged {
+        pairs.iter().map(|p| p.2).collect()
+    } else {
+        Vec::new()
+    };
+    (configs, archs)
 }
 
 impl Group<'_> {
@@ -136,8 +159,13 @@ impl Group<'_> {
     }
 }
 
-/// The table of `group` for `configs` under `context` (the root's), from each
-/// member's residuals `resid` (in member order) over `n` samples.
+/// The table of `group` for `configs` on `archs` (indexed like `configs`;
+/// empty: all on the platform's architecture) under `context` (the root's),
+/// from each member's residuals `resid` (in member order) over `n` samples.
+///
+/// On the platform's other architecture every member's in-function time is
+/// scaled by its own time factor and the group is billed at that
+/// architecture's rates (one architecture per function).
 ///
 /// Latency per sample: the root's `max(start + f·P, f·M)` (its start-up with the
 /// cold-start mixture of the group's setting, [`Group::cold`]) plus every other
@@ -147,6 +175,7 @@ impl Group<'_> {
 pub(crate) fn group_table(
     group: &Group<'_>,
     configs: Vec<Config>,
+    archs: Vec<Arch>,
     context: Option<StageContext>,
     resid: &[&Residuals],
     n: usize,
@@ -159,29 +188,50 @@ pub(crate) fn group_table(
         expected_cost_usd: Vec::with_capacity(rows),
         cost_usd: Vec::with_capacity(rows * n),
         latency_s: Vec::with_capacity(rows * n),
-        architectures: Vec::new(),
+        architectures: archs,
+    };
+    // The members' models on the platform's other architecture, when a row is on it.
+    let foreign = |a: &Arch| group.arch.is_some_and(|x| *a != x.native);
+    let other_models: Vec<StageModel> = match group.arch {
+        Some(x) if t.architectures.iter().any(foreign) => group
+            .members
+            .iter()
+            .map(|&i| x.other_model(i, &group.model.stages[i]))
+            .collect(),
+        _ => Vec::new(),
     };
     let (mut lat, mut cost): (Vec<f64>, Vec<f64>) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for ctx in 0..n_ctx {
         let input_d = t.context.as_ref().map(|c| c.parent_d[ctx]);
         for j in 0..t.configs.len() {
             let cfg = t.configs[j];
+            let on_other = t.architectures.get(j).is_some_and(foreign);
+            let (models, platform): (Vec<&StageModel>, &Platform) = match group.arch {
+                Some(x) if on_other => (other_models.iter().collect(), &x.other_platform),
+                _ => (
+                    group
+                        .members
+                        .iter()
+                        .map(|&i| &group.model.stages[i])
+                        .collect(),
+                    group.platform,
+                ),
+            };
             let vcpu = match &group.edge {
                 Some(site) => site.device.cores,
-                None => f64::from(cfg.memory_mb) / group.platform.mb_per_vcpu,
+                None => f64::from(cfg.memory_mb) / platform.mb_per_vcpu,
             };
-            let curves: Vec<StageCurves> = group
-                .members
+            let curves: Vec<StageCurves> = models
                 .iter()
                 .enumerate()
-                .map(|(k, &i)| {
+                .map(|(k, m)| {
                     let d_in = if k == 0 { input_d } else { None };
-                    group.model.stages[i].curves(cfg, d_in, vcpu)
+                    m.curves(cfg, d_in, vcpu)
                 })
                 .collect();
             let coster = match &group.edge {
                 Some(site) => Coster::edge(site.device, site.fee, group.extra(cfg)),
-                None => Coster::new(group.platform, cfg, group.extra(cfg)),
+                None => Coster::new(platform, cfg, group.extra(cfg)),
             };
             // Compute on the device takes `speed_factor` times as long; its
             // runtime stays resident (always warm) and the link adds its time.
@@ -194,7 +244,7 @@ pub(crate) fn group_table(
                 None => (1.0, 0.0, group.cold),
             };
             // The group's instances start as its root's do (members run inside them).
-            let cold = group.model.stages[group.members[0]].cold_mix(curves[0].d, setting);
+            let cold = models[0].cold_mix(curves[0].d, setting);
             lat.clear();
             cost.clear();
             for s in 0..n {
@@ -256,6 +306,12 @@ pub(crate) fn drop_timeouts(t: StageTable, n: usize, q: f64, timeout_s: f64) -> 
         latency_s: Vec::new(),
         architectures: Vec::new(),
     };
+    if !t.architectures.is_empty() {
+        out.architectures = (0..n_cfg)
+            .filter(|&j| keep[j])
+            .map(|j| t.architectures[j])
+            .collect();
+    }
     out.configs = (0..n_cfg)
         .filter(|&j| keep[j])
         .map(|j| t.configs[j])

@@ -3,7 +3,7 @@
 
 use crate::formats::project::Project;
 use crate::fusion::{
-    FusedSolution, Fuser, FusionOptions, evaluate_fresh_grouping, fusable_edges, group_extra,
+    FusedSolution, Fuser, FusionOptions, evaluate_fresh_grouping_on, fusable_edges, group_extra,
     solve_fused,
 };
 use crate::plan::{PlanReport, PlanTotals, StagePlan};
@@ -58,6 +58,8 @@ pub fn solve_certified_fused(
     };
     let mut a = prepared.problem.allowed_violations;
     let base = prepared.clone();
+    // The architecture choices the base problem was sampled with.
+    let arch = architectures(project, &base)?;
     let mut fuser = Fuser::new(
         &project.workflow,
         &base.dag,
@@ -65,7 +67,8 @@ pub fn solve_certified_fused(
         &project.platform,
         &base.problem,
         &project.settings,
-    );
+    )
+    .with_architectures(arch.as_ref());
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -93,6 +96,21 @@ pub fn solve_certified_fused(
     }
 }
 
+/// The stages' architecture choices of `project`, resolved as its problem was
+/// sampled (`None` when no stage has one): what [`Fuser::with_architectures`] takes.
+pub fn architectures(
+    project: &Project,
+    prepared: &Prepared,
+) -> Result<Option<crate::arch::Architectures>, PipelineError> {
+    Ok(crate::arch::resolve(
+        &project.workflow,
+        &project.platform,
+        &project.settings.architectures,
+        &project.profiles,
+        &prepared.model,
+    )?)
+}
+
 /// The report of a fused solution: the unfused report when nothing is fused,
 /// else one entry per stage with its group's configuration.
 fn fused_report(
@@ -114,6 +132,13 @@ fn fused_report(
     let configs = problem.configs(&plan.choice)?;
     let rows = problem.rows(&plan.choice)?;
     let grouping = &fused.grouping;
+    // One architecture per group (none on the edge device or without a choice).
+    let archs: Vec<Option<crate::arch::Arch>> = problem
+        .stages
+        .iter()
+        .zip(&plan.choice)
+        .map(|(t, &c)| t.architecture(c as usize))
+        .collect();
     for (i, stage) in project.workflow.stages.iter().enumerate() {
         let g = grouping.group_of[i];
         let root = grouping.groups[g][0];
@@ -136,7 +161,7 @@ fn fused_report(
             },
             fused_into: (root != i).then(|| project.workflow.stages[root].id.clone()),
             on_edge: grouping.on_edge[i],
-            architecture: None,
+            architecture: archs[g],
         });
     }
     rep.totals = Some(PlanTotals {
@@ -159,7 +184,7 @@ fn fused_report(
         breakdown.functions_usd -= device;
     }
     rep.cost_breakdown = Some(breakdown);
-    let fresh = evaluate_fresh_grouping(fuser, &project.settings, grouping, &configs)?;
+    let fresh = evaluate_fresh_grouping_on(fuser, &project.settings, grouping, &configs, &archs)?;
     attach_fresh(
         &mut rep,
         &project.settings,

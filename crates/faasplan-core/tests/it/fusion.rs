@@ -32,7 +32,7 @@ fn grid(min_mb: u32, max_mb: u32, step_mb: u32) -> MemoryGrid {
 /// A workflow of `n` single-instance stages wired by `edges`, each profiled with
 /// the ML pipeline's `stage0` or `stage3` runs (alternating), on a grid of
 /// `sizes` memory sizes from 1,024 MB, priced with Step Functions Standard.
-fn project(n: usize, edges: &[(usize, usize)], sizes: u32, samples: usize) -> Project {
+pub(crate) fn project(n: usize, edges: &[(usize, usize)], sizes: u32, samples: usize) -> Project {
     let base = crate::bundled::project("ml");
     let templates = [0, 3].map(|k| {
         (
@@ -71,7 +71,7 @@ fn project(n: usize, edges: &[(usize, usize)], sizes: u32, samples: usize) -> Pr
     p
 }
 
-fn enabled() -> FusionOptions {
+pub(crate) fn enabled() -> FusionOptions {
     FusionOptions {
         enabled: true,
         forbid: Vec::new(),
@@ -79,7 +79,7 @@ fn enabled() -> FusionOptions {
 }
 
 /// Every plan of `p` with its evaluation.
-fn all_plans(p: &SampledProblem) -> Vec<PlanEval> {
+pub(crate) fn all_plans(p: &SampledProblem) -> Vec<PlanEval> {
     let sizes: Vec<u32> = p.stages.iter().map(|t| t.configs.len() as u32).collect();
     let mut choice = vec![0u32; sizes.len()];
     let mut out = Vec::new();
@@ -591,7 +591,7 @@ fn under_a_cost_bound_fusion_is_never_slower_and_keeps_the_bound() {
 }
 
 /// An edge device of 4,096 MB and 2 cores behind a 100 Mbit/s link.
-fn device(speed_factor: f64, monthly_fee_usd: f64) -> EdgeDevice {
+pub(crate) fn device(speed_factor: f64, monthly_fee_usd: f64) -> EdgeDevice {
     EdgeDevice {
         speed_factor,
         cores: 2.0,

@@ -394,3 +394,132 @@ pub(crate) const FAN_LOOP: &str = r#"{
     "Finish": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:finish", "End": true}
   }
 }"#;
+
+/// A SAM template whose `Resize` function is declared on arm64 (and `Thumb`
+/// on the global x86_64), with its state machine calling both.
+const ARCH_TEMPLATE: &str = r#"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Architectures: [x86_64]
+Resources:
+  Resize:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: resize-fn
+      Architectures:
+        - arm64
+  Thumb:
+    Type: AWS::Serverless::Function
+  Flow:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Definition:
+        StartAt: A
+        States:
+          A:
+            Type: Task
+            Resource: arn:aws:lambda:us-east-1:1:function:resize-fn
+            Next: B
+          B:
+            Type: Task
+            Resource: arn:aws:states:::lambda:invoke
+            Parameters:
+              FunctionName: ${ThumbArn}
+            End: true
+      DefinitionSubstitutions:
+        ThumbArn: !GetAtt Thumb.Arn
+"#;
+
+#[test]
+fn runs_take_the_architecture_of_their_file_their_template_or_the_user() {
+    use faasplan_core::arch::Arch;
+    let url = sample!("powertuning/powertuning-ui__README__demo-visualization-urls.txt");
+    let log = sample!("report-logs/powertuning__test-utils.js__textLog.log");
+    let input = vec![
+        ("template.yaml".to_string(), ARCH_TEMPLATE.to_string()),
+        ("a.log".to_string(), log.to_string()),
+        ("b.log".to_string(), log.to_string()),
+        ("compare.txt".to_string(), url.to_string()),
+    ];
+    let archs = |options: &BatchOptions, stage: &str| -> Vec<Option<Arch>> {
+        let batch = import_batch(&input, None, options).expect("imports");
+        let runs = &batch.profiles.stage(stage).expect("runs").runs;
+        let mut a: Vec<_> = runs.iter().map(|r| r.architecture).collect();
+        a.dedup();
+        a
+    };
+    let mapping = vec![
+        ("a.log".to_string(), "A".to_string()),
+        ("b.log".to_string(), "B".to_string()),
+        ("compare.txt".to_string(), "B".to_string()),
+    ];
+    let options = BatchOptions {
+        mapping: mapping.clone(),
+        ..BatchOptions::default()
+    };
+    let batch = import_batch(&input, None, &options).expect("imports");
+    let sm = batch.state_machine.as_ref().expect("state machine");
+    assert_eq!(
+        sm.architectures,
+        [
+            ("A".to_string(), Arch::Arm64),
+            ("B".to_string(), Arch::X86_64)
+        ]
+        .into()
+    );
+    // A's log takes the template's arm64; B's log the global x86_64, the
+    // comparison's runs their legends (none for the plain URL: the template's).
+    assert_eq!(archs(&options, "A"), [Some(Arch::Arm64)]);
+    assert_eq!(
+        archs(&options, "B"),
+        [Some(Arch::X86_64), Some(Arch::Arm64)]
+    );
+    // The user's setting for one file comes before the template; the one for
+    // every file only where nothing else says.
+    let options = BatchOptions {
+        mapping: mapping.clone(),
+        measured_on: vec![(Some("a.log".into()), Arch::X86_64), (None, Arch::Arm64)],
+        ..BatchOptions::default()
+    };
+    assert_eq!(archs(&options, "A"), [Some(Arch::X86_64)]);
+    assert_eq!(
+        archs(&options, "B"),
+        [Some(Arch::X86_64), Some(Arch::Arm64)]
+    );
+    // Without a template the global setting marks the logs.
+    let plain = r#"{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:resize-fn", "End": true}}}"#;
+    let input2 = vec![
+        ("flow.asl.json".to_string(), plain.to_string()),
+        ("a.log".to_string(), log.to_string()),
+    ];
+    let options = BatchOptions {
+        mapping: vec![("a.log".to_string(), "A".to_string())],
+        measured_on: vec![(None, Arch::Arm64)],
+        ..BatchOptions::default()
+    };
+    let batch = import_batch(&input2, None, &options).expect("imports");
+    assert!(
+        batch
+            .profiles
+            .stage("A")
+            .expect("runs")
+            .runs
+            .iter()
+            .all(|r| r.architecture == Some(Arch::Arm64))
+    );
+    // A malformed list names its place.
+    let bad = ARCH_TEMPLATE.replace("        - arm64", "        - sparc");
+    let e = import_batch(
+        &[("template.yaml".to_string(), bad)],
+        None,
+        &BatchOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.file, "template.yaml");
+    assert!(
+        e.message
+            .contains("Resources.Resize.Properties.Architectures"),
+        "{e}"
+    );
+}

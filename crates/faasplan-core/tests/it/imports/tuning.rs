@@ -1,7 +1,10 @@
 //! Power Tuning results: decoded values against the README's reference values.
 
 use approx::assert_relative_eq;
-use faasplan_core::formats::power_tuning::{TuningRun, decode_url, import_tuning, profile_runs};
+use faasplan_core::arch::Arch;
+use faasplan_core::formats::power_tuning::{
+    TuningRun, decode_url, import_tuning, label_architecture, profile_runs,
+};
 
 use super::{ALL, sample};
 
@@ -75,6 +78,20 @@ fn ui_demo_urls_basic_with_trailing_semicolon_and_comparison() {
     assert_eq!(t.runs[1].label, "JS x86");
     check(&t.runs[1], &DEMO_POWERS, &DEMO_A_MS, &DEMO_A_USD);
     assert_eq!(t.runs[2].label, "JS ARM64");
+    // The comparison's legends name the architectures; the plain URL's run has none.
+    let archs: Vec<_> = t.runs.iter().map(|r| r.architecture).collect();
+    assert_eq!(archs, [None, Some(Arch::X86_64), Some(Arch::Arm64)]);
+    assert!(
+        profile_runs(&t.runs[2])
+            .iter()
+            .all(|r| r.architecture == Some(Arch::Arm64))
+    );
+    assert_eq!(
+        label_architecture("Node.js on Graviton2"),
+        Some(Arch::Arm64)
+    );
+    assert_eq!(label_architecture("x86_64 vs arm64"), None);
+    assert_eq!(label_architecture("Armadillo"), None);
     check(
         &t.runs[2],
         &DEMO_POWERS,
