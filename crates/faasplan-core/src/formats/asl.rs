@@ -1157,6 +1157,7 @@ fn build(
             edges,
             choices,
             loops: Vec::new(),
+            shared: Vec::new(),
         },
         stages: b.stages,
         choices: b.choices,

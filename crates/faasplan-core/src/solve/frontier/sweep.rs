@@ -510,6 +510,10 @@ impl<'p> Sweep<'p> {
         // Keep the parent's per-sample state: `extend` overwrites it.
         let (lat0, lb0) = (self.lat.clone(), self.lb.clone());
         for j in list {
+            // A stage sharing a function takes its group's first member's size.
+            if !self.prep.tie_ok(i, j, &self.choice) {
+                continue;
+            }
             self.choice[i] = j;
             self.dsel[i] = t.configs[j as usize].d;
             if !self.concurrency_partial(d, i) {
