@@ -162,6 +162,7 @@ mod tests {
             edges: Vec::new(),
             choices: Vec::new(),
             loops: Vec::new(),
+            shared: Vec::new(),
         }
     }
 
