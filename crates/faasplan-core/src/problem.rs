@@ -167,13 +167,10 @@ pub fn merge_groups(groups: impl IntoIterator<Item = Vec<usize>>) -> Vec<Vec<usi
     for mut g in groups {
         g.sort_unstable();
         g.dedup();
-        loop {
-            let Some(at) = out
-                .iter()
-                .position(|o| o.iter().any(|x| g.binary_search(x).is_ok()))
-            else {
-                break;
-            };
+        while let Some(at) = out
+            .iter()
+            .position(|o| o.iter().any(|x| g.binary_search(x).is_ok()))
+        {
             g.extend(out.swap_remove(at));
             g.sort_unstable();
             g.dedup();

@@ -295,7 +295,7 @@ fn stages_sharing_a_function_are_planned_with_one_memory_size() {
     let r = pipeline::plan(&p, Limits::default()).unwrap();
     assert_eq!(r.status, PlanStatus::Optimal);
     assert_eq!(r.stages[0].memory_mb, r.stages[3].memory_mb);
-    assert_eq!(r.stages[0].shares_memory_with, [b.clone()]);
+    assert_eq!(r.stages[0].shares_memory_with, std::slice::from_ref(&b));
     assert_eq!(r.stages[3].shares_memory_with, [a]);
     let json = faasplan_core::plan::to_json(&r);
     assert!(json.contains("\"shares_memory_with\""), "{json}");
