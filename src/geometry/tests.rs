@@ -30,6 +30,7 @@ fn workflow(n: usize, edges: &[(usize, usize)]) -> Workflow {
             .collect(),
         choices: Vec::new(),
         loops: Vec::new(),
+        shared: Vec::new(),
     }
 }
 

@@ -16,6 +16,7 @@ fn empty() -> Workflow {
         edges: Vec::new(),
         choices: Vec::new(),
         loops: Vec::new(),
+        shared: Vec::new(),
     }
 }
 

@@ -19,6 +19,9 @@ pub enum StageEdit {
     Memory(MemoryGrid),
     /// Fix the configuration, or release it.
     Fixed(Option<Config>),
+    /// Run the same function as another stage, sharing its memory size
+    /// (`Some(other)`), or a function of its own (`None`).
+    ShareMemory(Option<String>),
 }
 
 impl AppState {
@@ -88,6 +91,7 @@ fn edit_workflow(
                     a.stages.retain(|s| *s != id);
                 }
                 wf.forget_loop_stage(&id);
+                wf.untie_memory(&id);
             }
             Some(Selection::Edge { from, to }) => {
                 wf.edges.retain(|e| !(e.from == from && e.to == to));
@@ -175,6 +179,7 @@ fn rename(wf: &mut Workflow, id: &str, new_id: &str) -> Result<(), String> {
         }
     }
     wf.rename_loop_stage(id, new_id);
+    wf.rename_shared_stage(id, new_id);
     Ok(())
 }
 
@@ -184,8 +189,27 @@ fn edit_stage(
     id: &str,
     edit: StageEdit,
 ) -> Result<(), String> {
+    if let StageEdit::ShareMemory(with) = edit {
+        stage_mut(wf, id)?;
+        let Some(other) = with else {
+            wf.untie_memory(id);
+            return Ok(());
+        };
+        if other == id {
+            return Err(format!("{id} cannot share memory with itself"));
+        }
+        stage_mut(wf, &other)?;
+        wf.tie_memory(id, &other, &other);
+        return match wf.validate() {
+            Err(e @ faasplan_core::dag::WorkflowError::Shared { .. }) => {
+                Err(format!("{id} cannot share memory with {other}: {e}"))
+            }
+            _ => Ok(()),
+        };
+    }
     let stage = stage_mut(wf, id)?;
     match edit {
+        StageEdit::ShareMemory(_) => {}
         StageEdit::Kind(kind) => stage.kind = kind,
         StageEdit::AllowedD(d) => {
             if d.is_empty() || d.contains(&0) {

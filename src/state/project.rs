@@ -73,6 +73,7 @@ impl Default for Project {
                 edges: Vec::new(),
                 choices: Vec::new(),
                 loops: Vec::new(),
+                shared: Vec::new(),
             },
             settings: PlanSettings::default(),
             platform: Preset::AwsX86_64.platform(),

@@ -181,6 +181,46 @@ fn stage_edits_are_validated() {
 }
 
 #[test]
+fn stages_tied_to_one_function_round_trip_and_follow_renames_and_deletes() {
+    let mut s = with_stages(3);
+    let share = |id: &str, with: Option<&str>| Action::EditStage {
+        id: id.into(),
+        edit: StageEdit::ShareMemory(with.map(String::from)),
+    };
+    s.apply(share("stage2", Some("stage1")));
+    s.apply(share("stage3", Some("stage2")));
+    let wf = &s.project.workflow;
+    assert_eq!(wf.shared.len(), 1);
+    assert_eq!(wf.shares_memory_with("stage1"), ["stage2", "stage3"]);
+    // The project file keeps the group.
+    let json = s.project.to_core().to_json();
+    let back = faasplan_core::formats::project::Project::from_json(&json).unwrap();
+    assert_eq!(back.workflow.shared, s.project.workflow.shared);
+    s.apply(Action::RenameStage {
+        id: "stage1".into(),
+        new_id: "head".into(),
+    });
+    assert_eq!(
+        s.project.workflow.shares_memory_with("stage3"),
+        ["head", "stage2"]
+    );
+    s.apply(Action::Select(Some(Selection::Stage("head".into()))));
+    s.apply(Action::DeleteSelection);
+    assert_eq!(s.project.workflow.shares_memory_with("stage3"), ["stage2"]);
+    s.apply(share("stage3", None));
+    assert!(s.project.workflow.shared.is_empty());
+    // A tie whose memory grids have no size in common is refused with a notice.
+    s.apply(Action::EditStage {
+        id: "stage3".into(),
+        edit: StageEdit::Memory(MemoryGrid::stepped(4000, 4001, 1)),
+    });
+    s.apply(share("stage3", Some("stage2")));
+    assert!(s.project.workflow.shared.is_empty());
+    let last = s.notices.last().map(|n| n.text.clone()).unwrap_or_default();
+    assert!(last.contains("no size in common"), "{last}");
+}
+
+#[test]
 fn memory_edits_keep_listed_sizes_inside_the_new_range() {
     let mut s = with_stages(1);
     let edit = |e| Action::EditStage {

@@ -163,6 +163,7 @@ mod tests {
             edges: Vec::new(),
             choices: Vec::new(),
             loops: Vec::new(),
+            shared: Vec::new(),
         }
     }
 

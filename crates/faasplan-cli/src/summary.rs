@@ -98,6 +98,12 @@ pub fn plan(report: &PlanReport, needed: usize) -> String {
         if let Some(a) = p.architecture {
             fused.push_str(&format!("   {a}"));
         }
+        if !p.shares_memory_with.is_empty() {
+            fused.push_str(&format!(
+                "   shares memory with {}",
+                p.shares_memory_with.join(", ")
+            ));
+        }
         out.push_str(&format!(
             "  {:<w$}  {:>5} MB × {:>2}   P{}: {:>7.2} s   ${:.6} per run{fused}\n",
             p.stage,

@@ -104,6 +104,7 @@ fn import_plan_export_and_reimport() {
     let first: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&project).expect("reads")).expect("json");
     assert_eq!(again["workflow"]["edges"], first["workflow"]["edges"]);
+    assert_eq!(again["workflow"]["shared"], first["workflow"]["shared"]);
     let _ = std::fs::remove_dir_all(&out);
     let _ = std::fs::remove_file(&project);
     let _ = std::fs::remove_file(&plan);

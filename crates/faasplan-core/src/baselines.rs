@@ -1,6 +1,10 @@
 //! Baseline planners: what a user would get from the published alternatives,
 //! on the same fitted model and the same [`SampledProblem`] as the exact planner.
 //!
+//! The baselines follow their published rules, which plan each stage on its
+//! own: they ignore [`SampledProblem::shared`] (stages sharing a function may
+//! get two memory sizes), and `judge_plan` reports such a plan as it is.
+//!
 //! Every baseline maps the problem (plus, where its rule needs it, the model's
 //! deterministic point predictions or the measured profile means, see
 //! [`Inputs`]) to a [`Plan`] or to no plan. Each rule is documented in its

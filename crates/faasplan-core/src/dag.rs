@@ -7,7 +7,8 @@
 //! path), after checking that ids are unique, edges name existing stages, and
 //! the graph is acyclic. A workflow may also name Choice points
 //! ([`Choice`]): alternatives of which one runs per execution, and loops
-//! ([`Loop`]): chains of stages that run several times per execution.
+//! ([`Loop`]): chains of stages that run several times per execution, and
+//! groups of stages that share one memory size ([`SharedMemory`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -103,6 +104,10 @@ pub struct Workflow {
     /// Loops: chains of stages that run several times per execution (see [`Loop`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub loops: Vec<Loop>,
+    /// Stages that run one deployed function and so share one memory size (and
+    /// one architecture): see [`SharedMemory`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared: Vec<SharedMemory>,
 }
 
 /// The validated index form of a [`Workflow`]. Indices are positions in `Workflow::stages`.
@@ -122,10 +127,12 @@ pub struct Dag {
 
 mod choice;
 mod repeat;
+mod shared;
 mod validate;
 
 pub use choice::{Alternative, Choice, ChoiceMode};
 pub use repeat::{Loop, MAX_LOOP_ITERATIONS};
+pub use shared::SharedMemory;
 pub use validate::WorkflowError;
 
 impl MemoryGrid {

@@ -10,6 +10,11 @@
 //! a function chosen at run time or a service integration is listed in the
 //! exports' comments instead. Re-importing the exported state machine gives
 //! the same stages and edges.
+//!
+//! The import ties every function's stages to one memory size and architecture
+//! ([`crate::dag::SharedMemory`]), so a plan of it never gives a function two;
+//! the checks here ([`ExportError::Conflict`], [`ExportError::CycleCopies`])
+//! stay as a guard against a plan made for another workflow or edited by hand.
 
 use std::collections::BTreeMap;
 
@@ -98,13 +103,6 @@ pub struct FunctionMemory {
     pub memory_mb: u32,
 }
 
-fn unqualified(raw: &str, qualifier: Option<&str>) -> String {
-    match qualifier {
-        Some(q) if raw.ends_with(&format!(":{q}")) => raw[..raw.len() - q.len() - 1].to_string(),
-        _ => raw.to_string(),
-    }
-}
-
 fn parameter_name(name: &str) -> String {
     let mut out = String::new();
     let mut upper = true;
@@ -133,7 +131,7 @@ pub fn function_memory(
         let c = configs
             .get(&s.id)
             .ok_or_else(|| ExportError::MissingStage(s.id.clone()))?;
-        let function = unqualified(&f.raw, f.qualifier.as_deref());
+        let function = f.function();
         match by_fn.get(&function) {
             Some(prev) if prev.memory_mb != c.memory_mb => {
                 if let Some(other) = stage_of.get(&function).filter(|o| o.state == s.state) {
@@ -359,7 +357,7 @@ pub fn architecture_files(
         let Some(&a) = archs.get(&s.id) else {
             continue;
         };
-        let function = unqualified(&f.raw, f.qualifier.as_deref());
+        let function = f.function();
         let parameter = parameter_name(&f.name).replace("MemorySize", "Architecture");
         match by_fn.get(&function) {
             Some((_, prev)) if *prev != a => {

@@ -389,6 +389,7 @@ impl<'a> Fuser<'a> {
             concurrency_limit: self.base.concurrency_limit,
             percentile: self.base.percentile,
             allowed_violations: self.allowed_violations,
+            shared: grouping_ties(&self.base.shared, grouping),
         }
     }
 
@@ -824,6 +825,7 @@ pub fn evaluate_fresh_grouping_on(
         concurrency_limit: None,
         percentile: settings.percentile,
         allowed_violations: 0,
+        shared: Vec::new(),
     };
     let plan = Plan {
         choice: vec![0; grouping.groups.len()],
@@ -859,3 +861,16 @@ pub fn group_extra(fuser: &Fuser<'_>, grouping: &Grouping, g: usize, cfg: Config
 
 #[cfg(test)]
 mod tests;
+
+/// The ties of the contracted problem of `grouping`: each tie group of the
+/// unfused problem mapped to the groups holding its members, overlapping ones
+/// merged. A fused group keeps its members' ties (its one memory size is theirs);
+/// a stage placed on the edge device runs no Lambda function and leaves its tie.
+fn grouping_ties(shared: &[Vec<usize>], grouping: &Grouping) -> Vec<Vec<usize>> {
+    crate::problem::merge_groups(shared.iter().map(|g| {
+        g.iter()
+            .filter(|&&i| !grouping.on_edge[i])
+            .map(|&i| grouping.group_of[i])
+            .collect()
+    }))
+}

@@ -530,6 +530,12 @@ pub fn report(
             fused_into: None,
             on_edge: false,
             architecture: archs[i],
+            shares_memory_with: project
+                .workflow
+                .shares_memory_with(&stage.id)
+                .into_iter()
+                .map(String::from)
+                .collect(),
         });
     }
     report.totals = Some(PlanTotals {

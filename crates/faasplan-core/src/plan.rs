@@ -24,6 +24,7 @@
 //! | `stages[].latency_p50_s`, `stages[].latency_q_s` | number | the stage latency's median and q-quantile over the samples |
 //! | `stages[].expected_cost_usd` | number | the stage's mean cost per run (a fused group's whole cost is on its root, 0 on the other members) |
 //! | `stages[].fused_into` | string (absent when not fused) | the root stage of the function this stage runs fused into (see [`crate::fusion`]); a fused member reports the group's memory, d = 1 and the group's latency quantiles |
+//! | `stages[].shares_memory_with` | list of strings (absent when empty) | the other stages that run the same function (`shared` in the workflow): the planner gives them this stage's memory size (and architecture) |
 //! | `totals` | object or `null` | the plan's workflow figures on the planning samples |
 //! | `totals.latency_p50_s`, `totals.latency_q_s` | number | median and q-quantile of the workflow latency (longest path) |
 //! | `totals.guaranteed_latency_s` | number | the guaranteed latency: the certified q-quantile on the fresh samples (`guarantee.certificate.certified_latency_s`); when no certificate exists (too few fresh samples), the planning samples' (a + 1)-th largest latency |
@@ -164,6 +165,10 @@ pub struct StagePlan {
     /// one than the platform's (`settings.architectures`); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub architecture: Option<crate::arch::Arch>,
+    /// The stages that run the same function and so share this memory size
+    /// (`Workflow::shared`); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shares_memory_with: Vec<String>,
 }
 
 /// Workflow figures of a plan on one sample set.

@@ -159,6 +159,29 @@ pub enum PlanError {
     },
 }
 
+/// `groups` with overlapping groups merged, each sorted and deduplicated, and
+/// groups of fewer than two stages dropped (the index form of
+/// [`crate::dag::Workflow::shared`], or its image under a contraction).
+pub fn merge_groups(groups: impl IntoIterator<Item = Vec<usize>>) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for mut g in groups {
+        g.sort_unstable();
+        g.dedup();
+        while let Some(at) = out
+            .iter()
+            .position(|o| o.iter().any(|x| g.binary_search(x).is_ok()))
+        {
+            g.extend(out.swap_remove(at));
+            g.sort_unstable();
+            g.dedup();
+        }
+        out.push(g);
+    }
+    out.retain(|g| g.len() >= 2);
+    out.sort();
+    out
+}
+
 /// The whole sampled problem.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SampledProblem {
@@ -177,9 +200,62 @@ pub struct SampledProblem {
     pub percentile: f64,
     /// Number of samples allowed to violate a bound: `floor(alpha * n_samples)`.
     pub allowed_violations: usize,
+    /// Groups of stages that run one function: every plan gives a group's
+    /// members one memory size and one architecture ([`SampledProblem::tied`]);
+    /// from [`crate::dag::Workflow::shared`]. Empty when no stages share.
+    pub shared: Vec<Vec<usize>>,
 }
 
 impl SampledProblem {
+    /// Whether configuration `a` of stage `i` and configuration `b` of stage `j`
+    /// may both be in one plan when the two stages share a function: the same
+    /// memory size and the same architecture.
+    pub fn tied(&self, i: usize, a: usize, j: usize, b: usize) -> bool {
+        let (x, y) = (&self.stages[i], &self.stages[j]);
+        x.configs[a].memory_mb == y.configs[b].memory_mb && x.architecture(a) == y.architecture(b)
+    }
+
+    /// For each stage, the member of its [`SampledProblem::shared`] group that
+    /// comes first in `topo`, when that is another stage (`None` for the first
+    /// member and for stages in no group).
+    pub fn tie_leads(&self) -> Vec<Option<usize>> {
+        let mut rank = vec![usize::MAX; self.stages.len()];
+        for (r, &i) in self.topo.iter().enumerate() {
+            if let Some(x) = rank.get_mut(i) {
+                *x = r;
+            }
+        }
+        let mut lead = vec![None; self.stages.len()];
+        for g in &self.shared {
+            let Some(&first) = g
+                .iter()
+                .filter(|&&i| i < rank.len())
+                .min_by_key(|&&i| rank[i])
+            else {
+                continue;
+            };
+            for &i in g {
+                if i != first && i < self.stages.len() {
+                    lead[i] = Some(first);
+                }
+            }
+        }
+        lead
+    }
+
+    /// Whether `choice` gives every group's members one memory size and architecture.
+    pub fn ties_hold(&self, choice: &[u32]) -> bool {
+        self.shared.iter().all(|g| {
+            g.windows(2).all(|w| {
+                let (i, j) = (w[0], w[1]);
+                match (choice.get(i), choice.get(j)) {
+                    (Some(&a), Some(&b)) => self.tied(i, a as usize, j, b as usize),
+                    _ => false,
+                }
+            })
+        })
+    }
+
     /// The index range of `row`'s samples in a stage's `latency_s` and `cost_usd`.
     pub fn sample_range(&self, row: usize) -> Range<usize> {
         row * self.n_samples..(row + 1) * self.n_samples

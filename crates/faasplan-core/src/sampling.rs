@@ -891,6 +891,20 @@ impl<'a> Sampler<'a> {
             }
             tables.push(table);
         }
+        let shared = crate::problem::merge_groups(self.workflow.shared_groups());
+        // Stages that share a function compare architectures: a member without an
+        // architecture choice runs on the platform's own.
+        if let Some((native, _)) = &self.other {
+            for g in &shared {
+                if g.iter().any(|&i| !tables[i].architectures.is_empty()) {
+                    for &i in g {
+                        if tables[i].architectures.is_empty() {
+                            tables[i].architectures = vec![*native; tables[i].configs.len()];
+                        }
+                    }
+                }
+            }
+        }
         Ok(SampledProblem {
             n_samples: n,
             stages: tables,
@@ -899,6 +913,7 @@ impl<'a> Sampler<'a> {
             concurrency_limit: Some(self.platform.concurrency_limit),
             percentile: self.percentile,
             allowed_violations: self.design.allowed_violations,
+            shared,
         })
     }
 }

@@ -145,6 +145,7 @@ mod tests {
             edges: Vec::new(),
             choices: Vec::new(),
             loops: Vec::new(),
+            shared: Vec::new(),
         }
     }
 

@@ -2,7 +2,8 @@
 //! an optional fixed configuration, the Choice the stage is an alternative of
 //! (planned for the slowest, or with probabilities), and the configuration it runs
 //! with today (the user's current configuration, evaluated against the plan; not a
-//! planner input). For a workflow imported from a state machine: how many times
+//! planner input), and the stages it shares a function (one memory size) with.
+//! For a workflow imported from a state machine: how many times
 //! its cycles run, and a service integration's latency and price per run.
 //! Every field commits on change.
 
@@ -61,6 +62,7 @@ pub fn Inspector() -> Html {
                 { view_listed(m) }
             </div>
             { view_fixed(&store, stage, edit, invalid.clone()) }
+            { view_shared(&store, stage) }
             { for state.project.workflow.choices.iter()
                 .filter(|c| c.alternatives.iter().any(|a| a.stages.contains(&stage.id)))
                 .map(|c| view_choice(&store, c, &invalid)) }
@@ -192,6 +194,49 @@ fn view_choice(store: &Store, choice: &Choice, invalid: &Callback<String>) -> Ht
 }
 
 /// Edges without a mouse: connect the selected stage to another one.
+/// The stages that run the same function (one memory size for all of them),
+/// and a control to tie this stage to another stage's function or untie it.
+fn view_shared(store: &Store, stage: &Stage) -> Html {
+    let wf = &store.state().project.workflow;
+    let partners = wf.shares_memory_with(&stage.id);
+    let current = partners.first().map(|s| s.to_string()).unwrap_or_default();
+    let others: Vec<&str> = wf
+        .stages
+        .iter()
+        .map(|s| s.id.as_str())
+        .filter(|&id| id != stage.id)
+        .collect();
+    let id = stage.id.clone();
+    let onchange = store.callback(move |e: Event| {
+        let select: HtmlSelectElement = e.target_unchecked_into();
+        let with = select.value();
+        Action::EditStage {
+            id: id.clone(),
+            edit: StageEdit::ShareMemory((!with.is_empty()).then_some(with)),
+        }
+    });
+    let function = wf.shared_of(&stage.id).map(|g| g.function.clone());
+    html! {
+        <div class="inspector-row">
+            <label class="field">
+                <span class="field-label">{ "Same function as" }</span>
+                <select data-testid="share-memory" {onchange}>
+                    <option value="" selected={current.is_empty()}>{ "none (its own function)" }</option>
+                    { for others.into_iter().map(|o| html! {
+                        <option value={o.to_string()} selected={o == current}>{ o }</option>
+                    }) }
+                </select>
+            </label>
+            if !partners.is_empty() {
+                <span class="hint" data-testid="shares-memory">
+                    { format!("shares memory with: {}", partners.join(", ")) }
+                    { function.map(|f| format!(" (function {f})")).unwrap_or_default() }
+                </span>
+            }
+        </div>
+    }
+}
+
 fn view_connect(store: &Store, stage: &Stage) -> Html {
     let wf = &store.state().project.workflow;
     let targets: Vec<&str> = wf

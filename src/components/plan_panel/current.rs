@@ -127,6 +127,7 @@ mod tests {
                 fused_into: None,
                 on_edge: false,
                 architecture: None,
+                shares_memory_with: Vec::new(),
             }],
             totals: None,
             cost_breakdown: None,

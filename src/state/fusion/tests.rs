@@ -186,6 +186,7 @@ fn stage(id: &str, fused_into: Option<&str>, on_edge: bool) -> StagePlan {
         fused_into: fused_into.map(Into::into),
         on_edge,
         architecture: None,
+        shares_memory_with: Vec::new(),
     }
 }
 

@@ -6,7 +6,8 @@
 //! `allowed_d` of positive values; a fixed configuration lies inside the
 //! space); edges name existing stages, are not self-edges and are not
 //! repeated; the graph is acyclic; every Choice is well formed; every loop's
-//! body is a chain. The topological order is Kahn's algorithm
+//! body is a chain; every group of stages sharing a memory size is well
+//! formed (`shared.rs`). The topological order is Kahn's algorithm
 //! taking, among the ready stages, the one first in the user's order, so it
 //! is stable under edits that do not change the graph.
 
@@ -141,6 +142,16 @@ pub enum WorkflowError {
         /// What is wrong.
         message: String,
     },
+    /// A group of stages sharing one memory size is malformed.
+    #[error("shared[{index}] (function {function:?}): {message}")]
+    Shared {
+        /// Position of the group in `Workflow::shared`.
+        index: usize,
+        /// The group's function.
+        function: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 fn fmt_cycle(stages: &[String]) -> String {
@@ -189,6 +200,7 @@ impl Workflow {
         let input_parent = input_parents(self, &parents, &topo);
         self.check_choices()?;
         self.check_loops(&parents, &children)?;
+        self.check_shared()?;
         Ok(Dag {
             topo,
             parents,

@@ -25,9 +25,11 @@
 //! Task, a Wait, a Choice back), the body is planned once, as a workflow
 //! [`Loop`]: one configuration per function, latency and cost the sums of
 //! `loop_iterations` runs. Any other body (parallel branches, a Choice
-//! between stages) is unrolled `loop_iterations` times, copies `Name #2`, ..;
-//! the copies are planned apart, and the deploy exports refuse a plan that
-//! gives one function two memory sizes.
+//! between stages) is unrolled `loop_iterations` times, copies `Name #2`, ..,
+//! each with its own d. On AWS a function has one memory size: the Tasks
+//! that name one function, and the copies of one state, form a
+//! [`SharedMemory`] group of the workflow ([`shared_functions`]), so every
+//! plan gives them one size.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -35,8 +37,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::dag::{
-    Alternative, Choice, ChoiceMode, Config, Edge, Loop, MemoryGrid, Stage, StageKind, Workflow,
-    WorkflowError,
+    Alternative, Choice, ChoiceMode, Config, Edge, Loop, MemoryGrid, SharedMemory, Stage,
+    StageKind, Workflow, WorkflowError,
 };
 
 /// What the import needs besides the file.
@@ -78,6 +80,56 @@ pub struct FunctionRef {
     pub name: String,
     /// Version or alias, if the reference has one.
     pub qualifier: Option<String>,
+}
+
+impl FunctionRef {
+    /// The function as the definition names it, without its qualifier: the
+    /// deployed function whose memory size every Task naming it shares.
+    pub fn function(&self) -> String {
+        match &self.qualifier {
+            Some(q) if self.raw.ends_with(&format!(":{q}")) => {
+                self.raw[..self.raw.len() - q.len() - 1].to_string()
+            }
+            _ => self.raw.clone(),
+        }
+    }
+}
+
+/// The groups of stages that share one memory size: the Tasks naming one
+/// function ([`FunctionRef::function`]) and the copies of one state on an
+/// unrolled cycle (a function chosen at run time included). Service
+/// integrations have a fixed configuration and share nothing.
+pub fn shared_functions(stages: &[ImportedStage]) -> Vec<SharedMemory> {
+    let mut by_key: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, st) in stages.iter().enumerate() {
+        let keys = match &st.invoke {
+            // The state's key cannot be a function's: it starts with a NUL.
+            Invoke::Lambda(f) => vec![f.function(), format!("\u{0}{}", st.state)],
+            Invoke::Dynamic(_) => vec![format!("\u{0}{}", st.state)],
+            Invoke::Service(_) => Vec::new(),
+        };
+        for k in keys {
+            match by_key.iter_mut().find(|(x, _)| *x == k) {
+                Some((_, v)) => v.push(i),
+                None => by_key.push((k, vec![i])),
+            }
+        }
+    }
+    let groups = crate::problem::merge_groups(by_key.iter().map(|(_, v)| v.clone()));
+    groups
+        .into_iter()
+        .map(|g| {
+            let first = &stages[g[0]];
+            let function = match &first.invoke {
+                Invoke::Lambda(f) => f.function(),
+                _ => first.state.clone(),
+            };
+            SharedMemory {
+                function,
+                stages: g.iter().map(|&i| stages[i].id.clone()).collect(),
+            }
+        })
+        .collect()
 }
 
 /// What a Task invokes.
@@ -1089,7 +1141,7 @@ pub fn import_definition(
         Err(why) => {
             let (mut out, _) = build(&definition, &name, options, false)?;
             out.notes.push(format!(
-                "cycles ({}) are unrolled {k} times ({why}): the copies are planned apart, and the deploy exports refuse a plan that gives a function two memory sizes",
+                "cycles ({}) are unrolled {k} times ({why}): the copies of a state are planned with one memory size (their function's) and each its own d",
                 out.loops.join(", ")
             ));
             Ok(out)
@@ -1226,6 +1278,14 @@ fn build(
             c.labels()
         ));
     }
+    let shared = shared_functions(&b.stages);
+    for g in &shared {
+        notes.push(format!(
+            "{} run one function ({}): planned with one memory size",
+            g.stages.join(", "),
+            g.function
+        ));
+    }
     let import = AslImport {
         workflow: Workflow {
             name: name.to_string(),
@@ -1233,6 +1293,7 @@ fn build(
             edges,
             choices,
             loops: Vec::new(),
+            shared,
         },
         stages: b.stages,
         choices: b.choices,

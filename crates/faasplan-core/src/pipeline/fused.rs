@@ -162,6 +162,23 @@ fn fused_report(
             fused_into: (root != i).then(|| project.workflow.stages[root].id.clone()),
             on_edge: grouping.on_edge[i],
             architecture: archs[g],
+            // A stage on the edge device runs no Lambda function: it shares nothing.
+            shares_memory_with: if grouping.on_edge[i] {
+                Vec::new()
+            } else {
+                project
+                    .workflow
+                    .shares_memory_with(&stage.id)
+                    .into_iter()
+                    .filter(|s| {
+                        project
+                            .workflow
+                            .stage_index(s)
+                            .is_some_and(|j| !grouping.on_edge[j])
+                    })
+                    .map(String::from)
+                    .collect()
+            },
         });
     }
     rep.totals = Some(PlanTotals {

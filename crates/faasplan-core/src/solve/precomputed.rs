@@ -10,7 +10,14 @@
 //! earlier one in (expected cost, index) order is no slower on every sample (and,
 //! when per-sample cost is bounded, no dearer on every sample). Instance counts
 //! must match when the stage is a context parent, and may only shrink under a
-//! concurrency limit, so a dominated configuration never helps any plan.
+//! concurrency limit, so a dominated configuration never helps any plan. A
+//! stage that shares a function with others ([`SampledProblem::shared`]) is
+//! dominated only by a configuration of the same memory size and architecture,
+//! which every plan the dominated one is in can swap in.
+//!
+//! Ties: `tie_lead` names, per stage, the member of its group assigned first
+//! in `topo`; the search and the sweep allow a stage only the candidates tied
+//! to that member's configuration (`Precomputed::tie_ok`).
 
 use super::SolveError;
 use super::antichain::{MAX_ANTICHAINS, maximal_antichains};
@@ -38,6 +45,9 @@ pub(crate) struct Precomputed<'p> {
     pub slot_of: Vec<usize>,
     /// The path-budget tables (`search/chaindp.rs`), built on first use.
     pub chain_dp: std::sync::OnceLock<super::search::ChainTables>,
+    /// Per stage, the member of its shared-function group first in `topo`, when
+    /// that is another stage ([`SampledProblem::tie_leads`]).
+    pub tie_lead: Vec<Option<usize>>,
 }
 
 /// Per-sample costs finite and non-negative (needed for quantile cost bounds).
@@ -131,11 +141,15 @@ impl<'p> Precomputed<'p> {
                     .any(|t| t.context.as_ref().is_some_and(|c| c.parent == i))
             })
             .collect();
+        let tied: Vec<bool> = (0..k)
+            .map(|i| p.shared.iter().any(|g| g.contains(&i)))
+            .collect();
         let sorted = (0..k)
             .map(|i| {
                 let dm = DMatters {
                     equal: ctx_parent[i],
                     shrink: p.concurrency_limit.is_some(),
+                    tied: tied[i],
                 };
                 (0..p.stages[i].n_contexts())
                     .map(|c| non_dominated(p, i, c, dm, per_sample_cost))
@@ -185,6 +199,17 @@ impl<'p> Precomputed<'p> {
             min_d,
             per_sample_cost,
             chain_dp: std::sync::OnceLock::new(),
+            tie_lead: p.tie_leads(),
+        }
+    }
+
+    /// Whether configuration `j` of stage `i` agrees with the configuration in
+    /// `choice` of the first member of its group (which must be assigned).
+    #[inline]
+    pub(crate) fn tie_ok(&self, i: usize, j: u32, choice: &[u32]) -> bool {
+        match self.tie_lead[i] {
+            None => true,
+            Some(l) => self.p.tied(i, j as usize, l, choice[l] as usize),
         }
     }
 }
@@ -193,6 +218,8 @@ impl<'p> Precomputed<'p> {
 struct DMatters {
     equal: bool,
     shrink: bool,
+    /// The stage shares a function: memory size and architecture must match.
+    tied: bool,
 }
 
 fn dominates(p: &SampledProblem, i: usize, c: usize, y: usize, x: usize, cost: bool) -> bool {
@@ -257,7 +284,8 @@ fn non_dominated(p: &SampledProblem, i: usize, c: usize, dm: DMatters, cost: boo
             } else {
                 !dm.shrink || dy <= dx
             };
-            d_ok && dominates(p, i, c, y as usize, x as usize, cost)
+            d_ok && same_function_size(dm, p, i, x, y)
+                && dominates(p, i, c, y as usize, x as usize, cost)
         });
         if !dominated {
             kept.push(x);
@@ -265,6 +293,12 @@ fn non_dominated(p: &SampledProblem, i: usize, c: usize, dm: DMatters, cost: boo
         }
     }
     kept
+}
+
+/// Without a tie any configuration may dominate; with one only a configuration
+/// of the same memory size and architecture.
+fn same_function_size(dm: DMatters, p: &SampledProblem, i: usize, x: u32, y: u32) -> bool {
+    !dm.tied || p.tied(i, x as usize, i, y as usize)
 }
 
 /// Samples ordered by the latency of a fast reference plan (each stage's dearest
@@ -311,7 +345,8 @@ mod tests {
                 } else {
                     !dm.shrink || dy <= dx
                 };
-                d_ok && dominates(p, i, c, y as usize, x as usize, cost)
+                d_ok && same_function_size(dm, p, i, x, y)
+                    && dominates(p, i, c, y as usize, x as usize, cost)
             });
             if !dominated {
                 kept.push(x);
@@ -324,12 +359,17 @@ mod tests {
         let mut dropped = 0;
         for (i, t) in p.stages.iter().enumerate() {
             for c in 0..t.n_contexts() {
-                for (equal, shrink, cost) in [
-                    (false, false, false),
-                    (true, false, false),
-                    (false, true, true),
+                for (equal, shrink, cost, tied) in [
+                    (false, false, false, false),
+                    (true, false, false, false),
+                    (false, true, true, false),
+                    (false, false, false, true),
                 ] {
-                    let dm = DMatters { equal, shrink };
+                    let dm = DMatters {
+                        equal,
+                        shrink,
+                        tied,
+                    };
                     let fast = non_dominated(p, i, c, dm, cost);
                     assert_eq!(fast, reference(p, i, c, dm, cost), "stage {i} context {c}");
                     dropped += t.configs.len() - fast.len();

@@ -170,6 +170,7 @@ pub fn problem(shape: Shape, n_samples: usize, seed: u64) -> SampledProblem {
         concurrency_limit: None,
         percentile: 0.95,
         allowed_violations: 0,
+        shared: Vec::new(),
     }
 }
 
@@ -230,6 +231,7 @@ pub fn scaled(
         concurrency_limit: None,
         percentile: 0.95,
         allowed_violations: 0,
+        shared: Vec::new(),
     }
 }
 
@@ -323,5 +325,6 @@ pub fn small(o: Small, seed: u64) -> SampledProblem {
         concurrency_limit: o.concurrency_limit,
         percentile: 0.9,
         allowed_violations: o.allowed_violations.min(n - 1),
+        shared: Vec::new(),
     }
 }

@@ -178,6 +178,7 @@ fn copies(n: usize, edges: &[(usize, usize)]) -> Project {
             .collect(),
         choices: Vec::new(),
         loops: Vec::new(),
+        shared: Vec::new(),
     };
     p.profiles.stages = (0..n)
         .map(|i| StageProfile {

@@ -203,6 +203,7 @@ fn unrolled(
         concurrency_limit: flat.concurrency_limit,
         percentile: flat.percentile,
         allowed_violations,
+        shared: Vec::new(),
     };
     (problem, origin)
 }

@@ -282,3 +282,26 @@ fn a_preparation_from_a_fitted_model_only_samples_and_gives_the_same_bits() {
         "{err}"
     );
 }
+
+/// Stages tied to one function get one memory size, and the plan names the tie.
+#[test]
+fn stages_sharing_a_function_are_planned_with_one_memory_size() {
+    let mut p = project("ml", Bound::Latency { max_s: 40.0 });
+    let (a, b) = (
+        p.workflow.stages[0].id.clone(),
+        p.workflow.stages[3].id.clone(),
+    );
+    p.workflow.tie_memory(&b, &a, "shared-fn");
+    let r = pipeline::plan(&p, Limits::default()).unwrap();
+    assert_eq!(r.status, PlanStatus::Optimal);
+    assert_eq!(r.stages[0].memory_mb, r.stages[3].memory_mb);
+    assert_eq!(r.stages[0].shares_memory_with, std::slice::from_ref(&b));
+    assert_eq!(r.stages[3].shares_memory_with, [a]);
+    let json = faasplan_core::plan::to_json(&r);
+    assert!(json.contains("\"shares_memory_with\""), "{json}");
+    let back = faasplan_core::plan::from_json(&json).unwrap();
+    assert_eq!(
+        back.stages[3].shares_memory_with,
+        r.stages[3].shares_memory_with
+    );
+}

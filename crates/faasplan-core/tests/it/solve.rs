@@ -25,6 +25,7 @@ fn all_plans(p: &SampledProblem) -> Vec<(Plan, PlanEval)> {
         };
         if let Ok(e) = evaluate(p, &plan)
             && concurrency_ok(p, &choice)
+            && ties_hold(p, &choice)
         {
             out.push((plan, e));
         }
@@ -41,6 +42,20 @@ fn all_plans(p: &SampledProblem) -> Vec<(Plan, PlanEval)> {
             i += 1;
         }
     }
+}
+
+/// Every group of stages sharing a function has one memory size and architecture
+/// (checked pair by pair, independently of `SampledProblem::ties_hold`).
+fn ties_hold(p: &SampledProblem, choice: &[u32]) -> bool {
+    p.shared.iter().all(|g| {
+        g.iter().all(|&i| {
+            g.iter().all(|&j| {
+                let (a, b) = (choice[i] as usize, choice[j] as usize);
+                p.stages[i].configs[a].memory_mb == p.stages[j].configs[b].memory_mb
+                    && p.stages[i].architecture(a) == p.stages[j].architecture(b)
+            })
+        })
+    })
 }
 
 fn reaches(p: &SampledProblem, from: usize, to: usize) -> bool {
@@ -517,5 +532,86 @@ fn stepping_in_small_budgets_gives_the_same_answer_as_one_solve() {
         let stepped = s.solution();
         let whole = solve(&p, settings).unwrap();
         assert_eq!(format!("{stepped:?}"), format!("{whole:?}"));
+    }
+}
+
+/// A small instance whose stages share functions: stage `i` joins group
+/// `labels[i]` (0: none); memory sizes repeat within a stage (configurations
+/// `2m` and `2m + 1` share a size, with their own d) and, with `arch`, the odd
+/// configurations run on arm64, so a tie pins the size and the architecture.
+fn tied(o: Small, seed: u64, labels: &[u8], arch: bool) -> SampledProblem {
+    use faasplan_core::arch::Arch;
+    let mut p = small(o, seed);
+    for t in &mut p.stages {
+        for (j, c) in t.configs.iter_mut().enumerate() {
+            c.memory_mb = 128 * (1 + j as u32 / 2);
+        }
+        if arch {
+            t.architectures = (0..t.configs.len())
+                .map(|j| {
+                    if j % 2 == 1 {
+                        Arch::Arm64
+                    } else {
+                        Arch::X86_64
+                    }
+                })
+                .collect();
+        }
+    }
+    p.shared = faasplan_core::problem::merge_groups((1..=2u8).map(|g| {
+        (0..p.stages.len())
+            .filter(|&i| labels.get(i) == Some(&g))
+            .collect()
+    }));
+    p
+}
+
+fn tied_strategy() -> impl Strategy<Value = (SampledProblem, usize)> {
+    (
+        small_strategy(),
+        proptest::collection::vec(0u8..=2, 5),
+        any::<bool>(),
+        2usize..12,
+    )
+        .prop_map(|((o, seed), labels, arch, positions)| (tied(o, seed, &labels, arch), positions))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: std::env::var("SOLVE_CASES").ok().and_then(|v| v.parse().ok()).map_or(24, |c: u32| c / 4 + 1), ..ProptestConfig::default() })]
+
+    /// Stages sharing a function: every bound's optimum, the frontier (the one-pass
+    /// sweep, the downward sweep and the resolution builder) equal brute force over
+    /// the plans that keep the ties, and every plan returned keeps them.
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn shared_functions_equal_brute_force_over_tied_plans((p, positions) in tied_strategy()) {
+        let plans = all_plans(&p);
+        let planner = Planner::new(&p).unwrap();
+        for b in bounds_to_try(&plans) {
+            check_bound_with(&planner, &p, &plans, b);
+            let sol = planner.solve(SolveSettings { bound: b, max_nodes: None }).unwrap();
+            if let Some(plan) = &sol.plan {
+                prop_assert!(ties_hold(&p, &plan.choice), "{b:?}: {:?} breaks a tie", plan.choice);
+            }
+        }
+        let f = check_frontier(&p, &plans);
+        prop_assert!(f.points.iter().all(|x| ties_hold(&p, &x.plan.choice)));
+        let want = brute_frontier(&plans);
+        let down = frontier(&p, FrontierSettings { min_step_s: 1e-9 }).unwrap();
+        for pt in &down.points {
+            prop_assert!(ties_hold(&p, &pt.plan.choice));
+            prop_assert!(want.contains(&(pt.guaranteed_latency_s, pt.expected_cost_usd)));
+        }
+        let mut r = ResolutionBuilder::new(&p, positions).unwrap();
+        while let ResolutionProgress::Running { .. } = r.step(4) {}
+        let res = r.result();
+        for (g, &max_s) in res.bounds_s.iter().enumerate() {
+            let best = min_by(&plans, |e| e.guaranteed_latency_s <= max_s, |e| e.expected_cost_usd);
+            let got = res.answers[g].as_ref().map(|a| {
+                assert!(ties_hold(&p, &a.plan.choice));
+                a.expected_cost_usd
+            });
+            prop_assert_eq!(got, best, "position {}", g);
+        }
     }
 }

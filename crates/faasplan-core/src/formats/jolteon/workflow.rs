@@ -91,6 +91,7 @@ pub fn import_workflow(text: &str, grid: &JolteonGrid) -> Result<Workflow, Jolte
         edges,
         choices: Vec::new(),
         loops: Vec::new(),
+        shared: Vec::new(),
     };
     workflow.validate()?;
     Ok(workflow)

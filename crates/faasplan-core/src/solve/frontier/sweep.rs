@@ -676,7 +676,8 @@ impl<'p> Sweep<'p> {
         };
         let mut mx_ready = false;
         for (pos, &j) in list.iter().enumerate().skip(from) {
-            if thr[j as usize] > thr_cap {
+            // A stage sharing a function takes its group's first member's size.
+            if thr[j as usize] > thr_cap || !prep.tie_ok(i, j, &self.choice) {
                 continue;
             }
             self.choice[i] = j;

@@ -14,7 +14,7 @@ impl Search<'_> {
         let Ok(ctx) = self.prep.p.contexts(choice) else {
             return false;
         };
-        if !self.concurrency_ok(choice) {
+        if !self.concurrency_ok(choice) || !self.prep.p.ties_hold(choice) {
             return false;
         }
         matches!(self.check_full(choice, &ctx), Check::Accepted)

@@ -94,6 +94,12 @@ impl Search<'_> {
                 return;
             }
         }
+        // A stage sharing a function takes the memory size (and architecture)
+        // of its group's member assigned first.
+        if !self.prep.tie_ok(i, j, &self.stack.choice) {
+            self.stack.pos[d] += 1;
+            return;
+        }
         self.nodes += 1;
         self.stack.choice[i] = j;
         self.stack.dsel[i] = p.stages[i].configs[j as usize].d;

@@ -28,6 +28,7 @@ fn wf(ids: &[&str], singles: &[&str], edges: &[(&str, &str)]) -> Workflow {
         edges: edges.iter().map(edge).collect(),
         choices: Vec::new(),
         loops: Vec::new(),
+        shared: Vec::new(),
     }
 }
 

@@ -183,6 +183,7 @@ fn sample_plan(status: PlanStatus) -> PlanReport {
         fused_into: None,
         on_edge: false,
         architecture: None,
+        shares_memory_with: Vec::new(),
     };
     let configs = [(1792, 1), (3584, 8), (5120, 16), (1792, 1)];
     PlanReport {

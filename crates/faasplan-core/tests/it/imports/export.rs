@@ -106,6 +106,51 @@ fn memory_exports_name_every_function() {
     assert!(!script.contains("$LATEST"), "{script}");
 }
 
+/// Tasks naming one function (with or without a qualifier) and the copies of
+/// an unrolled cycle's states share one memory size; the exported state
+/// machine imports to the same groups.
+#[test]
+fn stages_of_one_function_share_its_memory_size() {
+    let text = r#"{"StartAt": "A", "States": {
+        "A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:work", "Next": "B"},
+        "B": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+              "Parameters": {"FunctionName": "arn:aws:lambda:us-east-1:1:function:work:live"}, "Next": "C"},
+        "C": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:other", "Next": "D"},
+        "D": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true}}}"#;
+    let i = import_state_machine(text, &AslOptions::default()).expect("imports");
+    assert_eq!(i.workflow.shared.len(), 1);
+    assert_eq!(
+        i.workflow.shared[0].function,
+        "arn:aws:lambda:us-east-1:1:function:work"
+    );
+    assert_eq!(i.workflow.shared[0].stages, ["A", "B"]);
+    i.workflow.validate().expect("valid");
+    let again = import_state_machine(
+        &state_machine(&i, &planned(&i)).expect("exports"),
+        &AslOptions::default(),
+    )
+    .expect("re-imports");
+    assert_eq!(again.workflow.shared, i.workflow.shared);
+    // An unrolled cycle: each state's copies are one group.
+    let i = import_state_machine(super::batch::FAN_LOOP, &AslOptions::default()).expect("imports");
+    let groups: Vec<Vec<String>> = i.workflow.shared.iter().map(|g| g.stages.clone()).collect();
+    for state in ["Left", "Right"] {
+        let want = vec![
+            state.to_string(),
+            format!("{state} #2"),
+            format!("{state} #3"),
+        ];
+        assert!(groups.contains(&want), "{state}: {groups:?}");
+    }
+    assert!(
+        !i.notes.iter().any(|n| n.contains("refuse")),
+        "{:?}",
+        i.notes
+    );
+}
+
+/// The import ties a function's stages, so a plan of it never conflicts; the
+/// check stays for a plan made otherwise (edited by hand, another workflow).
 #[test]
 fn conflicting_memory_for_one_function_is_an_error() {
     // Two states invoking one function, planned at two sizes.
