@@ -511,12 +511,7 @@ pub fn report(
     let eval = solve::evaluate(problem, plan)?;
     let configs = problem.configs(&plan.choice)?;
     let rows = problem.rows(&plan.choice)?;
-    let archs: Vec<Option<crate::arch::Arch>> = problem
-        .stages
-        .iter()
-        .zip(&plan.choice)
-        .map(|(t, &c)| t.architecture(c as usize))
-        .collect();
+    let archs = problem.architectures(&plan.choice);
     for (i, (stage, cfg)) in project.workflow.stages.iter().zip(&configs).enumerate() {
         let (p50, q) = eval.stage_latency_quantiles_s[i];
         report.stages.push(StagePlan {

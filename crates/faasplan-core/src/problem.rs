@@ -336,6 +336,16 @@ impl SampledProblem {
             .map(|(t, &c)| t.configs[c as usize])
             .collect())
     }
+
+    /// The architecture of every stage under `choice` (`None` where the stage
+    /// has no architecture choice, or runs on an edge device).
+    pub fn architectures(&self, choice: &[u32]) -> Vec<Option<crate::arch::Arch>> {
+        self.stages
+            .iter()
+            .zip(choice)
+            .map(|(t, &c)| t.architecture(c as usize))
+            .collect()
+    }
 }
 
 /// Bytes of memory a sampled problem of `rows` table rows in all (candidates ×

@@ -12,7 +12,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use faasplan_core::arch::Arch;
-use faasplan_core::formats::project::Project as CoreProject;
+use faasplan_core::formats::project::{Project as CoreProject, check_profiles};
 use faasplan_core::profile::{ProfileRun, Profiles, StageProfile, StepStat};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -296,25 +296,7 @@ fn project_out(p: &CoreProject) -> WireProject {
 fn project_in(w: WireProject) -> Result<CoreProject, String> {
     let mut project = CoreProject::from_json(&w.file).map_err(|e| e.to_string())?;
     let profiles = unpack(w.profiles)?;
-    for (i, s) in profiles.stages.iter().enumerate() {
-        if project.workflow.stage_index(&s.stage).is_none() {
-            return Err(format!(
-                "profiles.stages[{i}].stage: {:?} is not a stage of the workflow",
-                s.stage
-            ));
-        }
-        if profiles.stages[..i].iter().any(|t| t.stage == s.stage) {
-            return Err(format!(
-                "profiles.stages[{i}].stage: {:?} is profiled twice",
-                s.stage
-            ));
-        }
-        for (j, run) in s.runs.iter().enumerate() {
-            run.check().map_err(|p| {
-                format!("profiles.stages[{i}].runs[{j}].{}: {}", p.field, p.message)
-            })?;
-        }
-    }
+    check_profiles(&profiles, &project.workflow).map_err(|e| e.to_string())?;
     project.profiles = profiles;
     Ok(project)
 }

@@ -173,7 +173,10 @@ impl Project {
     }
 }
 
-fn check_profiles(profiles: &Profiles, workflow: &Workflow) -> Result<(), ProjectFileError> {
+/// Checks profiles against the workflow they are for, as reading a project file
+/// does: a valid `mb_per_vcpu`, stages of the workflow, each once, and every
+/// run's values. The error names the field (`profiles.stages[2].runs[0].…`).
+pub fn check_profiles(profiles: &Profiles, workflow: &Workflow) -> Result<(), ProjectFileError> {
     let err = |field: String, message: String| ProjectFileError::Profiles { field, message };
     if !(profiles.mb_per_vcpu.is_finite() && profiles.mb_per_vcpu > 0.0) {
         return Err(err(

@@ -133,12 +133,7 @@ fn fused_report(
     let rows = problem.rows(&plan.choice)?;
     let grouping = &fused.grouping;
     // One architecture per group (none on the edge device or without a choice).
-    let archs: Vec<Option<crate::arch::Arch>> = problem
-        .stages
-        .iter()
-        .zip(&plan.choice)
-        .map(|(t, &c)| t.architecture(c as usize))
-        .collect();
+    let archs = problem.architectures(&plan.choice);
     for (i, stage) in project.workflow.stages.iter().enumerate() {
         let g = grouping.group_of[i];
         let root = grouping.groups[g][0];
