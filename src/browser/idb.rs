@@ -1,7 +1,9 @@
-//! IndexedDB through the `idb` crate: the autosaved project, with profiles
-//! of any size, as JSON texts in one object store. A record and its profiles
-//! are written in one transaction, so a reload never pairs a project with
-//! profiles from an older save.
+//! IndexedDB through the `idb` crate: the autosaved project as a JSON text
+//! and, beside it, its profiles of any size as one binary value (a
+//! `Uint8Array` of packed runs, stored by structured clone: no text to build
+//! or scan), in one object store. Earlier saves kept the profiles as text;
+//! [`load`] returns either. A record and its profiles are written in one
+//! transaction, so a reload never pairs a project with profiles from an older save.
 
 use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionMode};
 use wasm_bindgen::JsValue;
@@ -11,15 +13,37 @@ pub const DATABASE: &str = "faasplan";
 /// The object store holding the autosave texts.
 const STORE: &str = "autosave";
 
-/// What to do with the profiles text beside a record.
+/// What to do with the stored profiles beside a record.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ProfilesText {
     /// Leave what is stored (the profiles did not change since the last save).
     Keep,
-    /// Store this text.
-    Put(String),
-    /// Remove the stored text (no profiles, or they could not be kept).
+    /// Store these packed profiles (`wire::profiles_to_bytes`), as a `Uint8Array`.
+    Put(Vec<u8>),
+    /// Remove the stored profiles (no profiles, or they could not be kept).
     Remove,
+}
+
+/// Profiles as an autosave stored them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StoredProfiles {
+    /// Packed bytes (this build's saves).
+    Bytes(Vec<u8>),
+    /// Text (earlier builds' saves: packed per stage, or plain JSON).
+    Text(String),
+}
+
+/// A stored value as profiles: bytes from a `Uint8Array` or `ArrayBuffer`, or
+/// a string; `None` for anything else.
+fn stored(value: JsValue) -> Option<StoredProfiles> {
+    use wasm_bindgen::JsCast;
+    if let Some(text) = value.as_string() {
+        return Some(StoredProfiles::Text(text));
+    }
+    if value.is_instance_of::<js_sys::Uint8Array>() || value.is_instance_of::<js_sys::ArrayBuffer>() {
+        return Some(StoredProfiles::Bytes(js_sys::Uint8Array::new(&value).to_vec()));
+    }
+    None
 }
 
 /// The key the profiles of the record under `key` are stored under.
@@ -44,8 +68,8 @@ async fn open() -> Result<Database, String> {
         .map_err(|e| format!("cannot open IndexedDB: {e}"))
 }
 
-/// The record under `key` and its profiles text, if stored.
-pub async fn load(key: &str) -> Result<(Option<String>, Option<String>), String> {
+/// The record under `key` and its profiles, if stored.
+pub async fn load(key: &str) -> Result<(Option<String>, Option<StoredProfiles>), String> {
     let db = open().await?;
     let fail = |e: idb::Error| format!("cannot read the autosave from IndexedDB: {e}");
     let tx = db
@@ -66,7 +90,7 @@ pub async fn load(key: &str) -> Result<(Option<String>, Option<String>), String>
     db.close();
     Ok((
         record.and_then(|v| v.as_string()),
-        profiles.and_then(|v| v.as_string()),
+        profiles.and_then(stored),
     ))
 }
 
@@ -88,9 +112,10 @@ pub async fn save(key: &str, record: &str, profiles: &ProfilesText) -> Result<()
         let pkey = JsValue::from_str(&profiles_key(key));
         match profiles {
             ProfilesText::Keep => {}
-            ProfilesText::Put(text) => {
+            ProfilesText::Put(bytes) => {
+                let value = js_sys::Uint8Array::from(bytes.as_slice());
                 store
-                    .put(&JsValue::from_str(text), Some(&pkey))
+                    .put(&value, Some(&pkey))
                     .map_err(fail)?
                     .await
                     .map_err(fail)?;

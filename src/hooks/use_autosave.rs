@@ -19,7 +19,7 @@ use faasplan_core::profile::Profiles;
 use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 
-use crate::browser::idb::{self, ProfilesText};
+use crate::browser::idb::{self, ProfilesText, StoredProfiles};
 use crate::browser::storage;
 use crate::state::{Action, AppState, Autosave, DEFAULT_CSV_MB_PER_VCPU, Level, Project};
 use crate::store::{Store, use_store};
@@ -98,11 +98,14 @@ async fn restore(store: Store, key: AttrValue, phase: Rc<RefCell<Phase>>) {
         .ok()
         .flatten();
     let record = match idb::load(&key).await {
-        Ok((Some(record), profiles)) => parse(&record, profiles.as_deref()),
+        Ok((Some(record), profiles)) => parse(&record, profiles),
         // Nothing in IndexedDB (or no IndexedDB): a record localStorage kept.
-        Ok((None, _)) | Err(_) => storage::load::<Autosave>(&key),
+        Ok((None, _)) | Err(_) => storage::load::<Autosave>(&key).map(|r| r.map(|r| (r, None))),
     };
-    let restored = record.and_then(|r| r.map(|r| r.restore().map(|p| (p, r))).transpose());
+    let restored = record.and_then(|r| {
+        r.map(|(r, profiles)| restore_with(&r, profiles).map(|p| (p, r)))
+            .transpose()
+    });
     if *phase.borrow() == Phase::Superseded {
         return;
     }
@@ -127,17 +130,34 @@ async fn restore(store: Store, key: AttrValue, phase: Rc<RefCell<Phase>>) {
     }
 }
 
-/// The record with its profiles put back.
-fn parse(record: &str, profiles: Option<&str>) -> Result<Option<Autosave>, String> {
-    let mut saved: Autosave = serde_json::from_str(record)
+/// The record, and the profiles stored beside it.
+fn parse(
+    record: &str,
+    profiles: Option<StoredProfiles>,
+) -> Result<Option<(Autosave, Option<Profiles>)>, String> {
+    let saved: Autosave = serde_json::from_str(record)
         .map_err(|e| format!("cannot restore the autosaved project: {e}"))?;
-    if let (Some(text), Some(project)) = (profiles, saved.project.as_object_mut()) {
-        let value = crate::worker::protocol::wire::profiles_from_text(text)
-            .and_then(|p| serde_json::to_value(p).map_err(|e| e.to_string()))
+    let _span = crate::browser::perf::span("autosave-restore-profiles");
+    let profiles = profiles
+        .map(|p| match p {
+            StoredProfiles::Bytes(bytes) => crate::worker::protocol::wire::profiles_from_bytes(&bytes),
+            StoredProfiles::Text(text) => crate::worker::protocol::wire::profiles_from_text(&text),
+        })
+        .transpose()
+        .map_err(|e| format!("cannot restore the autosaved profiles: {e}"))?;
+    Ok(Some((saved, profiles)))
+}
+
+/// The record's project with `profiles` put back, checked against its
+/// workflow as a project file's profiles are.
+fn restore_with(saved: &Autosave, profiles: Option<Profiles>) -> Result<Project, String> {
+    let mut project = saved.restore()?;
+    if let Some(p) = profiles.filter(|p| !p.stages.is_empty()) {
+        faasplan_core::formats::project::check_profiles(&p, &project.workflow)
             .map_err(|e| format!("cannot restore the autosaved profiles: {e}"))?;
-        project.insert("profiles".into(), value);
+        project.profiles = Some(Rc::new(p));
     }
-    Ok(Some(saved))
+    Ok(project)
 }
 
 /// What an autosave kept.
@@ -202,13 +222,15 @@ async fn save_indexed(key: &str, state: &AppState, last: &RefCell<Last>) -> Resu
             _ => false,
         }
     };
-    let (action, profiles_text) = match &profiles {
+    let (action, profiles_len) = match &profiles {
         _ if unchanged && last.borrow().outcome == Saved::Whole => (ProfilesText::Keep, None),
         Some(p) => {
-            // Packed: a fraction of the JSON's size and time on the page's thread.
+            // Packed bytes, stored as a binary value: a copy per run on the
+            // page's thread, no text built.
             let _span = crate::browser::perf::span("autosave-profiles");
-            let t = crate::worker::protocol::wire::profiles_to_text(p);
-            (ProfilesText::Put(t.clone()), Some(t))
+            let bytes = crate::worker::protocol::wire::profiles_to_bytes(p);
+            let len = bytes.len();
+            (ProfilesText::Put(bytes), Some(len))
         }
         None => (ProfilesText::Remove, None),
     };
@@ -220,9 +242,9 @@ async fn save_indexed(key: &str, state: &AppState, last: &RefCell<Last>) -> Resu
     }
     let outcome = match first {
         Ok(()) => Saved::Whole,
-        Err(why) => match (&profiles, profiles_text) {
-            (Some(p), Some(t)) => {
-                let what = describe(p, t.len());
+        Err(why) => match (&profiles, profiles_len) {
+            (Some(p), Some(len)) => {
+                let what = describe(p, len);
                 match idb::save(key, &record, &ProfilesText::Remove).await {
                     Ok(()) => Saved::WithoutProfiles(format!("{what}: {why}")),
                     Err(e) => Saved::Nothing(e),

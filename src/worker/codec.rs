@@ -1,6 +1,11 @@
 //! The worker messages' codec: JSON text, so serde's internally tagged enums
 //! (the core's `Bound`, `PlanStatus`) travel as they are, unlike with
-//! yew-agent's default bincode.
+//! yew-agent's default bincode. Packed profiles do not go into the text: a
+//! message carrying them is a JS array `[text, Uint8Array, …]`, the buffers
+//! put aside by [`wire::collect_blobs`] while serialising (structured clone
+//! copies them between threads at memory speed; gloo-worker's `postMessage`
+//! takes no transfer list). A message without profiles is the text alone, as
+//! before (the crash report's hand-written answer is one).
 //!
 //! Messages of [`TIMED_BYTES`] or more are timed on the thread that encodes
 //! or decodes them (User Timing measures `wire-encode N KB` and
@@ -8,12 +13,13 @@
 //! what crossing the wire costs each side.
 
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use yew_agent::Codec;
 
+use super::protocol::wire;
 use crate::browser::perf;
 
-/// Messages this long (bytes of JSON) or longer are timed.
+/// Messages this long (bytes of JSON and buffers) or longer are timed.
 pub const TIMED_BYTES: usize = 64 * 1024;
 
 /// JSON text in a JS string.
@@ -23,10 +29,21 @@ pub struct Json;
 impl Codec for Json {
     fn encode<I: Serialize>(input: I) -> JsValue {
         let span = perf::span("");
-        match serde_json::to_string(&input) {
+        let (text, blobs) = wire::collect_blobs(|| serde_json::to_string(&input));
+        match text {
             Ok(text) => {
-                let value = JsValue::from_str(&text);
-                timed(span, "wire-encode", text.len());
+                let bytes = text.len() + blobs.iter().map(Vec::len).sum::<usize>();
+                let value = if blobs.is_empty() {
+                    JsValue::from_str(&text)
+                } else {
+                    let parts = js_sys::Array::new();
+                    parts.push(&JsValue::from_str(&text));
+                    for blob in &blobs {
+                        parts.push(&js_sys::Uint8Array::from(blob.as_slice()));
+                    }
+                    parts.into()
+                };
+                timed(span, "wire-encode", bytes);
                 value
             }
             // Every message type is plain data with string keys; serde_json
@@ -37,10 +54,20 @@ impl Codec for Json {
 
     fn decode<O: for<'de> Deserialize<'de>>(input: JsValue) -> O {
         let span = perf::span("");
-        let text = input.as_string().unwrap_or_default();
-        match serde_json::from_str(&text) {
+        let (text, blobs) = match input.dyn_into::<js_sys::Array>() {
+            Ok(parts) => {
+                let text = parts.get(0).as_string().unwrap_or_default();
+                let blobs: Vec<Vec<u8>> = (1..parts.length())
+                    .map(|i| js_sys::Uint8Array::new(&parts.get(i)).to_vec())
+                    .collect();
+                (text, blobs)
+            }
+            Err(input) => (input.as_string().unwrap_or_default(), Vec::new()),
+        };
+        let bytes = text.len() + blobs.iter().map(Vec::len).sum::<usize>();
+        match wire::with_blobs(blobs, || serde_json::from_str(&text)) {
             Ok(o) => {
-                timed(span, "wire-decode", text.len());
+                timed(span, "wire-decode", bytes);
                 o
             }
             // Both ends are this crate's code, built together from one source.

@@ -1,13 +1,26 @@
-//! Profiles on the worker wire in a packed form: per stage, its runs as
-//! little-endian binary records in one base64 string, instead of a JSON
-//! object per run. Encoding and decoding are a copy per run, with no number
-//! formatting or parsing and no field names, so a 100,000-run profile crosses
-//! the wire in tens of milliseconds on each side (its JSON took seconds on the
-//! page's thread to write or read). Every value comes back bit for bit.
+//! Profiles on the worker wire in a packed form: all their runs as
+//! little-endian binary records in one byte buffer ([`profiles_to_bytes`]),
+//! instead of a JSON object per run. Encoding and decoding are a copy per
+//! run, with no number formatting or parsing and no field names; every value
+//! comes back bit for bit.
+//!
+//! Inside a worker message the buffer does not go through the JSON text at
+//! all: while [`collect_blobs`] runs (the codec's encode), packing puts the
+//! bytes aside and writes `{"blob": i}`; the codec posts them beside the text
+//! as `Uint8Array`s (a structured-clone copy, no base64, no JSON scan of
+//! megabytes) and hands them back with [`with_blobs`] while decoding. Outside
+//! a message (a test, a text) the same bytes are written as base64
+//! (`{"bytes": …}`). The form of earlier builds (base64 per stage) still reads.
+//!
+//! The buffer: the magic `FPPB`, a version byte, `mb_per_vcpu` (f64), the
+//! stage count (u32), then per stage its name (u32 length, UTF-8), its run
+//! count (u32), its records' length in bytes (u64) and the records.
 //!
 //! A record: `memory_mb`, `d`, `rep` (u32 each), a flags byte (cold, write,
 //! timestamp, architecture given, arm64), then `start`, `read` and `compute`
 //! (mean and P95, f64 each), then `write` and `timestamp` when present.
+
+use std::cell::RefCell;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -24,14 +37,62 @@ const ARM64: u8 = 16;
 
 /// Bytes of a record without its optional parts.
 const BASE: usize = 3 * 4 + 1 + 6 * 8;
+/// Bytes of a record with every optional part.
+pub const MAX_RECORD: usize = BASE + 2 * 8 + 8;
 
-/// The packed profiles as they cross the wire.
-#[derive(Serialize, Deserialize)]
-struct Packed {
-    mb_per_vcpu: f64,
-    stages: Vec<PackedStage>,
+/// The first bytes of a packed profiles buffer.
+const MAGIC: &[u8; 4] = b"FPPB";
+/// The buffer's version.
+const VERSION: u8 = 1;
+
+thread_local! {
+    /// Buffers put aside while a message is encoded ([`collect_blobs`]).
+    static OUTGOING: RefCell<Option<Vec<Vec<u8>>>> = const { RefCell::new(None) };
+    /// The buffers of the message being decoded ([`with_blobs`]).
+    static INCOMING: RefCell<Vec<Option<Vec<u8>>>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Runs `f` (a message's serialisation) with profiles put aside as byte
+/// buffers instead of written into the text; returns them in `{"blob": i}` order.
+pub fn collect_blobs<T>(f: impl FnOnce() -> T) -> (T, Vec<Vec<u8>>) {
+    let outer = OUTGOING.with(|o| o.borrow_mut().replace(Vec::new()));
+    let out = f();
+    let blobs = OUTGOING.with(|o| std::mem::replace(&mut *o.borrow_mut(), outer));
+    (out, blobs.unwrap_or_default())
+}
+
+/// Runs `f` (a message's deserialisation) with `blobs` as the buffers its
+/// `{"blob": i}` refer to.
+pub fn with_blobs<T>(blobs: Vec<Vec<u8>>, f: impl FnOnce() -> T) -> T {
+    let outer = INCOMING.with(|i| std::mem::replace(&mut *i.borrow_mut(), blobs.into_iter().map(Some).collect()));
+    let out = f();
+    INCOMING.with(|i| *i.borrow_mut() = outer);
+    out
+}
+
+/// Packed profiles as they are written: a buffer aside, or base64 text.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum PackedOut {
+    Blob { blob: usize },
+    Bytes { bytes: String },
+}
+
+/// Packed profiles as they are read: a buffer aside, base64 text, or the
+/// per-stage form of earlier builds.
+#[derive(Deserialize)]
+struct PackedIn {
+    #[serde(default)]
+    blob: Option<usize>,
+    #[serde(default)]
+    bytes: Option<String>,
+    #[serde(default)]
+    mb_per_vcpu: Option<f64>,
+    #[serde(default)]
+    stages: Option<Vec<PackedStage>>,
+}
+
+/// A stage in the per-stage form of earlier builds.
 #[derive(Serialize, Deserialize)]
 struct PackedStage {
     stage: String,
@@ -100,7 +161,7 @@ struct Reader<'a> {
     at: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn take<const N: usize>(&mut self) -> Result<[u8; N], String> {
         let end = self.at + N;
         let chunk = self
@@ -111,6 +172,16 @@ impl Reader<'_> {
         let mut out = [0; N];
         out.copy_from_slice(chunk);
         Ok(out)
+    }
+
+    fn slice(&mut self, len: usize) -> Result<&'a [u8], String> {
+        let end = self.at.saturating_add(len);
+        let chunk = self
+            .bytes
+            .get(self.at..end)
+            .ok_or_else(|| format!("{len} bytes wanted at byte {}, {} there", self.at, self.bytes.len() - self.at))?;
+        self.at = end;
+        Ok(chunk)
     }
 
     fn u32(&mut self) -> Result<u32, String> {
@@ -168,60 +239,145 @@ impl Reader<'_> {
     }
 }
 
-fn pack(p: &Profiles) -> Packed {
-    let stages = p
-        .stages
-        .iter()
-        .map(|s| {
-            let mut bytes = Vec::with_capacity(s.runs.len() * (BASE + 24));
-            for run in &s.runs {
-                pack_run(&mut bytes, run);
-            }
-            PackedStage {
-                stage: s.stage.clone(),
-                runs: s.runs.len(),
-                packed: STANDARD.encode(bytes),
-            }
-        })
-        .collect();
-    Packed {
-        mb_per_vcpu: p.mb_per_vcpu,
-        stages,
+/// Packs every run of `p` into one buffer (see the module docs).
+pub fn profiles_to_bytes(p: &Profiles) -> Vec<u8> {
+    let runs: usize = p.stages.iter().map(|s| s.runs.len()).sum();
+    let names: usize = p.stages.iter().map(|s| s.stage.len() + 16).sum();
+    let mut out = Vec::with_capacity(4 + 1 + 8 + 4 + names + runs * (BASE + 24));
+    out.extend_from_slice(MAGIC);
+    out.push(VERSION);
+    push_f64(&mut out, p.mb_per_vcpu);
+    push_len32(&mut out, p.stages.len());
+    for s in &p.stages {
+        push_len32(&mut out, s.stage.len());
+        out.extend_from_slice(s.stage.as_bytes());
+        push_len32(&mut out, s.runs.len());
+        let at = out.len();
+        out.extend_from_slice(&0u64.to_le_bytes());
+        for run in &s.runs {
+            pack_run(&mut out, run);
+        }
+        let len = (out.len() - at - 8) as u64;
+        out[at..at + 8].copy_from_slice(&len.to_le_bytes());
     }
+    out
 }
 
-fn unpack(p: Packed) -> Result<Profiles, String> {
-    let stages = p
-        .stages
+/// A length as u32. Stage names, stage counts and run counts of profiles a
+/// 32-bit address space holds are far below `u32::MAX` (a run takes 61 bytes
+/// or more), so the saturation never happens in practice; the reader would
+/// refuse such a buffer rather than misread it.
+fn push_len32(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+}
+
+/// The profiles of a [`profiles_to_bytes`] buffer; an error says where it is
+/// damaged (never a panic, nothing allocated beyond what the buffer holds).
+pub fn profiles_from_bytes(bytes: &[u8]) -> Result<Profiles, String> {
+    let mut r = Reader { bytes, at: 0 };
+    if r.take::<4>().ok().as_ref() != Some(MAGIC) {
+        return Err("not packed profiles (no FPPB header)".into());
+    }
+    let [version] = r.take::<1>()?;
+    if version != VERSION {
+        return Err(format!(
+            "packed profiles of version {version}, this build reads {VERSION}"
+        ));
+    }
+    let mb_per_vcpu = r.f64()?;
+    let count = r.u32()? as usize;
+    // Each stage takes at least 16 bytes: a larger count is not this encoding.
+    if count > bytes.len().saturating_sub(r.at) / 16 {
+        return Err(format!("{count} stages cannot fit in {} bytes", bytes.len()));
+    }
+    let mut stages = Vec::with_capacity(count);
+    for i in 0..count {
+        let len = r.u32()? as usize;
+        let name = r.slice(len).map_err(|e| format!("stage {}: name: {e}", i + 1))?;
+        let stage = std::str::from_utf8(name)
+            .map_err(|e| format!("stage {}: name: {e}", i + 1))?
+            .to_string();
+        let runs = r.u32()? as usize;
+        let len = usize::try_from(u64::from_le_bytes(r.take::<8>()?))
+            .map_err(|_| format!("stage {stage}: records too long"))?;
+        let records = r
+            .slice(len)
+            .map_err(|e| format!("stage {stage}: packed runs: {e}"))?;
+        let runs = unpack_runs(records, runs).map_err(|e| format!("stage {stage}: {e}"))?;
+        stages.push(StageProfile { stage, runs });
+    }
+    if r.at != bytes.len() {
+        return Err(format!(
+            "{} bytes after the last stage",
+            bytes.len() - r.at
+        ));
+    }
+    Ok(Profiles {
+        mb_per_vcpu,
+        stages,
+    })
+}
+
+/// `count` records filling `bytes` exactly.
+fn unpack_runs(bytes: &[u8], count: usize) -> Result<Vec<ProfileRun>, String> {
+    // Each record is at least BASE bytes: a count beyond that is not this encoding.
+    if count > bytes.len() / BASE {
+        return Err(format!(
+            "{count} runs cannot fit in {} bytes",
+            bytes.len()
+        ));
+    }
+    let mut reader = Reader { bytes, at: 0 };
+    let runs = (0..count)
+        .map(|_| reader.run())
+        .collect::<Result<Vec<_>, _>>()?;
+    if reader.at != bytes.len() {
+        return Err(format!(
+            "{} bytes after the last run",
+            bytes.len() - reader.at
+        ));
+    }
+    Ok(runs)
+}
+
+fn pack(p: &Profiles) -> PackedOut {
+    let bytes = profiles_to_bytes(p);
+    OUTGOING.with(|o| match o.borrow_mut().as_mut() {
+        Some(blobs) => {
+            blobs.push(bytes);
+            PackedOut::Blob {
+                blob: blobs.len() - 1,
+            }
+        }
+        None => PackedOut::Bytes {
+            bytes: STANDARD.encode(bytes),
+        },
+    })
+}
+
+fn unpack(p: PackedIn) -> Result<Profiles, String> {
+    if let Some(i) = p.blob {
+        let bytes = INCOMING
+            .with(|b| b.borrow_mut().get_mut(i).and_then(Option::take))
+            .ok_or_else(|| format!("packed profiles: no buffer {i} beside the message"))?;
+        return profiles_from_bytes(&bytes).map_err(|e| format!("packed profiles: {e}"));
+    }
+    if let Some(text) = p.bytes {
+        let bytes = STANDARD
+            .decode(text)
+            .map_err(|e| format!("packed profiles: {e}"))?;
+        return profiles_from_bytes(&bytes).map_err(|e| format!("packed profiles: {e}"));
+    }
+    let (Some(mb_per_vcpu), Some(stages)) = (p.mb_per_vcpu, p.stages) else {
+        return Err("packed profiles: neither a buffer, bytes nor stages".into());
+    };
+    let stages = stages
         .into_iter()
         .map(|s| {
             let bytes = STANDARD
                 .decode(&s.packed)
                 .map_err(|e| format!("stage {}: packed runs: {e}", s.stage))?;
-            // Each record is at least BASE bytes: a count beyond that is not this encoding.
-            if s.runs > bytes.len() / BASE {
-                return Err(format!(
-                    "stage {}: {} runs cannot fit in {} bytes",
-                    s.stage,
-                    s.runs,
-                    bytes.len()
-                ));
-            }
-            let mut reader = Reader {
-                bytes: &bytes,
-                at: 0,
-            };
-            let runs = (0..s.runs)
-                .map(|_| reader.run())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| format!("stage {}: {e}", s.stage))?;
-            if reader.at != bytes.len() {
-                return Err(format!(
-                    "stage {}: {} bytes after the last run",
-                    s.stage,
-                    bytes.len() - reader.at
-                ));
-            }
+            let runs = unpack_runs(&bytes, s.runs).map_err(|e| format!("stage {}: {e}", s.stage))?;
             Ok(StageProfile {
                 stage: s.stage,
                 runs,
@@ -229,7 +385,7 @@ fn unpack(p: Packed) -> Result<Profiles, String> {
         })
         .collect::<Result<Vec<_>, String>>()?;
     Ok(Profiles {
-        mb_per_vcpu: p.mb_per_vcpu,
+        mb_per_vcpu,
         stages,
     })
 }
@@ -245,7 +401,7 @@ pub mod profiles {
 
     /// Reads packed profiles back.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Profiles, D::Error> {
-        unpack(Packed::deserialize(d)?).map_err(serde::de::Error::custom)
+        unpack(PackedIn::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }
 
@@ -260,7 +416,7 @@ pub mod opt_profiles {
 
     /// Reads packed profiles back, or null.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Profiles>, D::Error> {
-        Option::<Packed>::deserialize(d)?
+        Option::<PackedIn>::deserialize(d)?
             .map(unpack)
             .transpose()
             .map_err(serde::de::Error::custom)
@@ -269,10 +425,17 @@ pub mod opt_profiles {
 
 /// A core project on the wire: its project file without the runs (workflow,
 /// platform, settings: small), and its profiles packed.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct WireProject {
     file: String,
-    profiles: Packed,
+    profiles: PackedOut,
+}
+
+/// [`WireProject`] as it is read.
+#[derive(Deserialize)]
+struct WireProjectIn {
+    file: String,
+    profiles: PackedIn,
 }
 
 fn project_out(p: &CoreProject) -> WireProject {
@@ -293,7 +456,7 @@ fn project_out(p: &CoreProject) -> WireProject {
 
 /// The project back, its profiles checked as reading the project file checks
 /// them (stages of the workflow, each once, every run's values).
-fn project_in(w: WireProject) -> Result<CoreProject, String> {
+fn project_in(w: WireProjectIn) -> Result<CoreProject, String> {
     let mut project = CoreProject::from_json(&w.file).map_err(|e| e.to_string())?;
     let profiles = unpack(w.profiles)?;
     check_profiles(&profiles, &project.workflow).map_err(|e| e.to_string())?;
@@ -312,7 +475,7 @@ pub mod project {
 
     /// Reads the project back.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<CoreProject, D::Error> {
-        project_in(WireProject::deserialize(d)?).map_err(serde::de::Error::custom)
+        project_in(WireProjectIn::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }
 
@@ -327,23 +490,17 @@ pub mod opt_project {
 
     /// Reads the project back, or null.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CoreProject>, D::Error> {
-        Option::<WireProject>::deserialize(d)?
+        Option::<WireProjectIn>::deserialize(d)?
             .map(project_in)
             .transpose()
             .map_err(serde::de::Error::custom)
     }
 }
 
-/// Profiles as the autosave keeps them: packed ([`profiles`]) when written;
-/// read back from packed text or from the plain JSON of earlier saves.
-pub fn profiles_to_text(p: &Profiles) -> String {
-    // Plain data with string keys: serialising cannot fail.
-    serde_json::to_string(&pack(p)).unwrap_or_default()
-}
-
-/// Profiles from [`profiles_to_text`]'s text, or from their plain JSON.
+/// Profiles from an autosave text of earlier builds: packed per stage, or
+/// their plain JSON (the autosave now keeps [`profiles_to_bytes`]'s buffer).
 pub fn profiles_from_text(text: &str) -> Result<Profiles, String> {
-    match serde_json::from_str::<Packed>(text) {
+    match serde_json::from_str::<PackedIn>(text) {
         Ok(packed) => unpack(packed),
         Err(_) => serde_json::from_str::<Profiles>(text).map_err(|e| e.to_string()),
     }
@@ -411,6 +568,26 @@ mod tests {
         r: Option<Profiles>,
     }
 
+    /// The per-stage form earlier builds wrote (the autosave text).
+    fn old_text(p: &Profiles) -> String {
+        let stages: Vec<PackedStage> = p
+            .stages
+            .iter()
+            .map(|s| {
+                let mut bytes = Vec::new();
+                for run in &s.runs {
+                    pack_run(&mut bytes, run);
+                }
+                PackedStage {
+                    stage: s.stage.clone(),
+                    runs: s.runs.len(),
+                    packed: STANDARD.encode(bytes),
+                }
+            })
+            .collect();
+        serde_json::json!({"mb_per_vcpu": p.mb_per_vcpu, "stages": stages}).to_string()
+    }
+
     #[test]
     fn packed_profiles_come_back_bit_for_bit_with_every_optional_part() {
         let h = Holder {
@@ -419,6 +596,7 @@ mod tests {
             r: None,
         };
         let text = serde_json::to_string(&h).unwrap();
+        assert!(text.contains("\"bytes\""), "base64 outside a message: {text:.80}");
         let back: Holder = serde_json::from_str(&text).unwrap();
         assert_eq!(back, h);
         for (a, b) in back.p.stages[0].runs.iter().zip(&h.p.stages[0].runs) {
@@ -427,52 +605,104 @@ mod tests {
         }
         // Much shorter than a JSON object per run.
         let plain = serde_json::to_string(&h.p).unwrap();
-        assert!(
-            serde_json::to_string(&pack(&h.p)).unwrap().len() < plain.len(),
-            "packed is shorter"
-        );
+        assert!(3 * profiles_to_bytes(&h.p).len() < plain.len(), "packed is shorter");
     }
 
     #[test]
-    fn damaged_packed_runs_are_an_error_naming_the_stage_not_a_panic() {
-        let mut packed = pack(&profiles());
-        let good = packed.stages[0].packed.clone();
-        packed.stages[0].runs += 1;
-        let err = unpack(packed).unwrap_err();
-        assert!(err.starts_with("stage a: packed runs end early"), "{err}");
-        let mut packed = pack(&profiles());
-        packed.stages[0].runs = usize::MAX;
-        assert!(unpack(packed).unwrap_err().contains("cannot fit"));
-        let mut packed = pack(&profiles());
-        packed.stages[0].runs -= 1;
+    fn in_a_message_profiles_travel_as_buffers_beside_a_small_text() {
+        let h = Holder {
+            p: profiles(),
+            q: Some(profiles()),
+            r: None,
+        };
+        let (text, blobs) = collect_blobs(|| serde_json::to_string(&h).unwrap());
+        assert_eq!(blobs.len(), 2);
+        assert!(text.len() < 100, "no runs in the text: {text}");
+        assert_eq!(blobs[0], profiles_to_bytes(&h.p));
+        // Outside collect_blobs, base64 again.
+        assert!(serde_json::to_string(&h).unwrap().contains("\"bytes\""));
+        let back: Holder = with_blobs(blobs, || serde_json::from_str(&text).unwrap());
+        assert_eq!(back, h);
+        // A message referring to a buffer it does not carry is an error.
+        let err = with_blobs(Vec::new(), || serde_json::from_str::<Holder>(&text)).unwrap_err();
+        assert!(err.to_string().contains("no buffer 0"), "{err}");
+    }
+
+    #[test]
+    fn damaged_buffers_are_an_error_naming_the_place_not_a_panic() {
+        let good = profiles_to_bytes(&profiles());
+        assert_eq!(profiles_from_bytes(&good).unwrap(), profiles());
+        // Every truncation is an error.
+        for end in 0..good.len() {
+            assert!(profiles_from_bytes(&good[..end]).is_err(), "cut at {end}");
+        }
+        let mut longer = good.clone();
+        longer.push(0);
         assert!(
-            unpack(packed)
+            profiles_from_bytes(&longer)
+                .unwrap_err()
+                .contains("1 bytes after the last stage")
+        );
+        assert!(profiles_from_bytes(b"{}").unwrap_err().contains("FPPB"));
+        let mut v2 = good.clone();
+        v2[4] = 2;
+        assert!(profiles_from_bytes(&v2).unwrap_err().contains("version 2"));
+        // Stage count, run count and record length beyond the buffer.
+        let mut many = good.clone();
+        many[13..17].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(profiles_from_bytes(&many).unwrap_err().contains("cannot fit"));
+        // Stage "a": name length at 17, name at 21, runs at 22, length at 26.
+        let mut runs = good.clone();
+        runs[22..26].copy_from_slice(&u32::MAX.to_le_bytes());
+        let err = profiles_from_bytes(&runs).unwrap_err();
+        assert!(err.starts_with("stage a:") && err.contains("cannot fit"), "{err}");
+        let mut fewer = good.clone();
+        let n = u32::from_le_bytes(fewer[22..26].try_into().unwrap());
+        fewer[22..26].copy_from_slice(&(n - 1).to_le_bytes());
+        assert!(
+            profiles_from_bytes(&fewer)
                 .unwrap_err()
                 .contains("bytes after the last run")
         );
-        let mut packed = pack(&profiles());
-        packed.stages[0].packed = format!("!{good}");
+        let mut long = good.clone();
+        long[26..34].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(profiles_from_bytes(&long).unwrap_err().starts_with("stage a:"));
+        // A flags byte this encoding never writes (the first record starts at 34).
+        let mut flags = good.clone();
+        flags[34 + 12] = 0x80;
         assert!(
-            unpack(packed)
-                .unwrap_err()
-                .starts_with("stage a: packed runs:")
-        );
-        // A flags byte this encoding never writes.
-        let mut bytes = STANDARD.decode(&good).unwrap();
-        bytes[12] = 0x80;
-        let mut packed = pack(&profiles());
-        packed.stages[0].packed = STANDARD.encode(bytes);
-        assert!(
-            unpack(packed)
+            profiles_from_bytes(&flags)
                 .unwrap_err()
                 .contains("unknown run flags 0x80")
         );
     }
 
     #[test]
-    fn autosave_text_reads_packed_and_earlier_plain_json() {
+    fn damaged_old_packed_runs_are_an_error_naming_the_stage_not_a_panic() {
+        let text = old_text(&profiles());
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["stages"][0]["runs"] = 41.into();
+        let err = profiles_from_text(&v.to_string()).unwrap_err();
+        assert!(err.starts_with("stage a: packed runs end early"), "{err}");
+        v["stages"][0]["runs"] = 39.into();
+        assert!(
+            profiles_from_text(&v.to_string())
+                .unwrap_err()
+                .contains("bytes after the last run")
+        );
+        v["stages"][0]["runs"] = 40.into();
+        v["stages"][0]["packed"] = "!".into();
+        assert!(
+            profiles_from_text(&v.to_string())
+                .unwrap_err()
+                .starts_with("stage a: packed runs:")
+        );
+    }
+
+    #[test]
+    fn autosave_text_of_earlier_builds_still_reads_packed_and_plain_json() {
         let p = profiles();
-        assert_eq!(profiles_from_text(&profiles_to_text(&p)).unwrap(), p);
+        assert_eq!(profiles_from_text(&old_text(&p)).unwrap(), p);
         assert_eq!(
             profiles_from_text(&serde_json::to_string(&p).unwrap()).unwrap(),
             p
