@@ -203,7 +203,7 @@ async function openCsv(page, name, csv) {
   }), t0);
 }
 
-test('a 20 MB CSV never freezes the page for more than 200 ms, and is planned or refused clearly', async () => {
+test('a 20 MB CSV never freezes the page for more than 200 ms, and is planned', async () => {
   const page = await openPage(env.browser);
   await recordLongTasks(page);
   await page.goto(env.base);
@@ -214,9 +214,8 @@ test('a 20 MB CSV never freezes the page for more than 200 ms, and is planned or
   await fs.writeFile(path.join(OUT, 'big-csv.json'), JSON.stringify({ bytes: big.length, runs, ...seen }, null, 2));
   await fs.rm(path.join(OUT, 'big20.csv'), { force: true });
   await shot(page, 'real-20mb-csv');
-  const planned = seen.open_to_frontier_ms !== null;
-  const refused = /cannot open big20\.csv: .*runs/.test(seen.notices) || (seen.failed && /MiB|runs/.test(seen.failed));
-  assert.ok(planned || refused, `planned or refused with the reason: ${JSON.stringify(seen).slice(0, 600)}`);
+  // About 266,000 runs: within the app's memory limit for profiles, so planned, not refused.
+  assert.ok(seen.open_to_frontier_ms !== null, `planned: ${JSON.stringify(seen).slice(0, 600)}`);
   const worst = Math.max(0, ...seen.long_tasks_ms);
   assert.ok(worst <= 200, `the page froze ${worst} ms (long tasks: ${seen.long_tasks_ms.join(', ')})`);
   // Still usable: another percentile is planned (or refused) and answered.

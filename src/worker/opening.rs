@@ -10,12 +10,25 @@ use faasplan_core::formats::jolteon::JolteonGrid;
 use super::protocol::Progress;
 use crate::import::{ImportContext, ImportError, Imported, NamedText, import_files};
 
-/// The most profile runs a batch may bring into the app. The page keeps the
-/// profiles and sends them with every planning job and autosave, each a pass
-/// over all the runs on the page's thread; above this the page would freeze
-/// for longer than it should (see `docs/limits.md`). The command line has no
-/// such limit.
-pub const MAX_PROFILE_RUNS: usize = 120_000;
+/// The most memory, bytes, the profile runs of one batch may take in the app
+/// ([`profile_memory_bytes`]), checked in the file-reading worker before they
+/// reach the page or the planning worker (see `docs/limits.md`): about
+/// 430,000 runs. The command line has no such limit.
+pub const MAX_PROFILE_MEMORY: usize = 200_000_000;
+
+/// The most bytes one batch of opened files may have: they are read whole
+/// into the file-reading worker's memory, checked before reading.
+pub const MAX_OPEN_BYTES: u64 = 512_000_000;
+
+/// The memory `runs` profile runs take in the app: held as runs on the page
+/// and in the planning worker, and packed (at most [`wire::MAX_RECORD`]
+/// bytes a run) in up to three copies while they cross between threads
+/// (the sender's buffer, the structured clone, the receiver's).
+pub fn profile_memory_bytes(runs: usize) -> usize {
+    let per_run = 2 * std::mem::size_of::<faasplan_core::profile::ProfileRun>()
+        + 3 * super::protocol::wire::MAX_RECORD;
+    runs.saturating_mul(per_run)
+}
 
 /// Imports files read as bytes against `workflow` (the one in the editor),
 /// `grid` (the JSON of a grid side file opened earlier) and the CSV profiles'
@@ -26,6 +39,25 @@ pub fn import_bytes(
     grid: Option<&str>,
     csv_mb_per_vcpu: f64,
     progress: &mut dyn FnMut(Progress),
+) -> Result<Imported, ImportError> {
+    import_bytes_within(
+        files,
+        workflow,
+        grid,
+        csv_mb_per_vcpu,
+        progress,
+        MAX_PROFILE_MEMORY,
+    )
+}
+
+/// [`import_bytes`] with `limit` bytes for the profile runs.
+fn import_bytes_within(
+    files: Vec<(String, Vec<u8>)>,
+    workflow: &Workflow,
+    grid: Option<&str>,
+    csv_mb_per_vcpu: f64,
+    progress: &mut dyn FnMut(Progress),
+    limit: usize,
 ) -> Result<Imported, ImportError> {
     let _span = crate::browser::perf::span("import-parse");
     let total = files.len() as u64;
@@ -58,14 +90,18 @@ pub fn import_bytes(
     };
     let brought = out.profiles.as_ref().map_or(0, runs)
         + out.project.as_ref().map_or(0, |p| runs(&p.profiles));
-    if brought > MAX_PROFILE_RUNS {
+    let need = profile_memory_bytes(brought);
+    if need > limit {
         let names: Vec<&str> = texts.iter().map(|t| t.name.as_str()).collect();
         return Err(ImportError {
             file: names.join(", "),
             message: format!(
-                "{brought} profile runs are more than the {MAX_PROFILE_RUNS} the app plans with \
-                 (the page would freeze while it handles them); plan it with the command line \
-                 (faasplan plan), or keep fewer runs per configuration"
+                "{brought} profile runs need about {} MB in the app (the runs on the page and \
+                 in the planning worker, and their packed copies while they cross), more than \
+                 its {} MB limit; plan it with the command line (faasplan plan), or keep fewer \
+                 runs per configuration",
+                need.div_ceil(1_000_000),
+                limit / 1_000_000
             ),
         });
     }
@@ -100,7 +136,7 @@ pub async fn read(
     files: &[super::protocol::FileRef],
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<(String, Vec<u8>)>, ImportError> {
-    let total = files.iter().map(|f| f.bytes).sum();
+    let total = check_open_size(files)?;
     let mut done = 0;
     progress(Progress::Reading { done, total });
     let mut out = Vec::with_capacity(files.len());
@@ -119,6 +155,24 @@ pub async fn read(
         out.push((file.name.clone(), bytes));
     }
     Ok(out)
+}
+
+/// The batch's size in bytes, or an error when it is over [`MAX_OPEN_BYTES`].
+fn check_open_size(files: &[super::protocol::FileRef]) -> Result<u64, ImportError> {
+    let total: u64 = files.iter().map(|f| f.bytes).sum();
+    if total > MAX_OPEN_BYTES {
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        return Err(ImportError {
+            file: names.join(", "),
+            message: format!(
+                "{:.1} MB of files are more than the {} MB the app reads at once; plan them \
+                 with the command line (faasplan plan)",
+                total as f64 / 1e6,
+                MAX_OPEN_BYTES / 1_000_000
+            ),
+        });
+    }
+    Ok(total)
 }
 
 /// GETs `url` from the worker's global scope and returns the body's bytes.
@@ -221,7 +275,7 @@ mod tests {
     }
 
     #[test]
-    fn profiles_above_the_run_limit_are_refused_naming_the_count_and_the_limit() {
+    fn profiles_above_the_memory_limit_are_refused_naming_the_count_and_the_limit() {
         let mut csv = String::from(
             "stage,memory_mb,d,rep,cold,start_mean_s,start_p95_s,read_mean_s,read_p95_s,compute_mean_s,compute_p95_s,write_mean_s,write_p95_s\n",
         );
@@ -236,27 +290,50 @@ mod tests {
         .workflow
         .unwrap();
         let stage = &wf.stages[0].id;
-        for rep in 0..=MAX_PROFILE_RUNS {
+        for rep in 0..1000 {
             csv.push_str(&format!(
                 "{stage},1024,1,{rep},false,0.1,0.2,0.1,0.2,1,2,,\n"
             ));
         }
-        let err = import_bytes(
-            files(&[("huge.csv", csv.as_bytes())]),
-            &wf,
-            None,
-            1792.0,
-            &mut |_| {},
-        )
-        .unwrap_err();
+        let open = |limit| {
+            import_bytes_within(
+                files(&[("huge.csv", csv.as_bytes())]),
+                &wf,
+                None,
+                1792.0,
+                &mut |_| {},
+                limit,
+            )
+        };
+        // Exactly at the limit opens; a byte less is refused.
+        assert!(open(profile_memory_bytes(1000)).is_ok());
+        let err = open(profile_memory_bytes(1000) - 1).unwrap_err();
         assert_eq!(err.file, "huge.csv");
         assert!(
             err.message.starts_with(&format!(
-                "{} profile runs are more than the {MAX_PROFILE_RUNS}",
-                MAX_PROFILE_RUNS + 1
+                "1000 profile runs need about {} MB in the app",
+                profile_memory_bytes(1000).div_ceil(1_000_000)
             )),
             "{err}"
         );
+        assert!(err.message.contains("faasplan plan"), "{err}");
+        // The real limit takes the 266,000-run profile of a 20 MB CSV, with room.
+        assert!(profile_memory_bytes(266_000) <= MAX_PROFILE_MEMORY);
+        assert!(profile_memory_bytes(usize::MAX) == usize::MAX);
+    }
+
+    #[test]
+    fn a_batch_too_large_to_read_is_refused_before_reading() {
+        let file = |name: &str, bytes| super::super::protocol::FileRef {
+            name: name.into(),
+            url: format!("blob:{name}"),
+            bytes,
+        };
+        assert_eq!(check_open_size(&[file("a.csv", 20_000_000)]).unwrap(), 20_000_000);
+        let err =
+            check_open_size(&[file("a.csv", MAX_OPEN_BYTES), file("b.csv", 1)]).unwrap_err();
+        assert_eq!(err.file, "a.csv, b.csv");
+        assert!(err.message.starts_with("512.0 MB of files are more than the 512 MB"), "{err}");
     }
 
     #[test]
