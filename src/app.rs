@@ -12,6 +12,7 @@ use crate::components::executor_panel::ExecutorPanel;
 use crate::components::frontier_panel::FrontierPanel;
 use crate::components::header::Header;
 use crate::components::notices::Notices;
+use crate::components::measured_on::MeasuredOn;
 use crate::components::plan_panel::PlanPanel;
 use crate::components::prewarm_panel::PrewarmPanel;
 use crate::components::profiles_panel::ProfilesPanel;
@@ -156,6 +157,7 @@ fn Shell(props: &AppProps) -> Html {
             {ondragover} {ondragleave} {ondrop}>
             <Header />
             <Notices />
+            <MeasuredOn />
             <BoundBar />
             <main class="layout">
                 <FrontierPanel />

@@ -8,6 +8,7 @@ pub mod executor_panel;
 pub mod frontier_panel;
 pub mod fusion_controls;
 pub mod header;
+pub mod measured_on;
 pub mod notices;
 pub mod plan_panel;
 pub mod prewarm_panel;

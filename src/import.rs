@@ -23,8 +23,11 @@ mod detect;
 #[cfg(test)]
 pub(crate) mod tests;
 
+use faasplan_core::arch::Arch;
 use faasplan_core::dag::Workflow;
 use faasplan_core::formats::batch::{BatchOptions, Coverage, coverage, import_batch};
+use faasplan_core::formats::detect::{FormatKind, detect};
+use faasplan_core::formats::{lambda_logs, power_tuning};
 use faasplan_core::formats::csv::read_profiles_csv;
 use faasplan_core::formats::jolteon::{
     JolteonError, JolteonGrid, JolteonProfileOptions, import_profiles, import_workflow,
@@ -87,6 +90,24 @@ pub struct Imported {
     pub services: Vec<faasplan_core::pricing::ServiceCost>,
     /// One line per file saying what it was, for the notice.
     pub summary: Vec<String>,
+    /// The Lambda logs and Power Tuning results of the batch, and the
+    /// architecture their runs were measured on (the import dialog's
+    /// "measured on"), in the order they were opened.
+    #[serde(default)]
+    pub measurements: Vec<Measurement>,
+}
+
+/// A measurement file of a batch and the architecture of its runs.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Measurement {
+    /// The file's name.
+    pub file: String,
+    /// What the file says (a Power Tuning legend such as `JS ARM64`), when
+    /// every run of it says one architecture; REPORT logs never say.
+    pub stated: Option<Arch>,
+    /// What the user chose for the runs the file does not say it of, if anything
+    /// (otherwise they count as the platform's architecture).
+    pub chosen: Option<Arch>,
 }
 
 /// Why a file could not be imported: names the file and the problem.
@@ -101,6 +122,17 @@ pub struct ImportError {
 
 /// Reads a batch of files (see the module docs).
 pub fn import_files(files: &[NamedText], cx: &ImportContext) -> Result<Imported, ImportError> {
+    import_files_measured(files, cx, &[])
+}
+
+/// [`import_files`], with `measured_on`: `(file name, architecture)` for the
+/// runs of Lambda logs and Power Tuning results that do not say theirs
+/// (the core's `BatchOptions::measured_on`, as `faasplan import --measured-on`).
+pub fn import_files_measured(
+    files: &[NamedText],
+    cx: &ImportContext,
+    measured_on: &[(String, Arch)],
+) -> Result<Imported, ImportError> {
     if files.is_empty() {
         return Ok(Imported::default());
     }
@@ -123,14 +155,48 @@ pub fn import_files(files: &[NamedText], cx: &ImportContext) -> Result<Imported,
         read_one(kind, file, cx, &mut out).map_err(|message| fail(file, message))?;
     }
     if !aws.is_empty() {
-        read_aws(&aws, &mut out)?;
+        read_aws(&aws, measured_on, &mut out)?;
     }
     Ok(out)
 }
 
+/// What a measurement file says its runs were measured on: one architecture
+/// named by every run (Power Tuning legends), else `None`.
+fn stated_architecture(name: &str, text: &str) -> Option<Arch> {
+    let archs: Vec<Option<Arch>> = match detect(name, text) {
+        Some(FormatKind::PowerTuning) => power_tuning::import_tuning(text)
+            .ok()?
+            .runs
+            .iter()
+            .map(|r| r.architecture)
+            .collect(),
+        Some(FormatKind::LambdaLog) => lambda_logs::import_logs(text)
+            .ok()?
+            .runs
+            .iter()
+            .flat_map(|r| lambda_logs::profile_runs([r]))
+            .map(|r| r.architecture)
+            .collect(),
+        _ => return None,
+    };
+    let first = *archs.first()?;
+    archs.iter().all(|a| *a == first).then_some(first).flatten()
+}
+
 /// A state machine and its measurements, read together by the core.
-fn read_aws(files: &[(String, String)], out: &mut Imported) -> Result<(), ImportError> {
-    let batch = import_batch(files, None, &BatchOptions::default()).map_err(|e| ImportError {
+fn read_aws(
+    files: &[(String, String)],
+    measured_on: &[(String, Arch)],
+    out: &mut Imported,
+) -> Result<(), ImportError> {
+    let options = BatchOptions {
+        measured_on: measured_on
+            .iter()
+            .map(|(file, arch)| (Some(file.clone()), *arch))
+            .collect(),
+        ..BatchOptions::default()
+    };
+    let batch = import_batch(files, None, &options).map_err(|e| ImportError {
         file: e.file,
         message: e.message,
     })?;
@@ -166,6 +232,23 @@ fn read_aws(files: &[(String, String)], out: &mut Imported) -> Result<(), Import
     out.profiles = (!batch.profiles.stages.is_empty()).then_some(batch.profiles);
     out.state_machine = Some(sm);
     out.services = batch.services;
+    out.measurements = files
+        .iter()
+        .filter(|(name, text)| {
+            matches!(
+                detect(name, text),
+                Some(FormatKind::LambdaLog | FormatKind::PowerTuning)
+            )
+        })
+        .map(|(name, text)| Measurement {
+            file: name.clone(),
+            stated: stated_architecture(name, text),
+            chosen: measured_on
+                .iter()
+                .find(|(f, _)| f == name)
+                .map(|&(_, a)| a),
+        })
+        .collect();
     Ok(())
 }
 

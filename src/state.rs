@@ -211,6 +211,17 @@ pub enum Action {
         /// The cause as the worker reported it.
         message: String,
     },
+    /// The import dialog's "measured on": `file`'s runs (a Lambda log or Power
+    /// Tuning result of the last batch) were measured on `arch`; the batch is
+    /// imported again with it.
+    SetMeasuredOn {
+        /// The file's name.
+        file: String,
+        /// Its architecture.
+        arch: faasplan_core::arch::Arch,
+    },
+    /// Close the import dialog's "measured on".
+    CloseMeasuredOn,
     /// Set the MB per vCPU that profile CSV files were measured with.
     SetCsvMbPerVcpu(f64),
     /// Show a message.
@@ -415,6 +426,8 @@ pub struct AppState {
     pub open_rev: u64,
     /// Grows each time the file-reading worker crashed and must be replaced.
     pub opener_generation: u64,
+    /// The import dialog's "measured on" for the last batch's measurement files, while open.
+    pub measuring: Option<opening::Measuring>,
     /// The advisor's proposals, flagged runs and the pre-warm plan.
     pub advisor: advisor::AdvisorState,
     next_notice_id: u64,
@@ -450,6 +463,7 @@ impl Default for AppState {
             opening: None,
             open_rev: 0,
             opener_generation: 0,
+            measuring: None,
             advisor: advisor::AdvisorState::default(),
             next_notice_id: 0,
         }
@@ -492,7 +506,9 @@ impl AppState {
             Action::OpenFiles(_)
             | Action::OpenProgressed { .. }
             | Action::OpenFinished { .. }
-            | Action::OpenerCrashed { .. } => self.apply_opening(action),
+            | Action::OpenerCrashed { .. }
+            | Action::SetMeasuredOn { .. }
+            | Action::CloseMeasuredOn => self.apply_opening(action),
             Action::SetCsvMbPerVcpu(mb) if mb.is_finite() && mb > 0.0 => {
                 self.csv_mb_per_vcpu = mb;
                 self.doc_rev += 1;

@@ -106,7 +106,8 @@ fn view_body(state: &AppState, store: &crate::store::Store) -> Html {
         };
     };
     let coverage = html! {
-        <Coverage workflow={state.project.workflow.clone()} profiles={profiles.clone()} />
+        <Coverage workflow={state.project.workflow.clone()} profiles={profiles.clone()}
+            platform_arch={state.project.platform.architecture()} />
     };
     let Some(stage) = shown_stage(state, profiles) else {
         return html! { <>

@@ -2,7 +2,8 @@
 //! [`AppState::opening`](crate::state::AppState) is posted to the file-reading
 //! worker as a [`Task::Import`]; its progress and answer come back as actions.
 //! The worker reads the files from their object URLs, which are revoked once
-//! it has answered.
+//! it has answered, or, when the answer opens the import dialog's "measured
+//! on" (which imports the same files again), once that dialog is closed.
 
 use std::collections::HashMap;
 
@@ -22,8 +23,10 @@ pub fn use_opener() {
     let store = use_store();
     // Object URLs per batch key, revoked when the batch is answered.
     let urls = use_mut_ref(HashMap::<u64, Vec<String>>::new);
+    // Object URLs kept for the "measured on" dialog.
+    let kept = use_mut_ref(Vec::<String>::new);
     let bridge = {
-        let (store, urls) = (store.clone(), urls.clone());
+        let (store, urls, kept) = (store.clone(), urls.clone(), kept.clone());
         use_worker_bridge::<PlannerAgent, _>(move |out| match out {
             WorkerOutput::Progress { key, progress, .. } => {
                 store.dispatch(Action::OpenProgressed { key, progress });
@@ -32,7 +35,15 @@ pub fn use_opener() {
                 if result.is_err() {
                     crate::browser::perf::clear_open_mark();
                 }
-                revoke(urls.borrow_mut().remove(&key).unwrap_or_default());
+                let done = urls.borrow_mut().remove(&key).unwrap_or_default();
+                let mut kept = kept.borrow_mut();
+                let mut all: Vec<String> = kept.drain(..).collect();
+                all.extend(done.into_iter().filter(|u| !all.contains(u)).collect::<Vec<_>>());
+                if matches!(&result, Ok(i) if opening::wants_dialog(i)) {
+                    *kept = all;
+                } else {
+                    revoke(all);
+                }
                 let _span = crate::browser::perf::span("apply-import");
                 store.dispatch(opening::finished(key, result));
             }
@@ -46,6 +57,13 @@ pub fn use_opener() {
         })
     };
     let state = store.state();
+    // The dialog closed with no batch being read: its files are not needed any more.
+    let idle = state.measuring.is_none() && state.opening.is_none();
+    use_effect_with(idle, move |idle| {
+        if *idle {
+            revoke(kept.borrow_mut().drain(..).collect());
+        }
+    });
     let open_rev = state.open_rev;
     let job = state
         .opening
@@ -66,6 +84,7 @@ pub fn use_opener() {
                 files: o.files.clone(),
                 grid: state.jolteon_grid.as_ref().map(|g| g.to_json()),
                 csv_mb_per_vcpu: state.csv_mb_per_vcpu,
+                measured_on: o.measured_on.clone(),
             };
             (o.key, state.inputs_rev, project, task)
         });

@@ -209,3 +209,42 @@ fn measurements_without_their_state_machine_or_of_another_kind_are_refused() {
         e.message
     );
 }
+
+#[test]
+fn measured_on_marks_a_files_runs_and_the_batch_lists_its_measurement_files() {
+    let files = [
+        ("Filter.md", FILTER_MD),
+        ("flow.asl.json", IMAGE_ASL),
+        ("Resize.log", TEXT_LOG),
+    ];
+    let texts: Vec<_> = files.iter().map(|(n, t)| NamedText::new(*n, *t)).collect();
+    let wf = empty();
+    let cx = ImportContext {
+        workflow: &wf,
+        grid: None,
+        csv_mb_per_vcpu: 1792.0,
+    };
+    let plain = import_files(&texts, &cx).unwrap();
+    let names: Vec<_> = plain.measurements.iter().map(|m| m.file.as_str()).collect();
+    assert_eq!(names, ["Filter.md", "Resize.log"]);
+    assert!(plain.measurements.iter().all(|m| m.stated.is_none() && m.chosen.is_none()));
+    let p = plain.profiles.as_ref().unwrap();
+    assert!(p.stages.iter().flat_map(|s| &s.runs).all(|r| r.architecture.is_none()));
+
+    let arm = import_files_measured(&texts, &cx, &[("Resize.log".into(), Arch::Arm64)]).unwrap();
+    let p = arm.profiles.as_ref().unwrap();
+    let resize = &p.stage("Resize").unwrap().runs;
+    assert!(!resize.is_empty());
+    assert!(resize.iter().all(|r| r.architecture == Some(Arch::Arm64)));
+    // The other file's runs are left as they were.
+    let filter = &p.stage("Filter").unwrap().runs;
+    assert!(filter.iter().all(|r| r.architecture.is_none()));
+    assert_eq!(arm.measurements[1].chosen, Some(Arch::Arm64));
+    assert_eq!(arm.measurements[0].chosen, None);
+    // Everything else is the same import.
+    assert_eq!(arm.workflow, plain.workflow);
+    assert_eq!(arm.profiles.as_ref().unwrap().stages.len(), plain.profiles.as_ref().unwrap().stages.len());
+    // A batch without measurement files lists none.
+    let ml = run(&[("w.json", ML_WORKFLOW), ("p.json", ML_PROFILE)], &empty()).unwrap();
+    assert!(ml.measurements.is_empty());
+}

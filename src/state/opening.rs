@@ -5,8 +5,10 @@
 
 use std::rc::Rc;
 
+use faasplan_core::arch::Arch;
+
 use super::{Action, AppState, Level};
-use crate::import::{ImportError, Imported};
+use crate::import::{ImportError, Imported, Measurement};
 use crate::worker::protocol::{FileRef, Progress};
 
 /// A batch of files being read and imported off the page's thread.
@@ -18,6 +20,29 @@ pub struct Opening {
     pub files: Vec<FileRef>,
     /// The latest progress the worker reported.
     pub progress: Option<Progress>,
+    /// `(file, architecture)` set in the import dialog's "measured on".
+    pub measured_on: Vec<(String, Arch)>,
+}
+
+/// The import dialog's "measured on": the last batch's Lambda logs and Power
+/// Tuning results, which do not record the architecture, each with what the
+/// file says or what the user chose. Choosing imports the same files again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measuring {
+    /// The batch's files (their object URLs stay valid while this is open).
+    pub files: Vec<FileRef>,
+    /// Its measurement files.
+    pub measurements: Vec<Measurement>,
+}
+
+impl Measuring {
+    /// The user's choices, as the import's `measured_on`.
+    pub fn measured_on(&self) -> Vec<(String, Arch)> {
+        self.measurements
+            .iter()
+            .filter_map(|m| m.chosen.map(|a| (m.file.clone(), a)))
+            .collect()
+    }
 }
 
 impl Opening {
@@ -37,12 +62,32 @@ impl AppState {
             Action::OpenFiles(files) if files.is_empty() => {}
             Action::OpenFiles(files) => {
                 self.open_rev += 1;
+                self.measuring = None;
                 self.opening = Some(Opening {
                     key: self.open_rev,
                     files,
                     progress: None,
+                    measured_on: Vec::new(),
                 });
             }
+            Action::SetMeasuredOn { file, arch } => {
+                let Some(m) = self.measuring.as_mut() else {
+                    return;
+                };
+                let Some(entry) = m.measurements.iter_mut().find(|e| e.file == file) else {
+                    return;
+                };
+                entry.chosen = Some(arch);
+                let (files, measured_on) = (m.files.clone(), m.measured_on());
+                self.open_rev += 1;
+                self.opening = Some(Opening {
+                    key: self.open_rev,
+                    files,
+                    progress: None,
+                    measured_on,
+                });
+            }
+            Action::CloseMeasuredOn => self.measuring = None,
             Action::OpenProgressed { key, progress } => {
                 if let Some(o) = self.opening.as_mut().filter(|o| o.key == key) {
                     o.progress = Some(progress);
@@ -52,9 +97,15 @@ impl AppState {
                 if self.opening.as_ref().is_none_or(|o| o.key != key) {
                     return;
                 }
-                self.opening = None;
+                let files = self.opening.take().map(|o| o.files).unwrap_or_default();
                 match result {
-                    Ok(imported) => self.apply_import(&imported),
+                    Ok(imported) => {
+                        self.apply_import(&imported);
+                        self.measuring = wants_dialog(&imported).then(|| Measuring {
+                            files,
+                            measurements: imported.measurements.clone(),
+                        });
+                    }
                     Err(e) => self.notify(Level::Warning, e.to_string()),
                 }
             }
@@ -74,6 +125,12 @@ impl AppState {
             _ => {}
         }
     }
+}
+
+/// Whether a batch's answer opens the "measured on" dialog: some measurement
+/// file does not say its architecture.
+pub fn wants_dialog(imported: &Imported) -> bool {
+    imported.measurements.iter().any(|m| m.stated.is_none())
 }
 
 /// The answer of an import job as an action.
@@ -175,5 +232,50 @@ mod tests {
                 .last()
                 .is_some_and(|n| n.level == Level::Error && n.text.contains("huge.csv"))
         );
+    }
+
+    #[test]
+    fn measured_on_imports_the_same_files_again_with_the_choice_until_closed() {
+        let mut s = AppState::default();
+        let files = vec![file("flow.asl.json"), file("Resize.log")];
+        s.apply(Action::OpenFiles(files.clone()));
+        let mut imported = ml();
+        imported.measurements = vec![Measurement {
+            file: "Resize.log".into(),
+            stated: None,
+            chosen: None,
+        }];
+        let key = s.open_rev;
+        s.apply(finished(key, Ok(imported.clone())));
+        assert!(s.opening.is_none());
+        let m = s.measuring.clone().expect("the dialog opens");
+        assert_eq!(m.files, files);
+        // A file the batch does not have changes nothing.
+        s.apply(Action::SetMeasuredOn {
+            file: "other.log".into(),
+            arch: Arch::Arm64,
+        });
+        assert_eq!(s.open_rev, key);
+        s.apply(Action::SetMeasuredOn {
+            file: "Resize.log".into(),
+            arch: Arch::Arm64,
+        });
+        assert_eq!(s.open_rev, key + 1);
+        let o = s.opening.clone().expect("the batch is read again");
+        assert_eq!(o.files, files);
+        assert_eq!(o.measured_on, vec![("Resize.log".to_string(), Arch::Arm64)]);
+        imported.measurements[0].chosen = Some(Arch::Arm64);
+        s.apply(finished(key + 1, Ok(imported.clone())));
+        assert_eq!(
+            s.measuring.as_ref().unwrap().measured_on(),
+            vec![("Resize.log".to_string(), Arch::Arm64)]
+        );
+        s.apply(Action::CloseMeasuredOn);
+        assert!(s.measuring.is_none());
+        // A batch whose files all say their architecture opens no dialog.
+        s.apply(Action::OpenFiles(files));
+        imported.measurements[0].stated = Some(Arch::X86_64);
+        s.apply(finished(s.open_rev, Ok(imported)));
+        assert!(s.measuring.is_none());
     }
 }

@@ -68,6 +68,7 @@ async fn import(scope: WorkerScope<PlannerAgent>, job: Job, id: HandlerId) {
         files,
         grid,
         csv_mb_per_vcpu,
+        measured_on,
     } = job.task
     else {
         return;
@@ -92,6 +93,7 @@ async fn import(scope: WorkerScope<PlannerAgent>, job: Job, id: HandlerId) {
                 &job.project.workflow,
                 grid.as_deref(),
                 csv_mb_per_vcpu,
+                &measured_on,
                 &mut progress,
             );
             set_global(RUNNING_JOB, "");

@@ -4,11 +4,12 @@
 //! large CSV or project is never parsed on the page's thread. The bytes are
 //! checked to be UTF-8 here, with the line of the first bad byte.
 
+use faasplan_core::arch::Arch;
 use faasplan_core::dag::Workflow;
 use faasplan_core::formats::jolteon::JolteonGrid;
 
 use super::protocol::Progress;
-use crate::import::{ImportContext, ImportError, Imported, NamedText, import_files};
+use crate::import::{ImportContext, ImportError, Imported, NamedText, import_files_measured};
 
 /// The most memory, bytes, the profile runs of one batch may take in the app
 /// ([`profile_memory_bytes`]), checked in the file-reading worker before they
@@ -32,12 +33,14 @@ pub fn profile_memory_bytes(runs: usize) -> usize {
 
 /// Imports files read as bytes against `workflow` (the one in the editor),
 /// `grid` (the JSON of a grid side file opened earlier) and the CSV profiles'
-/// MB per vCPU; reports [`Progress::Parsing`].
+/// MB per vCPU, and the architectures the user set for measurement files
+/// (`measured_on`); reports [`Progress::Parsing`].
 pub fn import_bytes(
     files: Vec<(String, Vec<u8>)>,
     workflow: &Workflow,
     grid: Option<&str>,
     csv_mb_per_vcpu: f64,
+    measured_on: &[(String, Arch)],
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Imported, ImportError> {
     import_bytes_within(
@@ -45,6 +48,7 @@ pub fn import_bytes(
         workflow,
         grid,
         csv_mb_per_vcpu,
+        measured_on,
         progress,
         MAX_PROFILE_MEMORY,
     )
@@ -56,6 +60,7 @@ fn import_bytes_within(
     workflow: &Workflow,
     grid: Option<&str>,
     csv_mb_per_vcpu: f64,
+    measured_on: &[(String, Arch)],
     progress: &mut dyn FnMut(Progress),
     limit: usize,
 ) -> Result<Imported, ImportError> {
@@ -84,7 +89,7 @@ fn import_bytes_within(
         grid: grid.as_ref(),
         csv_mb_per_vcpu,
     };
-    let out = import_files(&texts, &cx)?;
+    let out = import_files_measured(&texts, &cx, measured_on)?;
     let runs = |p: &faasplan_core::profile::Profiles| -> usize {
         p.stages.iter().map(|s| s.runs.len()).sum()
     };
@@ -208,6 +213,7 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::import_files;
     use crate::import::tests::{ML_PROFILE, ML_WORKFLOW};
 
     fn empty() -> Workflow {
@@ -238,6 +244,7 @@ mod tests {
             &empty(),
             None,
             1792.0,
+            &[],
             &mut |p| seen.push(p),
         )
         .unwrap();
@@ -264,6 +271,7 @@ mod tests {
             &empty(),
             None,
             1792.0,
+            &[],
             &mut |_| {},
         )
         .unwrap_err();
@@ -284,6 +292,7 @@ mod tests {
             &empty(),
             None,
             1792.0,
+            &[],
             &mut |_| {},
         )
         .unwrap()
@@ -301,6 +310,7 @@ mod tests {
                 &wf,
                 None,
                 1792.0,
+                &[],
                 &mut |_| {},
                 limit,
             )
@@ -345,6 +355,7 @@ mod tests {
             &empty(),
             None,
             1792.0,
+            &[],
             &mut |_| {},
         )
         .unwrap();
@@ -361,6 +372,7 @@ mod tests {
             &empty(),
             None,
             1792.0,
+            &[],
             &mut |_| {},
         )
         .unwrap();

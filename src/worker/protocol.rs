@@ -74,6 +74,10 @@ pub enum Task {
         grid: Option<String>,
         /// MB per vCPU that profile CSV files were measured with.
         csv_mb_per_vcpu: f64,
+        /// `(file name, architecture)` the import dialog set for Lambda logs
+        /// and Power Tuning results ([`crate::import::import_files_measured`]).
+        #[serde(default)]
+        measured_on: Vec<(String, faasplan_core::arch::Arch)>,
     },
 }
 

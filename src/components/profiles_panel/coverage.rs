@@ -4,6 +4,7 @@
 
 use std::rc::Rc;
 
+use faasplan_core::arch::Arch;
 use faasplan_core::dag::Workflow;
 use faasplan_core::formats::batch::{StageCoverage, stage_coverage};
 use faasplan_core::profile::Profiles;
@@ -16,6 +17,33 @@ pub struct CoverageProps {
     pub workflow: Workflow,
     /// Its profiles.
     pub profiles: Rc<Profiles>,
+    /// The platform's architecture (of runs that do not name theirs).
+    pub platform_arch: Arch,
+}
+
+/// The architectures `stage`'s runs were measured on, e.g. "arm64" or
+/// "x86_64, arm64"; "–" without runs.
+fn measured_on(profiles: &Profiles, stage: &str, platform: Arch) -> String {
+    let runs = profiles
+        .stages
+        .iter()
+        .filter(|s| s.stage == stage)
+        .flat_map(|s| &s.runs);
+    let mut seen = [false; 2];
+    for r in runs {
+        seen[usize::from(r.architecture.unwrap_or(platform) == Arch::Arm64)] = true;
+    }
+    let names: Vec<&str> = [Arch::X86_64, Arch::Arm64]
+        .into_iter()
+        .zip(seen)
+        .filter(|&(_, s)| s)
+        .map(|(a, _)| a.name())
+        .collect();
+    if names.is_empty() {
+        "–".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 fn list(values: &[u32]) -> String {
@@ -31,7 +59,7 @@ fn list(values: &[u32]) -> String {
     }
 }
 
-fn view_row(c: &StageCoverage) -> Html {
+fn view_row((c, arch): &(StageCoverage, String)) -> Html {
     let next = c.measure_next();
     let class = if next.is_some() { "thin" } else { "enough" };
     html! {
@@ -42,6 +70,7 @@ fn view_row(c: &StageCoverage) -> Html {
             <td class="num">{ c.configurations }</td>
             <td class="num">{ c.runs }</td>
             <td class="num">{ if c.runs == 0 { "–".into() } else { format!("{:.0} %", c.cold_share() * 100.0) } }</td>
+            <td data-testid={format!("measured-arch-{}", c.stage)}>{ arch.clone() }</td>
             <td>{ match (next, c.fixed) {
                 (Some(n), _) => n,
                 (None, true) => "enough (fixed configuration)".into(),
@@ -55,10 +84,18 @@ fn view_row(c: &StageCoverage) -> Html {
 #[component]
 pub fn Coverage(props: &CoverageProps) -> Html {
     let rows = use_memo(
-        (props.workflow.clone(), props.profiles.clone()),
-        |(w, p)| stage_coverage(w, p),
+        (props.workflow.clone(), props.profiles.clone(), props.platform_arch),
+        |(w, p, a)| {
+            stage_coverage(w, p)
+                .into_iter()
+                .map(|c| {
+                    let arch = measured_on(p, &c.stage, *a);
+                    (c, arch)
+                })
+                .collect::<Vec<_>>()
+        },
     );
-    let thin = rows.iter().filter(|c| c.measure_next().is_some()).count();
+    let thin = rows.iter().filter(|(c, _)| c.measure_next().is_some()).count();
     html! {
         <details class="coverage" data-testid="thin-data" open={thin > 0}>
             <summary>{ if thin == 0 {
@@ -71,6 +108,7 @@ pub fn Coverage(props: &CoverageProps) -> Html {
                     <th scope="col">{ "Stage" }</th><th scope="col">{ "Memory, MB" }</th>
                     <th scope="col">{ "d" }</th><th scope="col">{ "Configs" }</th>
                     <th scope="col">{ "Runs" }</th><th scope="col">{ "Cold" }</th>
+                    <th scope="col">{ "Measured on" }</th>
                     <th scope="col">{ "Measure next" }</th>
                 </tr></thead>
                 <tbody>{ for rows.iter().map(view_row) }</tbody>
