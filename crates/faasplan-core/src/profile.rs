@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod packed;
 pub mod window;
 
 /// Mean over a stage's instances and 95th percentile over them, seconds.
