@@ -55,6 +55,20 @@ test('a state machine, Power Tuning results and a log dropped together give the 
   assert.match(rotate, /\d+ %/, 'the cold share of the runs is shown');
   await shot(page, 'imports-a-dropped');
   await page.waitForSelector(tid('deploy-exports'));
+
+  // Measured on: REPORT logs and Power Tuning results do not record the architecture; the
+  // dialog offers it per file (the platform's, x86_64, until chosen) and imports them again.
+  await page.waitForSelector(tid('measured-on'));
+  assert.equal(await page.inputValue(tid('measured-on-Rotate.log')), 'x86_64');
+  assert.equal(await page.textContent(tid('measured-arch-Rotate')), 'x86_64');
+  await page.selectOption(tid('measured-on-Rotate.log'), 'arm64');
+  // Rotate's runs come from its Power Tuning result (still x86_64) and the log (now arm64).
+  await page.waitForFunction(() => document.querySelector('[data-testid="measured-arch-Rotate"]')?.textContent === 'x86_64, arm64', null, { timeout: 30_000 });
+  assert.equal(await page.textContent(tid('measured-arch-Filter')), 'x86_64', 'the other files keep theirs');
+  assert.equal(await page.inputValue(tid('measured-on-Rotate.log')), 'arm64');
+  await page.click(tid('measured-on-done'));
+  assert.equal(await page.locator(tid('measured-on')).count(), 0);
+  assert.equal(await page.locator(tid('stage')).count(), 6);
   const stagesBefore = await page.locator(tid('stage')).count();
 
   // A file of another kind: a clear message naming it, and nothing lost.

@@ -26,14 +26,14 @@ pub(crate) mod tests;
 use faasplan_core::arch::Arch;
 use faasplan_core::dag::Workflow;
 use faasplan_core::formats::batch::{BatchOptions, Coverage, coverage, import_batch};
-use faasplan_core::formats::detect::{FormatKind, detect};
-use faasplan_core::formats::{lambda_logs, power_tuning};
 use faasplan_core::formats::csv::read_profiles_csv;
+use faasplan_core::formats::detect::{FormatKind, detect};
 use faasplan_core::formats::jolteon::{
     JolteonError, JolteonGrid, JolteonProfileOptions, import_profiles, import_workflow,
     resolve_grid, resolve_grid_named,
 };
 use faasplan_core::formats::project::Project as CoreProject;
+use faasplan_core::formats::{lambda_logs, power_tuning};
 use faasplan_core::profile::Profiles;
 
 pub use detect::{FileKind, detect_kind};
@@ -243,10 +243,7 @@ fn read_aws(
         .map(|(name, text)| Measurement {
             file: name.clone(),
             stated: stated_architecture(name, text),
-            chosen: measured_on
-                .iter()
-                .find(|(f, _)| f == name)
-                .map(|&(_, a)| a),
+            chosen: measured_on.iter().find(|(f, _)| f == name).map(|&(_, a)| a),
         })
         .collect();
     Ok(())

@@ -305,3 +305,133 @@ mod files {
         assert!(inked_pixels(&canvas) > 1000);
     }
 }
+
+/// Packed profiles between threads and in the autosave (`worker::codec`, `browser::idb`).
+mod packed_profiles {
+    use faasplan_core::profile::{ProfileRun, Profiles, StageProfile, StepStat};
+    use faasplan_web::browser::idb::{self, ProfilesText, StoredProfiles};
+    use faasplan_web::import::Imported;
+    use faasplan_web::worker::codec::Json;
+    use faasplan_web::worker::protocol::WorkerOutput;
+    use faasplan_web::worker::protocol::wire::{profiles_from_bytes, profiles_to_bytes};
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_test::wasm_bindgen_test;
+    use yew_agent::Codec;
+
+    fn profiles(n: u32) -> Profiles {
+        let stat = |v: f64| StepStat {
+            mean_s: v,
+            p95_s: v * 1.5,
+        };
+        Profiles {
+            mb_per_vcpu: 1769.0,
+            stages: vec![StageProfile {
+                stage: "s".into(),
+                runs: (0..n)
+                    .map(|i| ProfileRun {
+                        memory_mb: 128 + i % 8 * 64,
+                        d: 1,
+                        rep: i,
+                        cold: i % 5 == 0,
+                        start: stat(0.1),
+                        read: stat(0.2 + f64::from(i) * 1e-6),
+                        compute: stat(1.0 / 3.0),
+                        write: None,
+                        timestamp: None,
+                        architecture: None,
+                    })
+                    .collect(),
+            }],
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_message_with_profiles_is_its_text_and_a_uint8array_and_decodes_whole() {
+        let msg = WorkerOutput::Imported {
+            key: 7,
+            result: Ok(Imported {
+                profiles: Some(profiles(1000)),
+                ..Imported::default()
+            }),
+        };
+        let value = Json::encode(&msg);
+        let parts: js_sys::Array = value.clone().dyn_into().expect("an array");
+        assert_eq!(parts.length(), 2);
+        let text = parts.get(0).as_string().unwrap();
+        assert!(text.len() < 400, "no runs in the text: {text}");
+        let bytes = js_sys::Uint8Array::new(&parts.get(1)).to_vec();
+        assert_eq!(bytes, profiles_to_bytes(&profiles(1000)));
+        // As a structured clone delivers it: a copy of the array and its buffer.
+        let copy = js_sys::Array::of2(
+            &JsValue::from_str(&text),
+            &js_sys::Uint8Array::from(bytes.as_slice()),
+        );
+        let back: WorkerOutput = Json::decode(copy.into());
+        assert_eq!(back, msg);
+        // A message without profiles is the text alone, as the crash report writes it.
+        let small = Json::encode(&WorkerOutput::Crashed {
+            message: "x".into(),
+        });
+        assert!(small.is_string());
+        let crashed: WorkerOutput = Json::decode(small);
+        assert_eq!(
+            crashed,
+            WorkerOutput::Crashed {
+                message: "x".into()
+            }
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_autosave_keeps_profiles_as_bytes_and_still_reads_earlier_text() {
+        let key = "faasplan-test-packed";
+        let p = profiles(300);
+        idb::save(key, "{}", &ProfilesText::Put(profiles_to_bytes(&p)))
+            .await
+            .unwrap();
+        let (record, stored) = idb::load(key).await.unwrap();
+        assert_eq!(record.as_deref(), Some("{}"));
+        match stored {
+            Some(StoredProfiles::Bytes(b)) => assert_eq!(profiles_from_bytes(&b).unwrap(), p),
+            other => panic!("bytes expected, got {other:?}"),
+        }
+        // An earlier save: the profiles as plain JSON text under the same key.
+        let db = idb_text(key, &serde_json::to_string(&p).unwrap()).await;
+        assert!(db.is_ok(), "{db:?}");
+        match idb::load(key).await.unwrap().1 {
+            Some(StoredProfiles::Text(t)) => assert_eq!(
+                faasplan_web::worker::protocol::wire::profiles_from_text(&t).unwrap(),
+                p
+            ),
+            other => panic!("text expected, got {other:?}"),
+        }
+        idb::remove(key).await.unwrap();
+        assert_eq!(idb::load(key).await.unwrap(), (None, None));
+    }
+
+    /// Stores `text` as the profiles of `key` the way earlier builds did (a string value).
+    async fn idb_text(key: &str, text: &str) -> Result<(), String> {
+        use ::idb::{Factory, TransactionMode};
+        let db = Factory::new()
+            .map_err(|e| e.to_string())?
+            .open(idb::DATABASE, Some(1))
+            .map_err(|e| e.to_string())?
+            .await
+            .map_err(|e| e.to_string())?;
+        let tx = db
+            .transaction(&["autosave"], TransactionMode::ReadWrite)
+            .map_err(|e| e.to_string())?;
+        let store = tx.object_store("autosave").map_err(|e| e.to_string())?;
+        store
+            .put(
+                &JsValue::from_str(text),
+                Some(&JsValue::from_str(&idb::profiles_key(key))),
+            )
+            .map_err(|e| e.to_string())?
+            .await
+            .map_err(|e| e.to_string())?;
+        tx.await.map_err(|e| e.to_string())?;
+        db.close();
+        Ok(())
+    }
+}

@@ -40,8 +40,11 @@ fn stored(value: JsValue) -> Option<StoredProfiles> {
     if let Some(text) = value.as_string() {
         return Some(StoredProfiles::Text(text));
     }
-    if value.is_instance_of::<js_sys::Uint8Array>() || value.is_instance_of::<js_sys::ArrayBuffer>() {
-        return Some(StoredProfiles::Bytes(js_sys::Uint8Array::new(&value).to_vec()));
+    if value.is_instance_of::<js_sys::Uint8Array>() || value.is_instance_of::<js_sys::ArrayBuffer>()
+    {
+        return Some(StoredProfiles::Bytes(
+            js_sys::Uint8Array::new(&value).to_vec(),
+        ));
     }
     None
 }

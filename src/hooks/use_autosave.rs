@@ -140,7 +140,9 @@ fn parse(
     let _span = crate::browser::perf::span("autosave-restore-profiles");
     let profiles = profiles
         .map(|p| match p {
-            StoredProfiles::Bytes(bytes) => crate::worker::protocol::wire::profiles_from_bytes(&bytes),
+            StoredProfiles::Bytes(bytes) => {
+                crate::worker::protocol::wire::profiles_from_bytes(&bytes)
+            }
             StoredProfiles::Text(text) => crate::worker::protocol::wire::profiles_from_text(&text),
         })
         .transpose()

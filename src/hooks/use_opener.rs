@@ -38,7 +38,11 @@ pub fn use_opener() {
                 let done = urls.borrow_mut().remove(&key).unwrap_or_default();
                 let mut kept = kept.borrow_mut();
                 let mut all: Vec<String> = kept.drain(..).collect();
-                all.extend(done.into_iter().filter(|u| !all.contains(u)).collect::<Vec<_>>());
+                all.extend(
+                    done.into_iter()
+                        .filter(|u| !all.contains(u))
+                        .collect::<Vec<_>>(),
+                );
                 if matches!(&result, Ok(i) if opening::wants_dialog(i)) {
                     *kept = all;
                 } else {

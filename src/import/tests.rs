@@ -227,9 +227,19 @@ fn measured_on_marks_a_files_runs_and_the_batch_lists_its_measurement_files() {
     let plain = import_files(&texts, &cx).unwrap();
     let names: Vec<_> = plain.measurements.iter().map(|m| m.file.as_str()).collect();
     assert_eq!(names, ["Filter.md", "Resize.log"]);
-    assert!(plain.measurements.iter().all(|m| m.stated.is_none() && m.chosen.is_none()));
+    assert!(
+        plain
+            .measurements
+            .iter()
+            .all(|m| m.stated.is_none() && m.chosen.is_none())
+    );
     let p = plain.profiles.as_ref().unwrap();
-    assert!(p.stages.iter().flat_map(|s| &s.runs).all(|r| r.architecture.is_none()));
+    assert!(
+        p.stages
+            .iter()
+            .flat_map(|s| &s.runs)
+            .all(|r| r.architecture.is_none())
+    );
 
     let arm = import_files_measured(&texts, &cx, &[("Resize.log".into(), Arch::Arm64)]).unwrap();
     let p = arm.profiles.as_ref().unwrap();
@@ -243,7 +253,10 @@ fn measured_on_marks_a_files_runs_and_the_batch_lists_its_measurement_files() {
     assert_eq!(arm.measurements[0].chosen, None);
     // Everything else is the same import.
     assert_eq!(arm.workflow, plain.workflow);
-    assert_eq!(arm.profiles.as_ref().unwrap().stages.len(), plain.profiles.as_ref().unwrap().stages.len());
+    assert_eq!(
+        arm.profiles.as_ref().unwrap().stages.len(),
+        plain.profiles.as_ref().unwrap().stages.len()
+    );
     // A batch without measurement files lists none.
     let ml = run(&[("w.json", ML_WORKFLOW), ("p.json", ML_PROFILE)], &empty()).unwrap();
     assert!(ml.measurements.is_empty());

@@ -339,11 +339,17 @@ mod tests {
             url: format!("blob:{name}"),
             bytes,
         };
-        assert_eq!(check_open_size(&[file("a.csv", 20_000_000)]).unwrap(), 20_000_000);
-        let err =
-            check_open_size(&[file("a.csv", MAX_OPEN_BYTES), file("b.csv", 1)]).unwrap_err();
+        assert_eq!(
+            check_open_size(&[file("a.csv", 20_000_000)]).unwrap(),
+            20_000_000
+        );
+        let err = check_open_size(&[file("a.csv", MAX_OPEN_BYTES), file("b.csv", 1)]).unwrap_err();
         assert_eq!(err.file, "a.csv, b.csv");
-        assert!(err.message.starts_with("512.0 MB of files are more than the 512 MB"), "{err}");
+        assert!(
+            err.message
+                .starts_with("512.0 MB of files are more than the 512 MB"),
+            "{err}"
+        );
     }
 
     #[test]

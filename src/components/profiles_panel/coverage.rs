@@ -84,7 +84,11 @@ fn view_row((c, arch): &(StageCoverage, String)) -> Html {
 #[component]
 pub fn Coverage(props: &CoverageProps) -> Html {
     let rows = use_memo(
-        (props.workflow.clone(), props.profiles.clone(), props.platform_arch),
+        (
+            props.workflow.clone(),
+            props.profiles.clone(),
+            props.platform_arch,
+        ),
         |(w, p, a)| {
             stage_coverage(w, p)
                 .into_iter()
@@ -95,7 +99,10 @@ pub fn Coverage(props: &CoverageProps) -> Html {
                 .collect::<Vec<_>>()
         },
     );
-    let thin = rows.iter().filter(|(c, _)| c.measure_next().is_some()).count();
+    let thin = rows
+        .iter()
+        .filter(|(c, _)| c.measure_next().is_some())
+        .count();
     html! {
         <details class="coverage" data-testid="thin-data" open={thin > 0}>
             <summary>{ if thin == 0 {

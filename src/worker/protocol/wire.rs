@@ -56,7 +56,8 @@ pub fn collect_blobs<T>(f: impl FnOnce() -> T) -> (T, Vec<Vec<u8>>) {
 /// Runs `f` (a message's deserialisation) with `blobs` as the buffers its
 /// `{"blob": i}` refer to.
 pub fn with_blobs<T>(blobs: Vec<Vec<u8>>, f: impl FnOnce() -> T) -> T {
-    let outer = INCOMING.with(|i| std::mem::replace(&mut *i.borrow_mut(), blobs.into_iter().map(Some).collect()));
+    let outer = INCOMING
+        .with(|i| std::mem::replace(&mut *i.borrow_mut(), blobs.into_iter().map(Some).collect()));
     let out = f();
     INCOMING.with(|i| *i.borrow_mut() = outer);
     out
@@ -129,7 +130,8 @@ fn unpack(p: PackedIn) -> Result<Profiles, String> {
             let bytes = STANDARD
                 .decode(&s.packed)
                 .map_err(|e| format!("stage {}: packed runs: {e}", s.stage))?;
-            let runs = unpack_runs(&bytes, s.runs).map_err(|e| format!("stage {}: {e}", s.stage))?;
+            let runs =
+                unpack_runs(&bytes, s.runs).map_err(|e| format!("stage {}: {e}", s.stage))?;
             Ok(StageProfile {
                 stage: s.stage,
                 runs,
@@ -351,7 +353,10 @@ mod tests {
             r: None,
         };
         let text = serde_json::to_string(&h).unwrap();
-        assert!(text.contains("\"bytes\""), "base64 outside a message: {text:.80}");
+        assert!(
+            text.contains("\"bytes\""),
+            "base64 outside a message: {text:.80}"
+        );
         let back: Holder = serde_json::from_str(&text).unwrap();
         assert_eq!(back, h);
         for (a, b) in back.p.stages[0].runs.iter().zip(&h.p.stages[0].runs) {
@@ -360,7 +365,10 @@ mod tests {
         }
         // Much shorter than a JSON object per run.
         let plain = serde_json::to_string(&h.p).unwrap();
-        assert!(3 * profiles_to_bytes(&h.p).len() < plain.len(), "packed is shorter");
+        assert!(
+            3 * profiles_to_bytes(&h.p).len() < plain.len(),
+            "packed is shorter"
+        );
     }
 
     #[test]
@@ -405,12 +413,19 @@ mod tests {
         // Stage count, run count and record length beyond the buffer.
         let mut many = good.clone();
         many[13..17].copy_from_slice(&u32::MAX.to_le_bytes());
-        assert!(profiles_from_bytes(&many).unwrap_err().contains("cannot fit"));
+        assert!(
+            profiles_from_bytes(&many)
+                .unwrap_err()
+                .contains("cannot fit")
+        );
         // Stage "a": name length at 17, name at 21, runs at 22, length at 26.
         let mut runs = good.clone();
         runs[22..26].copy_from_slice(&u32::MAX.to_le_bytes());
         let err = profiles_from_bytes(&runs).unwrap_err();
-        assert!(err.starts_with("stage a:") && err.contains("cannot fit"), "{err}");
+        assert!(
+            err.starts_with("stage a:") && err.contains("cannot fit"),
+            "{err}"
+        );
         let mut fewer = good.clone();
         let n = u32::from_le_bytes(fewer[22..26].try_into().unwrap());
         fewer[22..26].copy_from_slice(&(n - 1).to_le_bytes());
@@ -421,7 +436,11 @@ mod tests {
         );
         let mut long = good.clone();
         long[26..34].copy_from_slice(&u64::MAX.to_le_bytes());
-        assert!(profiles_from_bytes(&long).unwrap_err().starts_with("stage a:"));
+        assert!(
+            profiles_from_bytes(&long)
+                .unwrap_err()
+                .starts_with("stage a:")
+        );
         // A flags byte this encoding never writes (the first record starts at 34).
         let mut flags = good.clone();
         flags[34 + 12] = 0x80;

@@ -108,10 +108,13 @@ impl<'a> Reader<'a> {
 
     fn slice(&mut self, len: usize) -> Result<&'a [u8], String> {
         let end = self.at.saturating_add(len);
-        let chunk = self
-            .bytes
-            .get(self.at..end)
-            .ok_or_else(|| format!("{len} bytes wanted at byte {}, {} there", self.at, self.bytes.len() - self.at))?;
+        let chunk = self.bytes.get(self.at..end).ok_or_else(|| {
+            format!(
+                "{len} bytes wanted at byte {}, {} there",
+                self.at,
+                self.bytes.len() - self.at
+            )
+        })?;
         self.at = end;
         Ok(chunk)
     }
@@ -220,12 +223,17 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Profiles, String> {
     let count = r.u32()? as usize;
     // Each stage takes at least 16 bytes: a larger count is not this encoding.
     if count > bytes.len().saturating_sub(r.at) / 16 {
-        return Err(format!("{count} stages cannot fit in {} bytes", bytes.len()));
+        return Err(format!(
+            "{count} stages cannot fit in {} bytes",
+            bytes.len()
+        ));
     }
     let mut stages = Vec::with_capacity(count);
     for i in 0..count {
         let len = r.u32()? as usize;
-        let name = r.slice(len).map_err(|e| format!("stage {}: name: {e}", i + 1))?;
+        let name = r
+            .slice(len)
+            .map_err(|e| format!("stage {}: name: {e}", i + 1))?;
         let stage = std::str::from_utf8(name)
             .map_err(|e| format!("stage {}: name: {e}", i + 1))?
             .to_string();
@@ -239,10 +247,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Profiles, String> {
         stages.push(StageProfile { stage, runs });
     }
     if r.at != bytes.len() {
-        return Err(format!(
-            "{} bytes after the last stage",
-            bytes.len() - r.at
-        ));
+        return Err(format!("{} bytes after the last stage", bytes.len() - r.at));
     }
     Ok(Profiles {
         mb_per_vcpu,
@@ -254,10 +259,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Profiles, String> {
 pub fn unpack_runs(bytes: &[u8], count: usize) -> Result<Vec<ProfileRun>, String> {
     // Each record is at least BASE bytes: a count beyond that is not this encoding.
     if count > bytes.len() / BASE {
-        return Err(format!(
-            "{count} runs cannot fit in {} bytes",
-            bytes.len()
-        ));
+        return Err(format!("{count} runs cannot fit in {} bytes", bytes.len()));
     }
     let mut reader = Reader { bytes, at: 0 };
     let runs = (0..count)
@@ -271,4 +273,3 @@ pub fn unpack_runs(bytes: &[u8], count: usize) -> Result<Vec<ProfileRun>, String
     }
     Ok(runs)
 }
-
