@@ -202,6 +202,7 @@ mod files {
             &state.project.workflow,
             grid.as_deref(),
             state.csv_mb_per_vcpu,
+            &[],
             &mut |_| {},
         ) {
             Ok(imported) => store.dispatch(Action::FilesImported(Rc::new(imported))),
