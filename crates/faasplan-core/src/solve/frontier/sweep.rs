@@ -1001,6 +1001,64 @@ pub(super) mod tests {
         }
     }
 
+    /// Instances whose S outgrows the first stride of its tables (re-laid out while the
+    /// frontier is built, with nodes restored from an ancestor's state in between):
+    /// the frontier is the brute-force non-dominated set, and the eager one.
+    #[test]
+    fn grown_sample_tables_give_the_brute_force_frontier() {
+        use crate::solve::{Plan, evaluate};
+        for seed in 0..4u64 {
+            let o = Small {
+                stages: 4,
+                max_configs: 5,
+                samples: 300,
+                allowed_violations: 80,
+                concurrency_limit: None,
+                ties: seed % 2 == 1,
+            };
+            let p = small(o, seed);
+            let mut s = Sweep::new(Arc::new(Precomputed::new(&p, false)));
+            while !s.step(1 << 20) {}
+            assert!(s.m > 64, "seed {seed}: |S| = {}", s.m);
+            // Every plan, its (latency, cost); the non-dominated set by ascending latency.
+            let sizes: Vec<u32> = p.stages.iter().map(|t| t.configs.len() as u32).collect();
+            let mut all = Vec::new();
+            let mut choice = vec![0u32; sizes.len()];
+            'plans: loop {
+                let plan = Plan {
+                    choice: choice.clone(),
+                };
+                if let Ok(e) = evaluate(&p, &plan) {
+                    all.push((e.guaranteed_latency_s, e.expected_cost_usd));
+                }
+                for (c, &size) in choice.iter_mut().zip(&sizes) {
+                    *c += 1;
+                    if *c < size {
+                        continue 'plans;
+                    }
+                    *c = 0;
+                }
+                break;
+            }
+            all.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
+            let mut want: Vec<(f64, f64)> = Vec::new();
+            for (l, c) in all {
+                if want.last().is_none_or(|&(_, lc)| c < lc) {
+                    want.push((l, c));
+                }
+            }
+            let f = frontier(&p, FrontierSettings::default()).unwrap();
+            let got: Vec<(f64, f64)> = f
+                .points
+                .iter()
+                .map(|q| (q.guaranteed_latency_s, q.expected_cost_usd))
+                .collect();
+            assert_eq!(got, want, "seed {seed}");
+            let all = eagerly(|| frontier(&p, FrontierSettings::default()).unwrap());
+            assert_eq!(f, all, "seed {seed}");
+        }
+    }
+
     #[test]
     fn bit_pattern_selection_equals_the_total_order_one() {
         let mut state = 7u64;
