@@ -221,7 +221,11 @@ fn parents_max_into(mx: &mut Vec<f64>, parents: &[usize], fin: &[f64], m: usize)
     match parents.split_first() {
         None => mx.resize(m, 0.0),
         Some((&q, rest)) => {
-            mx.extend(fin[q * m..(q + 1) * m].iter().map(|&f| if f > 0.0 { f } else { 0.0 }));
+            mx.extend(
+                fin[q * m..(q + 1) * m]
+                    .iter()
+                    .map(|&f| if f > 0.0 { f } else { 0.0 }),
+            );
             for &q in rest {
                 for (x, &f) in mx.iter_mut().zip(&fin[q * m..(q + 1) * m]) {
                     *x = if f > *x { f } else { *x };
