@@ -47,10 +47,9 @@
 
 use super::FrontierPoint;
 use crate::solve::bounds::subset_bounds;
-use crate::solve::eval::latencies;
 use crate::solve::search::slack;
 use crate::solve::{Plan, Precomputed, below};
-use crate::stats::{guarantee, guarantee_in_place};
+use crate::stats::guarantee_in_place;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
@@ -149,7 +148,12 @@ pub(super) struct Sweep<'p> {
     subset: Vec<u32>,
     in_subset: Vec<bool>,
     m: usize,
+    /// Per stage, `[row][sample of S]` with rows `stride` apart (room to grow).
     lat_t: Vec<Vec<f64>>,
+    stride: usize,
+    /// The expanded node whose per-sample state (`fin` of its stages, `lat`, `lb`)
+    /// is in place, if any.
+    restored: Option<usize>,
     tail_t: Vec<f64>,
     minl_t: Vec<f64>,
     base: Vec<f64>,
@@ -174,6 +178,10 @@ pub(super) struct Sweep<'p> {
     values: Vec<f64>,
     bits: Vec<u64>,
     full: Vec<f64>,
+    /// Finish times of every stage on every sample (`full_latencies`).
+    fin_n: Vec<f64>,
+    mx_n: Vec<f64>,
+    sel: Vec<f64>,
 }
 
 /// Whether every child is evaluated when its parent is expanded (only the unit tests
@@ -205,6 +213,28 @@ fn guarantee_bits(v: &[f64], a: usize, bits: &mut Vec<u64>, values: &mut Vec<f64
     }
 }
 
+/// The latest finish of a stage's parents on each sample, into `mx` (`m` samples,
+/// `fin` the parents' finish times, `m` apart): per sample `h = 0`, then
+/// `if f > h { h = f }` over the parents in order, written as selects (no branches).
+fn parents_max_into(mx: &mut Vec<f64>, parents: &[usize], fin: &[f64], m: usize) {
+    mx.clear();
+    match parents.split_first() {
+        None => mx.resize(m, 0.0),
+        Some((&q, rest)) => {
+            mx.extend(
+                fin[q * m..(q + 1) * m]
+                    .iter()
+                    .map(|&f| if f > 0.0 { f } else { 0.0 }),
+            );
+            for &q in rest {
+                for (x, &f) in mx.iter_mut().zip(&fin[q * m..(q + 1) * m]) {
+                    *x = if f > *x { f } else { *x };
+                }
+            }
+        }
+    }
+}
+
 impl<'p> Sweep<'p> {
     pub(super) fn new(prep: Arc<Precomputed<'p>>) -> Self {
         let (k, n) = (prep.k, prep.n);
@@ -222,6 +252,8 @@ impl<'p> Sweep<'p> {
             in_subset: vec![false; n],
             m: 0,
             lat_t: vec![Vec::new(); k],
+            stride: 0,
+            restored: None,
             tail_t: Vec::new(),
             minl_t: Vec::new(),
             base: Vec::new(),
@@ -241,6 +273,9 @@ impl<'p> Sweep<'p> {
             values: Vec::new(),
             bits: Vec::new(),
             full: Vec::new(),
+            fin_n: Vec::new(),
+            mx_n: Vec::new(),
+            sel: Vec::new(),
             prep,
         };
         s.add_samples(&first);
@@ -317,8 +352,13 @@ impl<'p> Sweep<'p> {
         below(self.record)
     }
 
+    /// Adds samples to S. The tables of S grow in place: each row of `lat_t` has room
+    /// for `stride` samples (doubled when full), so only the new samples' columns are
+    /// gathered, and their per-sample bounds (`subset_bounds` is per sample) are
+    /// computed on the new samples alone and appended.
     fn add_samples(&mut self, add: &[u32]) {
-        let (p, n) = (self.prep.p, self.prep.n);
+        let (p, n, k) = (self.prep.p, self.prep.n, self.prep.k);
+        let old = self.m;
         for &s in add {
             if !self.in_subset[s as usize] {
                 self.in_subset[s as usize] = true;
@@ -326,24 +366,60 @@ impl<'p> Sweep<'p> {
             }
         }
         let m = self.subset.len();
+        let new = &self.subset[old..];
+        let added = new.len();
         self.m = m;
         self.generation += 1;
+        self.restored = None;
+        // The new samples' columns, compact (rows × added).
+        let fresh: Vec<Vec<f64>> = p
+            .stages
+            .iter()
+            .map(|t| {
+                let rows = t.n_contexts() * t.configs.len();
+                let mut out = Vec::with_capacity(rows * added);
+                for r in 0..rows {
+                    let row = &t.latency_s[r * n..(r + 1) * n];
+                    out.extend(new.iter().map(|&s| f64::from(row[s as usize])));
+                }
+                out
+            })
+            .collect();
+        let stride = if m > self.stride {
+            (2 * self.stride).max(m).max(64).min(n)
+        } else {
+            self.stride
+        };
         for (i, t) in p.stages.iter().enumerate() {
             let rows = t.n_contexts() * t.configs.len();
-            let mut out = Vec::with_capacity(rows * m);
-            for r in 0..rows {
-                out.extend(
-                    self.subset
-                        .iter()
-                        .map(|&s| f64::from(t.latency_s[r * n + s as usize])),
-                );
+            if stride != self.stride {
+                let mut out = vec![0.0; rows * stride];
+                for r in 0..rows {
+                    out[r * stride..r * stride + old]
+                        .copy_from_slice(&self.lat_t[i][r * self.stride..r * self.stride + old]);
+                }
+                self.lat_t[i] = out;
             }
-            self.lat_t[i] = out;
+            for r in 0..rows {
+                self.lat_t[i][r * stride + old..r * stride + m]
+                    .copy_from_slice(&fresh[i][r * added..(r + 1) * added]);
+            }
         }
-        let b = subset_bounds(&self.lat_t, &p.parents, &p.topo, m, None);
-        self.tail_t = b.tail;
-        self.minl_t = b.minl;
-        self.base = b.base;
+        self.stride = stride;
+        let b = subset_bounds(&fresh, &p.parents, &p.topo, added, None);
+        let merge = |was: &[f64], add: &[f64]| -> Vec<f64> {
+            (0..k)
+                .flat_map(|i| {
+                    was[i * old..(i + 1) * old]
+                        .iter()
+                        .chain(&add[i * added..(i + 1) * added])
+                        .copied()
+                })
+                .collect()
+        };
+        self.tail_t = merge(&self.tail_t, &b.tail);
+        self.minl_t = merge(&self.minl_t, &b.minl);
+        self.base.extend_from_slice(&b.base);
         let k = self.prep.k;
         self.fin = vec![0.0; k * m];
         self.lb = vec![0.0; m];
@@ -445,8 +521,12 @@ impl<'p> Sweep<'p> {
             if !self.extend(d, i, e.cfg) {
                 return;
             }
-            std::mem::swap(&mut self.lat, &mut self.lat_c);
-            std::mem::swap(&mut self.lb, &mut self.lb_c);
+            if depth < k {
+                // The node's state replaces its parent's (set as restored below).
+                std::mem::swap(&mut self.lat, &mut self.lat_c);
+                std::mem::swap(&mut self.lb, &mut self.lb_c);
+                self.restored = None;
+            }
         }
         if depth == k {
             let i = self.prep.p.topo[depth - 1];
@@ -464,42 +544,59 @@ impl<'p> Sweep<'p> {
         });
         if e.parent == ROOT {
             self.restore(idx);
+        } else {
+            self.restored = Some(idx);
         }
         self.expand(idx, 0);
     }
 
     /// Sets `choice`, `ctx`, `dsel` and the per-sample state (finish times, latency,
-    /// bound) of the expanded node `q` on the current S.
+    /// bound) of the expanded node `q` on the current S. The state in place is reused
+    /// when it is that of `q` or of an ancestor (the levels are folded in the same
+    /// order, so the values are the same).
     fn restore(&mut self, q: usize) {
         let p = self.prep.p;
         let depth = self.arena[q].depth;
         self.restore_choice(q);
-        let m = self.m;
-        self.lat.fill(0.0);
-        self.lb.copy_from_slice(&self.base);
-        for d in 0..depth {
+        let from = match self.restored {
+            Some(r) if self.is_ancestor(r, q) => self.arena[r].depth,
+            _ => {
+                self.lat.fill(0.0);
+                self.lb.copy_from_slice(&self.base);
+                0
+            }
+        };
+        let (m, stride) = (self.m, self.stride);
+        for d in from..depth {
             let i = p.topo[d];
             let nc = p.stages[i].configs.len();
-            let row = (self.ctx[i] * nc + self.choice[i] as usize) * m;
+            let row = (self.ctx[i] * nc + self.choice[i] as usize) * stride;
+            parents_max_into(&mut self.mx, &p.parents[i], &self.fin, m);
+            let mx = &self.mx;
+            let lat_row = &self.lat_t[i][row..row + m];
+            let tail = &self.tail_t[i * m..(i + 1) * m];
+            let fin = &mut self.fin[i * m..(i + 1) * m];
             for t in 0..m {
-                let mut h = 0.0;
-                for &q in &p.parents[i] {
-                    let f = self.fin[q * m + t];
-                    if f > h {
-                        h = f;
-                    }
-                }
-                let f = h + self.lat_t[i][row + t];
-                self.fin[i * m + t] = f;
-                if f > self.lat[t] {
-                    self.lat[t] = f;
-                }
-                let g = f + self.tail_t[i * m + t];
-                if g > self.lb[t] {
-                    self.lb[t] = g;
-                }
+                let f = mx[t] + lat_row[t];
+                fin[t] = f;
+                let l = self.lat[t];
+                self.lat[t] = if f > l { f } else { l };
+                let g = f + tail[t];
+                let b = self.lb[t];
+                self.lb[t] = if g > b { g } else { b };
             }
         }
+        self.restored = Some(q);
+    }
+
+    /// Whether `r` is `q` or one of its ancestors.
+    fn is_ancestor(&self, r: usize, q: usize) -> bool {
+        let dr = self.arena[r].depth;
+        let mut at = q;
+        while self.arena[at].depth > dr {
+            at = self.arena[at].parent;
+        }
+        at == r
     }
 
     /// Sets `choice`, `dsel` and `ctx` of the stages the expanded node `q` assigns.
@@ -539,17 +636,7 @@ impl<'p> Sweep<'p> {
     /// The latest finish of stage `i`'s parents on each sample of S, into `mx` (the
     /// same for every configuration of `i`, so computed once per expansion).
     fn parents_max(&mut self, i: usize) {
-        let p = self.prep.p;
-        let m = self.m;
-        self.mx.clear();
-        self.mx.resize(m, 0.0);
-        for &q in &p.parents[i] {
-            for (x, &f) in self.mx.iter_mut().zip(&self.fin[q * m..(q + 1) * m]) {
-                if f > *x {
-                    *x = f;
-                }
-            }
-        }
+        parents_max_into(&mut self.mx, &self.prep.p.parents[i], &self.fin, self.m);
     }
 
     /// Adds configuration `j` of stage `i` at level `d` to the restored state (`mx`
@@ -562,7 +649,7 @@ impl<'p> Sweep<'p> {
         let lat_max = self.cap();
         let lat_cap = slack(lat_max);
         let nc = p.stages[i].configs.len();
-        let row = (self.ctx[i] * nc + j as usize) * m;
+        let row = (self.ctx[i] * nc + j as usize) * self.stride;
         // One branch-free (vectorisable) pass, then the rounding band if it matters.
         let lat_row = &self.lat_t[i][row..row + m];
         let tail = &self.tail_t[i * m..(i + 1) * m];
@@ -768,17 +855,58 @@ impl<'p> Sweep<'p> {
         })
     }
 
+    /// The complete plan's (`choice`, `ctx`) latency on every sample into `full`, with
+    /// the operations of the checker (`eval::latencies`), loop by loop.
+    fn full_latencies(&mut self) {
+        let p = self.prep.p;
+        let n = self.prep.n;
+        self.fin_n.resize(self.prep.k * n, 0.0);
+        self.full.clear();
+        self.full.resize(n, 0.0);
+        let (fin, full, mx) = (&mut self.fin_n, &mut self.full, &mut self.mx_n);
+        for &i in &p.topo {
+            let lat = p.latencies(i, p.stages[i].row(self.ctx[i], self.choice[i] as usize));
+            parents_max_into(mx, &p.parents[i], fin, n);
+            let row = &mut fin[i * n..(i + 1) * n];
+            for (((f, o), &h), &l) in row.iter_mut().zip(full.iter_mut()).zip(mx.iter()).zip(lat) {
+                let v = h + f64::from(l);
+                *f = v;
+                *o = if v > *o { v } else { *o };
+            }
+        }
+    }
+
+    /// The `(a + 1)`-th largest of `full` (a plan's latency on every sample), as
+    /// `guarantee` selects it (`total_cmp` order). The `(a + 1)`-th largest on S is at
+    /// most it, and at least `a + 1` values reach it (those of S), so the selection
+    /// runs on the values that reach it only.
+    fn full_guarantee(&mut self, full: &[f64]) -> f64 {
+        let a = self.prep.a;
+        if a >= self.m {
+            return guarantee_bits(full, a, &mut self.bits, &mut self.values);
+        }
+        let mut on_s = std::mem::take(&mut self.sel);
+        on_s.clear();
+        on_s.extend(self.subset.iter().map(|&s| full[s as usize]));
+        let low = guarantee_bits(&on_s, a, &mut self.bits, &mut self.values);
+        on_s.clear();
+        on_s.extend(full.iter().copied().filter(|x| x.total_cmp(&low).is_ge()));
+        debug_assert!(on_s.len() > a);
+        let gl = guarantee_bits(&on_s, a, &mut self.bits, &mut self.values);
+        self.sel = on_s;
+        gl
+    }
+
     /// A complete plan (`choice`, `ctx` set, checked on S) of expected cost `cost`.
     fn complete(&mut self, cost: f64) {
-        let p = self.prep.p;
         let a = self.prep.a;
-        let mut full = std::mem::take(&mut self.full);
-        latencies(p, &self.choice, &self.ctx, &mut full);
+        self.full_latencies();
+        let full = std::mem::take(&mut self.full);
         let cap = self.cap();
         // The guarantee (the (a + 1)-th largest latency) is at most `cap` exactly when at
         // most `a` latencies exceed it: count, and select only for a new point.
         if full.iter().filter(|&&x| x > cap).count() <= a {
-            let gl = guarantee(&full, a, &mut self.values);
+            let gl = self.full_guarantee(&full);
             if self
                 .points
                 .last()
@@ -874,6 +1002,64 @@ pub(super) mod tests {
                 assert!(!lazy.points.is_empty());
                 assert_eq!(lazy, all, "{topology:?}, a = {a}");
             }
+        }
+    }
+
+    /// Instances whose S outgrows the first stride of its tables (re-laid out while the
+    /// frontier is built, with nodes restored from an ancestor's state in between):
+    /// the frontier is the brute-force non-dominated set, and the eager one.
+    #[test]
+    fn grown_sample_tables_give_the_brute_force_frontier() {
+        use crate::solve::{Plan, evaluate};
+        for seed in 0..4u64 {
+            let o = Small {
+                stages: 4,
+                max_configs: 5,
+                samples: 300,
+                allowed_violations: 80,
+                concurrency_limit: None,
+                ties: seed % 2 == 1,
+            };
+            let p = small(o, seed);
+            let mut s = Sweep::new(Arc::new(Precomputed::new(&p, false)));
+            while !s.step(1 << 20) {}
+            assert!(s.m > 64, "seed {seed}: |S| = {}", s.m);
+            // Every plan, its (latency, cost); the non-dominated set by ascending latency.
+            let sizes: Vec<u32> = p.stages.iter().map(|t| t.configs.len() as u32).collect();
+            let mut all = Vec::new();
+            let mut choice = vec![0u32; sizes.len()];
+            'plans: loop {
+                let plan = Plan {
+                    choice: choice.clone(),
+                };
+                if let Ok(e) = evaluate(&p, &plan) {
+                    all.push((e.guaranteed_latency_s, e.expected_cost_usd));
+                }
+                for (c, &size) in choice.iter_mut().zip(&sizes) {
+                    *c += 1;
+                    if *c < size {
+                        continue 'plans;
+                    }
+                    *c = 0;
+                }
+                break;
+            }
+            all.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
+            let mut want: Vec<(f64, f64)> = Vec::new();
+            for (l, c) in all {
+                if want.last().is_none_or(|&(_, lc)| c < lc) {
+                    want.push((l, c));
+                }
+            }
+            let f = frontier(&p, FrontierSettings::default()).unwrap();
+            let got: Vec<(f64, f64)> = f
+                .points
+                .iter()
+                .map(|q| (q.guaranteed_latency_s, q.expected_cost_usd))
+                .collect();
+            assert_eq!(got, want, "seed {seed}");
+            let all = eagerly(|| frontier(&p, FrontierSettings::default()).unwrap());
+            assert_eq!(f, all, "seed {seed}");
         }
     }
 
