@@ -59,8 +59,8 @@ pub(crate) struct FanIn {
     key: Vec<u32>,
 }
 
-/// Most assignments remembered before the memo is cleared.
-const MEMO_ENTRIES: usize = 4096;
+/// Bytes of remembered scan positions before the memo is cleared.
+const MEMO_BYTES: usize = 16 << 20;
 
 /// The first branch level, or `usize::MAX`.
 fn branch_start(prep: &Precomputed<'_>) -> usize {
@@ -199,14 +199,15 @@ impl Search<'_> {
             }
         }
         // The remembered scan positions of this assignment (cleared when the limit changes).
-        if fan.memo_lim != lat_max.to_bits() || fan.memo.len() >= MEMO_ENTRIES {
+        let branches = k - 1 - (d + 1);
+        let entry = (branches * ns).max(1) * std::mem::size_of::<(u32, u32)>() + 4 * (d + 1);
+        if fan.memo_lim != lat_max.to_bits() || (fan.memo.len() + 1) * entry > MEMO_BYTES {
             fan.memo.clear();
             fan.memo_lim = lat_max.to_bits();
         }
         fan.key.clear();
         fan.key
             .extend(p.topo[..=d].iter().map(|&i| self.stack.choice[i]));
-        let branches = k - 1 - (d + 1);
         let mut memo = fan
             .memo
             .remove(&fan.key)
