@@ -4,7 +4,9 @@
 //! configurations per stage. Every case runs in its own child process so that its
 //! peak resident memory (`VmHWM`) is its own. Per case: the exact frontier (time,
 //! points, nodes; stopped at the time limit), one bound solved on a prepared problem
-//! (median of 5 at the hardest of the frontier's 10th/50th/90th percentile latencies),
+//! (median of 5 at the hardest of the frontier's 10th/50th/90th percentile latencies;
+//! when the frontier did not finish, of the latencies 10/50/90 % of the way from the
+//! fastest plan's to the cheapest plan's, marked ²),
 //! and the resolution-bounded frontier at 500 slider positions with one thread and
 //! with every core.
 //!
@@ -16,7 +18,7 @@
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
-use faasplan_core::settings::Bound;
+use faasplan_core::settings::{Bound, CostKind};
 use faasplan_core::solve::frontier::{
     FrontierBuilder, FrontierProgress, FrontierSettings, ResolutionBuilder, ResolutionProgress,
 };
@@ -108,8 +110,32 @@ fn run_case(c: &Case, limit: Duration) {
     let frontier_t = t0.elapsed();
     let f = b.frontier();
     let nodes = b.nodes();
-    let lats: Vec<f64> = f.points.iter().map(|x| x.guaranteed_latency_s).collect();
     let planner = Planner::new(&p).unwrap();
+    // The bounds of the one-bound column: the frontier's points; when it did not
+    // finish, the range from the fastest plan's latency to the cheapest plan's.
+    let lats: Vec<f64> = if finished {
+        f.points.iter().map(|x| x.guaranteed_latency_s).collect()
+    } else {
+        let end = |bound: Bound| {
+            let s = SolveSettings {
+                bound,
+                max_nodes: None,
+            };
+            let mut solver = planner.solver(s).unwrap();
+            while let SolveProgress::Running { .. } = solver.step(20_000) {}
+            solver.solution().guaranteed_latency_s
+        };
+        let lo = end(Bound::Cost {
+            max_usd: f64::INFINITY,
+            kind: CostKind::Mean,
+        });
+        let hi = end(Bound::Latency {
+            max_s: f64::INFINITY,
+        });
+        (0..=10)
+            .map(|i| lo + (hi - lo) * f64::from(i) / 10.0)
+            .collect()
+    };
     // One bound: the hardest median of 5 at three frontier latencies; a solve still
     // running at the time limit is reported as such.
     let mut hardest: Option<Duration> = Some(Duration::ZERO);
@@ -137,8 +163,9 @@ fn run_case(c: &Case, limit: Duration) {
             hardest = hardest.map(|h| h.max(times[2]));
         }
     }
+    let mark = if finished { "" } else { " ²" };
     let one = match hardest {
-        Some(h) => format!("{:.2} ms", ms(h)),
+        Some(h) => format!("{:.2} ms{mark}", ms(h)),
         None => format!("> {:.0} s (stopped)", limit.as_secs_f64()),
     };
     // The resolution-bounded frontier at 500 positions: one thread, then every core.

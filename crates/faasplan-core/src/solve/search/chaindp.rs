@@ -29,32 +29,44 @@
 
 use super::{Goal, Search};
 use crate::solve::precomputed::Precomputed;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// Grid cells per sample.
 pub(crate) const CELLS: usize = 4096;
-/// Samples whose tables are shared by every search of a prepared problem: the first of
-/// the hardest-first order, which are the first samples of every search's S.
-pub(crate) const SHARED_SAMPLES: usize = 16;
-/// Samples of S given a table (the later ones, joined by constraint generation: the
-/// samples the search's plans violated, per search).
+/// Samples of S given a table: the first of S (the hardest samples, then the ones
+/// constraint generation found violated; they matter most).
 pub(crate) const DP_SAMPLES: usize = 32;
+/// Samples whose table work gates the building of the tables.
+const GATE_SAMPLES: usize = 16;
 /// Relative margin of the pruning test.
 const MARGIN: f64 = 1e-9;
 /// Margin, in cells, added to a budget before rounding it down.
 const BUDGET_MARGIN: f64 = 1e-3;
+/// Bytes of cached tables kept beyond the ones searches hold.
+const CACHE_BYTES: usize = 64 << 20;
+/// Finest grid scale (a span of `2^-MAX_SCALE` of the cheapest plan's latency).
+const MAX_SCALE: u32 = 40;
 
-/// The bound's tables, built once per prepared problem and shared by every search.
+/// One sample's table at one grid scale.
+pub(crate) struct Table {
+    /// Grid step.
+    delta: f64,
+    /// `g[(e − from) * (CELLS + 1) + b]`: least cost of the stages at levels `e..k`
+    /// whose cell sum is at most `b`, rounded down to `f32`.
+    g: Vec<f32>,
+}
+
+/// The bound's tables, shared by every search of a prepared problem (and thread):
+/// one per (sample, grid scale), built on demand and cached.
 #[derive(Default)]
 pub(crate) struct ChainTables {
     /// The first level whose stages to the end form a path.
     from: usize,
-    /// Number of samples with a table (positions `0..ns` of S, `hard[0..ns]`).
-    ns: usize,
-    /// Grid step per sample.
-    delta: Vec<f64>,
-    /// `g[(t * levels + (e − from)) * (CELLS + 1) + b]`: least cost of the stages at
-    /// levels `e..k` whose cell sum on sample `t` is at most `b`.
-    g: Vec<f64>,
+    /// Least cost of the stages at levels `e..k` without a latency limit, `[e − from]`.
+    free: Vec<f64>,
+    /// Tables by (sample, scale).
+    cache: Mutex<HashMap<(u32, u32), Arc<Table>>>,
 }
 
 /// The first level from which the stages form a path in topological order.
@@ -87,29 +99,44 @@ fn rows<'a>(prep: &'a Precomputed<'_>, i: usize) -> impl Iterator<Item = usize> 
         .flat_map(move |(c, l)| l.iter().map(move |&j| c * nc + j as usize))
 }
 
-/// The table of sample `s` for the levels `from..=k`: its grid step and
-/// `G[(e − from) * (CELLS + 1) + b]`.
-fn table(prep: &Precomputed<'_>, from: usize, s: u32, g: &mut Vec<f64>) -> f64 {
-    let (p, k, n) = (prep.p, prep.k, prep.n);
-    let levels = k + 1 - from;
-    let w = CELLS + 1;
-    g.clear();
-    g.resize(levels * w, 0.0);
-    let lat = |i: usize, r: usize| f64::from(p.stages[i].latency_s[r * n + s as usize]);
-    // The grid spans the latency of each stage's cheapest row.
+/// The latency on sample `s` of the plan of every stage's cheapest row (levels
+/// `from..k`): the span of the scale-0 grid.
+fn full_span(prep: &Precomputed<'_>, from: usize, s: u32) -> f64 {
+    let (p, n) = (prep.p, prep.n);
     let mut span = 0.0;
     for &i in &p.topo[from..] {
         let cost = &p.stages[i].expected_cost_usd;
         let cheapest = rows(prep, i).min_by(|&x, &y| cost[x].total_cmp(&cost[y]).then(x.cmp(&y)));
-        span += cheapest.map_or(0.0, |r| lat(i, r));
+        span += cheapest.map_or(0.0, |r| {
+            f64::from(p.stages[i].latency_s[r * n + s as usize])
+        });
     }
+    span
+}
+
+/// The largest `f32` not above `x`.
+fn down(x: f64) -> f32 {
+    #[allow(clippy::cast_possible_truncation)]
+    let y = x as f32;
+    if f64::from(y) > x { y.next_down() } else { y }
+}
+
+/// The table of sample `s` for the levels `from..=k` on a grid spanning `span`
+/// (`None`: no usable grid).
+fn table(prep: &Precomputed<'_>, from: usize, s: u32, span: f64) -> Option<Table> {
+    let (p, k, n) = (prep.p, prep.k, prep.n);
     if !(span.is_finite() && span > 0.0) {
-        // No usable grid: a table of zeros bounds nothing.
-        return f64::INFINITY;
+        return None;
     }
-    // One cell of room: the cheapest rows' cell sum stays below the top cell, so the
-    // top cell holds the unconstrained least cost and larger budgets are clamped to it.
+    let levels = k + 1 - from;
+    let w = CELLS + 1;
+    let lat = |i: usize, r: usize| f64::from(p.stages[i].latency_s[r * n + s as usize]);
+    // One cell of room: at scale 0 the cheapest rows' cell sum stays below the top
+    // cell, so the top cell holds the unconstrained least cost.
     let d = span * (1.0 + 1e-9) / (CELLS - 1) as f64;
+    let mut cur = vec![0.0f64; w];
+    let mut next = vec![0.0f64; w];
+    let mut g = vec![0.0f32; levels * w];
     let mut cells: Vec<(usize, f64)> = Vec::new();
     for e in (from..k).rev() {
         let i = p.topo[e];
@@ -119,12 +146,20 @@ fn table(prep: &Precomputed<'_>, from: usize, s: u32, g: &mut Vec<f64>) -> f64 {
             // Rounded down: never more cells than the true latency fills.
             let u = (lat(i, r) / d - 1e-6).floor().max(0.0);
             if u <= CELLS as f64 {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 cells.push((u as usize, cost[r]));
             }
         }
-        let (lo, hi) = g.split_at_mut((e + 1 - from) * w);
-        let next = &hi[..w];
-        let cur = &mut lo[(e - from) * w..];
+        // Only the rows no other row beats in both cells and cost change the minimum.
+        cells.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
+        let mut best = f64::INFINITY;
+        cells.retain(|&(_, c)| {
+            let keep = c < best;
+            if keep {
+                best = c;
+            }
+            keep
+        });
         cur.fill(f64::INFINITY);
         for &(u, c) in &cells {
             for (x, &y) in cur[u..].iter_mut().zip(&next[..w - u]) {
@@ -134,13 +169,30 @@ fn table(prep: &Precomputed<'_>, from: usize, s: u32, g: &mut Vec<f64>) -> f64 {
                 }
             }
         }
+        for (o, &x) in g[(e - from) * w..(e + 1 - from) * w].iter_mut().zip(&cur) {
+            *o = down(x);
+        }
+        std::mem::swap(&mut cur, &mut next);
     }
-    d
+    Some(Table { delta: d, g })
+}
+
+/// The grid scale for the latency limit `lat_max` on a sample whose scale-0 span is
+/// `full`: the finest whose span `full · 2^-scale` still covers the limit (every
+/// budget is at most the limit).
+fn scale_for(full: f64, lat_max: f64) -> u32 {
+    let mut sc = 0;
+    let mut span = full;
+    while sc < MAX_SCALE && span * 0.5 >= lat_max {
+        span *= 0.5;
+        sc += 1;
+    }
+    sc
 }
 
 impl ChainTables {
-    /// The tables for the hardest samples; empty when the path after the first level
-    /// with a later stage has fewer than two stages (the other bounds see those).
+    /// The bound's structure; no tables yet. `from == k` when the path after the first
+    /// level with a later stage has fewer than two stages (the other bounds see those).
     pub(crate) fn build(prep: &Precomputed<'_>) -> Self {
         let k = prep.k;
         let from = path_start(prep);
@@ -150,43 +202,89 @@ impl ChainTables {
                 ..ChainTables::default()
             };
         }
-        let ns = prep.hard.len().min(SHARED_SAMPLES);
-        let mut g = Vec::new();
-        let mut one = Vec::new();
-        let mut delta = Vec::with_capacity(ns);
-        for &s in &prep.hard[..ns] {
-            delta.push(table(prep, from, s, &mut one));
-            g.extend_from_slice(&one);
+        let mut free = vec![0.0; k + 1 - from];
+        for e in (from..k).rev() {
+            let i = prep.p.topo[e];
+            let cost = &prep.p.stages[i].expected_cost_usd;
+            let least = rows(prep, i).map(|r| cost[r]).fold(f64::INFINITY, f64::min);
+            free[e - from] = free[e + 1 - from] + least;
         }
-        ChainTables { from, ns, delta, g }
+        ChainTables {
+            from,
+            free,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The table of sample `s` at `scale` (scale-0 span `full`), from the cache or, when
+    /// `build`, built.
+    fn get(
+        &self,
+        prep: &Precomputed<'_>,
+        s: u32,
+        scale: u32,
+        full: f64,
+        build: bool,
+    ) -> Option<Arc<Table>> {
+        let key = (s, scale);
+        if let Some(t) = self.cache.lock().ok()?.get(&key) {
+            return Some(Arc::clone(t));
+        }
+        if !build {
+            return None;
+        }
+        // Built outside the lock (another thread may build the same one: same result).
+        let span = full * 0.5f64.powi(scale as i32);
+        let t = Arc::new(table(prep, self.from, s, span)?);
+        let mut cache = self.cache.lock().ok()?;
+        let bytes = |t: &Table| t.g.len() * 4;
+        let mut total: usize = cache.values().map(|t| bytes(t)).sum();
+        if total + bytes(&t) > CACHE_BYTES {
+            // Drop the tables no search holds.
+            cache.retain(|_, v| {
+                let keep = Arc::strong_count(v) > 1;
+                if !keep {
+                    total -= bytes(v);
+                }
+                keep
+            });
+        }
+        Some(Arc::clone(cache.entry(key).or_insert(t)))
     }
 }
 
-/// Operations to build [`SHARED_SAMPLES`] tables (the same for a search's own ones).
+/// Operations to build [`GATE_SAMPLES`] tables.
 fn table_work(prep: &Precomputed<'_>) -> u64 {
     let from = path_start(prep);
     let rows: usize = prep.p.topo[from..]
         .iter()
         .map(|&i| prep.sorted[i].iter().map(Vec::len).sum::<usize>())
         .sum();
-    (SHARED_SAMPLES * rows * CELLS) as u64
+    (GATE_SAMPLES * rows * CELLS) as u64
 }
 
-/// Tables of a search's own later samples of S (positions `SHARED_SAMPLES..`).
+/// A search's view of the tables: those of the first samples of S at the scales of
+/// its current limit.
 #[derive(Default)]
 pub(crate) struct OwnTables {
     /// [`table_work`], once computed.
     work: Option<u64>,
-    delta: Vec<f64>,
-    g: Vec<f64>,
+    /// The limit the tables were fetched for.
+    lat_max: f64,
+    /// Whether missing tables were built then (not only looked up).
+    complete: bool,
+    /// Scale-0 spans of the samples of S with a table, by position in S.
+    full: Vec<f64>,
+    /// Tables by position in S (`None`: no usable grid on that sample).
+    tabs: Vec<Option<Arc<Table>>>,
     /// Values of the per-sample bounds at the current node.
     vals: Vec<f64>,
 }
 
 impl Search<'_> {
     /// Whether the node that just assigned level `d` (plan cost `cost`) can be pruned:
-    /// the least cost of its completions on the hardest samples exceeds the limit, or
-    /// no completion fits on more than `a` of them.
+    /// the least cost of its completions on the first samples of S exceeds the limit,
+    /// or no completion fits on more than `a` of them.
     pub(super) fn chain_dp_prunes(&mut self, d: usize, cost: f64) -> bool {
         let lat_max = self.lim.lat_max;
         if self.goal != Goal::Cost || !lat_max.is_finite() || switched_off() {
@@ -194,6 +292,11 @@ impl Search<'_> {
         }
         let prep = &*self.prep;
         let (k, a, m) = (prep.k, prep.a, self.tables.m);
+        let dp = prep.chain_dp.get_or_init(|| ChainTables::build(prep));
+        let e = d + 1;
+        if e < dp.from || e + 1 > k {
+            return false;
+        }
         let own = &mut self.cdp;
         // Tables pay off only in long searches: build them once the search has spent
         // about a quarter of their work (≈ `k · |S|` operations per node).
@@ -204,39 +307,40 @@ impl Search<'_> {
         } else {
             self.nodes.saturating_mul((k * m) as u64).saturating_mul(4)
         };
-        let dp = match prep.chain_dp.get() {
-            Some(dp) => dp,
-            None if spent >= work => prep.chain_dp.get_or_init(|| ChainTables::build(prep)),
-            None => return false,
-        };
-        let e = d + 1;
-        if e < dp.from || e + 1 > k {
+        // Tables for the first samples of S at the current limit's scales; before the
+        // search has earned them, only those already cached (a missing one bounds by
+        // the unconstrained least cost).
+        let build = spent >= work;
+        let want = m.min(DP_SAMPLES);
+        if own.lat_max.to_bits() != lat_max.to_bits()
+            || own.tabs.len() != want
+            || (build && !own.complete)
+        {
+            own.lat_max = lat_max;
+            own.complete = build;
+            own.tabs.clear();
+            while own.full.len() < want {
+                let s = self.tables.subset[own.full.len()];
+                own.full.push(full_span(prep, dp.from, s));
+            }
+            for t in 0..want {
+                let s = self.tables.subset[t];
+                let full = own.full[t];
+                own.tabs
+                    .push(dp.get(prep, s, scale_for(full, lat_max), full, build));
+            }
+        }
+        let ns = own.tabs.len();
+        if ns <= a {
             return false;
         }
         let levels = k + 1 - dp.from;
         let w = CELLS + 1;
-        // Tables for the later samples of S, once each.
-        let want = if spent >= work {
-            m.min(DP_SAMPLES).saturating_sub(dp.ns)
-        } else {
-            0
-        };
-        if own.delta.len() < want {
-            let mut one = Vec::new();
-            for t in dp.ns + own.delta.len()..dp.ns + want {
-                own.delta
-                    .push(table(prep, dp.from, self.tables.subset[t], &mut one));
-                own.g.extend_from_slice(&one);
-            }
-        }
-        let ns = dp.ns.min(m) + own.delta.len();
-        if ns <= a {
-            return false;
-        }
+        let free = dp.free[e - dp.from];
         let p = prep.p;
         let first = p.topo[e];
         own.vals.clear();
-        for t in 0..ns {
+        for (t, tab) in own.tabs.iter().enumerate() {
             let mut start = 0.0;
             for &q in &p.parents[first] {
                 let f = self.stack.fin[q * m + t];
@@ -245,18 +349,21 @@ impl Search<'_> {
                 }
             }
             let budget = lat_max - start;
-            let (delta, g) = if t < dp.ns {
-                (dp.delta[t], &dp.g[t * levels * w..(t + 1) * levels * w])
-            } else {
-                let u = t - dp.ns;
-                (own.delta[u], &own.g[u * levels * w..(u + 1) * levels * w])
-            };
             let x = if budget < 0.0 {
                 f64::INFINITY
+            } else if let Some(tab) = tab {
+                let b = (budget / tab.delta + BUDGET_MARGIN).floor();
+                if b >= CELLS as f64 {
+                    // Beyond the grid: the unconstrained least cost.
+                    free
+                } else {
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    let b = b as usize;
+                    debug_assert!(tab.g.len() == levels * w);
+                    f64::from(tab.g[(e - dp.from) * w + b])
+                }
             } else {
-                let b = (budget / delta + BUDGET_MARGIN).floor();
-                let b = if b >= CELLS as f64 { CELLS } else { b as usize };
-                g[(e - dp.from) * w + b]
+                free
             };
             own.vals.push(x);
         }
@@ -378,25 +485,60 @@ pub(crate) mod tests {
 
     #[test]
     fn the_grid_never_overstates_a_plan_cost() {
-        // The table at the top cell is the unconstrained least cost, and every table
-        // value at a plan's own budget is at most that plan's cost.
+        // At scale 0 the top cell is the unconstrained least cost; at every scale the
+        // table at the latency sum of any combination of rows (one per stage) is at most
+        // that combination's cost.
         let p = scaled(Topology::Chain, 6, 8, 20, 7);
         let prep = crate::solve::precomputed::Precomputed::new(&p, false);
         let t = super::ChainTables::build(&prep);
         assert_eq!(t.from, 0);
-        let w = CELLS + 1;
-        let least: f64 = (0..6)
-            .map(|i| {
-                p.stages[i]
-                    .expected_cost_usd
-                    .iter()
-                    .copied()
-                    .fold(f64::INFINITY, f64::min)
-            })
-            .sum();
-        for s in 0..t.ns {
-            let top = t.g[s * 7 * w + CELLS];
-            assert!((top - least).abs() <= least * 1e-12, "{top} vs {least}");
+        let least = t.free[0];
+        let rows: Vec<Vec<usize>> = (0..6).map(|i| super::rows(&prep, i).collect()).collect();
+        let mut x: u64 = 12345;
+        for s in 0..4u32 {
+            let full = super::full_span(&prep, 0, s);
+            let top = super::table(&prep, 0, s, full).unwrap().g[CELLS];
+            assert!(
+                (f64::from(top) - least).abs() <= least * 1e-6,
+                "{top} vs {least}"
+            );
+            assert!(f64::from(top) <= least);
+            for scale in 0..5 {
+                let span = full * 0.5f64.powi(scale);
+                let tab = super::table(&prep, 0, s, span).unwrap();
+                for _ in 0..200 {
+                    let (mut lat, mut cost) = (0.0, 0.0);
+                    for (i, r) in rows.iter().enumerate() {
+                        x = x
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        let row = r[(x >> 33) as usize % r.len()];
+                        lat += f64::from(p.stages[i].latency_s[row * p.n_samples + s as usize]);
+                        cost += p.stages[i].expected_cost_usd[row];
+                    }
+                    let b = (lat / tab.delta + super::BUDGET_MARGIN).floor();
+                    if b < CELLS as f64 {
+                        let g = f64::from(tab.g[b as usize]);
+                        assert!(g <= cost, "scale {scale}: {g} > {cost}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_scale_covers_the_limit() {
+        for (full, lim) in [
+            (100.0, 100.0),
+            (100.0, 60.0),
+            (100.0, 50.0),
+            (100.0, 1.0),
+            (5.0, 9.0),
+        ] {
+            let sc = super::scale_for(full, lim);
+            let span = full * 0.5f64.powi(sc as i32);
+            assert!(span >= lim || sc == 0, "{full} {lim}");
+            assert!(span * 0.5 < lim || sc == super::MAX_SCALE);
         }
     }
 }

@@ -22,6 +22,7 @@
 
 use super::{Goal, Search};
 use crate::solve::precomputed::Precomputed;
+use std::collections::HashMap;
 
 /// Relative margin of the pruning test.
 const MARGIN: f64 = 1e-9;
@@ -47,7 +48,19 @@ pub(crate) struct FanIn {
     sink_hi: Vec<f64>,
     /// Per candidate row of one branch, its latest `start + l` on S (scratch).
     vmax: Vec<f64>,
+    /// Per assignment of the levels before `L` (their configurations), each
+    /// (branch, sink row)'s first fitting candidate position and the size of S it was
+    /// verified on, `[(e − L) * rows + s]`. Valid for one latency limit (`memo_lim`):
+    /// S only grows within a search, so a candidate refuted on S stays refuted and a
+    /// fitting one needs checking on the new samples only.
+    memo: HashMap<Vec<u32>, Vec<(u32, u32)>>,
+    memo_lim: u64,
+    /// The key of the current node of level `L − 1` (scratch).
+    key: Vec<u32>,
 }
+
+/// Bytes of remembered scan positions before the memo is cleared.
+const MEMO_BYTES: usize = 16 << 20;
 
 /// The first branch level, or `usize::MAX`.
 fn branch_start(prep: &Precomputed<'_>) -> usize {
@@ -185,26 +198,27 @@ impl Search<'_> {
                 mask[si / 64] |= 1 << (si % 64);
             }
         }
-        // Each sink row's range on S: with the rounded addition monotone in each
-        // argument, `v + hi ≤ B` (v the branch row's latest `start + l`) proves the fit
-        // on every sample and `v + lo > B` refutes it (at the sample of `v`), so the
-        // per-sample test runs only in between.
+        // The remembered scan positions of this assignment (cleared when the limit changes).
+        let branches = k - 1 - (d + 1);
+        let entry = (branches * ns).max(1) * std::mem::size_of::<(u32, u32)>() + 4 * (d + 1);
+        if fan.memo_lim != lat_max.to_bits() || (fan.memo.len() + 1) * entry > MEMO_BYTES {
+            fan.memo.clear();
+            fan.memo_lim = lat_max.to_bits();
+        }
+        fan.key.clear();
+        fan.key
+            .extend(p.topo[..=d].iter().map(|&i| self.stack.choice[i]));
+        let mut memo = fan
+            .memo
+            .remove(&fan.key)
+            .filter(|v| v.len() == branches * ns)
+            .unwrap_or_else(|| vec![(0, 0); branches * ns]);
+        // Each sink row's range on S (computed on first need): with the rounded addition
+        // monotone in each argument, `v + hi ≤ B` (v the branch row's latest `start + l`)
+        // proves the fit on every sample and `v + lo > B` refutes it (at the sample of
+        // `v`), so the per-sample test runs only in between.
         fan.sink_lo.clear();
         fan.sink_hi.clear();
-        for &r in &fan.rows {
-            let ls = &sink_lat[r * m..(r + 1) * m];
-            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-            for &y in ls {
-                if y < lo {
-                    lo = y;
-                }
-                if y > hi {
-                    hi = y;
-                }
-            }
-            fan.sink_lo.push(lo);
-            fan.sink_hi.push(hi);
-        }
         // Each later branch's cheapest row per sink row, summed from the last level.
         for e in (d + 1..k - 1).rev() {
             let j = p.topo[e];
@@ -236,39 +250,79 @@ impl Search<'_> {
             let list: &[u32] = self.tables.cands[j].get(ctx).map_or(&[], |v| v.as_slice());
             let lat = &self.tables.lat_t[j];
             fan.vmax.clear();
-            for &x in list {
-                let row = ctx * ncj + x as usize;
-                let lr = &lat[row * m..(row + 1) * m];
-                let mut v = f64::NEG_INFINITY;
-                for (&s, &l) in fan.start.iter().zip(lr) {
-                    let f = s + l;
-                    if f > v {
-                        v = f;
-                    }
-                }
-                fan.vmax.push(v);
-            }
             for (si, &r) in fan.rows.iter().enumerate() {
                 let ls = &sink_lat[r * m..(r + 1) * m];
-                let (lo, hi) = (fan.sink_lo[si], fan.sink_hi[si]);
+                let slot = &mut memo[(e - d - 1) * ns + si];
+                let mut at = slot.0 as usize;
                 let mut c = f64::INFINITY;
-                for (&x, &v) in list.iter().zip(&fan.vmax) {
-                    if v + lo > lat_max {
-                        continue;
-                    }
-                    let row = ctx * ncj + x as usize;
-                    let fits = v + hi <= lat_max || {
-                        let lr = &lat[row * m..(row + 1) * m];
-                        (0..m).all(|u| (fan.start[u] + lr[u]) + ls[u] <= lat_max)
-                    };
-                    if fits {
+                if slot.1 > 0 && at < list.len() {
+                    // The remembered candidate fitted on the first `slot.1` samples.
+                    let row = ctx * ncj + list[at] as usize;
+                    let lr = &lat[row * m..(row + 1) * m];
+                    let from = (slot.1 as usize).min(m);
+                    if (from..m).all(|u| (fan.start[u] + lr[u]) + ls[u] <= lat_max) {
                         c = t.expected_cost_usd[row];
-                        break;
+                    } else {
+                        at += 1;
                     }
+                }
+                if c == f64::INFINITY && at < list.len() {
+                    if fan.vmax.is_empty() {
+                        for &x in list {
+                            let row = ctx * ncj + x as usize;
+                            let lr = &lat[row * m..(row + 1) * m];
+                            let mut v = f64::NEG_INFINITY;
+                            for (&s, &l) in fan.start.iter().zip(lr) {
+                                let f = s + l;
+                                if f > v {
+                                    v = f;
+                                }
+                            }
+                            fan.vmax.push(v);
+                        }
+                    }
+                    if fan.sink_lo.is_empty() {
+                        for &r in &fan.rows {
+                            let ls = &sink_lat[r * m..(r + 1) * m];
+                            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+                            for &y in ls {
+                                if y < lo {
+                                    lo = y;
+                                }
+                                if y > hi {
+                                    hi = y;
+                                }
+                            }
+                            fan.sink_lo.push(lo);
+                            fan.sink_hi.push(hi);
+                        }
+                    }
+                    let (lo, hi) = (fan.sink_lo[si], fan.sink_hi[si]);
+                    while at < list.len() {
+                        let v = fan.vmax[at];
+                        if v + lo <= lat_max {
+                            let row = ctx * ncj + list[at] as usize;
+                            let fits = v + hi <= lat_max || {
+                                let lr = &lat[row * m..(row + 1) * m];
+                                (0..m).all(|u| (fan.start[u] + lr[u]) + ls[u] <= lat_max)
+                            };
+                            if fits {
+                                c = t.expected_cost_usd[row];
+                                break;
+                            }
+                        }
+                        at += 1;
+                    }
+                }
+                #[allow(clippy::cast_possible_truncation)]
+                {
+                    *slot = (at as u32, m as u32);
                 }
                 fan.rem[si * (k + 1) + e] = fan.rem[si * (k + 1) + e + 1] + c;
             }
         }
+        let key = std::mem::take(&mut fan.key);
+        fan.memo.insert(key, memo);
     }
 
     /// At a node of level `d ≥ L`: the parent level's sink rows that remain

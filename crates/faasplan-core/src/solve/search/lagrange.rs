@@ -61,6 +61,9 @@ pub(crate) struct Lagrange {
     pub(super) active: bool,
     /// The limit, S or the incumbent changed since the multipliers were chosen.
     pub(super) dirty: bool,
+    /// Node count at which a refresh put off as too dear for the search so far is due
+    /// (`u64::MAX`: none).
+    pub(super) wake: u64,
 }
 
 /// Source-to-sink paths of the DAG, at most [`MAX_PATHS`], in a deterministic order.
@@ -112,6 +115,7 @@ impl Lagrange {
             paths: paths(parents, topo),
             cold: true,
             dirty: true,
+            wake: u64::MAX,
             ..Lagrange::default()
         }
     }
@@ -123,6 +127,7 @@ impl Search<'_> {
     pub(super) fn refresh_lagrange(&mut self) {
         let lag = &mut self.lag;
         lag.dirty = false;
+        lag.wake = u64::MAX;
         if switched_off() {
             lag.active = false;
             return;
@@ -158,6 +163,19 @@ impl Search<'_> {
         if (0..k).any(|i| cands[i].iter().all(|l| l.is_empty())) {
             return;
         }
+        // The ascent pays off only in long searches: it runs once the search has spent
+        // about a quarter of its work in nodes (≈ `k · |S|` operations each), so short
+        // solves with several rounds of constraint generation do not pay for it per round.
+        let iters = if lag.cold { COLD_ITERS } else { WARM_ITERS };
+        if !cfg!(test) {
+            let rows: usize = cands.iter().flatten().map(Vec::len).sum();
+            let work = (iters * rows) as u64;
+            let due = work.div_ceil(4 * k as u64);
+            if self.nodes < due {
+                lag.wake = due;
+                return;
+            }
+        }
         let np = lag.paths.len();
         let lat_t = &self.tables.lat_t;
         let mut v = vec![0.0; k * m];
@@ -173,7 +191,6 @@ impl Search<'_> {
             }
         };
         let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
-        let iters = if lag.cold { COLD_ITERS } else { WARM_ITERS };
         let mut lambda = lag.lambda.clone();
         let mut best = (f64::NEG_INFINITY, lambda.clone());
         let mut arg = vec![0usize; k];

@@ -62,7 +62,7 @@ impl Search<'_> {
 
     /// Tries the next candidate of the current level (or backtracks).
     pub(super) fn advance(&mut self) {
-        if self.lag.dirty {
+        if self.lag.dirty || self.nodes >= self.lag.wake {
             self.refresh_lagrange();
         }
         let d = self.stack.depth;
