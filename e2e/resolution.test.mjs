@@ -66,14 +66,14 @@ test('the frontier fills in to "exact at this resolution"; the exact frontier ru
   assert.ok(coarsePlans > 10, label.text);
   await shot(page, 'resolution-a-exact-at-resolution');
   // The pool's frontier is the one the planning worker computes alone (`?pool=0`), bit for bit.
-  const pooled = await page.evaluate(() => window.__faasplanTimings);
+  const pooled = await (await page.waitForFunction(() => window.__faasplanTimings)).jsonValue();
   const alonePage = await openPage(env.browser);
   await alonePage.goto(`${env.base}?pool=0`);
   const t2 = Date.now();
   await alonePage.selectOption(tid('examples-menu'), { label: 'ML pipeline' });
   await alonePage.waitForSelector(`${tid('frontier-resolution')}[data-complete="true"]`, { timeout: 120_000 });
   const aloneMs = Date.now() - t2;
-  const alone = await alonePage.evaluate(() => window.__faasplanTimings);
+  const alone = await (await alonePage.waitForFunction(() => window.__faasplanTimings, null, { timeout: 120_000 })).jsonValue();
   assert.deepEqual(pooled.frontier, alone.frontier, 'the pool\'s frontier is the single worker\'s');
   assert.deepEqual([pooled.nodes, pooled.resolution], [alone.nodes, alone.resolution]);
   assert.deepEqual(alonePage.errors, []);
@@ -150,7 +150,7 @@ test('the imported 6-stage workflow shows a plan within seconds and its resoluti
   const firstPlanMs = Date.now() - t0;
   // While the rounds run (in the pool), a typed bound gets its exact plan at once.
   await page.waitForSelector(tid('frontier-resolution'), { timeout: 60_000 });
-  const typed = (Number(await page.inputValue(tid('bound'))) * 1.1).toFixed(2);
+  const typed = String(Math.round(Number(await page.inputValue(tid('bound'))) * 1.1 * 2) / 2);
   const t1 = Date.now();
   await page.fill(tid('bound'), typed);
   await page.press(tid('bound'), 'Tab');

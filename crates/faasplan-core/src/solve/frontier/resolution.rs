@@ -572,14 +572,14 @@ impl ResolutionRounds {
         // Every position answered: a group of the loosest unproven ones, while
         // the refinement's total allows.
         self.queue.clear();
-        if let Some(r) = self.refinement {
-            if self.refine_nodes < r.total_nodes {
-                self.queue = (0..self.bounds.len())
-                    .rev()
-                    .filter(|&g| !self.proven[g] && !self.retried[g])
-                    .take(r.group)
-                    .collect();
-            }
+        if let Some(r) = self.refinement
+            && self.refine_nodes < r.total_nodes
+        {
+            self.queue = (0..self.bounds.len())
+                .rev()
+                .filter(|&g| !self.proven[g] && !self.retried[g])
+                .take(r.group)
+                .collect();
         }
         for &g in &self.queue {
             self.retried[g] = true;
