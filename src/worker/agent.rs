@@ -91,7 +91,7 @@ impl Worker for PlannerAgent {
                             result: Err(format!("cannot start the workers of the frontier: {e}")),
                         },
                     ),
-                    Err(out) => scope.respond(id, out),
+                    Err(out) => scope.respond(id, *out),
                 }
                 return;
             }

@@ -250,11 +250,13 @@ pub fn start_frontier(
     progress: &mut dyn FnMut(Progress),
     part: &mut dyn FnMut(WorkerOutput),
     now: &dyn Fn() -> f64,
-) -> Result<FrontierStart, WorkerOutput> {
+) -> Result<FrontierStart, Box<WorkerOutput>> {
     let (rev, key) = (job.rev, job.key);
-    let fail = |e: ComputeError| WorkerOutput::Frontier {
-        rev,
-        result: Err(e.to_string()),
+    let fail = |e: ComputeError| {
+        Box::new(WorkerOutput::Frontier {
+            rev,
+            result: Err(e.to_string()),
+        })
     };
     let project = match cache.resolve_profiles(job) {
         Ok(p) => p.into_owned(),

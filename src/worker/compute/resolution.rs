@@ -589,7 +589,7 @@ mod tests {
             }
             // Answer the shares out of order: the newest first every other turn.
             turn += 1;
-            let c = if turn % 2 == 0 {
+            let c = if turn.is_multiple_of(2) {
                 busy.pop().expect("one")
             } else {
                 busy.remove(0)
