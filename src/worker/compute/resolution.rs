@@ -282,8 +282,9 @@ impl Splitter {
             self.handed = 0;
             self.recorded = 0;
         }
-        // Small shares, so a slow position does not hold a worker's whole half.
-        let size = self.batch.len().div_ceil(4 * self.workers).clamp(1, 16);
+        // Two shares a worker a level: each share costs a job message and a
+        // planner set-up in the worker; two keep a slow share from idling the rest.
+        let size = self.batch.len().div_ceil(2 * self.workers).clamp(1, 64);
         let start = self.handed;
         let end = (start + size).min(self.batch.len());
         self.handed = end;
