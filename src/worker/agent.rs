@@ -5,8 +5,12 @@
 
 use yew_agent::worker::{HandlerId, Worker, WorkerScope};
 
-use super::compute::{Cache, compute_with_parts};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::compute::{Cache, compute_with_parts, start_frontier};
 use super::opening;
+use super::pool::PoolRun;
 use super::protocol::{Job, JobKind, Task, WorkerOutput};
 
 /// The global (in the worker) holding the JSON handler id of the running job.
@@ -16,9 +20,24 @@ const PANIC_MESSAGE: &str = "__faasplanPanic";
 
 /// The planning worker: one job at a time, answered in order. It keeps the
 /// last fit and sampled problem ([`Cache`]), so later jobs skip what did not change.
+/// A frontier job that names the worker script hands its rounds to a pool of
+/// workers ([`PoolRun`]) and returns, so later jobs are answered while they run;
+/// the next frontier job stops that pool.
 #[derive(Default)]
 pub struct PlannerAgent {
-    cache: Cache,
+    cache: Rc<RefCell<Cache>>,
+    pool: Option<PoolRun>,
+}
+
+/// Runs `f` as the job of `handler` for the crash report.
+pub(crate) fn running<T>(handler: HandlerId, f: impl FnOnce() -> T) -> T {
+    set_global(
+        RUNNING_JOB,
+        &serde_json::to_string(&handler).unwrap_or_default(),
+    );
+    let out = f();
+    set_global(RUNNING_JOB, "");
+    out
 }
 
 impl Worker for PlannerAgent {
@@ -37,27 +56,56 @@ impl Worker for PlannerAgent {
             wasm_bindgen_futures::spawn_local(import(scope.clone(), job, id));
             return;
         }
-        set_global(RUNNING_JOB, &serde_json::to_string(&id).unwrap_or_default());
         let (rev, key, kind) = (job.rev, job.key, job.task.kind());
-        let out = compute_with_parts(
-            &job,
-            &mut self.cache,
-            &mut |progress| {
-                scope.respond(
-                    id,
-                    WorkerOutput::Progress {
-                        rev,
-                        key,
-                        kind,
-                        progress,
-                    },
-                );
-            },
-            &mut |output| scope.respond(id, output),
-            &now_ms,
-        );
+        let mut progress = |progress| {
+            scope.respond(
+                id,
+                WorkerOutput::Progress {
+                    rev,
+                    key,
+                    kind,
+                    progress,
+                },
+            );
+        };
+        if let Task::Frontier = job.task {
+            // New inputs: the previous rounds' pool stops.
+            self.pool = None;
+            if let Some(script) = job.pool.clone() {
+                let cache = self.cache.clone();
+                let started = running(id, || {
+                    start_frontier(
+                        &job,
+                        &mut cache.borrow_mut(),
+                        &mut progress,
+                        &mut |output| scope.respond(id, output),
+                        &now_ms,
+                    )
+                });
+                match started.map(|start| PoolRun::start(scope, id, rev, cache, &script, start)) {
+                    Ok(Ok(run)) => self.pool = Some(run),
+                    Ok(Err(e)) => scope.respond(
+                        id,
+                        WorkerOutput::Frontier {
+                            rev,
+                            result: Err(format!("cannot start the workers of the frontier: {e}")),
+                        },
+                    ),
+                    Err(out) => scope.respond(id, *out),
+                }
+                return;
+            }
+        }
+        let out = running(id, || {
+            compute_with_parts(
+                &job,
+                &mut self.cache.borrow_mut(),
+                &mut progress,
+                &mut |output| scope.respond(id, output),
+                &now_ms,
+            )
+        });
         scope.respond(id, out);
-        set_global(RUNNING_JOB, "");
     }
 }
 
@@ -85,18 +133,15 @@ async fn import(scope: WorkerScope<PlannerAgent>, job: Job, id: HandlerId) {
         );
     };
     let result = match opening::read(&files, &mut progress).await {
-        Ok(bytes) => {
-            set_global(RUNNING_JOB, &serde_json::to_string(&id).unwrap_or_default());
-            let out = opening::import_bytes(
+        Ok(bytes) => running(id, || {
+            opening::import_bytes(
                 bytes,
                 &job.project.workflow,
                 grid.as_deref(),
                 csv_mb_per_vcpu,
                 &mut progress,
-            );
-            set_global(RUNNING_JOB, "");
-            out
-        }
+            )
+        }),
         Err(e) => Err(e),
     };
     scope.respond(id, WorkerOutput::Imported { key, result });

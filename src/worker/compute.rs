@@ -66,6 +66,9 @@ pub enum ComputeError {
     /// No profiles have been loaded.
     #[error("no profiles loaded")]
     NoProfiles,
+    /// The inputs changed while the job ran (its prepared problem is gone).
+    #[error("the inputs changed while the frontier was computed; it is computed again")]
+    Stale,
     /// A stage has no measured runs.
     #[error("stage {0} has no profile")]
     MissingProfile(String),
@@ -205,6 +208,13 @@ pub fn compute_with_parts(
                 advisor::prewarm(p, cache, request, now)
             }),
         },
+        Task::Positions { bounds, max_nodes } => WorkerOutput::Positions {
+            rev,
+            key,
+            result: project
+                .and_then(|p| resolution::solve_positions(p, cache, progress, bounds, *max_nodes))
+                .map_err(|e| e.to_string()),
+        },
         // The files are read asynchronously first: `agent` runs these jobs
         // through `opening`, never through here.
         Task::Import { .. } => WorkerOutput::Imported {
@@ -215,6 +225,75 @@ pub fn compute_with_parts(
             }),
         },
     }
+}
+
+/// A frontier job whose rounds are solved elsewhere (a pool of workers, see
+/// `worker::pool`), once its own bound is answered.
+pub struct FrontierStart {
+    /// The job's project, with its profiles.
+    pub project: CoreProject,
+    /// The rounds to solve: [`resolution::builder`]'s, not started.
+    pub rounds: faasplan_core::frontier::ResolutionRounds,
+    /// Start and end of the preparation, ms.
+    pub times: (f64, f64),
+    /// Bytes of the sampled problem's tables (what a pool worker needs too).
+    pub table_bytes: u64,
+}
+
+/// The first part of a [`Task::Frontier`] as [`compute_with_parts`] runs it:
+/// the certified solve of the job's own bound (answered through `part`), the
+/// preparation and the positions' bounds; the rounds are left to the caller.
+/// A job that cannot go on gives its final answer as the error.
+pub fn start_frontier(
+    job: &Job,
+    cache: &mut Cache,
+    progress: &mut dyn FnMut(Progress),
+    part: &mut dyn FnMut(WorkerOutput),
+    now: &dyn Fn() -> f64,
+) -> Result<FrontierStart, Box<WorkerOutput>> {
+    let (rev, key) = (job.rev, job.key);
+    let fail = |e: ComputeError| {
+        Box::new(WorkerOutput::Frontier {
+            rev,
+            result: Err(e.to_string()),
+        })
+    };
+    let project = match cache.resolve_profiles(job) {
+        Ok(p) => p.into_owned(),
+        Err(id) => return Err(fail(ComputeError::ProfilesNotKept(id))),
+    };
+    check_inputs(&project).map_err(fail)?;
+    let solved = solve_bound(&project, cache, progress, &job.fusion);
+    part(WorkerOutput::Report {
+        rev,
+        key,
+        kind: ReportKind::Solve,
+        result: solved.map(WirePlan).map_err(|e| e.to_string()),
+    });
+    let t0 = now();
+    let table_bytes = {
+        let prep = prepared(&project, cache, progress).map_err(fail)?;
+        prep.problem
+            .stages
+            .iter()
+            .map(|t| t.configs.len() as u64)
+            .sum::<u64>()
+            .saturating_mul(prep.problem.n_samples as u64)
+            .saturating_mul(2 * std::mem::size_of::<faasplan_core::problem::Sample>() as u64)
+    };
+    let t1 = now();
+    let Some(prep) = cache.cached_prepared(&project) else {
+        unreachable!("prepared() keeps the sampled problem")
+    };
+    let rounds = resolution::builder(&prep.problem)
+        .map_err(|e| fail(PipelineError::from(e).into()))?
+        .into_rounds();
+    Ok(FrontierStart {
+        project,
+        rounds,
+        times: (t0, t1),
+        table_bytes,
+    })
 }
 
 /// Checks the inputs before any work: first what the pipeline would report
@@ -246,7 +325,7 @@ fn check_inputs(project: &CoreProject) -> Result<(), ComputeError> {
 /// batch of rows per step, each reported), which starts from the cached fit
 /// when the workflow and profiles did not change (`Preparation::with_model`). A table too large for
 /// the browser is refused before anything is fitted or drawn.
-pub(crate) fn prepared<'c>(
+pub fn prepared<'c>(
     project: &CoreProject,
     cache: &'c mut Cache,
     progress: &mut dyn FnMut(Progress),

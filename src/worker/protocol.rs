@@ -10,7 +10,7 @@
 
 use faasplan_core::dag::Config;
 use faasplan_core::formats::project::Project as CoreProject;
-use faasplan_core::frontier::Frontier;
+use faasplan_core::frontier::{Frontier, PositionAnswer};
 use faasplan_core::fusion::FusionOptions;
 use faasplan_core::plan::PlanReport;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -75,6 +75,15 @@ pub enum Task {
         /// MB per vCPU that profile CSV files were measured with.
         csv_mb_per_vcpu: f64,
     },
+    /// Solve some positions of a resolution frontier (a pool worker's share of a
+    /// round, see `worker::pool`): each `(position, latency bound s)` with at most
+    /// `max_nodes` search nodes (`frontier::solve_position`; [`WorkerOutput::Positions`]).
+    Positions {
+        /// The positions and their latency bounds, s.
+        bounds: Vec<(u32, f64)>,
+        /// Search nodes each solve may take.
+        max_nodes: Option<u64>,
+    },
 }
 
 /// Slider positions of the resolution-bounded frontier ([`Task::Frontier`]).
@@ -134,6 +143,11 @@ pub struct Job {
     pub fusion: FusionOptions,
     /// What to do.
     pub task: Task,
+    /// For a [`Task::Frontier`]: the worker script's address, to start a pool of
+    /// workers that solve the rounds' positions (`worker::pool`); `None`: the
+    /// planning worker solves them itself.
+    #[serde(default)]
+    pub pool: Option<String>,
 }
 
 impl Job {
@@ -146,6 +160,7 @@ impl Job {
             profiles: JobProfiles::Sent { id },
             fusion: FusionOptions::default(),
             task,
+            pool: None,
         }
     }
 }
@@ -454,6 +469,8 @@ pub enum JobKind {
     Advise,
     /// [`Task::Prewarm`].
     Prewarm,
+    /// [`Task::Positions`].
+    Positions,
 }
 
 impl Task {
@@ -470,6 +487,7 @@ impl Task {
             Task::Import { .. } => JobKind::Import,
             Task::Advise { .. } => JobKind::Advise,
             Task::Prewarm(_) => JobKind::Prewarm,
+            Task::Positions { .. } => JobKind::Positions,
         }
     }
 }
@@ -579,6 +597,15 @@ pub enum WorkerOutput {
     Crashed {
         /// The cause as the worker saw it (the panic message, or the trap).
         message: String,
+    },
+    /// A [`Task::Positions`] ended: the answers in the job's order.
+    Positions {
+        /// The job's inputs revision.
+        rev: u64,
+        /// The job's key.
+        key: u64,
+        /// One answer per position, or why none.
+        result: Result<Vec<PositionAnswer>, String>,
     },
     /// An evaluation of the user's current configuration ended.
     Evaluation {

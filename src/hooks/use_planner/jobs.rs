@@ -56,6 +56,7 @@ impl Poster {
             fusion,
             task,
         } = job;
+        let pool = matches!(task, Task::Frontier).then(pool_script).flatten();
         let mut sent = self.sent.borrow_mut();
         let kept = match (&sent.last, &profiles) {
             (Some(a), Some(b)) => Rc::ptr_eq(a, b),
@@ -78,8 +79,24 @@ impl Poster {
             profiles: reference,
             fusion,
             task,
+            pool,
         });
     }
+}
+
+/// The planning worker script's absolute address (pool workers of the
+/// resolution rounds are started from it); `None` when the page has none, or
+/// the page's address has `?pool=0` (the planning worker then solves the
+/// rounds itself, e.g. to compare).
+fn pool_script() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let base = location.href().ok()?;
+    if location.search().ok()?.contains("pool=0") {
+        return None;
+    }
+    web_sys::Url::new_with_base(crate::app::WORKER_PATH, &base)
+        .ok()
+        .map(|u| u.href())
 }
 
 /// A job before it is sent: the project without its profiles, and the profiles.
