@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use super::compute::{Cache, compute_with_parts, start_frontier};
 use super::opening;
-use super::pool::PoolRun;
+use super::pool::{PoolRun, Solver};
 use super::protocol::{Job, JobKind, Task, WorkerOutput};
 
 /// The global (in the worker) holding the JSON handler id of the running job.
@@ -23,10 +23,13 @@ const PANIC_MESSAGE: &str = "__faasplanPanic";
 /// A frontier job that names the worker script hands its rounds to a pool of
 /// workers ([`PoolRun`]) and returns, so later jobs are answered while they run;
 /// the next frontier job stops that pool.
+///
+/// In a pool worker, the shares of one job go to its [`Solver`].
 #[derive(Default)]
 pub struct PlannerAgent {
     cache: Rc<RefCell<Cache>>,
     pool: Option<PoolRun>,
+    solver: Option<Solver>,
 }
 
 /// Runs `f` as the job of `handler` for the crash report.
@@ -68,11 +71,42 @@ impl Worker for PlannerAgent {
                 },
             );
         };
+        if let Task::Positions { .. } = job.task {
+            // A pool worker's share: the solver of its job, started by the first share.
+            if !self.solver.as_ref().is_some_and(|s| s.serves(rev)) {
+                self.solver = None;
+                match running(id, || {
+                    Solver::start(scope, &job, &mut self.cache.borrow_mut())
+                }) {
+                    Ok(solver) => self.solver = Some(solver),
+                    Err(e) => {
+                        return scope.respond(
+                            id,
+                            WorkerOutput::Positions {
+                                rev,
+                                key,
+                                result: Err(e),
+                            },
+                        );
+                    }
+                }
+            }
+            if let Some(solver) = &self.solver {
+                solver.push(&job, id);
+            }
+            return;
+        }
         if let Task::Frontier = job.task {
-            // New inputs: the previous rounds' pool stops.
-            self.pool = None;
-            if let Some(script) = job.pool.clone() {
-                let cache = self.cache.clone();
+            // New inputs: the previous rounds' pool stops, and its waiting solve.
+            let stopped_previous = self.pool.take().is_some_and(|run| run.running());
+            let cache = self.cache.clone();
+            // Without a pool (none asked, or no worker could start) the rounds run here.
+            if let Some(run) = job
+                .pool
+                .as_ref()
+                .and_then(|spec| PoolRun::spawn(scope, id, &job, cache.clone(), spec).ok())
+            {
+                let started_at_ms = epoch_ms();
                 let started = running(id, || {
                     start_frontier(
                         &job,
@@ -82,15 +116,13 @@ impl Worker for PlannerAgent {
                         &now_ms,
                     )
                 });
-                match started.map(|start| PoolRun::start(scope, id, rev, cache, &script, start)) {
-                    Ok(Ok(run)) => self.pool = Some(run),
-                    Ok(Err(e)) => scope.respond(
-                        id,
-                        WorkerOutput::Frontier {
-                            rev,
-                            result: Err(format!("cannot start the workers of the frontier: {e}")),
-                        },
-                    ),
+                match started {
+                    Ok(mut start) => {
+                        start.start.started_at_ms = started_at_ms;
+                        start.start.stopped_previous = stopped_previous;
+                        run.begin(start);
+                        self.pool = Some(run);
+                    }
                     Err(out) => scope.respond(id, *out),
                 }
                 return;
@@ -181,6 +213,16 @@ self.close();"#
 }
 
 use wasm_bindgen::JsCast;
+
+/// `performance.timeOrigin + performance.now()`: ms since the Unix epoch, on
+/// the same clock as the page's (0 when unavailable).
+fn epoch_ms() -> f64 {
+    js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .and_then(|p| js_sys::Reflect::get(&p, &"timeOrigin".into()))
+        .ok()
+        .and_then(|v| v.as_f64())
+        .map_or(0.0, |origin| origin + now_ms())
+}
 
 /// `performance.now()` of the worker's global scope, ms (0 when unavailable).
 fn now_ms() -> f64 {

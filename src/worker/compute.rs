@@ -54,7 +54,7 @@ pub use cache::Cache;
 
 use super::protocol::{
     BaselineRow, BaselineSet, EvaluationOutput, Job, PlanOutput, Progress, ReportKind, Resolution,
-    Task, Timings, WirePlan, WorkerOutput,
+    StartTimings, Task, Timings, WirePlan, WorkerOutput,
 };
 
 /// Why a job produced no output.
@@ -228,22 +228,27 @@ pub fn compute_with_parts(
 }
 
 /// A frontier job whose rounds are solved elsewhere (a pool of workers, see
-/// `worker::pool`), once its own bound is answered.
+/// `worker::pool`), once its first round is answered.
 pub struct FrontierStart {
     /// The job's project, with its profiles.
     pub project: CoreProject,
-    /// The rounds to solve: [`resolution::builder`]'s, not started.
+    /// The rounds left to solve: [`resolution::builder`]'s, after its first round.
     pub rounds: faasplan_core::frontier::ResolutionRounds,
     /// Start and end of the preparation, ms.
     pub times: (f64, f64),
     /// Bytes of the sampled problem's tables (what a pool worker needs too).
     pub table_bytes: u64,
+    /// The steps so far.
+    pub start: StartTimings,
 }
 
-/// The first part of a [`Task::Frontier`] as [`compute_with_parts`] runs it:
-/// the certified solve of the job's own bound (answered through `part`), the
-/// preparation and the positions' bounds; the rounds are left to the caller.
-/// A job that cannot go on gives its final answer as the error.
+/// The first part of a [`Task::Frontier`] whose rounds a pool solves: the
+/// preparation (fit and sample, or the cached problem), the positions' bounds
+/// and the first round, answered at once through `part` as a
+/// [`WorkerOutput::FrontierPart`]; the rest of the rounds and the certified
+/// solve of the job's own bound ([`solve_own_bound`]) are left to the caller,
+/// so the first frontier is on screen before either. A job that cannot go on
+/// gives its final answer as the error.
 pub fn start_frontier(
     job: &Job,
     cache: &mut Cache,
@@ -251,25 +256,19 @@ pub fn start_frontier(
     part: &mut dyn FnMut(WorkerOutput),
     now: &dyn Fn() -> f64,
 ) -> Result<FrontierStart, Box<WorkerOutput>> {
-    let (rev, key) = (job.rev, job.key);
+    let rev = job.rev;
     let fail = |e: ComputeError| {
         Box::new(WorkerOutput::Frontier {
             rev,
             result: Err(e.to_string()),
         })
     };
+    let c0 = now();
     let project = match cache.resolve_profiles(job) {
         Ok(p) => p.into_owned(),
         Err(id) => return Err(fail(ComputeError::ProfilesNotKept(id))),
     };
     check_inputs(&project).map_err(fail)?;
-    let solved = solve_bound(&project, cache, progress, &job.fusion);
-    part(WorkerOutput::Report {
-        rev,
-        key,
-        kind: ReportKind::Solve,
-        result: solved.map(WirePlan).map_err(|e| e.to_string()),
-    });
     let t0 = now();
     let table_bytes = {
         let prep = prepared(&project, cache, progress).map_err(fail)?;
@@ -285,15 +284,47 @@ pub fn start_frontier(
     let Some(prep) = cache.cached_prepared(&project) else {
         unreachable!("prepared() keeps the sampled problem")
     };
-    let rounds = resolution::builder(&prep.problem)
-        .map_err(|e| fail(PipelineError::from(e).into()))?
-        .into_rounds();
+    let mut builder =
+        resolution::builder(&prep.problem).map_err(|e| fail(PipelineError::from(e).into()))?;
+    let t2 = now();
+    let output = resolution::first_round(&project, cache, &mut builder, (t0, t1), progress, now)
+        .map_err(fail)?;
+    part(WorkerOutput::FrontierPart { rev, output });
+    let t3 = now();
     Ok(FrontierStart {
         project,
-        rounds,
+        rounds: builder.into_rounds(),
         times: (t0, t1),
         table_bytes,
+        start: StartTimings {
+            started_at_ms: 0.0,
+            check_ms: t0 - c0,
+            prepare_ms: t1 - t0,
+            bounds_ms: t2 - t1,
+            first_round_ms: t3 - t2,
+            own_bound_ms: 0.0,
+            stopped_previous: false,
+        },
     })
+}
+
+/// The certified solve of a frontier job's own bound (the job `rev`, `key`,
+/// with `fusion`) on the cached problem of `project` (the job's, with its
+/// profiles): the [`WorkerOutput::Report`] of [`ReportKind::Solve`] that
+/// [`compute_with_parts`] answers first.
+pub fn solve_own_bound(
+    (rev, key): (u64, u64),
+    fusion: &FusionOptions,
+    project: &CoreProject,
+    cache: &mut Cache,
+) -> WorkerOutput {
+    let solved = solve_bound(project, cache, &mut |_| {}, fusion);
+    WorkerOutput::Report {
+        rev,
+        key,
+        kind: ReportKind::Solve,
+        result: solved.map(WirePlan).map_err(|e| e.to_string()),
+    }
 }
 
 /// Checks the inputs before any work: first what the pipeline would report
@@ -429,6 +460,7 @@ fn frontier(
             frontier_ms: t3 - t2,
             total_ms: t4 - t0,
             memory_bytes: memory_bytes(),
+            start: StartTimings::default(),
         },
         resolution: Resolution {
             positions: 0,

@@ -1,27 +1,39 @@
 //! A pool of workers solving the rounds of a frontier job, so the planning
 //! worker stays free for the bound the user types, checks and exports.
 //!
-//! A [`Task::Frontier`] job that names the worker script (`Job::pool`) is
-//! started in the planning worker as before (the certified solve of its bound,
-//! answered at once, the preparation, the positions' bounds:
-//! [`start_frontier`]); then [`PoolRun::start`] starts up to [`MAX_WORKERS`]
-//! more instances of the worker script (sized by [`pool_size`]: the browser's
-//! `navigator.hardwareConcurrency` and the memory one worker's tables need),
-//! sends each the project once, and hands them shares of each level
-//! ([`Splitter`]) as [`Task::Positions`] jobs. Answers are recorded in the
-//! level's order, so the frontier is the one-thread one bit for bit. The
-//! planning worker posts the frontier so far (at most every
-//! [`PART_INTERVAL_MS`]) and the final answer, as the one-thread path does.
+//! A [`Task::Frontier`] job that names a pool (`Job::pool`) starts its pool
+//! workers at once ([`PoolRun::spawn`]: up to [`MAX_WORKERS`] more instances of
+//! the worker script, sized by [`pool_size`]: one fewer than the browser's
+//! `navigator.hardwareConcurrency`, and the memory one worker's tables need), so
+//! they load while the planning worker prepares the job and answers its first
+//! round ([`start_frontier`](super::compute::start_frontier)). Then [`PoolRun::begin`] hands them shares of
+//! each level ([`Splitter`]; a single pool worker gets whole levels) as
+//! [`Task::Positions`] jobs, and the planning worker solves the job's own bound
+//! (certified) on its next turn. Answers are recorded in the level's order, so
+//! the frontier is the one-thread one bit for bit. The planning worker posts
+//! the frontier so far (at most every [`PART_INTERVAL_MS`]) and the final
+//! answer, as the one-thread path does.
+//!
+//! A pool worker sees the profiles once (its first share) and keeps the job's
+//! sampled problem and one planner for all its shares ([`Solver`]).
 //!
 //! Dropping the run (a new frontier job: the inputs changed) terminates every
-//! pool worker at once. A pool worker that stops or fails ends the job with an
-//! error naming the cause.
+//! pool worker at once and drops the waiting certified solve. A pool worker
+//! that stops or fails ends the job with an error naming the cause.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
 use std::rc::{Rc, Weak};
+use std::task::{Poll, Waker};
 
 use faasplan_core::formats::project::Project as CoreProject;
+use faasplan_core::frontier::solve_position;
+use faasplan_core::fusion::FusionOptions;
+use faasplan_core::pipeline::{PipelineError, Prepared};
 use faasplan_core::profile::Profiles;
+use faasplan_core::solve::Planner;
+use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{MessageEvent, Url, Worker};
@@ -29,8 +41,10 @@ use yew_agent::worker::{HandlerId, WorkerScope};
 
 use super::agent::PlannerAgent;
 use super::compute::resolution::{Splitter, finish, output_so_far, resolution_of};
-use super::compute::{Cache, FrontierStart};
-use super::protocol::{Job, JobKind, JobProfiles, Progress, Task, WorkerOutput};
+use super::compute::{Cache, ComputeError, FrontierStart, prepared, solve_own_bound};
+use super::protocol::{
+    Job, JobKind, JobProfiles, PoolSpec, Progress, StartTimings, Task, WorkerOutput,
+};
 use crate::hooks::use_planner::exact::{FromWorker, ToWorker, start_script};
 
 /// Most pool workers.
@@ -42,12 +56,14 @@ pub const WORKER_BASE_BYTES: u64 = 48 << 20;
 /// Least time between two answers of the frontier so far, ms.
 pub const PART_INTERVAL_MS: f64 = 250.0;
 
-/// How many pool workers: the browser's cores (`hardware_concurrency`, at
-/// least 1), at most [`MAX_WORKERS`], and at most as many as
+/// How many pool workers: one fewer than the browser's cores
+/// (`hardware_concurrency`; the planning worker and the page share the last
+/// one), at least 1, at most [`MAX_WORKERS`], and at most as many as
 /// [`POOL_TABLE_BYTES`] holds with `table_bytes` (one worker's tables) each.
 pub fn pool_size(hardware_concurrency: usize, table_bytes: u64) -> usize {
     let by_memory = POOL_TABLE_BYTES / table_bytes.saturating_add(WORKER_BASE_BYTES).max(1);
     hardware_concurrency
+        .saturating_sub(1)
         .clamp(1, MAX_WORKERS)
         .min(by_memory.max(1) as usize)
 }
@@ -80,59 +96,80 @@ impl Drop for PoolWorker {
     }
 }
 
+/// What the rounds need once the job's first round is answered.
+struct Rounds {
+    project: CoreProject,
+    /// The project without profiles, for the shares after a worker's first.
+    bare: CoreProject,
+    times: (f64, f64),
+    start: StartTimings,
+    splitter: Splitter,
+}
+
 /// The state of one frontier job's pool.
 struct RunState {
     scope: WorkerScope<PlannerAgent>,
     handler: HandlerId,
     rev: u64,
+    key: u64,
+    fusion: FusionOptions,
     cache: Rc<RefCell<Cache>>,
-    project: CoreProject,
-    /// The project without profiles, for the jobs after the first.
-    bare: CoreProject,
-    times: (f64, f64),
-    splitter: Splitter,
+    /// Pool workers asked for (`?pool=N`), else sized by cores and memory.
+    asked: Option<usize>,
+    /// `None` until [`PoolRun::begin`].
+    rounds: Option<Rounds>,
     workers: Vec<PoolWorker>,
+    /// The certified solve of the job's bound, waiting for the worker's next turn.
+    own_bound: Option<Timeout>,
+    /// Whether the certified solve was answered.
+    own_bound_done: bool,
     last_part_ms: f64,
     done: bool,
 }
 
-/// A frontier job's rounds running in a pool; dropping it stops every pool worker.
+/// A frontier job's rounds running in a pool; dropping it stops every pool
+/// worker and the job's waiting certified solve.
 pub struct PoolRun {
-    _state: Rc<RefCell<RunState>>,
+    state: Rc<RefCell<RunState>>,
 }
 
 impl PoolRun {
-    /// Starts the pool for `start` (the job `rev`, answered to `handler`), from
-    /// the worker script at `script`. On error nothing runs.
-    pub fn start(
+    /// Whether its rounds are still running (not answered, not failed).
+    pub fn running(&self) -> bool {
+        !self.state.borrow().done
+    }
+
+    /// Starts the pool workers of `job` (answered to `handler`) from the worker
+    /// script of `spec`, at once, so they load while the planning worker
+    /// prepares the job; [`Self::begin`] gives them the rounds. On error
+    /// nothing runs.
+    pub fn spawn(
         scope: &WorkerScope<PlannerAgent>,
         handler: HandlerId,
-        rev: u64,
+        job: &Job,
         cache: Rc<RefCell<Cache>>,
-        script: &str,
-        start: FrontierStart,
+        spec: &PoolSpec,
     ) -> Result<PoolRun, String> {
-        let size = pool_size(hardware_concurrency(), start.table_bytes);
-        let mut bare = start.project.clone();
-        bare.profiles = Profiles {
-            mb_per_vcpu: bare.profiles.mb_per_vcpu,
-            stages: Vec::new(),
-        };
+        let asked = spec.workers.map(|n| (n as usize).clamp(1, MAX_WORKERS));
+        // The memory check comes in `begin`, once the table's size is known.
+        let size = asked.unwrap_or_else(|| pool_size(hardware_concurrency(), 0));
         let state = Rc::new(RefCell::new(RunState {
             scope: scope.clone(),
             handler,
-            rev,
+            rev: job.rev,
+            key: job.key,
+            fusion: job.fusion.clone(),
             cache,
-            project: start.project,
-            bare,
-            times: start.times,
-            splitter: Splitter::new(start.rounds, size),
+            asked,
+            rounds: None,
             workers: Vec::new(),
+            own_bound: None,
+            own_bound_done: false,
             last_part_ms: now_ms(),
             done: false,
         }));
         for i in 0..size {
-            let (worker, url) = start_script(script)?;
+            let (worker, url) = start_script(&spec.script)?;
             let weak: Weak<RefCell<RunState>> = Rc::downgrade(&state);
             let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
                 let Some(state) = weak.upgrade() else {
@@ -155,15 +192,48 @@ impl PoolRun {
                 has_profiles: false,
             });
         }
-        // Nothing to solve (no plan at all): answer at once.
-        state.borrow_mut().after_answer();
-        Ok(PoolRun { _state: state })
+        Ok(PoolRun { state })
+    }
+
+    /// Hands the pool the rounds left after the job's first round (`start`),
+    /// and queues the certified solve of the job's own bound for the planning
+    /// worker's next turn (so the pool's shares go out first).
+    pub fn begin(&self, start: FrontierStart) {
+        let mut s = self.state.borrow_mut();
+        // As many workers as the pool's memory holds with this table each.
+        let fits = pool_size(MAX_WORKERS + 1, start.table_bytes);
+        let keep = s.asked.unwrap_or(s.workers.len()).min(fits).max(1);
+        s.workers.truncate(keep);
+        let mut bare = start.project.clone();
+        bare.profiles = Profiles {
+            mb_per_vcpu: bare.profiles.mb_per_vcpu,
+            stages: Vec::new(),
+        };
+        let workers = s.workers.len();
+        s.rounds = Some(Rounds {
+            project: start.project,
+            bare,
+            times: start.times,
+            start: start.start,
+            splitter: Splitter::new(start.rounds, workers),
+        });
+        s.last_part_ms = now_ms();
+        let weak = Rc::downgrade(&self.state);
+        s.own_bound = Some(Timeout::new(0, move || {
+            if let Some(state) = weak.upgrade() {
+                let mut s = state.borrow_mut();
+                let handler = s.handler;
+                super::agent::running(handler, || s.solve_own_bound());
+            }
+        }));
+        // Nothing left to solve (a one-point frontier): answers once the bound is solved.
+        s.after_answer();
     }
 }
 
 impl RunState {
     fn on_message(&mut self, i: usize, data: &str) {
-        if self.done {
+        if self.done || i >= self.workers.len() {
             return;
         }
         match serde_json::from_str::<FromWorker>(data) {
@@ -174,7 +244,10 @@ impl RunState {
             Ok(FromWorker::ProcessOutput(_, out)) => match *out {
                 WorkerOutput::Positions { key, result, .. } => {
                     self.workers[i].busy = None;
-                    match result.and_then(|answers| self.splitter.answer(key, answers)) {
+                    let Some(r) = self.rounds.as_mut() else {
+                        return self.fail("an answer before the rounds began");
+                    };
+                    match result.and_then(|answers| r.splitter.answer(key, answers)) {
                         Ok(_) => self.after_answer(),
                         Err(e) => self.fail(&e),
                     }
@@ -187,31 +260,69 @@ impl RunState {
         }
     }
 
-    /// Reports the rounds so far, hands out more shares, or answers the job.
+    /// The certified solve of the job's own bound, on the planning worker's
+    /// cached problem, answered as the frontier job's [`ReportKind::Solve`] report.
+    fn solve_own_bound(&mut self) {
+        self.own_bound = None;
+        if self.done {
+            return;
+        }
+        let Some(r) = self.rounds.as_mut() else {
+            return;
+        };
+        let t0 = now_ms();
+        let out = solve_own_bound(
+            (self.rev, self.key),
+            &self.fusion,
+            &r.project,
+            &mut self.cache.borrow_mut(),
+        );
+        r.start.own_bound_ms = now_ms() - t0;
+        self.own_bound_done = true;
+        self.respond(out);
+        self.after_answer();
+    }
+
+    /// Reports the rounds so far, hands out more shares, or answers the job
+    /// (once its own bound is answered too).
     fn after_answer(&mut self) {
-        let res = resolution_of(self.splitter.rounds());
-        self.respond(WorkerOutput::Progress {
-            rev: self.rev,
-            key: 0,
-            kind: JobKind::Frontier,
-            progress: Progress::Resolving {
-                resolved: u64::from(res.resolved),
-                positions: u64::from(res.positions),
+        let Some(r) = self.rounds.as_mut() else {
+            return;
+        };
+        let res = resolution_of(r.splitter.rounds());
+        let rev = self.rev;
+        self.scope.respond(
+            self.handler,
+            WorkerOutput::Progress {
+                rev,
+                key: 0,
+                kind: JobKind::Frontier,
+                progress: Progress::Resolving {
+                    resolved: u64::from(res.resolved),
+                    positions: u64::from(res.positions),
+                },
             },
-        });
-        if self.splitter.finished() {
+        );
+        if r.splitter.finished() {
+            if !self.own_bound_done {
+                return;
+            }
             self.done = true;
             let t2 = now_ms();
             let result = finish(
-                &self.project,
+                &r.project,
                 &mut self.cache.borrow_mut(),
                 Vec::new(),
-                (self.times.0, self.times.1, t2),
-                self.splitter.rounds(),
+                (r.times.0, r.times.1, t2),
+                r.splitter.rounds(),
                 &now_ms,
-            );
+            )
+            .map(|mut out| {
+                out.timings.start = r.start.clone();
+                out
+            });
             self.respond(WorkerOutput::Frontier {
-                rev: self.rev,
+                rev,
                 result: result.map_err(|e| e.to_string()),
             });
             self.stop();
@@ -221,17 +332,14 @@ impl RunState {
         if now - self.last_part_ms >= PART_INTERVAL_MS {
             self.last_part_ms = now;
             let out = output_so_far(
-                &self.project,
+                &r.project,
                 &self.cache.borrow(),
-                self.times,
-                self.splitter.rounds(),
+                r.times,
+                r.splitter.rounds(),
                 now,
             );
             match out {
-                Ok(output) => self.respond(WorkerOutput::FrontierPart {
-                    rev: self.rev,
-                    output,
-                }),
+                Ok(output) => self.respond(WorkerOutput::FrontierPart { rev, output }),
                 Err(e) => return self.fail(&e.to_string()),
             }
         }
@@ -240,22 +348,24 @@ impl RunState {
 
     /// Gives every idle loaded worker a share, while there are any.
     fn dispatch(&mut self) {
-        for i in 0..self.workers.len() {
-            let w = &self.workers[i];
+        let Some(r) = self.rounds.as_mut() else {
+            return;
+        };
+        for w in &mut self.workers {
             if !w.loaded || w.busy.is_some() {
                 continue;
             }
-            let Some(chunk) = self.splitter.next_chunk() else {
+            let Some(chunk) = r.splitter.next_chunk() else {
                 return;
             };
-            let first = !self.workers[i].has_profiles;
+            let first = !w.has_profiles;
             let job = Job {
                 rev: self.rev,
                 key: chunk.id,
                 project: if first {
-                    self.project.clone()
+                    r.project.clone()
                 } else {
-                    self.bare.clone()
+                    r.bare.clone()
                 },
                 profiles: if first {
                     JobProfiles::Sent { id: 1 }
@@ -269,13 +379,15 @@ impl RunState {
                 },
                 pool: None,
             };
-            let text = match serde_json::to_string(&ToWorker::ProcessInput(1, &job)) {
-                Ok(t) => t,
-                Err(e) => return self.fail(&format!("cannot write a share ({e})")),
-            };
-            let w = &mut self.workers[i];
-            if w.worker.post_message(&text.as_str().into()).is_err() {
-                return self.fail("cannot post a share");
+            let sent = serde_json::to_string(&ToWorker::ProcessInput(1, &job))
+                .map_err(|e| format!("cannot write a share ({e})"))
+                .and_then(|text| {
+                    w.worker
+                        .post_message(&text.as_str().into())
+                        .map_err(|_| "cannot post a share".to_string())
+                });
+            if let Err(e) = sent {
+                return self.fail(&e);
             }
             w.busy = Some(chunk.id);
             w.has_profiles = true;
@@ -293,6 +405,7 @@ impl RunState {
     /// Ends the job with `cause`.
     fn fail(&mut self, cause: &str) {
         self.done = true;
+        self.own_bound = None;
         self.stop();
         self.respond(WorkerOutput::Frontier {
             rev: self.rev,
@@ -304,6 +417,129 @@ impl RunState {
 
     fn respond(&self, out: WorkerOutput) {
         self.scope.respond(self.handler, out);
+    }
+}
+
+/// A pool worker's solver of one frontier job's shares ([`Task::Positions`]):
+/// it owns the job's sampled problem (fitted and sampled once, from the first
+/// share's profiles) and answers every share with ONE planner, set up once
+/// (`Planner::new` validates and precomputes the whole table). The shares
+/// queue here and are solved in order, each as its own turn of the worker.
+pub struct Solver {
+    rev: u64,
+    queue: Rc<ShareQueue>,
+}
+
+/// A share waiting for the solver.
+struct Share {
+    handler: HandlerId,
+    key: u64,
+    bounds: Vec<(u32, f64)>,
+    max_nodes: Option<u64>,
+}
+
+#[derive(Default)]
+struct ShareQueue {
+    shares: RefCell<VecDeque<Share>>,
+    waker: RefCell<Option<Waker>>,
+    closed: Cell<bool>,
+}
+
+impl ShareQueue {
+    fn wake(&self) {
+        if let Some(w) = self.waker.borrow_mut().take() {
+            w.wake();
+        }
+    }
+
+    /// The next share, `None` once closed.
+    fn next(&self) -> impl Future<Output = Option<Share>> + '_ {
+        std::future::poll_fn(move |cx| {
+            if let Some(share) = self.shares.borrow_mut().pop_front() {
+                return Poll::Ready(Some(share));
+            }
+            if self.closed.get() {
+                return Poll::Ready(None);
+            }
+            *self.waker.borrow_mut() = Some(cx.waker().clone());
+            Poll::Pending
+        })
+    }
+}
+
+impl Drop for Solver {
+    fn drop(&mut self) {
+        self.queue.closed.set(true);
+        self.queue.wake();
+    }
+}
+
+impl Solver {
+    /// Whether this solver serves the shares of job `rev`.
+    pub fn serves(&self, rev: u64) -> bool {
+        self.rev == rev
+    }
+
+    /// A solver for the job of `job` (a share): prepares its problem on `cache`
+    /// (fit and sample, or the cached problem) and takes it; on error, what to
+    /// answer the share.
+    pub fn start(
+        scope: &WorkerScope<PlannerAgent>,
+        job: &Job,
+        cache: &mut Cache,
+    ) -> Result<Solver, String> {
+        let project = cache
+            .resolve_profiles(job)
+            .map_err(|id| ComputeError::ProfilesNotKept(id).to_string())?
+            .into_owned();
+        prepared(&project, cache, &mut |_| {}).map_err(|e| e.to_string())?;
+        let Some(prep) = cache.take_prepared() else {
+            unreachable!("prepared() keeps the sampled problem")
+        };
+        let queue = Rc::new(ShareQueue::default());
+        wasm_bindgen_futures::spawn_local(serve(scope.clone(), job.rev, prep, queue.clone()));
+        Ok(Solver {
+            rev: job.rev,
+            queue,
+        })
+    }
+
+    /// Queues the share `job` (a [`Task::Positions`]) answered to `handler`.
+    pub fn push(&self, job: &Job, handler: HandlerId) {
+        let Task::Positions { bounds, max_nodes } = &job.task else {
+            return;
+        };
+        self.queue.shares.borrow_mut().push_back(Share {
+            handler,
+            key: job.key,
+            bounds: bounds.clone(),
+            max_nodes: *max_nodes,
+        });
+        self.queue.wake();
+    }
+}
+
+/// Answers the queued shares with one planner on `prep`, until the solver is dropped.
+async fn serve(scope: WorkerScope<PlannerAgent>, rev: u64, prep: Prepared, queue: Rc<ShareQueue>) {
+    let planner = Planner::new(&prep.problem).map_err(|e| PipelineError::from(e).to_string());
+    while let Some(share) = queue.next().await {
+        let result = planner.as_ref().map_err(Clone::clone).map(|planner| {
+            super::agent::running(share.handler, || {
+                share
+                    .bounds
+                    .iter()
+                    .map(|&(_, max_s)| solve_position(planner, max_s, share.max_nodes))
+                    .collect()
+            })
+        });
+        scope.respond(
+            share.handler,
+            WorkerOutput::Positions {
+                rev,
+                key: share.key,
+                result,
+            },
+        );
     }
 }
 

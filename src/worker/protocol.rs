@@ -143,11 +143,21 @@ pub struct Job {
     pub fusion: FusionOptions,
     /// What to do.
     pub task: Task,
-    /// For a [`Task::Frontier`]: the worker script's address, to start a pool of
-    /// workers that solve the rounds' positions (`worker::pool`); `None`: the
-    /// planning worker solves them itself.
+    /// For a [`Task::Frontier`]: the pool of workers that solve the rounds'
+    /// positions (`worker::pool`); `None`: the planning worker solves them itself.
     #[serde(default)]
-    pub pool: Option<String>,
+    pub pool: Option<PoolSpec>,
+}
+
+/// Where a frontier job's pool of workers comes from, and how large it is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PoolSpec {
+    /// The worker script's absolute address.
+    pub script: String,
+    /// Pool workers to start (`?pool=N` on the page's address); `None`: sized
+    /// by the cores and memory (`worker::pool::pool_size`).
+    #[serde(default)]
+    pub workers: Option<u32>,
 }
 
 impl Job {
@@ -358,6 +368,33 @@ pub struct Timings {
     /// so far) when the job ended, bytes; 0 natively.
     #[serde(default)]
     pub memory_bytes: f64,
+    /// How a frontier job started, up to its first round (zero for other jobs).
+    #[serde(default)]
+    pub start: StartTimings,
+}
+
+/// The steps of a frontier job before its first round is answered, ms
+/// (`performance.now()` differences in the planning worker).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StartTimings {
+    /// When the job started, ms since the Unix epoch (`performance.timeOrigin
+    /// + performance.now()`, comparable with the page's clock; 0 natively).
+    pub started_at_ms: f64,
+    /// Resolving the profiles and checking the inputs.
+    pub check_ms: f64,
+    /// Fit and sample (nothing when cached).
+    pub prepare_ms: f64,
+    /// The positions' bounds: the planner's set-up and the fastest and the
+    /// cheapest plans' exact solves.
+    pub bounds_ms: f64,
+    /// The first round's solves and its answer.
+    pub first_round_ms: f64,
+    /// The certified solve of the job's own bound (after the first round when
+    /// a pool solves the rounds, before it otherwise).
+    pub own_bound_ms: f64,
+    /// Whether the previous frontier job's rounds were still running when this
+    /// job came, and were stopped (its pool terminated).
+    pub stopped_previous: bool,
 }
 
 /// What a finished frontier job produced.

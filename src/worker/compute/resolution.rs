@@ -198,6 +198,26 @@ pub fn output_so_far(
     )
 }
 
+/// The first round of `builder` (one solve) and its answer, the frontier so
+/// far on the cached problem of `project`; `times` are the job's start and the
+/// end of its preparation, ms.
+pub fn first_round(
+    project: &CoreProject,
+    cache: &Cache,
+    builder: &mut ResolutionBuilder<'_>,
+    times: (f64, f64),
+    progress: &mut dyn FnMut(Progress),
+    now: &dyn Fn() -> f64,
+) -> Result<PlanOutput, ComputeError> {
+    builder.step(1);
+    let res = resolution_of(builder.rounds());
+    progress(Progress::Resolving {
+        resolved: u64::from(res.resolved),
+        positions: u64::from(res.positions),
+    });
+    output_so_far(project, cache, times, builder.rounds(), now())
+}
+
 /// A pool worker's share: the answers at `bounds` (`(position, bound s)`) with
 /// `max_nodes` each, on the (cached) prepared problem of `project`.
 pub fn solve_positions(
@@ -282,9 +302,13 @@ impl Splitter {
             self.handed = 0;
             self.recorded = 0;
         }
-        // Two shares a worker a level: each share costs a job message and a
-        // planner set-up in the worker; two keep a slow share from idling the rest.
-        let size = self.batch.len().div_ceil(2 * self.workers).clamp(1, 64);
+        // One worker takes whole levels; several take two shares each a level
+        // (each share costs a message; two keep a slow share from idling the rest).
+        let size = if self.workers == 1 {
+            self.batch.len()
+        } else {
+            self.batch.len().div_ceil(2 * self.workers).clamp(1, 64)
+        };
         let start = self.handed;
         let end = (start + size).min(self.batch.len());
         self.handed = end;
@@ -372,6 +396,7 @@ impl Shell<'_> {
                 frontier_ms: now_ms - self.t1,
                 total_ms: now_ms - self.t0,
                 memory_bytes: memory_bytes(),
+                start: Default::default(),
             },
             resolution,
         })
@@ -622,13 +647,15 @@ mod tests {
         assert_eq!(pooled.point_rows, alone.point_rows);
     }
 
-    /// A pool of as many workers as the cores, at most four, fewer when their
+    /// A pool of one worker fewer than the cores, at most four, fewer when their
     /// tables would not fit the pool's memory, and always one.
     #[test]
     fn the_pool_is_sized_by_cores_and_memory() {
         use crate::worker::pool::{POOL_TABLE_BYTES, pool_size};
-        assert_eq!(pool_size(2, 1 << 20), 2);
+        assert_eq!(pool_size(2, 1 << 20), 1);
+        assert_eq!(pool_size(3, 1 << 20), 2);
         assert_eq!(pool_size(16, 1 << 20), 4);
+        assert_eq!(pool_size(1, 1 << 20), 1);
         assert_eq!(pool_size(0, 1 << 20), 1);
         assert_eq!(pool_size(8, POOL_TABLE_BYTES / 3), 2);
         assert_eq!(pool_size(8, POOL_TABLE_BYTES * 2), 1);
