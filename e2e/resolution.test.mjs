@@ -59,6 +59,14 @@ test('the frontier fills in to "exact at this resolution"; the exact frontier ru
   await page.selectOption(tid('examples-menu'), { label: 'ML pipeline' });
   await page.waitForSelector(tid('plan-row'), { timeout: 120_000 });
   const firstPlanMs = Date.now() - t0;
+  // The example opened again while its rounds run: the new frontier job stops them (their
+  // pool of workers is terminated) instead of waiting for them; the inputs are the same.
+  const runningAtReopen = await page.evaluate(() => document.querySelector('[data-testid="frontier-resolution"]')?.dataset.complete === 'false');
+  const reopenAt = await page.evaluate(() => performance.timeOrigin + performance.now());
+  await page.selectOption(tid('examples-menu'), { label: 'ML pipeline' });
+  await page.waitForFunction((t) => (window.__faasplanTimings?.timings?.start?.started_at_ms ?? 0) > t, reopenAt, { timeout: 120_000 });
+  const reopened = await page.evaluate(() => window.__faasplanTimings.timings.start);
+  assert.equal(reopened.stopped_previous, runningAtReopen, `the rounds running at the reopen were stopped: ${JSON.stringify(reopened)}`);
   await page.waitForSelector(`${tid('frontier-resolution')}[data-complete="true"]`, { timeout: 120_000 });
   const resolvedMs = Date.now() - t0;
   const label = await resolution(page);
@@ -120,7 +128,8 @@ test('the frontier fills in to "exact at this resolution"; the exact frontier ru
   assert.ok(await page.$(tid('plan-row')));
   assert.equal((await resolution(page)).exact, true);
   const longTasks = await page.evaluate(() => window.__longTasks.map((t) => Math.round(t.ms)));
-  perf.ml = { first_plan_ms: firstPlanMs, resolution_ms: resolvedMs, resolution_single_worker_ms: aloneMs, resolution_plans: coarsePlans, exact_ms: exactMs, exact_points: exactPoints, long_tasks_ms: longTasks };
+  perf.ml = { first_plan_ms: firstPlanMs, resolution_ms: resolvedMs, resolution_single_worker_ms: aloneMs, resolution_plans: coarsePlans, exact_ms: exactMs, exact_points: exactPoints, long_tasks_ms: longTasks,
+    reopened_while_running: runningAtReopen, pool_worker: pooled.timings, single_worker: alone.timings };
   await fs.writeFile(path.join(OUT, 'resolution-perf.json'), JSON.stringify(perf, null, 2));
   assert.deepEqual(page.errors, []);
   await page.context().close();

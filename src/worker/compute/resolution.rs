@@ -585,9 +585,10 @@ mod tests {
         }
     }
 
-    /// The rounds split between three solvers answering out of order (as the
-    /// pool's workers do) give the one-thread job's frontier bit for bit; a
-    /// share's answers of the wrong length, or to an unknown share, are refused.
+    /// The rounds left after the first (as `start_frontier` leaves them), split
+    /// between one solver (whole levels) or three answering out of order (as
+    /// the pool's workers do), give the one-thread job's frontier bit for bit;
+    /// a share's answers of the wrong length, or to an unknown share, are refused.
     #[test]
     fn a_split_between_workers_gives_the_one_thread_frontier() {
         let project = ml_project(120);
@@ -599,12 +600,26 @@ mod tests {
         else {
             panic!("no frontier");
         };
-        let problem = &cache.cached_prepared(&project).expect("kept").problem;
-        let mut split = Splitter::new(builder(problem).expect("builds").into_rounds(), 3);
+        for workers in [1, 3] {
+            let pooled = split_between(&project, &mut cache, workers);
+            assert_eq!(pooled.frontier, alone.frontier);
+            assert_eq!(pooled.resolution, alone.resolution);
+            assert_eq!(pooled.nodes, alone.nodes);
+            assert_eq!(pooled.point_rows, alone.point_rows);
+        }
+    }
+
+    /// The frontier job's rounds after its first, solved by `workers` solvers.
+    fn split_between(project: &CoreProject, cache: &mut Cache, workers: usize) -> PlanOutput {
+        let problem = &cache.cached_prepared(project).expect("kept").problem;
+        let mut first = builder(problem).expect("builds");
+        first_round(project, cache, &mut first, (0.0, 0.0), &mut |_| {}, &|| 0.0)
+            .expect("answers");
+        let mut split = Splitter::new(first.into_rounds(), workers);
         let mut busy: Vec<Chunk> = Vec::new();
         let mut turn = 0usize;
         loop {
-            while busy.len() < 3 {
+            while busy.len() < workers {
                 match split.next_chunk() {
                     Some(c) => busy.push(c),
                     None => break,
@@ -620,9 +635,8 @@ mod tests {
             } else {
                 busy.remove(0)
             };
-            let answers =
-                solve_positions(&project, &mut cache, &mut |_| {}, &c.bounds, c.max_nodes)
-                    .expect("solves");
+            let answers = solve_positions(project, cache, &mut |_| {}, &c.bounds, c.max_nodes)
+                .expect("solves");
             if c.bounds.len() > 1 {
                 let short = answers[1..].to_vec();
                 assert!(split.answer(c.id, short).is_err());
@@ -632,19 +646,15 @@ mod tests {
         }
         assert!(split.finished());
         let rounds = split.into_rounds();
-        let pooled = finish(
-            &project,
-            &mut cache,
+        finish(
+            project,
+            cache,
             Vec::new(),
             (0.0, 0.0, 0.0),
             &rounds,
             &|| 0.0,
         )
-        .expect("answers");
-        assert_eq!(pooled.frontier, alone.frontier);
-        assert_eq!(pooled.resolution, alone.resolution);
-        assert_eq!(pooled.nodes, alone.nodes);
-        assert_eq!(pooled.point_rows, alone.point_rows);
+        .expect("answers")
     }
 
     /// A pool of one worker fewer than the cores, at most four, fewer when their

@@ -397,12 +397,12 @@ proptest! {
         prop_assert!(last_unproven <= positions);
     }
 
-    /// Split into batches of any sizes (as a pool of workers does), recorded in
-    /// order, the result is bit-identical to one solve at a time, the refinement
+    /// Split into batches of any sizes (as a pool of workers does; `usize::MAX`:
+    /// the rest of the level, also after a partial batch), recorded in order, the result is bit-identical to one solve at a time, the refinement
     /// included; without a budget it is the unbudgeted builder's.
     #[test]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    fn resolution_batches_give_the_same_result((o, seed) in small_strategy(), positions in 2usize..30, budget in 1u64..12, group in 1usize..5, sizes in proptest::collection::vec(1usize..7, 1..8)) {
+    fn resolution_batches_give_the_same_result((o, seed) in small_strategy(), positions in 2usize..30, budget in 1u64..12, group in 1usize..5, sizes in proptest::collection::vec(prop_oneof![1usize..7, Just(usize::MAX)], 1..8)) {
         let p = small(o, seed);
         let refine = Refinement { node_budget: 4 * budget, group, total_nodes: 40 * budget };
         let make = || ResolutionBuilder::new(&p, positions).unwrap().with_node_budget(Some(budget)).with_refinement(refine);

@@ -483,7 +483,8 @@ impl ResolutionRounds {
         while self.next >= self.queue.len() && self.phase != Phase::Done {
             self.advance();
         }
-        let end = self.queue.len().min(self.next + max.max(1));
+        // Any `max` (`usize::MAX`: the whole rest of the level) after a partial batch.
+        let end = self.queue.len().min(self.next.saturating_add(max.max(1)));
         let positions = self.queue[self.next..end].to_vec();
         self.next = end;
         self.outstanding = positions.len();
