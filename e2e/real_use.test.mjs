@@ -190,6 +190,8 @@ async function openCsv(page, name, csv) {
   // Then the whole frontier at the slider's resolution (the first frame shows its first round).
   if (await page.evaluate(() => performance.getEntriesByName('open-to-frontier').length > 0)) {
     await page.waitForFunction(() => performance.getEntriesByName('open-to-resolution').length > 0, null, { timeout: 900_000 });
+    // And the job's final answer (after the refinement), with its timings.
+    await page.waitForFunction((t0) => (window.__faasplanTimings?.timings?.start?.started_at_ms ?? 0) > performance.timeOrigin + t0, t0, { timeout: 900_000 });
   }
   return page.evaluate(({ t0, roundsRunning }) => ({
     open_to_frontier_ms: performance.getEntriesByName('open-to-frontier')[0]?.duration ?? null,

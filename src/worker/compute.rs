@@ -242,13 +242,13 @@ pub struct FrontierStart {
     pub start: StartTimings,
 }
 
-/// The first part of a [`Task::Frontier`] whose rounds a pool solves: the
-/// preparation (fit and sample, or the cached problem), the positions' bounds
-/// and the first round, answered at once through `part` as a
-/// [`WorkerOutput::FrontierPart`]; the rest of the rounds and the certified
-/// solve of the job's own bound ([`solve_own_bound`]) are left to the caller,
-/// so the first frontier is on screen before either. A job that cannot go on
-/// gives its final answer as the error.
+/// The first part of a [`Task::Frontier`] whose rounds a pool solves, as
+/// [`compute_with_parts`] runs it: the preparation (fit and sample, or the
+/// cached problem), the certified solve of the job's own bound
+/// ([`solve_own_bound`], answered through `part`), the positions' bounds and
+/// the first round (answered at once through `part` as a
+/// [`WorkerOutput::FrontierPart`]); the rest of the rounds are left to the
+/// caller. A job that cannot go on gives its final answer as the error.
 pub fn start_frontier(
     job: &Job,
     cache: &mut Cache,
@@ -281,6 +281,14 @@ pub fn start_frontier(
             .saturating_mul(2 * std::mem::size_of::<faasplan_core::problem::Sample>() as u64)
     };
     let t1 = now();
+    // The plan panel's plan: the certified solve of the job's own bound, first.
+    part(solve_own_bound(
+        (rev, job.key),
+        &job.fusion,
+        &project,
+        cache,
+    ));
+    let tb = now();
     let Some(prep) = cache.cached_prepared(&project) else {
         unreachable!("prepared() keeps the sampled problem")
     };
@@ -300,9 +308,9 @@ pub fn start_frontier(
             started_at_ms: 0.0,
             check_ms: t0 - c0,
             prepare_ms: t1 - t0,
-            bounds_ms: t2 - t1,
+            bounds_ms: t2 - tb,
             first_round_ms: t3 - t2,
-            own_bound_ms: 0.0,
+            own_bound_ms: tb - t1,
             stopped_previous: false,
         },
     })
@@ -310,8 +318,8 @@ pub fn start_frontier(
 
 /// The certified solve of a frontier job's own bound (the job `rev`, `key`,
 /// with `fusion`) on the cached problem of `project` (the job's, with its
-/// profiles): the [`WorkerOutput::Report`] of [`ReportKind::Solve`] that
-/// [`compute_with_parts`] answers first.
+/// profiles): the [`WorkerOutput::Report`] of [`ReportKind::Solve`] that a
+/// frontier job answers first.
 pub fn solve_own_bound(
     (rev, key): (u64, u64),
     fusion: &FusionOptions,

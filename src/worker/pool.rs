@@ -5,12 +5,12 @@
 //! workers at once ([`PoolRun::spawn`]: up to [`MAX_WORKERS`] more instances of
 //! the worker script, sized by [`pool_size`]: one fewer than the browser's
 //! `navigator.hardwareConcurrency`, and the memory one worker's tables need), so
-//! they load while the planning worker prepares the job and answers its first
-//! round ([`start_frontier`](super::compute::start_frontier)). Then [`PoolRun::begin`] hands them shares of
-//! each level ([`Splitter`]; a single pool worker gets whole levels) as
-//! [`Task::Positions`] jobs, and the planning worker solves the job's own bound
-//! (certified) on its next turn. Answers are recorded in the level's order, so
-//! the frontier is the one-thread one bit for bit. The planning worker posts
+//! they load while the planning worker prepares the job, answers the certified
+//! solve of its own bound and its first round
+//! ([`start_frontier`](super::compute::start_frontier)). Then [`PoolRun::begin`]
+//! hands them shares of each level ([`Splitter`]; a single pool worker gets
+//! whole levels) as [`Task::Positions`] jobs. Answers are recorded in the
+//! level's order, so the frontier is the one-thread one bit for bit. The planning worker posts
 //! the frontier so far (at most every [`PART_INTERVAL_MS`]) and the final
 //! answer, as the one-thread path does.
 //!
@@ -18,8 +18,8 @@
 //! sampled problem and one planner for all its shares ([`Solver`]).
 //!
 //! Dropping the run (a new frontier job: the inputs changed) terminates every
-//! pool worker at once and drops the waiting certified solve. A pool worker
-//! that stops or fails ends the job with an error naming the cause.
+//! pool worker at once. A pool worker that stops or fails ends the job with
+//! an error naming the cause.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -29,11 +29,9 @@ use std::task::{Poll, Waker};
 
 use faasplan_core::formats::project::Project as CoreProject;
 use faasplan_core::frontier::solve_position;
-use faasplan_core::fusion::FusionOptions;
 use faasplan_core::pipeline::{PipelineError, Prepared};
 use faasplan_core::profile::Profiles;
 use faasplan_core::solve::Planner;
-use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{MessageEvent, Url, Worker};
@@ -41,7 +39,7 @@ use yew_agent::worker::{HandlerId, WorkerScope};
 
 use super::agent::PlannerAgent;
 use super::compute::resolution::{Splitter, finish, output_so_far, resolution_of};
-use super::compute::{Cache, ComputeError, FrontierStart, prepared, solve_own_bound};
+use super::compute::{Cache, ComputeError, FrontierStart, prepared};
 use super::protocol::{
     Job, JobKind, JobProfiles, PoolSpec, Progress, StartTimings, Task, WorkerOutput,
 };
@@ -111,24 +109,17 @@ struct RunState {
     scope: WorkerScope<PlannerAgent>,
     handler: HandlerId,
     rev: u64,
-    key: u64,
-    fusion: FusionOptions,
     cache: Rc<RefCell<Cache>>,
     /// Pool workers asked for (`?pool=N`), else sized by cores and memory.
     asked: Option<usize>,
     /// `None` until [`PoolRun::begin`].
     rounds: Option<Rounds>,
     workers: Vec<PoolWorker>,
-    /// The certified solve of the job's bound, waiting for the worker's next turn.
-    own_bound: Option<Timeout>,
-    /// Whether the certified solve was answered.
-    own_bound_done: bool,
     last_part_ms: f64,
     done: bool,
 }
 
-/// A frontier job's rounds running in a pool; dropping it stops every pool
-/// worker and the job's waiting certified solve.
+/// A frontier job's rounds running in a pool; dropping it stops every pool worker.
 pub struct PoolRun {
     state: Rc<RefCell<RunState>>,
 }
@@ -157,14 +148,10 @@ impl PoolRun {
             scope: scope.clone(),
             handler,
             rev: job.rev,
-            key: job.key,
-            fusion: job.fusion.clone(),
             cache,
             asked,
             rounds: None,
             workers: Vec::new(),
-            own_bound: None,
-            own_bound_done: false,
             last_part_ms: now_ms(),
             done: false,
         }));
@@ -195,9 +182,7 @@ impl PoolRun {
         Ok(PoolRun { state })
     }
 
-    /// Hands the pool the rounds left after the job's first round (`start`),
-    /// and queues the certified solve of the job's own bound for the planning
-    /// worker's next turn (so the pool's shares go out first).
+    /// Hands the pool the rounds left after the job's first round (`start`).
     pub fn begin(&self, start: FrontierStart) {
         let mut s = self.state.borrow_mut();
         // As many workers as the pool's memory holds with this table each.
@@ -218,15 +203,7 @@ impl PoolRun {
             splitter: Splitter::new(start.rounds, workers),
         });
         s.last_part_ms = now_ms();
-        let weak = Rc::downgrade(&self.state);
-        s.own_bound = Some(Timeout::new(0, move || {
-            if let Some(state) = weak.upgrade() {
-                let mut s = state.borrow_mut();
-                let handler = s.handler;
-                super::agent::running(handler, || s.solve_own_bound());
-            }
-        }));
-        // Nothing left to solve (a one-point frontier): answers once the bound is solved.
+        // Nothing left to solve (a one-point frontier): answers at once.
         s.after_answer();
     }
 }
@@ -260,31 +237,7 @@ impl RunState {
         }
     }
 
-    /// The certified solve of the job's own bound, on the planning worker's
-    /// cached problem, answered as the frontier job's [`ReportKind::Solve`] report.
-    fn solve_own_bound(&mut self) {
-        self.own_bound = None;
-        if self.done {
-            return;
-        }
-        let Some(r) = self.rounds.as_mut() else {
-            return;
-        };
-        let t0 = now_ms();
-        let out = solve_own_bound(
-            (self.rev, self.key),
-            &self.fusion,
-            &r.project,
-            &mut self.cache.borrow_mut(),
-        );
-        r.start.own_bound_ms = now_ms() - t0;
-        self.own_bound_done = true;
-        self.respond(out);
-        self.after_answer();
-    }
-
-    /// Reports the rounds so far, hands out more shares, or answers the job
-    /// (once its own bound is answered too).
+    /// Reports the rounds so far, hands out more shares, or answers the job.
     fn after_answer(&mut self) {
         let Some(r) = self.rounds.as_mut() else {
             return;
@@ -304,9 +257,6 @@ impl RunState {
             },
         );
         if r.splitter.finished() {
-            if !self.own_bound_done {
-                return;
-            }
             self.done = true;
             let t2 = now_ms();
             let result = finish(
@@ -405,7 +355,6 @@ impl RunState {
     /// Ends the job with `cause`.
     fn fail(&mut self, cause: &str) {
         self.done = true;
-        self.own_bound = None;
         self.stop();
         self.respond(WorkerOutput::Frontier {
             rev: self.rev,

@@ -389,8 +389,8 @@ pub struct StartTimings {
     pub bounds_ms: f64,
     /// The first round's solves and its answer.
     pub first_round_ms: f64,
-    /// The certified solve of the job's own bound (after the first round when
-    /// a pool solves the rounds, before it otherwise).
+    /// The certified solve of the job's own bound (after the preparation,
+    /// before the positions' bounds).
     pub own_bound_ms: f64,
     /// Whether the previous frontier job's rounds were still running when this
     /// job came, and were stopped (its pool terminated).

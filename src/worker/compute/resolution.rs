@@ -613,8 +613,7 @@ mod tests {
     fn split_between(project: &CoreProject, cache: &mut Cache, workers: usize) -> PlanOutput {
         let problem = &cache.cached_prepared(project).expect("kept").problem;
         let mut first = builder(problem).expect("builds");
-        first_round(project, cache, &mut first, (0.0, 0.0), &mut |_| {}, &|| 0.0)
-            .expect("answers");
+        first_round(project, cache, &mut first, (0.0, 0.0), &mut |_| {}, &|| 0.0).expect("answers");
         let mut split = Splitter::new(first.into_rounds(), workers);
         let mut busy: Vec<Chunk> = Vec::new();
         let mut turn = 0usize;
