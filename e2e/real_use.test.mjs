@@ -256,7 +256,7 @@ test('opening 1k, 10k and 100k-run profiles: time from the drop to the frontier 
     // A new frontier job never waits for the previous one's rounds: dropped while they
     // run, the job says it stopped them (the pool of workers solving them is terminated).
     assert.ok(seen.job, `the job's start is reported: ${JSON.stringify(seen.timings).slice(0, 400)}`);
-    assert.equal(seen.job.stopped_previous, seen.rounds_running_at_drop, JSON.stringify(seen.job));
+    assert.ok(!seen.rounds_running_at_drop || seen.job.stopped_previous, JSON.stringify(seen.job));
     assert.deepEqual(page.errors, []);
     await page.context().close();
   }

@@ -66,7 +66,7 @@ test('the frontier fills in to "exact at this resolution"; the exact frontier ru
   await page.selectOption(tid('examples-menu'), { label: 'ML pipeline' });
   await page.waitForFunction((t) => (window.__faasplanTimings?.timings?.start?.started_at_ms ?? 0) > t, reopenAt, { timeout: 120_000 });
   const reopened = await page.evaluate(() => window.__faasplanTimings.timings.start);
-  assert.equal(reopened.stopped_previous, runningAtReopen, `the rounds running at the reopen were stopped: ${JSON.stringify(reopened)}`);
+  assert.ok(!runningAtReopen || reopened.stopped_previous, `the rounds running at the reopen were stopped: ${JSON.stringify(reopened)}`);
   await page.waitForSelector(`${tid('frontier-resolution')}[data-complete="true"]`, { timeout: 120_000 });
   const resolvedMs = Date.now() - t0;
   const label = await resolution(page);

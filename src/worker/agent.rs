@@ -3,6 +3,7 @@
 //! the [`Json`](super::codec::Json) codec); the app reaches it through the
 //! planner hooks ([`crate::hooks::use_planner`]).
 
+use gloo_timers::callback::Timeout;
 use yew_agent::worker::{HandlerId, Worker, WorkerScope};
 
 use std::cell::RefCell;
@@ -30,7 +31,13 @@ pub struct PlannerAgent {
     cache: Rc<RefCell<Cache>>,
     pool: Option<PoolRun>,
     solver: Option<Solver>,
+    /// An advice job waiting for its turn (see `received`).
+    advice: Option<(Job, HandlerId, Timeout)>,
 }
+
+/// How long an advice job that comes while a pool solves the frontier's
+/// rounds waits before it runs, ms.
+const ADVICE_DELAY_MS: u32 = 1_000;
 
 /// Runs `f` as the job of `handler` for the crash report.
 pub(crate) fn running<T>(handler: HandlerId, f: impl FnOnce() -> T) -> T {
@@ -52,9 +59,32 @@ impl Worker for PlannerAgent {
         PlannerAgent::default()
     }
 
-    fn update(&mut self, _scope: &WorkerScope<Self>, _msg: Self::Message) {}
+    fn update(&mut self, scope: &WorkerScope<Self>, _msg: Self::Message) {
+        // A waiting advice job's turn.
+        if let Some((job, id, _timer)) = self.advice.take() {
+            self.run(scope, job, id);
+        }
+    }
 
     fn received(&mut self, scope: &WorkerScope<Self>, job: Self::Input, id: HandlerId) {
+        if let Task::Advise { .. } = job.task
+            && self.pool.as_ref().is_some_and(PoolRun::running)
+        {
+            // Right after a new frontier the advisor (seconds on a large import)
+            // waits a moment, so a bound the user types meanwhile is solved
+            // first; a newer advice job replaces a waiting one.
+            let waker = scope.clone();
+            let timer = Timeout::new(ADVICE_DELAY_MS, move || waker.send_message(()));
+            self.advice = Some((job, id, timer));
+            return;
+        }
+        self.run(scope, job, id);
+    }
+}
+
+impl PlannerAgent {
+    /// Runs (or, for a frontier job with a pool, starts) `job` now.
+    fn run(&mut self, scope: &WorkerScope<Self>, job: Job, id: HandlerId) {
         if let Task::Import { .. } = job.task {
             wasm_bindgen_futures::spawn_local(import(scope.clone(), job, id));
             return;
@@ -97,8 +127,9 @@ impl Worker for PlannerAgent {
             return;
         }
         if let Task::Frontier = job.task {
-            // New inputs: the previous rounds' pool stops, and its waiting solve.
+            // New inputs: the previous rounds' pool stops, and a waiting advice job.
             let stopped_previous = self.pool.take().is_some_and(|run| run.running());
+            self.advice = None;
             let cache = self.cache.clone();
             // Without a pool (none asked, or no worker could start) the rounds run here.
             if let Some(run) = job
