@@ -175,10 +175,12 @@ async function openCsv(page, name, csv) {
   // page (seconds of base64 decoding on the page's thread for 20 MB), which the app never does.
   const file = path.join(OUT, name);
   await fs.writeFile(file, csv);
-  const t0 = await page.evaluate(() => {
+  const { t0, roundsRunning } = await page.evaluate(() => {
     performance.clearMeasures('open-to-frontier');
     performance.clearMeasures('open-to-resolution');
-    return performance.now();
+    // Whether the previous frontier's rounds are still coming in at the drop.
+    const res = document.querySelector('[data-testid="frontier-resolution"]');
+    return { t0: performance.now(), roundsRunning: !!res && res.dataset.complete !== 'true' };
   });
   await page.setInputFiles(tid('open-file'), file);
   await page.waitForFunction((name) => performance.getEntriesByName('open-to-frontier').length > 0
@@ -188,8 +190,10 @@ async function openCsv(page, name, csv) {
   // Then the whole frontier at the slider's resolution (the first frame shows its first round).
   if (await page.evaluate(() => performance.getEntriesByName('open-to-frontier').length > 0)) {
     await page.waitForFunction(() => performance.getEntriesByName('open-to-resolution').length > 0, null, { timeout: 900_000 });
+    // And the job's final answer (after the refinement), with its timings.
+    await page.waitForFunction((t0) => (window.__faasplanTimings?.timings?.start?.started_at_ms ?? 0) > performance.timeOrigin + t0, t0, { timeout: 900_000 });
   }
-  return page.evaluate((t0) => ({
+  return page.evaluate(({ t0, roundsRunning }) => ({
     open_to_frontier_ms: performance.getEntriesByName('open-to-frontier')[0]?.duration ?? null,
     open_to_resolution_ms: performance.getEntriesByName('open-to-resolution')[0]?.duration ?? null,
     failed: document.querySelector('[data-testid="frontier-failed"]')?.textContent ?? null,
@@ -202,7 +206,17 @@ async function openCsv(page, name, csv) {
       .filter((m) => m.startTime >= t0 && !/^open-to-|^bound-to-/.test(m.name))
       .map((m) => [m.name, Math.round(m.startTime - t0), Math.round(m.duration)]),
     timings: window.__faasplanTimings ?? null,
-  }), t0);
+    // The frontier job's start in the planning worker: how long it waited there after the
+    // page posted it, whether it stopped the previous job's rounds, and its steps to the
+    // first round (prepare, the positions' bounds, the first round, the certified solve), ms.
+    job: (() => {
+      const start = window.__faasplanTimings?.timings?.start;
+      const posted = performance.getEntriesByName('frontier-job-posted').at(-1);
+      if (!start || !start.started_at_ms) return null;
+      return { ...start, wait_ms: posted ? start.started_at_ms - (performance.timeOrigin + posted.startTime) : null };
+    })(),
+    rounds_running_at_drop: roundsRunning,
+  }), { t0, roundsRunning });
 }
 
 test('a 20 MB CSV is planned; the page\'s steps on its runs take under 200 ms each', async () => {
@@ -247,6 +261,10 @@ test('opening 1k, 10k and 100k-run profiles: time from the drop to the frontier 
     await fs.rm(path.join(OUT, `runs${runs}.csv`), { force: true });
     await fs.writeFile(path.join(OUT, 'open-perf.json'), JSON.stringify(marks, null, 2));
     assert.ok(seen.open_to_frontier_ms !== null, `${runs} runs are planned: ${JSON.stringify(seen).slice(0, 400)}`);
+    // A new frontier job never waits for the previous one's rounds: dropped while they
+    // run, the job says it stopped them (the pool of workers solving them is terminated).
+    assert.ok(seen.job, `the job's start is reported: ${JSON.stringify(seen.timings).slice(0, 400)}`);
+    assert.ok(!seen.rounds_running_at_drop || seen.job.stopped_previous, JSON.stringify(seen.job));
     assert.deepEqual(page.errors, []);
     await page.context().close();
   }

@@ -1,9 +1,10 @@
 // The frontier at the slider's resolution, against the release build (`scripts/build`): the plan
 // for the bound arrives first, the chart fills in round by round, the label says "exact at this
-// resolution", and "Exact frontier" computes every point in a worker of its own, with progress,
+// resolution" (the rounds solved by a pool of workers, their frontier bit for bit the single
+// worker's), and "Exact frontier" computes every point in a worker of its own, with progress,
 // a Cancel button, and an edit that supersedes it. The imported 6-stage workflow (Step
-// Functions + Power Tuning, ~80 memory sizes a stage) shows a plan within seconds and its
-// resolution frontier soon after. Figures go to test-output/e2e/resolution-perf.json.
+// Functions + Power Tuning, ~80 memory sizes a stage) shows a plan within seconds, the exact plan
+// of a bound typed while the rounds run within a second, and its resolution frontier soon after. Figures go to test-output/e2e/resolution-perf.json.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
@@ -58,12 +59,33 @@ test('the frontier fills in to "exact at this resolution"; the exact frontier ru
   await page.selectOption(tid('examples-menu'), { label: 'ML pipeline' });
   await page.waitForSelector(tid('plan-row'), { timeout: 120_000 });
   const firstPlanMs = Date.now() - t0;
+  // The example opened again while its rounds run: the new frontier job stops them (their
+  // pool of workers is terminated) instead of waiting for them; the inputs are the same.
+  const runningAtReopen = await page.evaluate(() => document.querySelector('[data-testid="frontier-resolution"]')?.dataset.complete === 'false');
+  const reopenAt = await page.evaluate(() => performance.timeOrigin + performance.now());
+  await page.selectOption(tid('examples-menu'), { label: 'ML pipeline' });
+  await page.waitForFunction((t) => (window.__faasplanTimings?.timings?.start?.started_at_ms ?? 0) > t, reopenAt, { timeout: 120_000 });
+  const reopened = await page.evaluate(() => window.__faasplanTimings.timings.start);
+  assert.ok(!runningAtReopen || reopened.stopped_previous, `the rounds running at the reopen were stopped: ${JSON.stringify(reopened)}`);
   await page.waitForSelector(`${tid('frontier-resolution')}[data-complete="true"]`, { timeout: 120_000 });
   const resolvedMs = Date.now() - t0;
   const label = await resolution(page);
   const coarsePlans = checkResolutionLabel(label);
   assert.ok(coarsePlans > 10, label.text);
   await shot(page, 'resolution-a-exact-at-resolution');
+  // The pool's frontier is the one the planning worker computes alone (`?pool=0`), bit for bit.
+  const pooled = await (await page.waitForFunction(() => window.__faasplanTimings)).jsonValue();
+  const alonePage = await openPage(env.browser);
+  await alonePage.goto(`${env.base}?pool=0`);
+  const t2 = Date.now();
+  await alonePage.selectOption(tid('examples-menu'), { label: 'ML pipeline' });
+  await alonePage.waitForSelector(`${tid('frontier-resolution')}[data-complete="true"]`, { timeout: 120_000 });
+  const aloneMs = Date.now() - t2;
+  const alone = await (await alonePage.waitForFunction(() => window.__faasplanTimings, null, { timeout: 120_000 })).jsonValue();
+  assert.deepEqual(pooled.frontier, alone.frontier, 'the pool\'s frontier is the single worker\'s');
+  assert.deepEqual([pooled.nodes, pooled.resolution], [alone.nodes, alone.resolution]);
+  assert.deepEqual(alonePage.errors, []);
+  await alonePage.context().close();
 
   // Cancel: the progress goes, the button comes back, no exact frontier arrives.
   await page.click(tid('exact-frontier'));
@@ -106,7 +128,8 @@ test('the frontier fills in to "exact at this resolution"; the exact frontier ru
   assert.ok(await page.$(tid('plan-row')));
   assert.equal((await resolution(page)).exact, true);
   const longTasks = await page.evaluate(() => window.__longTasks.map((t) => Math.round(t.ms)));
-  perf.ml = { first_plan_ms: firstPlanMs, resolution_ms: resolvedMs, resolution_plans: coarsePlans, exact_ms: exactMs, exact_points: exactPoints, long_tasks_ms: longTasks };
+  perf.ml = { first_plan_ms: firstPlanMs, resolution_ms: resolvedMs, resolution_single_worker_ms: aloneMs, resolution_plans: coarsePlans, exact_ms: exactMs, exact_points: exactPoints, long_tasks_ms: longTasks,
+    reopened_while_running: runningAtReopen, pool_worker: pooled.timings, single_worker: alone.timings };
   await fs.writeFile(path.join(OUT, 'resolution-perf.json'), JSON.stringify(perf, null, 2));
   assert.deepEqual(page.errors, []);
   await page.context().close();
@@ -134,12 +157,23 @@ test('the imported 6-stage workflow shows a plan within seconds and its resoluti
   await page.dispatchEvent(tid('app'), 'drop', { dataTransfer: dt });
   await page.waitForSelector(tid('plan-row'), { timeout: 300_000 });
   const firstPlanMs = Date.now() - t0;
+  // While the rounds run (in the pool), a typed bound gets its exact plan at once.
+  await page.waitForSelector(tid('frontier-resolution'), { timeout: 60_000 });
+  const typed = String(Math.round(Number(await page.inputValue(tid('bound'))) * 1.1 * 2) / 2);
+  const t1 = Date.now();
+  await page.fill(tid('bound'), typed);
+  await page.press(tid('bound'), 'Tab');
+  await page.waitForSelector(`${tid('plan-table')}[data-plan="solved"][data-bound="${Number(typed)}"]`, { timeout: 30_000 });
+  const typedMs = Date.now() - t1;
+  const during = await resolution(page);
+  assert.equal(during.complete, false, 'the rounds were still running');
+  assert.ok(typedMs < 1_500, `the typed bound's plan took ${typedMs} ms`);
   await page.waitForSelector(`${tid('frontier-resolution')}[data-complete="true"]`, { timeout: 300_000 });
   const resolvedMs = Date.now() - t0;
   const label = await resolution(page);
   await shot(page, 'resolution-c-imported');
   const longTasks = await page.evaluate(() => window.__longTasks.map((t) => Math.round(t.ms)));
-  perf.imported = { first_plan_ms: firstPlanMs, resolution_ms: resolvedMs, label: label.text, long_tasks_ms: longTasks,
+  perf.imported = { first_plan_ms: firstPlanMs, typed_bound_plan_ms: typedMs, resolution_ms: resolvedMs, label: label.text, long_tasks_ms: longTasks,
     worker: await page.evaluate(() => window.__faasplanTimings ?? null) };
   await fs.writeFile(path.join(OUT, 'resolution-perf.json'), JSON.stringify(perf, null, 2));
   checkResolutionLabel(label);

@@ -16,4 +16,5 @@ pub mod agent;
 pub mod codec;
 pub mod compute;
 pub mod opening;
+pub mod pool;
 pub mod protocol;

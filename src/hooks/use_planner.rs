@@ -82,7 +82,8 @@ fn handle(store: &Store, out: WorkerOutput) {
             | JobKind::Baselines
             | JobKind::Import
             | JobKind::Advise
-            | JobKind::Prewarm => {}
+            | JobKind::Prewarm
+            | JobKind::Positions => {}
         },
         WorkerOutput::FrontierPart { rev, output } => {
             store.dispatch(Action::RunPartial {
@@ -149,6 +150,8 @@ fn handle(store: &Store, out: WorkerOutput) {
         WorkerOutput::Crashed { message } => store.dispatch(Action::WorkerCrashed { message }),
         // Import jobs go to the file-reading worker (`use_opener`), never to the planner.
         WorkerOutput::Imported { .. } => {}
+        // Pool workers' answers go to the planning worker that started them.
+        WorkerOutput::Positions { .. } => {}
     }
 }
 
@@ -175,13 +178,19 @@ fn download_export(state: &AppState, plan_json: &str) -> Result<(), String> {
 }
 
 /// Puts the last run's figures on `window.__faasplanTimings` for the
-/// end-to-end tests and the docs (samples, points, nodes, phase times in ms).
+/// end-to-end tests and the docs (samples, points, nodes, phase times in ms,
+/// how complete, and every point's guaranteed latency and expected cost).
 fn expose_timings(out: &PlanOutput) {
     let json = serde_json::json!({
         "samples": out.samples,
         "points": out.frontier.points.len(),
         "nodes": out.nodes,
         "timings": out.timings,
+        "resolution": out.resolution,
+        // Every point's figures, bit for bit (to compare two runs).
+        "frontier": out.frontier.points.iter()
+            .map(|p| [p.guaranteed_latency_s, p.expected_cost_usd])
+            .collect::<Vec<_>>(),
     });
     if let (Some(w), Ok(v)) = (web_sys::window(), js_sys::JSON::parse(&json.to_string())) {
         let _ = js_sys::Reflect::set(&w, &"__faasplanTimings".into(), &v);

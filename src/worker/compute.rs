@@ -54,7 +54,7 @@ pub use cache::Cache;
 
 use super::protocol::{
     BaselineRow, BaselineSet, EvaluationOutput, Job, PlanOutput, Progress, ReportKind, Resolution,
-    Task, Timings, WirePlan, WorkerOutput,
+    StartTimings, Task, Timings, WirePlan, WorkerOutput,
 };
 
 /// Why a job produced no output.
@@ -66,6 +66,9 @@ pub enum ComputeError {
     /// No profiles have been loaded.
     #[error("no profiles loaded")]
     NoProfiles,
+    /// The inputs changed while the job ran (its prepared problem is gone).
+    #[error("the inputs changed while the frontier was computed; it is computed again")]
+    Stale,
     /// A stage has no measured runs.
     #[error("stage {0} has no profile")]
     MissingProfile(String),
@@ -205,6 +208,13 @@ pub fn compute_with_parts(
                 advisor::prewarm(p, cache, request, now)
             }),
         },
+        Task::Positions { bounds, max_nodes } => WorkerOutput::Positions {
+            rev,
+            key,
+            result: project
+                .and_then(|p| resolution::solve_positions(p, cache, progress, bounds, *max_nodes))
+                .map_err(|e| e.to_string()),
+        },
         // The files are read asynchronously first: `agent` runs these jobs
         // through `opening`, never through here.
         Task::Import { .. } => WorkerOutput::Imported {
@@ -214,6 +224,114 @@ pub fn compute_with_parts(
                 message: "an import job is run by the worker agent, which reads its files".into(),
             }),
         },
+    }
+}
+
+/// A frontier job whose rounds are solved elsewhere (a pool of workers, see
+/// `worker::pool`), once its first round is answered.
+pub struct FrontierStart {
+    /// The job's project, with its profiles.
+    pub project: CoreProject,
+    /// The rounds left to solve: [`resolution::builder`]'s, after its first round.
+    pub rounds: faasplan_core::frontier::ResolutionRounds,
+    /// Start and end of the preparation, ms.
+    pub times: (f64, f64),
+    /// Bytes of the sampled problem's tables (what a pool worker needs too).
+    pub table_bytes: u64,
+    /// The steps so far.
+    pub start: StartTimings,
+}
+
+/// The first part of a [`Task::Frontier`] whose rounds a pool solves, as
+/// [`compute_with_parts`] runs it: the preparation (fit and sample, or the
+/// cached problem), the certified solve of the job's own bound
+/// ([`solve_own_bound`], answered through `part`), the positions' bounds and
+/// the first round (answered at once through `part` as a
+/// [`WorkerOutput::FrontierPart`]); the rest of the rounds are left to the
+/// caller. A job that cannot go on gives its final answer as the error.
+pub fn start_frontier(
+    job: &Job,
+    cache: &mut Cache,
+    progress: &mut dyn FnMut(Progress),
+    part: &mut dyn FnMut(WorkerOutput),
+    now: &dyn Fn() -> f64,
+) -> Result<FrontierStart, Box<WorkerOutput>> {
+    let rev = job.rev;
+    let fail = |e: ComputeError| {
+        Box::new(WorkerOutput::Frontier {
+            rev,
+            result: Err(e.to_string()),
+        })
+    };
+    let c0 = now();
+    let project = match cache.resolve_profiles(job) {
+        Ok(p) => p.into_owned(),
+        Err(id) => return Err(fail(ComputeError::ProfilesNotKept(id))),
+    };
+    check_inputs(&project).map_err(fail)?;
+    let t0 = now();
+    let table_bytes = {
+        let prep = prepared(&project, cache, progress).map_err(fail)?;
+        prep.problem
+            .stages
+            .iter()
+            .map(|t| t.configs.len() as u64)
+            .sum::<u64>()
+            .saturating_mul(prep.problem.n_samples as u64)
+            .saturating_mul(2 * std::mem::size_of::<faasplan_core::problem::Sample>() as u64)
+    };
+    let t1 = now();
+    // The plan panel's plan: the certified solve of the job's own bound, first.
+    part(solve_own_bound(
+        (rev, job.key),
+        &job.fusion,
+        &project,
+        cache,
+    ));
+    let tb = now();
+    let Some(prep) = cache.cached_prepared(&project) else {
+        unreachable!("prepared() keeps the sampled problem")
+    };
+    let mut builder =
+        resolution::builder(&prep.problem).map_err(|e| fail(PipelineError::from(e).into()))?;
+    let t2 = now();
+    let output = resolution::first_round(&project, cache, &mut builder, (t0, t1), progress, now)
+        .map_err(fail)?;
+    part(WorkerOutput::FrontierPart { rev, output });
+    let t3 = now();
+    Ok(FrontierStart {
+        project,
+        rounds: builder.into_rounds(),
+        times: (t0, t1),
+        table_bytes,
+        start: StartTimings {
+            started_at_ms: 0.0,
+            check_ms: t0 - c0,
+            prepare_ms: t1 - t0,
+            bounds_ms: t2 - tb,
+            first_round_ms: t3 - t2,
+            own_bound_ms: tb - t1,
+            stopped_previous: false,
+        },
+    })
+}
+
+/// The certified solve of a frontier job's own bound (the job `rev`, `key`,
+/// with `fusion`) on the cached problem of `project` (the job's, with its
+/// profiles): the [`WorkerOutput::Report`] of [`ReportKind::Solve`] that a
+/// frontier job answers first.
+pub fn solve_own_bound(
+    (rev, key): (u64, u64),
+    fusion: &FusionOptions,
+    project: &CoreProject,
+    cache: &mut Cache,
+) -> WorkerOutput {
+    let solved = solve_bound(project, cache, &mut |_| {}, fusion);
+    WorkerOutput::Report {
+        rev,
+        key,
+        kind: ReportKind::Solve,
+        result: solved.map(WirePlan).map_err(|e| e.to_string()),
     }
 }
 
@@ -246,7 +364,7 @@ fn check_inputs(project: &CoreProject) -> Result<(), ComputeError> {
 /// batch of rows per step, each reported), which starts from the cached fit
 /// when the workflow and profiles did not change (`Preparation::with_model`). A table too large for
 /// the browser is refused before anything is fitted or drawn.
-pub(crate) fn prepared<'c>(
+pub fn prepared<'c>(
     project: &CoreProject,
     cache: &'c mut Cache,
     progress: &mut dyn FnMut(Progress),
@@ -350,6 +468,7 @@ fn frontier(
             frontier_ms: t3 - t2,
             total_ms: t4 - t0,
             memory_bytes: memory_bytes(),
+            start: StartTimings::default(),
         },
         resolution: Resolution {
             positions: 0,

@@ -10,7 +10,7 @@
 
 use faasplan_core::dag::Config;
 use faasplan_core::formats::project::Project as CoreProject;
-use faasplan_core::frontier::Frontier;
+use faasplan_core::frontier::{Frontier, PositionAnswer};
 use faasplan_core::fusion::FusionOptions;
 use faasplan_core::plan::PlanReport;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -79,6 +79,15 @@ pub enum Task {
         #[serde(default)]
         measured_on: Vec<(String, faasplan_core::arch::Arch)>,
     },
+    /// Solve some positions of a resolution frontier (a pool worker's share of a
+    /// round, see `worker::pool`): each `(position, latency bound s)` with at most
+    /// `max_nodes` search nodes (`frontier::solve_position`; [`WorkerOutput::Positions`]).
+    Positions {
+        /// The positions and their latency bounds, s.
+        bounds: Vec<(u32, f64)>,
+        /// Search nodes each solve may take.
+        max_nodes: Option<u64>,
+    },
 }
 
 /// Slider positions of the resolution-bounded frontier ([`Task::Frontier`]).
@@ -138,6 +147,21 @@ pub struct Job {
     pub fusion: FusionOptions,
     /// What to do.
     pub task: Task,
+    /// For a [`Task::Frontier`]: the pool of workers that solve the rounds'
+    /// positions (`worker::pool`); `None`: the planning worker solves them itself.
+    #[serde(default)]
+    pub pool: Option<PoolSpec>,
+}
+
+/// Where a frontier job's pool of workers comes from, and how large it is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PoolSpec {
+    /// The worker script's absolute address.
+    pub script: String,
+    /// Pool workers to start (`?pool=N` on the page's address); `None`: sized
+    /// by the cores and memory (`worker::pool::pool_size`).
+    #[serde(default)]
+    pub workers: Option<u32>,
 }
 
 impl Job {
@@ -150,6 +174,7 @@ impl Job {
             profiles: JobProfiles::Sent { id },
             fusion: FusionOptions::default(),
             task,
+            pool: None,
         }
     }
 }
@@ -347,6 +372,33 @@ pub struct Timings {
     /// so far) when the job ended, bytes; 0 natively.
     #[serde(default)]
     pub memory_bytes: f64,
+    /// How a frontier job started, up to its first round (zero for other jobs).
+    #[serde(default)]
+    pub start: StartTimings,
+}
+
+/// The steps of a frontier job before its first round is answered, ms
+/// (`performance.now()` differences in the planning worker).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StartTimings {
+    /// When the job started, ms since the Unix epoch (`performance.timeOrigin
+    /// + performance.now()`, comparable with the page's clock; 0 natively).
+    pub started_at_ms: f64,
+    /// Resolving the profiles and checking the inputs.
+    pub check_ms: f64,
+    /// Fit and sample (nothing when cached).
+    pub prepare_ms: f64,
+    /// The positions' bounds: the planner's set-up and the fastest and the
+    /// cheapest plans' exact solves.
+    pub bounds_ms: f64,
+    /// The first round's solves and its answer.
+    pub first_round_ms: f64,
+    /// The certified solve of the job's own bound (after the preparation,
+    /// before the positions' bounds).
+    pub own_bound_ms: f64,
+    /// Whether the previous frontier job's rounds were still running when this
+    /// job came, and were stopped (its pool terminated).
+    pub stopped_previous: bool,
 }
 
 /// What a finished frontier job produced.
@@ -458,6 +510,8 @@ pub enum JobKind {
     Advise,
     /// [`Task::Prewarm`].
     Prewarm,
+    /// [`Task::Positions`].
+    Positions,
 }
 
 impl Task {
@@ -474,6 +528,7 @@ impl Task {
             Task::Import { .. } => JobKind::Import,
             Task::Advise { .. } => JobKind::Advise,
             Task::Prewarm(_) => JobKind::Prewarm,
+            Task::Positions { .. } => JobKind::Positions,
         }
     }
 }
@@ -583,6 +638,15 @@ pub enum WorkerOutput {
     Crashed {
         /// The cause as the worker saw it (the panic message, or the trap).
         message: String,
+    },
+    /// A [`Task::Positions`] ended: the answers in the job's order.
+    Positions {
+        /// The job's inputs revision.
+        rev: u64,
+        /// The job's key.
+        key: u64,
+        /// One answer per position, or why none.
+        result: Result<Vec<PositionAnswer>, String>,
     },
     /// An evaluation of the user's current configuration ended.
     Evaluation {

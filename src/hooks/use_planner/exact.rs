@@ -31,13 +31,13 @@ const HANDLER: u64 = 1;
 
 /// yew-agent's messages to a worker, as the JSON codec writes them.
 #[derive(Serialize)]
-enum ToWorker<'a> {
+pub(crate) enum ToWorker<'a> {
     ProcessInput(u64, &'a Job),
 }
 
 /// yew-agent's messages from a worker, as the JSON codec writes them.
 #[derive(Deserialize)]
-enum FromWorker {
+pub(crate) enum FromWorker {
     WorkerLoaded,
     ProcessOutput(u64, Box<WorkerOutput>),
 }
@@ -70,17 +70,7 @@ impl OwnWorker {
         let js = Url::new_with_base(path, &base)
             .map_err(|_| format!("bad worker path {path}"))?
             .href();
-        let wasm = js.replace(".js", "_bg.wasm");
-        // The loader yew-agent uses: the wasm-bindgen "no-modules" script, then its module.
-        let shim = format!(r#"importScripts("{js}");wasm_bindgen("{wasm}");"#);
-        let parts = js_sys::Array::of1(&shim.into());
-        let options = BlobPropertyBag::new();
-        options.set_type("application/javascript");
-        let blob = Blob::new_with_str_sequence_and_options(&parts, &options)
-            .map_err(|_| "cannot make the worker's loader")?;
-        let url = Url::create_object_url_with_blob(&blob)
-            .map_err(|_| "cannot make the worker's loader")?;
-        let worker = Worker::new(&url).map_err(|_| "cannot start a worker")?;
+        let (worker, url) = start_script(&js)?;
         let text = serde_json::to_string(&ToWorker::ProcessInput(HANDLER, &job))
             .map_err(|e| format!("cannot write the job: {e}"))?;
         let poster = worker.clone();
@@ -106,6 +96,24 @@ impl OwnWorker {
             _onmessage: onmessage,
         })
     }
+}
+
+/// Starts a dedicated worker running the worker script at the absolute
+/// address `js` (the loader yew-agent uses: the wasm-bindgen "no-modules"
+/// script, then its module, from a `blob:` URL); gives the worker and that URL
+/// (to revoke once the worker is terminated). Works in a page and in a worker.
+pub(crate) fn start_script(js: &str) -> Result<(Worker, String), String> {
+    let wasm = js.replace(".js", "_bg.wasm");
+    let shim = format!(r#"importScripts("{js}");wasm_bindgen("{wasm}");"#);
+    let parts = js_sys::Array::of1(&shim.into());
+    let options = BlobPropertyBag::new();
+    options.set_type("application/javascript");
+    let blob = Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|_| "cannot make the worker's loader")?;
+    let url =
+        Url::create_object_url_with_blob(&blob).map_err(|_| "cannot make the worker's loader")?;
+    let worker = Worker::new(&url).map_err(|_| "cannot start a worker")?;
+    Ok((worker, url))
 }
 
 fn handle(store: &Store, rev: u64, out: WorkerOutput) {

@@ -19,7 +19,7 @@ use crate::state::{Action, AppState, ReportStatus};
 use crate::store::Store;
 use crate::worker::agent::PlannerAgent;
 use crate::worker::protocol::advisor::PrewarmRequest;
-use crate::worker::protocol::{Job, JobProfiles, ReportKind, Task};
+use crate::worker::protocol::{Job, JobProfiles, PoolSpec, ReportKind, Task};
 
 type Bridge = UseWorkerBridgeHandle<PlannerAgent>;
 type Timer = Rc<RefCell<Option<Timeout>>>;
@@ -56,6 +56,10 @@ impl Poster {
             fusion,
             task,
         } = job;
+        let pool = matches!(task, Task::Frontier).then(pool_spec).flatten();
+        if matches!(task, Task::Frontier) {
+            mark_frontier_posted();
+        }
         let mut sent = self.sent.borrow_mut();
         let kept = match (&sent.last, &profiles) {
             (Some(a), Some(b)) => Rc::ptr_eq(a, b),
@@ -78,7 +82,50 @@ impl Poster {
             profiles: reference,
             fusion,
             task,
+            pool,
         });
+    }
+}
+
+/// The pool of a frontier job: the planning worker script's absolute address
+/// (pool workers of the resolution rounds are started from it) and the size
+/// asked for by `?pool=N` on the page's address (sized by the cores when
+/// absent); `None` when the page has no address, or with `?pool=0` (the
+/// planning worker then solves the rounds itself, e.g. to compare).
+fn pool_spec() -> Option<PoolSpec> {
+    let location = web_sys::window()?.location();
+    let base = location.href().ok()?;
+    let workers = pool_param(&location.search().ok()?);
+    if workers == Some(0) {
+        return None;
+    }
+    let script = web_sys::Url::new_with_base(crate::app::WORKER_PATH, &base)
+        .ok()?
+        .href();
+    Some(PoolSpec {
+        script,
+        workers: workers.map(|n| n.min(crate::worker::pool::MAX_WORKERS as u32)),
+    })
+}
+
+/// The `pool` parameter of a query string (`?a=1&pool=3` → 3); `None` when
+/// absent or not a number.
+pub(crate) fn pool_param(search: &str) -> Option<u32> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("pool="))
+        .and_then(|v| v.parse().ok())
+}
+
+/// User Timing mark put when a frontier job is posted (the job's
+/// `StartTimings::started_at_ms` minus this is how long it waited in the worker).
+pub const FRONTIER_POSTED: &str = "frontier-job-posted";
+
+fn mark_frontier_posted() {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        p.clear_marks_with_mark_name(FRONTIER_POSTED);
+        let _ = p.mark(FRONTIER_POSTED);
     }
 }
 
@@ -344,4 +391,20 @@ pub fn full_job(state: &AppState, task: Task) -> Job {
     let mut job = Job::new(rev, key, project, task, 0);
     job.fusion = fusion;
     job
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pool_param;
+
+    /// `?pool=N` anywhere in the query string; absent or not a number is none.
+    #[test]
+    fn the_pool_size_is_read_from_the_query_string() {
+        assert_eq!(pool_param("?pool=3"), Some(3));
+        assert_eq!(pool_param("?safe=1&pool=0"), Some(0));
+        assert_eq!(pool_param("pool=2&x=1"), Some(2));
+        assert_eq!(pool_param("?spool=2"), None);
+        assert_eq!(pool_param("?pool=many"), None);
+        assert_eq!(pool_param(""), None);
+    }
 }

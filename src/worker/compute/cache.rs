@@ -212,4 +212,9 @@ impl Cache {
     pub fn drop_prepared(&mut self) {
         self.prepared = None;
     }
+
+    /// Takes the sampled problem out of the cache (a pool worker's solver owns it).
+    pub fn take_prepared(&mut self) -> Option<Prepared> {
+        self.prepared.take().map(|(_, p)| p)
+    }
 }

@@ -7,32 +7,41 @@
 //! [`compute_with_parts`](super::compute_with_parts): that is the plan panel's
 //! plan), this:
 //!
-//! 1. runs [`Rounds`] (the core's `ResolutionBuilder` with a node budget per
-//!    position, [`POSITION_NODE_BUDGET`]) over [`RESOLUTION_POSITIONS`] latency
-//!    bounds from the fastest to the cheapest plan's guaranteed latency, level by
+//! 1. runs the core's `ResolutionBuilder` ([`builder`]: a node budget per
+//!    position, [`POSITION_NODE_BUDGET`], then a refinement of the unproven
+//!    positions, [`REFINEMENT`]) over [`RESOLUTION_POSITIONS`] latency bounds
+//!    from the fastest to the cheapest plan's guaranteed latency, level by
 //!    level (both ends, then the midpoints of every gap, …), answering the
-//!    frontier so far after rounds of 1, 2, 4, … up to [`MAX_ROUND`] solves,
-//!    so the chart fills in evenly;
-//!    then solves the unproven positions again with [`REFINE_NODE_BUDGET`]
-//!    nodes each, from the loosest down, up to [`REFINE_TOTAL_NODES`] in all;
+//!    frontier so far after rounds of 1, 2, 4, … up to [`MAX_ROUND`] solves
+//!    (one refinement group a round once every position has a plan), so the
+//!    chart fills in evenly;
 //! 2. computes the fit report for the profiles chart (once per fit) and answers
 //!    the final frontier: every position's plan is optimal for its bound
-//!    ("exact at this resolution"), except the positions whose solve ran out of
+//!    ("exact at this resolution"), except the positions whose solves ran out of
 //!    budget (counted in [`Resolution::unproven`]: the best plan found, feasible);
 //!    the whole exact frontier is
 //!    [`Task::ExactFrontier`](crate::worker::protocol::Task::ExactFrontier).
+//!
+//! In the browser the planning worker hands step 1 to a pool of workers
+//! (`worker::pool`, with [`Splitter`] splitting each level), so it keeps
+//! answering other jobs; [`frontier`] is the same work on one thread, and the
+//! two give the same frontier bit for bit.
 //!
 //! Every answer's frontier is the distinct answers without dominated points
 //! (ascending latency, strictly descending cost).
 //!
 //! [`Task::Frontier`]: crate::worker::protocol::Task::Frontier
 
+use std::collections::BTreeMap;
+
 use faasplan_core::formats::project::Project as CoreProject;
-use faasplan_core::frontier::{Frontier, FrontierPoint};
+use faasplan_core::frontier::{
+    Frontier, PositionAnswer, Refinement, ResolutionBuilder, ResolutionProgress, ResolutionRounds,
+    solve_position,
+};
 use faasplan_core::pipeline::PipelineError;
 use faasplan_core::problem::SampledProblem;
-use faasplan_core::settings::{Bound, CostKind};
-use faasplan_core::solve::{Planner, SolveError, SolveSettings, Status};
+use faasplan_core::solve::{Planner, SolveError};
 
 use super::{Cache, ComputeError, memory_bytes, prepared, tables};
 use crate::worker::protocol::{
@@ -47,15 +56,37 @@ pub const MAX_ROUND: usize = 64;
 /// keeps the best plan found within this budget, marked as not proven, so every
 /// position has a plan on screen in seconds.
 pub const POSITION_NODE_BUDGET: u64 = 2_000;
-/// Search nodes an unproven position may take when it is solved again, after
-/// every position has a plan.
-pub const REFINE_NODE_BUDGET: u64 = 100_000;
-/// Search nodes all those second solves may take together: the planning worker
-/// answers nothing else meanwhile, so this stays a few seconds; what is still
-/// unproven is said on screen, and the exact frontier proves it.
-pub const REFINE_TOTAL_NODES: u64 = 400_000;
+/// The second pass, once every position has a plan: the unproven positions
+/// solved again with 100,000 nodes each, 8 at a time from the loosest down,
+/// until 400,000 nodes in all are spent. What is still unproven is said on
+/// screen, and the exact frontier proves it.
+pub const REFINEMENT: Refinement = Refinement {
+    node_budget: 100_000,
+    group: 8,
+    total_nodes: 400_000,
+};
 
-/// Fit, sample, then the frontier at the slider's resolution (see the module).
+/// The rounds of a frontier job on `problem`: [`RESOLUTION_POSITIONS`]
+/// positions, each with [`POSITION_NODE_BUDGET`] nodes, then [`REFINEMENT`].
+pub fn builder(problem: &SampledProblem) -> Result<ResolutionBuilder<'_>, SolveError> {
+    Ok(ResolutionBuilder::new(problem, RESOLUTION_POSITIONS)?
+        .with_node_budget(Some(POSITION_NODE_BUDGET))
+        .with_refinement(REFINEMENT))
+}
+
+/// How far the positions are answered and proven.
+pub fn resolution_of(rounds: &ResolutionRounds) -> Resolution {
+    let (resolved, unproven) = rounds.counts();
+    Resolution {
+        positions: rounds.bounds_s().len() as u32,
+        resolved: resolved as u32,
+        exact: false,
+        unproven: unproven as u32,
+    }
+}
+
+/// Fit, sample, then the frontier at the slider's resolution (see the module),
+/// every position solved on this thread.
 pub fn frontier(
     project: &CoreProject,
     cache: &mut Cache,
@@ -71,314 +102,264 @@ pub fn frontier(
         unreachable!("prepared() keeps the sampled problem")
     };
     let problem = &prep.problem;
-    let mut shell = Shell {
+    let shell = Shell {
         project,
         fits: known_fits,
         t0,
         t1,
     };
 
-    // 1. The positions, coarse to fine.
-    let mut rounds = Rounds::new(problem, RESOLUTION_POSITIONS, Some(POSITION_NODE_BUDGET))
-        .map_err(PipelineError::from)?;
+    // 1. The positions, coarse to fine, then the refinement.
+    let mut rounds = builder(problem).map_err(PipelineError::from)?;
     let mut round = 1;
     loop {
-        let finished = rounds.step(round);
-        let res = rounds.resolution();
+        let step = rounds.step(round);
+        let res = resolution_of(rounds.rounds());
         progress(Progress::Resolving {
             resolved: u64::from(res.resolved),
             positions: u64::from(res.positions),
         });
-        if finished {
+        if step == ResolutionProgress::Finished {
             break;
         }
-        part(shell.output(problem, rounds.frontier(), rounds.nodes, now(), res)?);
-        round = (round * 2).min(MAX_ROUND);
+        part(shell.output(problem, rounds.frontier(), rounds.nodes(), now(), res)?);
+        round = if res.resolved == res.positions {
+            REFINEMENT.group
+        } else {
+            (round * 2).min(MAX_ROUND)
+        };
     }
-    // Then the unproven positions again, with a larger budget, while the total allows.
-    if rounds.resolution().unproven > 0 {
-        let res = rounds.resolution();
-        part(shell.output(problem, rounds.frontier(), rounds.nodes, now(), res)?);
-    }
-    let mut solves = 0;
-    while rounds.resolution().unproven > 0 && rounds.refine_nodes < REFINE_TOTAL_NODES {
-        if !rounds.refine(1, REFINE_NODE_BUDGET) {
-            break;
-        }
-        solves += 1;
-        if solves % 8 == 0 {
-            let res = rounds.resolution();
-            part(shell.output(problem, rounds.frontier(), rounds.nodes, now(), res)?);
-        }
-    }
-    let (front, nodes, res) = (rounds.frontier(), rounds.nodes, rounds.resolution());
-    drop(rounds);
-    let t2 = now();
+    let rounds = rounds.into_rounds();
+    finish(project, cache, shell.fits, (t0, t1, now()), &rounds, now)
+}
 
-    // 2. The fit report (once per fit), then the final answer.
-    shell.fits = match cache.fit_tables(project) {
+/// The final answer of a frontier job once its rounds are finished: the fit
+/// report (once per fit) and the frontier. `times` are the job's start, the
+/// end of its preparation and the end of its rounds, ms.
+pub fn finish(
+    project: &CoreProject,
+    cache: &mut Cache,
+    known_fits: Vec<StageFit>,
+    (t0, t1, t2): (f64, f64, f64),
+    rounds: &ResolutionRounds,
+    now: &dyn Fn() -> f64,
+) -> Result<PlanOutput, ComputeError> {
+    let fits = match cache.fit_tables(project) {
         Some(fits) => fits?,
-        None => unreachable!("prepared() keeps the fit of the project"),
+        None if known_fits.is_empty() => return Err(ComputeError::Stale),
+        None => known_fits,
     };
     let t3 = now();
     let Some(prep) = cache.cached_prepared(project) else {
-        unreachable!("prepared() keeps the sampled problem")
+        return Err(ComputeError::Stale);
     };
-    let mut out = shell.output(&prep.problem, front, nodes, now(), res)?;
+    let shell = Shell {
+        project,
+        fits,
+        t0,
+        t1,
+    };
+    let mut out = shell.output(
+        &prep.problem,
+        rounds.frontier(),
+        rounds.nodes(),
+        now(),
+        resolution_of(rounds),
+    )?;
     out.timings.fit_ms = t3 - t2;
     out.timings.frontier_ms = t2 - t1;
     Ok(out)
 }
 
-/// The core's `ResolutionBuilder` with a node budget per position: the same
-/// bounds (evenly spaced from the fastest to the cheapest plan's guaranteed
-/// latency), the same levels (both ends, then the midpoints of every gap, …)
-/// and the same reuse of a proven answer for the positions it covers. A solve
-/// that runs out of budget keeps its best plan for its own position only, not
-/// proven. Without a budget (or when no solve reaches it) the answers are the
-/// core builder's.
-pub struct Rounds<'p> {
-    planner: Planner<'p>,
-    budget: Option<u64>,
-    bounds: Vec<f64>,
-    answers: Vec<Option<FrontierPoint>>,
-    /// Answered (proven, or the budget's best).
-    done: Vec<bool>,
-    /// Answered and proven optimal (or proven infeasible).
-    proven: Vec<bool>,
-    /// Positions of the current level, ascending.
-    queue: Vec<usize>,
-    next: usize,
-    /// Spacing of the current level's grid (in positions); 0 at the last level.
-    stride: usize,
-    /// Positions solved again by [`Self::refine`].
-    retried: Vec<bool>,
-    /// Search nodes so far.
-    pub nodes: u64,
-    /// Of which spent by [`Self::refine`].
-    pub refine_nodes: u64,
+/// The answer so far of rounds solved elsewhere (a pool's): the frontier with
+/// its plan-table rows, on the cached problem of `project`.
+pub fn output_so_far(
+    project: &CoreProject,
+    cache: &Cache,
+    (t0, t1): (f64, f64),
+    rounds: &ResolutionRounds,
+    now_ms: f64,
+) -> Result<PlanOutput, ComputeError> {
+    let Some(prep) = cache.cached_prepared(project) else {
+        return Err(ComputeError::Stale);
+    };
+    let shell = Shell {
+        project,
+        fits: cache.known_fit_tables(project).unwrap_or_default(),
+        t0,
+        t1,
+    };
+    shell.output(
+        &prep.problem,
+        rounds.frontier(),
+        rounds.nodes(),
+        now_ms,
+        resolution_of(rounds),
+    )
 }
 
-impl<'p> Rounds<'p> {
-    /// Validates `problem` and finds the bounds of `positions` (≥ 2) positions:
-    /// two solves without a budget (the fastest and the cheapest plan).
-    pub fn new(
-        problem: &'p SampledProblem,
-        positions: usize,
-        budget: Option<u64>,
-    ) -> Result<Self, SolveError> {
-        if positions < 2 {
-            return Err(SolveError::Positions(positions));
+/// The first round of `builder` (one solve) and its answer, the frontier so
+/// far on the cached problem of `project`; `times` are the job's start and the
+/// end of its preparation, ms.
+pub fn first_round(
+    project: &CoreProject,
+    cache: &Cache,
+    builder: &mut ResolutionBuilder<'_>,
+    times: (f64, f64),
+    progress: &mut dyn FnMut(Progress),
+    now: &dyn Fn() -> f64,
+) -> Result<PlanOutput, ComputeError> {
+    builder.step(1);
+    let res = resolution_of(builder.rounds());
+    progress(Progress::Resolving {
+        resolved: u64::from(res.resolved),
+        positions: u64::from(res.positions),
+    });
+    output_so_far(project, cache, times, builder.rounds(), now())
+}
+
+/// A pool worker's share: the answers at `bounds` (`(position, bound s)`) with
+/// `max_nodes` each, on the (cached) prepared problem of `project`.
+pub fn solve_positions(
+    project: &CoreProject,
+    cache: &mut Cache,
+    progress: &mut dyn FnMut(Progress),
+    bounds: &[(u32, f64)],
+    max_nodes: Option<u64>,
+) -> Result<Vec<PositionAnswer>, ComputeError> {
+    let prep = prepared(project, cache, progress)?;
+    let planner = Planner::new(&prep.problem).map_err(PipelineError::from)?;
+    Ok(bounds
+        .iter()
+        .map(|&(_, max_s)| solve_position(&planner, max_s, max_nodes))
+        .collect())
+}
+
+/// A share of a round handed to one pool worker ([`Splitter::next_chunk`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chunk {
+    /// Its number, to give its answers back.
+    pub id: u64,
+    /// The positions and their latency bounds, s.
+    pub bounds: Vec<(u32, f64)>,
+    /// Search nodes each solve may take.
+    pub max_nodes: Option<u64>,
+}
+
+/// Splits the rounds' positions between `workers` solvers that answer in any
+/// order, and records the answers in the batch's order, so the result is the
+/// single-thread one bit for bit (see the core's `ResolutionRounds`).
+pub struct Splitter {
+    rounds: ResolutionRounds,
+    workers: usize,
+    /// The current batch's positions, their budget, and how many are handed out.
+    batch: Vec<usize>,
+    max_nodes: Option<u64>,
+    handed: usize,
+    /// Answers received, by index in the batch, not recorded yet.
+    answers: BTreeMap<usize, PositionAnswer>,
+    /// Entries of the batch recorded so far.
+    recorded: usize,
+    /// Chunk number → its range of indices in the batch.
+    chunks: BTreeMap<u64, (usize, usize)>,
+    next_id: u64,
+}
+
+impl Splitter {
+    /// Splits `rounds` for `workers` (≥ 1) solvers.
+    pub fn new(rounds: ResolutionRounds, workers: usize) -> Self {
+        Splitter {
+            rounds,
+            workers: workers.max(1),
+            batch: Vec::new(),
+            max_nodes: None,
+            handed: 0,
+            answers: BTreeMap::new(),
+            recorded: 0,
+            chunks: BTreeMap::new(),
+            next_id: 0,
         }
-        let planner = Planner::new(problem)?;
-        let fastest = planner.solve(SolveSettings {
-            bound: Bound::Cost {
-                max_usd: f64::INFINITY,
-                kind: CostKind::Mean,
-            },
-            max_nodes: None,
-        })?;
-        let cheapest = planner.solve(SolveSettings {
-            bound: Bound::Latency {
-                max_s: f64::INFINITY,
-            },
-            max_nodes: None,
-        })?;
-        let (lo, hi) = (fastest.guaranteed_latency_s, cheapest.guaranteed_latency_s);
-        let bounds: Vec<f64> = if lo.is_finite() && hi.is_finite() {
-            (0..positions)
-                .map(|g| {
-                    if g + 1 == positions {
-                        hi.max(lo)
-                    } else {
-                        lo + (hi - lo).max(0.0) * g as f64 / (positions - 1) as f64
-                    }
-                })
-                .collect()
+    }
+
+    /// The rounds so far.
+    pub fn rounds(&self) -> &ResolutionRounds {
+        &self.rounds
+    }
+
+    /// The next share for an idle worker; `None` while the rest of the current
+    /// level is being solved (the next level depends on it), or when finished.
+    pub fn next_chunk(&mut self) -> Option<Chunk> {
+        if self.handed >= self.batch.len() {
+            if self.recorded < self.batch.len() {
+                return None;
+            }
+            let batch = self.rounds.next_batch(usize::MAX);
+            if batch.positions.is_empty() {
+                return None;
+            }
+            self.batch = batch.positions;
+            self.max_nodes = batch.max_nodes;
+            self.handed = 0;
+            self.recorded = 0;
+        }
+        // One worker takes whole levels; several take two shares each a level
+        // (each share costs a message; two keep a slow share from idling the rest).
+        let size = if self.workers == 1 {
+            self.batch.len()
         } else {
-            Vec::new()
+            self.batch.len().div_ceil(2 * self.workers).clamp(1, 64)
         };
-        let n = bounds.len();
-        Ok(Rounds {
-            planner,
-            budget,
-            answers: vec![None; n],
-            done: vec![false; n],
-            proven: vec![false; n],
-            retried: vec![false; n],
-            queue: match n {
-                0 => Vec::new(),
-                1 => vec![0],
-                _ => vec![0, n - 1],
-            },
-            next: 0,
-            stride: n.saturating_sub(1).max(1),
-            nodes: fastest.stats.nodes + cheapest.stats.nodes,
-            refine_nodes: 0,
-            bounds,
+        let start = self.handed;
+        let end = (start + size).min(self.batch.len());
+        self.handed = end;
+        let id = self.next_id;
+        self.next_id += 1;
+        self.chunks.insert(id, (start, end));
+        let bounds = self.rounds.bounds_s();
+        Some(Chunk {
+            id,
+            bounds: self.batch[start..end]
+                .iter()
+                .map(|&g| (g as u32, bounds[g]))
+                .collect(),
+            max_nodes: self.max_nodes,
         })
     }
 
-    /// The answer at position `g`: the plan, whether it is proven, the nodes spent.
-    fn solve_at(&self, g: usize) -> (Option<FrontierPoint>, bool, u64) {
-        let sol = self.planner.solve(SolveSettings {
-            bound: Bound::Latency {
-                max_s: self.bounds[g],
-            },
-            max_nodes: self.budget,
-        });
-        let Ok(sol) = sol else {
-            // The bounds are finite and non-negative: a solve cannot fail on input.
-            return (None, false, 0);
+    /// Takes the answers of chunk `id` (in its order) and records every answer
+    /// now in order; true when any was recorded. Unknown chunks, and answers of
+    /// the wrong length, are refused.
+    pub fn answer(&mut self, id: u64, answers: Vec<PositionAnswer>) -> Result<bool, String> {
+        let Some(&(start, end)) = self.chunks.get(&id) else {
+            return Err(format!("an answer to an unknown share {id}"));
         };
-        let proven = matches!(sol.status, Status::Optimal | Status::Infeasible { .. });
-        let point = sol.plan.map(|plan| FrontierPoint {
-            guaranteed_latency_s: sol.guaranteed_latency_s,
-            expected_cost_usd: sol.expected_cost_usd,
-            plan,
-        });
-        (point, proven, sol.stats.nodes)
-    }
-
-    /// Records the answer at `g`; a proven one also answers every position it
-    /// covers that is not proven yet (as the core's builder does).
-    fn record(&mut self, g: usize, answer: Option<FrontierPoint>, proven: bool) {
-        if proven {
-            if let Some(a) = &answer {
-                let mut h = g;
-                while h > 0 && !self.proven[h - 1] && self.bounds[h - 1] >= a.guaranteed_latency_s {
-                    h -= 1;
-                    self.answers[h] = Some(a.clone());
-                    self.done[h] = true;
-                    self.proven[h] = true;
-                }
-            } else {
-                // No plan meets B_g, hence none meets a tighter bound.
-                for h in 0..g {
-                    if !self.proven[h] {
-                        self.answers[h] = None;
-                        self.done[h] = true;
-                        self.proven[h] = true;
-                    }
-                }
-            }
+        if answers.len() != end - start {
+            return Err(format!(
+                "{} answers to a share of {} positions",
+                answers.len(),
+                end - start
+            ));
         }
-        self.answers[g] = answer;
-        self.done[g] = true;
-        self.proven[g] = proven;
-    }
-
-    /// The next level's positions: midpoints of the current grid not yet answered.
-    fn next_level(&mut self) {
-        while self.stride > 1 {
-            let half = self.stride / 2;
-            let n = self.bounds.len();
-            self.queue = (0..n)
-                .skip(half)
-                .step_by(self.stride.max(1))
-                .filter(|&g| !self.done[g])
-                .collect();
-            self.stride = half;
-            self.next = 0;
-            if !self.queue.is_empty() {
-                return;
-            }
+        self.chunks.remove(&id);
+        for (k, a) in answers.into_iter().enumerate() {
+            self.answers.insert(start + k, a);
         }
-        // The last level: every position still open.
-        self.queue = (0..self.bounds.len()).filter(|&g| !self.done[g]).collect();
-        self.next = 0;
-        self.stride = 0;
-    }
-
-    fn finished(&self) -> bool {
-        self.done.iter().all(|&d| d)
-    }
-
-    /// Solves at most `solves` positions in level order; true once every
-    /// position is answered.
-    pub fn step(&mut self, solves: usize) -> bool {
-        let mut left = solves;
-        while left > 0 && !self.finished() {
-            if self.next >= self.queue.len() {
-                self.next_level();
-                continue;
-            }
-            let g = self.queue[self.next];
-            self.next += 1;
-            let (answer, proven, nodes) = self.solve_at(g);
-            self.nodes += nodes;
-            self.record(g, answer, proven);
-            left -= 1;
+        let before = self.recorded;
+        while let Some(a) = self.answers.remove(&self.recorded) {
+            self.rounds.record(self.batch[self.recorded], a);
+            self.recorded += 1;
         }
-        self.finished()
+        Ok(self.recorded > before)
     }
 
-    /// After every position is answered: solves at most `solves` unproven
-    /// positions again with `budget` nodes each, from the loosest bound down (a
-    /// proven answer covers the tighter positions its latency meets), each
-    /// position once. False when none is left to try.
-    pub fn refine(&mut self, solves: usize, budget: u64) -> bool {
-        for _ in 0..solves {
-            let Some(g) = (0..self.bounds.len())
-                .rev()
-                .find(|&g| !self.proven[g] && !self.retried[g])
-            else {
-                return false;
-            };
-            self.retried[g] = true;
-            let sol = self.planner.solve(SolveSettings {
-                bound: Bound::Latency {
-                    max_s: self.bounds[g],
-                },
-                max_nodes: Some(budget),
-            });
-            let Ok(sol) = sol else {
-                continue;
-            };
-            self.nodes += sol.stats.nodes;
-            self.refine_nodes += sol.stats.nodes;
-            if matches!(sol.status, Status::Optimal | Status::Infeasible { .. }) {
-                let point = sol.plan.map(|plan| FrontierPoint {
-                    guaranteed_latency_s: sol.guaranteed_latency_s,
-                    expected_cost_usd: sol.expected_cost_usd,
-                    plan,
-                });
-                self.record(g, point, true);
-            }
-        }
-        (0..self.bounds.len()).any(|g| !self.proven[g] && !self.retried[g])
+    /// Whether every position (and the refinement) is done.
+    pub fn finished(&self) -> bool {
+        self.rounds.finished()
     }
 
-    /// How far the positions are answered and proven.
-    pub fn resolution(&self) -> Resolution {
-        let count = |v: &[bool]| v.iter().filter(|&&x| x).count() as u32;
-        let done = count(&self.done);
-        Resolution {
-            positions: self.bounds.len() as u32,
-            resolved: done,
-            exact: false,
-            unproven: done - count(&self.proven),
-        }
-    }
-
-    /// The distinct answers as a frontier (ascending latency, strictly
-    /// descending cost), as `ResolvedFrontier::frontier` draws them.
-    pub fn frontier(&self) -> Frontier {
-        let mut points: Vec<FrontierPoint> = Vec::new();
-        for a in self.answers.iter().flatten() {
-            if points.last().is_some_and(|p| p.plan == a.plan) {
-                continue;
-            }
-            // A later (looser) answer of equal or more cost is dominated.
-            if points
-                .last()
-                .is_some_and(|p| p.expected_cost_usd <= a.expected_cost_usd)
-            {
-                continue;
-            }
-            points.push(a.clone());
-        }
-        Frontier { points }
+    /// The rounds, once finished.
+    pub fn into_rounds(self) -> ResolutionRounds {
+        self.rounds
     }
 }
 
@@ -415,6 +396,7 @@ impl Shell<'_> {
                 frontier_ms: now_ms - self.t1,
                 total_ms: now_ms - self.t0,
                 memory_bytes: memory_bytes(),
+                start: Default::default(),
             },
             resolution,
         })
@@ -424,34 +406,11 @@ impl Shell<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::worker::compute::tests::ml_project;
     use crate::worker::compute::{compute, compute_with_parts};
     use crate::worker::protocol::{Job, ReportKind, Task, WorkerOutput};
-    use faasplan_core::formats::jolteon::{JolteonProfileOptions, import};
-    use faasplan_core::frontier::{ResolutionBuilder, ResolutionProgress};
-    use faasplan_core::platform::Preset;
-    use faasplan_core::settings::{PlanSettings, SampleCount};
-
-    const ML_WORKFLOW: &str = include_str!("../../../static/examples/ML-pipeline.json");
-    const ML_PROFILE: &str = include_str!("../../../static/examples/ML-Pipeline_profile.json");
-
-    fn ml_project(samples: usize) -> CoreProject {
-        let (workflow, profiles) = import(
-            ML_WORKFLOW,
-            ML_PROFILE,
-            None,
-            &JolteonProfileOptions::default(),
-        )
-        .expect("the bundled example imports");
-        CoreProject {
-            workflow,
-            profiles,
-            platform: Preset::JolteonProfiled.platform(),
-            settings: PlanSettings {
-                samples: SampleCount::Fixed(samples),
-                ..PlanSettings::default()
-            },
-        }
-    }
+    use faasplan_core::settings::Bound;
+    use faasplan_core::solve::{SolveSettings, Status};
 
     fn optimum(problem: &SampledProblem, max_s: f64) -> Option<f64> {
         let sol = Planner::new(problem)
@@ -566,17 +525,12 @@ mod tests {
         assert_eq!(out.fits.len(), project.workflow.stages.len());
 
         let problem = &cache.cached_prepared(&project).expect("kept").problem;
-        // The job's frontier is its rounds' (the budgets as in the job).
-        let mut r =
-            Rounds::new(problem, RESOLUTION_POSITIONS, Some(POSITION_NODE_BUDGET)).expect("builds");
-        while !r.step(7) {}
-        while r.resolution().unproven > 0 && r.refine_nodes < REFINE_TOTAL_NODES {
-            if !r.refine(1, REFINE_NODE_BUDGET) {
-                break;
-            }
-        }
-        assert_eq!(out.frontier, r.frontier());
-        assert_eq!(out.resolution, r.resolution());
+        // The job's frontier is its builder's, whatever the steps (the budgets as in the job).
+        let mut b = builder(problem).expect("builds");
+        while b.step(7) != ResolutionProgress::Finished {}
+        assert_eq!(out.frontier, b.frontier());
+        assert_eq!(out.resolution, resolution_of(b.rounds()));
+        let r = b.result();
 
         // Every answer (partial ones too) is ordered and each point is the optimum
         // of its own latency.
@@ -596,7 +550,7 @@ mod tests {
         }
         for g in (0..RESOLUTION_POSITIONS).step_by(25) {
             if r.proven[g] {
-                let best = optimum(problem, r.bounds[g]);
+                let best = optimum(problem, r.bounds_s[g]);
                 assert_eq!(r.answers[g].as_ref().map(|p| p.expected_cost_usd), best);
             }
         }
@@ -631,46 +585,88 @@ mod tests {
         }
     }
 
-    /// Without a budget the rounds are the core's builder; with a budget too
-    /// small for some positions, those keep a feasible plan no cheaper than the
-    /// optimum, marked unproven, and every proven position is optimal.
+    /// The rounds left after the first (as `start_frontier` leaves them), split
+    /// between one solver (whole levels) or three answering out of order (as
+    /// the pool's workers do), give the one-thread job's frontier bit for bit;
+    /// a share's answers of the wrong length, or to an unknown share, are refused.
     #[test]
-    fn a_budget_leaves_positions_unproven_and_keeps_the_rest_exact() {
-        let project = ml_project(300);
+    fn a_split_between_workers_gives_the_one_thread_frontier() {
+        let project = ml_project(120);
         let mut cache = Cache::default();
-        prepared(&project, &mut cache, &mut |_| {}).expect("prepares");
-        let problem = &cache.cached_prepared(&project).expect("kept").problem;
-        let positions = 60;
-        let mut core = ResolutionBuilder::new(problem, positions).expect("builds");
-        while core.step(5) != ResolutionProgress::Finished {}
-        let core = core.result();
+        let job = Job::new(1, 1, project.clone(), Task::Frontier, 1);
+        let WorkerOutput::Frontier {
+            result: Ok(alone), ..
+        } = compute(&job, &mut cache, &mut |_| {}, &|| 0.0)
+        else {
+            panic!("no frontier");
+        };
+        for workers in [1, 3] {
+            let pooled = split_between(&project, &mut cache, workers);
+            assert_eq!(pooled.frontier, alone.frontier);
+            assert_eq!(pooled.resolution, alone.resolution);
+            assert_eq!(pooled.nodes, alone.nodes);
+            assert_eq!(pooled.point_rows, alone.point_rows);
+        }
+    }
 
-        let mut free = Rounds::new(problem, positions, None).expect("builds");
-        while !free.step(5) {}
-        assert_eq!(free.frontier(), core.frontier());
-        assert_eq!(free.answers, core.answers);
-        let r = free.resolution();
-        assert_eq!((r.resolved, r.unproven), (positions as u32, 0));
-
-        let mut tight = Rounds::new(problem, positions, Some(3)).expect("builds");
-        while !tight.step(5) {}
-        let r = tight.resolution();
-        assert!(r.complete());
-        assert!(r.unproven > 0, "a 3-node budget proves few positions");
-        for g in 0..positions {
-            let best = core.answers[g].as_ref().map(|p| p.expected_cost_usd);
-            let got = tight.answers[g].as_ref();
-            if tight.proven[g] {
-                assert_eq!(got.map(|p| p.expected_cost_usd), best, "position {g}");
-            } else if let Some(p) = got {
-                assert!(p.guaranteed_latency_s <= tight.bounds[g]);
-                assert!(p.expected_cost_usd >= best.expect("a plan meets it"));
+    /// The frontier job's rounds after its first, solved by `workers` solvers.
+    fn split_between(project: &CoreProject, cache: &mut Cache, workers: usize) -> PlanOutput {
+        let problem = &cache.cached_prepared(project).expect("kept").problem;
+        let mut first = builder(problem).expect("builds");
+        first_round(project, cache, &mut first, (0.0, 0.0), &mut |_| {}, &|| 0.0).expect("answers");
+        let mut split = Splitter::new(first.into_rounds(), workers);
+        let mut busy: Vec<Chunk> = Vec::new();
+        let mut turn = 0usize;
+        loop {
+            while busy.len() < workers {
+                match split.next_chunk() {
+                    Some(c) => busy.push(c),
+                    None => break,
+                }
             }
+            if busy.is_empty() {
+                break;
+            }
+            // Answer the shares out of order: the newest first every other turn.
+            turn += 1;
+            let c = if turn.is_multiple_of(2) {
+                busy.pop().expect("one")
+            } else {
+                busy.remove(0)
+            };
+            let answers = solve_positions(project, cache, &mut |_| {}, &c.bounds, c.max_nodes)
+                .expect("solves");
+            if c.bounds.len() > 1 {
+                let short = answers[1..].to_vec();
+                assert!(split.answer(c.id, short).is_err());
+            }
+            split.answer(c.id, answers).expect("recorded");
+            assert!(split.answer(c.id, Vec::new()).is_err(), "answered twice");
         }
-        let f = tight.frontier();
-        for w in f.points.windows(2) {
-            assert!(w[0].guaranteed_latency_s < w[1].guaranteed_latency_s);
-            assert!(w[0].expected_cost_usd > w[1].expected_cost_usd);
-        }
+        assert!(split.finished());
+        let rounds = split.into_rounds();
+        finish(
+            project,
+            cache,
+            Vec::new(),
+            (0.0, 0.0, 0.0),
+            &rounds,
+            &|| 0.0,
+        )
+        .expect("answers")
+    }
+
+    /// A pool of one worker fewer than the cores, at most four, fewer when their
+    /// tables would not fit the pool's memory, and always one.
+    #[test]
+    fn the_pool_is_sized_by_cores_and_memory() {
+        use crate::worker::pool::{POOL_TABLE_BYTES, pool_size};
+        assert_eq!(pool_size(2, 1 << 20), 1);
+        assert_eq!(pool_size(3, 1 << 20), 2);
+        assert_eq!(pool_size(16, 1 << 20), 4);
+        assert_eq!(pool_size(1, 1 << 20), 1);
+        assert_eq!(pool_size(0, 1 << 20), 1);
+        assert_eq!(pool_size(8, POOL_TABLE_BYTES / 3), 2);
+        assert_eq!(pool_size(8, POOL_TABLE_BYTES * 2), 1);
     }
 }

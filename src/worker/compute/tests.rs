@@ -11,7 +11,7 @@ use crate::worker::protocol::{JobProfiles, PlanOutput, Task, WorkerOutput};
 const ML_WORKFLOW: &str = include_str!("../../../static/examples/ML-pipeline.json");
 const ML_PROFILE: &str = include_str!("../../../static/examples/ML-Pipeline_profile.json");
 
-fn ml_project(samples: usize) -> CoreProject {
+pub(super) fn ml_project(samples: usize) -> CoreProject {
     let (workflow, profiles) = import(
         ML_WORKFLOW,
         ML_PROFILE,
@@ -455,6 +455,7 @@ fn jobs_refer_to_the_profiles_an_earlier_job_sent() {
         profiles: JobProfiles::Kept { id },
         fusion: Default::default(),
         task: Task::ExactFrontier,
+        pool: None,
     };
     let answer = |job: &Job, cache: &mut Cache| match compute(job, cache, &mut |_| {}, &|| 0.0) {
         WorkerOutput::Frontier { result, .. } => result,

@@ -37,7 +37,10 @@ mod resolution;
 mod sweep;
 
 pub use builder::{FrontierBuilder, FrontierProgress};
-pub use resolution::{ResolutionBuilder, ResolutionProgress, ResolvedFrontier};
+pub use resolution::{
+    Batch, PositionAnswer, Refinement, ResolutionBuilder, ResolutionProgress, ResolutionRounds,
+    ResolvedFrontier, solve_position,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -4,7 +4,8 @@
 
 use approx::assert_relative_eq;
 use faasplan_core::frontier::{
-    Frontier, FrontierSettings, ResolutionBuilder, ResolutionProgress, frontier,
+    Frontier, FrontierSettings, Refinement, ResolutionBuilder, ResolutionProgress, frontier,
+    solve_position,
 };
 use faasplan_core::problem::SampledProblem;
 use faasplan_core::settings::{Bound, CostKind};
@@ -351,6 +352,86 @@ proptest! {
         prop_assert_eq!(a, format!("{:?}", solve(&p, s).unwrap()));
         let f1 = frontier(&p, FrontierSettings::default()).unwrap();
         prop_assert_eq!(format!("{f1:?}"), format!("{:?}", frontier(&p, FrontierSettings::default()).unwrap()));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// With a node budget per position, a proven position's answer is the single
+    /// exact solve at its bound, and an unproven one is a feasible plan no cheaper
+    /// than that, at a position whose own budgeted solve is not proven; the count
+    /// of unproven positions is the progress's and the result's.
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn resolution_budget_keeps_proven_positions_exact((o, seed) in small_strategy(), positions in 2usize..30, budget in 1u64..12) {
+        let p = small(o, seed);
+        let mut b = ResolutionBuilder::new(&p, positions).unwrap().with_node_budget(Some(budget));
+        let mut last_unproven = 0;
+        while let ResolutionProgress::Running { unproven, .. } = b.step(1) {
+            last_unproven = unproven;
+        }
+        let r = b.result();
+        prop_assert!(r.resolved.iter().all(|&x| x));
+        let planner = Planner::new(&p).unwrap();
+        let mut unproven = 0;
+        for (g, &max_s) in r.bounds_s.iter().enumerate() {
+            let exact = planner.solve(SolveSettings { bound: Bound::Latency { max_s }, max_nodes: None }).unwrap();
+            let best = (exact.status == Status::Optimal).then_some(exact.expected_cost_usd);
+            if r.proven[g] {
+                prop_assert_eq!(r.answers[g].as_ref().map(|a| a.expected_cost_usd), best, "position {}", g);
+            } else {
+                unproven += 1;
+                prop_assert!(!solve_position(&planner, max_s, Some(budget)).proven, "position {} could be proven", g);
+                if let Some(a) = &r.answers[g] {
+                    let e = evaluate(&p, &a.plan).unwrap();
+                    prop_assert!(e.guaranteed_latency_s <= max_s);
+                    prop_assert!(a.expected_cost_usd >= best.unwrap());
+                }
+            }
+        }
+        prop_assert_eq!(r.unproven(), unproven);
+        prop_assert_eq!(r.exact_at_resolution, unproven == 0);
+        // The last progress before finishing counted at most as many (later solves
+        // only prove more).
+        prop_assert!(last_unproven <= positions);
+    }
+
+    /// Split into batches of any sizes (as a pool of workers does; `usize::MAX`:
+    /// the rest of the level, also after a partial batch), recorded in order, the result is bit-identical to one solve at a time, the refinement
+    /// included; without a budget it is the unbudgeted builder's.
+    #[test]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn resolution_batches_give_the_same_result((o, seed) in small_strategy(), positions in 2usize..30, budget in 1u64..12, group in 1usize..5, sizes in proptest::collection::vec(prop_oneof![1usize..7, Just(usize::MAX)], 1..8)) {
+        let p = small(o, seed);
+        let refine = Refinement { node_budget: 4 * budget, group, total_nodes: 40 * budget };
+        let make = || ResolutionBuilder::new(&p, positions).unwrap().with_node_budget(Some(budget)).with_refinement(refine);
+        let mut one = make();
+        while one.step(1) != ResolutionProgress::Finished {}
+        let mut split = make();
+        let planner = Planner::new(&p).unwrap();
+        let mut k = 0;
+        loop {
+            let batch = split.next_batch(sizes[k % sizes.len()]);
+            k += 1;
+            if batch.positions.is_empty() {
+                break;
+            }
+            // Solved elsewhere (another planner of the same problem), recorded in order.
+            let answers: Vec<_> = batch.positions.iter().map(|&g| solve_position(&planner, split.bounds_s()[g], batch.max_nodes)).collect();
+            for (&g, a) in batch.positions.iter().zip(answers) {
+                split.record(g, a);
+            }
+        }
+        prop_assert_eq!(split.progress(), ResolutionProgress::Finished);
+        prop_assert_eq!(format!("{:?}", split.result()), format!("{:?}", one.result()));
+        prop_assert_eq!(split.nodes(), one.nodes());
+
+        let mut free = ResolutionBuilder::new(&p, positions).unwrap();
+        while free.step(3) != ResolutionProgress::Finished {}
+        let mut unlimited = ResolutionBuilder::new(&p, positions).unwrap().with_node_budget(None).with_refinement(refine);
+        while unlimited.step(2) != ResolutionProgress::Finished {}
+        prop_assert_eq!(format!("{:?}", unlimited.result()), format!("{:?}", free.result()));
     }
 }
 
