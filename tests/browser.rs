@@ -245,6 +245,8 @@ mod files {
             .unwrap();
         assert!(rows.length() > 10, "runs of the shown stage are listed");
         assert!(by_testid(&root, "fit-pending").is_some());
+        // The chart is drawn in a task of its own after the render.
+        gloo_timers::future::TimeoutFuture::new(10).await;
         assert!(inked_pixels(&by_testid(&root, "profile-chart").unwrap()) > 500);
         let notice = by_testid(&root, "notice").unwrap().text_content().unwrap();
         assert!(notice.contains("ML-pipeline.json"), "{notice}");

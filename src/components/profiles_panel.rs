@@ -15,7 +15,7 @@ pub mod stage_runs;
 use std::rc::Rc;
 
 use faasplan_charts::profile::{FittedCurve, FittedProfile, ProfilesView, ProposedPoint};
-use faasplan_core::profile::Profiles;
+use faasplan_core::profile::{ProfileRun, Profiles};
 use yew::prelude::*;
 
 use crate::components::header::OPEN_ACCEPT;
@@ -76,6 +76,20 @@ pub fn ProfilesPanel() -> Html {
         text: msg,
     });
     let state = store.state();
+    // The shown stage's runs, copied out of the profiles once per change of the
+    // profiles or of the stage, not on every render (the panel renders on every
+    // change of the state, a frontier round included).
+    let shown = state
+        .project
+        .profiles
+        .as_ref()
+        .and_then(|p| shown_stage(state, p).map(|stage| (SameProfiles(Rc::clone(p)), stage)));
+    let runs = use_memo(shown, |shown| -> Rc<[ProfileRun]> {
+        shown
+            .as_ref()
+            .and_then(|(p, stage)| p.0.stage(stage))
+            .map_or_else(|| Rc::from(Vec::new()), |p| Rc::from(p.runs.as_slice()))
+    });
     html! {
         <section class="panel panel-profiles" data-testid="panel-profiles">
             <header class="panel-head">
@@ -85,7 +99,7 @@ pub fn ProfilesPanel() -> Html {
                     <input type="file" multiple=true accept={OPEN_ACCEPT} data-testid="profiles-file" {onchange} />
                 </label>
             </header>
-            { view_body(state, &store) }
+            { view_body(state, &store, &runs) }
             <details class="csv-mb">
                 <summary>{ format!("Profile CSV files are read as measured at {} MB per vCPU", state.csv_mb_per_vcpu) }</summary>
                 <NumberField label="CSV measured at" unit="MB per vCPU" value={state.csv_mb_per_vcpu}
@@ -96,7 +110,17 @@ pub fn ProfilesPanel() -> Html {
     }
 }
 
-fn view_body(state: &AppState, store: &crate::store::Store) -> Html {
+/// Profiles compared by address: the key of the shown runs' memo.
+struct SameProfiles(Rc<Profiles>);
+
+impl PartialEq for SameProfiles {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// The body of the panel; `runs` are the shown stage's runs.
+fn view_body(state: &AppState, store: &crate::store::Store, runs: &Rc<[ProfileRun]>) -> Html {
     let Some(profiles) = &state.project.profiles else {
         return html! {
             <div class="empty-state" data-testid="profiles-empty">
@@ -122,14 +146,10 @@ fn view_body(state: &AppState, store: &crate::store::Store) -> Html {
             .unwrap_or_default();
         Action::Select(Some(Selection::Stage(id)))
     });
-    let runs: Rc<[_]> = profiles
-        .stage(&stage)
-        .map(|p| Rc::from(p.runs.as_slice()))
-        .unwrap_or_else(|| Rc::from(Vec::new()));
     let advice = crate::state::advisor::current_advice(state);
     let view = ProfilesView {
         stage: stage.clone(),
-        runs,
+        runs: Rc::clone(runs),
         fitted: fitted_for(state, &stage),
         flagged: advice.map_or_else(Vec::new, |a| flagged::flagged_of(&a.flagged, &stage)),
         proposed: advice

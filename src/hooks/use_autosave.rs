@@ -16,6 +16,7 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use faasplan_core::profile::Profiles;
+use gloo_timers::callback::Timeout;
 use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 
@@ -71,25 +72,31 @@ pub fn use_autosave(key: Option<AttrValue>) {
         stored_any_profiles: true,
     });
     use_effect_with(doc_rev, move |rev| {
-        let Some(key) = key else { return };
-        if *rev == 0 {
-            return;
-        }
-        if *phase.borrow() == Phase::Restoring {
-            *phase.borrow_mut() = Phase::Superseded;
-        }
-        let state = store.state();
-        let settings = Settings {
-            csv_mb_per_vcpu: state.csv_mb_per_vcpu,
-            planning_crashed: state.last_run_crashed,
-        };
-        if let Err(msg) = storage::save(&settings_key(&key), &settings) {
-            store.report(
-                Level::Warning,
-                format!("Autosave of the settings failed: {msg}"),
-            );
-        }
-        wasm_bindgen_futures::spawn_local(save(store.clone(), key.to_string(), last));
+        let timer = key.filter(|_| *rev != 0).map(|key| {
+            if *phase.borrow() == Phase::Restoring {
+                *phase.borrow_mut() = Phase::Superseded;
+            }
+            let state = store.state();
+            let settings = Settings {
+                csv_mb_per_vcpu: state.csv_mb_per_vcpu,
+                planning_crashed: state.last_run_crashed,
+            };
+            if let Err(msg) = storage::save(&settings_key(&key), &settings) {
+                store.report(
+                    Level::Warning,
+                    format!("Autosave of the settings failed: {msg}"),
+                );
+            }
+            // The project is saved in a task of its own: packing large profiles
+            // takes a while, and the change that brought them (an import's
+            // answer) already holds the page's thread for its render. A newer
+            // change cancels a save that has not started, and saves itself.
+            let (store, key) = (store.clone(), key.to_string());
+            Timeout::new(0, move || {
+                wasm_bindgen_futures::spawn_local(save(store, key, last));
+            })
+        });
+        move || drop(timer)
     });
 }
 

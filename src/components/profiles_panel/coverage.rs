@@ -11,7 +11,7 @@ use faasplan_core::profile::Profiles;
 use yew::prelude::*;
 
 /// Props of [`Coverage`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct CoverageProps {
     /// The workflow.
     pub workflow: Workflow,
@@ -19,6 +19,16 @@ pub struct CoverageProps {
     pub profiles: Rc<Profiles>,
     /// The platform's architecture (of runs that do not name theirs).
     pub platform_arch: Arch,
+}
+
+impl PartialEq for CoverageProps {
+    /// The same shared profiles compare in constant time (the panel renders
+    /// on every change of the state).
+    fn eq(&self, other: &Self) -> bool {
+        self.workflow == other.workflow
+            && (Rc::ptr_eq(&self.profiles, &other.profiles) || self.profiles == other.profiles)
+            && self.platform_arch == other.platform_arch
+    }
 }
 
 /// The architectures `stage`'s runs were measured on, e.g. "arm64" or

@@ -6,10 +6,17 @@ use faasplan_core::profile::{ProfileRun, StepStat};
 use yew::prelude::*;
 
 /// Props of [`StageRuns`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct StageRunsProps {
     /// The runs, in file order.
     pub runs: Rc<[ProfileRun]>,
+}
+
+impl PartialEq for StageRunsProps {
+    /// The same shared runs compare in constant time.
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.runs, &other.runs) || self.runs == other.runs
+    }
 }
 
 fn secs(s: Option<StepStat>) -> String {
