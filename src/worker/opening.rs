@@ -22,7 +22,7 @@ pub const MAX_PROFILE_MEMORY: usize = 200_000_000;
 pub const MAX_OPEN_BYTES: u64 = 512_000_000;
 
 /// The memory `runs` profile runs take in the app: held as runs on the page
-/// and in the planning worker, and packed (at most [`wire::MAX_RECORD`]
+/// and in the planning worker, and packed (at most [`MAX_RECORD`](super::protocol::wire::MAX_RECORD)
 /// bytes a run) in up to three copies while they cross between threads
 /// (the sender's buffer, the structured clone, the receiver's).
 pub fn profile_memory_bytes(runs: usize) -> usize {

@@ -206,7 +206,7 @@ fn push_len32(out: &mut Vec<u8>, n: usize) {
     out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
 }
 
-/// The profiles of a [`profiles_to_bytes`] buffer; an error says where it is
+/// The profiles of a [`to_bytes`] buffer; an error says where it is
 /// damaged (never a panic, nothing allocated beyond what the buffer holds).
 pub fn from_bytes(bytes: &[u8]) -> Result<Profiles, String> {
     let mut r = Reader { bytes, at: 0 };
