@@ -314,6 +314,19 @@ impl Search<'_> {
                         at += 1;
                     }
                 }
+                #[cfg(test)]
+                memo_check::check(
+                    slot.1 as usize,
+                    m,
+                    (at, c),
+                    first_fit(list, |x| {
+                        let row = ctx * ncj + x as usize;
+                        let lr = &lat[row * m..(row + 1) * m];
+                        (0..m)
+                            .all(|u| (fan.start[u] + lr[u]) + ls[u] <= lat_max)
+                            .then(|| t.expected_cost_usd[row])
+                    }),
+                );
                 #[allow(clippy::cast_possible_truncation)]
                 {
                     *slot = (at as u32, m as u32);
@@ -354,5 +367,97 @@ impl Search<'_> {
             }
             cur[w] = out;
         }
+    }
+}
+
+/// The first candidate of `list` that `fits` (its cost), and its position; past the
+/// end with an infinite cost when none does. The plain scan the memo and the range
+/// tests must agree with.
+#[cfg(test)]
+fn first_fit(list: &[u32], fits: impl Fn(u32) -> Option<f64>) -> (usize, f64) {
+    list.iter()
+        .enumerate()
+        .find_map(|(at, &x)| fits(x).map(|c| (at, c)))
+        .unwrap_or((list.len(), f64::INFINITY))
+}
+
+/// Checks every scan of [`FanIn`] against [`first_fit`] on the whole of S, when
+/// switched on in this thread, and counts the remembered positions used.
+#[cfg(test)]
+pub(crate) mod memo_check {
+    use std::cell::Cell;
+
+    thread_local! {
+        static ON: Cell<bool> = const { Cell::new(false) };
+        /// Scans that started from a remembered position, and those of them made
+        /// after S grew (the position verified on fewer samples than S has now).
+        static USED: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+    }
+
+    /// Runs `f` with the check on; returns its value and the remembered positions used.
+    pub(crate) fn with<T>(f: impl FnOnce() -> T) -> (T, (u64, u64)) {
+        ON.with(|c| c.set(true));
+        USED.with(|c| c.set((0, 0)));
+        let out = f();
+        ON.with(|c| c.set(false));
+        (out, USED.with(Cell::get))
+    }
+
+    /// `got` (position, cost) of a scan whose remembered position was verified on
+    /// `verified` of the `m` samples, against the plain scan's `want`.
+    pub(super) fn check(verified: usize, m: usize, got: (usize, f64), want: (usize, f64)) {
+        if !ON.with(Cell::get) {
+            return;
+        }
+        if verified > 0 {
+            USED.with(|c| {
+                let (n, grown) = c.get();
+                c.set((n + 1, grown + u64::from(verified < m)));
+            });
+        }
+        assert_eq!(
+            (got.0, got.1.to_bits()),
+            (want.0, want.1.to_bits()),
+            "the fan-in scan (remembered on {verified} of {m} samples) is not the first fitting candidate"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::memo_check;
+    use crate::settings::Bound;
+    use crate::solve::frontier::{FrontierSettings, frontier};
+    use crate::solve::synthetic::{Topology, scaled};
+    use crate::solve::{SolveSettings, solve};
+
+    /// Every scan of the fan-in bound, remembered or not, finds the cheapest branch row
+    /// that fits on all of S: the bound is the exact least completion cost, never more.
+    /// The frontier sweeps and the solves below grow S within a search, so the memo's
+    /// positions are used after S grew (counted, so the check cannot pass unused).
+    #[test]
+    fn the_fan_in_scans_and_their_memo_find_the_first_fitting_row() {
+        let mut used = (0, 0);
+        for seed in 1..4 {
+            for (stages, configs, n) in [(6, 8, 200), (8, 16, 300), (10, 4, 500)] {
+                let p = scaled(Topology::FanOut, stages, configs, n, seed);
+                let (f, u) = memo_check::with(|| frontier(&p, FrontierSettings::default()));
+                let f = f.unwrap();
+                used = (used.0 + u.0, used.1 + u.1);
+                for point in f.points.iter().step_by(5) {
+                    let s = SolveSettings {
+                        bound: Bound::Latency {
+                            max_s: point.guaranteed_latency_s,
+                        },
+                        max_nodes: None,
+                    };
+                    let (r, u) = memo_check::with(|| solve(&p, s));
+                    assert!(r.is_ok());
+                    used = (used.0 + u.0, used.1 + u.1);
+                }
+            }
+        }
+        assert!(used.0 > 0, "remembered positions were used: {used:?}");
+        assert!(used.1 > 0, "and used after S grew: {used:?}");
     }
 }
