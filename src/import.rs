@@ -357,5 +357,9 @@ fn current_workflow<'a>(cx: &'a ImportContext, out: &'a Imported) -> &'a Workflo
 
 fn describe(p: &Profiles) -> String {
     let runs: usize = p.stages.iter().map(|s| s.runs.len()).sum();
-    format!("{} stages, {runs} runs", p.stages.len())
+    format!(
+        "{} stages, {} runs",
+        p.stages.len(),
+        crate::state::notice::thousands(runs)
+    )
 }

@@ -13,6 +13,7 @@ use yew::prelude::*;
 use crate::browser::perf::mark_bound_input;
 use crate::components::widgets::number_field::NumberField;
 use crate::components::widgets::slider::Slider;
+use crate::state::notice::thousands;
 use crate::state::run::output;
 use crate::state::{Action, Level, PlatformChoice};
 use crate::store::{Store, use_store};
@@ -308,19 +309,6 @@ pub fn guarantee_sentence(s: &PlanSettings) -> String {
             )
         }
     }
-}
-
-/// `n` with thousands separators, e.g. 50,000.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use yew::prelude::*;
 
 use crate::browser::idb::{self, ProfilesText, StoredProfiles};
 use crate::browser::storage;
+use crate::state::notice::thousands;
 use crate::state::{Action, AppState, Autosave, DEFAULT_CSV_MB_PER_VCPU, Level, Project};
 use crate::store::{Store, use_store};
 
@@ -190,18 +191,6 @@ fn describe(profiles: &Profiles, bytes: usize) -> String {
         thousands(runs),
         bytes as f64 / 1e6
     )
-}
-
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 async fn save(store: Store, key: String, last: Rc<RefCell<Last>>) {

@@ -21,3 +21,30 @@ pub struct Notice {
     /// The text shown.
     pub text: String,
 }
+
+/// `n` with thousands separators, as messages to the user write counts: 130,122.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn counts_get_a_comma_every_three_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(130_122), "130,122");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}
