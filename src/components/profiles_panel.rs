@@ -79,11 +79,11 @@ pub fn ProfilesPanel() -> Html {
     // The shown stage's runs, copied out of the profiles once per change of the
     // profiles or of the stage, not on every render (the panel renders on every
     // change of the state, a frontier round included).
-    let shown = state
-        .project
-        .profiles
-        .as_ref()
-        .and_then(|p| shown_stage(state, p).map(|stage| (SameProfiles(Rc::clone(p)), stage)));
+    let profiles = state.project.profiles.as_ref();
+    let stage = profiles.and_then(|p| shown_stage(state, p));
+    let shown = profiles
+        .zip(stage.clone())
+        .map(|(p, stage)| (SameProfiles(Rc::clone(p)), stage));
     let runs = use_memo(shown, |shown| -> Rc<[ProfileRun]> {
         shown
             .as_ref()
@@ -99,7 +99,7 @@ pub fn ProfilesPanel() -> Html {
                     <input type="file" multiple=true accept={OPEN_ACCEPT} data-testid="profiles-file" {onchange} />
                 </label>
             </header>
-            { view_body(state, &store, &runs) }
+            { view_body(state, &store, stage, &runs) }
             <details class="csv-mb">
                 <summary>{ format!("Profile CSV files are read as measured at {} MB per vCPU", state.csv_mb_per_vcpu) }</summary>
                 <NumberField label="CSV measured at" unit="MB per vCPU" value={state.csv_mb_per_vcpu}
@@ -119,8 +119,14 @@ impl PartialEq for SameProfiles {
     }
 }
 
-/// The body of the panel; `runs` are the shown stage's runs.
-fn view_body(state: &AppState, store: &crate::store::Store, runs: &Rc<[ProfileRun]>) -> Html {
+/// The body of the panel; `stage` is the shown stage ([`shown_stage`]) and
+/// `runs` its runs.
+fn view_body(
+    state: &AppState,
+    store: &crate::store::Store,
+    stage: Option<String>,
+    runs: &Rc<[ProfileRun]>,
+) -> Html {
     let Some(profiles) = &state.project.profiles else {
         return html! {
             <div class="empty-state" data-testid="profiles-empty">
@@ -133,7 +139,7 @@ fn view_body(state: &AppState, store: &crate::store::Store, runs: &Rc<[ProfileRu
         <Coverage workflow={state.project.workflow.clone()} profiles={profiles.clone()}
             platform_arch={state.project.platform.architecture()} />
     };
-    let Some(stage) = shown_stage(state, profiles) else {
+    let Some(stage) = stage else {
         return html! { <>
             <p class="warn" data-testid="profiles-unmatched">{ "No stage of this workflow has profiled runs." }</p>
             { coverage }

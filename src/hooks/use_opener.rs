@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use faasplan_core::formats::project::Project as CoreProject;
 use faasplan_core::profile::Profiles;
-use gloo_timers::callback::Timeout;
+use gloo_timers::future::TimeoutFuture;
 use yew::prelude::*;
 use yew_agent::worker::use_worker_bridge;
 
@@ -52,11 +52,11 @@ pub fn use_opener() {
                 // Applied in a task of its own: this one decoded the answer (tens of
                 // milliseconds for a large profile), and applying it renders every panel.
                 let store = store.clone();
-                Timeout::new(0, move || {
+                wasm_bindgen_futures::spawn_local(async move {
+                    TimeoutFuture::new(0).await;
                     let _span = crate::browser::perf::span("apply-import");
                     store.dispatch(opening::finished(key, result));
-                })
-                .forget();
+                });
             }
             WorkerOutput::Crashed { message } => {
                 for (_, list) in urls.borrow_mut().drain() {

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use super::compute::{Cache, compute_with_parts, start_frontier};
 use super::opening;
 use super::pool::{PoolRun, Solver};
-use super::protocol::{Job, JobKind, Task, WorkerOutput};
+use super::protocol::{Job, JobKind, Progress, Task, WorkerOutput};
 
 /// The global (in the worker) holding the JSON handler id of the running job.
 const RUNNING_JOB: &str = "__faasplanRunningJob";
@@ -89,18 +89,8 @@ impl PlannerAgent {
             wasm_bindgen_futures::spawn_local(import(scope.clone(), job, id));
             return;
         }
-        let (rev, key, kind) = (job.rev, job.key, job.task.kind());
-        let mut progress = |progress| {
-            scope.respond(
-                id,
-                WorkerOutput::Progress {
-                    rev,
-                    key,
-                    kind,
-                    progress,
-                },
-            );
-        };
+        let (rev, key) = (job.rev, job.key);
+        let mut progress = reporter(scope, id, (rev, key), job.task.kind());
         if let Task::Positions { .. } = job.task {
             // A pool worker's share: the solver of its job, started by the first share.
             if !self.solver.as_ref().is_some_and(|s| s.serves(rev)) {
@@ -172,6 +162,26 @@ impl PlannerAgent {
     }
 }
 
+/// Reports the progress of job `(rev, key)` to the handler that posted it.
+fn reporter<'a>(
+    scope: &'a WorkerScope<PlannerAgent>,
+    id: HandlerId,
+    (rev, key): (u64, u64),
+    kind: JobKind,
+) -> impl FnMut(Progress) + 'a {
+    move |progress| {
+        scope.respond(
+            id,
+            WorkerOutput::Progress {
+                rev,
+                key,
+                kind,
+                progress,
+            },
+        );
+    }
+}
+
 /// Runs an import job: reads the files' bytes, then parses them
 /// ([`opening`](super::opening)), answering [`WorkerOutput::Imported`].
 async fn import(scope: WorkerScope<PlannerAgent>, job: Job, id: HandlerId) {
@@ -184,18 +194,8 @@ async fn import(scope: WorkerScope<PlannerAgent>, job: Job, id: HandlerId) {
     else {
         return;
     };
-    let (rev, key) = (job.rev, job.key);
-    let mut progress = |progress| {
-        scope.respond(
-            id,
-            WorkerOutput::Progress {
-                rev,
-                key,
-                kind: JobKind::Import,
-                progress,
-            },
-        );
-    };
+    let key = job.key;
+    let mut progress = reporter(&scope, id, (job.rev, key), JobKind::Import);
     let result = match opening::read(&files, &mut progress).await {
         Ok(bytes) => running(id, || {
             opening::import_bytes(

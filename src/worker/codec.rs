@@ -16,8 +16,24 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use yew_agent::Codec;
 
-use super::protocol::wire;
+use super::protocol::{Job, WorkerOutput, wire};
 use crate::browser::perf;
+
+/// yew-agent's messages to a worker, as this codec writes them: what a worker
+/// started by hand (a pool worker, the exact frontier's own worker) is posted
+/// with [`Json::encode`], so its profiles cross as a buffer as everywhere else.
+#[derive(Serialize)]
+pub(crate) enum ToWorker<'a> {
+    ProcessInput(u64, &'a Job),
+}
+
+/// yew-agent's messages from a worker, as this codec writes them; read with
+/// [`try_decode`].
+#[derive(Deserialize)]
+pub(crate) enum FromWorker {
+    WorkerLoaded,
+    ProcessOutput(u64, Box<WorkerOutput>),
+}
 
 /// Messages this long (bytes of JSON and buffers) or longer are timed.
 pub const TIMED_BYTES: usize = 64 * 1024;
@@ -53,27 +69,32 @@ impl Codec for Json {
     }
 
     fn decode<O: for<'de> Deserialize<'de>>(input: JsValue) -> O {
-        let span = perf::span("");
-        let (text, blobs) = match input.dyn_into::<js_sys::Array>() {
-            Ok(parts) => {
-                let text = parts.get(0).as_string().unwrap_or_default();
-                let blobs: Vec<Vec<u8>> = (1..parts.length())
-                    .map(|i| js_sys::Uint8Array::new(&parts.get(i)).to_vec())
-                    .collect();
-                (text, blobs)
-            }
-            Err(input) => (input.as_string().unwrap_or_default(), Vec::new()),
-        };
-        let bytes = text.len() + blobs.iter().map(Vec::len).sum::<usize>();
-        match wire::with_blobs(blobs, || serde_json::from_str(&text)) {
-            Ok(o) => {
-                timed(span, "wire-decode", bytes);
-                o
-            }
+        match try_decode(input) {
+            Ok(o) => o,
             // Both ends are this crate's code, built together from one source.
             Err(e) => unreachable!("a worker message from this build decodes: {e}"),
         }
     }
+}
+
+/// A message written by [`Json::encode`], or why it cannot be read (for
+/// workers started by hand, whose answers are checked rather than trusted).
+pub(crate) fn try_decode<O: for<'de> Deserialize<'de>>(input: JsValue) -> Result<O, String> {
+    let span = perf::span("");
+    let (text, blobs) = match input.dyn_into::<js_sys::Array>() {
+        Ok(parts) => {
+            let text = parts.get(0).as_string().unwrap_or_default();
+            let blobs: Vec<Vec<u8>> = (1..parts.length())
+                .map(|i| js_sys::Uint8Array::new(&parts.get(i)).to_vec())
+                .collect();
+            (text, blobs)
+        }
+        Err(input) => (input.as_string().unwrap_or_default(), Vec::new()),
+    };
+    let bytes = text.len() + blobs.iter().map(Vec::len).sum::<usize>();
+    let o = wire::with_blobs(blobs, || serde_json::from_str(&text)).map_err(|e| e.to_string())?;
+    timed(span, "wire-decode", bytes);
+    Ok(o)
 }
 
 /// Names `span` after what it timed when the message was large, else drops it unrecorded.

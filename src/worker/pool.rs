@@ -35,15 +35,17 @@ use faasplan_core::solve::Planner;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{MessageEvent, Url, Worker};
+use yew_agent::Codec;
 use yew_agent::worker::{HandlerId, WorkerScope};
 
 use super::agent::PlannerAgent;
+use super::codec::{FromWorker, Json, ToWorker, try_decode};
 use super::compute::resolution::{Splitter, finish, output_so_far, resolution_of};
 use super::compute::{Cache, ComputeError, FrontierStart, prepared};
 use super::protocol::{
     Job, JobKind, JobProfiles, PoolSpec, Progress, StartTimings, Task, WorkerOutput,
 };
-use crate::hooks::use_planner::exact::{FromWorker, ToWorker, start_script};
+use crate::hooks::use_planner::exact::start_script;
 
 /// Most pool workers.
 pub const MAX_WORKERS: usize = 4;
@@ -162,12 +164,9 @@ impl PoolRun {
                 let Some(state) = weak.upgrade() else {
                     return;
                 };
-                let Some(data) = e.data().as_string() else {
-                    return;
-                };
                 let mut s = state.borrow_mut();
                 let handler = s.handler;
-                super::agent::running(handler, || s.on_message(i, &data));
+                super::agent::running(handler, || s.on_message(i, try_decode(e.data())));
             });
             worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
             state.borrow_mut().workers.push(PoolWorker {
@@ -209,11 +208,11 @@ impl PoolRun {
 }
 
 impl RunState {
-    fn on_message(&mut self, i: usize, data: &str) {
+    fn on_message(&mut self, i: usize, message: Result<FromWorker, String>) {
         if self.done || i >= self.workers.len() {
             return;
         }
-        match serde_json::from_str::<FromWorker>(data) {
+        match message {
             Ok(FromWorker::WorkerLoaded) => {
                 self.workers[i].loaded = true;
                 self.dispatch();
@@ -329,15 +328,10 @@ impl RunState {
                 },
                 pool: None,
             };
-            let sent = serde_json::to_string(&ToWorker::ProcessInput(1, &job))
-                .map_err(|e| format!("cannot write a share ({e})"))
-                .and_then(|text| {
-                    w.worker
-                        .post_message(&text.as_str().into())
-                        .map_err(|_| "cannot post a share".to_string())
-                });
-            if let Err(e) = sent {
-                return self.fail(&e);
+            // Through the codec: the first share's profiles cross as a buffer.
+            let message = Json::encode(ToWorker::ProcessInput(1, &job));
+            if w.worker.post_message(&message).is_err() {
+                return self.fail("cannot post a share");
             }
             w.busy = Some(chunk.id);
             w.has_profiles = true;

@@ -14,7 +14,6 @@
 //! profiles (this worker keeps none) and the worker fits and samples them again:
 //! sampling is deterministic, so its problem is the planning worker's.
 
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{Blob, BlobPropertyBag, MessageEvent, Url, Worker};
@@ -24,23 +23,12 @@ use super::jobs::full_job;
 use crate::state::Action;
 use crate::state::run::exact_running;
 use crate::store::{Store, use_store};
+use crate::worker::codec::{FromWorker, Json, ToWorker, try_decode};
 use crate::worker::protocol::{Job, JobKind, Task, WorkerOutput};
+use yew_agent::Codec;
 
 /// The handler id the one job is posted with.
 const HANDLER: u64 = 1;
-
-/// yew-agent's messages to a worker, as the JSON codec writes them.
-#[derive(Serialize)]
-pub(crate) enum ToWorker<'a> {
-    ProcessInput(u64, &'a Job),
-}
-
-/// yew-agent's messages from a worker, as the JSON codec writes them.
-#[derive(Deserialize)]
-pub(crate) enum FromWorker {
-    WorkerLoaded,
-    ProcessOutput(u64, Box<WorkerOutput>),
-}
 
 /// A dedicated worker running one job; terminated when dropped.
 pub struct OwnWorker {
@@ -71,16 +59,12 @@ impl OwnWorker {
             .map_err(|_| format!("bad worker path {path}"))?
             .href();
         let (worker, url) = start_script(&js)?;
-        let text = serde_json::to_string(&ToWorker::ProcessInput(HANDLER, &job))
-            .map_err(|e| format!("cannot write the job: {e}"))?;
+        let message = Json::encode(ToWorker::ProcessInput(HANDLER, &job));
         let poster = worker.clone();
         let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            let Some(data) = e.data().as_string() else {
-                return;
-            };
-            match serde_json::from_str::<FromWorker>(&data) {
+            match try_decode::<FromWorker>(e.data()) {
                 Ok(FromWorker::WorkerLoaded) => {
-                    let _ = poster.post_message(&text.as_str().into());
+                    let _ = poster.post_message(&message);
                 }
                 Ok(FromWorker::ProcessOutput(id, out)) if id == HANDLER => on_output(*out),
                 Ok(FromWorker::ProcessOutput(..)) => {}
