@@ -8,7 +8,7 @@
 //! computation reads no message, so terminating it is the only way to stop it;
 //! the planning worker keeps answering the slider, checks and exports meanwhile.
 //!
-//! The worker speaks yew-agent's protocol with the [`Json`](crate::worker::codec::Json)
+//! The worker speaks yew-agent's protocol with the [`Json`]
 //! codec: it posts `"WorkerLoaded"` once ready and `{"ProcessOutput": [id, output]}`
 //! for each answer; it reads `{"ProcessInput": [id, job]}`. The job carries its
 //! profiles (this worker keeps none) and the worker fits and samples them again:
